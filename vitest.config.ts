@@ -18,6 +18,7 @@ export default defineConfig({
           include: ["tests/**/*.test.ts"],
           exclude: ["tests/**/*.int.test.ts"],
           environment: "node",
+          setupFiles: ["tests/support/test-env.ts"],
         },
       },
       {
@@ -29,6 +30,7 @@ export default defineConfig({
           // One PostgreSQL for the whole run; each test file gets a fresh database cloned
           // from a migrated template (tests/support/db.ts).
           globalSetup: ["tests/support/global-setup.ts"],
+          setupFiles: ["tests/support/setup-db.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

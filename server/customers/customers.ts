@@ -1,0 +1,196 @@
+import { z } from "zod";
+import type { Prisma } from "@/server/db/generated/client";
+import { db } from "@/server/db/client";
+import { recordAudit, type TActor } from "@/server/audit/audit";
+import { AppError, isUniqueViolation } from "@/server/errors";
+import { sortOrder, type TPage, type TPageInput } from "@/server/lib/pagination";
+
+export const ZCustomerFields = z.object({
+  accountNumber: z
+    .string()
+    .trim()
+    .min(2, "Account number is required")
+    .max(32)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "Use letters, digits, dot, dash or underscore"),
+  name: z.string().trim().min(1, "Name is required").max(200),
+  billingType: z.enum(["PREPAID", "POSTPAID"]),
+  contactEmail: z.email("Enter a valid email address").trim().toLowerCase(),
+});
+export type TCustomerFields = z.infer<typeof ZCustomerFields>;
+
+export const ZCustomerStatusChange = z.object({
+  customerId: z.uuid(),
+  status: z.enum(["ACTIVE", "SUSPENDED", "CLOSED"]),
+  reason: z.string().trim().min(3, "Give a reason").max(500),
+});
+
+export const ZCustomerListFilter = z.object({
+  status: z.enum(["ACTIVE", "SUSPENDED", "LOCKED", "CLOSED"]).nullable().default(null),
+  billingType: z.enum(["PREPAID", "POSTPAID"]).nullable().default(null),
+});
+
+const SORTABLE = ["accountNumber", "name", "billingType", "status", "createdAt"] as const;
+
+const customerSummary = {
+  id: true,
+  accountNumber: true,
+  name: true,
+  billingType: true,
+  status: true,
+  contactEmail: true,
+  createdAt: true,
+  updatedAt: true,
+} satisfies Prisma.CustomerSelect;
+
+export type TCustomerSummary = Prisma.CustomerGetPayload<{ select: typeof customerSummary }>;
+
+export async function listCustomers(options: {
+  tenantId: string;
+  query: TPageInput;
+  filter: z.infer<typeof ZCustomerListFilter>;
+}): Promise<TPage<TCustomerSummary>> {
+  const { tenantId, query, filter } = options;
+  const where: Prisma.CustomerWhereInput = {
+    tenantId,
+    ...(filter.status ? { status: filter.status } : {}),
+    ...(filter.billingType ? { billingType: filter.billingType } : {}),
+    ...(query.search
+      ? {
+          OR: [
+            { name: { contains: query.search, mode: "insensitive" } },
+            { accountNumber: { contains: query.search, mode: "insensitive" } },
+            { contactEmail: { contains: query.search, mode: "insensitive" } },
+          ],
+        }
+      : {}),
+  };
+  const [rows, total] = await Promise.all([
+    db().customer.findMany({
+      where,
+      select: customerSummary,
+      orderBy: [sortOrder(query.sort, SORTABLE, { id: "accountNumber", desc: false }), { id: "asc" }],
+      skip: query.page * query.pageSize,
+      take: query.pageSize,
+    }),
+    db().customer.count({ where }),
+  ]);
+  return { rows, total, page: query.page, pageSize: query.pageSize };
+}
+
+export async function getCustomer(options: { tenantId: string; customerId: string }) {
+  const customer = await db().customer.findFirst({
+    where: { tenantId: options.tenantId, id: options.customerId },
+    select: {
+      ...customerSummary,
+      memberships: {
+        select: { id: true, role: true, createdAt: true, user: { select: { id: true, name: true, email: true, status: true } } },
+        orderBy: { createdAt: "asc" },
+      },
+      invitations: {
+        where: { acceptedAt: null, revokedAt: null },
+        select: { id: true, email: true, role: true, expiresAt: true, createdAt: true },
+        orderBy: { createdAt: "desc" },
+      },
+    },
+  });
+  if (!customer) throw AppError.notFound("Customer");
+  return customer;
+}
+
+function conflictOnAccountNumber(error: unknown): never {
+  if (isUniqueViolation(error)) {
+    throw new AppError("CONFLICT", "That account number is already in use", {
+      fieldErrors: { accountNumber: ["That account number is already in use"] },
+    });
+  }
+  throw error;
+}
+
+export async function createCustomer(options: { tenantId: string; actor: TActor; fields: TCustomerFields }) {
+  const fields = ZCustomerFields.parse(options.fields);
+  try {
+    return await db().$transaction(async (tx) => {
+      const customer = await tx.customer.create({ data: { tenantId: options.tenantId, ...fields }, select: customerSummary });
+      await recordAudit(tx, {
+        tenantId: options.tenantId,
+        actor: options.actor,
+        action: "customer.created",
+        targetType: "customer",
+        targetId: customer.id,
+        after: fields,
+      });
+      return customer;
+    });
+  } catch (error) {
+    conflictOnAccountNumber(error);
+  }
+}
+
+export async function updateCustomer(options: {
+  tenantId: string;
+  actor: TActor;
+  customerId: string;
+  fields: TCustomerFields;
+}) {
+  const fields = ZCustomerFields.parse(options.fields);
+  try {
+    return await db().$transaction(async (tx) => {
+      const before = await tx.customer.findFirst({
+        where: { tenantId: options.tenantId, id: options.customerId },
+        select: { accountNumber: true, name: true, billingType: true, contactEmail: true },
+      });
+      if (!before) throw AppError.notFound("Customer");
+      const customer = await tx.customer.update({
+        where: { tenantId_id: { tenantId: options.tenantId, id: options.customerId } },
+        data: fields,
+        select: customerSummary,
+      });
+      await recordAudit(tx, {
+        tenantId: options.tenantId,
+        actor: options.actor,
+        action: "customer.updated",
+        targetType: "customer",
+        targetId: customer.id,
+        before,
+        after: fields,
+      });
+      return customer;
+    });
+  } catch (error) {
+    conflictOnAccountNumber(error);
+  }
+}
+
+/** Suspend, reactivate or close an account by hand. LOCKED is the wallet's to set. */
+export async function changeCustomerStatus(options: {
+  tenantId: string;
+  actor: TActor;
+  change: z.infer<typeof ZCustomerStatusChange>;
+}) {
+  const change = ZCustomerStatusChange.parse(options.change);
+  return db().$transaction(async (tx) => {
+    const before = await tx.customer.findFirst({
+      where: { tenantId: options.tenantId, id: change.customerId },
+      select: { status: true },
+    });
+    if (!before) throw AppError.notFound("Customer");
+    if (before.status === "CLOSED") {
+      throw new AppError("PRECONDITION_FAILED", "A closed account cannot be changed");
+    }
+    const customer = await tx.customer.update({
+      where: { tenantId_id: { tenantId: options.tenantId, id: change.customerId } },
+      data: { status: change.status },
+      select: customerSummary,
+    });
+    await recordAudit(tx, {
+      tenantId: options.tenantId,
+      actor: options.actor,
+      action: `customer.status.${change.status.toLowerCase()}`,
+      targetType: "customer",
+      targetId: customer.id,
+      before: { status: before.status },
+      after: { status: change.status, reason: change.reason },
+    });
+    return customer;
+  });
+}

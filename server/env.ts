@@ -1,0 +1,72 @@
+import { z } from "zod";
+
+/**
+ * The only reader of process.env. Validated once; a missing or malformed variable stops
+ * start-up with a message that names it.
+ */
+const ZOptionalUrl = z
+  .string()
+  .trim()
+  .transform((value) => (value === "" ? undefined : value))
+  .pipe(z.url().optional());
+
+const ZEnv = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  DATABASE_URL: ZOptionalUrl,
+  DATA_DIR: z.string().default(".data"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(5488),
+  APP_URL: z.url().default("http://localhost:3000"),
+  AUTH_SECRET: z.string().min(32, "must be at least 32 characters"),
+  ENCRYPTION_KEY: z
+    .string()
+    .refine((value) => Buffer.from(value, "base64").length === 32, "must be 32 bytes, base64-encoded"),
+  SMTP_URL: ZOptionalUrl,
+  MAIL_FROM: z.string().default("Trunkline <no-reply@trunkline.local>"),
+  INNGEST_DEV: z.string().optional(),
+  INNGEST_BASE_URL: ZOptionalUrl,
+  INNGEST_EVENT_KEY: z.string().optional(),
+  INNGEST_SIGNING_KEY: z.string().optional(),
+  STRIPE_SECRET_KEY: z.string().optional(),
+  STRIPE_PUBLISHABLE_KEY: z.string().optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  STRIPE_API_URL: ZOptionalUrl,
+  JOBS_ENABLED: z.enum(["true", "false"]).default("true"),
+});
+
+export type TEnv = z.infer<typeof ZEnv>;
+
+export class ConfigurationError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((issue) => `  - ${issue}`).join("\n")}`);
+    this.name = "ConfigurationError";
+  }
+}
+
+export function parseEnv(source: Record<string, string | undefined>): TEnv {
+  const result = ZEnv.safeParse(source);
+  if (!result.success) {
+    throw new ConfigurationError(
+      result.error.issues.map((issue) => {
+        const name = issue.path.join(".");
+        const value = source[name];
+        return value === undefined || value === ""
+          ? `${name} is required (${issue.message})`
+          : `${name} is malformed: ${issue.message}`;
+      }),
+    );
+  }
+  return result.data;
+}
+
+let cached: TEnv | undefined;
+
+export function env(): TEnv {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** An Inngest server receives events and calls our serve endpoint (the production path). */
+export function inngestServerConfigured(config: TEnv = env()): boolean {
+  return Boolean(config.INNGEST_DEV || config.INNGEST_BASE_URL);
+}

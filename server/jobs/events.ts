@@ -1,0 +1,34 @@
+import { eventType } from "inngest";
+import { z } from "zod";
+
+/**
+ * Every event Trunkline sends, with its payload schema. Payloads carry ids, never secrets
+ * or tokens: runs and their event data are stored and shown to admins.
+ * A `tenantId` in the payload attributes the run to that tenant at /admin/jobs.
+ */
+const eventSchemas = {
+  "auth/invitation.created": z.object({ tenantId: z.uuid(), invitationId: z.uuid() }),
+  "auth/password-reset.requested": z.object({ userId: z.uuid(), tenantId: z.uuid().optional() }),
+  "auth/email-verification.requested": z.object({ userId: z.uuid(), tenantId: z.uuid().optional() }),
+} as const;
+
+export type TEventName = keyof typeof eventSchemas;
+export type TAppEvent = {
+  [K in TEventName]: { name: K; data: z.input<(typeof eventSchemas)[K]>; id?: string };
+}[TEventName];
+
+export const invitationCreated = eventType("auth/invitation.created", {
+  schema: eventSchemas["auth/invitation.created"],
+});
+export const passwordResetRequested = eventType("auth/password-reset.requested", {
+  schema: eventSchemas["auth/password-reset.requested"],
+});
+export const emailVerificationRequested = eventType("auth/email-verification.requested", {
+  schema: eventSchemas["auth/email-verification.requested"],
+});
+
+export function parseEvent(event: { name: string; data: unknown; id?: string }): TAppEvent {
+  const schema = (eventSchemas as Record<string, z.ZodType | undefined>)[event.name];
+  if (!schema) throw new Error(`Unknown event ${event.name}`);
+  return { name: event.name, data: schema.parse(event.data), id: event.id } as TAppEvent;
+}

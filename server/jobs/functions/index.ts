@@ -1,0 +1,5 @@
+import type { InngestFunction } from "inngest";
+import { sendEmailVerification, sendInvitationEmail, sendPasswordResetEmail } from "./auth-mail";
+
+/** Every function, served to an Inngest server and run by the embedded runner alike. */
+export const functions: InngestFunction.Any[] = [sendInvitationEmail, sendPasswordResetEmail, sendEmailVerification];

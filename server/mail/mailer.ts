@@ -1,0 +1,56 @@
+import nodemailer from "nodemailer";
+import type { Transporter } from "nodemailer";
+import { db } from "@/server/db/client";
+import { env } from "@/server/env";
+
+export type TMail = { tenantId: string | null; to: string; subject: string; text: string; html?: string };
+
+let transport: { url: string; transporter: Transporter } | undefined;
+
+function smtpTransport(url: string): Transporter {
+  if (transport?.url !== url) {
+    transport = { url, transporter: nodemailer.createTransport(url) };
+  }
+  return transport.transporter;
+}
+
+/**
+ * Sends one message. With SMTP_URL it goes out over SMTP and only the envelope is kept
+ * (bodies carry single-use links that should not linger). Without SMTP (the embedded
+ * default) the whole message is kept in the outbox, where tenant admins can read it, so
+ * invitations and resets work on a machine with no mail server.
+ * A failed SMTP delivery throws, so the job that sent it is retried.
+ */
+export async function sendMail(mail: TMail): Promise<{ id: string; delivered: boolean }> {
+  const config = env();
+  if (!config.SMTP_URL) {
+    const stored = await db().outboundEmail.create({
+      data: { tenantId: mail.tenantId, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, status: "STORED" },
+    });
+    return { id: stored.id, delivered: false };
+  }
+  try {
+    await smtpTransport(config.SMTP_URL).sendMail({
+      from: config.MAIL_FROM,
+      to: mail.to,
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html,
+    });
+  } catch (error) {
+    await db().outboundEmail.create({
+      data: {
+        tenantId: mail.tenantId,
+        to: mail.to,
+        subject: mail.subject,
+        status: "FAILED",
+        error: error instanceof Error ? error.message : String(error),
+      },
+    });
+    throw error;
+  }
+  const sent = await db().outboundEmail.create({
+    data: { tenantId: mail.tenantId, to: mail.to, subject: mail.subject, status: "SENT", sentAt: new Date() },
+  });
+  return { id: sent.id, delivered: true };
+}

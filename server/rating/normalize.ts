@@ -1,0 +1,180 @@
+/**
+ * Dialled numbers to E.164 digits (no "+"), following the tenant's numbering plan.
+ *
+ * This runs once or twice per CDR, so it is a hand-written scan over char codes rather
+ * than libphonenumber: we only need the digits a rate deck is keyed by, not validation
+ * against every country's numbering rules (a number no rate covers is reported as
+ * UNBILLABLE by the rating step anyway).
+ */
+
+export interface NumberingPlan {
+  /** Country calling code of the tenant's home network, digits only: "1" for NANP. */
+  countryCode: string;
+  /** International dial prefixes that introduce a country code: ["011"] in NANP, ["00"] in most of the world. */
+  internationalPrefixes: readonly string[];
+  /** Length of a national number without country code or trunk prefix: 10 in NANP. */
+  nationalNumberLength: number;
+  /**
+   * Routing prefixes a switch or customer trunk puts in front of the number, e.g. "99#"
+   * or "5501". Any leading `<digits>#` is stripped even when not listed, because "#"
+   * can never be part of a phone number.
+   */
+  techPrefixes?: readonly string[];
+  /**
+   * National trunk prefix for plans that dial "0" + national number (e.g. "0" in the UK or
+   * Germany). Optional; NANP has none because "1" + 10 digits is already E.164.
+   */
+  trunkPrefix?: string;
+}
+
+export type NormalizeResult = { ok: true; digits: string } | { ok: false; reason: string };
+export type NumberNormalizer = (raw: string) => NormalizeResult;
+
+export const MIN_NUMBER_DIGITS = 3;
+export const MAX_NUMBER_DIGITS = 15; // E.164 maximum
+
+export class NumberingPlanError extends Error {
+  override name = "NumberingPlanError";
+}
+
+const DIGITS_ONLY = /^\d+$/;
+const CHAR_0 = 48;
+const CHAR_9 = 57;
+const CHAR_PLUS = 43;
+const CHAR_HASH = 35;
+/** Characters people and switches put between digits: space, tab, "-", ".", "(", ")", "/". */
+function isSeparator(code: number): boolean {
+  return code === 32 || code === 9 || code === 45 || code === 46 || code === 40 || code === 41 || code === 47;
+}
+
+function validatePlan(plan: NumberingPlan): void {
+  if (!DIGITS_ONLY.test(plan.countryCode) || plan.countryCode.length > 3) {
+    throw new NumberingPlanError(`countryCode must be 1 to 3 digits, got ${JSON.stringify(plan.countryCode)}`);
+  }
+  for (const prefix of plan.internationalPrefixes) {
+    if (!DIGITS_ONLY.test(prefix)) {
+      throw new NumberingPlanError(`internationalPrefixes must be digits, got ${JSON.stringify(prefix)}`);
+    }
+  }
+  if (!Number.isInteger(plan.nationalNumberLength) || plan.nationalNumberLength < 4 || plan.nationalNumberLength > 14) {
+    throw new NumberingPlanError(`nationalNumberLength must be an integer from 4 to 14, got ${plan.nationalNumberLength}`);
+  }
+  for (const prefix of plan.techPrefixes ?? []) {
+    if (prefix.length === 0 || /\s/.test(prefix)) {
+      throw new NumberingPlanError(`techPrefixes must be non-empty and without spaces, got ${JSON.stringify(prefix)}`);
+    }
+  }
+  if (plan.trunkPrefix !== undefined && !DIGITS_ONLY.test(plan.trunkPrefix)) {
+    throw new NumberingPlanError(`trunkPrefix must be digits, got ${JSON.stringify(plan.trunkPrefix)}`);
+  }
+}
+
+function quoteForReason(raw: string): string {
+  return JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw);
+}
+
+/**
+ * Compiles a numbering plan into a normaliser; validate once, call per CDR. Rules, in order:
+ * 1. trim; strip one configured tech prefix (longest first), else any leading `<digits>#`;
+ * 2. drop separators (space, - . ( ) /); a "+" is allowed only before the first digit;
+ *    anything else (letters, "*") rejects the number;
+ * 3. "+"-numbers are already E.164; otherwise strip an international prefix (longest
+ *    first), or replace a trunk prefix by the country code, or give a national-length
+ *    number the country code ("6135550101" → "16135550101"); anything else is taken as
+ *    E.164 already ("16135550101", "442071838750");
+ * 4. the result must have 3 to 15 digits.
+ */
+export function createNumberNormalizer(plan: NumberingPlan): NumberNormalizer {
+  validatePlan(plan);
+  const countryCode = plan.countryCode;
+  const nationalLength = plan.nationalNumberLength;
+  const internationalPrefixes = [...plan.internationalPrefixes].sort((a, b) => b.length - a.length);
+  const techPrefixes = [...(plan.techPrefixes ?? [])].sort((a, b) => b.length - a.length);
+  const trunkPrefix = plan.trunkPrefix ?? "";
+
+  return function normalizeNumber(raw: string): NormalizeResult {
+    let start = 0;
+    let end = raw.length;
+    while (start < end && raw.charCodeAt(start) <= 32) start++;
+    while (end > start && raw.charCodeAt(end - 1) <= 32) end--;
+    if (start === end) return { ok: false, reason: "number is empty" };
+
+    for (const prefix of techPrefixes) {
+      if (end - start > prefix.length && raw.startsWith(prefix, start)) {
+        start += prefix.length;
+        break;
+      }
+    }
+    // A leading "<digits>#" is a tech prefix whether configured or not.
+    let scan = start;
+    while (scan < end && scan - start <= 8) {
+      const code = raw.charCodeAt(scan);
+      if (code < CHAR_0 || code > CHAR_9) break;
+      scan++;
+    }
+    if (scan > start && scan < end - 1 && raw.charCodeAt(scan) === CHAR_HASH) start = scan + 1;
+
+    let digits = "";
+    let hasPlus = false;
+    let cleanFrom = start; // start of the current run of digits not yet appended
+    for (let index = start; index < end; index++) {
+      const code = raw.charCodeAt(index);
+      if (code >= CHAR_0 && code <= CHAR_9) continue;
+      if (code === CHAR_PLUS && !hasPlus && digits.length === 0 && index === cleanFrom) {
+        hasPlus = true;
+      } else if (!isSeparator(code)) {
+        return { ok: false, reason: `not a phone number: unexpected ${JSON.stringify(raw[index])} in ${quoteForReason(raw)}` };
+      }
+      digits += raw.slice(cleanFrom, index);
+      cleanFrom = index + 1;
+    }
+    digits += raw.slice(cleanFrom, end);
+    if (digits.length === 0) return { ok: false, reason: `not a phone number: no digits in ${quoteForReason(raw)}` };
+
+    let e164 = digits;
+    if (!hasPlus) {
+      let matchedInternational = false;
+      for (const prefix of internationalPrefixes) {
+        if (digits.length > prefix.length && digits.startsWith(prefix)) {
+          e164 = digits.slice(prefix.length);
+          matchedInternational = true;
+          break;
+        }
+      }
+      if (!matchedInternational) {
+        if (trunkPrefix.length > 0 && digits.length > trunkPrefix.length && digits.startsWith(trunkPrefix)) {
+          e164 = countryCode + digits.slice(trunkPrefix.length);
+        } else if (digits.length === nationalLength) {
+          e164 = countryCode + digits;
+        }
+      }
+    }
+
+    if (e164.length < MIN_NUMBER_DIGITS) {
+      return { ok: false, reason: `number too short: ${e164.length} digits in ${quoteForReason(raw)} (minimum ${MIN_NUMBER_DIGITS})` };
+    }
+    if (e164.length > MAX_NUMBER_DIGITS) {
+      return { ok: false, reason: `number too long: ${e164.length} digits in ${quoteForReason(raw)} (E.164 allows ${MAX_NUMBER_DIGITS})` };
+    }
+    return { ok: true, digits: e164 };
+  };
+}
+
+const normalizerCache = new WeakMap<NumberingPlan, NumberNormalizer>();
+
+/** One-off normalisation; compiles (and caches per plan object) a normaliser. */
+export function normalizeNumber(raw: string, plan: NumberingPlan): NormalizeResult {
+  let normalizer = normalizerCache.get(plan);
+  if (!normalizer) {
+    normalizer = createNumberNormalizer(plan);
+    normalizerCache.set(plan, normalizer);
+  }
+  return normalizer(raw);
+}
+
+/** The numbering plan of a NANP tenant: country code 1, international prefix 011, 10-digit numbers. */
+export const NANP_NUMBERING_PLAN: NumberingPlan = Object.freeze({
+  countryCode: "1",
+  internationalPrefixes: Object.freeze(["011"]),
+  nationalNumberLength: 10,
+});

@@ -1,0 +1,310 @@
+/**
+ * Pricing one call, exactly as "Rating semantics (exact)" in DESIGN.md says:
+ *
+ * - billsec 0 (unanswered) costs nothing, connect fee included;
+ * - billsec ≤ grace bills 0 s at price 0;
+ * - billed = billsec ≤ initial ? initial : initial + ceil((billsec − initial) / increment) × increment;
+ * - price = connect fee + ceil(billed × rate per minute / 60), in micro-units: one rounding
+ *   per call, always up, in bigint so no amount ever passes through a float.
+ *
+ * {@link priceCall} also explains each rule it applied, for the "price a call" screen;
+ * {@link computeCallPrice} is the same arithmetic without the explanation, for bulk rating.
+ */
+
+import { ceilDiv, formatMicros } from "./money";
+import type { NumberNormalizer } from "./normalize";
+import type { Rate, RateCategory, RateMatcher } from "./matcher";
+
+/** The parts of a rate that decide a price. */
+export type PricingTerms = Pick<
+  Rate,
+  "ratePerMinuteMicros" | "connectFeeMicros" | "initialIncrement" | "increment" | "graceSeconds"
+>;
+
+export type PricingRule =
+  | "UNANSWERED"
+  | "GRACE"
+  | "INITIAL_INCREMENT"
+  | "SUBSEQUENT_INCREMENTS"
+  | "PER_MINUTE_CHARGE"
+  | "CONNECT_FEE"
+  | "TOTAL";
+
+export interface PricingStep {
+  rule: PricingRule;
+  detail: string;
+}
+
+export interface CallPrice {
+  billedSeconds: number;
+  priceMicros: bigint;
+}
+
+export interface PricedCall extends CallPrice {
+  steps: PricingStep[];
+}
+
+const SECONDS_PER_MINUTE = 60n;
+
+function assertValidInput(terms: PricingTerms, billsec: number): void {
+  if (!Number.isSafeInteger(billsec) || billsec < 0) {
+    throw new RangeError(`billsec must be a whole number of seconds ≥ 0, got ${billsec}`);
+  }
+  if (!Number.isSafeInteger(terms.initialIncrement) || terms.initialIncrement < 0) {
+    throw new RangeError(`initial increment must be a whole number of seconds ≥ 0, got ${terms.initialIncrement}`);
+  }
+  if (!Number.isSafeInteger(terms.increment) || terms.increment < 1) {
+    throw new RangeError(`increment must be a whole number of seconds ≥ 1, got ${terms.increment}`);
+  }
+  if (!Number.isSafeInteger(terms.graceSeconds) || terms.graceSeconds < 0) {
+    throw new RangeError(`grace must be a whole number of seconds ≥ 0, got ${terms.graceSeconds}`);
+  }
+}
+
+/** Seconds billed for an answered call above grace (rule 4); billsec > 0 is assumed. */
+export function billedSecondsFor(terms: Pick<PricingTerms, "initialIncrement" | "increment">, billsec: number): number {
+  const initial = terms.initialIncrement;
+  if (billsec <= initial) return initial;
+  return initial + Math.ceil((billsec - initial) / terms.increment) * terms.increment;
+}
+
+/** Rule 5 without the connect fee: ceil(billed × rate / 60) micro-units. */
+export function durationChargeMicros(ratePerMinuteMicros: bigint, billedSeconds: number): bigint {
+  return ceilDiv(BigInt(billedSeconds) * ratePerMinuteMicros, SECONDS_PER_MINUTE);
+}
+
+/** Billed seconds and price of a call; the arithmetic of {@link priceCall} without its explanation. */
+export function computeCallPrice(terms: PricingTerms, billsec: number): CallPrice {
+  assertValidInput(terms, billsec);
+  if (billsec === 0 || billsec <= terms.graceSeconds) return { billedSeconds: 0, priceMicros: 0n };
+  const billedSeconds = billedSecondsFor(terms, billsec);
+  return {
+    billedSeconds,
+    priceMicros: terms.connectFeeMicros + durationChargeMicros(terms.ratePerMinuteMicros, billedSeconds),
+  };
+}
+
+function money(micros: bigint): string {
+  return `${micros} µ (${formatMicros(micros, { minFractionDigits: 2 })})`;
+}
+
+/** Prices a call and lists every rule applied, in order, in words a customer can follow. */
+export function priceCall(input: { rate: PricingTerms; billsec: number }): PricedCall {
+  const { rate, billsec } = input;
+  assertValidInput(rate, billsec);
+  const steps: PricingStep[] = [];
+
+  if (billsec === 0) {
+    steps.push({ rule: "UNANSWERED", detail: "billsec is 0: the call was not answered, so it costs nothing (no connect fee either)" });
+    return { billedSeconds: 0, priceMicros: 0n, steps };
+  }
+  if (billsec <= rate.graceSeconds) {
+    steps.push({
+      rule: "GRACE",
+      detail: `billsec ${billsec} s ≤ grace ${rate.graceSeconds} s: billed 0 s, price 0 (no connect fee)`,
+    });
+    return { billedSeconds: 0, priceMicros: 0n, steps };
+  }
+
+  const initial = rate.initialIncrement;
+  const increment = rate.increment;
+  const billedSeconds = billedSecondsFor(rate, billsec);
+  if (billsec <= initial) {
+    steps.push({
+      rule: "INITIAL_INCREMENT",
+      detail: `increments ${initial}/${increment}: billsec ${billsec} s ≤ initial ${initial} s, so ${initial} s are billed`,
+    });
+  } else {
+    const blocks = Math.ceil((billsec - initial) / increment);
+    steps.push({
+      rule: "SUBSEQUENT_INCREMENTS",
+      detail:
+        `increments ${initial}/${increment}: billsec ${billsec} s > initial ${initial} s, so ` +
+        `${initial} + ceil((${billsec} − ${initial}) / ${increment}) × ${increment} = ` +
+        `${initial} + ${blocks} × ${increment} = ${billedSeconds} s are billed`,
+    });
+  }
+
+  const durationCharge = durationChargeMicros(rate.ratePerMinuteMicros, billedSeconds);
+  const exactNumerator = BigInt(billedSeconds) * rate.ratePerMinuteMicros;
+  const roundedUp = exactNumerator % SECONDS_PER_MINUTE !== 0n;
+  steps.push({
+    rule: "PER_MINUTE_CHARGE",
+    detail:
+      `${billedSeconds} s at ${formatMicros(rate.ratePerMinuteMicros)}/min: ` +
+      `ceil(${billedSeconds} × ${rate.ratePerMinuteMicros} / 60) = ${durationCharge} µ` +
+      (roundedUp ? " (rounded up to the next micro-unit)" : "") +
+      ` = ${formatMicros(durationCharge, { minFractionDigits: 2 })}`,
+  });
+
+  const priceMicros = rate.connectFeeMicros + durationCharge;
+  steps.push({
+    rule: "CONNECT_FEE",
+    detail:
+      rate.connectFeeMicros === 0n
+        ? "no connect fee"
+        : `connect fee ${money(rate.connectFeeMicros)}, charged once because the call was answered`,
+  });
+  steps.push({ rule: "TOTAL", detail: `price ${money(priceMicros)} for ${billedSeconds} billed seconds` });
+  return { billedSeconds, priceMicros, steps };
+}
+
+// ---------------------------------------------------------------------------------------
+// Rating a call: normalisation + deck lookup + pricing
+// ---------------------------------------------------------------------------------------
+
+export type RatingStatus = "RATED" | "UNANSWERED" | "UNBILLABLE" | "REJECTED";
+
+export const UNBILLABLE_REASONS = {
+  unknownAccount: "unknown account",
+  noDeck: "no rate deck assigned",
+  noRate: "no rate for prefix",
+} as const;
+
+export interface CallToRate {
+  caller: string;
+  callee: string;
+  /** Rates are chosen by the call's start; null only for records that are already rejected. */
+  startUtc: Date | null;
+  /** Billable seconds; null only for records that are already rejected. */
+  billsec: number | null;
+  /** Set when the CDR parser already rejected the line; the call is passed through as REJECTED. */
+  rejectedReason?: string | null;
+}
+
+export interface RateCallOptions<TRate extends Rate = Rate> {
+  normalizeNumber: NumberNormalizer;
+  /** False when no customer owns the call's account code → UNBILLABLE "unknown account". Default true. */
+  accountKnown?: boolean;
+  /** The customer's SELL deck; null when none is assigned → UNBILLABLE "no rate deck assigned". */
+  sellDeck: RateMatcher<TRate> | null;
+  /** The carrier's BUY deck, to compute cost and margin. */
+  buyDeck?: RateMatcher<TRate> | null;
+  /** Include the pricing explanation (slower; for the "price a call" screen). */
+  explain?: boolean;
+}
+
+export interface RatedCall<TRate extends Rate = Rate> {
+  status: RatingStatus;
+  /** Why the call is not RATED (or why it has no cost); null when nothing to say. */
+  reason: string | null;
+  /** E.164 digits when the number normalised; otherwise the number as received. */
+  caller: string;
+  callee: string;
+  rate: TRate | null;
+  matchedPrefix: string | null;
+  category: RateCategory | null;
+  /** Null when the call could not be priced (REJECTED, UNBILLABLE). */
+  billedSeconds: number | null;
+  priceMicros: bigint | null;
+  buyRate: TRate | null;
+  /** Null without a BUY deck or when it has no rate for the number. */
+  costMicros: bigint | null;
+  /** price − cost; null when either is unknown. */
+  marginMicros: bigint | null;
+  /** Why there is no cost although a BUY deck was given. */
+  costReason: string | null;
+  /** The pricing explanation, when `explain` was requested and the call was priced. */
+  steps: PricingStep[] | null;
+}
+
+function unpriced<TRate extends Rate>(
+  status: RatingStatus,
+  reason: string,
+  caller: string,
+  callee: string,
+): RatedCall<TRate> {
+  return {
+    status,
+    reason,
+    caller,
+    callee,
+    rate: null,
+    matchedPrefix: null,
+    category: null,
+    billedSeconds: null,
+    priceMicros: null,
+    buyRate: null,
+    costMicros: null,
+    marginMicros: null,
+    costReason: null,
+    steps: null,
+  };
+}
+
+/**
+ * Rates one call. The checks run in this order, first match wins:
+ * REJECTED (parser rejected it, no start/billsec, callee is not a number) →
+ * UNANSWERED (billsec 0: free whatever the account or destination) →
+ * UNBILLABLE (unknown account, no deck, no rate for the number at the call's start) →
+ * RATED (price by the SELL deck, cost and margin by the BUY deck when given).
+ * The caller number is normalised best-effort only: a withheld or odd caller ID must not
+ * make a billable call unbillable.
+ */
+export function rateCall<TRate extends Rate = Rate>(call: CallToRate, options: RateCallOptions<TRate>): RatedCall<TRate> {
+  const normalizedCaller = options.normalizeNumber(call.caller);
+  const caller = normalizedCaller.ok ? normalizedCaller.digits : call.caller;
+
+  if (call.rejectedReason) return unpriced("REJECTED", call.rejectedReason, caller, call.callee);
+  if (call.startUtc === null || Number.isNaN(call.startUtc.getTime())) {
+    return unpriced("REJECTED", "start time is missing", caller, call.callee);
+  }
+  if (call.billsec === null || !Number.isSafeInteger(call.billsec) || call.billsec < 0) {
+    return unpriced("REJECTED", "billsec is missing or not a whole number ≥ 0", caller, call.callee);
+  }
+  const normalizedCallee = options.normalizeNumber(call.callee);
+  if (!normalizedCallee.ok) return unpriced("REJECTED", `called number: ${normalizedCallee.reason}`, caller, call.callee);
+  const callee = normalizedCallee.digits;
+
+  if (call.billsec === 0) {
+    return {
+      ...unpriced<TRate>("UNANSWERED", "billsec is 0", caller, callee),
+      billedSeconds: 0,
+      priceMicros: 0n,
+      costMicros: options.buyDeck ? 0n : null,
+      marginMicros: options.buyDeck ? 0n : null,
+    };
+  }
+  if (options.accountKnown === false) return unpriced("UNBILLABLE", UNBILLABLE_REASONS.unknownAccount, caller, callee);
+  if (options.sellDeck === null) return unpriced("UNBILLABLE", UNBILLABLE_REASONS.noDeck, caller, callee);
+
+  const startMs = call.startUtc.getTime();
+  const rate = options.sellDeck.lookup(callee, startMs);
+  if (rate === null) return unpriced("UNBILLABLE", UNBILLABLE_REASONS.noRate, caller, callee);
+
+  let billedSeconds: number;
+  let priceMicros: bigint;
+  let steps: PricingStep[] | null = null;
+  if (options.explain) {
+    const priced = priceCall({ rate, billsec: call.billsec });
+    ({ billedSeconds, priceMicros, steps } = priced);
+  } else {
+    ({ billedSeconds, priceMicros } = computeCallPrice(rate, call.billsec));
+  }
+
+  let buyRate: TRate | null = null;
+  let costMicros: bigint | null = null;
+  let costReason: string | null = null;
+  if (options.buyDeck) {
+    buyRate = options.buyDeck.lookup(callee, startMs);
+    if (buyRate === null) costReason = "no buy rate for prefix";
+    else costMicros = computeCallPrice(buyRate, call.billsec).priceMicros;
+  }
+
+  return {
+    status: "RATED",
+    reason: null,
+    caller,
+    callee,
+    rate,
+    matchedPrefix: rate.prefix,
+    category: rate.category,
+    billedSeconds,
+    priceMicros,
+    buyRate,
+    costMicros,
+    marginMicros: costMicros === null ? null : priceMicros - costMicros,
+    costReason,
+    steps,
+  };
+}

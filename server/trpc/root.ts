@@ -1,0 +1,21 @@
+import { createCallerFactory, createTRPCRouter } from "./init";
+import { authRouter } from "./routers/auth";
+import { meRouter } from "./routers/me";
+import { customersRouter } from "./routers/customers";
+import { usersRouter } from "./routers/users";
+import { auditRouter, jobsRouter, outboxRouter } from "./routers/operations";
+import { portalRouter } from "./routers/portal";
+
+export const appRouter = createTRPCRouter({
+  auth: authRouter,
+  me: meRouter,
+  customers: customersRouter,
+  users: usersRouter,
+  outbox: outboxRouter,
+  jobs: jobsRouter,
+  audit: auditRouter,
+  portal: portalRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,200 @@
+import { z } from "zod";
+import { db } from "@/server/db/client";
+import { recordAudit, type TActor } from "@/server/audit/audit";
+import { AppError } from "@/server/errors";
+import { hashToken, newToken } from "@/server/security/secrets";
+import { assertPasswordStrength, hashPassword } from "@/server/auth/password";
+import { normalizeEmail } from "@/server/auth/sign-in";
+import { sendMail } from "@/server/mail/mailer";
+import { invitationMail } from "@/server/mail/templates";
+import { sendEvent } from "@/server/jobs/send";
+
+const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+export const ZInviteCustomerUser = z.object({
+  customerId: z.uuid(),
+  email: z.email("Enter a valid email address"),
+  role: z.enum(["CUSTOMER_ADMIN", "CUSTOMER_USER"]),
+});
+
+export const ZInviteTenantUser = z.object({
+  email: z.email("Enter a valid email address"),
+  role: z.enum(["TENANT_ADMIN", "TENANT_SUPPORT"]),
+});
+
+export const ZAcceptInvitation = z.object({
+  token: z.string().min(20).max(200),
+  name: z.string().trim().min(1, "Enter your name").max(200),
+  password: z.string(),
+});
+
+async function createInvitation(options: {
+  tenantId: string;
+  actor: TActor;
+  email: string;
+  role: "CUSTOMER_ADMIN" | "CUSTOMER_USER" | "TENANT_ADMIN" | "TENANT_SUPPORT";
+  customerId: string | null;
+}) {
+  const email = normalizeEmail(options.email);
+  const existing = await db().membership.findFirst({
+    where: { tenantId: options.tenantId, user: { email } },
+    select: { id: true },
+  });
+  if (existing) {
+    throw new AppError("CONFLICT", "That person already has access to this tenant", {
+      fieldErrors: { email: ["That person already has access to this tenant"] },
+    });
+  }
+  // The token is issued when the email is sent (see deliverInvitation), so no usable
+  // token ever sits in the database, an event or a job log.
+  const invitation = await db().$transaction(async (tx) => {
+    const created = await tx.invitation.create({
+      data: {
+        tenantId: options.tenantId,
+        customerId: options.customerId,
+        email,
+        role: options.role,
+        tokenHash: newToken().tokenHash,
+        invitedById: options.actor.userId,
+        expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
+      },
+      select: { id: true, email: true, role: true, expiresAt: true, createdAt: true },
+    });
+    await recordAudit(tx, {
+      tenantId: options.tenantId,
+      actor: options.actor,
+      action: "invitation.created",
+      targetType: options.customerId ? "customer" : "tenant",
+      targetId: options.customerId ?? options.tenantId,
+      after: { email, role: options.role },
+    });
+    return created;
+  });
+  await sendEvent({ name: "auth/invitation.created", data: { tenantId: options.tenantId, invitationId: invitation.id } });
+  return invitation;
+}
+
+export async function inviteCustomerUser(options: {
+  tenantId: string;
+  actor: TActor;
+  invite: z.infer<typeof ZInviteCustomerUser>;
+}) {
+  const invite = ZInviteCustomerUser.parse(options.invite);
+  const customer = await db().customer.findFirst({
+    where: { tenantId: options.tenantId, id: invite.customerId },
+    select: { id: true, status: true },
+  });
+  if (!customer) throw AppError.notFound("Customer");
+  if (customer.status === "CLOSED") throw new AppError("PRECONDITION_FAILED", "The account is closed");
+  return createInvitation({ ...options, email: invite.email, role: invite.role, customerId: customer.id });
+}
+
+export async function inviteTenantUser(options: { tenantId: string; actor: TActor; invite: z.infer<typeof ZInviteTenantUser> }) {
+  const invite = ZInviteTenantUser.parse(options.invite);
+  return createInvitation({ ...options, email: invite.email, role: invite.role, customerId: null });
+}
+
+export async function revokeInvitation(options: { tenantId: string; actor: TActor; invitationId: string }) {
+  return db().$transaction(async (tx) => {
+    const result = await tx.invitation.updateMany({
+      where: { tenantId: options.tenantId, id: options.invitationId, acceptedAt: null, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
+    if (result.count === 0) throw AppError.notFound("Open invitation");
+    await recordAudit(tx, {
+      tenantId: options.tenantId,
+      actor: options.actor,
+      action: "invitation.revoked",
+      targetType: "invitation",
+      targetId: options.invitationId,
+    });
+    return { revoked: true };
+  });
+}
+
+/** Issues a fresh single-use token and mails it. Run by the `auth/invitation.created` job. */
+export async function deliverInvitation(options: { tenantId: string; invitationId: string }) {
+  const invitation = await db().invitation.findFirst({
+    where: { tenantId: options.tenantId, id: options.invitationId },
+    include: { tenant: { select: { name: true } }, customer: { select: { name: true } } },
+  });
+  if (!invitation) throw AppError.notFound("Invitation");
+  if (invitation.acceptedAt || invitation.revokedAt) return { skipped: true as const };
+  const { token, tokenHash } = newToken();
+  await db().invitation.update({ where: { id: invitation.id }, data: { tokenHash } });
+  const mail = invitationMail({
+    tenantName: invitation.tenant.name,
+    customerName: invitation.customer?.name ?? null,
+    token,
+    expiresAt: invitation.expiresAt,
+  });
+  const sent = await sendMail({ tenantId: invitation.tenantId, to: invitation.email, ...mail });
+  return { skipped: false as const, emailId: sent.id };
+}
+
+async function findOpenInvitation(token: string) {
+  const invitation = await db().invitation.findUnique({
+    where: { tokenHash: hashToken(token) },
+    include: { tenant: { select: { name: true } }, customer: { select: { name: true } } },
+  });
+  if (!invitation || invitation.acceptedAt || invitation.revokedAt) {
+    throw new AppError("NOT_FOUND", "This invitation link is not valid any more. Ask for a new invitation.");
+  }
+  if (invitation.expiresAt.getTime() <= Date.now()) {
+    throw new AppError("PRECONDITION_FAILED", "This invitation has expired. Ask for a new invitation.");
+  }
+  return invitation;
+}
+
+export async function describeInvitation(token: string) {
+  const invitation = await findOpenInvitation(token);
+  const existingUser = await db().user.findUnique({ where: { email: invitation.email }, select: { id: true } });
+  return {
+    email: invitation.email,
+    tenantName: invitation.tenant.name,
+    customerName: invitation.customer?.name ?? null,
+    role: invitation.role,
+    expiresAt: invitation.expiresAt,
+    existingUser: existingUser !== null,
+  };
+}
+
+/**
+ * Registers the invited person (or adds the membership to their existing account). Opening
+ * the emailed link proves the address, so the email counts as verified. Single use: the
+ * conditional update lets exactly one acceptance win.
+ */
+export async function acceptInvitation(input: z.infer<typeof ZAcceptInvitation>, ip: string | null) {
+  const accept = ZAcceptInvitation.parse(input);
+  const invitation = await findOpenInvitation(accept.token);
+  const existingUser = await db().user.findUnique({ where: { email: invitation.email } });
+  if (!existingUser) assertPasswordStrength(accept.password);
+  const passwordHash = existingUser ? null : await hashPassword(accept.password);
+  return db().$transaction(async (tx) => {
+    const claimed = await tx.invitation.updateMany({
+      where: { id: invitation.id, acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() } },
+      data: { acceptedAt: new Date() },
+    });
+    if (claimed.count === 0) throw new AppError("CONFLICT", "This invitation was already used.");
+    const user =
+      existingUser ??
+      (await tx.user.create({
+        data: { email: invitation.email, name: accept.name, passwordHash, emailVerifiedAt: new Date() },
+      }));
+    if (existingUser && !existingUser.emailVerifiedAt) {
+      await tx.user.update({ where: { id: existingUser.id }, data: { emailVerifiedAt: new Date() } });
+    }
+    await tx.membership.create({
+      data: { userId: user.id, tenantId: invitation.tenantId, role: invitation.role, customerId: invitation.customerId },
+    });
+    await recordAudit(tx, {
+      tenantId: invitation.tenantId,
+      actor: { userId: user.id, email: user.email, ip },
+      action: "invitation.accepted",
+      targetType: "user",
+      targetId: user.id,
+      after: { role: invitation.role, customerId: invitation.customerId },
+    });
+    return { email: user.email };
+  });
+}

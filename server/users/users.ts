@@ -1,0 +1,129 @@
+import { z } from "zod";
+import type { Prisma } from "@/server/db/generated/client";
+import { db } from "@/server/db/client";
+import { recordAudit, type TActor } from "@/server/audit/audit";
+import { AppError } from "@/server/errors";
+import { sortOrder, type TPage, type TPageInput } from "@/server/lib/pagination";
+import { assertPasswordStrength, hashPassword, verifyPassword } from "@/server/auth/password";
+import { normalizeEmail } from "@/server/auth/sign-in";
+import { sendEvent } from "@/server/jobs/send";
+
+const membershipRow = {
+  id: true,
+  role: true,
+  createdAt: true,
+  customer: { select: { id: true, name: true, accountNumber: true } },
+  user: { select: { id: true, name: true, email: true, status: true, emailVerifiedAt: true } },
+} satisfies Prisma.MembershipSelect;
+
+export type TMembershipRow = Prisma.MembershipGetPayload<{ select: typeof membershipRow }>;
+
+const SORTABLE = ["createdAt", "role"] as const;
+
+export async function listTenantMembers(options: { tenantId: string; query: TPageInput }): Promise<TPage<TMembershipRow>> {
+  const { tenantId, query } = options;
+  const where: Prisma.MembershipWhereInput = {
+    tenantId,
+    ...(query.search
+      ? {
+          OR: [
+            { user: { name: { contains: query.search, mode: "insensitive" } } },
+            { user: { email: { contains: query.search, mode: "insensitive" } } },
+            { customer: { name: { contains: query.search, mode: "insensitive" } } },
+          ],
+        }
+      : {}),
+  };
+  const orderBy: Prisma.MembershipOrderByWithRelationInput[] =
+    query.sort?.id === "name" || query.sort?.id === "email"
+      ? [{ user: { [query.sort.id]: query.sort.desc ? "desc" : "asc" } }]
+      : [sortOrder(query.sort, SORTABLE, { id: "createdAt", desc: false })];
+  const [rows, total] = await Promise.all([
+    db().membership.findMany({
+      where,
+      select: membershipRow,
+      orderBy: [...orderBy, { id: "asc" }],
+      skip: query.page * query.pageSize,
+      take: query.pageSize,
+    }),
+    db().membership.count({ where }),
+  ]);
+  return { rows, total, page: query.page, pageSize: query.pageSize };
+}
+
+export async function listOpenInvitations(options: { tenantId: string }) {
+  return db().invitation.findMany({
+    where: { tenantId: options.tenantId, acceptedAt: null, revokedAt: null },
+    select: {
+      id: true,
+      email: true,
+      role: true,
+      expiresAt: true,
+      createdAt: true,
+      customer: { select: { id: true, name: true } },
+    },
+    orderBy: { createdAt: "desc" },
+    take: 200,
+  });
+}
+
+/** Removes someone's access to the tenant; their account stays for other tenants. */
+export async function removeMember(options: { tenantId: string; actor: TActor; membershipId: string }) {
+  return db().$transaction(async (tx) => {
+    const membership = await tx.membership.findFirst({
+      where: { tenantId: options.tenantId, id: options.membershipId },
+      select: { id: true, role: true, userId: true, customerId: true, user: { select: { email: true } } },
+    });
+    if (!membership) throw AppError.notFound("Member");
+    if (membership.userId === options.actor.userId) {
+      throw new AppError("PRECONDITION_FAILED", "You cannot remove your own access");
+    }
+    await tx.membership.delete({ where: { id: membership.id } });
+    await recordAudit(tx, {
+      tenantId: options.tenantId,
+      actor: options.actor,
+      action: "member.removed",
+      targetType: "user",
+      targetId: membership.userId,
+      before: { email: membership.user.email, role: membership.role, customerId: membership.customerId },
+    });
+    return { removed: true };
+  });
+}
+
+export const ZUpdateProfile = z.object({ name: z.string().trim().min(1, "Enter your name").max(200) });
+export const ZChangePassword = z.object({ currentPassword: z.string().min(1, "Enter your current password"), newPassword: z.string() });
+export const ZChangeEmail = z.object({ email: z.email("Enter a valid email address") });
+
+export async function getProfile(userId: string) {
+  return db().user.findUniqueOrThrow({
+    where: { id: userId },
+    select: { id: true, name: true, email: true, pendingEmail: true, emailVerifiedAt: true, createdAt: true },
+  });
+}
+
+export async function updateProfile(userId: string, input: z.infer<typeof ZUpdateProfile>) {
+  const { name } = ZUpdateProfile.parse(input);
+  return db().user.update({ where: { id: userId }, data: { name }, select: { id: true, name: true } });
+}
+
+export async function changePassword(userId: string, input: z.infer<typeof ZChangePassword>) {
+  const { currentPassword, newPassword } = ZChangePassword.parse(input);
+  const user = await db().user.findUniqueOrThrow({ where: { id: userId }, select: { passwordHash: true } });
+  if (!user.passwordHash || !(await verifyPassword(user.passwordHash, currentPassword))) {
+    throw AppError.invalidField("currentPassword", "That is not your current password");
+  }
+  assertPasswordStrength(newPassword, "newPassword");
+  await db().user.update({ where: { id: userId }, data: { passwordHash: await hashPassword(newPassword) } });
+  return { changed: true };
+}
+
+/** The new address takes effect once the link mailed to it is opened. */
+export async function requestEmailChange(userId: string, tenantId: string, input: z.infer<typeof ZChangeEmail>) {
+  const email = normalizeEmail(ZChangeEmail.parse(input).email);
+  const taken = await db().user.findFirst({ where: { email, NOT: { id: userId } }, select: { id: true } });
+  if (taken) throw AppError.invalidField("email", "Another account already uses that email address");
+  await db().user.update({ where: { id: userId }, data: { pendingEmail: email } });
+  await sendEvent({ name: "auth/email-verification.requested", data: { userId, tenantId } });
+  return { pendingEmail: email };
+}

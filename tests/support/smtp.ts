@@ -1,0 +1,56 @@
+import { SMTPServer } from "smtp-server";
+import { simpleParser } from "mailparser";
+
+export type TReceivedMail = { to: string[]; subject: string; text: string };
+
+/** A real SMTP server on loopback that keeps what it receives. */
+export async function startSmtpServer() {
+  const received: TReceivedMail[] = [];
+  const waiters: Array<() => void> = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS"],
+    onData(stream, session, callback) {
+      simpleParser(stream)
+        .then((parsed) => {
+          received.push({
+            to: session.envelope.rcptTo.map((recipient) => recipient.address),
+            subject: parsed.subject ?? "",
+            text: parsed.text ?? "",
+          });
+          for (const wake of waiters.splice(0)) wake();
+          callback();
+        })
+        .catch(callback);
+    },
+  });
+  const port = await new Promise<number>((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.server.address();
+      resolve(typeof address === "object" && address ? address.port : 0);
+    });
+  });
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    received,
+    async waitFor(predicate: (mail: TReceivedMail) => boolean, timeoutMs = 10_000): Promise<TReceivedMail> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = received.find(predicate);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no matching mail after ${timeoutMs} ms (${received.length} received)`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 200);
+        });
+      }
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export function linkIn(text: string, pathPrefix: string): string {
+  const match = text.match(new RegExp(`https?://[^\\s]+${pathPrefix}[A-Za-z0-9_-]+`));
+  if (!match) throw new Error(`no ${pathPrefix} link in: ${text}`);
+  return match[0];
+}
