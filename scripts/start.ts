@@ -36,7 +36,7 @@ function sourceFingerprint(): string {
 }
 
 async function main() {
-  const childEnv: Record<string, string | undefined> = { ...process.env };
+  const childEnv: Record<string, string | undefined> = { NEXT_TELEMETRY_DISABLED: "1", ...process.env };
   let embedded: TEmbeddedServer | null = null;
   if (!childEnv.DATABASE_URL) {
     const dataDir = path.resolve(root, childEnv.DATA_DIR ?? ".data");
@@ -48,6 +48,8 @@ async function main() {
   }
   const config = parseEnv(childEnv);
   const databaseUrl = config.DATABASE_URL as string;
+  // next-auth reads its own variable for absolute URLs; it is the app's address.
+  childEnv.NEXTAUTH_URL ??= config.APP_URL;
 
   const result = await migrate({ databaseUrl, log: (line) => console.log(`  ${line}`) });
   console.log(`Database ready (${result.applied.length} migration(s) applied now, ${result.alreadyApplied} before).`);

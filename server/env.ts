@@ -4,11 +4,8 @@ import { z } from "zod";
  * The only reader of process.env. Validated once; a missing or malformed variable stops
  * start-up with a message that names it.
  */
-const ZOptionalUrl = z
-  .string()
-  .trim()
-  .transform((value) => (value === "" ? undefined : value))
-  .pipe(z.url().optional());
+// An empty value counts as unset, as shells and .env files often leave them.
+const ZOptionalUrl = z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), z.url().optional());
 
 const ZEnv = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),

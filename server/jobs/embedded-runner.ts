@@ -213,8 +213,10 @@ export class EmbeddedRunner {
   async drain(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.pending.size > 0 || this.timers.size > 0 || [...this.waiting.values()].some((queue) => queue.length > 0)) {
-      if (Date.now() > deadline) throw new Error("job runner did not drain in time");
-      await Promise.race([Promise.allSettled([...this.pending]), new Promise((resolve) => setTimeout(resolve, 20))]);
+      if (Date.now() > deadline) throw new Error(`job runner did not drain in time: ${this.pending.size} running, ${this.timers.size} scheduled, ${[...this.waiting.values()].flat().length} waiting`);
+      // Always yield to the timer queue: scheduled runs start from timers.
+      const tick = new Promise((resolve) => setTimeout(resolve, 10));
+      await (this.pending.size > 0 ? Promise.race([Promise.allSettled([...this.pending]).then(() => tick), tick]) : tick);
     }
   }
 

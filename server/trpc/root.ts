@@ -5,6 +5,7 @@ import { customersRouter } from "./routers/customers";
 import { usersRouter } from "./routers/users";
 import { auditRouter, jobsRouter, outboxRouter } from "./routers/operations";
 import { portalRouter } from "./routers/portal";
+import { tenantRouter } from "./routers/tenant";
 
 export const appRouter = createTRPCRouter({
   auth: authRouter,
@@ -15,6 +16,7 @@ export const appRouter = createTRPCRouter({
   jobs: jobsRouter,
   audit: auditRouter,
   portal: portalRouter,
+  tenant: tenantRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,418 @@
+"use client";
+
+import Link from "next/link";
+import { useState, type ReactNode } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTRPC } from "@/components/trpc/react";
+import { ConfirmDialog } from "@/components/admin/confirm-dialog";
+import { CustomerFormDialog, type TCustomerFormSubmit } from "@/components/admin/customer-form-dialog";
+import { DateTime } from "@/components/admin/date-time";
+import { errorCodeOf, toastError } from "@/components/admin/errors";
+import { isUuid } from "@/components/admin/format";
+import { InviteUserDialog, type TInviteSubmit } from "@/components/admin/invite-user-dialog";
+import { auditHref, billingTypeLabel, roleLabel } from "@/components/admin/labels";
+import { MiniCell, MiniRow, MiniTable } from "@/components/admin/mini-table";
+import { QueryError } from "@/components/admin/query-error";
+import {
+  STATUS_ACTIONS,
+  StatusChangeDialog,
+  type TStatusSubmit,
+  type TStatusTarget,
+} from "@/components/admin/status-change-dialog";
+import type { TCustomerDetail } from "@/components/admin/types";
+import { AuditIcon, CustomersIcon, PlusIcon, UsersIcon } from "@/components/shell/icons";
+import { Badge } from "@/components/ui/badge";
+import { Button, buttonClassName } from "@/components/ui/button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
+import { PageHeader } from "@/components/ui/page-header";
+import { Skeleton, SkeletonText } from "@/components/ui/skeleton";
+import { StatusBadge } from "@/components/ui/status-badge";
+import { toast } from "@/components/ui/toast";
+
+const CUSTOMER_ROLE_OPTIONS = [
+  { value: "CUSTOMER_ADMIN" as const, label: "Customer admin" },
+  { value: "CUSTOMER_USER" as const, label: "Customer user" },
+];
+
+const STATUS_DONE: Record<TStatusTarget, string> = {
+  SUSPENDED: "Account suspended",
+  ACTIVE: "Account reactivated",
+  CLOSED: "Account closed",
+};
+
+/** Which manual status changes make sense from a status. LOCKED is lifted by the wallet after payment. */
+function statusTargets(status: TCustomerDetail["status"]): TStatusTarget[] {
+  switch (status) {
+    case "ACTIVE":
+      return ["SUSPENDED", "CLOSED"];
+    case "SUSPENDED":
+      return ["ACTIVE", "CLOSED"];
+    case "LOCKED":
+      return ["SUSPENDED", "CLOSED"];
+    default:
+      return [];
+  }
+}
+
+const BREADCRUMB_ROOT = { label: "Customers", href: "/admin/customers" };
+
+export function CustomerDetail({ customerId }: { customerId: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const valid = isUuid(customerId);
+  const customer = useQuery({ ...trpc.customers.get.queryOptions({ customerId }), enabled: valid });
+
+  const [editing, setEditing] = useState(false);
+  const [statusTarget, setStatusTarget] = useState<TStatusTarget | null>(null);
+  const [inviting, setInviting] = useState(false);
+  const [revoking, setRevoking] = useState<{ id: string; email: string } | null>(null);
+
+  const refresh = () => {
+    void queryClient.invalidateQueries({ queryKey: trpc.customers.pathKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.users.pathKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.audit.pathKey() });
+  };
+
+  const update = useMutation(
+    trpc.customers.update.mutationOptions({
+      onSuccess: () => {
+        refresh();
+        toast.success("Customer updated");
+      },
+    }),
+  );
+  const changeStatus = useMutation(
+    trpc.customers.changeStatus.mutationOptions({
+      onSuccess: (_data, variables) => {
+        refresh();
+        toast.success(STATUS_DONE[variables.status]);
+      },
+    }),
+  );
+  const invite = useMutation(
+    trpc.customers.inviteUser.mutationOptions({
+      onSuccess: (invitation) => {
+        refresh();
+        toast.success(`Invitation sent to ${invitation.email}`);
+      },
+    }),
+  );
+  const revoke = useMutation(
+    trpc.customers.revokeInvitation.mutationOptions({
+      onSuccess: () => {
+        refresh();
+        setRevoking(null);
+        toast.success("Invitation revoked");
+      },
+      onError: toastError,
+    }),
+  );
+
+  if (!valid || errorCodeOf(customer.error) === "NOT_FOUND") {
+    return (
+      <div>
+        <PageHeader title="Customer not found" breadcrumbs={[BREADCRUMB_ROOT, { label: "Not found" }]} />
+        <Card>
+          <EmptyState
+            icon={<CustomersIcon />}
+            title="This customer does not exist"
+            description="It may have been removed, or the link is wrong."
+            action={
+              <Link href="/admin/customers" className={buttonClassName("secondary")}>
+                Back to customers
+              </Link>
+            }
+          />
+        </Card>
+      </div>
+    );
+  }
+
+  if (customer.isError) {
+    return (
+      <div>
+        <PageHeader title="Customer" breadcrumbs={[BREADCRUMB_ROOT, { label: "Customer" }]} />
+        <Card>
+          <QueryError error={customer.error} what="this customer" onRetry={() => void customer.refetch()} />
+        </Card>
+      </div>
+    );
+  }
+
+  if (customer.isPending) return <CustomerDetailSkeleton />;
+
+  const data = customer.data;
+  const closed = data.status === "CLOSED";
+  const submitUpdate: TCustomerFormSubmit = (fields, handlers) => update.mutate({ customerId: data.id, fields }, handlers);
+  const submitStatus: TStatusSubmit = (values, handlers) =>
+    changeStatus.mutate({ customerId: data.id, status: values.status, reason: values.reason }, handlers);
+  const submitInvite: TInviteSubmit<"CUSTOMER_ADMIN" | "CUSTOMER_USER"> = (values, handlers) =>
+    invite.mutate({ customerId: data.id, email: values.email, role: values.role }, handlers);
+
+  return (
+    <div>
+      <PageHeader
+        breadcrumbs={[BREADCRUMB_ROOT, { label: data.name }]}
+        title={data.name}
+        meta={<StatusBadge status={data.status} />}
+        description={
+          <>
+            Account <span className="font-mono text-slate-700">{data.accountNumber}</span> ·{" "}
+            {billingTypeLabel(data.billingType)}
+          </>
+        }
+        actions={
+          <>
+            <Link href={auditHref("customer", data.id)} className={buttonClassName("ghost")}>
+              <AuditIcon />
+              Audit log
+            </Link>
+            {statusTargets(data.status).map((target) => (
+              <Button
+                key={target}
+                variant={target === "ACTIVE" ? "primary" : "secondary"}
+                className={target === "CLOSED" ? "text-danger-700" : undefined}
+                onClick={() => {
+                  changeStatus.reset();
+                  setStatusTarget(target);
+                }}
+              >
+                {STATUS_ACTIONS[target].label}
+              </Button>
+            ))}
+          </>
+        }
+      />
+
+      {data.status === "LOCKED" ? (
+        <Notice>
+          This prepaid account is locked because its balance ran out. It unlocks by itself once a payment brings the
+          balance back above the threshold.
+        </Notice>
+      ) : null}
+      {closed ? <Notice>This account is closed. Its status can no longer be changed and no one can be invited.</Notice> : null}
+
+      <div className="grid gap-5 xl:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
+        <Card aria-labelledby="customer-details-title" className="self-start">
+          <CardHeader
+            actions={
+              <Button
+                size="sm"
+                onClick={() => {
+                  update.reset();
+                  setEditing(true);
+                }}
+              >
+                Edit details
+              </Button>
+            }
+          >
+            <CardTitle id="customer-details-title">Details</CardTitle>
+          </CardHeader>
+          <CardContent>
+            <dl className="grid grid-cols-[max-content_minmax(0,1fr)] gap-x-6 gap-y-2.5 text-sm">
+              <DetailRow label="Account number">
+                <span className="font-mono">{data.accountNumber}</span>
+              </DetailRow>
+              <DetailRow label="Name">{data.name}</DetailRow>
+              <DetailRow label="Billing type">{billingTypeLabel(data.billingType)}</DetailRow>
+              <DetailRow label="Contact email">
+                <a href={`mailto:${data.contactEmail}`} className="text-brand-700 hover:underline">
+                  {data.contactEmail}
+                </a>
+              </DetailRow>
+              <DetailRow label="Status">
+                <StatusBadge status={data.status} />
+              </DetailRow>
+              <DetailRow label="Created">
+                <DateTime value={data.createdAt} />
+              </DetailRow>
+              <DetailRow label="Last changed">
+                <DateTime value={data.updatedAt} />
+              </DetailRow>
+            </dl>
+          </CardContent>
+        </Card>
+
+        <Card aria-labelledby="customer-users-title">
+          <CardHeader
+            actions={
+              <Button
+                size="sm"
+                variant="primary"
+                disabled={closed}
+                title={closed ? "The account is closed" : undefined}
+                onClick={() => {
+                  invite.reset();
+                  setInviting(true);
+                }}
+              >
+                <PlusIcon />
+                Invite user
+              </Button>
+            }
+          >
+            <CardTitle id="customer-users-title">Users</CardTitle>
+            <CardDescription>People who sign in to the customer portal for this account.</CardDescription>
+          </CardHeader>
+          <CardContent flush>
+            {data.memberships.length === 0 ? (
+              <EmptyState
+                compact
+                icon={<UsersIcon />}
+                title="No users yet"
+                description={closed ? "The account is closed." : "Invite someone to give them access to the portal."}
+              />
+            ) : (
+              <MiniTable label="Users" columns={["Name", "Email", "Role", "Status", { label: "Added", align: "right" }]}>
+                {data.memberships.map((membership) => (
+                  <MiniRow key={membership.id}>
+                    <MiniCell className="font-medium text-slate-900">{membership.user.name || "—"}</MiniCell>
+                    <MiniCell className="text-slate-600">{membership.user.email}</MiniCell>
+                    <MiniCell>{roleLabel(membership.role)}</MiniCell>
+                    <MiniCell>
+                      <StatusBadge status={membership.user.status} />
+                    </MiniCell>
+                    <MiniCell align="right">
+                      <DateTime value={membership.createdAt} style="date" />
+                    </MiniCell>
+                  </MiniRow>
+                ))}
+              </MiniTable>
+            )}
+          </CardContent>
+          {data.invitations.length > 0 ? (
+            <div className="border-t border-slate-200">
+              <h3 className="px-4 pt-3 pb-2 text-xs font-semibold tracking-wide text-slate-500 uppercase">
+                Open invitations
+              </h3>
+              <MiniTable
+                label="Open invitations"
+                columns={["Email", "Role", "Sent", "Expires", { label: "Actions", align: "right", srOnly: true }]}
+              >
+                {data.invitations.map((invitation) => {
+                  const expired = invitation.expiresAt.getTime() <= customer.dataUpdatedAt;
+                  return (
+                    <MiniRow key={invitation.id}>
+                      <MiniCell className="text-slate-900">{invitation.email}</MiniCell>
+                      <MiniCell>{roleLabel(invitation.role)}</MiniCell>
+                      <MiniCell>
+                        <DateTime value={invitation.createdAt} style="date" />
+                      </MiniCell>
+                      <MiniCell>
+                        {expired ? <Badge tone="warning">Expired</Badge> : <DateTime value={invitation.expiresAt} style="date" />}
+                      </MiniCell>
+                      <MiniCell align="right">
+                        <Button
+                          size="sm"
+                          variant="ghost"
+                          aria-label={`Revoke invitation for ${invitation.email}`}
+                          onClick={() => {
+                            revoke.reset();
+                            setRevoking({ id: invitation.id, email: invitation.email });
+                          }}
+                        >
+                          Revoke
+                        </Button>
+                      </MiniCell>
+                    </MiniRow>
+                  );
+                })}
+              </MiniTable>
+            </div>
+          ) : null}
+        </Card>
+      </div>
+
+      <CustomerFormDialog
+        open={editing}
+        onOpenChange={setEditing}
+        mode="edit"
+        initial={{
+          accountNumber: data.accountNumber,
+          name: data.name,
+          billingType: data.billingType,
+          contactEmail: data.contactEmail,
+        }}
+        submit={submitUpdate}
+        pending={update.isPending}
+      />
+      <StatusChangeDialog
+        target={statusTarget}
+        customerName={data.name}
+        onClose={() => setStatusTarget(null)}
+        submit={submitStatus}
+        pending={changeStatus.isPending}
+      />
+      <InviteUserDialog
+        open={inviting}
+        onOpenChange={setInviting}
+        title={`Invite a user to ${data.name}`}
+        description="They get an email with a link to set up their account. The link is valid for 7 days."
+        roles={CUSTOMER_ROLE_OPTIONS}
+        defaultRole="CUSTOMER_USER"
+        roleHint="Customer admins manage the account in the portal; customer users can view it."
+        submit={submitInvite}
+        pending={invite.isPending}
+      />
+      <ConfirmDialog
+        open={revoking !== null}
+        onOpenChange={(open) => {
+          if (!open) setRevoking(null);
+        }}
+        title="Revoke invitation?"
+        description={revoking ? `The link sent to ${revoking.email} stops working.` : undefined}
+        confirmLabel="Revoke invitation"
+        pending={revoke.isPending}
+        onConfirm={() => {
+          if (revoking) revoke.mutate({ invitationId: revoking.id });
+        }}
+      />
+    </div>
+  );
+}
+
+function DetailRow({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <>
+      <dt className="text-slate-500">{label}</dt>
+      <dd className="min-w-0 truncate text-slate-900">{children}</dd>
+    </>
+  );
+}
+
+function Notice({ children }: { children: ReactNode }) {
+  return (
+    <div role="note" className="mb-5 rounded-lg border border-warning-600/30 bg-warning-50 px-4 py-2.5 text-sm text-warning-800">
+      {children}
+    </div>
+  );
+}
+
+function CustomerDetailSkeleton() {
+  return (
+    <div aria-busy="true">
+      <span className="sr-only" role="status">
+        Loading customer
+      </span>
+      <div className="mb-5 flex flex-col gap-2">
+        <Skeleton className="h-3 w-32" />
+        <Skeleton className="h-6 w-64" />
+        <Skeleton className="h-4 w-48" />
+      </div>
+      <div className="grid gap-5 xl:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
+        <Card>
+          <CardContent>
+            <SkeletonText lines={6} />
+          </CardContent>
+        </Card>
+        <Card>
+          <CardContent>
+            <SkeletonText lines={4} />
+          </CardContent>
+        </Card>
+      </div>
+    </div>
+  );
+}

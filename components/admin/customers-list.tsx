@@ -1,0 +1,202 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import type { ColumnDef } from "@tanstack/react-table";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTRPC } from "@/components/trpc/react";
+import { DateTime } from "@/components/admin/date-time";
+import { CustomerFormDialog, type TCustomerFormSubmit } from "@/components/admin/customer-form-dialog";
+import {
+  BILLING_TYPES,
+  BILLING_TYPE_OPTIONS,
+  CUSTOMER_STATUSES,
+  billingTypeLabel,
+  customerHref,
+  oneOf,
+} from "@/components/admin/labels";
+import { useListState } from "@/components/admin/list-state";
+import { QueryError } from "@/components/admin/query-error";
+import type { TCustomerRow } from "@/components/admin/types";
+import { CustomersIcon, PlusIcon } from "@/components/shell/icons";
+import { Button } from "@/components/ui/button";
+import { DataTable } from "@/components/ui/data-table";
+import { EmptyState } from "@/components/ui/empty-state";
+import { PageHeader } from "@/components/ui/page-header";
+import { Select } from "@/components/ui/select";
+import { StatusBadge, statusLabel } from "@/components/ui/status-badge";
+import { toast } from "@/components/ui/toast";
+
+const SORT_IDS = ["accountNumber", "name", "billingType", "status", "createdAt"] as const;
+
+const STATUS_OPTIONS = CUSTOMER_STATUSES.map((value) => ({ value, label: statusLabel(value) }));
+
+const columns: ColumnDef<TCustomerRow>[] = [
+  {
+    id: "accountNumber",
+    accessorKey: "accountNumber",
+    header: "Account number",
+    enableSorting: true,
+    meta: { width: "1%" },
+    cell: ({ row }) => (
+      <Link href={customerHref(row.original.id)} className="font-mono text-xs font-medium text-brand-700 hover:underline">
+        {row.original.accountNumber}
+      </Link>
+    ),
+  },
+  {
+    id: "name",
+    accessorKey: "name",
+    header: "Name",
+    enableSorting: true,
+    cell: ({ row }) => <span className="font-medium text-slate-900">{row.original.name}</span>,
+  },
+  {
+    id: "billingType",
+    accessorKey: "billingType",
+    header: "Billing type",
+    enableSorting: true,
+    cell: ({ row }) => billingTypeLabel(row.original.billingType),
+  },
+  {
+    id: "status",
+    accessorKey: "status",
+    header: "Status",
+    enableSorting: true,
+    cell: ({ row }) => <StatusBadge status={row.original.status} />,
+  },
+  {
+    id: "contactEmail",
+    accessorKey: "contactEmail",
+    header: "Contact email",
+    cell: ({ row }) => <span className="text-slate-600">{row.original.contactEmail}</span>,
+  },
+  {
+    id: "createdAt",
+    accessorKey: "createdAt",
+    header: "Created",
+    enableSorting: true,
+    meta: { align: "right" },
+    cell: ({ row }) => <DateTime value={row.original.createdAt} style="date" />,
+  },
+];
+
+export function CustomersList() {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const list = useListState({ sortIds: SORT_IDS, filterKeys: ["status", "billing"] as const });
+  const status = oneOf(list.filters.status, CUSTOMER_STATUSES);
+  const billingType = oneOf(list.filters.billing, BILLING_TYPES);
+  const [creating, setCreating] = useState(false);
+
+  const customers = useQuery({
+    ...trpc.customers.list.queryOptions({ ...list.pageInput, filter: { status, billingType } }),
+    placeholderData: keepPreviousData,
+  });
+
+  const create = useMutation(
+    trpc.customers.create.mutationOptions({
+      onSuccess: (customer) => {
+        void queryClient.invalidateQueries({ queryKey: trpc.customers.list.queryKey() });
+        toast.success(`Customer ${customer.accountNumber} created`, {
+          action: { label: "Open", onClick: () => router.push(customerHref(customer.id)) },
+        });
+      },
+    }),
+  );
+  const submitCreate: TCustomerFormSubmit = (values, handlers) => create.mutate(values, handlers);
+
+  const filtered = list.hasFilters;
+  const rows = customers.data?.rows ?? [];
+
+  return (
+    <div>
+      <PageHeader
+        title="Customers"
+        description="Accounts billed by your tenant: prepaid accounts draw down a balance, postpaid accounts are invoiced."
+        actions={
+          <Button
+            variant="primary"
+            onClick={() => {
+              create.reset();
+              setCreating(true);
+            }}
+          >
+            <PlusIcon />
+            New customer
+          </Button>
+        }
+      />
+
+      <DataTable<TCustomerRow>
+        label="Customers"
+        columns={columns}
+        rows={rows}
+        total={customers.data?.total ?? 0}
+        page={list.page}
+        pageSize={list.pageSize}
+        onPageChange={list.setPage}
+        onPageSizeChange={list.setPageSize}
+        sort={list.sort}
+        onSortChange={list.setSort}
+        search={list.search}
+        onSearchChange={list.setSearch}
+        searchPlaceholder="Search name, account number, email…"
+        loading={customers.isFetching}
+        getRowId={(row) => row.id}
+        onRowClick={(row) => router.push(customerHref(row.id))}
+        toolbar={
+          <>
+            <Select
+              size="sm"
+              aria-label="Status filter"
+              value={status ?? ""}
+              onChange={(event) => list.setFilter("status", event.target.value || null)}
+              placeholder="All statuses"
+              options={STATUS_OPTIONS}
+              className="w-36"
+            />
+            <Select
+              size="sm"
+              aria-label="Billing filter"
+              value={billingType ?? ""}
+              onChange={(event) => list.setFilter("billing", event.target.value || null)}
+              placeholder="All billing types"
+              options={BILLING_TYPE_OPTIONS}
+              className="w-40"
+            />
+            {filtered ? (
+              <Button size="sm" variant="ghost" onClick={list.clearFilters}>
+                Clear filters
+              </Button>
+            ) : null}
+          </>
+        }
+        emptyState={
+          customers.isError ? (
+            <QueryError error={customers.error} what="customers" onRetry={() => void customers.refetch()} />
+          ) : filtered ? (
+            <EmptyState compact title="No matching customers" description="Try another search or clear the filters." />
+          ) : (
+            <EmptyState
+              compact
+              icon={<CustomersIcon />}
+              title="No customers yet"
+              description="Add your first account with “New customer”."
+            />
+          )
+        }
+      />
+
+      <CustomerFormDialog
+        open={creating}
+        onOpenChange={setCreating}
+        mode="create"
+        submit={submitCreate}
+        pending={create.isPending}
+      />
+    </div>
+  );
+}

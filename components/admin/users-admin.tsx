@@ -1,0 +1,324 @@
+"use client";
+
+import Link from "next/link";
+import { useState } from "react";
+import type { ColumnDef } from "@tanstack/react-table";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTRPC } from "@/components/trpc/react";
+import { ConfirmDialog } from "@/components/admin/confirm-dialog";
+import { DateTime } from "@/components/admin/date-time";
+import { toastError } from "@/components/admin/errors";
+import { InviteUserDialog, type TInviteSubmit } from "@/components/admin/invite-user-dialog";
+import { customerHref, roleLabel } from "@/components/admin/labels";
+import { useListState } from "@/components/admin/list-state";
+import { MiniCell, MiniRow, MiniTable } from "@/components/admin/mini-table";
+import { QueryError } from "@/components/admin/query-error";
+import type { TMemberRow } from "@/components/admin/types";
+import { MailIcon, PlusIcon, UsersIcon } from "@/components/shell/icons";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { DataTable } from "@/components/ui/data-table";
+import { EmptyState } from "@/components/ui/empty-state";
+import { PageHeader } from "@/components/ui/page-header";
+import { Skeleton } from "@/components/ui/skeleton";
+import { StatusBadge } from "@/components/ui/status-badge";
+import { toast } from "@/components/ui/toast";
+
+const SORT_IDS = ["name", "email", "role", "createdAt"] as const;
+
+const STAFF_ROLE_OPTIONS = [
+  { value: "TENANT_SUPPORT" as const, label: "Support" },
+  { value: "TENANT_ADMIN" as const, label: "Tenant admin" },
+];
+
+type TRemoveTarget = { membershipId: string; name: string; email: string };
+
+export function UsersAdmin() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const list = useListState({ sortIds: SORT_IDS });
+  const [inviting, setInviting] = useState(false);
+  const [removing, setRemoving] = useState<TRemoveTarget | null>(null);
+  const [revoking, setRevoking] = useState<{ id: string; email: string } | null>(null);
+
+  const members = useQuery({ ...trpc.users.list.queryOptions(list.pageInput), placeholderData: keepPreviousData });
+  const invitations = useQuery(trpc.users.invitations.queryOptions());
+
+  const refresh = () => {
+    void queryClient.invalidateQueries({ queryKey: trpc.users.pathKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.customers.pathKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.audit.pathKey() });
+  };
+
+  const invite = useMutation(
+    trpc.users.invite.mutationOptions({
+      onSuccess: (invitation) => {
+        refresh();
+        toast.success(`Invitation sent to ${invitation.email}`);
+      },
+    }),
+  );
+  const remove = useMutation(
+    trpc.users.remove.mutationOptions({
+      onSuccess: refresh,
+      onError: toastError,
+    }),
+  );
+  const revoke = useMutation(
+    trpc.customers.revokeInvitation.mutationOptions({
+      onSuccess: () => {
+        refresh();
+        setRevoking(null);
+        toast.success("Invitation revoked");
+      },
+      onError: toastError,
+    }),
+  );
+
+  const submitInvite: TInviteSubmit<"TENANT_ADMIN" | "TENANT_SUPPORT"> = (values, handlers) => invite.mutate(values, handlers);
+
+  const columns: ColumnDef<TMemberRow>[] = [
+    {
+      id: "name",
+      header: "Name",
+      enableSorting: true,
+      cell: ({ row }) => (
+        <span className="flex items-center gap-2">
+          <span className="font-medium text-slate-900">{row.original.user.name || "—"}</span>
+          {row.original.user.status !== "ACTIVE" ? <StatusBadge status={row.original.user.status} /> : null}
+        </span>
+      ),
+    },
+    {
+      id: "email",
+      header: "Email",
+      enableSorting: true,
+      cell: ({ row }) => <span className="text-slate-600">{row.original.user.email}</span>,
+    },
+    {
+      id: "role",
+      header: "Role",
+      enableSorting: true,
+      cell: ({ row }) => roleLabel(row.original.role),
+    },
+    {
+      id: "customer",
+      header: "Customer",
+      cell: ({ row }) => {
+        const customer = row.original.customer;
+        if (!customer) return <span className="text-slate-400">Tenant staff</span>;
+        return (
+          <Link href={customerHref(customer.id)} className="text-brand-700 hover:underline">
+            {customer.name} <span className="font-mono text-xs text-slate-500">{customer.accountNumber}</span>
+          </Link>
+        );
+      },
+    },
+    {
+      id: "verified",
+      header: "Verified",
+      cell: ({ row }) =>
+        row.original.user.emailVerifiedAt ? (
+          <Badge tone="success" title={`Verified ${row.original.user.emailVerifiedAt.toISOString()}`}>
+            Verified
+          </Badge>
+        ) : (
+          <Badge tone="warning">Not verified</Badge>
+        ),
+    },
+    {
+      id: "createdAt",
+      header: "Joined",
+      enableSorting: true,
+      cell: ({ row }) => <DateTime value={row.original.createdAt} style="date" />,
+    },
+    {
+      id: "actions",
+      header: () => <span className="sr-only">Actions</span>,
+      meta: { align: "right", width: "1%" },
+      cell: ({ row }) => (
+        <Button
+          size="sm"
+          variant="ghost"
+          className="text-danger-700"
+          aria-label={`Remove ${row.original.user.email}`}
+          onClick={() => {
+            remove.reset();
+            setRemoving({
+              membershipId: row.original.id,
+              name: row.original.user.name,
+              email: row.original.user.email,
+            });
+          }}
+        >
+          Remove
+        </Button>
+      ),
+    },
+  ];
+
+  const openInvitations = invitations.data ?? [];
+
+  return (
+    <div>
+      <PageHeader
+        title="Users"
+        description="Everyone with access to your tenant: your staff and your customers' portal users."
+        actions={
+          <Button
+            variant="primary"
+            onClick={() => {
+              invite.reset();
+              setInviting(true);
+            }}
+          >
+            <PlusIcon />
+            Invite user
+          </Button>
+        }
+      />
+
+      <DataTable<TMemberRow>
+        label="Members"
+        columns={columns}
+        rows={members.data?.rows ?? []}
+        total={members.data?.total ?? 0}
+        page={list.page}
+        pageSize={list.pageSize}
+        onPageChange={list.setPage}
+        onPageSizeChange={list.setPageSize}
+        sort={list.sort}
+        onSortChange={list.setSort}
+        search={list.search}
+        onSearchChange={list.setSearch}
+        searchPlaceholder="Search name, email, customer…"
+        loading={members.isFetching}
+        getRowId={(row) => row.id}
+        emptyState={
+          members.isError ? (
+            <QueryError error={members.error} what="members" onRetry={() => void members.refetch()} />
+          ) : list.search ? (
+            <EmptyState compact title="No matching members" description={`Nobody matches “${list.search}”.`} />
+          ) : (
+            <EmptyState compact icon={<UsersIcon />} title="No members yet" />
+          )
+        }
+      />
+
+      <Card className="mt-5" aria-labelledby="open-invitations-title">
+        <CardHeader>
+          <CardTitle id="open-invitations-title">Open invitations</CardTitle>
+          <CardDescription>Sent but not yet accepted. Revoking makes the emailed link stop working.</CardDescription>
+        </CardHeader>
+        <CardContent flush>
+          {invitations.isPending ? (
+            <div className="flex flex-col gap-3 p-4" aria-busy="true">
+              <Skeleton className="h-4 w-full" />
+              <Skeleton className="h-4 w-2/3" />
+            </div>
+          ) : invitations.isError ? (
+            <QueryError error={invitations.error} what="invitations" onRetry={() => void invitations.refetch()} />
+          ) : openInvitations.length === 0 ? (
+            <EmptyState compact icon={<MailIcon />} title="No open invitations" />
+          ) : (
+            <MiniTable
+              label="Open invitations"
+              columns={["Email", "Role", "Customer", "Sent", "Expires", { label: "Actions", align: "right", srOnly: true }]}
+            >
+              {openInvitations.map((invitation) => {
+                const expired = invitation.expiresAt.getTime() <= invitations.dataUpdatedAt;
+                return (
+                  <MiniRow key={invitation.id}>
+                    <MiniCell className="text-slate-900">{invitation.email}</MiniCell>
+                    <MiniCell>{roleLabel(invitation.role)}</MiniCell>
+                    <MiniCell>
+                      {invitation.customer ? (
+                        <Link href={customerHref(invitation.customer.id)} className="text-brand-700 hover:underline">
+                          {invitation.customer.name}
+                        </Link>
+                      ) : (
+                        <span className="text-slate-400">Tenant staff</span>
+                      )}
+                    </MiniCell>
+                    <MiniCell>
+                      <DateTime value={invitation.createdAt} style="date" />
+                    </MiniCell>
+                    <MiniCell>
+                      {expired ? <Badge tone="warning">Expired</Badge> : <DateTime value={invitation.expiresAt} style="date" />}
+                    </MiniCell>
+                    <MiniCell align="right">
+                      <Button
+                        size="sm"
+                        variant="ghost"
+                        aria-label={`Revoke invitation for ${invitation.email}`}
+                        onClick={() => {
+                          revoke.reset();
+                          setRevoking({ id: invitation.id, email: invitation.email });
+                        }}
+                      >
+                        Revoke
+                      </Button>
+                    </MiniCell>
+                  </MiniRow>
+                );
+              })}
+            </MiniTable>
+          )}
+        </CardContent>
+      </Card>
+
+      <InviteUserDialog
+        open={inviting}
+        onOpenChange={setInviting}
+        title="Invite tenant staff"
+        description="Staff sign in to this admin area. To give a customer's people portal access, invite them from the customer's page."
+        roles={STAFF_ROLE_OPTIONS}
+        defaultRole="TENANT_SUPPORT"
+        roleHint="Support can see everything but cannot change accounts or money; tenant admins can."
+        submit={submitInvite}
+        pending={invite.isPending}
+      />
+      <ConfirmDialog
+        open={removing !== null}
+        onOpenChange={(open) => {
+          if (!open) setRemoving(null);
+        }}
+        title="Remove access?"
+        description={
+          removing
+            ? `${removing.name || removing.email} (${removing.email}) will no longer be able to sign in to this tenant. Their account itself is kept.`
+            : undefined
+        }
+        confirmLabel="Remove access"
+        pending={remove.isPending}
+        onConfirm={() => {
+          if (!removing) return;
+          const { membershipId, email } = removing;
+          remove.mutate(
+            { membershipId },
+            {
+              onSuccess: () => {
+                setRemoving(null);
+                toast.success(`${email} no longer has access`);
+              },
+            },
+          );
+        }}
+      />
+      <ConfirmDialog
+        open={revoking !== null}
+        onOpenChange={(open) => {
+          if (!open) setRevoking(null);
+        }}
+        title="Revoke invitation?"
+        description={revoking ? `The link sent to ${revoking.email} stops working.` : undefined}
+        confirmLabel="Revoke invitation"
+        pending={revoke.isPending}
+        onConfirm={() => {
+          if (revoking) revoke.mutate({ invitationId: revoking.id });
+        }}
+      />
+    </div>
+  );
+}

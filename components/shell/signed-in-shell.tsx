@@ -1,0 +1,55 @@
+"use client";
+
+import type { ReactNode } from "react";
+import { signOut } from "next-auth/react";
+import { AppShell, type AppShellNavGroup } from "./app-shell";
+import { AuditIcon, CustomersIcon, DashboardIcon, JobsIcon, OutboxIcon, ProfileIcon, UsersIcon } from "./icons";
+
+// Only pages that exist are listed; each later area adds its own entries here.
+const ADMIN_NAV: AppShellNavGroup[] = [
+  { label: "", items: [{ href: "/admin", label: "Overview", icon: <DashboardIcon /> }] },
+  {
+    label: "Accounts",
+    items: [
+      { href: "/admin/customers", label: "Customers", icon: <CustomersIcon /> },
+      { href: "/admin/users", label: "Users", icon: <UsersIcon /> },
+    ],
+  },
+  {
+    label: "Operations",
+    items: [
+      { href: "/admin/outbox", label: "Outbox", icon: <OutboxIcon /> },
+      { href: "/admin/jobs", label: "Jobs", icon: <JobsIcon /> },
+      { href: "/admin/audit", label: "Audit log", icon: <AuditIcon /> },
+    ],
+  },
+];
+
+const PORTAL_NAV: AppShellNavGroup[] = [
+  {
+    label: "",
+    items: [
+      { href: "/portal", label: "Dashboard", icon: <DashboardIcon /> },
+      { href: "/portal/profile", label: "Profile", icon: <ProfileIcon /> },
+    ],
+  },
+];
+
+export function SignedInShell(props: {
+  area: "admin" | "portal";
+  tenantName: string;
+  user: { name: string; email: string; roleLabel: string };
+  children: ReactNode;
+}) {
+  return (
+    <AppShell
+      area={props.area}
+      tenantName={props.tenantName}
+      user={props.user}
+      nav={props.area === "admin" ? ADMIN_NAV : PORTAL_NAV}
+      onSignOut={() => void signOut({ callbackUrl: "/sign-in" })}
+    >
+      {props.children}
+    </AppShell>
+  );
+}

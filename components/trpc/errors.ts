@@ -1,0 +1,16 @@
+import { TRPCClientError } from "@trpc/client";
+
+export type TFieldErrors = Record<string, string[]>;
+
+/** Per-field messages the server attached (AppError or zod), keyed by field path. */
+export function fieldErrorsOf(error: unknown): TFieldErrors {
+  if (error instanceof TRPCClientError) {
+    const data = error.data as { fieldErrors?: TFieldErrors | null } | undefined;
+    return data?.fieldErrors ?? {};
+  }
+  return {};
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : "Something went wrong";
+}

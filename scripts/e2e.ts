@@ -1,0 +1,88 @@
+// `npm run test:e2e`: builds the app, starts it exactly as `npm start` does (embedded
+// PostgreSQL, migrations, demo seed) in a throwaway data folder on free ports, runs the
+// Playwright specs in e2e/ against it with Debian's Chromium, and stops everything.
+// Screenshots land in e2e-artifacts/.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, chmodSync } from "node:fs";
+import { createServer } from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "..");
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+async function waitForHttp(url: string, app: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (app.exitCode !== null) throw new Error(`the app exited with code ${app.exitCode} before it was ready`);
+    try {
+      const response = await fetch(url, { redirect: "manual" });
+      if (response.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+}
+
+const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+if (!existsSync(chromium)) {
+  console.error(`Chromium not found at ${chromium}. Install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH.`);
+  process.exit(1);
+}
+
+const scratch = mkdtempSync(path.join(os.tmpdir(), "trunkline-e2e-"));
+chmodSync(scratch, 0o755);
+mkdirSync(path.join(root, "e2e-artifacts"), { recursive: true });
+const port = await freePort();
+const baseUrl = `http://localhost:${port}`;
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  DATABASE_URL: "",
+  DATA_DIR: scratch,
+  PORT: String(port),
+  EMBEDDED_POSTGRES_PORT: String(await freePort()),
+  APP_URL: baseUrl,
+  NEXT_TELEMETRY_DISABLED: "1",
+};
+
+const app = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts", "start.ts"), "start"], {
+  cwd: root,
+  env,
+  stdio: ["ignore", "inherit", "inherit"],
+  detached: true,
+});
+let exitCode = 1;
+try {
+  await waitForHttp(`${baseUrl}/sign-in`, app, 10 * 60 * 1000);
+  const run = spawnSync(process.execPath, [path.join(root, "node_modules", "@playwright", "test", "cli.js"), "test", ...process.argv.slice(2)], {
+    cwd: root,
+    env: { ...env, E2E_BASE_URL: baseUrl, CHROMIUM_PATH: chromium },
+    stdio: "inherit",
+  });
+  exitCode = run.status ?? 1;
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+} finally {
+  if (app.pid) {
+    try {
+      process.kill(-app.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  rmSync(scratch, { recursive: true, force: true });
+}
+process.exit(exitCode);

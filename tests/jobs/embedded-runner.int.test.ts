@@ -1,0 +1,91 @@
+import { Inngest, NonRetriableError, eventType } from "inngest";
+import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { db } from "@/server/db/client";
+import { EmbeddedRunner } from "@/server/jobs/embedded-runner";
+import { createTenant } from "../support/factories";
+
+const inngest = new Inngest({ id: "runner-test" });
+// The runner validates events against the app's schemas; reuse a real event name.
+const trigger = eventType("auth/password-reset.requested", { schema: z.object({ userId: z.string(), tenantId: z.string().optional() }) });
+
+let runner: EmbeddedRunner | undefined;
+afterEach(() => runner?.stop());
+
+describe("embedded job runner", () => {
+  it("runs every function an event triggers, retries failures with backoff, records each run", async () => {
+    const tenant = await createTenant();
+    let flakyCalls = 0;
+    const flaky = inngest.createFunction({ id: "flaky", retries: 3, triggers: [trigger] }, async ({ step }) => {
+      return step.run("maybe-fail", () => {
+        flakyCalls += 1;
+        if (flakyCalls < 3) throw new Error(`transient failure ${flakyCalls}`);
+        return { ok: true, calls: flakyCalls };
+      });
+    });
+    const steady = inngest.createFunction({ id: "steady", retries: 0, triggers: [trigger] }, async () => "done");
+    const delays: number[] = [];
+    runner = new EmbeddedRunner({ functions: [flaky, steady], backoffMs: (attempt) => (delays.push(attempt), 10) });
+
+    const userId = "5b1d2c3b-0a1b-4c5d-8e9f-0123456789ab";
+    const runIds = await runner.dispatch({ name: "auth/password-reset.requested", data: { userId, tenantId: tenant.id } });
+    expect(runIds).toHaveLength(2);
+    await runner.drain();
+
+    const runs = await db().jobRun.findMany({ where: { id: { in: runIds } }, orderBy: { functionId: "asc" } });
+    expect(runs.map((run) => [run.functionId, run.status, run.attempts])).toEqual([
+      ["flaky", "COMPLETED", 3],
+      ["steady", "COMPLETED", 1],
+    ]);
+    expect(runs[0]?.output).toEqual({ ok: true, calls: 3 });
+    expect(runs[0]?.tenantId).toBe(tenant.id);
+    expect(delays).toEqual([1, 2]);
+  });
+
+  it("gives up after the function's retries and keeps the error", async () => {
+    const failing = inngest.createFunction({ id: "always-fails", retries: 2, triggers: [trigger] }, async () => {
+      throw new Error("still broken");
+    });
+    runner = new EmbeddedRunner({ functions: [failing], backoffMs: () => 5 });
+    const [runId] = await runner.dispatch({ name: "auth/password-reset.requested", data: { userId: "11111111-1111-4111-8111-111111111111" } });
+    await runner.drain();
+    const run = await db().jobRun.findUniqueOrThrow({ where: { id: runId } });
+    expect(run.status).toBe("FAILED");
+    expect(run.attempts).toBe(3);
+    expect(run.error).toContain("still broken");
+  });
+
+  it("does not retry a NonRetriableError", async () => {
+    const fatal = inngest.createFunction({ id: "fatal", retries: 5, triggers: [trigger] }, async () => {
+      throw new NonRetriableError("bad input");
+    });
+    runner = new EmbeddedRunner({ functions: [fatal], backoffMs: () => 5 });
+    const [runId] = await runner.dispatch({ name: "auth/password-reset.requested", data: { userId: "22222222-2222-4222-8222-222222222222" } });
+    await runner.drain();
+    expect(await db().jobRun.findUniqueOrThrow({ where: { id: runId } })).toMatchObject({ status: "FAILED", attempts: 1 });
+  });
+
+  it("starts a function once per event id, like Inngest's deduplication", async () => {
+    let calls = 0;
+    const counted = inngest.createFunction({ id: "counted", triggers: [trigger] }, async () => ++calls);
+    runner = new EmbeddedRunner({ functions: [counted] });
+    const event = { name: "auth/password-reset.requested" as const, data: { userId: "33333333-3333-4333-8333-333333333333" }, id: "same-event-id" };
+    await runner.dispatch(event);
+    await runner.dispatch(event);
+    await runner.drain();
+    expect(calls).toBe(1);
+  });
+
+  it("resumes runs a previous process left queued", async () => {
+    let calls = 0;
+    const resumable = inngest.createFunction({ id: "resumable", triggers: [trigger] }, async () => ++calls);
+    const run = await db().jobRun.create({
+      data: { functionId: resumable.id(), eventName: "auth/password-reset.requested", eventId: "left-over", eventData: { userId: "44444444-4444-4444-8444-444444444444" }, status: "RUNNING", attempts: 1, maxAttempts: 5 },
+    });
+    runner = new EmbeddedRunner({ functions: [resumable] });
+    expect(await runner.recover()).toBeGreaterThanOrEqual(1);
+    await runner.drain();
+    expect(calls).toBe(1);
+    expect(await db().jobRun.findUniqueOrThrow({ where: { id: run.id } })).toMatchObject({ status: "COMPLETED", attempts: 2 });
+  });
+});

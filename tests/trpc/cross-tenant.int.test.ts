@@ -1,0 +1,164 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import pg from "pg";
+import { db } from "@/server/db/client";
+import { appRouter } from "@/server/trpc/root";
+import { callerAs, createWorld } from "../support/factories";
+
+/**
+ * Every procedure of the app router, called by people who must not reach tenant A's data:
+ * an admin of tenant B, and a customer user of another customer inside tenant A. Each call
+ * must either be refused or return nothing of the target; and tenant A's data must be
+ * byte-for-byte the same afterwards. A procedure without a case here fails the suite, so a
+ * new procedure cannot ship without saying how it is scoped.
+ */
+
+type TWorld = Awaited<ReturnType<typeof createWorld>>;
+type TTarget = TWorld & { invitationId: string; emailId: string; runId: string; auditId: string };
+
+type TCase =
+  /** Scoped by the session: input cannot name another tenant's data. */
+  | { input: (target: TTarget) => unknown }
+  /** Public, scoped by an unguessable token: a wrong token must be refused. */
+  | { publicToken: (target: TTarget) => unknown };
+
+const FIELDS = { accountNumber: "hijack-1", name: "Hijacked", billingType: "PREPAID", contactEmail: "evil@example.test" };
+const PAGE = { page: 0, pageSize: 200, search: "" };
+
+const cases: Record<string, TCase> = {
+  "auth.describeInvitation": { publicToken: () => ({ token: "x".repeat(43) }) },
+  "auth.acceptInvitation": { publicToken: () => ({ token: "x".repeat(43), name: "Evil", password: "long-enough-password" }) },
+  // Asking for a reset is open to anyone by design (the link goes to the owner's inbox);
+  // the flow itself is covered in tests/auth/invitation-flow.int.test.ts.
+  "auth.requestPasswordReset": { publicToken: () => ({ email: "nobody@elsewhere.test" }) },
+  "auth.resetPassword": { publicToken: () => ({ token: "y".repeat(43), password: "long-enough-password" }) },
+  "auth.verifyEmail": { publicToken: () => ({ token: "z".repeat(43) }) },
+  "me.get": { input: () => undefined },
+  "me.updateProfile": { input: () => ({ name: "Renamed attacker" }) },
+  "me.changePassword": { input: () => ({ currentPassword: "wrong", newPassword: "whatever-long-pass" }) },
+  "me.requestEmailChange": { input: (t) => ({ email: t.admin.user.email }) },
+  "customers.list": { input: () => PAGE },
+  "customers.get": { input: (t) => ({ customerId: t.customer.id }) },
+  "customers.create": { input: () => ({ ...FIELDS, accountNumber: `new-${Date.now()}` }) },
+  "customers.update": { input: (t) => ({ customerId: t.customer.id, fields: FIELDS }) },
+  "customers.changeStatus": { input: (t) => ({ customerId: t.customer.id, status: "SUSPENDED", reason: "attack" }) },
+  "customers.inviteUser": { input: (t) => ({ customerId: t.customer.id, email: "evil@example.test", role: "CUSTOMER_ADMIN" }) },
+  "customers.revokeInvitation": { input: (t) => ({ invitationId: t.invitationId }) },
+  "users.list": { input: () => PAGE },
+  "users.invitations": { input: () => undefined },
+  "users.invite": { input: () => ({ email: `evil-${Date.now()}@example.test`, role: "TENANT_ADMIN" }) },
+  "users.remove": { input: (t) => ({ membershipId: t.admin.membership.id }) },
+  "outbox.list": { input: () => PAGE },
+  "outbox.get": { input: (t) => ({ emailId: t.emailId }) },
+  "jobs.list": { input: () => PAGE },
+  "jobs.get": { input: (t) => ({ runId: t.runId }) },
+  "audit.list": { input: () => PAGE },
+  "portal.overview": { input: () => undefined },
+  "tenant.overview": { input: () => undefined },
+};
+
+const procedurePaths = Object.keys(appRouter._def.procedures).sort();
+
+/** A digest of everything tenant A owns; the attackers' own user rows may change (me.*). */
+async function snapshotTenant(tenantId: string, exceptUserIds: string[]): Promise<string> {
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  try {
+    const tables = await client.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'tenant_id' ORDER BY table_name`,
+    );
+    const parts: string[] = [];
+    for (const { table_name } of tables.rows) {
+      const { rows } = await client.query<{ digest: string | null }>(
+        `SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) AS digest FROM "${table_name}" t WHERE tenant_id = $1`,
+        [tenantId],
+      );
+      parts.push(`${table_name}:${rows[0]?.digest ?? "empty"}`);
+    }
+    const users = await client.query<{ digest: string | null }>(
+      `SELECT md5(string_agg(u::text, '|' ORDER BY u::text)) AS digest FROM users u WHERE id IN (SELECT user_id FROM memberships WHERE tenant_id = $1) AND NOT (id = ANY($2::uuid[]))`,
+      [tenantId, exceptUserIds],
+    );
+    parts.push(`users:${users.rows[0]?.digest ?? "empty"}`);
+    return parts.join("\n");
+  } finally {
+    await client.end();
+  }
+}
+
+function callByPath(caller: unknown, path: string, input: unknown): Promise<unknown> {
+  const procedure = path.split(".").reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], caller);
+  return (procedure as (input: unknown) => Promise<unknown>)(input);
+}
+
+let target: TTarget;
+let attackerTenant: TWorld;
+
+beforeAll(async () => {
+  const world = await createWorld("Tenant A");
+  attackerTenant = await createWorld("Tenant B");
+  const invitation = await db().invitation.create({
+    data: { tenantId: world.tenant.id, customerId: world.customer.id, email: "pending@a.test", role: "CUSTOMER_USER", tokenHash: "a".repeat(64), expiresAt: new Date(Date.now() + 86_400_000) },
+  });
+  const email = await db().outboundEmail.create({ data: { tenantId: world.tenant.id, to: "someone@a.test", subject: "A's secret", text: "secret link", status: "STORED" } });
+  const run = await db().jobRun.create({ data: { tenantId: world.tenant.id, functionId: "send-invitation-email", eventName: "auth/invitation.created", status: "COMPLETED", maxAttempts: 5 } });
+  const audit = await db().auditEvent.create({ data: { tenantId: world.tenant.id, action: "customer.created", targetType: "customer", targetId: world.customer.id, actorEmail: world.admin.user.email } });
+  target = { ...world, invitationId: invitation.id, emailId: email.id, runId: run.id, auditId: audit.id };
+});
+
+describe("cross-tenant isolation", () => {
+  it("has a case for every procedure, and no case for a procedure that does not exist", () => {
+    expect(procedurePaths.filter((path) => !(path in cases))).toEqual([]);
+    expect(Object.keys(cases).filter((path) => !procedurePaths.includes(path))).toEqual([]);
+  });
+
+  it("refuses or returns nothing of tenant A to tenant B's admin and to another customer's user", async () => {
+    const attackerIds = [attackerTenant.admin.user.id, target.otherCustomerAdmin.user.id];
+    const before = await snapshotTenant(target.tenant.id, attackerIds);
+    const attackers = [
+      {
+        name: "tenant B admin",
+        userId: attackerTenant.admin.user.id,
+        secrets: [target.tenant.id, target.tenant.name, target.customer.id, target.customer.name, target.admin.user.email, target.customerAdmin.user.email, target.invitationId, target.emailId, target.runId, target.auditId, "A's secret"],
+      },
+      {
+        name: "customer user of another customer in tenant A",
+        userId: target.otherCustomerAdmin.user.id,
+        secrets: [target.customer.id, target.customer.name, target.customerAdmin.user.email, target.admin.user.email, target.invitationId, target.emailId, target.runId, "A's secret"],
+      },
+    ];
+    const leaks: string[] = [];
+    for (const attacker of attackers) {
+      const caller = await callerAs(attacker.userId);
+      for (const path of procedurePaths) {
+        const testCase = cases[path];
+        if (!testCase) continue;
+        const input = "input" in testCase ? testCase.input(target) : testCase.publicToken(target);
+        try {
+          const result = await callByPath(caller, path, input);
+          const serialized = JSON.stringify(superjson.serialize(result));
+          for (const secret of attacker.secrets) {
+            if (serialized.includes(secret)) leaks.push(`${attacker.name}: ${path} returned ${secret}`);
+          }
+        } catch (error) {
+          if (!(error instanceof TRPCError)) throw error;
+          if (!["NOT_FOUND", "FORBIDDEN", "UNAUTHORIZED", "BAD_REQUEST", "CONFLICT", "PRECONDITION_FAILED"].includes(error.code)) {
+            leaks.push(`${attacker.name}: ${path} failed unexpectedly with ${error.code}: ${error.message}`);
+          }
+        }
+      }
+    }
+    expect(leaks).toEqual([]);
+    expect(await snapshotTenant(target.tenant.id, attackerIds)).toBe(before);
+  });
+
+  it("still works for tenant A's own admin (the suite is not passing because everything fails)", async () => {
+    const admin = await callerAs(target.admin.user.id);
+    await expect(admin.customers.get({ customerId: target.customer.id })).resolves.toMatchObject({ id: target.customer.id });
+    await expect(admin.outbox.get({ emailId: target.emailId })).resolves.toMatchObject({ subject: "A's secret" });
+    await expect(admin.jobs.get({ runId: target.runId })).resolves.toMatchObject({ id: target.runId });
+    const owner = await callerAs(target.customerAdmin.user.id);
+    await expect(owner.portal.overview()).resolves.toMatchObject({ id: target.customer.id });
+  });
+});
