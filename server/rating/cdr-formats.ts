@@ -16,8 +16,8 @@
 
 import { createHash } from "node:crypto";
 
-import { detectDelimiter, readLineBatches, splitCsvLine } from "./csv-text";
-import { createTimestampParser } from "./time-zone";
+import { CsvFieldScanner, detectDelimiter, readLineBatches, splitCsvLine } from "./csv-text";
+import { createTimestampParser, resolveTimeZone } from "./time-zone";
 
 export const CDR_FORMATS = ["asterisk", "freeswitch", "csv"] as const;
 export type CdrFormat = (typeof CDR_FORMATS)[number];
@@ -181,9 +181,12 @@ function layoutFromHeader(headerLine: string): CdrLayout {
   return layout;
 }
 
+/** Longer "calls" are corrupt records (or a counter gone wild), not something to bill. */
 const MAX_CALL_SECONDS = 7 * 24 * 3600;
+const NOT_SECONDS = -1;
+const TOO_LONG = -2;
 
-/** Whole seconds ("45", " 45 ", "45.000"); -1 when the text is not a whole number of seconds. */
+/** Whole seconds ("45", " 45 ", "45.000"); NOT_SECONDS or TOO_LONG otherwise. */
 function parseSeconds(text: string): number {
   let start = 0;
   let end = text.length;
@@ -196,14 +199,19 @@ function parseSeconds(text: string): number {
     const code = text.charCodeAt(index);
     if (code < 48 || code > 57) break;
     value = value * 10 + (code - 48);
-    if (value > MAX_CALL_SECONDS) return -1;
   }
-  if (index === start) return -1;
+  if (index === start) return NOT_SECONDS;
   if (index < end) {
-    if (text.charCodeAt(index) !== 46) return -1;
-    for (index++; index < end; index++) if (text.charCodeAt(index) !== 48) return -1;
+    if (text.charCodeAt(index) !== 46) return NOT_SECONDS;
+    for (index++; index < end; index++) if (text.charCodeAt(index) !== 48) return NOT_SECONDS;
   }
-  return value;
+  return value > MAX_CALL_SECONDS ? TOO_LONG : value;
+}
+
+function secondsProblem(column: string, text: string, parsed: number): string {
+  return parsed === TOO_LONG
+    ? `${column} ${shown(text)} is longer than ${MAX_CALL_SECONDS} s (7 days)`
+    : `${column} ${shown(text)} is not a whole number of seconds`;
 }
 
 function hashRecordKey(raw: string): string {
@@ -220,28 +228,39 @@ export interface CdrLineParser {
   parseLine(raw: string, lineNumber: number): CdrRecord;
 }
 
+function isBlank(line: string): boolean {
+  return line.length === 0 || (line.charCodeAt(0) <= 32 && line.trim().length === 0);
+}
+
 function createLineParserForLayout(layout: CdrLayout, timeZone: string): CdrLineParser {
   const parseTimestamp = createTimestampParser({ timeZone });
+  const scanner = new CsvFieldScanner(layout.delimiter);
   const columnsExpected =
     layout.minColumns === layout.maxColumns ? `${layout.minColumns}` : `${layout.minColumns} to ${layout.maxColumns}`;
 
-  function rejected(raw: string, lineNumber: number, reason: string, fields: string[] | null): CdrRecord {
-    const field = (index: number): string => (fields && index >= 0 ? (fields[index] ?? "").trim() : "");
-    const key = field(layout.recordKey);
-    const account = field(layout.account);
+  /** Trimmed text of a column of the line just scanned; "" for a column the format lacks. */
+  function text(raw: string, index: number): string {
+    return index >= 0 ? scanner.field(raw, index).trim() : "";
+  }
+
+  /** A REJECTED record keeping what could be read; `scanned` = the line's columns are usable. */
+  function rejected(raw: string, lineNumber: number, reason: string, scanned: boolean): CdrRecord {
+    const key = scanned ? text(raw, layout.recordKey) : "";
+    const account = scanned ? text(raw, layout.account) : "";
+    const disposition = scanned ? text(raw, layout.disposition) : "";
     return {
       lineNumber,
       raw,
       recordKey: key.length > 0 ? key : hashRecordKey(raw),
       account: account.length > 0 ? account : null,
-      caller: field(layout.caller),
-      callee: field(layout.callee),
+      caller: scanned ? text(raw, layout.caller) : "",
+      callee: scanned ? text(raw, layout.callee) : "",
       startUtc: null,
       answerUtc: null,
       endUtc: null,
       duration: null,
       billsec: null,
-      disposition: field(layout.disposition) || null,
+      disposition: disposition.length > 0 ? disposition : null,
       status: "REJECTED",
       reason,
     };
@@ -249,68 +268,58 @@ function createLineParserForLayout(layout: CdrLayout, timeZone: string): CdrLine
 
   return {
     parseLine(raw: string, lineNumber: number): CdrRecord {
-      if (raw.trim().length === 0) return rejected(raw, lineNumber, "blank line", null);
-      const split = splitCsvLine(raw, layout.delimiter);
-      if (!split.ok) return rejected(raw, lineNumber, `not a ${layout.formatLabel} line: ${split.error}`, null);
-      const fields = split.fields;
-      if (fields.length < layout.minColumns || fields.length > layout.maxColumns) {
-        return rejected(
-          raw,
-          lineNumber,
-          `not a ${layout.formatLabel} line: expected ${columnsExpected} columns, found ${fields.length}`,
-          null,
-        );
+      if (isBlank(raw)) return rejected(raw, lineNumber, "blank line", false);
+      if (!scanner.scan(raw)) return rejected(raw, lineNumber, `not a CDR: ${scanner.error}`, false);
+      const columns = scanner.fieldCount;
+      if (columns < layout.minColumns || columns > layout.maxColumns) {
+        return rejected(raw, lineNumber, `not a CDR: expected ${columnsExpected} ${layout.formatLabel} columns, found ${columns}`, false);
       }
 
-      const text = (index: number): string => (index >= 0 ? (fields[index] ?? "").trim() : "");
-
-      const startText = text(layout.start);
-      if (startText.length === 0) return rejected(raw, lineNumber, "start time is empty", fields);
+      const startText = text(raw, layout.start);
+      if (startText.length === 0) return rejected(raw, lineNumber, "start time is empty", true);
       const startMs = parseTimestamp(startText);
-      if (Number.isNaN(startMs)) return rejected(raw, lineNumber, `start time ${shown(startText)} is not a valid timestamp`, fields);
+      if (Number.isNaN(startMs)) return rejected(raw, lineNumber, `start time ${shown(startText)} is not a valid timestamp`, true);
 
-      const answerText = text(layout.answer);
+      const answerText = text(raw, layout.answer);
       let answerMs = NaN;
       if (answerText.length > 0) {
         answerMs = parseTimestamp(answerText);
-        if (Number.isNaN(answerMs)) return rejected(raw, lineNumber, `answer time ${shown(answerText)} is not a valid timestamp`, fields);
+        if (Number.isNaN(answerMs)) return rejected(raw, lineNumber, `answer time ${shown(answerText)} is not a valid timestamp`, true);
       }
-      const endText = text(layout.end);
+      const endText = text(raw, layout.end);
       let endMs = NaN;
       if (endText.length > 0) {
         endMs = parseTimestamp(endText);
-        if (Number.isNaN(endMs)) return rejected(raw, lineNumber, `end time ${shown(endText)} is not a valid timestamp`, fields);
+        if (Number.isNaN(endMs)) return rejected(raw, lineNumber, `end time ${shown(endText)} is not a valid timestamp`, true);
       }
 
       let duration: number | null = null;
       if (layout.duration >= 0) {
-        const durationText = text(layout.duration);
+        const durationText = text(raw, layout.duration);
         if (durationText.length > 0 || layout.billsecFromDuration) {
           duration = parseSeconds(durationText);
-          if (duration < 0) {
-            return rejected(raw, lineNumber, `duration ${shown(durationText)} is not a whole number of seconds`, fields);
-          }
+          if (duration < 0) return rejected(raw, lineNumber, secondsProblem("duration", durationText, duration), true);
         }
       }
       let billsec: number;
       if (layout.billsecFromDuration) {
         billsec = duration ?? 0;
       } else {
-        const billsecText = text(layout.billsec);
+        const billsecText = text(raw, layout.billsec);
         billsec = parseSeconds(billsecText);
-        if (billsec < 0) return rejected(raw, lineNumber, `billsec ${shown(billsecText)} is not a whole number of seconds`, fields);
+        if (billsec < 0) return rejected(raw, lineNumber, secondsProblem("billsec", billsecText, billsec), true);
       }
 
-      const key = text(layout.recordKey);
-      const account = text(layout.account);
-      const disposition = text(layout.disposition);
+      const key = text(raw, layout.recordKey);
+      const account = text(raw, layout.account);
+      const disposition = text(raw, layout.disposition);
       return {
         lineNumber,
         raw,
         recordKey: key.length > 0 ? key : hashRecordKey(raw),
         account: account.length > 0 ? account : null,
-        caller: text(layout.caller),
-        callee: text(layout.callee),
+        caller: text(raw, layout.caller),
+        callee: text(raw, layout.callee),
         startUtc: new Date(startMs),
         answerUtc: Number.isNaN(answerMs) ? null : new Date(answerMs),
         endUtc: Number.isNaN(endMs) ? null : new Date(endMs),
@@ -349,15 +358,16 @@ export async function* parseCdrBatches(
   input: AsyncIterable<Uint8Array | string>,
   options: CdrParseOptions,
 ): AsyncGenerator<CdrRecord[]> {
-  let parser: CdrLineParser | null =
-    options.format === "csv" ? null : createCdrLineParser(options);
+  // Fail on an unknown zone before reading anything.
+  resolveTimeZone(options.timeZone ?? "UTC");
+  let parser: CdrLineParser | null = options.format === "csv" ? null : createCdrLineParser(options);
   let lineNumber = 0;
   for await (const lines of readLineBatches(input)) {
     const records: CdrRecord[] = [];
     for (const line of lines) {
       lineNumber++;
       if (parser === null) {
-        if (line.trim().length === 0) throw new CdrFileError("line 1 must be the CSV header, found a blank line");
+        if (isBlank(line)) throw new CdrFileError("line 1 must be the CSV header, found a blank line");
         parser = createCdrLineParser({ ...options, headerLine: line });
         continue;
       }

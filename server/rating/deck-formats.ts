@@ -18,7 +18,7 @@ import { CsvError, parse } from "csv-parse";
 import { detectDelimiter, quoteCsvField } from "./csv-text";
 import { RATE_CATEGORIES, type Rate, type RateCategory } from "./matcher";
 import { formatMicros, tryParseMoneyToMicros } from "./money";
-import { createTimestampParser } from "./time-zone";
+import { createTimestampParser, formatUtcInstant } from "./time-zone";
 
 export const DECK_FORMATS = ["native", "astpp", "magnus"] as const;
 export type DeckFormat = (typeof DECK_FORMATS)[number];
@@ -313,6 +313,40 @@ function createRowReader(spec: FormatSpec, columns: ResolvedColumns, options: Re
   };
 }
 
+/**
+ * Physical line numbers of records. csv-parse's own `info.lines` counts a CRLF inside a
+ * quoted field as two lines (and the error then carries over to every later row), so
+ * lines are counted here from the bytes: every "\n" offset seen in the input is recorded,
+ * and a record ending at byte offset E (csv-parse's `info.bytes`, just past its line
+ * terminator) ends on the line holding byte E − 1.
+ */
+class LineTracker {
+  private readonly newlineOffsets: number[] = [];
+  private head = 0;
+  private bytesSeen = 0;
+
+  observe(chunk: Uint8Array): void {
+    for (let index = chunk.indexOf(10); index !== -1; index = chunk.indexOf(10, index + 1)) {
+      this.newlineOffsets.push(this.bytesSeen + index);
+    }
+    this.bytesSeen += chunk.length;
+  }
+
+  /** 1-based line of the first byte of a record that ends at `endOffset` and contains `innerNewlines` line breaks. */
+  startLine(endOffset: number, innerNewlines: number): number {
+    const offsets = this.newlineOffsets;
+    while (this.head < offsets.length && offsets[this.head]! < endOffset) this.head++;
+    const terminated = this.head > 0 && offsets[this.head - 1] === endOffset - 1;
+    const endLine = 1 + this.head - (terminated ? 1 : 0);
+    if (this.head > 65_536) {
+      // Records arrive in order, so offsets behind the head are never needed again.
+      offsets.splice(0, this.head);
+      this.head = 0;
+    }
+    return endLine - innerNewlines;
+  }
+}
+
 /** Reads the first line's bytes (to choose the delimiter) and replays everything. */
 async function peekFirstLine(
   input: AsyncIterable<Uint8Array | string>,
@@ -337,11 +371,16 @@ async function peekFirstLine(
   const newline = text.indexOf("\n");
   const firstLine = (newline === -1 ? text : text.slice(0, newline)).replace(/^\uFEFF/, "").replace(/\r$/, "");
   async function* replay(): AsyncGenerator<Uint8Array | string> {
-    yield* buffered;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield next.value;
+    try {
+      yield* buffered;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      // Closes the underlying stream when reading stops early.
+      await iterator.return?.();
     }
   }
   return { firstLine, replay: replay() };
@@ -361,7 +400,15 @@ export async function* readDeckCsv(input: AsyncIterable<Uint8Array | string>, op
   const { firstLine, replay } = await peekFirstLine(input);
   if (firstLine.trim().length === 0) throw new DeckFileError("the deck is empty or its first line is blank; line 1 must be the header");
 
-  const source = Readable.from(replay);
+  const lines = new LineTracker();
+  async function* observed(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of replay) {
+      const bytes = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
+      lines.observe(bytes);
+      yield bytes;
+    }
+  }
+  const source = Readable.from(observed());
   const parser = source.pipe(
     parse({
       bom: true,
@@ -372,7 +419,6 @@ export async function* readDeckCsv(input: AsyncIterable<Uint8Array | string>, op
       skip_empty_lines: true,
       skip_records_with_empty_values: true,
       info: true,
-      raw: true,
     }),
   );
 
@@ -381,12 +427,12 @@ export async function* readDeckCsv(input: AsyncIterable<Uint8Array | string>, op
 
   let readRow: ((record: string[]) => Rate | string) | null = null;
   try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; raw: string; info: { lines: number } }>) {
-      // info.lines is the line the record ends on; step back over newlines inside quotes.
-      const raw = item.raw.endsWith("\n") ? item.raw.slice(0, -1) : item.raw;
-      let embeddedNewlines = 0;
-      for (let index = raw.indexOf("\n"); index !== -1; index = raw.indexOf("\n", index + 1)) embeddedNewlines++;
-      const line = item.info.lines - embeddedNewlines;
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { bytes: number } }>) {
+      let innerNewlines = 0;
+      for (const field of item.record) {
+        for (let index = field.indexOf("\n"); index !== -1; index = field.indexOf("\n", index + 1)) innerNewlines++;
+      }
+      const line = lines.startLine(item.info.bytes, innerNewlines);
       if (readRow === null) {
         readRow = createRowReader(spec, resolveColumns(item.record, spec), options);
         continue;
@@ -397,6 +443,9 @@ export async function* readDeckCsv(input: AsyncIterable<Uint8Array | string>, op
   } catch (error) {
     if (error instanceof CsvError) throw new DeckFileError(`the deck is not readable CSV: ${error.message}`);
     throw error;
+  } finally {
+    // Also when the caller stops early: release the input (e.g. close the file).
+    source.destroy();
   }
   if (readRow === null) throw new DeckFileError("the deck has no header line");
 }
@@ -421,12 +470,6 @@ export async function readDeck(input: AsyncIterable<Uint8Array | string>, option
 // Native export
 // ---------------------------------------------------------------------------------------
 
-/** ISO 8601 in UTC, without milliseconds when they are zero ("2026-10-15T00:00:00Z"). */
-function formatInstant(date: Date): string {
-  const iso = date.toISOString();
-  return iso.endsWith(".000Z") ? `${iso.slice(0, -5)}Z` : iso;
-}
-
 /** One native-format CSV row (without line terminator). */
 export function formatNativeDeckRow(rate: Rate): string {
   return [
@@ -438,8 +481,8 @@ export function formatNativeDeckRow(rate: Rate): string {
     String(rate.initialIncrement),
     String(rate.increment),
     String(rate.graceSeconds),
-    formatInstant(rate.effectiveFrom),
-    rate.effectiveTo === null ? "" : formatInstant(rate.effectiveTo),
+    formatUtcInstant(rate.effectiveFrom),
+    rate.effectiveTo === null ? "" : formatUtcInstant(rate.effectiveTo),
   ].join(",");
 }
 

@@ -27,6 +27,7 @@ export interface NumberingPlan {
   trunkPrefix?: string;
 }
 
+/** On failure, `reason` says what is wrong without repeating the number (callers show it). */
 export type NormalizeResult = { ok: true; digits: string } | { ok: false; reason: string };
 export type NumberNormalizer = (raw: string) => NormalizeResult;
 
@@ -67,10 +68,6 @@ function validatePlan(plan: NumberingPlan): void {
   if (plan.trunkPrefix !== undefined && !DIGITS_ONLY.test(plan.trunkPrefix)) {
     throw new NumberingPlanError(`trunkPrefix must be digits, got ${JSON.stringify(plan.trunkPrefix)}`);
   }
-}
-
-function quoteForReason(raw: string): string {
-  return JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw);
 }
 
 /**
@@ -123,13 +120,13 @@ export function createNumberNormalizer(plan: NumberingPlan): NumberNormalizer {
       if (code === CHAR_PLUS && !hasPlus && digits.length === 0 && index === cleanFrom) {
         hasPlus = true;
       } else if (!isSeparator(code)) {
-        return { ok: false, reason: `not a phone number: unexpected ${JSON.stringify(raw[index])} in ${quoteForReason(raw)}` };
+        return { ok: false, reason: `not a phone number (unexpected ${JSON.stringify(raw[index])})` };
       }
       digits += raw.slice(cleanFrom, index);
       cleanFrom = index + 1;
     }
     digits += raw.slice(cleanFrom, end);
-    if (digits.length === 0) return { ok: false, reason: `not a phone number: no digits in ${quoteForReason(raw)}` };
+    if (digits.length === 0) return { ok: false, reason: "not a phone number (no digits)" };
 
     let e164 = digits;
     if (!hasPlus) {
@@ -151,10 +148,10 @@ export function createNumberNormalizer(plan: NumberingPlan): NumberNormalizer {
     }
 
     if (e164.length < MIN_NUMBER_DIGITS) {
-      return { ok: false, reason: `number too short: ${e164.length} digits in ${quoteForReason(raw)} (minimum ${MIN_NUMBER_DIGITS})` };
+      return { ok: false, reason: `too short: ${e164.length} digits (minimum ${MIN_NUMBER_DIGITS})` };
     }
     if (e164.length > MAX_NUMBER_DIGITS) {
-      return { ok: false, reason: `number too long: ${e164.length} digits in ${quoteForReason(raw)} (E.164 allows ${MAX_NUMBER_DIGITS})` };
+      return { ok: false, reason: `too long: ${e164.length} digits (E.164 allows ${MAX_NUMBER_DIGITS})` };
     }
     return { ok: true, digits: e164 };
   };

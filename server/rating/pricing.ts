@@ -253,7 +253,10 @@ export function rateCall<TRate extends Rate = Rate>(call: CallToRate, options: R
     return unpriced("REJECTED", "billsec is missing or not a whole number ≥ 0", caller, call.callee);
   }
   const normalizedCallee = options.normalizeNumber(call.callee);
-  if (!normalizedCallee.ok) return unpriced("REJECTED", `called number: ${normalizedCallee.reason}`, caller, call.callee);
+  if (!normalizedCallee.ok) {
+    const shownCallee = JSON.stringify(call.callee.length > 40 ? `${call.callee.slice(0, 40)}…` : call.callee);
+    return unpriced("REJECTED", `called number ${shownCallee}: ${normalizedCallee.reason}`, caller, call.callee);
+  }
   const callee = normalizedCallee.digits;
 
   if (call.billsec === 0) {

@@ -149,10 +149,19 @@ class IntlZoneConverter implements ZoneConverter {
     return { utcMs: wallMs - offsetBefore, unique: false };
   }
 
+  // CDR files are in time order, so the previous line's hour is usually the next one's.
+  private lastWallHour = NaN;
+  private lastWallOffset = 0;
+
   wallClockToUtc(wallMs: number): number {
     const hourIndex = Math.floor(wallMs / MS_PER_HOUR);
+    if (hourIndex === this.lastWallHour) return wallMs - this.lastWallOffset;
     const cached = this.offsetByWallHour.get(hourIndex);
-    if (cached !== undefined) return wallMs - cached;
+    if (cached !== undefined) {
+      this.lastWallHour = hourIndex;
+      this.lastWallOffset = cached;
+      return wallMs - cached;
+    }
     const hourStart = hourIndex * MS_PER_HOUR;
     const first = this.resolveWallClock(hourStart);
     const last = this.resolveWallClock(hourStart + MS_PER_HOUR - 1);
@@ -202,6 +211,19 @@ function readDigits(text: string, start: number, length: number): number {
   return value;
 }
 
+/**
+ * Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil);
+ * plain arithmetic, several times cheaper than Date.UTC on the per-line path.
+ */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const shiftedYear = month <= 2 ? year - 1 : year;
+  const era = Math.floor(shiftedYear / 400);
+  const yearOfEra = shiftedYear - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
@@ -228,7 +250,7 @@ export function createTimestampParser(options: TimestampParserOptions = {}): (te
   return function parseTimestamp(rawText: string): number {
     const text = rawText.length > 0 && (rawText.charCodeAt(0) <= 32 || rawText.charCodeAt(rawText.length - 1) <= 32) ? rawText.trim() : rawText;
     const year = readDigits(text, 0, 4);
-    // Date.UTC maps years 0–99 to 1900–1999, so two-digit-looking years are refused outright.
+    // Years before 1000 are typos ("0026"), not CDRs.
     if (year < 1000 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return NaN;
     const month = readDigits(text, 5, 2);
     const day = readDigits(text, 8, 2);
@@ -236,7 +258,7 @@ export function createTimestampParser(options: TimestampParserOptions = {}): (te
 
     if (text.length === 10) {
       if (!allowDateOnly) return NaN;
-      return converter.wallClockToUtc(Date.UTC(year, month - 1, day));
+      return converter.wallClockToUtc(daysFromCivil(year, month, day) * MS_PER_DAY);
     }
     const separator = text.charCodeAt(10);
     if (separator !== 84 /* T */ && separator !== 32 /* space */ && separator !== 116 /* t */) return NaN;
@@ -268,7 +290,7 @@ export function createTimestampParser(options: TimestampParserOptions = {}): (te
       }
     }
 
-    const wallMs = Date.UTC(year, month - 1, day, hour, minute, second, millisecond);
+    const wallMs = daysFromCivil(year, month, day) * MS_PER_DAY + hour * MS_PER_HOUR + minute * 60_000 + second * 1000 + millisecond;
     if (index === text.length) return converter.wallClockToUtc(wallMs);
 
     if (text.charCodeAt(index) === 32) index++;
@@ -289,4 +311,42 @@ export function createTimestampParser(options: TimestampParserOptions = {}): (te
     const offsetMs = (offsetHours * 60 + offsetMinutes) * 60_000;
     return zoneChar === 43 ? wallMs - offsetMs : wallMs + offsetMs;
   };
+}
+
+// ---------------------------------------------------------------------------------------
+// Epoch ms → ISO 8601 text
+// ---------------------------------------------------------------------------------------
+
+const TWO_DIGITS = Array.from({ length: 60 }, (_, value) => String(value).padStart(2, "0"));
+/** Day numbers whose dates toISOString prints with a 4-digit year (0000–9999). */
+const FIRST_FOUR_DIGIT_DAY = -719_528;
+const LAST_FOUR_DIGIT_DAY = 2_932_896;
+let cachedDay = NaN;
+let cachedDayPrefix = "";
+
+/**
+ * ISO 8601 in UTC, without milliseconds when they are zero: "2026-10-15T03:59:50Z".
+ * Output writers call this per row; toISOString costs several times more, so the date part
+ * is cached per day and the time is assembled from a table of two-digit strings.
+ */
+export function formatUtcInstant(date: Date): string {
+  const ms = date.getTime();
+  const day = Math.floor(ms / MS_PER_DAY);
+  if (Number.isNaN(day) || day < FIRST_FOUR_DIGIT_DAY || day > LAST_FOUR_DIGIT_DAY) {
+    const iso = date.toISOString(); // throws RangeError for an invalid date, as it should
+    return iso.endsWith(".000Z") ? `${iso.slice(0, -5)}Z` : iso;
+  }
+  if (day !== cachedDay) {
+    cachedDay = day;
+    cachedDayPrefix = new Date(day * MS_PER_DAY).toISOString().slice(0, 11);
+  }
+  let rest = ms - day * MS_PER_DAY;
+  const hour = Math.floor(rest / MS_PER_HOUR);
+  rest -= hour * MS_PER_HOUR;
+  const minute = Math.floor(rest / 60_000);
+  rest -= minute * 60_000;
+  const second = Math.floor(rest / 1000);
+  const millisecond = rest - second * 1000;
+  const time = `${cachedDayPrefix}${TWO_DIGITS[hour]}:${TWO_DIGITS[minute]}:${TWO_DIGITS[second]}`;
+  return millisecond === 0 ? `${time}Z` : `${time}.${String(millisecond).padStart(3, "0")}Z`;
 }

@@ -1,0 +1,250 @@
+import { createReadStream } from "node:fs";
+
+import { describe, expect, it } from "vitest";
+
+import {
+  DeckFileError,
+  formatNativeDeckRow,
+  inferCategory,
+  readDeck,
+  readDeckCsv,
+  writeDeckCsv,
+  type DeckRow,
+  type ReadDeckOptions,
+} from "@/server/rating/deck-formats";
+import type { Rate } from "@/server/rating/matcher";
+
+import { chunked, collect, fixturePath, readFixture } from "./fixtures";
+
+const EPOCH = new Date(0);
+const JAN_1 = new Date("2026-01-01T00:00:00Z");
+const RATE_CHANGE = new Date("2026-10-15T00:00:00Z");
+
+function readText(text: string | Buffer, options: ReadDeckOptions, chunkSize = 5): Promise<DeckRow[]> {
+  return collect(readDeckCsv(chunked(text, chunkSize), options));
+}
+
+async function ratesOf(text: string | Buffer, options: ReadDeckOptions): Promise<Rate[]> {
+  const { rates, errors } = await readDeck(chunked(text, 64), options);
+  expect(errors).toEqual([]);
+  return rates.map((row) => row.rate);
+}
+
+function errorsOf(rows: DeckRow[]): { line: number; error: string }[] {
+  return rows.filter((row): row is { line: number; error: string } => "error" in row);
+}
+
+const NATIVE_HEADER = "prefix,description,category,rate_per_minute,connect_fee,initial_increment,increment,grace_seconds,effective_from,effective_to";
+
+describe("native deck (retail-usd.csv)", () => {
+  it("reads every row with its file line", async () => {
+    const rows = await readText(readFixture("rates/retail-usd.csv"), { format: "native" }, 64);
+    expect(errorsOf(rows)).toEqual([]);
+    expect(rows.map((row) => row.line)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+  });
+
+  it("maps amounts to micro-units and keeps the nested prefixes, the rate change and grace", async () => {
+    const rates = await ratesOf(readFixture("rates/retail-usd.csv"), { format: "native" });
+    const byPrefix = (prefix: string): Rate[] => rates.filter((rate) => rate.prefix === prefix);
+    expect(byPrefix("1613555")).toEqual([
+      {
+        prefix: "1613555",
+        description: "Canada - Ottawa premium block",
+        category: "LONG_DISTANCE",
+        ratePerMinuteMicros: 45_000n,
+        connectFeeMicros: 10_000n,
+        initialIncrement: 30,
+        increment: 6,
+        graceSeconds: 3,
+        effectiveFrom: JAN_1,
+        effectiveTo: null,
+      },
+    ]);
+    expect(byPrefix("1212").map((rate) => [rate.ratePerMinuteMicros, rate.effectiveFrom, rate.effectiveTo])).toEqual([
+      [9_000n, JAN_1, RATE_CHANGE],
+      [7_500n, RATE_CHANGE, null],
+    ]);
+    expect(byPrefix("1800")[0]).toMatchObject({ category: "TOLL_FREE", ratePerMinuteMicros: 0n, initialIncrement: 60, increment: 60 });
+    expect(byPrefix("447")[0]).toMatchObject({ category: "MOBILE", ratePerMinuteMicros: 145_000n, connectFeeMicros: 20_000n, increment: 1 });
+  });
+
+  it("round-trips losslessly through the native exporter", async () => {
+    const original = await ratesOf(readFixture("rates/retail-usd.csv"), { format: "native" });
+    const exported = (await collect(writeDeckCsv(original))).join("");
+    expect(exported.split("\n")[0]).toBe(NATIVE_HEADER);
+    expect(exported.split("\n")[1]).toBe("1,USA/Canada - other,LONG_DISTANCE,0.0120,0.0000,60,6,0,2026-01-01T00:00:00Z,");
+    expect(await ratesOf(exported, { format: "native" })).toEqual(original);
+  });
+
+  it("round-trips awkward values: quotes, commas, micro-units, milliseconds", async () => {
+    const awkward: Rate = {
+      prefix: "4420",
+      description: 'London "City", inner',
+      category: "INTERNATIONAL",
+      ratePerMinuteMicros: 123_456_789n,
+      connectFeeMicros: 1n,
+      initialIncrement: 0,
+      increment: 1,
+      graceSeconds: 5,
+      effectiveFrom: new Date("2026-03-08T07:30:00.123Z"),
+      effectiveTo: new Date("2027-01-01T00:00:00Z"),
+    };
+    expect(formatNativeDeckRow(awkward)).toBe(
+      '4420,"London ""City"", inner",INTERNATIONAL,123.456789,0.000001,0,1,5,2026-03-08T07:30:00.123Z,2027-01-01T00:00:00Z',
+    );
+    expect(await ratesOf((await collect(writeDeckCsv([awkward]))).join(""), { format: "native" })).toEqual([awkward]);
+  });
+
+  it("detects semicolon and tab delimiters, with BOM and CRLF", async () => {
+    const original = await ratesOf(readFixture("rates/retail-usd.csv"), { format: "native" });
+    const text = readFixture("rates/retail-usd.csv").toString("utf8");
+    const semicolons = `\uFEFF${text.replaceAll(",", ";").replaceAll("\n", "\r\n")}`;
+    const tabs = text.replaceAll(",", "\t");
+    expect(await ratesOf(semicolons, { format: "native" })).toEqual(original);
+    expect(await ratesOf(tabs, { format: "native" })).toEqual(original);
+  });
+
+  it("reads dates without a zone in the given zone", async () => {
+    const text = `${NATIVE_HEADER}\n1212,NY,LONG_DISTANCE,0.0090,0,6,6,0,2026-01-01,2026-10-15 00:00\n`;
+    const [utc] = await ratesOf(text, { format: "native" });
+    const [toronto] = await ratesOf(text, { format: "native", timeZone: "America/Toronto" });
+    expect(utc!.effectiveTo).toEqual(new Date("2026-10-15T00:00:00Z"));
+    expect(toronto!.effectiveFrom).toEqual(new Date("2026-01-01T05:00:00Z"));
+    expect(toronto!.effectiveTo).toEqual(new Date("2026-10-15T04:00:00Z"));
+  });
+
+  it("needs only the core columns; the others default", async () => {
+    const [rate] = await ratesOf("Prefix,Rate_Per_Minute,Initial_Increment,Increment\n+44,0.021,1,1\n", { format: "native" });
+    expect(rate).toEqual({
+      prefix: "44",
+      description: "",
+      category: "OTHER",
+      ratePerMinuteMicros: 21_000n,
+      connectFeeMicros: 0n,
+      initialIncrement: 1,
+      increment: 1,
+      graceSeconds: 0,
+      effectiveFrom: EPOCH,
+      effectiveTo: null,
+    });
+  });
+
+  it("reports every bad row with its line and the column at fault", async () => {
+    const text = [
+      NATIVE_HEADER,
+      "1,ok,LONG_DISTANCE,0.0120,0,60,6,0,2026-01-01T00:00:00Z,",
+      "1613,comma decimal,LOCAL,\"0,0050\",0,60,60,0,2026-01-01T00:00:00Z,",
+      "1614,too precise,LOCAL,0.0050001,0,60,60,0,2026-01-01T00:00:00Z,",
+      "16x5,bad prefix,LOCAL,0.0050,0,60,60,0,2026-01-01T00:00:00Z,",
+      "1616,bad category,CHEAP,0.0050,0,60,60,0,2026-01-01T00:00:00Z,",
+      "1617,zero increment,LOCAL,0.0050,0,60,0,0,2026-01-01T00:00:00Z,",
+      "1618,bad date,LOCAL,0.0050,0,60,60,0,2026-02-30,",
+      "1619,inverted window,LOCAL,0.0050,0,60,60,0,2026-10-15T00:00:00Z,2026-01-01T00:00:00Z",
+      "1620,negative,LOCAL,-0.0050,0,60,60,0,2026-01-01T00:00:00Z,",
+      "1621,short row,LOCAL",
+      "1622,two problems,LOCAL,abc,0,sixty,60,0,2026-01-01T00:00:00Z,",
+      ",,,,,,,,,", // a row of empty cells (spreadsheet residue) is skipped, not an error
+      "",
+      '"1623","multi',
+      'line",LOCAL,0.0050,0,60,60,0,2026-01-01T00:00:00Z,',
+      "1624,after multi-line,LOCAL,0.0050,0,60,60,0,2026-01-01T00:00:00Z,",
+    ].join("\r\n");
+    const rows = await readText(text, { format: "native" });
+    expect(errorsOf(rows)).toEqual([
+      { line: 3, error: 'rate_per_minute: "0,0050" is not a decimal amount: unexpected "," (use "." as the decimal separator and no thousands separators)' },
+      { line: 4, error: 'rate_per_minute: "0.0050001" has more than 6 decimals; amounts are stored in micro-units (0.000001)' },
+      { line: 5, error: 'prefix: "16x5" is not a prefix of 1 to 15 digits' },
+      { line: 6, error: 'category: "CHEAP" is not a category (LOCAL, LONG_DISTANCE, TOLL_FREE, INTERNATIONAL, MOBILE, PREMIUM, OTHER)' },
+      { line: 7, error: "increment: 0 is out of range (1 to 86400)" },
+      { line: 8, error: 'effective_from: "2026-02-30" is not an ISO date or date-time' },
+      { line: 9, error: "effective_to: 2026-01-01T00:00:00.000Z is not after effective_from 2026-10-15T00:00:00.000Z" },
+      { line: 10, error: 'rate_per_minute: "-0.0050" must not be negative' },
+      { line: 11, error: "expected 10 columns as in the header, found 3" },
+      { line: 12, error: 'rate_per_minute: "abc" is not a decimal amount: unexpected "a"; initial_increment: "sixty" is not a whole number of seconds' },
+    ]);
+    const good = rows.filter((row): row is { line: number; rate: Rate } => "rate" in row);
+    expect(good.map((row) => [row.line, row.rate.prefix, row.rate.description])).toEqual([
+      [2, "1", "ok"],
+      [15, "1623", "multi\r\nline"], // a quoted field spanning lines reports its first line
+      [17, "1624", "after multi-line"],
+    ]);
+  });
+
+  it("closes its input when the caller stops reading early", async () => {
+    const stream = createReadStream(fixturePath("rates/retail-usd.csv"), { highWaterMark: 64 });
+    for await (const row of readDeckCsv(stream, { format: "native" })) {
+      expect(row.line).toBe(2);
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(stream.destroyed).toBe(true);
+  });
+
+  it("refuses files that cannot be a deck", async () => {
+    await expect(readText("", { format: "native" })).rejects.toThrow(DeckFileError);
+    await expect(readText("name,price\nx,1\n", { format: "native" })).rejects.toThrow(
+      /not a native deck header: missing column\(s\) prefix, rateperminute, initialincrement, increment/,
+    );
+    await expect(readText(`${NATIVE_HEADER}\n"1,unclosed,LOCAL,0,0,60,60,0,2026-01-01,\n`, { format: "native" })).rejects.toThrow(
+      /not readable CSV: Quote Not Closed/,
+    );
+    await expect(readText(NATIVE_HEADER, { format: "native", timeZone: "Nowhere/Town" })).rejects.toThrow(/unknown time zone/);
+  });
+});
+
+describe("ASTPP and MagnusBilling decks", () => {
+  const expectedRates: Rate[] = [
+    { prefix: "1", description: "USA/Canada", category: "OTHER", ratePerMinuteMicros: 12_000n, connectFeeMicros: 0n, initialIncrement: 60, increment: 6, graceSeconds: 0, effectiveFrom: EPOCH, effectiveTo: null },
+    { prefix: "1613", description: "Canada Ottawa", category: "OTHER", ratePerMinuteMicros: 5_000n, connectFeeMicros: 0n, initialIncrement: 60, increment: 60, graceSeconds: 0, effectiveFrom: EPOCH, effectiveTo: null },
+    { prefix: "44", description: "United Kingdom", category: "OTHER", ratePerMinuteMicros: 21_000n, connectFeeMicros: 0n, initialIncrement: 1, increment: 1, graceSeconds: 0, effectiveFrom: EPOCH, effectiveTo: null },
+    { prefix: "447", description: "United Kingdom Mobile", category: "MOBILE", ratePerMinuteMicros: 145_000n, connectFeeMicros: 20_000n, initialIncrement: 60, increment: 1, graceSeconds: 0, effectiveFrom: EPOCH, effectiveTo: null },
+  ];
+
+  it("ASTPP: Code, Destination, Connection Cost, Grace Time, Cost / Min, Initial Increment, Increment", async () => {
+    const rows = await readText(readFixture("rates/astpp-style.csv"), { format: "astpp" });
+    expect(rows.map((row) => row.line)).toEqual([2, 3, 4, 5]);
+    expect(await ratesOf(readFixture("rates/astpp-style.csv"), { format: "astpp" })).toEqual(expectedRates);
+  });
+
+  it("MagnusBilling: dialprefix, rateinitial, initblock, billingblock, connectcharge; minimal_time_charge is grace", async () => {
+    expect(await ratesOf(readFixture("rates/magnus-style.csv"), { format: "magnus" })).toEqual(expectedRates);
+    const [withMinimum] = await ratesOf(
+      "dialprefix,destination,rateinitial,initblock,billingblock,minimal_time_charge,connectcharge,disconnectcharge\n49,Germany,0.025,60,1,5,0,0\n",
+      { format: "magnus" },
+    );
+    expect(withMinimum!.graceSeconds).toBe(5);
+  });
+
+  it("both export to native and back unchanged, with a chosen start of validity", async () => {
+    const from = new Date("2026-11-01T00:00:00Z");
+    const astpp = await ratesOf(readFixture("rates/astpp-style.csv"), { format: "astpp", defaultEffectiveFrom: from });
+    expect(astpp.every((rate) => rate.effectiveFrom.getTime() === from.getTime())).toBe(true);
+    const native = (await collect(writeDeckCsv(astpp))).join("");
+    expect(await ratesOf(native, { format: "native" })).toEqual(astpp);
+  });
+
+  it("reads real ASTPP export headers with currency suffixes and extra columns", async () => {
+    const text =
+      "Code,Destination,Country,Connection Cost (USD),Grace Time,Cost / Min (USD),Initial Increment,Increment,Priority,Status\n" +
+      "^4420.*,London,United Kingdom,0.0000,0,0.0180,1,1,1,Active\n" +
+      "4421,Birmingham,United Kingdom,0.0000,0,0.0180,1,1,1,Inactive\n";
+    const rows = await readText(text, { format: "astpp" });
+    expect(rows[0]).toMatchObject({ line: 2, rate: { prefix: "4420", ratePerMinuteMicros: 18_000n } });
+    expect(rows[1]).toEqual({ line: 3, error: 'Status: "Inactive": only Active rates can be imported; remove the row or set it to Active' });
+  });
+
+  it("refuses a Magnus disconnect charge rather than dropping money", async () => {
+    const rows = await readText(
+      "dialprefix;destination;rateinitial;initblock;billingblock;connectcharge;disconnectcharge\n49;Germany;0.025;60;1;0;0.05\n",
+      { format: "magnus" },
+    );
+    expect(rows).toEqual([{ line: 2, error: expect.stringMatching(/^disconnectcharge: 0.05 is not supported/) }]);
+  });
+
+  it("infers categories from destination names when the format has none", () => {
+    expect(inferCategory("United Kingdom Mobile")).toBe("MOBILE");
+    expect(inferCategory("USA Toll-Free")).toBe("TOLL_FREE");
+    expect(inferCategory("Premium services")).toBe("PREMIUM");
+    expect(inferCategory("Canada Ottawa")).toBe("OTHER");
+  });
+});
