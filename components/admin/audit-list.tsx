@@ -5,6 +5,7 @@ import { useState } from "react";
 import type { ColumnDef } from "@tanstack/react-table";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
+import { BehindModal } from "@/components/admin/behind-modal";
 import { DateTime } from "@/components/admin/date-time";
 import { shortId } from "@/components/admin/format";
 import { JsonView, diffEntries, inlineJson, type TDiffEntry } from "@/components/admin/json-view";
@@ -31,9 +32,9 @@ function ChangeSummary({ entries }: { entries: TDiffEntry[] }) {
   if (changed.length === 0) return <span className="text-slate-400">—</span>;
   const shown = changed.slice(0, SUMMARY_ENTRIES);
   return (
-    <span className="flex min-w-0 items-center gap-3 font-mono text-xs">
+    <span className="flex max-w-[28rem] min-w-0 items-center gap-3 overflow-hidden font-mono text-xs">
       {shown.map((entry) => (
-        <span key={entry.key} className="max-w-64 truncate" title={`${entry.key}: ${inlineJson(entry.before)} → ${inlineJson(entry.after)}`}>
+        <span key={entry.key} className="max-w-56 shrink-0 truncate" title={`${entry.key}: ${inlineJson(entry.before)} → ${inlineJson(entry.after)}`}>
           <span className="text-slate-500">{entry.key}: </span>
           {entry.before !== undefined ? (
             <>
@@ -108,89 +109,89 @@ export function AuditList() {
       },
     },
     {
-      id: "changes",
-      header: "Changes",
-      meta: { className: "max-w-xl" },
-      cell: ({ row }) => <ChangeSummary entries={diffEntries(row.original.before, row.original.after)} />,
-    },
-    {
       id: "ip",
       header: "IP",
-      meta: { align: "right" },
       cell: ({ row }) => <span className="font-mono text-xs text-slate-500">{row.original.ip ?? "—"}</span>,
+    },
+    {
+      id: "changes",
+      header: "Changes",
+      cell: ({ row }) => <ChangeSummary entries={diffEntries(row.original.before, row.original.after)} />,
     },
   ];
 
   return (
     <div>
-      <PageHeader
-        title="Audit log"
-        description="Who changed what, when and from where. Click an event to see its full before and after."
-      />
+      <BehindModal hidden={open !== undefined}>
+        <PageHeader
+          title="Audit log"
+          description="Who changed what, when and from where. Click an event to see its full before and after."
+        />
 
-      {targetId ? (
-        <div className="mb-3 flex flex-wrap items-center gap-2 text-sm text-slate-600">
-          <span>Showing events of</span>
-          <Badge tone="brand" className="font-mono">
-            {targetType ?? "target"} {targetId}
-          </Badge>
-          {targetType === "customer" ? (
-            <Link href={customerHref(targetId)} className="text-brand-700 hover:underline">
-              Open customer
-            </Link>
-          ) : null}
-          <Button size="sm" variant="ghost" onClick={() => list.update({ targetId: null })}>
-            <CloseIcon />
-            Clear target
-          </Button>
-        </div>
-      ) : null}
-
-      <DataTable<TAuditRow>
-        label="Audit events"
-        columns={columns}
-        rows={rows}
-        total={events.data?.total ?? 0}
-        page={list.page}
-        pageSize={list.pageSize}
-        onPageChange={list.setPage}
-        onPageSizeChange={list.setPageSize}
-        sort={list.sort}
-        onSortChange={list.setSort}
-        search={list.search}
-        onSearchChange={list.setSearch}
-        searchPlaceholder="Search action or actor email…"
-        loading={events.isFetching}
-        getRowId={(row) => row.id}
-        onRowClick={(row) => setOpenId(row.id)}
-        toolbar={
-          <>
-            <Select
-              size="sm"
-              aria-label="Target type filter"
-              value={targetType ?? ""}
-              onChange={(event) => list.update({ targetType: event.target.value || null, targetId: null })}
-              placeholder="All targets"
-              options={targetTypeOptions}
-              className="w-36"
-            />
-            {list.hasFilters ? (
-              <Button size="sm" variant="ghost" onClick={list.clearFilters}>
-                Clear filters
-              </Button>
+        {targetId ? (
+          <div className="mb-3 flex flex-wrap items-center gap-2 text-sm text-slate-600">
+            <span>Showing events of</span>
+            <Badge tone="brand" className="font-mono">
+              {targetType ?? "target"} {targetId}
+            </Badge>
+            {targetType === "customer" ? (
+              <Link href={customerHref(targetId)} className="text-brand-700 hover:underline">
+                Open customer
+              </Link>
             ) : null}
-          </>
-        }
-        emptyState={
-          events.isError ? (
-            <QueryError error={events.error} what="the audit log" onRetry={() => void events.refetch()} />
-          ) : list.hasFilters ? (
-            <EmptyState compact title="No matching events" description="Try another search or clear the filters." />
-          ) : (
-            <EmptyState compact icon={<AuditIcon />} title="No events yet" description="Changes to accounts and users are recorded here." />
-          )
-        }
-      />
+            <Button size="sm" variant="ghost" onClick={() => list.update({ targetId: null })}>
+              <CloseIcon />
+              Clear target
+            </Button>
+          </div>
+        ) : null}
+
+        <DataTable<TAuditRow>
+          label="Audit events"
+          columns={columns}
+          rows={rows}
+          total={events.data?.total ?? 0}
+          page={list.page}
+          pageSize={list.pageSize}
+          onPageChange={list.setPage}
+          onPageSizeChange={list.setPageSize}
+          sort={list.sort}
+          onSortChange={list.setSort}
+          search={list.search}
+          onSearchChange={list.setSearch}
+          searchPlaceholder="Search action or actor email…"
+          loading={events.isFetching}
+          getRowId={(row) => row.id}
+          onRowClick={(row) => setOpenId(row.id)}
+          toolbar={
+            <>
+              <Select
+                size="sm"
+                aria-label="Target type filter"
+                value={targetType ?? ""}
+                onChange={(event) => list.update({ targetType: event.target.value || null, targetId: null })}
+                placeholder="All targets"
+                options={targetTypeOptions}
+                className="w-36"
+              />
+              {list.hasFilters ? (
+                <Button size="sm" variant="ghost" onClick={list.clearFilters}>
+                  Clear filters
+                </Button>
+              ) : null}
+            </>
+          }
+          emptyState={
+            events.isError ? (
+              <QueryError error={events.error} what="the audit log" onRetry={() => void events.refetch()} />
+            ) : list.hasFilters ? (
+              <EmptyState compact title="No matching events" description="Try another search or clear the filters." />
+            ) : (
+              <EmptyState compact icon={<AuditIcon />} title="No events yet" description="Changes to accounts and users are recorded here." />
+            )
+          }
+        />
+      </BehindModal>
 
       <Dialog
         open={open !== undefined}

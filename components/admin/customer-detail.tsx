@@ -4,10 +4,11 @@ import Link from "next/link";
 import { useState, type ReactNode } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
+import { BehindModal } from "@/components/admin/behind-modal";
 import { ConfirmDialog } from "@/components/admin/confirm-dialog";
 import { CustomerFormDialog, type TCustomerFormSubmit } from "@/components/admin/customer-form-dialog";
 import { DateTime } from "@/components/admin/date-time";
-import { errorCodeOf, toastError } from "@/components/admin/errors";
+import { errorCodeOf, isForbidden, toastError } from "@/components/admin/errors";
 import { isUuid } from "@/components/admin/format";
 import { InviteUserDialog, type TInviteSubmit } from "@/components/admin/invite-user-dialog";
 import { auditHref, billingTypeLabel, roleLabel } from "@/components/admin/labels";
@@ -24,6 +25,8 @@ import { AuditIcon, CustomersIcon, PlusIcon, UsersIcon } from "@/components/shel
 import { Badge } from "@/components/ui/badge";
 import { Button, buttonClassName } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { CustomerRatingCard } from "@/components/rating/customer-rating-card";
+import { useRatingAccess } from "@/components/rating/use-rating-access";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Skeleton, SkeletonText } from "@/components/ui/skeleton";
@@ -59,6 +62,7 @@ const BREADCRUMB_ROOT = { label: "Customers", href: "/admin/customers" };
 
 export function CustomerDetail({ customerId }: { customerId: string }) {
   const trpc = useTRPC();
+  const ratingAccess = useRatingAccess();
   const queryClient = useQueryClient();
   const valid = isUuid(customerId);
   const customer = useQuery({ ...trpc.customers.get.queryOptions({ customerId }), enabled: valid });
@@ -105,7 +109,10 @@ export function CustomerDetail({ customerId }: { customerId: string }) {
         setRevoking(null);
         toast.success("Invitation revoked");
       },
-      onError: toastError,
+      onError: (error) => {
+        toastError(error);
+        if (isForbidden(error)) setRevoking(null);
+      },
     }),
   );
 
@@ -152,178 +159,181 @@ export function CustomerDetail({ customerId }: { customerId: string }) {
 
   return (
     <div>
-      <PageHeader
-        breadcrumbs={[BREADCRUMB_ROOT, { label: data.name }]}
-        title={data.name}
-        meta={<StatusBadge status={data.status} />}
-        description={
-          <>
-            Account <span className="font-mono text-slate-700">{data.accountNumber}</span> ·{" "}
-            {billingTypeLabel(data.billingType)}
-          </>
-        }
-        actions={
-          <>
-            <Link href={auditHref("customer", data.id)} className={buttonClassName("ghost")}>
-              <AuditIcon />
-              Audit log
-            </Link>
-            {statusTargets(data.status).map((target) => (
-              <Button
-                key={target}
-                variant={target === "ACTIVE" ? "primary" : "secondary"}
-                className={target === "CLOSED" ? "text-danger-700" : undefined}
-                onClick={() => {
-                  changeStatus.reset();
-                  setStatusTarget(target);
-                }}
-              >
-                {STATUS_ACTIONS[target].label}
-              </Button>
-            ))}
-          </>
-        }
-      />
+      <BehindModal hidden={editing || statusTarget !== null || inviting || revoking !== null}>
+        <PageHeader
+          breadcrumbs={[BREADCRUMB_ROOT, { label: data.name }]}
+          title={data.name}
+          meta={<StatusBadge status={data.status} />}
+          description={
+            <>
+              Account <span className="font-mono text-slate-700">{data.accountNumber}</span> ·{" "}
+              {billingTypeLabel(data.billingType)}
+            </>
+          }
+          actions={
+            <>
+              <Link href={auditHref("customer", data.id)} className={buttonClassName("ghost")}>
+                <AuditIcon />
+                Audit log
+              </Link>
+              {statusTargets(data.status).map((target) => (
+                <Button
+                  key={target}
+                  variant={target === "ACTIVE" ? "primary" : "secondary"}
+                  className={target === "CLOSED" ? "text-danger-700!" : undefined}
+                  onClick={() => {
+                    changeStatus.reset();
+                    setStatusTarget(target);
+                  }}
+                >
+                  {STATUS_ACTIONS[target].label}
+                </Button>
+              ))}
+            </>
+          }
+        />
 
-      {data.status === "LOCKED" ? (
-        <Notice>
-          This prepaid account is locked because its balance ran out. It unlocks by itself once a payment brings the
-          balance back above the threshold.
-        </Notice>
-      ) : null}
-      {closed ? <Notice>This account is closed. Its status can no longer be changed and no one can be invited.</Notice> : null}
+        {data.status === "LOCKED" ? (
+          <Notice>
+            This prepaid account is locked because its balance ran out. It unlocks by itself once a payment brings the
+            balance back above the threshold.
+          </Notice>
+        ) : null}
+        {closed ? <Notice>This account is closed. Its status can no longer be changed and no one can be invited.</Notice> : null}
 
-      <div className="grid gap-5 xl:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
-        <Card aria-labelledby="customer-details-title" className="self-start">
-          <CardHeader
-            actions={
-              <Button
-                size="sm"
-                onClick={() => {
-                  update.reset();
-                  setEditing(true);
-                }}
-              >
-                Edit details
-              </Button>
-            }
-          >
-            <CardTitle id="customer-details-title">Details</CardTitle>
-          </CardHeader>
-          <CardContent>
-            <dl className="grid grid-cols-[max-content_minmax(0,1fr)] gap-x-6 gap-y-2.5 text-sm">
-              <DetailRow label="Account number">
-                <span className="font-mono">{data.accountNumber}</span>
-              </DetailRow>
-              <DetailRow label="Name">{data.name}</DetailRow>
-              <DetailRow label="Billing type">{billingTypeLabel(data.billingType)}</DetailRow>
-              <DetailRow label="Contact email">
-                <a href={`mailto:${data.contactEmail}`} className="text-brand-700 hover:underline">
-                  {data.contactEmail}
-                </a>
-              </DetailRow>
-              <DetailRow label="Status">
-                <StatusBadge status={data.status} />
-              </DetailRow>
-              <DetailRow label="Created">
-                <DateTime value={data.createdAt} />
-              </DetailRow>
-              <DetailRow label="Last changed">
-                <DateTime value={data.updatedAt} />
-              </DetailRow>
-            </dl>
-          </CardContent>
-        </Card>
+        <div className="grid gap-5 xl:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
+          <Card aria-labelledby="customer-details-title" className="self-start">
+            <CardHeader
+              actions={
+                <Button
+                  size="sm"
+                  onClick={() => {
+                    update.reset();
+                    setEditing(true);
+                  }}
+                >
+                  Edit details
+                </Button>
+              }
+            >
+              <CardTitle id="customer-details-title">Details</CardTitle>
+            </CardHeader>
+            <CardContent>
+              <dl className="grid grid-cols-[max-content_minmax(0,1fr)] gap-x-6 gap-y-2.5 text-sm">
+                <DetailRow label="Account number">
+                  <span className="font-mono">{data.accountNumber}</span>
+                </DetailRow>
+                <DetailRow label="Name">{data.name}</DetailRow>
+                <DetailRow label="Billing type">{billingTypeLabel(data.billingType)}</DetailRow>
+                <DetailRow label="Contact email">
+                  <a href={`mailto:${data.contactEmail}`} className="text-brand-700 hover:underline">
+                    {data.contactEmail}
+                  </a>
+                </DetailRow>
+                <DetailRow label="Status">
+                  <StatusBadge status={data.status} />
+                </DetailRow>
+                <DetailRow label="Created">
+                  <DateTime value={data.createdAt} />
+                </DetailRow>
+                <DetailRow label="Last changed">
+                  <DateTime value={data.updatedAt} />
+                </DetailRow>
+              </dl>
+            </CardContent>
+          </Card>
 
-        <Card aria-labelledby="customer-users-title">
-          <CardHeader
-            actions={
-              <Button
-                size="sm"
-                variant="primary"
-                disabled={closed}
-                title={closed ? "The account is closed" : undefined}
-                onClick={() => {
-                  invite.reset();
-                  setInviting(true);
-                }}
-              >
-                <PlusIcon />
-                Invite user
-              </Button>
-            }
-          >
-            <CardTitle id="customer-users-title">Users</CardTitle>
-            <CardDescription>People who sign in to the customer portal for this account.</CardDescription>
-          </CardHeader>
-          <CardContent flush>
-            {data.memberships.length === 0 ? (
-              <EmptyState
-                compact
-                icon={<UsersIcon />}
-                title="No users yet"
-                description={closed ? "The account is closed." : "Invite someone to give them access to the portal."}
-              />
-            ) : (
-              <MiniTable label="Users" columns={["Name", "Email", "Role", "Status", { label: "Added", align: "right" }]}>
-                {data.memberships.map((membership) => (
-                  <MiniRow key={membership.id}>
-                    <MiniCell className="font-medium text-slate-900">{membership.user.name || "—"}</MiniCell>
-                    <MiniCell className="text-slate-600">{membership.user.email}</MiniCell>
-                    <MiniCell>{roleLabel(membership.role)}</MiniCell>
-                    <MiniCell>
-                      <StatusBadge status={membership.user.status} />
-                    </MiniCell>
-                    <MiniCell align="right">
-                      <DateTime value={membership.createdAt} style="date" />
-                    </MiniCell>
-                  </MiniRow>
-                ))}
-              </MiniTable>
-            )}
-          </CardContent>
-          {data.invitations.length > 0 ? (
-            <div className="border-t border-slate-200">
-              <h3 className="px-4 pt-3 pb-2 text-xs font-semibold tracking-wide text-slate-500 uppercase">
-                Open invitations
-              </h3>
-              <MiniTable
-                label="Open invitations"
-                columns={["Email", "Role", "Sent", "Expires", { label: "Actions", align: "right", srOnly: true }]}
-              >
-                {data.invitations.map((invitation) => {
-                  const expired = invitation.expiresAt.getTime() <= customer.dataUpdatedAt;
-                  return (
-                    <MiniRow key={invitation.id}>
-                      <MiniCell className="text-slate-900">{invitation.email}</MiniCell>
-                      <MiniCell>{roleLabel(invitation.role)}</MiniCell>
+          <Card aria-labelledby="customer-users-title">
+            <CardHeader
+              actions={
+                <Button
+                  size="sm"
+                  variant="primary"
+                  disabled={closed}
+                  title={closed ? "The account is closed" : undefined}
+                  onClick={() => {
+                    invite.reset();
+                    setInviting(true);
+                  }}
+                >
+                  <PlusIcon />
+                  Invite user
+                </Button>
+              }
+            >
+              <CardTitle id="customer-users-title">Users</CardTitle>
+              <CardDescription>People who sign in to the customer portal for this account.</CardDescription>
+            </CardHeader>
+            <CardContent flush>
+              {data.memberships.length === 0 ? (
+                <EmptyState
+                  compact
+                  icon={<UsersIcon />}
+                  title="No users yet"
+                  description={closed ? "The account is closed." : "Invite someone to give them access to the portal."}
+                />
+              ) : (
+                <MiniTable label="Users" columns={["Name", "Email", "Role", "Status", { label: "Added", align: "right" }]}>
+                  {data.memberships.map((membership) => (
+                    <MiniRow key={membership.id}>
+                      <MiniCell className="font-medium text-slate-900">{membership.user.name || "—"}</MiniCell>
+                      <MiniCell className="text-slate-600">{membership.user.email}</MiniCell>
+                      <MiniCell>{roleLabel(membership.role)}</MiniCell>
                       <MiniCell>
-                        <DateTime value={invitation.createdAt} style="date" />
-                      </MiniCell>
-                      <MiniCell>
-                        {expired ? <Badge tone="warning">Expired</Badge> : <DateTime value={invitation.expiresAt} style="date" />}
+                        <StatusBadge status={membership.user.status} />
                       </MiniCell>
                       <MiniCell align="right">
-                        <Button
-                          size="sm"
-                          variant="ghost"
-                          aria-label={`Revoke invitation for ${invitation.email}`}
-                          onClick={() => {
-                            revoke.reset();
-                            setRevoking({ id: invitation.id, email: invitation.email });
-                          }}
-                        >
-                          Revoke
-                        </Button>
+                        <DateTime value={membership.createdAt} style="date" />
                       </MiniCell>
                     </MiniRow>
-                  );
-                })}
-              </MiniTable>
-            </div>
-          ) : null}
-        </Card>
-      </div>
+                  ))}
+                </MiniTable>
+              )}
+            </CardContent>
+            {data.invitations.length > 0 ? (
+              <div className="border-t border-slate-200">
+                <h3 className="px-4 pt-3 pb-2 text-xs font-semibold tracking-wide text-slate-500 uppercase">
+                  Open invitations
+                </h3>
+                <MiniTable
+                  label="Open invitations"
+                  columns={["Email", "Role", "Sent", "Expires", { label: "Actions", align: "right", srOnly: true }]}
+                >
+                  {data.invitations.map((invitation) => {
+                    const expired = invitation.expiresAt.getTime() <= customer.dataUpdatedAt;
+                    return (
+                      <MiniRow key={invitation.id}>
+                        <MiniCell className="text-slate-900">{invitation.email}</MiniCell>
+                        <MiniCell>{roleLabel(invitation.role)}</MiniCell>
+                        <MiniCell>
+                          <DateTime value={invitation.createdAt} style="date" />
+                        </MiniCell>
+                        <MiniCell>
+                          {expired ? <Badge tone="warning">Expired</Badge> : <DateTime value={invitation.expiresAt} style="date" />}
+                        </MiniCell>
+                        <MiniCell align="right">
+                          <Button
+                            size="sm"
+                            variant="ghost"
+                            aria-label={`Revoke invitation for ${invitation.email}`}
+                            onClick={() => {
+                              revoke.reset();
+                              setRevoking({ id: invitation.id, email: invitation.email });
+                            }}
+                          >
+                            Revoke
+                          </Button>
+                        </MiniCell>
+                      </MiniRow>
+                    );
+                  })}
+                </MiniTable>
+              </div>
+            ) : null}
+          </Card>
+        </div>
+        <CustomerRatingCard customerId={data.id} currentDeckId={data.rateDeckId} canEdit={ratingAccess.canEdit} />
+      </BehindModal>
 
       <CustomerFormDialog
         open={editing}

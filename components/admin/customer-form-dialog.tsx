@@ -2,7 +2,7 @@
 
 import { useState, type FormEvent } from "react";
 import type { TFieldErrors } from "@/components/trpc/errors";
-import { formErrorsOf } from "@/components/admin/errors";
+import { formErrorsOf, isForbidden } from "@/components/admin/errors";
 import { BILLING_TYPE_OPTIONS } from "@/components/admin/labels";
 import {
   CUSTOMER_FIELDS,
@@ -119,7 +119,10 @@ function CustomerForm({
       },
       {
         onSuccess: onDone,
-        onError: (error) => setErrors(formErrorsOf(error, CUSTOMER_FIELDS)),
+        onError: (error) => {
+          setErrors(formErrorsOf(error, CUSTOMER_FIELDS));
+          if (isForbidden(error)) onDone();
+        },
       },
     );
   };

@@ -6,6 +6,7 @@ import { useState } from "react";
 import type { ColumnDef } from "@tanstack/react-table";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
+import { BehindModal } from "@/components/admin/behind-modal";
 import { DateTime } from "@/components/admin/date-time";
 import { CustomerFormDialog, type TCustomerFormSubmit } from "@/components/admin/customer-form-dialog";
 import {
@@ -113,82 +114,84 @@ export function CustomersList() {
 
   return (
     <div>
-      <PageHeader
-        title="Customers"
-        description="Accounts billed by your tenant: prepaid accounts draw down a balance, postpaid accounts are invoiced."
-        actions={
-          <Button
-            variant="primary"
-            onClick={() => {
-              create.reset();
-              setCreating(true);
-            }}
-          >
-            <PlusIcon />
-            New customer
-          </Button>
-        }
-      />
+      <BehindModal hidden={creating}>
+        <PageHeader
+          title="Customers"
+          description="Accounts billed by your tenant: prepaid accounts draw down a balance, postpaid accounts are invoiced."
+          actions={
+            <Button
+              variant="primary"
+              onClick={() => {
+                create.reset();
+                setCreating(true);
+              }}
+            >
+              <PlusIcon />
+              New customer
+            </Button>
+          }
+        />
 
-      <DataTable<TCustomerRow>
-        label="Customers"
-        columns={columns}
-        rows={rows}
-        total={customers.data?.total ?? 0}
-        page={list.page}
-        pageSize={list.pageSize}
-        onPageChange={list.setPage}
-        onPageSizeChange={list.setPageSize}
-        sort={list.sort}
-        onSortChange={list.setSort}
-        search={list.search}
-        onSearchChange={list.setSearch}
-        searchPlaceholder="Search name, account number, email…"
-        loading={customers.isFetching}
-        getRowId={(row) => row.id}
-        onRowClick={(row) => router.push(customerHref(row.id))}
-        toolbar={
-          <>
-            <Select
-              size="sm"
-              aria-label="Status filter"
-              value={status ?? ""}
-              onChange={(event) => list.setFilter("status", event.target.value || null)}
-              placeholder="All statuses"
-              options={STATUS_OPTIONS}
-              className="w-36"
-            />
-            <Select
-              size="sm"
-              aria-label="Billing filter"
-              value={billingType ?? ""}
-              onChange={(event) => list.setFilter("billing", event.target.value || null)}
-              placeholder="All billing types"
-              options={BILLING_TYPE_OPTIONS}
-              className="w-40"
-            />
-            {filtered ? (
-              <Button size="sm" variant="ghost" onClick={list.clearFilters}>
-                Clear filters
-              </Button>
-            ) : null}
-          </>
-        }
-        emptyState={
-          customers.isError ? (
-            <QueryError error={customers.error} what="customers" onRetry={() => void customers.refetch()} />
-          ) : filtered ? (
-            <EmptyState compact title="No matching customers" description="Try another search or clear the filters." />
-          ) : (
-            <EmptyState
-              compact
-              icon={<CustomersIcon />}
-              title="No customers yet"
-              description="Add your first account with “New customer”."
-            />
-          )
-        }
-      />
+        <DataTable<TCustomerRow>
+          label="Customers"
+          columns={columns}
+          rows={rows}
+          total={customers.data?.total ?? 0}
+          page={list.page}
+          pageSize={list.pageSize}
+          onPageChange={list.setPage}
+          onPageSizeChange={list.setPageSize}
+          sort={list.sort}
+          onSortChange={list.setSort}
+          search={list.search}
+          onSearchChange={list.setSearch}
+          searchPlaceholder="Search name, account number, email…"
+          loading={customers.isFetching}
+          getRowId={(row) => row.id}
+          onRowClick={(row) => router.push(customerHref(row.id))}
+          toolbar={
+            <>
+              <Select
+                size="sm"
+                aria-label="Status filter"
+                value={status ?? ""}
+                onChange={(event) => list.setFilter("status", event.target.value || null)}
+                placeholder="All statuses"
+                options={STATUS_OPTIONS}
+                className="w-36"
+              />
+              <Select
+                size="sm"
+                aria-label="Billing filter"
+                value={billingType ?? ""}
+                onChange={(event) => list.setFilter("billing", event.target.value || null)}
+                placeholder="All billing types"
+                options={BILLING_TYPE_OPTIONS}
+                className="w-40"
+              />
+              {filtered ? (
+                <Button size="sm" variant="ghost" onClick={list.clearFilters}>
+                  Clear filters
+                </Button>
+              ) : null}
+            </>
+          }
+          emptyState={
+            customers.isError ? (
+              <QueryError error={customers.error} what="customers" onRetry={() => void customers.refetch()} />
+            ) : filtered ? (
+              <EmptyState compact title="No matching customers" description="Try another search or clear the filters." />
+            ) : (
+              <EmptyState
+                compact
+                icon={<CustomersIcon />}
+                title="No customers yet"
+                description="Add your first account with “New customer”."
+              />
+            )
+          }
+        />
+      </BehindModal>
 
       <CustomerFormDialog
         open={creating}

@@ -25,6 +25,11 @@ export function formErrorsOf(error: unknown, fields: readonly string[]): TFieldE
   return inline;
 }
 
+/** A role that may not do this will not be able to retry either: the dialog can close. */
+export function isForbidden(error: unknown): boolean {
+  return errorCodeOf(error) === "FORBIDDEN";
+}
+
 export function toastError(error: unknown): void {
   toast.error(messageOf(error));
 }

@@ -2,7 +2,7 @@
 
 import { useState, type FormEvent, type ReactNode } from "react";
 import type { TFieldErrors } from "@/components/trpc/errors";
-import { formErrorsOf } from "@/components/admin/errors";
+import { formErrorsOf, isForbidden } from "@/components/admin/errors";
 import { emailError } from "@/components/admin/validation";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
@@ -98,7 +98,13 @@ function InviteForm<TRole extends string>({
     setErrors({});
     submit(
       { email: email.trim(), role },
-      { onSuccess: onDone, onError: (error) => setErrors(formErrorsOf(error, ["email", "role"])) },
+      {
+        onSuccess: onDone,
+        onError: (error) => {
+          setErrors(formErrorsOf(error, ["email", "role"]));
+          if (isForbidden(error)) onDone();
+        },
+      },
     );
   };
 

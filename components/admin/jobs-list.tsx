@@ -4,6 +4,7 @@ import type { ReactNode } from "react";
 import type { ColumnDef } from "@tanstack/react-table";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
+import { BehindModal } from "@/components/admin/behind-modal";
 import { DateTime } from "@/components/admin/date-time";
 import { errorCodeOf } from "@/components/admin/errors";
 import { formatDuration, isUuid, shortId } from "@/components/admin/format";
@@ -121,57 +122,60 @@ export function JobsList() {
 
   return (
     <div>
-      <PageHeader
-        title="Jobs"
-        description={`Background work (emails, provisioning, rating) and its retries. Refreshes every ${REFRESH_MS / 1000} seconds.`}
-      />
-      <DataTable<TJobRunRow>
-        label="Job runs"
-        columns={columns}
-        rows={runs.data?.rows ?? []}
-        total={runs.data?.total ?? 0}
-        page={list.page}
-        pageSize={list.pageSize}
-        onPageChange={list.setPage}
-        onPageSizeChange={list.setPageSize}
-        sort={list.sort}
-        onSortChange={list.setSort}
-        search={list.search}
-        onSearchChange={list.setSearch}
-        searchPlaceholder="Search function or event…"
-        // Background refreshes should not dim the table every five seconds.
-        loading={runs.isPending || (runs.isFetching && runs.isPlaceholderData)}
-        getRowId={(row) => row.id}
-        onRowClick={(row) => openRun(row.id)}
-        rowClassName={(row) => (row.status === "FAILED" ? "bg-danger-50/40" : undefined)}
-        toolbar={
-          <>
-            <Select
-              size="sm"
-              aria-label="Status filter"
-              value={status ?? ""}
-              onChange={(event) => list.setFilter("status", event.target.value || null)}
-              placeholder="All statuses"
-              options={STATUS_OPTIONS}
-              className="w-36"
-            />
-            {list.hasFilters ? (
-              <Button size="sm" variant="ghost" onClick={list.clearFilters}>
-                Clear filters
-              </Button>
-            ) : null}
-          </>
-        }
-        emptyState={
-          runs.isError ? (
-            <QueryError error={runs.error} what="job runs" onRetry={() => void runs.refetch()} />
-          ) : list.hasFilters ? (
-            <EmptyState compact title="No matching job runs" description="Try another status or search." />
-          ) : (
-            <EmptyState compact icon={<JobsIcon />} title="No job runs yet" description="Runs appear as soon as background work is queued." />
-          )
-        }
-      />
+      <BehindModal hidden={openId !== null}>
+        <PageHeader
+          title="Jobs"
+          description={`Background work (emails, provisioning, rating) and its retries. Refreshes every ${REFRESH_MS / 1000} seconds.`}
+        />
+        <DataTable<TJobRunRow>
+          label="Job runs"
+          columns={columns}
+          rows={runs.data?.rows ?? []}
+          total={runs.data?.total ?? 0}
+          page={list.page}
+          pageSize={list.pageSize}
+          onPageChange={list.setPage}
+          onPageSizeChange={list.setPageSize}
+          sort={list.sort}
+          onSortChange={list.setSort}
+          search={list.search}
+          onSearchChange={list.setSearch}
+          searchPlaceholder="Search function or event…"
+          // Background refreshes should not dim the table every five seconds.
+          loading={runs.isPending || (runs.isFetching && runs.isPlaceholderData)}
+          getRowId={(row) => row.id}
+          onRowClick={(row) => openRun(row.id)}
+          rowClassName={(row) => (row.status === "FAILED" ? "bg-danger-50/40" : undefined)}
+          toolbar={
+            <>
+              <Select
+                size="sm"
+                aria-label="Status filter"
+                value={status ?? ""}
+                onChange={(event) => list.setFilter("status", event.target.value || null)}
+                placeholder="All statuses"
+                options={STATUS_OPTIONS}
+                className="w-36"
+              />
+              {list.hasFilters ? (
+                <Button size="sm" variant="ghost" onClick={list.clearFilters}>
+                  Clear filters
+                </Button>
+              ) : null}
+            </>
+          }
+          emptyState={
+            runs.isError ? (
+              <QueryError error={runs.error} what="job runs" onRetry={() => void runs.refetch()} />
+            ) : list.hasFilters ? (
+              <EmptyState compact title="No matching job runs" description="Try another status or search." />
+            ) : (
+              <EmptyState compact icon={<JobsIcon />} title="No job runs yet" description="Runs appear as soon as background work is queued." />
+            )
+          }
+        />
+      </BehindModal>
+
       <RunDialog runId={openId} onClose={() => openRun(null)} />
     </div>
   );
@@ -224,9 +228,7 @@ function RunDetails({ run }: { run: TJobRun }) {
         <Field label="Attempts">
           <Attempts run={run} />
         </Field>
-        <Field label="Event id">
-          <span className="font-mono text-xs">{run.eventId ?? "—"}</span>
-        </Field>
+        <Field label="Duration">{took ?? <span className="text-slate-400">—</span>}</Field>
         <Field label="Created">
           <DateTime value={run.createdAt} style="precise" />
         </Field>
@@ -235,7 +237,9 @@ function RunDetails({ run }: { run: TJobRun }) {
         </Field>
         <Field label={isFinished(run.status) ? "Finished" : "Next attempt"}>
           <DateTime value={isFinished(run.status) ? run.finishedAt : run.nextRunAt} style="precise" />
-          {took ? <span className="ml-1 text-xs text-slate-500">({took})</span> : null}
+        </Field>
+        <Field label="Event id" className="col-span-full">
+          <span className="font-mono text-xs">{run.eventId ?? "—"}</span>
         </Field>
       </dl>
       {run.error ? (
@@ -264,9 +268,9 @@ function RunDetails({ run }: { run: TJobRun }) {
   );
 }
 
-function Field({ label, children }: { label: string; children: ReactNode }) {
+function Field({ label, children, className }: { label: string; children: ReactNode; className?: string }) {
   return (
-    <div className="min-w-0">
+    <div className={className ? `min-w-0 ${className}` : "min-w-0"}>
       <dt className="text-xs text-slate-500">{label}</dt>
       <dd className="mt-0.5 truncate text-slate-900">{children}</dd>
     </div>

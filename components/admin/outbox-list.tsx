@@ -3,6 +3,7 @@
 import type { ColumnDef } from "@tanstack/react-table";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
+import { BehindModal } from "@/components/admin/behind-modal";
 import { DateTime } from "@/components/admin/date-time";
 import { errorCodeOf } from "@/components/admin/errors";
 import { isUuid } from "@/components/admin/format";
@@ -75,37 +76,39 @@ export function OutboxList({ smtpConfigured }: { smtpConfigured: boolean }) {
 
   return (
     <div>
-      <PageHeader title="Outbox" description="Email the system sent on your tenant's behalf: invitations, verifications, password resets." />
+      <BehindModal hidden={openId !== null}>
+        <PageHeader title="Outbox" description="Email the system sent on your tenant's behalf: invitations, verifications, password resets." />
 
-      <DeliveryModeNotice smtpConfigured={smtpConfigured} />
+        <DeliveryModeNotice smtpConfigured={smtpConfigured} />
 
-      <DataTable<TOutboxRow>
-        label="Outbox"
-        columns={columns}
-        rows={messages.data?.rows ?? []}
-        total={messages.data?.total ?? 0}
-        page={list.page}
-        pageSize={list.pageSize}
-        onPageChange={list.setPage}
-        onPageSizeChange={list.setPageSize}
-        sort={list.sort}
-        onSortChange={list.setSort}
-        search={list.search}
-        onSearchChange={list.setSearch}
-        searchPlaceholder="Search recipient or subject…"
-        loading={messages.isFetching}
-        getRowId={(row) => row.id}
-        onRowClick={(row) => openMessage(row.id)}
-        emptyState={
-          messages.isError ? (
-            <QueryError error={messages.error} what="the outbox" onRetry={() => void messages.refetch()} />
-          ) : list.search ? (
-            <EmptyState compact title="No matching messages" description={`Nothing matches “${list.search}”.`} />
-          ) : (
-            <EmptyState compact icon={<OutboxIcon />} title="No messages yet" description="Invitations and account emails show up here." />
-          )
-        }
-      />
+        <DataTable<TOutboxRow>
+          label="Outbox"
+          columns={columns}
+          rows={messages.data?.rows ?? []}
+          total={messages.data?.total ?? 0}
+          page={list.page}
+          pageSize={list.pageSize}
+          onPageChange={list.setPage}
+          onPageSizeChange={list.setPageSize}
+          sort={list.sort}
+          onSortChange={list.setSort}
+          search={list.search}
+          onSearchChange={list.setSearch}
+          searchPlaceholder="Search recipient or subject…"
+          loading={messages.isFetching}
+          getRowId={(row) => row.id}
+          onRowClick={(row) => openMessage(row.id)}
+          emptyState={
+            messages.isError ? (
+              <QueryError error={messages.error} what="the outbox" onRetry={() => void messages.refetch()} />
+            ) : list.search ? (
+              <EmptyState compact title="No matching messages" description={`Nothing matches “${list.search}”.`} />
+            ) : (
+              <EmptyState compact icon={<OutboxIcon />} title="No messages yet" description="Invitations and account emails show up here." />
+            )
+          }
+        />
+      </BehindModal>
 
       <MessageDialog emailId={openId} onClose={() => openMessage(null)} />
     </div>

@@ -2,7 +2,7 @@
 
 import { useState, type FormEvent } from "react";
 import type { TFieldErrors } from "@/components/trpc/errors";
-import { formErrorsOf } from "@/components/admin/errors";
+import { formErrorsOf, isForbidden } from "@/components/admin/errors";
 import { reasonError } from "@/components/admin/validation";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
@@ -106,7 +106,13 @@ function ReasonForm({
     setErrors({});
     submit(
       { status: target, reason: reason.trim() },
-      { onSuccess: onDone, onError: (error) => setErrors(formErrorsOf(error, ["reason"])) },
+      {
+        onSuccess: onDone,
+        onError: (error) => {
+          setErrors(formErrorsOf(error, ["reason"]));
+          if (isForbidden(error)) onDone();
+        },
+      },
     );
   };
 

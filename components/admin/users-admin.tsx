@@ -5,9 +5,10 @@ import { useState } from "react";
 import type { ColumnDef } from "@tanstack/react-table";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
+import { BehindModal } from "@/components/admin/behind-modal";
 import { ConfirmDialog } from "@/components/admin/confirm-dialog";
 import { DateTime } from "@/components/admin/date-time";
-import { toastError } from "@/components/admin/errors";
+import { isForbidden, toastError } from "@/components/admin/errors";
 import { InviteUserDialog, type TInviteSubmit } from "@/components/admin/invite-user-dialog";
 import { customerHref, roleLabel } from "@/components/admin/labels";
 import { useListState } from "@/components/admin/list-state";
@@ -62,7 +63,10 @@ export function UsersAdmin() {
   const remove = useMutation(
     trpc.users.remove.mutationOptions({
       onSuccess: refresh,
-      onError: toastError,
+      onError: (error) => {
+        toastError(error);
+        if (isForbidden(error)) setRemoving(null);
+      },
     }),
   );
   const revoke = useMutation(
@@ -72,7 +76,10 @@ export function UsersAdmin() {
         setRevoking(null);
         toast.success("Invitation revoked");
       },
-      onError: toastError,
+      onError: (error) => {
+        toastError(error);
+        if (isForbidden(error)) setRevoking(null);
+      },
     }),
   );
 
@@ -162,111 +169,113 @@ export function UsersAdmin() {
 
   return (
     <div>
-      <PageHeader
-        title="Users"
-        description="Everyone with access to your tenant: your staff and your customers' portal users."
-        actions={
-          <Button
-            variant="primary"
-            onClick={() => {
-              invite.reset();
-              setInviting(true);
-            }}
-          >
-            <PlusIcon />
-            Invite user
-          </Button>
-        }
-      />
-
-      <DataTable<TMemberRow>
-        label="Members"
-        columns={columns}
-        rows={members.data?.rows ?? []}
-        total={members.data?.total ?? 0}
-        page={list.page}
-        pageSize={list.pageSize}
-        onPageChange={list.setPage}
-        onPageSizeChange={list.setPageSize}
-        sort={list.sort}
-        onSortChange={list.setSort}
-        search={list.search}
-        onSearchChange={list.setSearch}
-        searchPlaceholder="Search name, email, customer…"
-        loading={members.isFetching}
-        getRowId={(row) => row.id}
-        emptyState={
-          members.isError ? (
-            <QueryError error={members.error} what="members" onRetry={() => void members.refetch()} />
-          ) : list.search ? (
-            <EmptyState compact title="No matching members" description={`Nobody matches “${list.search}”.`} />
-          ) : (
-            <EmptyState compact icon={<UsersIcon />} title="No members yet" />
-          )
-        }
-      />
-
-      <Card className="mt-5" aria-labelledby="open-invitations-title">
-        <CardHeader>
-          <CardTitle id="open-invitations-title">Open invitations</CardTitle>
-          <CardDescription>Sent but not yet accepted. Revoking makes the emailed link stop working.</CardDescription>
-        </CardHeader>
-        <CardContent flush>
-          {invitations.isPending ? (
-            <div className="flex flex-col gap-3 p-4" aria-busy="true">
-              <Skeleton className="h-4 w-full" />
-              <Skeleton className="h-4 w-2/3" />
-            </div>
-          ) : invitations.isError ? (
-            <QueryError error={invitations.error} what="invitations" onRetry={() => void invitations.refetch()} />
-          ) : openInvitations.length === 0 ? (
-            <EmptyState compact icon={<MailIcon />} title="No open invitations" />
-          ) : (
-            <MiniTable
-              label="Open invitations"
-              columns={["Email", "Role", "Customer", "Sent", "Expires", { label: "Actions", align: "right", srOnly: true }]}
+      <BehindModal hidden={inviting || removing !== null || revoking !== null}>
+        <PageHeader
+          title="Users"
+          description="Everyone with access to your tenant: your staff and your customers' portal users."
+          actions={
+            <Button
+              variant="primary"
+              onClick={() => {
+                invite.reset();
+                setInviting(true);
+              }}
             >
-              {openInvitations.map((invitation) => {
-                const expired = invitation.expiresAt.getTime() <= invitations.dataUpdatedAt;
-                return (
-                  <MiniRow key={invitation.id}>
-                    <MiniCell className="text-slate-900">{invitation.email}</MiniCell>
-                    <MiniCell>{roleLabel(invitation.role)}</MiniCell>
-                    <MiniCell>
-                      {invitation.customer ? (
-                        <Link href={customerHref(invitation.customer.id)} className="text-brand-700 hover:underline">
-                          {invitation.customer.name}
-                        </Link>
-                      ) : (
-                        <span className="text-slate-400">Tenant staff</span>
-                      )}
-                    </MiniCell>
-                    <MiniCell>
-                      <DateTime value={invitation.createdAt} style="date" />
-                    </MiniCell>
-                    <MiniCell>
-                      {expired ? <Badge tone="warning">Expired</Badge> : <DateTime value={invitation.expiresAt} style="date" />}
-                    </MiniCell>
-                    <MiniCell align="right">
-                      <Button
-                        size="sm"
-                        variant="ghost"
-                        aria-label={`Revoke invitation for ${invitation.email}`}
-                        onClick={() => {
-                          revoke.reset();
-                          setRevoking({ id: invitation.id, email: invitation.email });
-                        }}
-                      >
-                        Revoke
-                      </Button>
-                    </MiniCell>
-                  </MiniRow>
-                );
-              })}
-            </MiniTable>
-          )}
-        </CardContent>
-      </Card>
+              <PlusIcon />
+              Invite user
+            </Button>
+          }
+        />
+
+        <DataTable<TMemberRow>
+          label="Members"
+          columns={columns}
+          rows={members.data?.rows ?? []}
+          total={members.data?.total ?? 0}
+          page={list.page}
+          pageSize={list.pageSize}
+          onPageChange={list.setPage}
+          onPageSizeChange={list.setPageSize}
+          sort={list.sort}
+          onSortChange={list.setSort}
+          search={list.search}
+          onSearchChange={list.setSearch}
+          searchPlaceholder="Search name, email, customer…"
+          loading={members.isFetching}
+          getRowId={(row) => row.id}
+          emptyState={
+            members.isError ? (
+              <QueryError error={members.error} what="members" onRetry={() => void members.refetch()} />
+            ) : list.search ? (
+              <EmptyState compact title="No matching members" description={`Nobody matches “${list.search}”.`} />
+            ) : (
+              <EmptyState compact icon={<UsersIcon />} title="No members yet" />
+            )
+          }
+        />
+
+        <Card className="mt-5" aria-labelledby="open-invitations-title">
+          <CardHeader>
+            <CardTitle id="open-invitations-title">Open invitations</CardTitle>
+            <CardDescription>Sent but not yet accepted. Revoking makes the emailed link stop working.</CardDescription>
+          </CardHeader>
+          <CardContent flush>
+            {invitations.isPending ? (
+              <div className="flex flex-col gap-3 p-4" aria-busy="true">
+                <Skeleton className="h-4 w-full" />
+                <Skeleton className="h-4 w-2/3" />
+              </div>
+            ) : invitations.isError ? (
+              <QueryError error={invitations.error} what="invitations" onRetry={() => void invitations.refetch()} />
+            ) : openInvitations.length === 0 ? (
+              <EmptyState compact icon={<MailIcon />} title="No open invitations" />
+            ) : (
+              <MiniTable
+                label="Open invitations"
+                columns={["Email", "Role", "Customer", "Sent", "Expires", { label: "Actions", align: "right", srOnly: true }]}
+              >
+                {openInvitations.map((invitation) => {
+                  const expired = invitation.expiresAt.getTime() <= invitations.dataUpdatedAt;
+                  return (
+                    <MiniRow key={invitation.id}>
+                      <MiniCell className="text-slate-900">{invitation.email}</MiniCell>
+                      <MiniCell>{roleLabel(invitation.role)}</MiniCell>
+                      <MiniCell>
+                        {invitation.customer ? (
+                          <Link href={customerHref(invitation.customer.id)} className="text-brand-700 hover:underline">
+                            {invitation.customer.name}
+                          </Link>
+                        ) : (
+                          <span className="text-slate-400">Tenant staff</span>
+                        )}
+                      </MiniCell>
+                      <MiniCell>
+                        <DateTime value={invitation.createdAt} style="date" />
+                      </MiniCell>
+                      <MiniCell>
+                        {expired ? <Badge tone="warning">Expired</Badge> : <DateTime value={invitation.expiresAt} style="date" />}
+                      </MiniCell>
+                      <MiniCell align="right">
+                        <Button
+                          size="sm"
+                          variant="ghost"
+                          aria-label={`Revoke invitation for ${invitation.email}`}
+                          onClick={() => {
+                            revoke.reset();
+                            setRevoking({ id: invitation.id, email: invitation.email });
+                          }}
+                        >
+                          Revoke
+                        </Button>
+                      </MiniCell>
+                    </MiniRow>
+                  );
+                })}
+              </MiniTable>
+            )}
+          </CardContent>
+        </Card>
+      </BehindModal>
 
       <InviteUserDialog
         open={inviting}

@@ -3,7 +3,18 @@
 import type { ReactNode } from "react";
 import { signOut } from "next-auth/react";
 import { AppShell, type AppShellNavGroup } from "./app-shell";
-import { AuditIcon, CustomersIcon, DashboardIcon, JobsIcon, OutboxIcon, ProfileIcon, UsersIcon } from "./icons";
+import {
+  AuditIcon,
+  CallsIcon,
+  CarriersIcon,
+  CustomersIcon,
+  DashboardIcon,
+  JobsIcon,
+  OutboxIcon,
+  ProfileIcon,
+  RatesIcon,
+  UsersIcon,
+} from "./icons";
 
 // Only pages that exist are listed; each later area adds its own entries here.
 const ADMIN_NAV: AppShellNavGroup[] = [
@@ -13,6 +24,14 @@ const ADMIN_NAV: AppShellNavGroup[] = [
     items: [
       { href: "/admin/customers", label: "Customers", icon: <CustomersIcon /> },
       { href: "/admin/users", label: "Users", icon: <UsersIcon /> },
+    ],
+  },
+  {
+    label: "Rating",
+    items: [
+      { href: "/admin/rates", label: "Rate decks", icon: <RatesIcon /> },
+      { href: "/admin/carriers", label: "Carriers", icon: <CarriersIcon /> },
+      { href: "/admin/price-call", label: "Price a call", icon: <CallsIcon /> },
     ],
   },
   {

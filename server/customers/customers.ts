@@ -82,6 +82,7 @@ export async function getCustomer(options: { tenantId: string; customerId: strin
     where: { tenantId: options.tenantId, id: options.customerId },
     select: {
       ...customerSummary,
+      rateDeckId: true,
       memberships: {
         select: { id: true, role: true, createdAt: true, user: { select: { id: true, name: true, email: true, status: true } } },
         orderBy: { createdAt: "asc" },

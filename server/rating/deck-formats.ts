@@ -323,6 +323,8 @@ function createRowReader(spec: FormatSpec, columns: ResolvedColumns, options: Re
 class LineTracker {
   private readonly newlineOffsets: number[] = [];
   private head = 0;
+  /** Newlines already dropped from the front of `newlineOffsets`. */
+  private dropped = 0;
   private bytesSeen = 0;
 
   observe(chunk: Uint8Array): void {
@@ -337,11 +339,14 @@ class LineTracker {
     const offsets = this.newlineOffsets;
     while (this.head < offsets.length && offsets[this.head]! < endOffset) this.head++;
     const terminated = this.head > 0 && offsets[this.head - 1] === endOffset - 1;
-    const endLine = 1 + this.head - (terminated ? 1 : 0);
+    const endLine = 1 + this.dropped + this.head - (terminated ? 1 : 0);
     if (this.head > 65_536) {
-      // Records arrive in order, so offsets behind the head are never needed again.
-      offsets.splice(0, this.head);
-      this.head = 0;
+      // Records arrive in order, so offsets behind the head are never needed again; the one
+      // just behind it is kept for the `terminated` check of the next record.
+      const drop = this.head - 1;
+      offsets.splice(0, drop);
+      this.dropped += drop;
+      this.head = 1;
     }
     return endLine - innerNewlines;
   }

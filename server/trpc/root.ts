@@ -6,6 +6,7 @@ import { usersRouter } from "./routers/users";
 import { auditRouter, jobsRouter, outboxRouter } from "./routers/operations";
 import { portalRouter } from "./routers/portal";
 import { tenantRouter } from "./routers/tenant";
+import { ratingRouter } from "./routers/rating";
 
 export const appRouter = createTRPCRouter({
   auth: authRouter,
@@ -17,6 +18,7 @@ export const appRouter = createTRPCRouter({
   audit: auditRouter,
   portal: portalRouter,
   tenant: tenantRouter,
+  rating: ratingRouter,
 });
 
 export type AppRouter = typeof appRouter;

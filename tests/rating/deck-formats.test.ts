@@ -248,3 +248,28 @@ describe("ASTPP and MagnusBilling decks", () => {
     expect(inferCategory("Canada Ottawa")).toBe("OTHER");
   });
 });
+
+describe("line numbers in large decks", () => {
+  it("stay right past the point where the line tracker compacts (65,536 lines)", async () => {
+    const { readDeckCsv } = await import("@/server/rating/deck-formats");
+    const header = "prefix,description,category,rate_per_minute,connect_fee,initial_increment,increment,grace_seconds,effective_from,effective_to\n";
+    const lines: string[] = [header];
+    for (let index = 0; index < 70_000; index++) lines.push(`${1000 + index},Block ${index},LOCAL,0.01,0,60,6,0,2026-01-01T00:00:00Z,\n`);
+    lines.push("bad-prefix,Broken,LOCAL,0.01,0,60,6,0,2026-01-01T00:00:00Z,\n");
+    const chunks: Buffer[] = [];
+    const whole = Buffer.from(lines.join(""));
+    for (let offset = 0; offset < whole.length; offset += 65_536) chunks.push(whole.subarray(offset, offset + 65_536));
+    let last = 0;
+    let errorLine = 0;
+    async function* chunked() {
+      yield* chunks;
+    }
+    for await (const row of readDeckCsv(chunked(), { format: "native" })) {
+      expect(row.line).toBe(last === 0 ? 2 : last + 1);
+      last = row.line;
+      if ("error" in row) errorLine = row.line;
+    }
+    expect(last).toBe(70_002);
+    expect(errorLine).toBe(70_002);
+  });
+});

@@ -15,7 +15,17 @@ import { callerAs, createWorld } from "../support/factories";
  */
 
 type TWorld = Awaited<ReturnType<typeof createWorld>>;
-type TTarget = TWorld & { invitationId: string; emailId: string; runId: string; auditId: string };
+type TTarget = TWorld & {
+  invitationId: string;
+  emailId: string;
+  runId: string;
+  auditId: string;
+  deckId: string;
+  buyDeckId: string;
+  carrierId: string;
+  importId: string;
+  trunkId: string;
+};
 
 type TCase =
   /** Scoped by the session: input cannot name another tenant's data. */
@@ -56,6 +66,22 @@ const cases: Record<string, TCase> = {
   "audit.list": { input: () => PAGE },
   "portal.overview": { input: () => undefined },
   "tenant.overview": { input: () => undefined },
+  "rating.carriers": { input: () => undefined },
+  "rating.saveCarrier": { input: (t) => ({ carrierId: t.carrierId, fields: { name: "Hijacked carrier" } }) },
+  "rating.decks": { input: () => ({ kind: null }) },
+  "rating.deck": { input: (t) => ({ deckId: t.deckId }) },
+  "rating.saveDeck": { input: (t) => ({ deckId: t.deckId, fields: { name: "Hijacked deck", kind: "SELL" } }) },
+  "rating.rates": { input: (t) => ({ deckId: t.deckId }) },
+  "rating.import": { input: (t) => ({ importId: t.importId }) },
+  "rating.importErrors": { input: (t) => ({ importId: t.importId }) },
+  "rating.commitImport": { input: (t) => ({ importId: t.importId }) },
+  "rating.discardImport": { input: (t) => ({ importId: t.importId }) },
+  "rating.priceCall": { input: (t) => ({ deckId: t.deckId, buyDeckId: t.buyDeckId, number: "16135550100", billsec: 60, at: new Date() }) },
+  "rating.assignCustomerDeck": { input: (t) => ({ customerId: t.customer.id, deckId: null }) },
+  "rating.trunks": { input: (t) => ({ customerId: t.customer.id }) },
+  "rating.saveTrunk": {
+    input: (t) => ({ trunkId: t.trunkId, fields: { customerId: t.customer.id, name: "Hijacked", accountCode: "hijack" } }),
+  },
 };
 
 const procedurePaths = Object.keys(appRouter._def.procedures).sort();
@@ -81,6 +107,12 @@ async function snapshotTenant(tenantId: string, exceptUserIds: string[]): Promis
       [tenantId, exceptUserIds],
     );
     parts.push(`users:${users.rows[0]?.digest ?? "empty"}`);
+    // Tables owned through a parent rather than a tenant_id column.
+    const rates = await client.query<{ digest: string | null }>(
+      `SELECT md5(string_agg(r::text, '|' ORDER BY r::text)) AS digest FROM rates r JOIN rate_decks d ON d.id = r.deck_id WHERE d.tenant_id = $1`,
+      [tenantId],
+    );
+    parts.push(`rates:${rates.rows[0]?.digest ?? "empty"}`);
     return parts.join("\n");
   } finally {
     await client.end();
@@ -104,7 +136,29 @@ beforeAll(async () => {
   const email = await db().outboundEmail.create({ data: { tenantId: world.tenant.id, to: "someone@a.test", subject: "A's secret", text: "secret link", status: "STORED" } });
   const run = await db().jobRun.create({ data: { tenantId: world.tenant.id, functionId: "send-invitation-email", eventName: "auth/invitation.created", status: "COMPLETED", maxAttempts: 5 } });
   const audit = await db().auditEvent.create({ data: { tenantId: world.tenant.id, action: "customer.created", targetType: "customer", targetId: world.customer.id, actorEmail: world.admin.user.email } });
-  target = { ...world, invitationId: invitation.id, emailId: email.id, runId: run.id, auditId: audit.id };
+  const carrier = await db().carrier.create({ data: { tenantId: world.tenant.id, name: "A's carrier" } });
+  const deck = await db().rateDeck.create({ data: { tenantId: world.tenant.id, name: "A's retail deck", kind: "SELL", currency: "USD" } });
+  const buyDeck = await db().rateDeck.create({ data: { tenantId: world.tenant.id, name: "A's cost deck", kind: "BUY", currency: "USD", carrierId: carrier.id } });
+  await db().rate.create({
+    data: { deckId: deck.id, prefix: "1613", description: "A's secret Ottawa", category: "LOCAL", ratePerMinute: 5000n, connectFee: 0n, initialIncrement: 60, increment: 60, graceSeconds: 0, effectiveFrom: new Date("2026-01-01T00:00:00Z") },
+  });
+  const deckImport = await db().deckImport.create({
+    data: { tenantId: world.tenant.id, deckId: deck.id, format: "native", fileName: "a-deck.csv", effectiveFrom: new Date(), status: "PREVIEWED" },
+  });
+  await db().customer.update({ where: { id: world.customer.id }, data: { rateDeckId: deck.id } });
+  const trunk = await db().sipTrunk.create({ data: { tenantId: world.tenant.id, customerId: world.customer.id, name: "A's trunk", accountCode: "a-trunk-1" } });
+  target = {
+    ...world,
+    invitationId: invitation.id,
+    emailId: email.id,
+    runId: run.id,
+    auditId: audit.id,
+    deckId: deck.id,
+    buyDeckId: buyDeck.id,
+    carrierId: carrier.id,
+    importId: deckImport.id,
+    trunkId: trunk.id,
+  };
 });
 
 describe("cross-tenant isolation", () => {
@@ -120,12 +174,12 @@ describe("cross-tenant isolation", () => {
       {
         name: "tenant B admin",
         userId: attackerTenant.admin.user.id,
-        secrets: [target.tenant.id, target.tenant.name, target.customer.id, target.customer.name, target.admin.user.email, target.customerAdmin.user.email, target.invitationId, target.emailId, target.runId, target.auditId, "A's secret"],
+        secrets: [target.tenant.id, target.tenant.name, target.customer.id, target.customer.name, target.admin.user.email, target.customerAdmin.user.email, target.invitationId, target.emailId, target.runId, target.auditId, target.deckId, target.carrierId, target.importId, target.trunkId, "A's secret", "A's retail deck", "A's carrier"],
       },
       {
         name: "customer user of another customer in tenant A",
         userId: target.otherCustomerAdmin.user.id,
-        secrets: [target.customer.id, target.customer.name, target.customerAdmin.user.email, target.admin.user.email, target.invitationId, target.emailId, target.runId, "A's secret"],
+        secrets: [target.customer.id, target.customer.name, target.customerAdmin.user.email, target.admin.user.email, target.invitationId, target.emailId, target.runId, target.deckId, target.trunkId, "A's secret", "A's retail deck"],
       },
     ];
     const leaks: string[] = [];
@@ -158,6 +212,8 @@ describe("cross-tenant isolation", () => {
     await expect(admin.customers.get({ customerId: target.customer.id })).resolves.toMatchObject({ id: target.customer.id });
     await expect(admin.outbox.get({ emailId: target.emailId })).resolves.toMatchObject({ subject: "A's secret" });
     await expect(admin.jobs.get({ runId: target.runId })).resolves.toMatchObject({ id: target.runId });
+    await expect(admin.rating.rates({ deckId: target.deckId })).resolves.toMatchObject({ total: 1 });
+    await expect(admin.rating.trunks({ customerId: target.customer.id })).resolves.toHaveLength(1);
     const owner = await callerAs(target.customerAdmin.user.id);
     await expect(owner.portal.overview()).resolves.toMatchObject({ id: target.customer.id });
   });

@@ -1,0 +1,24 @@
+import { Readable } from "node:stream";
+import { currentAuth } from "@/server/auth/session";
+import { requireTenantRole } from "@/server/auth/require";
+import { errorResponse } from "@/server/http/errors";
+import { getDeck, iterateDeckRates } from "@/server/rating/decks";
+import { writeDeckCsv } from "@/server/rating/deck-formats";
+
+export const dynamic = "force-dynamic";
+
+/** The whole deck as native CSV, streamed in keyset batches (constant memory). */
+export async function GET(_request: Request, context: { params: Promise<{ deckId: string }> }) {
+  try {
+    const auth = requireTenantRole(await currentAuth());
+    const { deckId } = await context.params;
+    const deck = await getDeck({ tenantId: auth.tenantId, deckId });
+    const body = Readable.toWeb(Readable.from(writeDeckCsv(iterateDeckRates({ tenantId: auth.tenantId, deckId })))) as ReadableStream;
+    const fileName = `${deck.name.replace(/[^A-Za-z0-9._-]+/g, "-")}.csv`;
+    return new Response(body, {
+      headers: { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="${fileName}"` },
+    });
+  } catch (error) {
+    return errorResponse(error);
+  }
+}

@@ -1,0 +1,51 @@
+import { TRPCClientError } from "@trpc/client";
+import { fieldErrorsOf, messageOf, type TFieldErrors } from "@/components/trpc/errors";
+import { toast } from "@/components/ui/toast";
+
+/** The tRPC error code ("NOT_FOUND", "FORBIDDEN", "PRECONDITION_FAILED"…) of a failed call. */
+export function errorCodeOf(error: unknown): string | null {
+  if (error instanceof TRPCClientError) {
+    const data = error.data as { code?: unknown } | undefined;
+    return typeof data?.code === "string" ? data.code : null;
+  }
+  return null;
+}
+
+export function isForbidden(error: unknown): boolean {
+  return errorCodeOf(error) === "FORBIDDEN";
+}
+
+/**
+ * Maps server field errors onto the fields a form shows. Keys may be nested
+ * ("fields.carrierId", "fields.ipAcl.2"): the first segment the form knows names the field,
+ * and a numeric segment after it (a list index) becomes "Entry n: …". Whatever the form
+ * cannot show inline is toasted, so no message is lost.
+ */
+export function mapFieldErrors(raw: TFieldErrors, fields: readonly string[]): { inline: TFieldErrors; rest: string[] } {
+  const inline: TFieldErrors = {};
+  const rest: string[] = [];
+  for (const [key, messages] of Object.entries(raw)) {
+    const segments = key.split(".");
+    const index = segments.findIndex((segment) => fields.includes(segment));
+    const field = index >= 0 ? segments[index] : undefined;
+    if (!field) {
+      rest.push(...messages);
+      continue;
+    }
+    const position = segments[index + 1];
+    const prefix = position !== undefined && /^\d+$/.test(position) ? `Entry ${Number(position) + 1}: ` : "";
+    (inline[field] ??= []).push(...messages.map((message) => `${prefix}${message}`));
+  }
+  return { inline, rest };
+}
+
+/** Inline errors for a failed mutation; a toast when none of them belongs to a shown field. */
+export function formErrorsOf(error: unknown, fields: readonly string[]): TFieldErrors {
+  const { inline } = mapFieldErrors(fieldErrorsOf(error), fields);
+  if (Object.keys(inline).length === 0) toast.error(messageOf(error));
+  return inline;
+}
+
+export function toastError(error: unknown): void {
+  toast.error(messageOf(error));
+}

@@ -1,0 +1,347 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import type { ColumnDef } from "@tanstack/react-table";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTRPC } from "@/components/trpc/react";
+import { messageOf } from "@/components/trpc/errors";
+import { ConfirmDialog } from "@/components/admin/confirm-dialog";
+import { DateTime } from "@/components/admin/date-time";
+import { useListState } from "@/components/admin/list-state";
+import { QueryError } from "@/components/admin/query-error";
+import { errorCodeOf, isForbidden } from "@/components/rating/errors";
+import { DECK_FORMAT_OPTIONS, deckHref, formatCount, plural } from "@/components/rating/labels";
+import type { TCommitResult, TDeckImport, TImportErrorRow } from "@/components/rating/types";
+import { useRatingAccess } from "@/components/rating/use-rating-access";
+import { RatesIcon } from "@/components/shell/icons";
+import { Button, buttonClassName } from "@/components/ui/button";
+import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
+import { DataTable } from "@/components/ui/data-table";
+import { EmptyState } from "@/components/ui/empty-state";
+import { PageHeader } from "@/components/ui/page-header";
+import { Skeleton } from "@/components/ui/skeleton";
+import { Stat } from "@/components/ui/stat";
+import { StatusBadge } from "@/components/ui/status-badge";
+import { toast } from "@/components/ui/toast";
+
+const errorColumns: ColumnDef<TImportErrorRow>[] = [
+  {
+    id: "line",
+    header: "Line",
+    meta: { align: "right", width: "5rem" },
+    cell: ({ row }) => <span className="font-mono text-xs">{formatCount(row.original.line)}</span>,
+  },
+  {
+    id: "error",
+    header: "Problem",
+    meta: { wrap: true },
+    cell: ({ row }) => <span className="text-danger-700">{row.original.error}</span>,
+  },
+];
+
+const STATUS_LABELS: Record<string, { label: string; tone: "info" | "success" | "neutral" }> = {
+  PREVIEWED: { label: "Awaiting review", tone: "info" },
+  COMMITTED: { label: "Committed", tone: "success" },
+  DISCARDED: { label: "Discarded", tone: "neutral" },
+};
+
+function formatLabel(format: string): string {
+  return DECK_FORMAT_OPTIONS.find((option) => option.value === format)?.label ?? format;
+}
+
+/** The preview of an uploaded deck file: what a commit would change, every invalid line, commit or discard. */
+export function ImportPreview({ deckId, importId }: { deckId: string; importId: string }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const access = useRatingAccess();
+  const list = useListState({ sortIds: [], defaultPageSize: 50 });
+  const [confirming, setConfirming] = useState<"commit" | "discard" | null>(null);
+  const [result, setResult] = useState<TCommitResult | null>(null);
+
+  const deckImport = useQuery(trpc.rating.import.queryOptions({ importId }));
+  const data = deckImport.data;
+  const showErrors = data !== undefined && data.status === "PREVIEWED" && data.invalidRows > 0;
+  const errors = useQuery({
+    ...trpc.rating.importErrors.queryOptions({ importId, page: list.page, pageSize: list.pageSize }),
+    enabled: showErrors,
+    placeholderData: keepPreviousData,
+  });
+
+  const refresh = () => void queryClient.invalidateQueries({ queryKey: trpc.rating.pathKey() });
+
+  const commit = useMutation(
+    trpc.rating.commitImport.mutationOptions({
+      onSuccess: (committed) => {
+        setResult(committed);
+        setConfirming(null);
+        refresh();
+        toast.success(`Import committed: ${plural(committed.inserted, "rate")} added, ${plural(committed.replaced, "rate")} replaced`);
+      },
+      onError: (error) => {
+        toast.error(messageOf(error));
+        const code = errorCodeOf(error);
+        if (isForbidden(error) || code === "CONFLICT" || code === "PRECONDITION_FAILED") {
+          setConfirming(null);
+          refresh();
+        }
+      },
+    }),
+  );
+  const discard = useMutation(
+    trpc.rating.discardImport.mutationOptions({
+      onSuccess: () => {
+        refresh();
+        toast.success("Import discarded; the deck is unchanged");
+        router.push(deckHref(data?.deck.id ?? deckId));
+      },
+      onError: (error) => {
+        toast.error(messageOf(error));
+        const code = errorCodeOf(error);
+        if (isForbidden(error) || code === "CONFLICT") {
+          setConfirming(null);
+          refresh();
+        }
+      },
+    }),
+  );
+
+  if (deckImport.isPending) {
+    return (
+      <div aria-busy="true">
+        <PageHeader title="Import preview" breadcrumbs={[{ label: "Rate decks", href: "/admin/rates" }, { label: "Import" }]} />
+        <div className="grid grid-cols-2 gap-3 lg:grid-cols-4">
+          {["New rates", "Changed rates", "Unchanged", "Invalid lines"].map((label) => (
+            <Stat key={label} label={label} value={null} loading />
+          ))}
+        </div>
+        <Skeleton className="mt-4 h-40 w-full" />
+        <span className="sr-only" role="status">
+          Loading import…
+        </span>
+      </div>
+    );
+  }
+
+  if (deckImport.isError || !data) {
+    const missing = errorCodeOf(deckImport.error) === "NOT_FOUND" || errorCodeOf(deckImport.error) === "BAD_REQUEST";
+    return (
+      <div>
+        <PageHeader title="Import preview" breadcrumbs={[{ label: "Rate decks", href: "/admin/rates" }, { label: "Import" }]} />
+        <Card>
+          {missing ? (
+            <EmptyState
+              icon={<RatesIcon />}
+              title="Import not found"
+              description="It does not exist or belongs to another tenant."
+              action={
+                <Link href={deckHref(deckId)} className={buttonClassName("secondary", "sm")}>
+                  Back to the deck
+                </Link>
+              }
+            />
+          ) : (
+            <QueryError error={deckImport.error} what="the import" onRetry={() => void deckImport.refetch()} />
+          )}
+        </Card>
+      </div>
+    );
+  }
+
+  const status = STATUS_LABELS[data.status] ?? { label: data.status, tone: "neutral" as const };
+  const pending = data.status === "PREVIEWED" && result === null;
+  const invalid = data.invalidRows > 0;
+  const changes = data.newRows + data.changedRows;
+
+  return (
+    <div>
+      <PageHeader
+        title="Import preview"
+        meta={<StatusBadge status={data.status} label={status.label} tone={status.tone} />}
+        breadcrumbs={[
+          { label: "Rate decks", href: "/admin/rates" },
+          { label: data.deck.name, href: deckHref(data.deck.id) },
+          { label: data.fileName },
+        ]}
+        description={
+          <>
+            <span className="font-medium text-slate-700">{data.fileName}</span> · {formatLabel(data.format)} ·{" "}
+            {plural(data.totalRows, "row")} · rows without a date apply from <DateTime value={data.effectiveFrom} /> · uploaded{" "}
+            <DateTime value={data.createdAt} />
+          </>
+        }
+        actions={
+          pending && access.canEdit ? (
+            <>
+              <Button onClick={() => setConfirming("discard")} disabled={commit.isPending}>
+                Discard
+              </Button>
+              <Button
+                variant="primary"
+                onClick={() => setConfirming("commit")}
+                disabled={invalid || discard.isPending}
+                aria-describedby={invalid ? "import-invalid-note" : undefined}
+              >
+                Commit import
+              </Button>
+            </>
+          ) : undefined
+        }
+      />
+
+      <div className="grid grid-cols-2 gap-3 lg:grid-cols-4">
+        <Stat label="New rates" value={formatCount(data.newRows)} tone={data.newRows > 0 ? "success" : "neutral"} hint="Prefixes the deck does not price yet" />
+        <Stat
+          label="Changed rates"
+          value={formatCount(data.changedRows)}
+          tone={data.changedRows > 0 ? "info" : "neutral"}
+          hint="The old versions get closed"
+        />
+        <Stat label="Unchanged" value={formatCount(data.unchangedRows)} hint="Already in force with the same terms" />
+        <Stat
+          label="Invalid lines"
+          value={formatCount(data.invalidRows)}
+          tone={invalid ? "danger" : "neutral"}
+          hint={invalid ? "Listed below with their reason" : "Every line is valid"}
+        />
+      </div>
+
+      {pending && invalid ? (
+        <div
+          id="import-invalid-note"
+          role="alert"
+          className="mt-4 rounded-lg border border-danger-600/20 bg-danger-50 px-4 py-3 text-sm text-danger-800"
+        >
+          <p className="font-medium">
+            Fix the {plural(data.invalidRows, "invalid line")} and upload again; nothing is imported until the whole file is valid.
+          </p>
+          <p className="mt-0.5 text-xs text-danger-700">
+            Correct the file at the line numbers below (line 1 is the header), then use “Import rates” on the deck again and
+            discard this preview.
+          </p>
+        </div>
+      ) : null}
+
+      {pending && !invalid && access.known && !access.canEdit ? (
+        <p className="mt-4 text-sm text-slate-600">A tenant admin can commit or discard this import.</p>
+      ) : null}
+
+      {pending && !invalid && changes === 0 ? (
+        <p className="mt-4 rounded-lg border border-slate-200 bg-slate-50 px-4 py-3 text-sm text-slate-700">
+          Every rate in this file is already in force with the same terms: committing changes nothing.
+        </p>
+      ) : null}
+
+      {result ? <CommitResult result={result} deckId={data.deck.id} deckName={data.deck.name} /> : null}
+      {!result && data.status !== "PREVIEWED" ? <Settled deckImport={data} /> : null}
+
+      {showErrors ? (
+        <div className="mt-4">
+          <h2 className="mb-2 text-sm font-semibold text-slate-900">Invalid lines</h2>
+          <DataTable<TImportErrorRow>
+            label="Invalid lines"
+            columns={errorColumns}
+            rows={errors.data?.rows ?? []}
+            total={errors.data?.total ?? data.invalidRows}
+            page={list.page}
+            pageSize={list.pageSize}
+            onPageChange={list.setPage}
+            onPageSizeChange={list.setPageSize}
+            loading={errors.isFetching}
+            getRowId={(row) => String(row.line)}
+            emptyState={
+              errors.isError ? (
+                <QueryError error={errors.error} what="the invalid lines" onRetry={() => void errors.refetch()} />
+              ) : undefined
+            }
+          />
+        </div>
+      ) : null}
+
+      <ConfirmDialog
+        open={confirming === "commit"}
+        onOpenChange={(open) => setConfirming(open ? "commit" : null)}
+        title="Commit this import?"
+        description={`${data.deck.name} gets ${plural(data.newRows, "new rate")} and ${plural(data.changedRows, "changed rate")}.`}
+        confirmLabel="Yes, commit"
+        destructive={false}
+        pending={commit.isPending}
+        onConfirm={() => commit.mutate({ importId })}
+      >
+        <p className="text-sm text-slate-600">
+          A changed rate does not overwrite the old one: the old version is closed where the new one starts, so calls made
+          before keep their price. All of it applies in one step, or none of it.
+        </p>
+      </ConfirmDialog>
+      <ConfirmDialog
+        open={confirming === "discard"}
+        onOpenChange={(open) => setConfirming(open ? "discard" : null)}
+        title="Discard this import?"
+        description={`The preview of ${data.fileName} is thrown away and ${data.deck.name} stays as it is.`}
+        confirmLabel="Yes, discard"
+        pending={discard.isPending}
+        onConfirm={() => discard.mutate({ importId })}
+      />
+    </div>
+  );
+}
+
+function CommitResult({ result, deckId, deckName }: { result: TCommitResult; deckId: string; deckName: string }) {
+  return (
+    <Card className="mt-4 border-success-600/30" aria-labelledby="import-result-title">
+      <CardHeader>
+        <CardTitle id="import-result-title">Import committed</CardTitle>
+        <CardDescription>The new rates price calls from their effective date on.</CardDescription>
+      </CardHeader>
+      <CardContent>
+        <dl className="grid grid-cols-2 gap-4 sm:grid-cols-4" aria-live="polite">
+          {[
+            { label: "Rates added", value: result.inserted },
+            { label: "Rates replaced", value: result.replaced },
+            { label: "Versions closed", value: result.closed },
+            { label: "Unchanged", value: result.unchanged },
+          ].map((item) => (
+            <div key={item.label}>
+              <dt className="text-xs text-slate-500">{item.label}</dt>
+              <dd className="numeric text-lg font-semibold text-slate-900">{formatCount(item.value)}</dd>
+            </div>
+          ))}
+        </dl>
+      </CardContent>
+      <CardFooter className="justify-start">
+        <Link href={deckHref(deckId)} className={buttonClassName("primary", "sm")}>
+          Back to {deckName}
+        </Link>
+      </CardFooter>
+    </Card>
+  );
+}
+
+function Settled({ deckImport }: { deckImport: TDeckImport }) {
+  const committed = deckImport.status === "COMMITTED";
+  return (
+    <Card className="mt-4">
+      <EmptyState
+        compact
+        icon={<RatesIcon />}
+        title={committed ? "This import was committed" : "This import was discarded"}
+        description={
+          committed ? (
+            <>
+              Its rates were applied <DateTime value={deckImport.committedAt} />.
+            </>
+          ) : (
+            "Nothing from this file was applied. Upload the corrected file from the deck."
+          )
+        }
+        action={
+          <Link href={deckHref(deckImport.deck.id)} className={buttonClassName("secondary", "sm")}>
+            Back to {deckImport.deck.name}
+          </Link>
+        }
+      />
+    </Card>
+  );
+}

@@ -1,0 +1,47 @@
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { startEmbeddedPostgres } from "@/server/db/embedded";
+import { migrate } from "@/server/db/migrate";
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+/**
+ * A real, durable (fsync on) embedded PostgreSQL in a temporary folder for a benchmark,
+ * migrated, with DATABASE_URL and test secrets set for the app's modules. Benchmarks that
+ * print figures must not run against a database tuned for tests.
+ */
+export async function startBenchDatabase(): Promise<{ url: string; scratch: string; stop: () => Promise<void> }> {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), "trunkline-bench-"));
+  chmodSync(scratch, 0o755);
+  const server = await startEmbeddedPostgres({
+    dataDir: path.join(scratch, "pg"),
+    port: await freePort(),
+    databaseName: "bench",
+    persistent: true,
+    onLog: process.env.BENCH_PG_LOG ? (line) => console.error(`[pg] ${line}`) : undefined,
+  });
+  const url = server.url();
+  await migrate({ databaseUrl: url });
+  process.env.DATABASE_URL = url;
+  process.env.AUTH_SECRET ??= "bench-auth-secret-bench-auth-secret-0123456789";
+  process.env.ENCRYPTION_KEY ??= Buffer.alloc(32, 3).toString("base64");
+  return {
+    url,
+    scratch,
+    stop: async () => {
+      await server.stop();
+      rmSync(scratch, { recursive: true, force: true });
+    },
+  };
+}

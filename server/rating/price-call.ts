@@ -1,0 +1,108 @@
+import { z } from "zod";
+import { db } from "@/server/db/client";
+import { AppError } from "@/server/errors";
+import { createNumberNormalizer } from "./normalize";
+import { rateCall, type PricingStep } from "./pricing";
+import { getDeckMatcher } from "./deck-cache";
+import { formatMicros } from "./money";
+
+export const ZPriceCallInput = z.object({
+  /** Price with this SELL deck… */
+  deckId: z.uuid().nullable().default(null),
+  /** …or with the deck of this customer (or its trunk's override). */
+  customerId: z.uuid().nullable().default(null),
+  trunkId: z.uuid().nullable().default(null),
+  /** The carrier's BUY deck for cost and margin. */
+  buyDeckId: z.uuid().nullable().default(null),
+  number: z.string().trim().min(1, "Enter the number dialled").max(40),
+  billsec: z.number().int().min(0, "Duration cannot be negative").max(86_400 * 2),
+  at: z.coerce.date(),
+});
+
+export type TExplainedStep = { rule: string; detail: string };
+
+/** The "price a call" tool: every rule applied on the way to a price, cost and margin. */
+export async function priceCallTool(options: { tenantId: string; input: z.input<typeof ZPriceCallInput> }) {
+  const input = ZPriceCallInput.parse(options.input);
+  const tenant = await db().tenant.findUniqueOrThrow({
+    where: { id: options.tenantId },
+    select: { countryCode: true, internationalPrefixes: true, nationalNumberLength: true, techPrefixes: true, currency: true },
+  });
+  const steps: TExplainedStep[] = [];
+  let sellDeckId = input.deckId;
+  if (!sellDeckId && input.customerId) {
+    const customer = await db().customer.findFirst({
+      where: { tenantId: options.tenantId, id: input.customerId },
+      select: { name: true, rateDeck: { select: { id: true, name: true } } },
+    });
+    if (!customer) throw AppError.notFound("Customer");
+    const trunk = input.trunkId
+      ? await db().sipTrunk.findFirst({
+          where: { tenantId: options.tenantId, customerId: input.customerId, id: input.trunkId },
+          select: { name: true, rateDeck: { select: { id: true, name: true } } },
+        })
+      : null;
+    if (trunk?.rateDeck) {
+      sellDeckId = trunk.rateDeck.id;
+      steps.push({ rule: "DECK", detail: `Trunk ${trunk.name} overrides the customer's deck: ${trunk.rateDeck.name}` });
+    } else if (customer.rateDeck) {
+      sellDeckId = customer.rateDeck.id;
+      steps.push({ rule: "DECK", detail: `${customer.name}'s rate plan: ${customer.rateDeck.name}` });
+    } else {
+      steps.push({ rule: "DECK", detail: `${customer.name} has no rate deck assigned` });
+    }
+  }
+  if (!input.deckId && !input.customerId) throw AppError.invalidField("deckId", "Choose a deck or a customer");
+  const normalizeNumber = createNumberNormalizer({
+    countryCode: tenant.countryCode,
+    internationalPrefixes: tenant.internationalPrefixes,
+    nationalNumberLength: tenant.nationalNumberLength,
+    techPrefixes: tenant.techPrefixes,
+  });
+  const normalized = normalizeNumber(input.number);
+  steps.push({
+    rule: "NORMALISE",
+    detail: normalized.ok ? `${input.number} → ${normalized.digits} (E.164 without +)` : `${input.number} is not a number: ${normalized.reason}`,
+  });
+  const sellDeck = sellDeckId ? await getDeckMatcher(options.tenantId, sellDeckId) : null;
+  const buyDeck = input.buyDeckId ? await getDeckMatcher(options.tenantId, input.buyDeckId) : null;
+  const rated = rateCall(
+    { caller: "", callee: input.number, startUtc: input.at, billsec: input.billsec },
+    { normalizeNumber, sellDeck, buyDeck, explain: true },
+  );
+  if (rated.rate) {
+    const window = `${rated.rate.effectiveFrom.toISOString()} – ${rated.rate.effectiveTo ? rated.rate.effectiveTo.toISOString() : "open"}`;
+    steps.push({
+      rule: "MATCH",
+      detail: `Longest prefix effective at ${input.at.toISOString()}: ${rated.rate.prefix} (${rated.rate.description}), in force ${window}`,
+    });
+  } else if (rated.status === "UNBILLABLE") {
+    steps.push({ rule: "MATCH", detail: rated.reason ?? "no rate" });
+  }
+  for (const step of rated.steps ?? ([] as PricingStep[])) steps.push(step);
+  if (rated.costMicros !== null && rated.marginMicros !== null) {
+    steps.push({
+      rule: "MARGIN",
+      detail: `Cost ${formatMicros(rated.costMicros)} by the BUY deck (prefix ${rated.buyRate?.prefix}); margin ${formatMicros(rated.marginMicros)}`,
+    });
+  } else if (input.buyDeckId && rated.costReason) {
+    steps.push({ rule: "MARGIN", detail: `No cost: ${rated.costReason}` });
+  }
+  return {
+    status: rated.status,
+    reason: rated.reason,
+    normalizedNumber: normalized.ok ? normalized.digits : null,
+    matchedPrefix: rated.matchedPrefix,
+    category: rated.category,
+    description: rated.rate?.description ?? null,
+    ratePerMinuteMicros: rated.rate?.ratePerMinuteMicros ?? null,
+    connectFeeMicros: rated.rate?.connectFeeMicros ?? null,
+    increments: rated.rate ? `${rated.rate.initialIncrement}/${rated.rate.increment}` : null,
+    billedSeconds: rated.billedSeconds,
+    priceMicros: rated.priceMicros,
+    costMicros: rated.costMicros,
+    marginMicros: rated.marginMicros,
+    currency: tenant.currency,
+    steps,
+  };
+}
