@@ -332,7 +332,9 @@ export function CustomerDetail({ customerId }: { customerId: string }) {
             ) : null}
           </Card>
         </div>
-        <CustomerRatingCard customerId={data.id} currentDeckId={data.rateDeckId} canEdit={ratingAccess.canEdit} />
+        <div className="mt-5">
+          <CustomerRatingCard customerId={data.id} currentDeckId={data.rateDeckId} canEdit={ratingAccess.canEdit} />
+        </div>
       </BehindModal>
 
       <CustomerFormDialog
