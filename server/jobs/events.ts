@@ -10,6 +10,18 @@ const eventSchemas = {
   "auth/invitation.created": z.object({ tenantId: z.uuid(), invitationId: z.uuid() }),
   "auth/password-reset.requested": z.object({ userId: z.uuid(), tenantId: z.uuid().optional() }),
   "auth/email-verification.requested": z.object({ userId: z.uuid(), tenantId: z.uuid().optional() }),
+  // Money moves as decimal strings of micro-units: JSON has no BigInt.
+  "wallet/balance.changed": z.object({
+    tenantId: z.uuid(),
+    customerId: z.uuid(),
+    entryId: z.string(),
+    balanceBefore: z.string().regex(/^-?\d+$/),
+    balanceAfter: z.string().regex(/^-?\d+$/),
+  }),
+  // The balance fell below the customer's auto-recharge threshold.
+  "wallet/balance.low": z.object({ tenantId: z.uuid(), customerId: z.uuid(), balance: z.string().regex(/^-?\d+$/) }),
+  "customer/locked": z.object({ tenantId: z.uuid(), customerId: z.uuid(), reason: z.string() }),
+  "customer/unlocked": z.object({ tenantId: z.uuid(), customerId: z.uuid() }),
 } as const;
 
 export type TEventName = keyof typeof eventSchemas;
@@ -26,6 +38,14 @@ export const passwordResetRequested = eventType("auth/password-reset.requested",
 export const emailVerificationRequested = eventType("auth/email-verification.requested", {
   schema: eventSchemas["auth/email-verification.requested"],
 });
+
+export const balanceChanged = eventType("wallet/balance.changed", {
+  schema: eventSchemas["wallet/balance.changed"],
+});
+
+export const balanceLow = eventType("wallet/balance.low", { schema: eventSchemas["wallet/balance.low"] });
+export const customerLocked = eventType("customer/locked", { schema: eventSchemas["customer/locked"] });
+export const customerUnlocked = eventType("customer/unlocked", { schema: eventSchemas["customer/unlocked"] });
 
 export function parseEvent(event: { name: string; data: unknown; id?: string }): TAppEvent {
   const schema = (eventSchemas as Record<string, z.ZodType | undefined>)[event.name];

@@ -7,6 +7,7 @@ import { auditRouter, jobsRouter, outboxRouter } from "./routers/operations";
 import { portalRouter } from "./routers/portal";
 import { tenantRouter } from "./routers/tenant";
 import { ratingRouter } from "./routers/rating";
+import { walletRouter } from "./routers/wallet";
 
 export const appRouter = createTRPCRouter({
   auth: authRouter,
@@ -19,6 +20,7 @@ export const appRouter = createTRPCRouter({
   portal: portalRouter,
   tenant: tenantRouter,
   rating: ratingRouter,
+  wallet: walletRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -25,6 +25,7 @@ type TTarget = TWorld & {
   carrierId: string;
   importId: string;
   trunkId: string;
+  recurringChargeId: string;
 };
 
 type TCase =
@@ -79,6 +80,16 @@ const cases: Record<string, TCase> = {
   "rating.priceCall": { input: (t) => ({ deckId: t.deckId, buyDeckId: t.buyDeckId, number: "16135550100", billsec: 60, at: new Date() }) },
   "rating.assignCustomerDeck": { input: (t) => ({ customerId: t.customer.id, deckId: null }) },
   "rating.trunks": { input: (t) => ({ customerId: t.customer.id }) },
+  "wallet.get": { input: (t) => ({ customerId: t.customer.id }) },
+  "wallet.ledger": { input: (t) => ({ customerId: t.customer.id }) },
+  "wallet.adjust": { input: (t) => ({ customerId: t.customer.id, amount: "100.00", reason: "attack", requestId: "6a1d2c3b-0a1b-4c5d-8e9f-0123456789ab" }) },
+  "wallet.updateLimits": { input: (t) => ({ customerId: t.customer.id, creditLimit: "1000000", lockThreshold: "-1000", lowBalanceThreshold: "0" }) },
+  "wallet.lock": { input: (t) => ({ customerId: t.customer.id, reason: "attack" }) },
+  "wallet.unlock": { input: (t) => ({ customerId: t.customer.id, reason: "attack" }) },
+  "wallet.saveRecurringCharge": { input: (t) => ({ charge: { customerId: t.customer.id, description: "attack", amount: "1000", startsOn: new Date() } }) },
+  "wallet.setRecurringChargeActive": { input: (t) => ({ chargeId: t.recurringChargeId, active: false }) },
+  "wallet.mine": { input: () => undefined },
+  "wallet.myLedger": { input: () => ({}) },
   "rating.saveTrunk": {
     input: (t) => ({ trunkId: t.trunkId, fields: { customerId: t.customer.id, name: "Hijacked", accountCode: "hijack" } }),
   },
@@ -146,6 +157,12 @@ beforeAll(async () => {
     data: { tenantId: world.tenant.id, deckId: deck.id, format: "native", fileName: "a-deck.csv", effectiveFrom: new Date(), status: "PREVIEWED" },
   });
   await db().customer.update({ where: { id: world.customer.id }, data: { rateDeckId: deck.id } });
+  const recurring = await db().recurringCharge.create({
+    data: { tenantId: world.tenant.id, customerId: world.customer.id, description: "A's secret DID fee", amount: 2_000_000n, startsOn: new Date("2026-01-01") },
+  });
+  await db().ledgerEntry.create({
+    data: { tenantId: world.tenant.id, customerId: world.customer.id, amount: 0n, kind: "ADJUSTMENT", idempotencyKey: "seed", balanceAfter: 0n, memo: "A's secret memo" },
+  });
   const trunk = await db().sipTrunk.create({ data: { tenantId: world.tenant.id, customerId: world.customer.id, name: "A's trunk", accountCode: "a-trunk-1" } });
   target = {
     ...world,
@@ -158,6 +175,7 @@ beforeAll(async () => {
     carrierId: carrier.id,
     importId: deckImport.id,
     trunkId: trunk.id,
+    recurringChargeId: recurring.id,
   };
 });
 
@@ -209,12 +227,14 @@ describe("cross-tenant isolation", () => {
 
   it("still works for tenant A's own admin (the suite is not passing because everything fails)", async () => {
     const admin = await callerAs(target.admin.user.id);
+    const owner = await callerAs(target.customerAdmin.user.id);
     await expect(admin.customers.get({ customerId: target.customer.id })).resolves.toMatchObject({ id: target.customer.id });
     await expect(admin.outbox.get({ emailId: target.emailId })).resolves.toMatchObject({ subject: "A's secret" });
     await expect(admin.jobs.get({ runId: target.runId })).resolves.toMatchObject({ id: target.runId });
     await expect(admin.rating.rates({ deckId: target.deckId })).resolves.toMatchObject({ total: 1 });
     await expect(admin.rating.trunks({ customerId: target.customer.id })).resolves.toHaveLength(1);
-    const owner = await callerAs(target.customerAdmin.user.id);
+    await expect(admin.wallet.ledger({ customerId: target.customer.id })).resolves.toMatchObject({ total: 1 });
+    await expect(owner.wallet.myLedger({})).resolves.toMatchObject({ total: 1 });
     await expect(owner.portal.overview()).resolves.toMatchObject({ id: target.customer.id });
   });
 });

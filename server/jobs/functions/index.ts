@@ -1,5 +1,6 @@
 import type { InngestFunction } from "inngest";
 import { sendEmailVerification, sendInvitationEmail, sendPasswordResetEmail } from "./auth-mail";
+import { ledgerInvariant, onBalanceChanged, recurringFees } from "./wallet";
 
 /** Every function, served to an Inngest server and run by the embedded runner alike. */
-export const functions: InngestFunction.Any[] = [sendInvitationEmail, sendPasswordResetEmail, sendEmailVerification];
+export const functions: InngestFunction.Any[] = [sendInvitationEmail, sendPasswordResetEmail, sendEmailVerification, onBalanceChanged, recurringFees, ledgerInvariant];

@@ -1,0 +1,22 @@
+import { cron } from "inngest";
+import { inngest } from "@/server/jobs/client";
+import { balanceChanged } from "@/server/jobs/events";
+import { reactToBalanceChange } from "@/server/wallet/account-state";
+import { postRecurringFees } from "@/server/wallet/recurring";
+import { checkLedgerInvariant } from "@/server/wallet/invariant";
+
+export const onBalanceChanged = inngest.createFunction(
+  { id: "wallet-balance-changed", retries: 5, triggers: [balanceChanged] },
+  async ({ event, step }) => step.run("react-to-balance", () => reactToBalanceChange(event.data)),
+);
+
+// Hourly: a missed run is caught by the next one, and (fee, period) keys make reruns free.
+export const recurringFees = inngest.createFunction(
+  { id: "wallet-recurring-fees", retries: 3, concurrency: 1, triggers: [cron("15 * * * *")] },
+  async ({ step }) => step.run("post-fees-for-current-period", () => postRecurringFees()),
+);
+
+export const ledgerInvariant = inngest.createFunction(
+  { id: "wallet-ledger-invariant", retries: 2, concurrency: 1, triggers: [cron("30 3 * * *")] },
+  async ({ step }) => step.run("compare-balances-with-ledger", () => checkLedgerInvariant()),
+);

@@ -1,0 +1,177 @@
+import { db } from "@/server/db/client";
+import { recordAudit, SYSTEM_ACTOR, type TActor } from "@/server/audit/audit";
+import { AppError } from "@/server/errors";
+import { sendMail } from "@/server/mail/mailer";
+import { appUrl } from "@/server/mail/templates";
+import { sendEvent } from "@/server/jobs/send";
+import { formatMicros } from "@/server/rating/money";
+
+/**
+ * What a balance change means for the account: the low-balance email (once per crossing),
+ * an auto-recharge when one is set up, a lock when the balance cannot carry calls and no
+ * recharge can cover it, an unlock when a payment brings it back. Run by the
+ * `wallet/balance.changed` function; every step is a conditional update, so a retry or a
+ * concurrent run changes nothing twice.
+ */
+
+type TCustomerState = {
+  id: string;
+  tenantId: string;
+  name: string;
+  contactEmail: string;
+  billingType: "PREPAID" | "POSTPAID";
+  status: "ACTIVE" | "SUSPENDED" | "LOCKED" | "CLOSED";
+  balance: bigint;
+  creditLimit: bigint;
+  lockThreshold: bigint;
+  lowBalanceThreshold: bigint;
+  lowBalanceAlerted: boolean;
+  lockSource: "BALANCE" | "MANUAL" | null;
+  tenant: { name: string; currency: string };
+  autoRecharge: { enabled: boolean; threshold: bigint; suspendedAt: Date | null } | null;
+};
+
+async function loadState(tenantId: string, customerId: string): Promise<TCustomerState> {
+  const customer = await db().customer.findFirst({
+    where: { tenantId, id: customerId },
+    select: {
+      id: true,
+      tenantId: true,
+      name: true,
+      contactEmail: true,
+      billingType: true,
+      status: true,
+      balance: true,
+      creditLimit: true,
+      lockThreshold: true,
+      lowBalanceThreshold: true,
+      lowBalanceAlerted: true,
+      lockSource: true,
+      tenant: { select: { name: true, currency: true } },
+      autoRecharge: { select: { enabled: true, threshold: true, suspendedAt: true } },
+    },
+  });
+  if (!customer) throw AppError.notFound("Customer");
+  return customer;
+}
+
+/** Whether the balance can no longer carry calls: prepaid at or below the lock threshold, postpaid past its credit limit. */
+export function balanceExhausted(customer: Pick<TCustomerState, "billingType" | "balance" | "lockThreshold" | "creditLimit">): boolean {
+  return customer.billingType === "PREPAID" ? customer.balance <= customer.lockThreshold : customer.balance < -customer.creditLimit;
+}
+
+function money(customer: TCustomerState, micros: bigint): string {
+  return `${formatMicros(micros, { minFractionDigits: 2 })} ${customer.tenant.currency}`;
+}
+
+export async function reactToBalanceChange(options: { tenantId: string; customerId: string }) {
+  const customer = await loadState(options.tenantId, options.customerId);
+  const actions: string[] = [];
+
+  // Low-balance email, at most once per crossing: the flag flips only on a real crossing.
+  if (customer.balance < customer.lowBalanceThreshold) {
+    const flipped = await db().customer.updateMany({
+      where: { id: customer.id, lowBalanceAlerted: false },
+      data: { lowBalanceAlerted: true },
+    });
+    if (flipped.count === 1) {
+      await sendMail({
+        tenantId: customer.tenantId,
+        to: customer.contactEmail,
+        subject: `Low balance on your ${customer.tenant.name} account`,
+        text: `The balance of ${customer.name} is ${money(customer, customer.balance)}, below ${money(customer, customer.lowBalanceThreshold)}.\n\nTop up: ${appUrl("/portal/balance")}`,
+      });
+      actions.push("low-balance-alert");
+    }
+  } else if (customer.lowBalanceAlerted) {
+    await db().customer.updateMany({ where: { id: customer.id, lowBalanceAlerted: true }, data: { lowBalanceAlerted: false } });
+  }
+
+  const recharge = customer.autoRecharge;
+  const rechargePossible = Boolean(recharge?.enabled && !recharge.suspendedAt);
+  if (rechargePossible && recharge && customer.balance < recharge.threshold) {
+    // The recharge function decides whether a charge is needed and locks if it fails.
+    await sendEvent({ name: "wallet/balance.low", data: { tenantId: customer.tenantId, customerId: customer.id, balance: customer.balance.toString() } });
+    actions.push("auto-recharge-requested");
+  }
+
+  if (balanceExhausted(customer) && customer.status === "ACTIVE" && !rechargePossible) {
+    if (await lockForBalance({ tenantId: customer.tenantId, customerId: customer.id, reason: `Balance ${money(customer, customer.balance)} cannot carry calls` })) {
+      actions.push("locked");
+    }
+  } else if (!balanceExhausted(customer) && customer.status === "LOCKED" && customer.lockSource === "BALANCE") {
+    if (await unlock({ tenantId: customer.tenantId, customerId: customer.id, actor: SYSTEM_ACTOR, reason: "Balance restored", onlySource: "BALANCE" })) {
+      actions.push("unlocked");
+    }
+  }
+  return { actions };
+}
+
+/** Locks an ACTIVE account because its balance ran out. Returns whether this call locked it. */
+export async function lockForBalance(options: { tenantId: string; customerId: string; reason: string }): Promise<boolean> {
+  return lock({ ...options, actor: SYSTEM_ACTOR, source: "BALANCE" });
+}
+
+async function lock(options: { tenantId: string; customerId: string; reason: string; actor: TActor; source: "BALANCE" | "MANUAL" }): Promise<boolean> {
+  const locked = await db().$transaction(async (tx) => {
+    const changed = await tx.customer.updateMany({
+      where: { tenantId: options.tenantId, id: options.customerId, status: "ACTIVE" },
+      data: { status: "LOCKED", lockSource: options.source, lockReason: options.reason, lockedAt: new Date() },
+    });
+    if (changed.count === 0) return false;
+    await recordAudit(tx, {
+      tenantId: options.tenantId,
+      actor: options.actor,
+      action: "customer.locked",
+      targetType: "customer",
+      targetId: options.customerId,
+      after: { source: options.source, reason: options.reason },
+    });
+    return true;
+  });
+  if (!locked) return false;
+  const customer = await loadState(options.tenantId, options.customerId);
+  await sendMail({
+    tenantId: options.tenantId,
+    to: customer.contactEmail,
+    subject: `Your ${customer.tenant.name} service is on hold`,
+    text: `Outbound calling for ${customer.name} is on hold and inbound calls go to voicemail: ${options.reason}.\n\nTop up to restore service: ${appUrl("/portal/balance")}`,
+  });
+  await sendEvent({ name: "customer/locked", data: { tenantId: options.tenantId, customerId: options.customerId, reason: options.reason } });
+  return true;
+}
+
+async function unlock(options: { tenantId: string; customerId: string; actor: TActor; reason: string; onlySource?: "BALANCE" }): Promise<boolean> {
+  const unlocked = await db().$transaction(async (tx) => {
+    const changed = await tx.customer.updateMany({
+      where: { tenantId: options.tenantId, id: options.customerId, status: "LOCKED", ...(options.onlySource ? { lockSource: options.onlySource } : {}) },
+      data: { status: "ACTIVE", lockSource: null, lockReason: null, lockedAt: null },
+    });
+    if (changed.count === 0) return false;
+    await recordAudit(tx, {
+      tenantId: options.tenantId,
+      actor: options.actor,
+      action: "customer.unlocked",
+      targetType: "customer",
+      targetId: options.customerId,
+      after: { reason: options.reason },
+    });
+    return true;
+  });
+  if (unlocked) await sendEvent({ name: "customer/unlocked", data: { tenantId: options.tenantId, customerId: options.customerId } });
+  return unlocked;
+}
+
+/** Admins lock and unlock by hand, with a reason (audited). */
+export async function lockManually(options: { tenantId: string; actor: TActor; customerId: string; reason: string }) {
+  const done = await lock({ ...options, source: "MANUAL" });
+  if (!done) throw new AppError("PRECONDITION_FAILED", "Only an active account can be locked");
+  return { locked: true };
+}
+
+export async function unlockManually(options: { tenantId: string; actor: TActor; customerId: string; reason: string }) {
+  const done = await unlock(options);
+  if (!done) throw new AppError("PRECONDITION_FAILED", "The account is not locked");
+  const customer = await loadState(options.tenantId, options.customerId);
+  return { unlocked: true, balanceStillExhausted: balanceExhausted(customer) };
+}

@@ -1,0 +1,186 @@
+import { z } from "zod";
+import type { Prisma } from "@/server/db/generated/client";
+import { db } from "@/server/db/client";
+import type { TActor } from "@/server/audit/audit";
+import { AppError } from "@/server/errors";
+import { parseMoneyToMicros } from "@/server/rating/money";
+import { postLedgerEntry, ZAdjustment } from "./ledger";
+import { lockManually, unlockManually } from "./account-state";
+
+export const LEDGER_KINDS = ["TOPUP", "AUTO_RECHARGE", "CALL_CHARGES", "SMS_CHARGES", "RECURRING_FEE", "ADJUSTMENT", "REFUND", "CHARGEBACK"] as const;
+
+export const ZLedgerQuery = z.object({
+  customerId: z.uuid(),
+  kind: z.enum(LEDGER_KINDS).nullable().default(null),
+  from: z.coerce.date().nullable().default(null),
+  to: z.coerce.date().nullable().default(null),
+  page: z.number().int().min(0).default(0),
+  pageSize: z.number().int().min(1).max(200).default(25),
+});
+export type TLedgerQuery = z.input<typeof ZLedgerQuery>;
+
+function ledgerWhere(tenantId: string, query: z.infer<typeof ZLedgerQuery>): Prisma.LedgerEntryWhereInput {
+  return {
+    tenantId,
+    customerId: query.customerId,
+    ...(query.kind ? { kind: query.kind } : {}),
+    ...(query.from || query.to ? { createdAt: { ...(query.from ? { gte: query.from } : {}), ...(query.to ? { lt: query.to } : {}) } } : {}),
+  };
+}
+
+const ledgerRow = {
+  id: true,
+  amount: true,
+  kind: true,
+  referenceType: true,
+  referenceId: true,
+  balanceAfter: true,
+  actorEmail: true,
+  memo: true,
+  createdAt: true,
+} satisfies Prisma.LedgerEntrySelect;
+
+export async function listLedger(options: { tenantId: string; query: TLedgerQuery }) {
+  const query = ZLedgerQuery.parse(options.query);
+  const where = ledgerWhere(options.tenantId, query);
+  const [rows, total] = await Promise.all([
+    db().ledgerEntry.findMany({ where, select: ledgerRow, orderBy: [{ createdAt: "desc" }, { id: "desc" }], skip: query.page * query.pageSize, take: query.pageSize }),
+    db().ledgerEntry.count({ where }),
+  ]);
+  return { rows, total, page: query.page, pageSize: query.pageSize };
+}
+
+/** The ledger as CSV in keyset batches (constant memory), for the admin and the customer alike. */
+export async function* ledgerCsv(options: { tenantId: string; query: TLedgerQuery }): AsyncGenerator<string> {
+  const query = ZLedgerQuery.parse(options.query);
+  const where = ledgerWhere(options.tenantId, query);
+  yield "created_at,kind,amount,balance_after,reference_type,reference_id,memo\n";
+  let cursor: bigint | null = null;
+  const quote = (value: string | null) => (value === null ? "" : /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
+  const decimal = (micros: bigint) => {
+    const negative = micros < 0n;
+    const magnitude = negative ? -micros : micros;
+    return `${negative ? "-" : ""}${magnitude / 1_000_000n}.${(magnitude % 1_000_000n).toString().padStart(6, "0")}`;
+  };
+  for (;;) {
+    const batch: { id: bigint; createdAt: Date; kind: string; amount: bigint; balanceAfter: bigint; referenceType: string | null; referenceId: string | null; memo: string | null }[] =
+      await db().ledgerEntry.findMany({
+        where: { ...where, ...(cursor !== null ? { id: { lt: cursor } } : {}) },
+        select: { id: true, createdAt: true, kind: true, amount: true, balanceAfter: true, referenceType: true, referenceId: true, memo: true },
+        orderBy: { id: "desc" },
+        take: 2000,
+      });
+    for (const row of batch) {
+      yield `${row.createdAt.toISOString()},${row.kind},${decimal(row.amount)},${decimal(row.balanceAfter)},${quote(row.referenceType)},${quote(row.referenceId)},${quote(row.memo)}\n`;
+    }
+    if (batch.length < 2000) return;
+    cursor = batch[batch.length - 1]!.id;
+  }
+}
+
+export async function getWallet(options: { tenantId: string; customerId: string }) {
+  const customer = await db().customer.findFirst({
+    where: { tenantId: options.tenantId, id: options.customerId },
+    select: {
+      id: true,
+      name: true,
+      accountNumber: true,
+      billingType: true,
+      status: true,
+      balance: true,
+      creditLimit: true,
+      lockThreshold: true,
+      lowBalanceThreshold: true,
+      lockSource: true,
+      lockReason: true,
+      lockedAt: true,
+      tenant: { select: { currency: true } },
+      autoRecharge: true,
+      recurringCharges: { orderBy: { createdAt: "asc" } },
+    },
+  });
+  if (!customer) throw AppError.notFound("Customer");
+  return customer;
+}
+
+/** A manual credit (positive) or debit (negative) with a mandatory reason; one post per form. */
+export async function adjustBalance(options: { tenantId: string; actor: TActor; adjustment: z.input<typeof ZAdjustment> }) {
+  const adjustment = ZAdjustment.parse(options.adjustment);
+  const amount = parseMoneyToMicros(adjustment.amount, { allowNegative: true });
+  if (amount === 0n) throw AppError.invalidField("amount", "Enter a non-zero amount");
+  const customer = await db().customer.findFirst({ where: { tenantId: options.tenantId, id: adjustment.customerId }, select: { id: true } });
+  if (!customer) throw AppError.notFound("Customer");
+  const result = await postLedgerEntry({
+    tenantId: options.tenantId,
+    customerId: customer.id,
+    amount,
+    kind: "ADJUSTMENT",
+    idempotencyKey: `adjustment:${adjustment.requestId}`,
+    reference: { type: "adjustment", id: adjustment.requestId },
+    actor: options.actor,
+    memo: adjustment.reason,
+  });
+  await db().auditEvent.create({
+    data: {
+      tenantId: options.tenantId,
+      actorUserId: options.actor.userId,
+      actorEmail: options.actor.email,
+      ip: options.actor.ip,
+      action: amount > 0n ? "wallet.credited" : "wallet.debited",
+      targetType: "customer",
+      targetId: customer.id,
+      after: { amount: amount.toString(), reason: adjustment.reason, entryId: result.entry.id.toString(), duplicate: !result.created },
+    },
+  });
+  return { entryId: result.entry.id, balanceAfter: result.entry.balanceAfter, created: result.created };
+}
+
+export const ZWalletLimits = z.object({
+  customerId: z.uuid(),
+  creditLimit: z.string().trim().regex(/^\d{1,12}(\.\d{1,6})?$/, "Enter an amount like 100.00"),
+  lockThreshold: z.string().trim().regex(/^-?\d{1,12}(\.\d{1,6})?$/, "Enter an amount like 0.00"),
+  lowBalanceThreshold: z.string().trim().regex(/^-?\d{1,12}(\.\d{1,6})?$/, "Enter an amount like 5.00"),
+});
+
+export async function updateWalletLimits(options: { tenantId: string; actor: TActor; limits: z.input<typeof ZWalletLimits> }) {
+  const limits = ZWalletLimits.parse(options.limits);
+  const data = {
+    creditLimit: parseMoneyToMicros(limits.creditLimit),
+    lockThreshold: parseMoneyToMicros(limits.lockThreshold, { allowNegative: true }),
+    lowBalanceThreshold: parseMoneyToMicros(limits.lowBalanceThreshold, { allowNegative: true }),
+  };
+  return db().$transaction(async (tx) => {
+    const before = await tx.customer.findFirst({
+      where: { tenantId: options.tenantId, id: limits.customerId },
+      select: { creditLimit: true, lockThreshold: true, lowBalanceThreshold: true },
+    });
+    if (!before) throw AppError.notFound("Customer");
+    await tx.customer.update({ where: { tenantId_id: { tenantId: options.tenantId, id: limits.customerId } }, data });
+    await tx.auditEvent.create({
+      data: {
+        tenantId: options.tenantId,
+        actorUserId: options.actor.userId,
+        actorEmail: options.actor.email,
+        ip: options.actor.ip,
+        action: "wallet.limits_changed",
+        targetType: "customer",
+        targetId: limits.customerId,
+        before: { creditLimit: before.creditLimit.toString(), lockThreshold: before.lockThreshold.toString(), lowBalanceThreshold: before.lowBalanceThreshold.toString() },
+        after: { creditLimit: data.creditLimit.toString(), lockThreshold: data.lockThreshold.toString(), lowBalanceThreshold: data.lowBalanceThreshold.toString() },
+      },
+    });
+    return { updated: true };
+  });
+}
+
+export const ZLockChange = z.object({ customerId: z.uuid(), reason: z.string().trim().min(3, "Give a reason").max(500) });
+
+export async function lockCustomer(options: { tenantId: string; actor: TActor; change: z.input<typeof ZLockChange> }) {
+  const change = ZLockChange.parse(options.change);
+  return lockManually({ tenantId: options.tenantId, actor: options.actor, customerId: change.customerId, reason: change.reason });
+}
+
+export async function unlockCustomer(options: { tenantId: string; actor: TActor; change: z.input<typeof ZLockChange> }) {
+  const change = ZLockChange.parse(options.change);
+  return unlockManually({ tenantId: options.tenantId, actor: options.actor, customerId: change.customerId, reason: change.reason });
+}
