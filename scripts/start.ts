@@ -1,7 +1,7 @@
 // `npm start` / `npm run dev`. Without DATABASE_URL it starts the embedded PostgreSQL in
 // $DATA_DIR/postgres, creates secrets on first run, migrates, seeds the demo tenant once,
 // then runs Next.js. With DATABASE_URL it migrates that database and starts nothing else.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -35,9 +35,34 @@ function sourceFingerprint(): string {
   return hash.digest("hex");
 }
 
+let embedded: TEmbeddedServer | null = null;
+let child: ChildProcess | null = null;
+
+// Ctrl-C (or a supervisor's SIGTERM) at any point stops what this script started: the app
+// if it is running, and the embedded PostgreSQL, so no server outlives `npm start`.
+async function shutdown(signal: NodeJS.Signals) {
+  if (child && child.exitCode === null) {
+    child.kill(signal);
+    return; // the child's exit handler stops PostgreSQL
+  }
+  if (embedded) await embedded.stop().catch(() => {});
+  process.exit(130);
+}
+process.on("SIGINT", (signal) => void shutdown(signal));
+process.on("SIGTERM", (signal) => void shutdown(signal));
+
+function run(args: string[], env: Record<string, string | undefined>): Promise<number> {
+  return new Promise((resolve) => {
+    child = spawn(process.execPath, args, { env: env as NodeJS.ProcessEnv, stdio: "inherit", cwd: root });
+    child.on("exit", (code) => {
+      child = null;
+      resolve(code ?? 1);
+    });
+  });
+}
+
 async function main() {
   const childEnv: Record<string, string | undefined> = { NEXT_TELEMETRY_DISABLED: "1", ...process.env };
-  let embedded: TEmbeddedServer | null = null;
   if (!childEnv.DATABASE_URL) {
     const dataDir = path.resolve(root, childEnv.DATA_DIR ?? ".data");
     Object.assign(childEnv, { ...loadOrCreateEmbeddedSecrets(dataDir), ...stripEmpty(childEnv) });
@@ -74,29 +99,24 @@ async function main() {
     const built = existsSync(path.join(root, ".next", "BUILD_ID")) && existsSync(fingerprintFile) && readFileSync(fingerprintFile, "utf8") === fingerprint;
     if (!built) {
       console.log("Building the app (first start or sources changed)…");
-      const build = spawnSync(process.execPath, [nextBin, "build"], { env: childEnv as NodeJS.ProcessEnv, stdio: "inherit", cwd: root });
-      if (build.status !== 0) throw new Error("next build failed");
+      if ((await run([nextBin, "build"], childEnv)) !== 0) throw new Error("next build failed");
       writeFileSync(fingerprintFile, fingerprint);
     }
   }
 
   const args = mode === "dev" ? ["dev", "-p", String(config.PORT)] : ["start", "-p", String(config.PORT)];
   console.log(`Trunkline on ${config.APP_URL}`);
-  const next = spawn(process.execPath, [nextBin, ...args], { env: childEnv as NodeJS.ProcessEnv, stdio: "inherit", cwd: root });
-  const shutdown = (signal: NodeJS.Signals) => next.kill(signal);
-  process.on("SIGINT", shutdown);
-  process.on("SIGTERM", shutdown);
-  next.on("exit", async (code) => {
-    if (embedded) await embedded.stop().catch(() => {});
-    process.exit(code ?? 0);
-  });
+  const code = await run([nextBin, ...args], childEnv);
+  if (embedded) await embedded.stop().catch(() => {});
+  process.exit(code);
 }
 
 function stripEmpty(source: Record<string, string | undefined>): Record<string, string> {
   return Object.fromEntries(Object.entries(source).filter((entry): entry is [string, string] => Boolean(entry[1])));
 }
 
-main().catch((error: unknown) => {
+main().catch(async (error: unknown) => {
   console.error(error instanceof ConfigurationError ? error.message : error instanceof Error ? error.message : error);
+  if (embedded) await embedded.stop().catch(() => {});
   process.exit(1);
 });
