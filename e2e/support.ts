@@ -4,6 +4,7 @@ export const DEMO_PASSWORD = "trunkline-demo";
 export const DEMO_ADMIN = "admin@demo-telecom.test";
 export const DEMO_SUPPORT = "support@demo-telecom.test";
 export const DEMO_ALICE = "alice@alice-co.test";
+export const DEMO_BOB = "bob@bob-co.test";
 
 export async function signIn(page: Page, email: string, password = DEMO_PASSWORD): Promise<void> {
   await page.goto("/sign-in");

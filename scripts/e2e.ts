@@ -2,11 +2,12 @@
 // PostgreSQL, migrations, demo seed) in a throwaway data folder on free ports, runs the
 // Playwright specs in e2e/ against it with Debian's Chromium, and stops everything.
 // Screenshots land in e2e-artifacts/.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, chmodSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { startFakeStripe } from "../tests/support/fake-stripe";
 
 const root = path.resolve(import.meta.dirname, "..");
 
@@ -47,6 +48,10 @@ chmodSync(scratch, 0o755);
 mkdirSync(path.join(root, "e2e-artifacts"), { recursive: true });
 const port = await freePort();
 const baseUrl = `http://localhost:${port}`;
+// A local Stripe-compatible server (tests/support/fake-stripe.ts): the app's SDK talks to it
+// through STRIPE_API_URL, and its hosted "checkout page" POSTs signed webhooks to the demo
+// tenant's endpoint when the Pay button is pressed.
+const fakeStripe = await startFakeStripe({ webhookUrl: `${baseUrl}/api/webhooks/stripe/demo-telecom` });
 const env: NodeJS.ProcessEnv = {
   ...process.env,
   DATABASE_URL: "",
@@ -55,6 +60,10 @@ const env: NodeJS.ProcessEnv = {
   EMBEDDED_POSTGRES_PORT: String(await freePort()),
   APP_URL: baseUrl,
   NEXT_TELEMETRY_DISABLED: "1",
+  STRIPE_API_URL: fakeStripe.url,
+  STRIPE_SECRET_KEY: "sk_test_e2e_platform",
+  STRIPE_PUBLISHABLE_KEY: "pk_test_e2e_platform",
+  STRIPE_WEBHOOK_SECRET: fakeStripe.webhookSecret,
 };
 
 const app = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts", "start.ts"), "start"], {
@@ -66,12 +75,17 @@ const app = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts
 let exitCode = 1;
 try {
   await waitForHttp(`${baseUrl}/sign-in`, app, 10 * 60 * 1000);
-  const run = spawnSync(process.execPath, [path.join(root, "node_modules", "@playwright", "test", "cli.js"), "test", ...process.argv.slice(2)], {
+  // Asynchronous on purpose: the fake Stripe server lives in this process and must keep
+  // answering the app while the specs run.
+  const playwright = spawn(process.execPath, [path.join(root, "node_modules", "@playwright", "test", "cli.js"), "test", ...process.argv.slice(2)], {
     cwd: root,
     env: { ...env, E2E_BASE_URL: baseUrl, CHROMIUM_PATH: chromium },
     stdio: "inherit",
   });
-  exitCode = run.status ?? 1;
+  exitCode = await new Promise<number>((resolve) => {
+    playwright.once("error", () => resolve(1));
+    playwright.once("exit", (code) => resolve(code ?? 1));
+  });
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
 } finally {
@@ -83,6 +97,7 @@ try {
     }
   }
   await new Promise((resolve) => setTimeout(resolve, 3000));
+  await fakeStripe.close();
   rmSync(scratch, { recursive: true, force: true });
 }
 process.exit(exitCode);

@@ -21,7 +21,7 @@ import {
   type TStatusTarget,
 } from "@/components/admin/status-change-dialog";
 import type { TCustomerDetail } from "@/components/admin/types";
-import { AuditIcon, CustomersIcon, PlusIcon, UsersIcon } from "@/components/shell/icons";
+import { AuditIcon, CustomersIcon, PlusIcon, UsersIcon, WalletIcon } from "@/components/shell/icons";
 import { Badge } from "@/components/ui/badge";
 import { Button, buttonClassName } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
@@ -175,6 +175,10 @@ export function CustomerDetail({ customerId }: { customerId: string }) {
               <Link href={auditHref("customer", data.id)} className={buttonClassName("ghost")}>
                 <AuditIcon />
                 Audit log
+              </Link>
+              <Link href={`/admin/customers/${data.id}/wallet`} className={buttonClassName("secondary")}>
+                <WalletIcon />
+                Wallet
               </Link>
               {statusTargets(data.status).map((target) => (
                 <Button

@@ -1,9 +1,12 @@
 "use client";
 
+import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
+import { buttonClassName } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
+import { Money } from "@/components/ui/money";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Stat } from "@/components/ui/stat";
 import { StatusBadge } from "@/components/ui/status-badge";
@@ -12,6 +15,10 @@ export function PortalDashboard({ denied }: { denied: boolean }) {
   const trpc = useTRPC();
   const overview = useQuery(trpc.portal.overview.queryOptions());
   const account = overview.data;
+  const wallet = useQuery(trpc.wallet.mine.queryOptions());
+  const balance = wallet.data;
+  const locked = balance?.status === "LOCKED";
+  const low = balance !== undefined && balance.balance < balance.lowBalanceThreshold;
   return (
     <div className="space-y-6">
       <PageHeader title={account ? account.name : "Dashboard"} description={account ? `Account ${account.accountNumber} with ${account.tenant.name}` : undefined} />
@@ -20,12 +27,47 @@ export function PortalDashboard({ denied }: { denied: boolean }) {
           The admin area is for {account?.tenant.name ?? "your provider"}&apos;s staff. This is your account&apos;s portal.
         </p>
       ) : null}
-      {account && account.status !== "ACTIVE" ? (
+      {locked && balance ? (
+        <div role="alert" className="flex flex-wrap items-center justify-between gap-3 rounded-md border border-danger-600/30 bg-danger-50 px-4 py-3 text-sm text-danger-800">
+          <div>
+            <p className="font-semibold">Your account is locked: calls are on hold.</p>
+            {balance.lockReason ? <p className="mt-0.5">{balance.lockReason}</p> : null}
+            {balance.lockSource !== "MANUAL" ? <p className="mt-0.5">A payment that brings the balance back unlocks it at once.</p> : null}
+          </div>
+          {balance.lockSource !== "MANUAL" ? (
+            <Link href="/portal/balance" className={buttonClassName("danger")}>
+              Top up now
+            </Link>
+          ) : null}
+        </div>
+      ) : low && balance ? (
+        <div role="status" className="flex flex-wrap items-center justify-between gap-3 rounded-md border border-warning-600/30 bg-warning-50 px-4 py-3 text-sm text-warning-800">
+          <p>
+            Your balance is below <Money micros={balance.lowBalanceThreshold} currency={balance.tenant.currency} toneNegative={false} />. Top up to keep
+            calls flowing.
+          </p>
+          <Link href="/portal/balance" className={buttonClassName("secondary", "sm")}>
+            Top up
+          </Link>
+        </div>
+      ) : null}
+      {account && account.status !== "ACTIVE" && !locked ? (
         <p role="status" className="rounded-md bg-danger-50 px-3 py-2 text-sm text-danger-800">
           This account is {account.status.toLowerCase()}. Contact {account.tenant.name} if you think this is a mistake.
         </p>
       ) : null}
-      <div className="grid grid-cols-2 gap-4 lg:grid-cols-4">
+      <div className="grid grid-cols-2 gap-4 lg:grid-cols-5">
+        <Stat
+          label="Balance"
+          value={balance ? <Money micros={balance.balance} currency={balance.tenant.currency} /> : "—"}
+          tone={balance ? (balance.balance < 0n || locked ? "danger" : low ? "warning" : "neutral") : "neutral"}
+          hint={
+            <Link href="/portal/transactions" className="text-brand-700 hover:underline">
+              Transactions
+            </Link>
+          }
+          loading={wallet.isLoading}
+        />
         <Stat label="Account status" value={account ? <StatusBadge status={account.status} /> : "—"} loading={overview.isLoading} />
         <Stat label="Billing" value={account ? (account.billingType === "PREPAID" ? "Prepaid" : "Postpaid") : "—"} loading={overview.isLoading} />
         <Stat label="Currency" value={account?.tenant.currency ?? "—"} loading={overview.isLoading} />

@@ -9,11 +9,13 @@ import {
   CarriersIcon,
   CustomersIcon,
   DashboardIcon,
+  InvoiceIcon,
   JobsIcon,
   OutboxIcon,
   ProfileIcon,
   RatesIcon,
   UsersIcon,
+  WalletIcon,
 } from "./icons";
 
 // Only pages that exist are listed; each later area adds its own entries here.
@@ -49,6 +51,9 @@ const PORTAL_NAV: AppShellNavGroup[] = [
     label: "",
     items: [
       { href: "/portal", label: "Dashboard", icon: <DashboardIcon /> },
+      { href: "/portal/balance", label: "Balance & payments", icon: <WalletIcon /> },
+      { href: "/portal/transactions", label: "Transactions", icon: <WalletIcon /> },
+      { href: "/portal/statements", label: "Statements", icon: <InvoiceIcon /> },
       { href: "/portal/profile", label: "Profile", icon: <ProfileIcon /> },
     ],
   },

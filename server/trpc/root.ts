@@ -8,6 +8,8 @@ import { portalRouter } from "./routers/portal";
 import { tenantRouter } from "./routers/tenant";
 import { ratingRouter } from "./routers/rating";
 import { walletRouter } from "./routers/wallet";
+import { statementsRouter } from "./routers/statements";
+import { paymentsRouter } from "./routers/payments";
 
 export const appRouter = createTRPCRouter({
   auth: authRouter,
@@ -21,6 +23,8 @@ export const appRouter = createTRPCRouter({
   tenant: tenantRouter,
   rating: ratingRouter,
   wallet: walletRouter,
+  statements: statementsRouter,
+  payments: paymentsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -26,6 +26,9 @@ type TTarget = TWorld & {
   importId: string;
   trunkId: string;
   recurringChargeId: string;
+  statementId: string;
+  paymentId: string;
+  paymentMethodId: string;
 };
 
 type TCase =
@@ -89,6 +92,26 @@ const cases: Record<string, TCase> = {
   "wallet.saveRecurringCharge": { input: (t) => ({ charge: { customerId: t.customer.id, description: "attack", amount: "1000", startsOn: new Date() } }) },
   "wallet.setRecurringChargeActive": { input: (t) => ({ chargeId: t.recurringChargeId, active: false }) },
   "wallet.mine": { input: () => undefined },
+  "payments.stripeSettings": { input: () => undefined },
+  // Tenant B's admin only changes tenant B's own keys.
+  "payments.updateStripeSettings": { input: () => ({ secretKey: "sk_test_attacker", webhookSecret: "whsec_attacker" }) },
+  "payments.customerPayments": { input: (t) => ({ customerId: t.customer.id }) },
+  "payments.refund": { input: (t) => ({ paymentId: t.paymentId, amount: "5.00" }) },
+  "payments.topUpOptions": { input: () => undefined },
+  "payments.startTopUp": { input: () => ({ amount: "25.00" }) },
+  "payments.topUpStatus": { input: (t) => ({ paymentId: t.paymentId }) },
+  "payments.myPayments": { input: () => undefined },
+  "payments.paymentMethods": { input: () => undefined },
+  "payments.setDefaultPaymentMethod": { input: (t) => ({ paymentMethodId: t.paymentMethodId }) },
+  "payments.removePaymentMethod": { input: (t) => ({ paymentMethodId: t.paymentMethodId }) },
+  "payments.autoRecharge": { input: () => undefined },
+  // Enabled without a saved card is refused before anything is written.
+  "payments.saveAutoRecharge": { input: () => ({ enabled: true, threshold: "10.00", amount: "25.00", topUpTo: null, maxPerDay: 3 }) },
+  "payments.retryAutoRecharge": { input: () => undefined },
+  "statements.mine": { input: () => undefined },
+  "statements.get": { input: (t) => ({ statementId: t.statementId }) },
+  "statements.forCustomer": { input: (t) => ({ customerId: t.customer.id }) },
+  "statements.generate": { input: (t) => ({ customerId: t.customer.id, period: "2026-01" }) },
   "wallet.myLedger": { input: () => ({}) },
   "rating.saveTrunk": {
     input: (t) => ({ trunkId: t.trunkId, fields: { customerId: t.customer.id, name: "Hijacked", accountCode: "hijack" } }),
@@ -163,6 +186,15 @@ beforeAll(async () => {
   await db().ledgerEntry.create({
     data: { tenantId: world.tenant.id, customerId: world.customer.id, amount: 0n, kind: "ADJUSTMENT", idempotencyKey: "seed", balanceAfter: 0n, memo: "A's secret memo" },
   });
+  const statement = await db().statement.create({
+    data: { tenantId: world.tenant.id, customerId: world.customer.id, period: "2026-01", openingBalance: 0n, closingBalance: 0n, totals: {} },
+  });
+  const payment = await db().payment.create({
+    data: { tenantId: world.tenant.id, customerId: world.customer.id, kind: "TOPUP", amount: 25_000_000n, currency: "USD", status: "SUCCEEDED", paymentIntentId: "pi_target_a" },
+  });
+  const paymentMethod = await db().paymentMethod.create({
+    data: { tenantId: world.tenant.id, customerId: world.customer.id, stripePaymentMethodId: "pm_target_a", brand: "visa", last4: "4242", expMonth: 12, expYear: 2030 },
+  });
   const trunk = await db().sipTrunk.create({ data: { tenantId: world.tenant.id, customerId: world.customer.id, name: "A's trunk", accountCode: "a-trunk-1" } });
   target = {
     ...world,
@@ -176,6 +208,9 @@ beforeAll(async () => {
     importId: deckImport.id,
     trunkId: trunk.id,
     recurringChargeId: recurring.id,
+    statementId: statement.id,
+    paymentId: payment.id,
+    paymentMethodId: paymentMethod.id,
   };
 });
 
@@ -192,12 +227,12 @@ describe("cross-tenant isolation", () => {
       {
         name: "tenant B admin",
         userId: attackerTenant.admin.user.id,
-        secrets: [target.tenant.id, target.tenant.name, target.customer.id, target.customer.name, target.admin.user.email, target.customerAdmin.user.email, target.invitationId, target.emailId, target.runId, target.auditId, target.deckId, target.carrierId, target.importId, target.trunkId, "A's secret", "A's retail deck", "A's carrier"],
+        secrets: [target.tenant.id, target.tenant.name, target.customer.id, target.customer.name, target.admin.user.email, target.customerAdmin.user.email, target.invitationId, target.emailId, target.runId, target.auditId, target.deckId, target.carrierId, target.importId, target.trunkId, target.statementId, target.paymentId, target.paymentMethodId, "pi_target_a", "pm_target_a", "A's secret", "A's retail deck", "A's carrier"],
       },
       {
         name: "customer user of another customer in tenant A",
         userId: target.otherCustomerAdmin.user.id,
-        secrets: [target.customer.id, target.customer.name, target.customerAdmin.user.email, target.admin.user.email, target.invitationId, target.emailId, target.runId, target.deckId, target.trunkId, "A's secret", "A's retail deck"],
+        secrets: [target.customer.id, target.customer.name, target.customerAdmin.user.email, target.admin.user.email, target.invitationId, target.emailId, target.runId, target.deckId, target.trunkId, target.statementId, target.paymentId, target.paymentMethodId, "pi_target_a", "pm_target_a", "A's secret", "A's retail deck"],
       },
     ];
     const leaks: string[] = [];

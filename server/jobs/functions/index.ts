@@ -1,6 +1,8 @@
 import type { InngestFunction } from "inngest";
 import { sendEmailVerification, sendInvitationEmail, sendPasswordResetEmail } from "./auth-mail";
 import { ledgerInvariant, onBalanceChanged, recurringFees } from "./wallet";
+import { autoRecharge } from "./payments";
+import { monthlyStatements } from "./statements";
 
 /** Every function, served to an Inngest server and run by the embedded runner alike. */
-export const functions: InngestFunction.Any[] = [sendInvitationEmail, sendPasswordResetEmail, sendEmailVerification, onBalanceChanged, recurringFees, ledgerInvariant];
+export const functions: InngestFunction.Any[] = [sendInvitationEmail, sendPasswordResetEmail, sendEmailVerification, onBalanceChanged, recurringFees, ledgerInvariant, autoRecharge, monthlyStatements];

@@ -1,0 +1,75 @@
+import type { inferRouterOutputs } from "@trpc/server";
+import type { SelectOption } from "@/components/ui/select";
+import type { AppRouter } from "@/server/trpc/root";
+
+// Client-side copies of the ledger kinds and their labels (server modules stay out of the bundle).
+
+type TOutputs = inferRouterOutputs<AppRouter>;
+export type TWallet = TOutputs["wallet"]["get"];
+export type TLedgerPage = TOutputs["wallet"]["ledger"];
+export type TLedgerRow = TLedgerPage["rows"][number];
+export type TRecurringCharge = TWallet["recurringCharges"][number];
+export type TStatementRow = TOutputs["statements"]["mine"][number];
+export type TStatement = TOutputs["statements"]["get"];
+
+export const LEDGER_KINDS = ["TOPUP", "AUTO_RECHARGE", "CALL_CHARGES", "SMS_CHARGES", "RECURRING_FEE", "ADJUSTMENT", "REFUND", "CHARGEBACK"] as const;
+export type TLedgerKind = (typeof LEDGER_KINDS)[number];
+
+export const LEDGER_KIND_LABELS: Record<TLedgerKind, string> = {
+  TOPUP: "Top-up",
+  AUTO_RECHARGE: "Auto-recharge",
+  CALL_CHARGES: "Call charges",
+  SMS_CHARGES: "SMS charges",
+  RECURRING_FEE: "Recurring fee",
+  ADJUSTMENT: "Adjustment",
+  REFUND: "Refund",
+  CHARGEBACK: "Chargeback",
+};
+
+export const LEDGER_KIND_OPTIONS: SelectOption[] = LEDGER_KINDS.map((value) => ({ value, label: LEDGER_KIND_LABELS[value] }));
+
+export function ledgerKindLabel(kind: string): string {
+  return (LEDGER_KIND_LABELS as Record<string, string>)[kind] ?? kind;
+}
+
+const DATE_INPUT = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** A `<input type="date">` value ("2026-10-01") as local midnight, or null when empty or invalid. */
+export function dateInputStart(value: string | null | undefined): Date | null {
+  const match = value ? DATE_INPUT.exec(value) : null;
+  if (!match) return null;
+  const date = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/** The end (exclusive) of a "to" date: local midnight of the next day, so the whole day is included. */
+export function dateInputEnd(value: string | null | undefined): Date | null {
+  const start = dateInputStart(value);
+  if (!start) return null;
+  return new Date(start.getFullYear(), start.getMonth(), start.getDate() + 1);
+}
+
+/** Query string of a CSV export with the same filters as the table (instants as ISO). */
+export function ledgerExportQuery(filters: { kind: TLedgerKind | null; from: Date | null; to: Date | null }): string {
+  const params = new URLSearchParams();
+  if (filters.kind) params.set("kind", filters.kind);
+  if (filters.from) params.set("from", filters.from.toISOString());
+  if (filters.to) params.set("to", filters.to.toISOString());
+  const query = params.toString();
+  return query ? `?${query}` : "";
+}
+
+/** "2026-10" → "October 2026". */
+export function periodLabel(period: string): string {
+  const year = Number(period.slice(0, 4));
+  const month = Number(period.slice(5, 7)) - 1;
+  if (!Number.isFinite(year) || !Number.isFinite(month)) return period;
+  return new Intl.DateTimeFormat("en-US", { month: "long", year: "numeric", timeZone: "UTC" }).format(new Date(Date.UTC(year, month, 1)));
+}
+
+/** A decimal amount as the wallet API takes it ("25.00", "-3.50"), or null if it is not one. */
+export function normaliseAmount(value: string, options: { allowNegative: boolean }): string | null {
+  const text = value.trim().replace(/,/g, "");
+  const pattern = options.allowNegative ? /^-?\d{1,12}(\.\d{1,6})?$/ : /^\d{1,12}(\.\d{1,6})?$/;
+  return pattern.test(text) ? text : null;
+}

@@ -1,0 +1,195 @@
+"use client";
+
+import type { ColumnDef } from "@tanstack/react-table";
+import { DateTime } from "@/components/admin/date-time";
+import { oneOf } from "@/components/admin/labels";
+import { useListState } from "@/components/admin/list-state";
+import { QueryError } from "@/components/admin/query-error";
+import { DownloadIcon, WalletIcon } from "@/components/shell/icons";
+import { Badge } from "@/components/ui/badge";
+import { Button, buttonClassName } from "@/components/ui/button";
+import { DataTable } from "@/components/ui/data-table";
+import { EmptyState } from "@/components/ui/empty-state";
+import { Input } from "@/components/ui/input";
+import { Money } from "@/components/ui/money";
+import { Select } from "@/components/ui/select";
+import {
+  LEDGER_KINDS,
+  LEDGER_KIND_OPTIONS,
+  dateInputEnd,
+  dateInputStart,
+  ledgerExportQuery,
+  ledgerKindLabel,
+  type TLedgerPage,
+  type TLedgerRow,
+} from "@/components/wallet/labels";
+
+/** Paging and filters (kind, from, to) of a ledger, kept in the URL like the other lists. */
+export function useLedgerFilters() {
+  const list = useListState({ sortIds: [], filterKeys: ["kind", "from", "to"] as const });
+  const kind = oneOf(list.filters.kind, LEDGER_KINDS);
+  const from = dateInputStart(list.filters.from);
+  const to = dateInputEnd(list.filters.to);
+  return {
+    list,
+    kind,
+    from,
+    to,
+    /** The query part of wallet.ledger / wallet.myLedger. */
+    queryInput: { kind, from, to, page: list.page, pageSize: list.pageSize },
+    exportQuery: ledgerExportQuery({ kind, from, to }),
+  };
+}
+
+export type TLedgerFilters = ReturnType<typeof useLedgerFilters>;
+
+function ledgerColumns(currency: string, showActor: boolean): ColumnDef<TLedgerRow>[] {
+  const columns: ColumnDef<TLedgerRow>[] = [
+    {
+      id: "createdAt",
+      header: "Date",
+      meta: { width: "1%" },
+      cell: ({ row }) => <DateTime value={row.original.createdAt} />,
+    },
+    {
+      id: "kind",
+      header: "Type",
+      meta: { width: "1%" },
+      cell: ({ row }) => <Badge tone={row.original.amount >= 0n ? "success" : "neutral"}>{ledgerKindLabel(row.original.kind)}</Badge>,
+    },
+    {
+      id: "memo",
+      header: "Description",
+      meta: { wrap: true },
+      cell: ({ row }) => {
+        const entry = row.original;
+        const reference = entry.referenceType ? `${entry.referenceType}${entry.referenceId ? ` ${entry.referenceId}` : ""}` : null;
+        return (
+          <div className="min-w-48">
+            <span className="text-slate-900">{entry.memo ?? (reference ? null : "—")}</span>
+            {reference ? <span className="block truncate font-mono text-xs text-slate-500">{reference}</span> : null}
+          </div>
+        );
+      },
+    },
+  ];
+  if (showActor) {
+    columns.push({
+      id: "actor",
+      header: "By",
+      cell: ({ row }) => <span className="text-slate-600">{row.original.actorEmail ?? "System"}</span>,
+    });
+  }
+  columns.push(
+    {
+      id: "amount",
+      header: "Amount",
+      meta: { align: "right" },
+      cell: ({ row }) => <Money micros={row.original.amount} currency={currency} tonePositive signPositive precision={6} minPrecision={2} />,
+    },
+    {
+      id: "balanceAfter",
+      header: "Balance after",
+      meta: { align: "right" },
+      cell: ({ row }) => <Money micros={row.original.balanceAfter} currency={currency} precision={6} minPrecision={2} />,
+    },
+  );
+  return columns;
+}
+
+/** A ledger page with its filters and a CSV export of the same filters. */
+export function LedgerTable({
+  label,
+  filters,
+  data,
+  loading,
+  error,
+  onRetry,
+  currency,
+  exportPath,
+  showActor = false,
+}: {
+  label: string;
+  filters: TLedgerFilters;
+  data: TLedgerPage | undefined;
+  loading: boolean;
+  error: unknown;
+  onRetry: () => void;
+  currency: string;
+  /** The CSV route; the table's filters are appended. */
+  exportPath: string;
+  showActor?: boolean;
+}) {
+  const { list } = filters;
+  const filtered = list.hasFilters;
+  return (
+    <DataTable<TLedgerRow>
+      label={label}
+      columns={ledgerColumns(currency, showActor)}
+      rows={data?.rows ?? []}
+      total={data?.total ?? 0}
+      page={list.page}
+      pageSize={list.pageSize}
+      onPageChange={list.setPage}
+      onPageSizeChange={list.setPageSize}
+      loading={loading}
+      getRowId={(row) => row.id.toString()}
+      maxHeight={null}
+      toolbar={
+        <>
+          <Select
+            size="sm"
+            aria-label="Type filter"
+            value={filters.kind ?? ""}
+            onChange={(event) => list.setFilter("kind", event.target.value || null)}
+            placeholder="All types"
+            options={LEDGER_KIND_OPTIONS}
+            className="w-40"
+          />
+          <label className="flex items-center gap-1.5 text-xs text-slate-600">
+            From
+            <Input
+              type="date"
+              size="sm"
+              aria-label="From date"
+              value={list.filters.from ?? ""}
+              max={list.filters.to ?? undefined}
+              onChange={(event) => list.setFilter("from", event.target.value || null)}
+              className="w-36"
+            />
+          </label>
+          <label className="flex items-center gap-1.5 text-xs text-slate-600">
+            To
+            <Input
+              type="date"
+              size="sm"
+              aria-label="To date"
+              value={list.filters.to ?? ""}
+              min={list.filters.from ?? undefined}
+              onChange={(event) => list.setFilter("to", event.target.value || null)}
+              className="w-36"
+            />
+          </label>
+          {filtered ? (
+            <Button size="sm" variant="ghost" onClick={list.clearFilters}>
+              Clear filters
+            </Button>
+          ) : null}
+          <a href={`${exportPath}${filters.exportQuery}`} className={buttonClassName("secondary", "sm", "ml-auto")} download>
+            <DownloadIcon />
+            Export CSV
+          </a>
+        </>
+      }
+      emptyState={
+        error ? (
+          <QueryError error={error} what="transactions" onRetry={onRetry} />
+        ) : filtered ? (
+          <EmptyState compact title="No matching transactions" description="Try other dates or clear the filters." />
+        ) : (
+          <EmptyState compact icon={<WalletIcon />} title="No transactions yet" description="Top-ups, charges and adjustments appear here." />
+        )
+      }
+    />
+  );
+}

@@ -1,0 +1,195 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import type { TFieldErrors } from "@/components/trpc/errors";
+import { formErrorsOf, isForbidden } from "@/components/admin/errors";
+import { MiniCell, MiniRow, MiniTable } from "@/components/admin/mini-table";
+import { PlusIcon } from "@/components/shell/icons";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { Dialog } from "@/components/ui/dialog";
+import { EmptyState } from "@/components/ui/empty-state";
+import { FormField } from "@/components/ui/form-field";
+import { Input } from "@/components/ui/input";
+import { Money } from "@/components/ui/money";
+import { normaliseAmount, type TRecurringCharge } from "@/components/wallet/labels";
+
+export type TFeeSubmit = (
+  values: { description: string; amount: string; startsOn: Date; endsOn: Date | null },
+  handlers: { onSuccess: () => void; onError: (error: unknown) => void },
+) => void;
+
+// Fee dates are calendar dates (a DATE column): shown and typed in UTC so they never shift by a day.
+const dayFormat = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeZone: "UTC" });
+const FORM_ID = "recurring-fee-form";
+
+function todayInput(): string {
+  const now = new Date();
+  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}-${String(now.getDate()).padStart(2, "0")}`;
+}
+
+function dayOf(value: string): Date | null {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return null;
+  const date = new Date(`${value}T00:00:00Z`);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/** Monthly fees on the account: list, add, stop and resume. */
+export function RecurringFeesCard({
+  charges,
+  currency,
+  canEdit,
+  onAdd,
+  onToggle,
+  togglingId,
+}: {
+  charges: readonly TRecurringCharge[];
+  currency: string;
+  canEdit: boolean;
+  onAdd: () => void;
+  onToggle: (charge: TRecurringCharge) => void;
+  togglingId: string | null;
+}) {
+  return (
+    <Card aria-labelledby="wallet-fees-title">
+      <CardHeader
+        actions={
+          canEdit ? (
+            <Button size="sm" onClick={onAdd}>
+              <PlusIcon />
+              Add recurring fee
+            </Button>
+          ) : null
+        }
+      >
+        <CardTitle id="wallet-fees-title">Recurring fees</CardTitle>
+        <CardDescription>Charged once per month while active, e.g. a DID or channel fee.</CardDescription>
+      </CardHeader>
+      <CardContent flush>
+        {charges.length === 0 ? (
+          <EmptyState compact title="No recurring fees" description={canEdit ? "Add one with “Add recurring fee”." : undefined} />
+        ) : (
+          <MiniTable
+            label="Recurring fees"
+            columns={["Description", { label: "Monthly", align: "right" }, "From", "Until", "Status", { label: "Actions", align: "right", srOnly: true }]}
+          >
+            {charges.map((charge) => (
+              <MiniRow key={charge.id}>
+                <MiniCell className="font-medium text-slate-900">{charge.description}</MiniCell>
+                <MiniCell align="right">
+                  <Money micros={charge.amount} currency={currency} precision={6} minPrecision={2} />
+                </MiniCell>
+                <MiniCell>{dayFormat.format(charge.startsOn)}</MiniCell>
+                <MiniCell>{charge.endsOn ? dayFormat.format(charge.endsOn) : "—"}</MiniCell>
+                <MiniCell>{charge.active ? <Badge tone="success">Active</Badge> : <Badge>Stopped</Badge>}</MiniCell>
+                <MiniCell align="right">
+                  {canEdit ? (
+                    <Button
+                      size="sm"
+                      variant="ghost"
+                      loading={togglingId === charge.id}
+                      aria-label={`${charge.active ? "Stop" : "Resume"} ${charge.description}`}
+                      onClick={() => onToggle(charge)}
+                    >
+                      {charge.active ? "Stop" : "Resume"}
+                    </Button>
+                  ) : null}
+                </MiniCell>
+              </MiniRow>
+            ))}
+          </MiniTable>
+        )}
+      </CardContent>
+    </Card>
+  );
+}
+
+/** The "Add recurring fee" dialog; render it outside the page content hidden behind modals. */
+export function RecurringFeeDialog({
+  open,
+  onOpenChange,
+  currency,
+  submit,
+  pending,
+}: {
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
+  currency: string;
+  submit: TFeeSubmit;
+  pending: boolean;
+}) {
+  return (
+    <Dialog
+      open={open}
+      onOpenChange={onOpenChange}
+      title="Add recurring fee"
+      description="The first charge is posted in the hour after the fee starts, then once every month."
+      dismissible={!pending}
+      footer={
+        <>
+          <Button onClick={() => onOpenChange(false)} disabled={pending}>
+            Cancel
+          </Button>
+          <Button type="submit" form={FORM_ID} variant="primary" loading={pending}>
+            Add fee
+          </Button>
+        </>
+      }
+    >
+      <FeeForm currency={currency} submit={submit} pending={pending} onDone={() => onOpenChange(false)} />
+    </Dialog>
+  );
+}
+
+function FeeForm({ currency, submit, pending, onDone }: { currency: string; submit: TFeeSubmit; pending: boolean; onDone: () => void }) {
+  const [values, setValues] = useState({ description: "", amount: "", startsOn: todayInput(), endsOn: "" });
+  const [errors, setErrors] = useState<TFieldErrors>({});
+  const set = (name: keyof typeof values, value: string) => setValues((current) => ({ ...current, [name]: value }));
+
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (pending) return;
+    const next: TFieldErrors = {};
+    const description = values.description.trim();
+    if (!description) next.description = ["Describe the fee"];
+    const amount = normaliseAmount(values.amount, { allowNegative: false });
+    if (!amount || /^0+(\.0+)?$/.test(amount)) next.amount = ["Enter an amount like 2.50"];
+    const startsOn = dayOf(values.startsOn);
+    if (!startsOn) next.startsOn = ["Choose a start date"];
+    const endsOn = values.endsOn ? dayOf(values.endsOn) : null;
+    if (values.endsOn && !endsOn) next.endsOn = ["Choose a valid date"];
+    if (startsOn && endsOn && endsOn < startsOn) next.endsOn = ["The end comes before the start"];
+    setErrors(next);
+    if (Object.keys(next).length > 0 || !amount || !startsOn) return;
+    submit(
+      { description, amount, startsOn, endsOn },
+      {
+        onSuccess: onDone,
+        onError: (error) => {
+          setErrors(formErrorsOf(error, ["description", "amount", "startsOn", "endsOn"]));
+          if (isForbidden(error)) onDone();
+        },
+      },
+    );
+  };
+
+  return (
+    <form id={FORM_ID} onSubmit={onSubmit} noValidate className="flex flex-col gap-4">
+      <FormField label="Description" required error={errors.description}>
+        <Input name="description" value={values.description} maxLength={200} onChange={(event) => set("description", event.target.value)} data-autofocus />
+      </FormField>
+      <FormField label="Monthly amount" required error={errors.amount} hint={`In ${currency}.`}>
+        <Input name="amount" inputMode="decimal" autoComplete="off" placeholder="2.00" value={values.amount} onChange={(event) => set("amount", event.target.value)} />
+      </FormField>
+      <div className="grid grid-cols-2 gap-3">
+        <FormField label="Starts on" required error={errors.startsOn}>
+          <Input type="date" name="startsOn" value={values.startsOn} onChange={(event) => set("startsOn", event.target.value)} />
+        </FormField>
+        <FormField label="Ends on" optional error={errors.endsOn}>
+          <Input type="date" name="endsOn" value={values.endsOn} min={values.startsOn} onChange={(event) => set("endsOn", event.target.value)} />
+        </FormField>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,139 @@
+"use client";
+
+import Link from "next/link";
+import { useQuery } from "@tanstack/react-query";
+import { useTRPC } from "@/components/trpc/react";
+import { errorCodeOf } from "@/components/admin/errors";
+import { isUuid } from "@/components/admin/format";
+import { QueryError } from "@/components/admin/query-error";
+import { DownloadIcon, InvoiceIcon } from "@/components/shell/icons";
+import { buttonClassName } from "@/components/ui/button";
+import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
+import { Money } from "@/components/ui/money";
+import { PageHeader } from "@/components/ui/page-header";
+import { SkeletonText } from "@/components/ui/skeleton";
+import { periodLabel } from "@/components/wallet/labels";
+
+const BREADCRUMB_ROOT = { label: "Statements", href: "/portal/statements" };
+
+function dateInput(value: Date): string {
+  return `${value.getFullYear()}-${String(value.getMonth() + 1).padStart(2, "0")}-${String(value.getDate()).padStart(2, "0")}`;
+}
+
+/** One statement: opening balance, the month's movements by category, closing balance. */
+export function StatementView({ statementId }: { statementId: string }) {
+  const trpc = useTRPC();
+  const valid = isUuid(statementId);
+  const statement = useQuery({ ...trpc.statements.get.queryOptions({ statementId }), enabled: valid });
+
+  if (!valid || errorCodeOf(statement.error) === "NOT_FOUND") {
+    return (
+      <div>
+        <PageHeader title="Statement not found" breadcrumbs={[BREADCRUMB_ROOT, { label: "Not found" }]} />
+        <Card>
+          <EmptyState
+            icon={<InvoiceIcon />}
+            title="This statement does not exist"
+            action={
+              <Link href="/portal/statements" className={buttonClassName("secondary")}>
+                Back to statements
+              </Link>
+            }
+          />
+        </Card>
+      </div>
+    );
+  }
+  if (statement.isError) {
+    return (
+      <div>
+        <PageHeader title="Statement" breadcrumbs={[BREADCRUMB_ROOT, { label: "Statement" }]} />
+        <Card>
+          <QueryError error={statement.error} what="this statement" onRetry={() => void statement.refetch()} />
+        </Card>
+      </div>
+    );
+  }
+  if (statement.isPending) {
+    return (
+      <div aria-busy="true">
+        <PageHeader title="Statement" breadcrumbs={[BREADCRUMB_ROOT, { label: "Statement" }]} />
+        <Card>
+          <CardContent>
+            <SkeletonText lines={8} />
+          </CardContent>
+        </Card>
+      </div>
+    );
+  }
+
+  const data = statement.data;
+  const currency = data.tenant.currency;
+  const lastDay = new Date(data.periodEnd.getTime() - 1);
+  const dayFormat = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeZone: data.tenant.timeZone });
+  // The month's transactions in the browser's zone; close enough to the tenant's for a link.
+  const transactionsHref = `/portal/transactions?${new URLSearchParams({ from: dateInput(data.periodStart), to: dateInput(new Date(data.periodEnd.getTime() - 1)) }).toString()}`;
+  const title = `Statement for ${periodLabel(data.period)}`;
+
+  return (
+    <div>
+      <PageHeader
+        breadcrumbs={[BREADCRUMB_ROOT, { label: periodLabel(data.period) }]}
+        title={title}
+        description={`${data.customer.name} · account ${data.customer.accountNumber} · ${dayFormat.format(data.periodStart)} to ${dayFormat.format(lastDay)}`}
+        actions={
+          <>
+            <Link href={transactionsHref} className={buttonClassName("ghost")}>
+              View transactions
+            </Link>
+            <a href={`/api/portal/statements/${data.id}/pdf`} className={buttonClassName("primary")}>
+              <DownloadIcon />
+              Download PDF
+            </a>
+          </>
+        }
+      />
+      <Card aria-labelledby="statement-summary-title" className="max-w-2xl">
+        <CardHeader>
+          <CardTitle id="statement-summary-title">Summary</CardTitle>
+        </CardHeader>
+        <CardContent flush>
+          <table className="w-full text-sm" aria-labelledby="statement-summary-title">
+            <tbody>
+              <tr className="border-b border-slate-200 font-semibold">
+                <th scope="row" className="px-4 py-2.5 text-left">
+                  Opening balance
+                </th>
+                <td className="px-4 py-2.5 text-right">
+                  <Money micros={data.openingBalance} currency={currency} precision={6} minPrecision={2} />
+                </td>
+              </tr>
+              {data.sections.map((section) => (
+                <tr key={section.key} className="border-b border-slate-100">
+                  <th scope="row" className="px-4 py-2 text-left font-normal text-slate-700">
+                    {section.label}
+                  </th>
+                  <td className="px-4 py-2 text-right">
+                    <Money micros={section.amount} currency={currency} precision={6} minPrecision={2} tonePositive signPositive />
+                  </td>
+                </tr>
+              ))}
+              <tr className="font-semibold">
+                <th scope="row" className="px-4 py-2.5 text-left">
+                  Closing balance
+                </th>
+                <td className="px-4 py-2.5 text-right">
+                  <Money micros={data.closingBalance} currency={currency} precision={6} minPrecision={2} />
+                </td>
+              </tr>
+            </tbody>
+          </table>
+        </CardContent>
+      </Card>
+      <p className="mt-3 max-w-2xl text-xs text-slate-500">
+        Credits are positive and charges negative. Dates follow {data.tenant.name}&apos;s time zone ({data.tenant.timeZone}).
+      </p>
+    </div>
+  );
+}

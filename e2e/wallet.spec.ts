@@ -1,0 +1,40 @@
+import { expect, test } from "@playwright/test";
+import { DEMO_ADMIN, DEMO_BOB, expectPath, signIn, snap } from "./support";
+
+test.describe.configure({ mode: "serial" });
+
+test("an admin credits a customer's wallet once, with a reason, and sees the ledger", async ({ page }) => {
+  await signIn(page, DEMO_ADMIN);
+  await expectPath(page, "/admin");
+  await page.goto("/admin/customers");
+  await page.getByRole("table", { name: "Customers" }).getByText("Bob's company").click();
+  await page.getByRole("link", { name: "Wallet" }).click();
+  await expect(page).toHaveURL(/\/wallet$/);
+  await page.getByRole("button", { name: "Credit or debit" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByLabel("Amount").fill("25.50");
+  await dialog.getByRole("button", { name: "Post adjustment" }).click();
+  await expect(dialog.getByText(/reason/i).first()).toBeVisible();
+  await dialog.getByLabel("Reason").fill("Goodwill credit for outage");
+  await dialog.getByRole("button", { name: "Post adjustment" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByText("Goodwill credit for outage")).toBeVisible();
+  await expect(page.getByText("$25.50").first()).toBeVisible();
+  await snap(page, "admin-wallet");
+  const csv = await page.request.get(page.url().replace("/admin/customers/", "/api/customers/").replace(/\/wallet$/, "/ledger"));
+  expect(csv.status()).toBe(200);
+  expect(await csv.text()).toContain("ADJUSTMENT,25.500000");
+});
+
+test("the customer sees the balance and the transaction in the portal", async ({ page }) => {
+  await signIn(page, DEMO_BOB);
+  await expectPath(page, "/portal");
+  await expect(page.getByText("$25.50").first()).toBeVisible();
+  await snap(page, "portal-dashboard-balance");
+  await page.getByRole("navigation").getByRole("link", { name: "Transactions" }).click();
+  await expect(page.getByText("Goodwill credit for outage")).toBeVisible();
+  await snap(page, "portal-transactions");
+  await page.getByRole("navigation").getByRole("link", { name: "Statements" }).click();
+  await expect(page.getByRole("heading", { name: "Statements" })).toBeVisible();
+  await snap(page, "portal-statements");
+});

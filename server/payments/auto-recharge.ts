@@ -1,0 +1,329 @@
+import { z } from "zod";
+import { db } from "@/server/db/client";
+import { AppError, isUniqueViolation } from "@/server/errors";
+import { sendEvent } from "@/server/jobs/send";
+import { sendMail } from "@/server/mail/mailer";
+import { appUrl } from "@/server/mail/templates";
+import { formatMicros, parseMoneyToMicros } from "@/server/rating/money";
+import { balanceExhausted, lockForBalance } from "@/server/wallet/account-state";
+import { notifyBalanceChanged } from "@/server/wallet/ledger";
+import { creditPaymentInTransaction } from "./crediting";
+import { microsToMinor, microsToMinorCeil, minorToMicros } from "./stripe-amounts";
+import { Stripe, stripeForTenant } from "./stripe-client";
+import type { TPaymentMetadata } from "./top-up";
+
+/**
+ * Auto-recharge: when the balance falls below the customer's threshold, charge the default
+ * card off-session. Exactly one recharge is in flight per customer, guaranteed by the
+ * database: the claim locks the settings row, and the partial unique index
+ * `payments_one_pending_auto_recharge` refuses a second PENDING AUTO_RECHARGE payment.
+ * The Stripe idempotency key is `auto-recharge:<customer>:<sequence>`, fixed at claim time,
+ * so any retry of the charge reuses it and Stripe charges at most once.
+ */
+
+const ZMoney = (field: string) => z.string().trim().regex(/^\d{1,9}(\.\d{1,6})?$/, `Enter ${field} like 25.00`);
+
+export const ZAutoRechargeInput = z.object({
+  enabled: z.boolean(),
+  threshold: ZMoney("a threshold"),
+  amount: ZMoney("an amount"),
+  /** When set, recharge enough to bring the balance up to this instead of a fixed amount. */
+  topUpTo: ZMoney("a target balance").nullable().default(null),
+  maxPerDay: z.number().int().min(1, "At least one recharge a day").max(10, "At most 10 recharges a day"),
+});
+export type TAutoRechargeInput = z.input<typeof ZAutoRechargeInput>;
+
+/** A pending recharge older than this with no PaymentIntent was abandoned by a crashed run and may be resumed (same key). */
+const STALE_CLAIM_MS = 10 * 60 * 1000;
+
+export async function getAutoRecharge(options: { tenantId: string; customerId: string }) {
+  const customer = await db().customer.findFirst({
+    where: { tenantId: options.tenantId, id: options.customerId },
+    select: { id: true, autoRecharge: true, paymentMethods: { where: { isDefault: true }, select: { id: true, brand: true, last4: true } } },
+  });
+  if (!customer) throw AppError.notFound("Customer");
+  const settings = customer.autoRecharge;
+  return {
+    enabled: settings?.enabled ?? false,
+    threshold: settings?.threshold ?? 10_000_000n,
+    amount: settings?.amount ?? 25_000_000n,
+    topUpTo: settings?.topUpTo ?? null,
+    maxPerDay: settings?.maxPerDay ?? 3,
+    suspendedAt: settings?.suspendedAt ?? null,
+    suspendedReason: settings?.suspendedReason ?? null,
+    defaultCard: customer.paymentMethods[0] ?? null,
+  };
+}
+
+export async function saveAutoRecharge(options: { tenantId: string; customerId: string; input: TAutoRechargeInput }) {
+  const input = ZAutoRechargeInput.parse(options.input);
+  const tenant = await db().tenant.findUniqueOrThrow({ where: { id: options.tenantId }, select: { currency: true, topUpMinimum: true, topUpMaximum: true } });
+  const threshold = parseMoneyToMicros(input.threshold);
+  const amount = parseMoneyToMicros(input.amount);
+  const topUpTo = input.topUpTo === null ? null : parseMoneyToMicros(input.topUpTo);
+  if (amount < tenant.topUpMinimum || amount > tenant.topUpMaximum) {
+    throw AppError.invalidField("amount", `Recharge between ${formatMicros(tenant.topUpMinimum, { minFractionDigits: 2 })} and ${formatMicros(tenant.topUpMaximum, { minFractionDigits: 2 })} ${tenant.currency}`);
+  }
+  microsToMinor(amount, tenant.currency);
+  if (topUpTo !== null && topUpTo <= threshold) throw AppError.invalidField("topUpTo", "The target balance must be above the threshold");
+  if (topUpTo !== null && topUpTo - threshold > tenant.topUpMaximum) throw AppError.invalidField("topUpTo", "The target is further above the threshold than the largest allowed top-up");
+  const customer = await db().customer.findFirst({
+    where: { tenantId: options.tenantId, id: options.customerId },
+    select: { balance: true, paymentMethods: { where: { isDefault: true }, select: { id: true } } },
+  });
+  if (!customer) throw AppError.notFound("Customer");
+  if (input.enabled && customer.paymentMethods.length === 0) {
+    throw new AppError("PRECONDITION_FAILED", "Save a card with a top-up first: auto-recharge charges your default card");
+  }
+  const data = { enabled: input.enabled, threshold, amount, topUpTo, maxPerDay: input.maxPerDay };
+  await db().autoRechargeSettings.upsert({
+    where: { customerId: options.customerId },
+    create: { customerId: options.customerId, tenantId: options.tenantId, ...data },
+    update: data,
+  });
+  // Already below the new threshold: recharge now rather than at the next call.
+  if (input.enabled && customer.balance < threshold) {
+    await sendEvent({ name: "wallet/balance.low", data: { tenantId: options.tenantId, customerId: options.customerId, balance: customer.balance.toString() } });
+  }
+  return getAutoRecharge(options);
+}
+
+type TClaim = { claimed: true; paymentId: string } | { claimed: false; reason: string };
+
+/**
+ * Decides, in one transaction, whether a recharge is due and reserves it: re-checks the
+ * balance against the threshold, the daily cap and the suspension, takes the next sequence
+ * number and inserts the PENDING payment — all before Stripe hears of it.
+ */
+export async function claimAutoRecharge(options: { tenantId: string; customerId: string }): Promise<TClaim> {
+  try {
+    return await db().$transaction(async (tx): Promise<TClaim> => {
+      const locked = await tx.$queryRaw<{ customer_id: string }[]>`
+        SELECT customer_id FROM auto_recharge_settings WHERE tenant_id = ${options.tenantId}::uuid AND customer_id = ${options.customerId}::uuid FOR UPDATE`;
+      if (locked.length === 0) return { claimed: false, reason: "not-configured" };
+      const settings = await tx.autoRechargeSettings.findUniqueOrThrow({ where: { customerId: options.customerId } });
+      if (!settings.enabled) return { claimed: false, reason: "disabled" };
+      if (settings.suspendedAt) return { claimed: false, reason: "suspended" };
+
+      const pending = await tx.payment.findFirst({
+        where: { customerId: options.customerId, kind: "AUTO_RECHARGE", status: "PENDING" },
+        select: { id: true, paymentIntentId: true, updatedAt: true },
+      });
+      if (pending) {
+        // A run that died between claiming and charging left this behind; resuming it reuses
+        // its sequence, hence its idempotency key, so Stripe cannot charge twice.
+        if (!pending.paymentIntentId && Date.now() - pending.updatedAt.getTime() > STALE_CLAIM_MS) {
+          const taken = await tx.payment.updateMany({ where: { id: pending.id, updatedAt: pending.updatedAt }, data: { updatedAt: new Date() } });
+          if (taken.count === 1) return { claimed: true, paymentId: pending.id };
+        }
+        return { claimed: false, reason: "in-flight" };
+      }
+
+      const customer = await tx.customer.findUniqueOrThrow({
+        where: { id: options.customerId },
+        select: { balance: true, status: true, tenant: { select: { currency: true, timeZone: true, topUpMinimum: true } } },
+      });
+      if (customer.status === "CLOSED" || customer.status === "SUSPENDED") return { claimed: false, reason: "account-inactive" };
+      if (customer.balance >= settings.threshold) return { claimed: false, reason: "balance-ok" };
+      const card = await tx.paymentMethod.findFirst({ where: { customerId: options.customerId, isDefault: true }, select: { id: true } });
+      if (!card) return { claimed: false, reason: "no-card" };
+
+      // "Today" is the tenant's calendar day.
+      const [today] = await tx.$queryRaw<{ count: bigint }[]>`
+        SELECT COUNT(*)::bigint AS count FROM payments
+        WHERE customer_id = ${options.customerId}::uuid AND kind = 'AUTO_RECHARGE'
+          AND created_at >= (date_trunc('day', now() AT TIME ZONE ${customer.tenant.timeZone}) AT TIME ZONE ${customer.tenant.timeZone})`;
+      if ((today?.count ?? 0n) >= BigInt(settings.maxPerDay)) return { claimed: false, reason: "daily-cap" };
+
+      const currency = customer.tenant.currency;
+      const wanted = settings.topUpTo !== null ? settings.topUpTo - customer.balance : settings.amount;
+      const floor = customer.tenant.topUpMinimum;
+      const amount = minorToMicros(microsToMinorCeil(wanted > floor ? wanted : floor, currency), currency);
+
+      const bumped = await tx.autoRechargeSettings.update({
+        where: { customerId: options.customerId },
+        data: { lastSequence: { increment: 1 } },
+        select: { lastSequence: true },
+      });
+      const payment = await tx.payment.create({
+        data: {
+          tenantId: options.tenantId,
+          customerId: options.customerId,
+          kind: "AUTO_RECHARGE",
+          amount,
+          currency,
+          status: "PENDING",
+          sequence: bumped.lastSequence,
+        },
+        select: { id: true },
+      });
+      return { claimed: true, paymentId: payment.id };
+    });
+  } catch (error) {
+    // A concurrent claim inserted its PENDING payment first: that one is the recharge.
+    if (isUniqueViolation(error)) return { claimed: false, reason: "in-flight" };
+    throw error;
+  }
+}
+
+export type TChargeOutcome = { status: "SUCCEEDED" | "FAILED" | "PENDING" | "SKIPPED"; code?: string };
+
+/** Charges a claimed recharge off-session and settles it. Safe to run again for the same payment. */
+export async function chargeAutoRecharge(options: { tenantId: string; paymentId: string }): Promise<TChargeOutcome> {
+  const payment = await db().payment.findFirst({
+    where: { tenantId: options.tenantId, id: options.paymentId, kind: "AUTO_RECHARGE" },
+    select: { id: true, customerId: true, amount: true, currency: true, status: true, sequence: true, paymentIntentId: true },
+  });
+  if (!payment) throw AppError.notFound("Payment");
+  if (payment.status !== "PENDING") return { status: payment.status === "SUCCEEDED" ? "SUCCEEDED" : "SKIPPED" };
+  const customer = await db().customer.findUniqueOrThrow({
+    where: { id: payment.customerId },
+    select: { stripeCustomerId: true, paymentMethods: { where: { isDefault: true }, select: { stripePaymentMethodId: true } } },
+  });
+  const card = customer.paymentMethods[0];
+  if (!customer.stripeCustomerId || !card) {
+    await recordRechargeFailure({ tenantId: options.tenantId, paymentId: payment.id, code: "no_card", message: "No saved card to charge", suspend: true });
+    return { status: "FAILED", code: "no_card" };
+  }
+  const { stripe } = await stripeForTenant(options.tenantId);
+  const metadata: TPaymentMetadata = { tenant_id: options.tenantId, customer_id: payment.customerId, payment_id: payment.id, kind: "auto_recharge" };
+  let intent: Stripe.PaymentIntent;
+  try {
+    intent = await stripe.paymentIntents.create(
+      {
+        confirm: true,
+        off_session: true,
+        customer: customer.stripeCustomerId,
+        payment_method: card.stripePaymentMethodId,
+        amount: microsToMinor(payment.amount, payment.currency),
+        currency: payment.currency.toLowerCase(),
+        description: "Automatic account top-up",
+        metadata,
+      },
+      { idempotencyKey: `auto-recharge:${payment.customerId}:${payment.sequence ?? 0}` },
+    );
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeError && (error.type === "StripeCardError" || error.code === "authentication_required")) {
+      const code = error.code ?? "card_declined";
+      await recordRechargeFailure({
+        tenantId: options.tenantId,
+        paymentId: payment.id,
+        code,
+        message: error.decline_code ? `${error.message} (${error.decline_code})` : error.message,
+        paymentIntentId: error.payment_intent?.id ?? null,
+        suspend: true,
+      });
+      return { status: "FAILED", code };
+    }
+    // Unknown outcome (Stripe down after the SDK's own retries with the same key). The
+    // payment is closed so the customer is not stuck behind it; should Stripe have charged
+    // after all, its payment_intent.succeeded webhook carries this payment's id and credits it.
+    console.error("[payments] auto-recharge charge failed:", error);
+    await recordRechargeFailure({
+      tenantId: options.tenantId,
+      paymentId: payment.id,
+      code: "provider_unavailable",
+      message: "The payment provider did not answer",
+      suspend: false,
+    });
+    return { status: "FAILED", code: "provider_unavailable" };
+  }
+  return settleAutoRechargeIntent({ tenantId: options.tenantId, paymentId: payment.id, intent });
+}
+
+async function settleAutoRechargeIntent(options: { tenantId: string; paymentId: string; intent: Stripe.PaymentIntent }): Promise<TChargeOutcome> {
+  const { intent } = options;
+  if (intent.status === "succeeded") {
+    const result = await db().$transaction((tx) => creditPaymentInTransaction(tx, { tenantId: options.tenantId, paymentId: options.paymentId, paymentIntentId: intent.id }));
+    if (result) await notifyBalanceChanged([result]);
+    return { status: "SUCCEEDED" };
+  }
+  if (intent.status === "processing") {
+    // The webhook settles it; until then it is the one recharge in flight.
+    await db().payment.updateMany({ where: { id: options.paymentId, paymentIntentId: null }, data: { paymentIntentId: intent.id } });
+    return { status: "PENDING" };
+  }
+  const code = intent.last_payment_error?.code ?? (intent.status === "requires_action" ? "authentication_required" : intent.status);
+  await recordRechargeFailure({
+    tenantId: options.tenantId,
+    paymentId: options.paymentId,
+    code,
+    message: intent.last_payment_error?.message ?? "The card could not be charged",
+    paymentIntentId: intent.id,
+    suspend: true,
+  });
+  return { status: "FAILED", code };
+}
+
+/**
+ * A recharge that did not go through: the payment is FAILED with Stripe's code; on a decline
+ * or an authentication demand auto-recharge is suspended (retrying a declined card every few
+ * minutes helps nobody) and the customer is emailed; an account that can no longer carry
+ * calls is locked, since no recharge is coming. Only the call that flips PENDING → FAILED
+ * does the rest, so retries and a racing webhook act once.
+ */
+export async function recordRechargeFailure(options: {
+  tenantId: string;
+  paymentId: string;
+  code: string;
+  message: string;
+  suspend: boolean;
+  paymentIntentId?: string | null;
+}): Promise<boolean> {
+  const payment = await db().payment.findFirst({ where: { tenantId: options.tenantId, id: options.paymentId }, select: { customerId: true, amount: true, currency: true } });
+  if (!payment) return false;
+  const flipped = await db().$transaction(async (tx) => {
+    const changed = await tx.payment.updateMany({
+      where: { id: options.paymentId, status: "PENDING" },
+      data: {
+        status: "FAILED",
+        failureCode: options.code.slice(0, 100),
+        failureMessage: options.message.slice(0, 500),
+      },
+    });
+    if (changed.count === 0) return false;
+    if (options.paymentIntentId) {
+      await tx.payment.updateMany({ where: { id: options.paymentId, paymentIntentId: null }, data: { paymentIntentId: options.paymentIntentId } });
+    }
+    if (options.suspend) {
+      await tx.autoRechargeSettings.updateMany({
+        where: { customerId: payment.customerId, suspendedAt: null },
+        data: { suspendedAt: new Date(), suspendedReason: `${options.code}: ${options.message}`.slice(0, 500) },
+      });
+    }
+    return true;
+  });
+  if (!flipped) return false;
+  const customer = await db().customer.findUniqueOrThrow({
+    where: { id: payment.customerId },
+    select: { id: true, name: true, contactEmail: true, billingType: true, status: true, balance: true, lockThreshold: true, creditLimit: true, tenant: { select: { name: true } } },
+  });
+  if (options.suspend) {
+    await sendMail({
+      tenantId: options.tenantId,
+      to: customer.contactEmail,
+      subject: `Automatic top-up failed for your ${customer.tenant.name} account`,
+      text: [
+        `We could not charge your saved card ${formatMicros(payment.amount, { minFractionDigits: 2 })} ${payment.currency} to top up ${customer.name}.`,
+        options.code === "authentication_required" ? "Your bank asked for confirmation, which we cannot give while you are away." : `Reason: ${options.message}`,
+        "",
+        "Automatic top-ups are paused until you update your card or retry:",
+        appUrl("/portal/balance"),
+      ].join("\n"),
+    });
+  }
+  if (balanceExhausted(customer) && customer.status === "ACTIVE") {
+    await lockForBalance({ tenantId: options.tenantId, customerId: customer.id, reason: "The automatic top-up failed and the balance cannot carry calls" });
+  }
+  return true;
+}
+
+/** The customer's "retry now": lifts the suspension and, when the balance is low, recharges at once. */
+export async function retryAutoRecharge(options: { tenantId: string; customerId: string }) {
+  const settings = await db().autoRechargeSettings.findFirst({ where: { tenantId: options.tenantId, customerId: options.customerId }, select: { enabled: true } });
+  if (!settings?.enabled) throw new AppError("PRECONDITION_FAILED", "Turn auto-recharge on first");
+  await db().autoRechargeSettings.update({ where: { customerId: options.customerId }, data: { suspendedAt: null, suspendedReason: null } });
+  const claim = await claimAutoRecharge(options);
+  const outcome: TChargeOutcome = claim.claimed ? await chargeAutoRecharge({ tenantId: options.tenantId, paymentId: claim.paymentId }) : { status: "SKIPPED", code: claim.reason };
+  return { outcome, settings: await getAutoRecharge(options) };
+}

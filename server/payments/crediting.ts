@@ -1,0 +1,42 @@
+import type { TTransaction } from "@/server/db/client";
+import { postLedgerEntryInTransaction, type TPostResult } from "@/server/wallet/ledger";
+
+/**
+ * The one way a successful card payment becomes balance. The ledger key is derived from the
+ * PaymentIntent, so `checkout.session.completed`, `payment_intent.succeeded` and the
+ * auto-recharge job — in any order, any number of times — credit a payment exactly once.
+ * The amount is the payment row's (what we asked Stripe for), so every path posts the same
+ * amount under the same key.
+ */
+export function paymentIntentLedgerKey(paymentIntentId: string): string {
+  return `stripe:pi:${paymentIntentId}`;
+}
+
+export async function creditPaymentInTransaction(
+  tx: TTransaction,
+  options: { tenantId: string; paymentId: string; paymentIntentId: string },
+): Promise<TPostResult | null> {
+  const payment = await tx.payment.findFirst({
+    where: { tenantId: options.tenantId, id: options.paymentId },
+    select: { id: true, customerId: true, kind: true, amount: true, status: true, paymentIntentId: true },
+  });
+  if (!payment) return null;
+  const result = await postLedgerEntryInTransaction(tx, {
+    tenantId: options.tenantId,
+    customerId: payment.customerId,
+    amount: payment.amount,
+    kind: payment.kind === "AUTO_RECHARGE" ? "AUTO_RECHARGE" : "TOPUP",
+    idempotencyKey: paymentIntentLedgerKey(options.paymentIntentId),
+    reference: { type: "payment", id: payment.id },
+    memo: payment.kind === "AUTO_RECHARGE" ? "Automatic card top-up" : "Card top-up",
+  });
+  // Stripe says the money arrived: a payment we had given up on (an unknown error) succeeded after all.
+  await tx.payment.updateMany({
+    where: { id: payment.id, status: { in: ["PENDING", "FAILED"] } },
+    data: { status: "SUCCEEDED", failureCode: null, failureMessage: null },
+  });
+  if (!payment.paymentIntentId) {
+    await tx.payment.update({ where: { id: payment.id }, data: { paymentIntentId: options.paymentIntentId } });
+  }
+  return result;
+}

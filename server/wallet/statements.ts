@@ -1,0 +1,325 @@
+import PDFDocument from "pdfkit";
+import { z } from "zod";
+import type { LedgerKind } from "@/server/db/generated/enums";
+import { db } from "@/server/db/client";
+import { AppError, isUniqueViolation } from "@/server/errors";
+import { sendMail } from "@/server/mail/mailer";
+import { appUrl } from "@/server/mail/templates";
+import { formatMicros } from "@/server/rating/money";
+import { getZoneConverter } from "@/server/rating/time-zone";
+import { billingPeriod } from "./recurring";
+import { LEDGER_KINDS } from "./wallet";
+
+/**
+ * Monthly statements. A statement summarises one customer's ledger over one billing period
+ * ("YYYY-MM" in the tenant's time zone): the opening balance (the balance after the last
+ * entry before the period), the period's entries summed by kind, and the closing balance,
+ * which must equal the balance after the period's last entry. Entries are never back-dated
+ * (created_at is the time of posting), so a finished period's statement never changes and
+ * regenerating it is free; (tenant, customer, period) is unique.
+ */
+
+export const ZPeriod = z.string().trim().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "Enter a period like 2026-10");
+
+/** Totals by ledger kind, decimal strings of micro-units (JSON has no BigInt). */
+export type TStatementTotals = Record<LedgerKind, string>;
+
+/** The UTC instants a period starts and ends at (end exclusive), in the tenant's time zone. */
+export function periodBounds(period: string, timeZone: string): { start: Date; end: Date } {
+  const parsed = ZPeriod.parse(period);
+  const year = Number(parsed.slice(0, 4));
+  const month = Number(parsed.slice(5, 7)) - 1;
+  const zone = getZoneConverter(timeZone);
+  return { start: new Date(zone.wallClockToUtc(Date.UTC(year, month, 1))), end: new Date(zone.wallClockToUtc(Date.UTC(year, month + 1, 1))) };
+}
+
+/** The last period that has fully ended at `now`, in the tenant's time zone. */
+export function previousPeriod(now: Date, timeZone: string): string {
+  const { period } = billingPeriod(now, timeZone);
+  const year = Number(period.slice(0, 4));
+  const month = Number(period.slice(5, 7));
+  return month === 1 ? `${year - 1}-12` : `${year}-${String(month - 1).padStart(2, "0")}`;
+}
+
+/** Reads the totals column back, tolerating kinds added after a statement was written. */
+export function parseTotals(value: unknown): Record<LedgerKind, bigint> {
+  const source = value && typeof value === "object" ? (value as Record<string, unknown>) : {};
+  const totals = {} as Record<LedgerKind, bigint>;
+  for (const kind of LEDGER_KINDS) {
+    const raw = source[kind];
+    totals[kind] = typeof raw === "string" && /^-?\d+$/.test(raw) ? BigInt(raw) : 0n;
+  }
+  return totals;
+}
+
+export class StatementReconciliationError extends Error {
+  override name = "StatementReconciliationError";
+}
+
+/** Opening, totals by kind and closing of one customer's period, from the ledger. */
+export async function computeStatement(options: { tenantId: string; customerId: string; start: Date; end: Date }) {
+  const scope = { tenantId: options.tenantId, customerId: options.customerId };
+  const inPeriod = { ...scope, createdAt: { gte: options.start, lt: options.end } };
+  // id order is the order entries were chained in (each posting holds the customer's row lock).
+  const [before, grouped, last] = await Promise.all([
+    db().ledgerEntry.findFirst({ where: { ...scope, createdAt: { lt: options.start } }, orderBy: { id: "desc" }, select: { balanceAfter: true } }),
+    db().ledgerEntry.groupBy({ by: ["kind"], where: inPeriod, _sum: { amount: true }, _count: { _all: true } }),
+    db().ledgerEntry.findFirst({ where: inPeriod, orderBy: { id: "desc" }, select: { balanceAfter: true } }),
+  ]);
+  const openingBalance = before?.balanceAfter ?? 0n;
+  const totals = {} as TStatementTotals;
+  let movement = 0n;
+  let entryCount = 0;
+  for (const kind of LEDGER_KINDS) totals[kind] = "0";
+  for (const group of grouped) {
+    const sum = group._sum.amount ?? 0n;
+    totals[group.kind] = sum.toString();
+    movement += sum;
+    entryCount += group._count._all;
+  }
+  const closingBalance = openingBalance + movement;
+  if (last && last.balanceAfter !== closingBalance) {
+    throw new StatementReconciliationError(
+      `Statement of customer ${options.customerId} does not reconcile: opening ${openingBalance} + movements ${movement} = ${closingBalance}, but the last entry left ${last.balanceAfter}`,
+    );
+  }
+  return { openingBalance, closingBalance, totals, entryCount };
+}
+
+/**
+ * Writes (or rewrites) the statement of one customer for one finished period. Keeps
+ * `emailedAt`: regenerating never sends the statement again.
+ */
+export async function generateStatement(options: { tenantId: string; customerId: string; period: string; now?: Date }) {
+  const period = ZPeriod.parse(options.period);
+  const customer = await db().customer.findFirst({
+    where: { tenantId: options.tenantId, id: options.customerId },
+    select: { id: true, tenant: { select: { timeZone: true } } },
+  });
+  if (!customer) throw AppError.notFound("Customer");
+  const { start, end } = periodBounds(period, customer.tenant.timeZone);
+  if (end.getTime() > (options.now ?? new Date()).getTime()) {
+    throw AppError.invalidField("period", "A statement can be generated once its month has ended");
+  }
+  const computed = await computeStatement({ tenantId: options.tenantId, customerId: customer.id, start, end });
+  const data = { openingBalance: computed.openingBalance, closingBalance: computed.closingBalance, totals: computed.totals };
+  const where = { tenantId_customerId_period: { tenantId: options.tenantId, customerId: customer.id, period } };
+  const select = { id: true, period: true, openingBalance: true, closingBalance: true, totals: true, generatedAt: true, emailedAt: true } as const;
+  try {
+    return await db().statement.upsert({
+      where,
+      create: { tenantId: options.tenantId, customerId: customer.id, period, ...data },
+      update: { ...data, generatedAt: new Date() },
+      select,
+    });
+  } catch (error) {
+    // Two generations of the same statement raced to create it: the loser updates.
+    if (!isUniqueViolation(error)) throw error;
+    return db().statement.update({ where, data: { ...data, generatedAt: new Date() }, select });
+  }
+}
+
+/**
+ * The monthly run: for every active tenant whose month has ended at `now` (in its own zone),
+ * writes the missing statements of the last finished period. Existing statements are left
+ * alone (a finished period cannot change), so running this several times, or on two days so
+ * that zones west of UTC have finished their month, writes each statement once.
+ */
+export async function generateMissingStatements(options: { now?: Date; tenantId?: string } = {}) {
+  const now = options.now ?? new Date();
+  const tenants = await db().tenant.findMany({
+    where: { status: "ACTIVE", ...(options.tenantId ? { id: options.tenantId } : {}) },
+    select: { id: true, timeZone: true },
+    orderBy: { createdAt: "asc" },
+  });
+  const written: { tenantId: string; statementId: string; period: string }[] = [];
+  for (const tenant of tenants) {
+    const period = previousPeriod(now, tenant.timeZone);
+    const { end } = periodBounds(period, tenant.timeZone);
+    const customers = await db().customer.findMany({
+      where: { tenantId: tenant.id, createdAt: { lt: end }, statements: { none: { period } } },
+      select: { id: true },
+      orderBy: { createdAt: "asc" },
+    });
+    for (const customer of customers) {
+      const statement = await generateStatement({ tenantId: tenant.id, customerId: customer.id, period, now });
+      written.push({ tenantId: tenant.id, statementId: statement.id, period });
+    }
+  }
+  return { written };
+}
+
+/** Statements of the last finished period that have not been emailed yet (to resume after a crash). */
+export async function statementsToEmail(options: { now?: Date; tenantId?: string } = {}) {
+  const now = options.now ?? new Date();
+  const tenants = await db().tenant.findMany({
+    where: { status: "ACTIVE", ...(options.tenantId ? { id: options.tenantId } : {}) },
+    select: { id: true, timeZone: true },
+  });
+  const pending: { tenantId: string; statementId: string }[] = [];
+  for (const tenant of tenants) {
+    const period = previousPeriod(now, tenant.timeZone);
+    const rows = await db().statement.findMany({ where: { tenantId: tenant.id, period, emailedAt: null }, select: { id: true }, orderBy: { generatedAt: "asc" } });
+    for (const row of rows) pending.push({ tenantId: tenant.id, statementId: row.id });
+  }
+  return pending;
+}
+
+function money(micros: bigint, currency: string): string {
+  return `${formatMicros(micros, { minFractionDigits: 2 })} ${currency}`;
+}
+
+/**
+ * Emails a statement to the customer's billing contact, once: the statement row is locked
+ * while the mail goes out, and `emailedAt` is set in the same transaction. A failed delivery
+ * rolls back and throws, so the job retries; a concurrent run waits and then finds it sent.
+ */
+export async function emailStatement(options: { tenantId: string; statementId: string }): Promise<{ emailed: boolean }> {
+  return db().$transaction(
+    async (tx) => {
+      const locked = await tx.$queryRaw<{ emailed_at: Date | null }[]>`
+        SELECT emailed_at FROM statements WHERE tenant_id = ${options.tenantId}::uuid AND id = ${options.statementId}::uuid FOR UPDATE`;
+      const row = locked[0];
+      if (!row) throw AppError.notFound("Statement");
+      if (row.emailed_at) return { emailed: false };
+      const statement = await tx.statement.findFirstOrThrow({
+        where: { tenantId: options.tenantId, id: options.statementId },
+        select: {
+          id: true,
+          period: true,
+          openingBalance: true,
+          closingBalance: true,
+          customer: { select: { name: true, contactEmail: true } },
+          tenant: { select: { name: true, currency: true } },
+        },
+      });
+      const url = appUrl(`/portal/statements/${statement.id}`);
+      const currency = statement.tenant.currency;
+      await sendMail({
+        tenantId: options.tenantId,
+        to: statement.customer.contactEmail,
+        subject: `Your ${statement.tenant.name} statement for ${statement.period}`,
+        text:
+          `The statement of ${statement.customer.name} for ${statement.period} is ready.\n\n` +
+          `Opening balance: ${money(statement.openingBalance, currency)}\n` +
+          `Closing balance: ${money(statement.closingBalance, currency)}\n\n` +
+          `View or download it: ${url}`,
+      });
+      await tx.statement.update({ where: { id: statement.id }, data: { emailedAt: new Date() } });
+      return { emailed: true };
+    },
+    { timeout: 60_000, maxWait: 10_000 },
+  );
+}
+
+const listSelect = { id: true, period: true, openingBalance: true, closingBalance: true, generatedAt: true, emailedAt: true } as const;
+
+export async function listStatements(options: { tenantId: string; customerId: string }) {
+  const customer = await db().customer.findFirst({ where: { tenantId: options.tenantId, id: options.customerId }, select: { id: true } });
+  if (!customer) throw AppError.notFound("Customer");
+  return db().statement.findMany({
+    where: { tenantId: options.tenantId, customerId: customer.id },
+    select: listSelect,
+    orderBy: { period: "desc" },
+    take: 120,
+  });
+}
+
+/** One statement with what a reader needs to show it; scoped by tenant and customer. */
+export async function getStatement(options: { tenantId: string; customerId: string; statementId: string }) {
+  const statement = await db().statement.findFirst({
+    where: { tenantId: options.tenantId, customerId: options.customerId, id: options.statementId },
+    select: {
+      ...listSelect,
+      totals: true,
+      customer: { select: { id: true, name: true, accountNumber: true, billingType: true } },
+      tenant: { select: { name: true, currency: true, timeZone: true } },
+    },
+  });
+  if (!statement) throw AppError.notFound("Statement");
+  const { start, end } = periodBounds(statement.period, statement.tenant.timeZone);
+  const totals = parseTotals(statement.totals);
+  return {
+    ...statement,
+    totals,
+    periodStart: start,
+    periodEnd: end,
+    sections: statementSections(totals),
+  };
+}
+
+export type TStatementSection = { key: string; label: string; amount: bigint };
+
+/** The lines of a statement between opening and closing balance, in reading order. */
+export function statementSections(totals: Record<LedgerKind, bigint>): TStatementSection[] {
+  return [
+    { key: "topups", label: "Top-ups", amount: totals.TOPUP + totals.AUTO_RECHARGE },
+    { key: "calls", label: "Call charges", amount: totals.CALL_CHARGES },
+    { key: "sms", label: "SMS charges", amount: totals.SMS_CHARGES },
+    { key: "recurring", label: "Recurring fees", amount: totals.RECURRING_FEE },
+    { key: "adjustments", label: "Adjustments", amount: totals.ADJUSTMENT },
+    { key: "refunds", label: "Refunds and chargebacks", amount: totals.REFUND + totals.CHARGEBACK },
+  ];
+}
+
+function periodLabel(period: string): string {
+  const year = Number(period.slice(0, 4));
+  const month = Number(period.slice(5, 7)) - 1;
+  return new Intl.DateTimeFormat("en-US", { month: "long", year: "numeric", timeZone: "UTC" }).format(new Date(Date.UTC(year, month, 1)));
+}
+
+/**
+ * The statement as a PDF document (a Readable stream; pipe it or wrap it for a Response).
+ * Written fully before it is returned: a statement is a page, so the stream only buffers
+ * a few kilobytes.
+ */
+export function statementPdf(statement: Awaited<ReturnType<typeof getStatement>>): PDFKit.PDFDocument {
+  const doc = new PDFDocument({ size: "A4", margin: 56, info: { Title: `Statement ${statement.period}`, Author: statement.tenant.name } });
+  const currency = statement.tenant.currency;
+  const dateFormat = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeZone: statement.tenant.timeZone });
+  const lastDay = new Date(statement.periodEnd.getTime() - 1);
+
+  doc.font("Helvetica-Bold").fontSize(18).text(statement.tenant.name);
+  doc.moveDown(0.25);
+  doc.font("Helvetica").fontSize(12).fillColor("#475569").text(`Statement for ${periodLabel(statement.period)}`);
+  doc.moveDown(1);
+  doc.fillColor("#0f172a").fontSize(10);
+  doc.text(`Customer: ${statement.customer.name}`);
+  doc.text(`Account number: ${statement.customer.accountNumber}`);
+  doc.text(`Period: ${dateFormat.format(statement.periodStart)} to ${dateFormat.format(lastDay)} (${statement.tenant.timeZone})`);
+  doc.text(`Generated: ${statement.generatedAt.toISOString().slice(0, 10)}`);
+  doc.moveDown(1.5);
+
+  const left = doc.page.margins.left;
+  const right = doc.page.width - doc.page.margins.right;
+  const amountWidth = 160;
+  const row = (label: string, amount: bigint, options: { bold?: boolean } = {}) => {
+    const y = doc.y;
+    doc.font(options.bold ? "Helvetica-Bold" : "Helvetica").fontSize(11);
+    doc.text(label, left, y, { width: right - left - amountWidth });
+    doc.text(money(amount, currency), right - amountWidth, y, { width: amountWidth, align: "right" });
+    doc.moveDown(0.6);
+  };
+  const rule = () => {
+    doc.moveTo(left, doc.y).lineTo(right, doc.y).lineWidth(0.5).strokeColor("#cbd5e1").stroke();
+    doc.moveDown(0.6);
+  };
+
+  row("Opening balance", statement.openingBalance, { bold: true });
+  rule();
+  for (const section of statement.sections) row(section.label, section.amount);
+  rule();
+  row("Closing balance", statement.closingBalance, { bold: true });
+  doc.moveDown(2);
+  doc
+    .font("Helvetica")
+    .fontSize(9)
+    .fillColor("#64748b")
+    .text("Credits are positive, charges negative. Amounts are exact to the micro-unit.", left, doc.y, { width: right - left });
+  doc.end();
+  return doc;
+}
+
+export function statementFileName(statement: { period: string; customer: { accountNumber: string } }): string {
+  return `statement-${statement.customer.accountNumber.replace(/[^A-Za-z0-9._-]+/g, "-")}-${statement.period}.pdf`;
+}
