@@ -38,3 +38,26 @@ test("the customer sees the balance and the transaction in the portal", async ({
   await expect(page.getByRole("heading", { name: "Statements" })).toBeVisible();
   await snap(page, "portal-statements");
 });
+
+test("an admin refunds part of a card top-up through Stripe, and configures the tenant's Stripe keys", async ({ page }) => {
+  await signIn(page, DEMO_ADMIN);
+  await expectPath(page, "/admin");
+  await page.goto("/admin/customers");
+  await page.getByRole("table", { name: "Customers" }).getByText("Alice's company").click();
+  await page.getByRole("link", { name: "Wallet" }).click();
+  const payments = page.getByRole("table", { name: "Card payments" });
+  await expect(payments).toBeVisible();
+  await payments.getByRole("button", { name: "Refund" }).first().click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByLabel("Amount").fill("10.00");
+  await dialog.getByRole("button", { name: "Refund payment" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole("table", { name: "Card payments" })).toContainText("10.00");
+  await expect(page.getByRole("table", { name: "Card payments" })).toContainText(/partly refunded/i);
+  await snap(page, "admin-wallet-refund");
+
+  await page.getByRole("navigation").getByRole("link", { name: "Settings" }).click();
+  await expect(page.getByRole("heading", { name: "Settings" })).toBeVisible();
+  await expect(page.getByLabel("Secret key")).toHaveValue("");
+  await snap(page, "admin-settings");
+});

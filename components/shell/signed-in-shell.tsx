@@ -14,6 +14,7 @@ import {
   OutboxIcon,
   ProfileIcon,
   RatesIcon,
+  SettingsIcon,
   UsersIcon,
   WalletIcon,
 } from "./icons";
@@ -43,6 +44,10 @@ const ADMIN_NAV: AppShellNavGroup[] = [
       { href: "/admin/jobs", label: "Jobs", icon: <JobsIcon /> },
       { href: "/admin/audit", label: "Audit log", icon: <AuditIcon /> },
     ],
+  },
+  {
+    label: "Tenant",
+    items: [{ href: "/admin/settings", label: "Settings", icon: <SettingsIcon /> }],
   },
 ];
 

@@ -19,6 +19,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { Money } from "@/components/ui/money";
+import { formatMicros } from "@/components/ui/money-format";
 import { PageHeader } from "@/components/ui/page-header";
 import { Skeleton, SkeletonText } from "@/components/ui/skeleton";
 import { Stat } from "@/components/ui/stat";
@@ -26,10 +27,12 @@ import { StatusBadge } from "@/components/ui/status-badge";
 import { toast } from "@/components/ui/toast";
 import { AdjustDialog, type TAdjustSubmit } from "@/components/wallet/adjust-dialog";
 import { BalanceChart } from "@/components/wallet/balance-chart";
+import { CardPaymentsCard, type TCustomerPayment } from "@/components/wallet/card-payments-card";
 import { periodLabel, type TWallet } from "@/components/wallet/labels";
 import { LedgerTable, useLedgerFilters } from "@/components/wallet/ledger-table";
 import { LimitsCard, type TLimitsSubmit } from "@/components/wallet/limits-card";
 import { ReasonDialog, type TReasonSubmit } from "@/components/wallet/reason-dialog";
+import { RefundDialog, type TRefundSubmit } from "@/components/wallet/refund-dialog";
 import { RecurringFeeDialog, RecurringFeesCard, type TFeeSubmit } from "@/components/wallet/recurring-fees-card";
 
 const ADMIN_ROLES = ["PLATFORM_ADMIN", "TENANT_ADMIN"];
@@ -59,6 +62,7 @@ export function WalletAdmin({ customerId }: { customerId: string }) {
   const [adjusting, setAdjusting] = useState(false);
   const [lockChange, setLockChange] = useState<"lock" | "unlock" | null>(null);
   const [addingFee, setAddingFee] = useState(false);
+  const [refunding, setRefunding] = useState<TCustomerPayment | null>(null);
 
   const refresh = () => {
     void queryClient.invalidateQueries({ queryKey: trpc.wallet.pathKey() });
@@ -104,6 +108,17 @@ export function WalletAdmin({ customerId }: { customerId: string }) {
       onSuccess: () => {
         refresh();
         toast.success("Recurring fee added");
+      },
+    }),
+  );
+  const refund = useMutation(
+    trpc.payments.refund.mutationOptions({
+      onSuccess: (result, variables) => {
+        refresh();
+        void queryClient.invalidateQueries({ queryKey: trpc.payments.pathKey() });
+        const currency = refunding?.id === variables.paymentId ? refunding.currency : null;
+        const amount = currency ? formatMicros(result.amount, currency) : "The payment";
+        toast.success(result.status === "pending" ? `Refund of ${amount} requested; Stripe is processing it` : `Refunded ${amount}`);
       },
     }),
   );
@@ -159,11 +174,12 @@ export function WalletAdmin({ customerId }: { customerId: string }) {
   const submitLimits: TLimitsSubmit = (values, handlers) => updateLimits.mutate({ customerId: data.id, ...values }, handlers);
   const submitLock: TReasonSubmit = (reason, handlers) =>
     (lockChange === "unlock" ? unlock : lock).mutate({ customerId: data.id, reason }, handlers);
+  const submitRefund: TRefundSubmit = (values, handlers) => refund.mutate(values, handlers);
   const submitFee: TFeeSubmit = (values, handlers) => saveFee.mutate({ charge: { customerId: data.id, ...values } }, handlers);
 
   return (
     <div>
-      <BehindModal hidden={adjusting || lockChange !== null || addingFee}>
+      <BehindModal hidden={adjusting || lockChange !== null || addingFee || refunding !== null}>
         <PageHeader
           breadcrumbs={[BREADCRUMB_ROOT, { label: data.name, href: customerHref(data.id) }, { label: "Wallet" }]}
           title={`${data.name} · Wallet`}
@@ -298,6 +314,14 @@ export function WalletAdmin({ customerId }: { customerId: string }) {
               pending={updateLimits.isPending}
             />
             <AutoRechargeCard settings={data.autoRecharge} currency={currency} />
+            <CardPaymentsCard
+              customerId={data.id}
+              canRefund={canManage}
+              onRefund={(payment) => {
+                refund.reset();
+                setRefunding(payment);
+              }}
+            />
             <RecurringFeesCard
               charges={data.recurringCharges}
               currency={currency}
@@ -338,6 +362,14 @@ export function WalletAdmin({ customerId }: { customerId: string }) {
         danger={lockChange !== "unlock"}
         submit={submitLock}
         pending={lock.isPending || unlock.isPending}
+      />
+      <RefundDialog
+        payment={refunding}
+        onOpenChange={(open) => {
+          if (!open) setRefunding(null);
+        }}
+        submit={submitRefund}
+        pending={refund.isPending}
       />
       <RecurringFeeDialog open={addingFee} onOpenChange={setAddingFee} currency={currency} submit={submitFee} pending={saveFee.isPending} />
     </div>

@@ -1,0 +1,62 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { useTRPC } from "@/components/trpc/react";
+import { errorCodeOf } from "@/components/admin/errors";
+import { QueryError } from "@/components/admin/query-error";
+import { SettingsIcon } from "@/components/shell/icons";
+import { Card, CardContent } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
+import { PageHeader } from "@/components/ui/page-header";
+import { SkeletonText } from "@/components/ui/skeleton";
+import { SETTINGS_ADMIN_ROLES } from "@/components/settings/labels";
+import { StripeSettingsCard } from "@/components/settings/stripe-settings-card";
+
+/** Tenant-wide settings. Tenant admins only: the server refuses everyone else (FORBIDDEN). */
+export function TenantSettings() {
+  const trpc = useTRPC();
+  const me = useQuery(trpc.me.get.queryOptions());
+  const role = me.data?.membership.role ?? null;
+  const isAdmin = role !== null && SETTINGS_ADMIN_ROLES.includes(role);
+  const settings = useQuery({ ...trpc.payments.stripeSettings.queryOptions(), enabled: isAdmin });
+  const forbidden = (me.data !== undefined && !isAdmin) || errorCodeOf(settings.error) === "FORBIDDEN";
+
+  return (
+    <div>
+      <PageHeader
+        title="Settings"
+        description={me.data ? `Settings for ${me.data.membership.tenantName}. Changes are kept in the audit log.` : "Settings for your tenant."}
+      />
+      {forbidden ? (
+        <Card>
+          <EmptyState
+            icon={<SettingsIcon />}
+            title="Only tenant admins can change settings"
+            description="Your role can use the rest of the admin area. Ask a tenant admin to change payment settings."
+          />
+        </Card>
+      ) : me.isError ? (
+        <Card>
+          <QueryError error={me.error} what="your profile" onRetry={() => void me.refetch()} />
+        </Card>
+      ) : settings.isError ? (
+        <Card>
+          <QueryError error={settings.error} what="the payment settings" onRetry={() => void settings.refetch()} />
+        </Card>
+      ) : settings.data ? (
+        <div className="max-w-3xl">
+          <StripeSettingsCard settings={settings.data} />
+        </div>
+      ) : (
+        <Card className="max-w-3xl" aria-busy="true">
+          <span className="sr-only" role="status">
+            Loading settings
+          </span>
+          <CardContent>
+            <SkeletonText lines={8} />
+          </CardContent>
+        </Card>
+      )}
+    </div>
+  );
+}
