@@ -1,5 +1,6 @@
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import pg from "pg";
 import os from "node:os";
 import path from "node:path";
 import { startEmbeddedPostgres } from "@/server/db/embedded";
@@ -33,6 +34,14 @@ export async function startBenchDatabase(): Promise<{ url: string; scratch: stri
   });
   const url = server.url();
   await migrate({ databaseUrl: url });
+  const slowMs = process.env.BENCH_PG_SLOW_MS;
+  if (slowMs) {
+    // With BENCH_PG_LOG: statements slower than this are logged with their duration.
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query(`ALTER DATABASE bench SET log_min_duration_statement = ${Number(slowMs)}`);
+    await client.end();
+  }
   process.env.DATABASE_URL = url;
   process.env.AUTH_SECRET ??= "bench-auth-secret-bench-auth-secret-0123456789";
   process.env.ENCRYPTION_KEY ??= Buffer.alloc(32, 3).toString("base64");

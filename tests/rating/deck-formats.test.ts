@@ -1,12 +1,15 @@
 import { createReadStream } from "node:fs";
 
+import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
 
 import {
+  CsvRecordSplitter,
   DeckFileError,
   formatNativeDeckRow,
   inferCategory,
   readDeck,
+  readDeckBatches,
   readDeckCsv,
   writeDeckCsv,
   type DeckRow,
@@ -271,5 +274,109 @@ describe("line numbers in large decks", () => {
     }
     expect(last).toBe(70_002);
     expect(errorLine).toBe(70_002);
+  });
+});
+
+describe("the record splitter reads CSV exactly as csv-parse did", () => {
+  // The options the deck reader used with csv-parse before it had its own splitter.
+  const csvParseOptions = (delimiter: string) => ({
+    bom: true,
+    delimiter,
+    record_delimiter: ["\r\n", "\n"],
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+    skip_records_with_empty_values: true,
+  });
+
+  function split(text: string, delimiter: string, chunkSize: number): string[][] {
+    const records: string[][] = [];
+    const splitter = new CsvRecordSplitter(delimiter, (record) => {
+      const fields: string[] = [];
+      for (let index = 0; index < record.count; index++) fields.push(record.field(index));
+      records.push(fields);
+    });
+    for (let offset = 0; offset < text.length; offset += chunkSize) splitter.push(text.slice(offset, offset + chunkSize));
+    splitter.end();
+    return records;
+  }
+
+  it("agrees on random documents full of quotes, delimiters and line breaks, in any chunking", () => {
+    let seed = 20261122;
+    const random = (): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const pieces = ['"', '""', ",", ";", "\t", "\r", "\n", "\r\n", " ", "x", "é", "1613", '"a,b"', '"multi\nline"', '"q""q"', '"ab"c', "\uFEFF", ""];
+    let compared = 0;
+    for (let round = 0; round < 3000; round++) {
+      const delimiter = pick([",", ";", "\t"]);
+      let text = random() < 0.2 ? "\uFEFF" : "";
+      const length = Math.floor(random() * 40);
+      for (let index = 0; index < length; index++) text += random() < 0.3 ? delimiter : pick(pieces);
+      let expected: string[][] | "error";
+      try {
+        expected = parse(text, csvParseOptions(delimiter)) as string[][];
+      } catch {
+        expected = "error";
+      }
+      const chunkSize = pick([1, 2, 3, 7, 1000]);
+      if (expected === "error") {
+        expect(() => split(text, delimiter, chunkSize), JSON.stringify(text)).toThrow(/Quote Not Closed/);
+      } else {
+        expect(split(text, delimiter, chunkSize), JSON.stringify(text)).toEqual(expected);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(2000);
+  });
+});
+
+describe("line numbers and chunk boundaries", () => {
+  it("counts every physical line, across quoted line breaks split between chunks", async () => {
+    const text = [
+      NATIVE_HEADER,
+      '1,"two\r\nlines",LOCAL,0.01,0,60,6,0,2026-01-01,',
+      "",
+      '2,"three\n\nlines",LOCAL,0.01,0,60,6,0,2026-01-01,',
+      "3,plain,LOCAL,0.01,0,60,6,0,2026-01-01,",
+      '4,"a ""quoted"" word",LOCAL,0.01,0,60,6,0,2026-01-01,',
+      '5,"ab"c,LOCAL,0.01,0,60,6,0,2026-01-01,',
+    ].join("\r\n");
+    for (const chunkSize of [1, 2, 3, 5, 16, 4096]) {
+      const rows = await readText(text, { format: "native" }, chunkSize);
+      expect(rows.map((row) => [row.line, "rate" in row ? row.rate.description : row.error])).toEqual([
+        [2, "two\r\nlines"],
+        [5, "three\n\nlines"],
+        [8, "plain"],
+        [9, 'a "quoted" word'],
+        // Text after a closing quote: the field is kept as written (csv-parse's relax_quotes).
+        [10, '"ab"c'],
+      ]);
+    }
+  });
+
+  it("handles a BOM and multi-byte characters split across chunks, and a last line without a line break", async () => {
+    const bytes = Buffer.from(`\uFEFF${NATIVE_HEADER}\n33,Française – été,LOCAL,0.01,0,60,6,0,2026-01-01,\n34,Ελλάδα,LOCAL,0.02,0,60,6,0,2026-01-01,`);
+    for (const chunkSize of [1, 2, 3]) {
+      const rows = await readText(bytes, { format: "native" }, chunkSize);
+      expect(rows.map((row) => [row.line, "rate" in row ? row.rate.description : row.error])).toEqual([
+        [2, "Française – été"],
+        [3, "Ελλάδα"],
+      ]);
+    }
+  });
+
+  it("names the line where a quote opens and never closes", async () => {
+    const text = `${NATIVE_HEADER}\n1,ok,LOCAL,0.01,0,60,6,0,2026-01-01,\n2,"open,LOCAL,0.01,0,60,6,0,2026-01-01,\n3,more,LOCAL\n`;
+    await expect(readText(text, { format: "native" })).rejects.toThrow(/not readable CSV: Quote Not Closed: the quoted field opened on line 3 never closes/);
+  });
+
+  it("yields the same rows in batches as one by one", async () => {
+    const text = readFixture("rates/retail-usd.csv");
+    const batched: DeckRow[] = [];
+    for await (const batch of readDeckBatches(chunked(text, 50), { format: "native" })) batched.push(...batch);
+    expect(batched).toEqual(await readText(text, { format: "native" }, 50));
   });
 });

@@ -2,7 +2,7 @@ import { createReadStream, readFileSync } from "node:fs";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { db } from "@/server/db/client";
+import { db, pool } from "@/server/db/client";
 import { commitDeckImport, discardDeckImport, listDeckImportErrors, previewDeckImport } from "@/server/rating/deck-import";
 import { assignCustomerDeck, iterateDeckRates, listRates, saveDeck } from "@/server/rating/decks";
 import { saveCarrier } from "@/server/rating/carriers";
@@ -177,5 +177,140 @@ describe("deck import", () => {
     const byTrunk = await priceCallTool({ tenantId: tenant.id, input: { customerId: customer.id, trunkId: trunk.id, number: "6135550100", billsec: 61, at: new Date("2026-11-02T00:00:00Z") } });
     expect(byTrunk).toMatchObject({ billedSeconds: 66, priceMicros: 11_000n });
     expect(byTrunk.steps[0]?.detail).toContain("Trunk Main overrides");
+  });
+});
+
+// The plan before it became set-based: per staged row, the version in force at its start
+// and the next later start, found by lookups. Kept here as the definition the set-based
+// plan must agree with. (With one fix made at the same time: it compared an ending row's
+// end with an open-ended version's by "=", which is NULL, so such a row was neither
+// unchanged nor changed and the commit silently skipped it.)
+const LOOKUP_PLAN_SQL = `
+  SELECT s.*, cur.id AS cur_id, cur.effective_from AS cur_from, nxt.effective_from AS next_from,
+         (cur.id IS NOT NULL
+          AND cur.description = s.description AND cur.category = s.category
+          AND cur.rate_per_minute = s.rate_per_minute AND cur.connect_fee = s.connect_fee
+          AND cur.initial_increment = s.initial_increment AND cur.increment = s.increment
+          AND cur.grace_seconds = s.grace_seconds
+          AND (s.effective_to IS NULL OR s.effective_to IS NOT DISTINCT FROM cur.effective_to)) AS unchanged
+  FROM deck_import_rows s
+  LEFT JOIN LATERAL (
+    SELECT r.* FROM rates r
+    WHERE r.deck_id = $2 AND r.prefix = s.prefix AND r.effective_from <= s.effective_from
+      AND (r.effective_to IS NULL OR r.effective_to > s.effective_from)
+    ORDER BY r.effective_from DESC LIMIT 1
+  ) cur ON true
+  LEFT JOIN LATERAL (
+    SELECT min(later.effective_from) AS effective_from FROM (
+      SELECT r.effective_from FROM rates r
+      WHERE r.deck_id = $2 AND r.prefix = s.prefix AND r.effective_from > s.effective_from
+      UNION ALL
+      SELECT o.effective_from FROM deck_import_rows o
+      WHERE o.import_id = $1 AND o.error IS NULL AND o.prefix = s.prefix AND o.effective_from > s.effective_from
+    ) later
+  ) nxt ON true
+  WHERE s.import_id = $1 AND s.error IS NULL`;
+
+/** Applies a previewed import with the lookup plan, as commits did before. */
+async function commitWithLookupPlan(importId: string, deckId: string) {
+  const client = await pool().connect();
+  try {
+    await client.query("BEGIN");
+    await client.query(`CREATE TEMP TABLE lookup_plan ON COMMIT DROP AS ${LOOKUP_PLAN_SQL}`, [importId, deckId]);
+    const counts = await client.query<{ new_rows: string; changed: string; unchanged: string }>(
+      `SELECT count(*) FILTER (WHERE cur_id IS NULL) AS new_rows, count(*) FILTER (WHERE cur_id IS NOT NULL AND NOT unchanged) AS changed,
+              count(*) FILTER (WHERE unchanged) AS unchanged FROM lookup_plan`,
+    );
+    const replaced = await client.query(
+      `UPDATE rates r SET description = p.description, category = p.category, rate_per_minute = p.rate_per_minute,
+              connect_fee = p.connect_fee, initial_increment = p.initial_increment, increment = p.increment,
+              grace_seconds = p.grace_seconds, effective_to = LEAST(p.effective_to, p.next_from)
+       FROM lookup_plan p WHERE r.id = p.cur_id AND NOT p.unchanged AND p.cur_from = p.effective_from`,
+    );
+    const closed = await client.query(
+      `UPDATE rates r SET effective_to = c.first_from
+       FROM (SELECT cur_id, min(effective_from) AS first_from FROM lookup_plan
+             WHERE NOT unchanged AND cur_from < effective_from GROUP BY cur_id) c
+       WHERE r.id = c.cur_id`,
+    );
+    const inserted = await client.query(
+      `INSERT INTO rates (deck_id, prefix, description, category, rate_per_minute, connect_fee, initial_increment,
+                          increment, grace_seconds, effective_from, effective_to)
+       SELECT $1, p.prefix, p.description, p.category, p.rate_per_minute, p.connect_fee, p.initial_increment,
+              p.increment, p.grace_seconds, p.effective_from,
+              CASE WHEN p.effective_to IS NULL THEN p.next_from WHEN p.next_from IS NULL THEN p.effective_to
+                   ELSE LEAST(p.effective_to, p.next_from) END
+       FROM lookup_plan p WHERE p.cur_id IS NULL OR (NOT p.unchanged AND p.cur_from < p.effective_from)`,
+      [deckId],
+    );
+    await client.query(`DELETE FROM deck_import_rows WHERE import_id = $1`, [importId]);
+    await client.query("COMMIT");
+    const row = counts.rows[0]!;
+    return {
+      counts: { newRows: Number(row.new_rows), changedRows: Number(row.changed), unchangedRows: Number(row.unchanged) },
+      result: { inserted: inserted.rowCount ?? 0, replaced: replaced.rowCount ?? 0, closed: closed.rowCount ?? 0 },
+    };
+  } catch (error) {
+    await client.query("ROLLBACK");
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+describe("the set-based import plan", () => {
+  it("leaves the same versions as the per-row lookups on random decks and files", async () => {
+    const { tenant } = await createWorld();
+    let seed = 7;
+    const random = (): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const below = (count: number): number => Math.floor(random() * count);
+    const day = (offset: number): string => new Date(Date.UTC(2026, 0, 1 + offset)).toISOString();
+    const terms = () => ({ description: below(2) === 0 ? "Dest" : "Dest 2", rate: below(2) === 0 ? "0.0100" : "0.0200", increment: below(3) === 0 ? 1 : 6 });
+    const line = (prefix: string, from: number, to: number | null) => {
+      const t = terms();
+      return `${prefix},${t.description},LOCAL,${t.rate},0,60,${t.increment},0,${day(from)},${to === null ? "" : day(to)}\n`;
+    };
+    const versionsOf = async (deckId: string) =>
+      (
+        await db().rate.findMany({ where: { deckId }, orderBy: [{ prefix: "asc" }, { effectiveFrom: "asc" }] })
+      ).map((rate) => [rate.prefix, rate.effectiveFrom.toISOString(), rate.effectiveTo?.toISOString() ?? null, rate.description, rate.ratePerMinute, rate.increment]);
+
+    for (let round = 0; round < 20; round++) {
+      // A deck of up to 6 prefixes with chains of versions, some ending early (gaps).
+      let deckFile = HEADER;
+      for (let prefix = 0; prefix < 6; prefix++) {
+        let start = below(10);
+        for (let version = below(4); version > 0; version--) {
+          const next = start + 1 + below(20);
+          deckFile += line(`4${prefix}`, start, version === 1 && below(2) === 0 ? null : below(3) === 0 ? start + 1 + below(next - start) : next);
+          start = next + (below(3) === 0 ? below(5) : 0);
+        }
+      }
+      // A file touching those prefixes and new ones, with several versions per prefix.
+      let file = HEADER;
+      for (let prefix = 0; prefix < 9; prefix++) {
+        const starts = new Set<number>();
+        for (let count = below(4); count > 0; count--) starts.add(below(60));
+        for (const start of starts) file += line(`4${prefix}`, start, below(4) === 0 ? start + 1 + below(30) : null);
+      }
+
+      const decks = [await newDeck(tenant.id), await newDeck(tenant.id)];
+      for (const deck of decks) {
+        const preview = await importText(tenant.id, deck.id, deckFile);
+        await commitDeckImport({ tenantId: tenant.id, actor, importId: preview.id });
+      }
+      expect(await versionsOf(decks[1]!.id)).toEqual(await versionsOf(decks[0]!.id));
+
+      const setBased = await importText(tenant.id, decks[0]!.id, file);
+      const lookup = await importText(tenant.id, decks[1]!.id, file);
+      const expected = await commitWithLookupPlan(lookup.id, decks[1]!.id);
+      expect({ newRows: setBased.newRows, changedRows: setBased.changedRows, unchangedRows: setBased.unchangedRows }, file).toEqual(expected.counts);
+      const result = await commitDeckImport({ tenantId: tenant.id, actor, importId: setBased.id });
+      expect({ inserted: result.inserted, replaced: result.replaced, closed: result.closed }, file).toEqual(expected.result);
+      expect(await versionsOf(decks[0]!.id), `${deckFile}\n${file}`).toEqual(await versionsOf(decks[1]!.id));
+    }
   });
 });
