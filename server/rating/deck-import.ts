@@ -56,8 +56,9 @@ const STAGING_COLUMNS = [
  *   the version in force then, if it has not ended — versions never overlap, so no earlier
  *   one can be) and the next start of either kind (`next_from`, which bounds the new
  *   version so versions never overlap).
- * Both are set-based (sorts and merges, no per-row lookups), so a million-row first import
- * costs one sort; a deck that already has the prefixes adds the deck's rows for them.
+ * Both are set-based, not a lookup per staged row: a million-row first import costs one
+ * sort, and a deck that already has the prefixes adds its rows for them to that sort (the
+ * planner still probes the indexes row by row when the file is small).
  */
 const TOUCHING_PLAN_SQL = `
   SELECT p.line, p.prefix, p.description, p.category, p.rate_per_minute, p.connect_fee, p.initial_increment,
@@ -117,11 +118,12 @@ function mix32(value: number): number {
 /**
  * The (prefix, effective_from) keys of the staged rows as 64-bit fingerprints, to learn
  * whether a file can have the same key twice at all. `add` answers true when the key may
- * have been added before: always for a real repeat, for other keys only on a fingerprint
- * collision (about one chance in 2^64 / N). Files without a possible repeat — nearly all —
- * then skip the exact check in SQL, a hash of every staged row. Past a fixed size it stops
- * remembering and answers true, so memory stays bounded (16 MB for a million rows, 32 MB
- * at most).
+ * have been added before: always for a real repeat, for other keys only when fingerprints
+ * collide (for a whole file of N rows, a chance of about N² / 2^65). Files without a
+ * possible repeat — nearly all —
+ * then skip the exact check in SQL, a sort of every staged row. Past four million slots it
+ * stops remembering and answers true, so memory stays bounded (16 MB for a million rows,
+ * 32 MB at most).
  */
 class KeyFingerprints {
   private static readonly MAX_SLOTS = 1 << 22;
@@ -219,6 +221,26 @@ async function* stagingText(
   }
 }
 
+/**
+ * A second pooled connection if one is free or can be opened now, else null. Never waits
+ * for another request to release one: requests that each hold a connection and wait for a
+ * second could otherwise wait for each other forever.
+ */
+async function spareConnection(): Promise<PoolClient | null> {
+  const connections = pool();
+  if (connections.idleCount === 0 && connections.totalCount >= (connections.options.max ?? 10)) return null;
+  const pending = connections.connect();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 1_000)));
+  // A connection error only costs the second stream.
+  const winner = await Promise.race([pending.catch(() => null), timedOut]).finally(() => clearTimeout(timer));
+  if (winner === null) {
+    // Taken by someone else meanwhile; give it back whenever it comes.
+    pending.then((late) => late.release(), () => {});
+  }
+  return winner;
+}
+
 async function deckOf(tenantId: string, deckId: string) {
   const deck = await db().rateDeck.findFirst({ where: { tenantId, id: deckId }, select: { id: true, name: true, tenant: { select: { timeZone: true } } } });
   if (!deck) throw AppError.notFound("Rate deck");
@@ -250,29 +272,33 @@ export async function previewDeckImport(options: {
   let helper: PoolClient | null = null;
   try {
     const batches = readDeckBatches(options.file, { format: request.format as DeckFormat, timeZone, defaultEffectiveFrom: request.effectiveFrom });
-    // Two COPY streams: the server's per-row work (the staging table's foreign key check
-    // above all) then runs on two cores while this process parses the next chunks.
-    helper = await pool().connect();
+    // Two COPY streams when the pool can spare a second connection: the server's per-row
+    // work (the staging table's foreign key check above all) then runs on two cores while
+    // this process parses the next chunks.
+    helper = await spareConnection();
     let maybeDuplicates = false;
     const staged = stagingText(deckImport.id, batches, new KeyFingerprints(), () => (maybeDuplicates = true));
-    await copyTextChunksInParallel([client, helper], "deck_import_rows", STAGING_COLUMNS, staged);
-    helper.release();
+    await copyTextChunksInParallel(helper ? [client, helper] : [client], "deck_import_rows", STAGING_COLUMNS, staged);
+    helper?.release();
     helper = null;
     await client.query("BEGIN");
     await client.query(`SET LOCAL work_mem = '${IMPORT_WORK_MEM}'`);
-    // Fresh statistics, so the planner treats a million staged rows as a million.
+    // Fresh statistics, so the planner treats a million staged rows as a million. Row
+    // counts and rough distinct counts are all its plans need: a small sample does.
+    await client.query("SET LOCAL default_statistics_target = 10");
     await client.query("ANALYZE deck_import_rows");
+    await client.query("RESET default_statistics_target");
     // The same prefix and start twice in one file is ambiguous: every copy after the first
     // is invalid. Checked exactly here when the fingerprints saw a possible repeat.
     if (maybeDuplicates) {
       await client.query(
-      `UPDATE deck_import_rows d
-       SET error = 'prefix ' || d.prefix || ' with this effective date already appears on line ' || x.first_line
-       FROM (SELECT line, first_line FROM (
-               SELECT line, min(line) OVER (PARTITION BY prefix, effective_from) AS first_line
-               FROM deck_import_rows WHERE import_id = $1 AND error IS NULL) w
-             WHERE line <> first_line) x
-       WHERE d.import_id = $1 AND d.line = x.line`,
+        `UPDATE deck_import_rows d
+         SET error = 'prefix ' || d.prefix || ' with this effective date already appears on line ' || x.first_line
+         FROM (SELECT line, first_line FROM (
+                 SELECT line, min(line) OVER (PARTITION BY prefix, effective_from) AS first_line
+                 FROM deck_import_rows WHERE import_id = $1 AND error IS NULL) w
+               WHERE line <> first_line) x
+         WHERE d.import_id = $1 AND d.line = x.line`,
         [deckImport.id],
       );
     }
