@@ -38,6 +38,15 @@ const ADMIN_NAV: AppShellNavGroup[] = [
     ],
   },
   {
+    label: "Calls",
+    items: [
+      { href: "/admin/calls", label: "Calls", icon: <CallsIcon /> },
+      { href: "/admin/cdr/files", label: "CDR files", icon: <JobsIcon /> },
+      { href: "/admin/cdr/unbillable", label: "Unbillable", icon: <AuditIcon /> },
+      { href: "/admin/cdr/sources", label: "CDR sources", icon: <CarriersIcon /> },
+    ],
+  },
+  {
     label: "Operations",
     items: [
       { href: "/admin/outbox", label: "Outbox", icon: <OutboxIcon /> },
@@ -58,6 +67,7 @@ const PORTAL_NAV: AppShellNavGroup[] = [
       { href: "/portal", label: "Dashboard", icon: <DashboardIcon /> },
       { href: "/portal/balance", label: "Balance & payments", icon: <WalletIcon /> },
       { href: "/portal/transactions", label: "Transactions", icon: <WalletIcon /> },
+      { href: "/portal/calls", label: "Calls", icon: <CallsIcon /> },
       { href: "/portal/statements", label: "Statements", icon: <InvoiceIcon /> },
       { href: "/portal/profile", label: "Profile", icon: <ProfileIcon /> },
     ],

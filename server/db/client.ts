@@ -47,3 +47,23 @@ export async function disconnect(): Promise<void> {
   await existing.prisma.$disconnect();
   await existing.pool.end();
 }
+
+/**
+ * A second pooled connection if one is free or can be opened now, else null. Never waits
+ * for another request to release one: requests that each hold a connection and wait for a
+ * second could otherwise wait for each other forever.
+ */
+export async function spareConnection(): Promise<pg.PoolClient | null> {
+  const connections = pool();
+  if (connections.idleCount === 0 && connections.totalCount >= (connections.options.max ?? 10)) return null;
+  const pending = connections.connect();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 1_000)));
+  // A connection error only costs the second stream.
+  const winner = await Promise.race([pending.catch(() => null), timedOut]).finally(() => clearTimeout(timer));
+  if (winner === null) {
+    // Taken by someone else meanwhile; give it back whenever it comes.
+    pending.then((late) => late.release(), () => {});
+  }
+  return winner;
+}

@@ -15,7 +15,8 @@ import { parseEvent, type TAppEvent } from "./events";
  *  - a failed run is retried with exponential backoff up to the function's `retries`;
  *    a NonRetriableError fails it at once;
  *  - cron triggers fire on schedule (croner);
- *  - a function's `concurrency` limit caps how many of its runs execute at once here.
+ *  - a function's `concurrency` limits cap how many of its runs execute at once here,
+ *    overall or per key (`event.data.<field>`, e.g. per tenant or per source).
  * Steps execute through @inngest/test's engine, the SDK's own in-process executor. A retry
  * runs the function again from the top, so every step must be idempotent on its own —
  * which DESIGN.md requires anyway: correctness lives in the database, not in the engine.
@@ -52,14 +53,26 @@ function cronTriggers(fn: TFunction): string[] {
   );
 }
 
-function concurrencyLimit(fn: TFunction): number {
+type TLane = { key: string; limit: number };
+
+/**
+ * The concurrency lanes a run occupies: one per rule of the function's `concurrency`
+ * option. A rule with a `key` ("event.data.tenantId") limits runs sharing that value, as
+ * Inngest does; without one it limits all runs of the function. No option → one lane of
+ * DEFAULT_CONCURRENCY.
+ */
+function concurrencyLanes(fn: TFunction, data: Record<string, unknown>): TLane[] {
   const option: unknown = fn.opts.concurrency;
-  const first = Array.isArray(option) ? option[0] : option;
-  if (typeof first === "number") return Math.max(1, first);
-  if (first && typeof first === "object" && "limit" in first && typeof first.limit === "number") {
-    return Math.max(1, first.limit);
-  }
-  return DEFAULT_CONCURRENCY;
+  const rules: unknown[] = option === undefined ? [DEFAULT_CONCURRENCY] : Array.isArray(option) ? option : [option];
+  return rules.map((rule, index) => {
+    if (typeof rule === "number") return { key: `${fn.id()}#${index}`, limit: Math.max(1, rule) };
+    const { limit, key } = (rule ?? {}) as { limit?: unknown; key?: unknown };
+    const cap = typeof limit === "number" ? Math.max(1, limit) : DEFAULT_CONCURRENCY;
+    if (typeof key !== "string") return { key: `${fn.id()}#${index}`, limit: cap };
+    const match = /^event\.data\.([A-Za-z0-9_]+)$/.exec(key);
+    if (!match?.[1]) throw new Error(`${fn.id()}: the embedded runner supports concurrency keys of the form event.data.<field>, not ${key}`);
+    return { key: `${fn.id()}#${index}=${String(data[match[1]] ?? "")}`, limit: cap };
+  });
 }
 
 function toJson(value: unknown): Prisma.InputJsonValue | undefined {
@@ -69,8 +82,10 @@ function toJson(value: unknown): Prisma.InputJsonValue | undefined {
 
 export class EmbeddedRunner {
   private readonly byId: Map<string, TFunction>;
+  /** Runs executing per concurrency lane. */
   private readonly active = new Map<string, number>();
-  private readonly waiting = new Map<string, string[]>();
+  /** Runs due but held back by a full lane, per function, in arrival order. */
+  private readonly waiting = new Map<string, { runId: string; lanes: TLane[] }[]>();
   private readonly pending = new Set<Promise<void>>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly crons: Cron[] = [];
@@ -111,38 +126,46 @@ export class EmbeddedRunner {
         select: { id: true },
       });
       runIds.push(run.id);
-      this.schedule(fn.id(), run.id, 0);
+      this.schedule(fn.id(), run.id, 0, data);
     }
     return runIds;
   }
 
-  private schedule(functionId: string, runId: string, delayMs: number): void {
+  private schedule(functionId: string, runId: string, delayMs: number, data: Record<string, unknown>): void {
     if (this.stopped) return;
+    const fn = this.byId.get(functionId);
+    if (!fn) return;
+    const lanes = concurrencyLanes(fn, data);
     const timer = setTimeout(() => {
       this.timers.delete(runId);
-      this.admit(functionId, runId);
+      this.waiting.set(functionId, [...(this.waiting.get(functionId) ?? []), { runId, lanes }]);
+      this.admitWaiting(functionId);
     }, delayMs);
     this.timers.set(runId, timer);
   }
 
-  private admit(functionId: string, runId: string): void {
+  /** Starts every waiting run of the function whose lanes all have room, oldest first. */
+  private admitWaiting(functionId: string): void {
     const fn = this.byId.get(functionId);
-    if (!fn) return;
-    if ((this.active.get(functionId) ?? 0) >= concurrencyLimit(fn)) {
-      this.waiting.set(functionId, [...(this.waiting.get(functionId) ?? []), runId]);
-      return;
+    const queue = this.waiting.get(functionId);
+    if (!fn || !queue) return;
+    for (let index = 0; index < queue.length; ) {
+      const entry = queue[index]!;
+      if (!entry.lanes.every((lane) => (this.active.get(lane.key) ?? 0) < lane.limit)) {
+        index++;
+        continue;
+      }
+      queue.splice(index, 1);
+      for (const lane of entry.lanes) this.active.set(lane.key, (this.active.get(lane.key) ?? 0) + 1);
+      const work = this.attempt(fn, entry.runId)
+        .catch((error: unknown) => this.log(`job runner: ${functionId} ${entry.runId}: ${String(error)}`))
+        .finally(() => {
+          this.pending.delete(work);
+          for (const lane of entry.lanes) this.active.set(lane.key, (this.active.get(lane.key) ?? 1) - 1);
+          this.admitWaiting(functionId);
+        });
+      this.pending.add(work);
     }
-    this.active.set(functionId, (this.active.get(functionId) ?? 0) + 1);
-    const work = this.attempt(fn, runId)
-      .catch((error: unknown) => this.log(`job runner: ${functionId} ${runId}: ${String(error)}`))
-      .finally(() => {
-        this.pending.delete(work);
-        this.active.set(functionId, (this.active.get(functionId) ?? 1) - 1);
-        const queue = this.waiting.get(functionId);
-        const next = queue?.shift();
-        if (next) this.admit(functionId, next);
-      });
-    this.pending.add(work);
   }
 
   private async attempt(fn: TFunction, runId: string): Promise<void> {
@@ -152,7 +175,9 @@ export class EmbeddedRunner {
     });
     const event: TEventLike = {
       id: run.eventId ?? run.id,
-      name: run.eventName,
+      // Cron runs are listed as "cron(<expression>)"; the SDK knows them by the event name
+      // Inngest gives scheduled runs, and refuses any other name for a cron-only function.
+      name: run.eventName.startsWith("cron(") ? "inngest/scheduled.timer" : run.eventName,
       data: (run.eventData ?? {}) as Record<string, unknown>,
       ts: run.createdAt.getTime(),
     };
@@ -174,11 +199,19 @@ export class EmbeddedRunner {
         where: { id: runId },
         data: { status: "RETRYING", error: message, nextRunAt: new Date(Date.now() + delay) },
       });
-      this.schedule(fn.id(), runId, delay);
+      this.schedule(fn.id(), runId, delay, event.data);
       return;
     }
     await db().jobRun.update({ where: { id: runId }, data: { status: "FAILED", error: message, finishedAt: new Date() } });
     this.log(`job ${fn.id()} failed after ${run.attempts} attempt(s): ${message}`);
+  }
+
+  /** Queues the run a cron function's tick at `tick` starts (once per function and tick). */
+  async fireCron(functionId: string, tick: Date = new Date()): Promise<string[]> {
+    const fn = this.byId.get(functionId);
+    const expression = fn ? cronTriggers(fn)[0] : undefined;
+    if (!fn || expression === undefined) throw new Error(`${functionId} is not a cron function`);
+    return this.enqueue([fn], `cron(${expression})`, `${fn.id()}@${tick.toISOString()}`, {});
   }
 
   /** Fires cron-triggered functions on schedule, one run per function per tick. */
@@ -186,10 +219,7 @@ export class EmbeddedRunner {
     for (const fn of this.options.functions) {
       for (const expression of cronTriggers(fn)) {
         const job = new Cron(expression, { timezone: "UTC", protect: true }, async () => {
-          const tick = job.currentRun() ?? new Date();
-          await this.enqueue([fn], `cron(${expression})`, `${fn.id()}@${tick.toISOString()}`, {}).catch((error: unknown) =>
-            this.log(`cron ${fn.id()}: ${String(error)}`),
-          );
+          await this.fireCron(fn.id(), job.currentRun() ?? new Date()).catch((error: unknown) => this.log(`cron ${fn.id()}: ${String(error)}`));
         });
         this.crons.push(job);
       }
@@ -200,11 +230,11 @@ export class EmbeddedRunner {
   async recover(): Promise<number> {
     const runs = await db().jobRun.findMany({
       where: { status: { in: ["QUEUED", "RETRYING", "RUNNING"] } },
-      select: { id: true, functionId: true, nextRunAt: true },
+      select: { id: true, functionId: true, nextRunAt: true, eventData: true },
     });
     for (const run of runs) {
       const delay = Math.max(0, (run.nextRunAt?.getTime() ?? 0) - Date.now());
-      this.schedule(run.functionId, run.id, delay);
+      this.schedule(run.functionId, run.id, delay, (run.eventData ?? {}) as Record<string, unknown>);
     }
     return runs.length;
   }

@@ -22,6 +22,12 @@ const eventSchemas = {
   "wallet/balance.low": z.object({ tenantId: z.uuid(), customerId: z.uuid(), balance: z.string().regex(/^-?\d+$/) }),
   "customer/locked": z.object({ tenantId: z.uuid(), customerId: z.uuid(), reason: z.string() }),
   "customer/unlocked": z.object({ tenantId: z.uuid(), customerId: z.uuid() }),
+  // A CDR file is in the spool (downloaded or uploaded) and ready to ingest.
+  "cdr/file.received": z.object({ tenantId: z.uuid(), sourceId: z.uuid(), fileId: z.uuid() }),
+  // Poll one source now (the scheduler sends it when a source is due; "poll now" too).
+  "cdr/source.poll-requested": z.object({ tenantId: z.uuid(), sourceId: z.uuid() }),
+  // Price again the unbillable calls of a tenant after a fix (a rate, an account mapping).
+  "cdr/rerate.requested": z.object({ tenantId: z.uuid(), requestId: z.uuid(), reason: z.string().nullish() }),
 } as const;
 
 export type TEventName = keyof typeof eventSchemas;
@@ -46,6 +52,12 @@ export const balanceChanged = eventType("wallet/balance.changed", {
 export const balanceLow = eventType("wallet/balance.low", { schema: eventSchemas["wallet/balance.low"] });
 export const customerLocked = eventType("customer/locked", { schema: eventSchemas["customer/locked"] });
 export const customerUnlocked = eventType("customer/unlocked", { schema: eventSchemas["customer/unlocked"] });
+
+export const cdrFileReceived = eventType("cdr/file.received", { schema: eventSchemas["cdr/file.received"] });
+export const cdrSourcePollRequested = eventType("cdr/source.poll-requested", {
+  schema: eventSchemas["cdr/source.poll-requested"],
+});
+export const cdrRerateRequested = eventType("cdr/rerate.requested", { schema: eventSchemas["cdr/rerate.requested"] });
 
 export function parseEvent(event: { name: string; data: unknown; id?: string }): TAppEvent {
   const schema = (eventSchemas as Record<string, z.ZodType | undefined>)[event.name];

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Readable } from "node:stream";
 import type { PoolClient } from "pg";
-import { db, pool } from "@/server/db/client";
+import { db, pool, spareConnection } from "@/server/db/client";
 import { recordAudit, type TActor } from "@/server/audit/audit";
 import { AppError } from "@/server/errors";
 import { copyText, copyTextChunksInParallel } from "@/server/lib/copy";
@@ -219,26 +219,6 @@ async function* stagingText(
     }
     if (text.length > 0) yield text;
   }
-}
-
-/**
- * A second pooled connection if one is free or can be opened now, else null. Never waits
- * for another request to release one: requests that each hold a connection and wait for a
- * second could otherwise wait for each other forever.
- */
-async function spareConnection(): Promise<PoolClient | null> {
-  const connections = pool();
-  if (connections.idleCount === 0 && connections.totalCount >= (connections.options.max ?? 10)) return null;
-  const pending = connections.connect();
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 1_000)));
-  // A connection error only costs the second stream.
-  const winner = await Promise.race([pending.catch(() => null), timedOut]).finally(() => clearTimeout(timer));
-  if (winner === null) {
-    // Taken by someone else meanwhile; give it back whenever it comes.
-    pending.then((late) => late.release(), () => {});
-  }
-  return winner;
 }
 
 async function deckOf(tenantId: string, deckId: string) {

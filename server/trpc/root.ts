@@ -10,6 +10,8 @@ import { ratingRouter } from "./routers/rating";
 import { walletRouter } from "./routers/wallet";
 import { statementsRouter } from "./routers/statements";
 import { paymentsRouter } from "./routers/payments";
+import { cdrSourcesRouter } from "./routers/cdr-sources";
+import { cdrsRouter } from "./routers/cdrs";
 
 export const appRouter = createTRPCRouter({
   auth: authRouter,
@@ -25,6 +27,8 @@ export const appRouter = createTRPCRouter({
   wallet: walletRouter,
   statements: statementsRouter,
   payments: paymentsRouter,
+  cdrSources: cdrSourcesRouter,
+  cdrs: cdrsRouter,
 });
 
 export type AppRouter = typeof appRouter;

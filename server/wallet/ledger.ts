@@ -1,3 +1,4 @@
+import type pg from "pg";
 import { z } from "zod";
 import type { LedgerKind } from "@/server/db/generated/enums";
 import { db, type TTransaction } from "@/server/db/client";
@@ -50,49 +51,147 @@ const entrySelect = {
 } as const;
 
 /**
- * Posts inside the caller's transaction (e.g. a CDR batch that must commit with its charges).
+ * Where a posting's statements run: a Prisma interactive transaction, or a driver
+ * connection inside its own BEGIN (bulk writers that COPY on that connection and must
+ * commit their charges with their rows). One implementation serves both.
+ */
+type TSqlExecutor = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
+
+function prismaExecutor(tx: TTransaction): TSqlExecutor {
+  return (sql, params) => tx.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...params);
+}
+
+function connectionExecutor(client: pg.PoolClient | pg.Client): TSqlExecutor {
+  return async (sql, params) => (await client.query<Record<string, unknown>>(sql, params)).rows;
+}
+
+const ENTRY_COLUMNS = `id, tenant_id, customer_id, amount, kind, idempotency_key, balance_after, created_at`;
+
+/** The driver returns BIGINT as text and Prisma as bigint; both become bigint here. */
+function entryFromRow(row: Record<string, unknown>): TLedgerEntryRow {
+  return {
+    id: BigInt(String(row.id)),
+    tenantId: String(row.tenant_id),
+    customerId: String(row.customer_id),
+    amount: BigInt(String(row.amount)),
+    kind: row.kind as LedgerKind,
+    idempotencyKey: String(row.idempotency_key),
+    balanceAfter: BigInt(String(row.balance_after)),
+    createdAt: row.created_at instanceof Date ? row.created_at : new Date(String(row.created_at)),
+  };
+}
+
+/**
+ * Posts entries of one tenant in four statements whatever their number: lock the customers
+ * (in id order, so concurrent posters never deadlock), read the keys already used, insert
+ * the new entries with running balances, update the cached balances. Results are in the
+ * order of `postings`; a key used before (or twice in the list) returns the entry already
+ * written and moves no money, and a key reused for a different posting is refused.
+ */
+async function post(execute: TSqlExecutor, postings: readonly TLedgerPosting[]): Promise<TPostResult[]> {
+  if (postings.length === 0) return [];
+  const tenantId = postings[0]!.tenantId;
+  for (const posting of postings) {
+    if (posting.tenantId !== tenantId) throw new Error("postLedgerEntries: every posting must belong to one tenant");
+    if (posting.idempotencyKey.length === 0 || posting.idempotencyKey.length > 300) {
+      throw AppError.invalidField("idempotencyKey", "An idempotency key of 1 to 300 characters is required");
+    }
+  }
+  const customerIds = [...new Set(postings.map((posting) => posting.customerId))].sort();
+  // The row locks serialise every posting for these customers, so the balances read here
+  // are the ones the entries are written against.
+  const locked = await execute(`SELECT id, balance FROM customers WHERE tenant_id = $1::uuid AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`, [
+    tenantId,
+    customerIds,
+  ]);
+  const balances = new Map(locked.map((row) => [String(row.id), BigInt(String(row.balance))]));
+  for (const customerId of customerIds) if (!balances.has(customerId)) throw AppError.notFound("Customer");
+  const used = await execute(`SELECT ${ENTRY_COLUMNS} FROM ledger_entries WHERE tenant_id = $1::uuid AND idempotency_key = ANY($2::text[])`, [
+    tenantId,
+    postings.map((posting) => posting.idempotencyKey),
+  ]);
+  const existingByKey = new Map(used.map((row) => [String(row.idempotency_key), entryFromRow(row)]));
+
+  type TPlanned = { posting: TLedgerPosting; balanceBefore: bigint; balanceAfter: bigint };
+  const planned: (TPlanned | { existing: string; balanceBefore: bigint })[] = [];
+  const plannedByKey = new Map<string, TLedgerPosting>();
+  for (const posting of postings) {
+    const balanceBefore = balances.get(posting.customerId)!;
+    const earlier = existingByKey.get(posting.idempotencyKey) ?? plannedByKey.get(posting.idempotencyKey);
+    if (earlier) {
+      if (earlier.customerId !== posting.customerId || earlier.amount !== posting.amount) {
+        throw new AppError("CONFLICT", `Idempotency key ${posting.idempotencyKey} was already used for a different posting`);
+      }
+      planned.push({ existing: posting.idempotencyKey, balanceBefore });
+      continue;
+    }
+    const balanceAfter = balanceBefore + posting.amount;
+    balances.set(posting.customerId, balanceAfter);
+    plannedByKey.set(posting.idempotencyKey, posting);
+    planned.push({ posting, balanceBefore, balanceAfter });
+  }
+
+  const inserts = planned.filter((item): item is TPlanned => "posting" in item);
+  const insertedByKey = new Map<string, TLedgerEntryRow>();
+  if (inserts.length > 0) {
+    const column = <T>(pick: (item: TPlanned) => T) => inserts.map(pick);
+    const inserted = await execute(
+      `INSERT INTO ledger_entries (tenant_id, customer_id, amount, kind, idempotency_key, reference_type, reference_id,
+                                   balance_after, actor_user_id, actor_email, memo)
+       SELECT $1::uuid, e.customer_id, e.amount, e.kind::"LedgerKind", e.idempotency_key, e.reference_type, e.reference_id,
+              e.balance_after, e.actor_user_id, e.actor_email, e.memo
+       FROM unnest($2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::uuid[], $10::text[], $11::text[])
+            WITH ORDINALITY AS e(customer_id, amount, kind, idempotency_key, reference_type, reference_id, balance_after, actor_user_id, actor_email, memo, position)
+       ORDER BY e.position
+       RETURNING ${ENTRY_COLUMNS}`,
+      [
+        tenantId,
+        column((item) => item.posting.customerId),
+        column((item) => item.posting.amount.toString()),
+        column((item) => item.posting.kind),
+        column((item) => item.posting.idempotencyKey),
+        column((item) => item.posting.reference?.type ?? null),
+        column((item) => item.posting.reference?.id ?? null),
+        column((item) => item.balanceAfter.toString()),
+        column((item) => item.posting.actor?.userId ?? null),
+        column((item) => item.posting.actor?.email ?? null),
+        column((item) => item.posting.memo ?? null),
+      ],
+    );
+    for (const row of inserted) insertedByKey.set(String(row.idempotency_key), entryFromRow(row));
+    const changed = customerIds.filter((customerId) => inserts.some((item) => item.posting.customerId === customerId));
+    await execute(
+      `UPDATE customers c SET balance = v.balance, updated_at = now()
+       FROM unnest($2::uuid[], $3::bigint[]) AS v(id, balance)
+       WHERE c.tenant_id = $1::uuid AND c.id = v.id`,
+      [tenantId, changed, changed.map((customerId) => balances.get(customerId)!.toString())],
+    );
+  }
+  return planned.map((item) =>
+    "posting" in item
+      ? { entry: insertedByKey.get(item.posting.idempotencyKey)!, created: true, balanceBefore: item.balanceBefore }
+      : { entry: existingByKey.get(item.existing) ?? insertedByKey.get(item.existing)!, created: false, balanceBefore: item.balanceBefore },
+  );
+}
+
+/**
+ * Posts inside the caller's transaction (e.g. a refund that must commit with its payment).
  * The caller must emit the balance-changed event after its commit: use postLedgerEntry
  * outside a transaction, or call notifyBalanceChanged with the results.
  */
 export async function postLedgerEntryInTransaction(tx: TTransaction, posting: TLedgerPosting): Promise<TPostResult> {
-  if (posting.idempotencyKey.length === 0 || posting.idempotencyKey.length > 300) {
-    throw AppError.invalidField("idempotencyKey", "An idempotency key of 1 to 300 characters is required");
-  }
-  // The row lock serialises every posting for this customer, so the balance read here is the
-  // one the entry is written against.
-  const locked = await tx.$queryRaw<{ balance: bigint }[]>`
-    SELECT balance FROM customers WHERE tenant_id = ${posting.tenantId}::uuid AND id = ${posting.customerId}::uuid FOR UPDATE`;
-  const current = locked[0];
-  if (!current) throw AppError.notFound("Customer");
-  const existing = await tx.ledgerEntry.findUnique({
-    where: { tenantId_idempotencyKey: { tenantId: posting.tenantId, idempotencyKey: posting.idempotencyKey } },
-    select: entrySelect,
-  });
-  if (existing) {
-    if (existing.customerId !== posting.customerId || existing.amount !== posting.amount) {
-      throw new AppError("CONFLICT", `Idempotency key ${posting.idempotencyKey} was already used for a different posting`);
-    }
-    return { entry: existing, created: false, balanceBefore: current.balance };
-  }
-  const balanceAfter = current.balance + posting.amount;
-  const entry = await tx.ledgerEntry.create({
-    data: {
-      tenantId: posting.tenantId,
-      customerId: posting.customerId,
-      amount: posting.amount,
-      kind: posting.kind,
-      idempotencyKey: posting.idempotencyKey,
-      referenceType: posting.reference?.type ?? null,
-      referenceId: posting.reference?.id ?? null,
-      balanceAfter,
-      actorUserId: posting.actor?.userId ?? null,
-      actorEmail: posting.actor?.email ?? null,
-      memo: posting.memo ?? null,
-    },
-    select: entrySelect,
-  });
-  await tx.customer.update({ where: { id: posting.customerId }, data: { balance: balanceAfter } });
-  return { entry, created: true, balanceBefore: current.balance };
+  const [result] = await post(prismaExecutor(tx), [posting]);
+  return result!;
+}
+
+/**
+ * Posts several entries of one tenant on a driver connection inside the caller's BEGIN …
+ * COMMIT: for bulk writers (a CDR batch loaded with COPY, one entry per customer) whose
+ * charges must commit in the same transaction as their rows. The same rules as
+ * {@link postLedgerEntryInTransaction}, in four statements for the lot; notify after the commit.
+ */
+export async function postLedgerEntriesOnConnection(client: pg.PoolClient | pg.Client, postings: readonly TLedgerPosting[]): Promise<TPostResult[]> {
+  return post(connectionExecutor(client), postings);
 }
 
 export async function postLedgerEntry(posting: TLedgerPosting): Promise<TPostResult> {

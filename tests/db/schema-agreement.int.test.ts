@@ -32,6 +32,10 @@ const SQL_ONLY_TABLES = new Set<string>(["_prisma_migrations"]);
 const SQL_ONLY_INDEXES = new Set<string>([
   "payments_one_pending_auto_recharge", // one auto-recharge in flight per customer
   "payment_methods_one_default", // one default card per customer
+  "cdr_source_outages_one_open", // one open outage per server / per source
+  "cdr_files_one_accepted_per_content", // content billed once per source
+  "cdrs_unbillable", // the unbillable queue
+  "cdrs_callee_covering", // INCLUDE columns, which Prisma's schema cannot state
 ]);
 
 function expectedSqlType(field: TField): string {

@@ -1,4 +1,4 @@
-import { Inngest, NonRetriableError, eventType } from "inngest";
+import { Inngest, NonRetriableError, cron, eventType } from "inngest";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { db } from "@/server/db/client";
@@ -40,6 +40,58 @@ describe("embedded job runner", () => {
     expect(runs[0]?.output).toEqual({ ok: true, calls: 3 });
     expect(runs[0]?.tenantId).toBe(tenant.id);
     expect(delays).toEqual([1, 2]);
+  });
+
+  it("limits concurrency per key: one run at a time per tenant, tenants side by side", async () => {
+    const [first, second] = await Promise.all([createTenant(), createTenant()]);
+    let running = 0;
+    const overlapping: string[] = [];
+    const active = new Map<string, number>();
+    const slow = inngest.createFunction(
+      { id: "per-tenant", retries: 0, concurrency: [{ limit: 1, key: "event.data.tenantId" }], triggers: [trigger] },
+      async ({ event }) => {
+        const tenantId = String(event.data.tenantId);
+        running += 1;
+        active.set(tenantId, (active.get(tenantId) ?? 0) + 1);
+        if (active.get(tenantId)! > 1) overlapping.push(tenantId);
+        const peak = running;
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        running -= 1;
+        active.set(tenantId, active.get(tenantId)! - 1);
+        return peak;
+      },
+    );
+    runner = new EmbeddedRunner({ functions: [slow] });
+    const userId = "5b1d2c3b-0a1b-4c5d-8e9f-0123456789ab";
+    const runIds = (
+      await Promise.all(
+        [first, first, first, second, second].map((tenant) => runner!.dispatch({ name: "auth/password-reset.requested", data: { userId, tenantId: tenant.id } })),
+      )
+    ).flat();
+    await runner.drain();
+    const runs = await db().jobRun.findMany({ where: { id: { in: runIds } } });
+    expect(runs.every((run) => run.status === "COMPLETED")).toBe(true);
+    expect(overlapping).toEqual([]);
+    // The two tenants' runs did overlap each other.
+    expect(Math.max(...runs.map((run) => Number(run.output)))).toBe(2);
+  });
+
+  it("runs cron functions (as Inngest's scheduled event) once per tick", async () => {
+    const ticks: string[] = [];
+    const scheduled = inngest.createFunction({ id: "nightly", retries: 0, triggers: [cron("0 3 * * *")] }, async ({ event, step }) =>
+      step.run("work", () => {
+        ticks.push(event.name);
+        return "ran";
+      }),
+    );
+    runner = new EmbeddedRunner({ functions: [scheduled] });
+    const tick = new Date("2026-11-22T03:00:00Z");
+    const [runId] = await runner.fireCron("nightly", tick);
+    expect(await runner.fireCron("nightly", tick)).toEqual([]);
+    await runner.drain();
+    const run = await db().jobRun.findUniqueOrThrow({ where: { id: runId } });
+    expect([run.status, run.eventName, run.output, run.error]).toEqual(["COMPLETED", "cron(0 3 * * *)", "ran", null]);
+    expect(ticks).toEqual(["inngest/scheduled.timer"]);
   });
 
   it("gives up after the function's retries and keeps the error", async () => {

@@ -1,0 +1,35 @@
+import { Readable } from "node:stream";
+import { currentAuth } from "@/server/auth/session";
+import { requireTenantRole } from "@/server/auth/require";
+import { errorResponse } from "@/server/http/errors";
+import { countCdrs, ZCdrFilter, cdrFilterFromQuery } from "@/server/cdr/search";
+import { streamCdrCsv } from "@/server/cdr/export";
+
+export const dynamic = "force-dynamic";
+
+/**
+ * The calls of a filter as CSV for tenant staff (?from=&to=&customerId=&trunkId=&caller=&calleePrefix=
+ * &category=&status=&sourceId=&fileId=), streamed through a server-side cursor. X-Total-Rows carries
+ * the row count so the browser can show "n of N" while it reads the stream.
+ */
+export async function GET(request: Request) {
+  try {
+    const auth = requireTenantRole(await currentAuth());
+    // Validated before the stream starts, so bad input is a 400 rather than a broken download.
+    const filter = ZCdrFilter.parse(cdrFilterFromQuery(new URL(request.url).searchParams));
+    const scope = { tenantId: auth.tenantId };
+    const total = await countCdrs({ scope, filter });
+    const body = Readable.toWeb(Readable.from(streamCdrCsv({ scope, filter }), { objectMode: false })) as ReadableStream;
+    const fileName = `calls-${filter.from.toISOString().slice(0, 10)}-to-${filter.to.toISOString().slice(0, 10)}.csv`;
+    return new Response(body, {
+      headers: {
+        "content-type": "text/csv; charset=utf-8",
+        "content-disposition": `attachment; filename="${fileName}"`,
+        "cache-control": "no-store",
+        "x-total-rows": String(total),
+      },
+    });
+  } catch (error) {
+    return errorResponse(error);
+  }
+}

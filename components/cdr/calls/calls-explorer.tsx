@@ -1,0 +1,328 @@
+"use client";
+
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { useState, type ReactNode } from "react";
+import type { ColumnDef } from "@tanstack/react-table";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useTRPC } from "@/components/trpc/react";
+import { fieldErrorsOf } from "@/components/trpc/errors";
+import type { TRouterOutputs } from "@/components/admin/types";
+import { QueryError } from "@/components/admin/query-error";
+import { CallsIcon } from "@/components/shell/icons";
+import { Button } from "@/components/ui/button";
+import { DataTable } from "@/components/ui/data-table";
+import { EmptyState } from "@/components/ui/empty-state";
+import { FormField } from "@/components/ui/form-field";
+import { Input } from "@/components/ui/input";
+import { Money } from "@/components/ui/money";
+import { PageHeader } from "@/components/ui/page-header";
+import { Select } from "@/components/ui/select";
+import { Stat } from "@/components/ui/stat";
+import { StatusBadge, statusLabel } from "@/components/ui/status-badge";
+import { ExportCsvButton } from "./export-button";
+import { RANGE_PRESETS, dayOf, rangeFor, type TRangePreset } from "./time-zone";
+
+export type TCallsAudience = "admin" | "customer";
+type TCallRow = TRouterOutputs["cdrs"]["search"]["rows"][number];
+
+const PAGE_SIZE = 50;
+const STATUSES = ["RATED", "UNANSWERED", "UNBILLABLE"] as const;
+const CATEGORIES = ["LOCAL", "LONG_DISTANCE", "TOLL_FREE", "INTERNATIONAL", "MOBILE", "PREMIUM", "OTHER"] as const;
+type TTextKey = "customerId" | "trunkId" | "caller" | "callee" | "category" | "status" | "sourceId" | "fileId";
+const numberFormat = new Intl.NumberFormat("en-US");
+
+function isPreset(value: string | null): value is TRangePreset {
+  return RANGE_PRESETS.some((preset) => preset.value === value);
+}
+
+function seconds(value: number | null): string {
+  if (value === null) return "—";
+  const minutes = Math.floor(value / 60);
+  return `${minutes}:${String(value % 60).padStart(2, "0")}`;
+}
+
+/** One filter input applied on Enter or when it loses focus (not on every key: searches are server-side). */
+function CommitInput({ value, onCommit, ...props }: { value: string; onCommit: (value: string) => void } & Omit<Parameters<typeof Input>[0], "value" | "onChange">) {
+  const [draft, setDraft] = useState(value);
+  const [seen, setSeen] = useState(value);
+  if (seen !== value) {
+    setSeen(value);
+    setDraft(value);
+  }
+  return (
+    <Input
+      {...props}
+      size="sm"
+      value={draft}
+      onChange={(event) => setDraft(event.target.value)}
+      onBlur={() => draft !== value && onCommit(draft.trim())}
+      onKeyDown={(event) => event.key === "Enter" && onCommit(draft.trim())}
+    />
+  );
+}
+
+/**
+ * Calls (CDR search) for tenant staff and for a customer's own users: filters in the URL (so the
+ * CDR files page can link with ?fileId=), keyset pages, totals for the whole filter and a streamed
+ * CSV export. Customers never see cost, margin, customers, sources or files.
+ */
+export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const pathname = usePathname();
+  const params = useSearchParams();
+  const admin = audience === "admin";
+  // Rolling ranges ("last 7 days") are anchored when chosen or refreshed, so the query key is stable.
+  const [now, setNow] = useState(() => new Date());
+  const [page, setPage] = useState<{ index: number; cursor: string | null; direction: "next" | "previous" }>({ index: 0, cursor: null, direction: "next" });
+
+  const options = useQuery(admin ? trpc.cdrs.filterOptions.queryOptions() : trpc.cdrs.portalFilterOptions.queryOptions());
+  const timeZone = options.data?.tenant.timeZone ?? "UTC";
+  const currency = options.data?.tenant.currency ?? "USD";
+
+  const preset: TRangePreset = isPreset(params.get("range")) ? (params.get("range") as TRangePreset) : "7d";
+  const fromDay = params.get("fromDay") ?? "";
+  const toDay = params.get("toDay") ?? "";
+  const text = (key: TTextKey) => params.get(key) ?? "";
+  const range = rangeFor(preset, now, timeZone, fromDay || undefined, toDay || undefined);
+  const calleeInvalid = text("callee") !== "" && !/^\+?[0-9]{1,15}$/.test(text("callee"));
+  const customError = preset === "custom" && fromDay && toDay && toDay < fromDay ? "The end must be on or after the start" : null;
+
+  const filter = {
+    from: range?.from,
+    to: range?.to,
+    customerId: admin ? text("customerId") || null : null,
+    trunkId: text("trunkId") || null,
+    caller: text("caller") || null,
+    calleePrefix: calleeInvalid ? null : text("callee") || null,
+    category: text("category") || null,
+    status: text("status") || null,
+    sourceId: admin ? text("sourceId") || null : null,
+    fileId: admin ? text("fileId") || null : null,
+  };
+  const ready = options.isSuccess && range !== null && !customError;
+
+  const searchInput = { filter, cursor: page.cursor, direction: page.direction, limit: PAGE_SIZE };
+  const search = useQuery({
+    ...(admin ? trpc.cdrs.search.queryOptions(searchInput) : trpc.cdrs.portalSearch.queryOptions(searchInput)),
+    enabled: ready,
+    placeholderData: keepPreviousData,
+  });
+  const totals = useQuery({
+    ...(admin ? trpc.cdrs.totals.queryOptions({ filter }) : trpc.cdrs.portalTotals.queryOptions({ filter })),
+    enabled: ready,
+  });
+  const serverErrors = fieldErrorsOf(search.error);
+
+  const update = (changes: Record<string, string | null>) => {
+    const next = new URLSearchParams(params.toString());
+    for (const [key, value] of Object.entries(changes)) {
+      if (value) next.set(key, value);
+      else next.delete(key);
+    }
+    setPage({ index: 0, cursor: null, direction: "next" });
+    setNow(new Date());
+    const query = next.toString();
+    router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false });
+  };
+
+  const exportQuery = new URLSearchParams();
+  if (range) {
+    exportQuery.set("from", range.from.toISOString());
+    exportQuery.set("to", range.to.toISOString());
+  }
+  for (const [key, value] of Object.entries(filter)) {
+    if (key !== "from" && key !== "to" && typeof value === "string" && value) exportQuery.set(key, value);
+  }
+  const exportHref = `${admin ? "/api/cdrs/export" : "/api/portal/cdrs/export"}?${exportQuery.toString()}`;
+
+  const dateTime = new Intl.DateTimeFormat("en-GB", { timeZone, year: "numeric", month: "short", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+  const trunks = (options.data?.trunks ?? []).filter((trunk) => !admin || !filter.customerId || trunk.customerId === filter.customerId);
+
+  const columns: ColumnDef<TCallRow>[] = [
+    {
+      id: "startAt",
+      header: `Start (${timeZone})`,
+      meta: { width: "1%" },
+      cell: ({ row }) => (
+        <time dateTime={row.original.startAt.toISOString()} title={row.original.startAt.toISOString()} className="numeric">
+          {dateTime.format(row.original.startAt)}
+        </time>
+      ),
+    },
+    { id: "caller", header: "Caller", cell: ({ row }) => <span className="font-mono text-xs">{row.original.caller}</span> },
+    { id: "callee", header: "Callee", cell: ({ row }) => <span className="font-mono text-xs">{row.original.callee}</span> },
+    ...(admin
+      ? ([
+          {
+            id: "customer",
+            header: "Customer",
+            cell: ({ row }) =>
+              row.original.customerName ? (
+                <span title={row.original.customerAccount ?? undefined}>{row.original.customerName}</span>
+              ) : (
+                <span className="text-slate-400">{row.original.accountCode ? `? ${row.original.accountCode}` : "—"}</span>
+              ),
+          },
+        ] satisfies ColumnDef<TCallRow>[])
+      : []),
+    { id: "trunk", header: "Trunk", cell: ({ row }) => row.original.trunkName ?? <span className="text-slate-400">—</span> },
+    {
+      id: "duration",
+      header: "Duration / talk",
+      meta: { align: "right" },
+      cell: ({ row }) => (
+        <span title={`${row.original.duration ?? "?"} s total, ${row.original.billsec} s talk`}>
+          {seconds(row.original.duration)} / {seconds(row.original.billsec)}
+        </span>
+      ),
+    },
+    { id: "billed", header: "Billed s", meta: { align: "right" }, cell: ({ row }) => (row.original.billedSeconds === null ? "—" : numberFormat.format(row.original.billedSeconds)) },
+    { id: "category", header: "Category", cell: ({ row }) => (row.original.category ? statusLabel(row.original.category) : <span className="text-slate-400">—</span>) },
+    { id: "prefix", header: "Prefix", cell: ({ row }) => <span className="font-mono text-xs">{row.original.matchedPrefix ?? "—"}</span> },
+    { id: "price", header: "Price", meta: { align: "right" }, cell: ({ row }) => <Money micros={row.original.price} currency={currency} precision={4} /> },
+    ...(admin
+      ? ([{ id: "cost", header: "Cost", meta: { align: "right" }, cell: ({ row }) => <Money micros={row.original.cost} currency={currency} precision={4} /> }] satisfies ColumnDef<TCallRow>[])
+      : []),
+    {
+      id: "status",
+      header: "Status",
+      cell: ({ row }) => (
+        <span className="flex items-center gap-1.5">
+          <StatusBadge status={row.original.status} />
+          {row.original.unbillableReason ? <span className="text-xs text-slate-500">{row.original.unbillableReason}</span> : null}
+        </span>
+      ),
+    },
+  ];
+
+  const select = (key: TTextKey, label: string, choices: { value: string; label: string }[], placeholder: string): ReactNode => (
+    <FormField label={label} className="min-w-36">
+      <Select size="sm" value={text(key)} onChange={(event) => update({ [key]: event.target.value || null })} placeholder={placeholder} options={choices} />
+    </FormField>
+  );
+
+  const t = totals.data;
+  return (
+    <div>
+      <PageHeader
+        title="Calls"
+        description={admin ? "Every rated, unanswered and unbillable call, searched by date, customer, number and file." : "Your calls, with what each one cost."}
+        actions={
+          <>
+            <Button variant="ghost" onClick={() => setNow(new Date())} disabled={!ready}>
+              Refresh
+            </Button>
+            <ExportCsvButton href={exportHref} disabled={!ready || (t?.calls ?? 0) === 0} />
+          </>
+        }
+      />
+
+      <div className="mb-3 flex flex-wrap items-end gap-2 rounded-lg border border-slate-200 bg-white p-3" role="search" aria-label="Filter calls">
+        <FormField label="Period" className="min-w-40">
+          <Select
+            size="sm"
+            value={preset}
+            onChange={(event) => {
+              const value = event.target.value as TRangePreset;
+              const today = dayOf(new Date(), timeZone);
+              update(value === "custom" ? { range: value, fromDay: fromDay || today, toDay: toDay || today } : { range: value === "7d" ? null : value, fromDay: null, toDay: null });
+            }}
+            options={RANGE_PRESETS.map((option) => ({ value: option.value, label: option.label }))}
+          />
+        </FormField>
+        {preset === "custom" ? (
+          <>
+            <FormField label="From" error={serverErrors.from}>
+              <Input size="sm" type="date" value={fromDay} onChange={(event) => update({ fromDay: event.target.value || null })} />
+            </FormField>
+            <FormField label="To (inclusive)" error={customError ?? serverErrors.to}>
+              <Input size="sm" type="date" value={toDay} onChange={(event) => update({ toDay: event.target.value || null })} />
+            </FormField>
+          </>
+        ) : null}
+        {admin
+          ? select(
+              "customerId",
+              "Customer",
+              (options.data?.customers ?? []).map((customer) => ({ value: customer.id, label: `${customer.name} (${customer.accountNumber})` })),
+              "All customers",
+            )
+          : null}
+        {select("trunkId", "Trunk", trunks.map((trunk) => ({ value: trunk.id, label: trunk.name })), "All trunks")}
+        <FormField label="Caller contains" className="w-36">
+          <CommitInput value={text("caller")} onCommit={(value) => update({ caller: value || null })} placeholder="e.g. 5550100" />
+        </FormField>
+        <FormField label="Callee prefix" className="w-36" error={calleeInvalid ? "Digits only, with an optional leading +" : serverErrors.calleePrefix}>
+          <CommitInput value={text("callee")} onCommit={(value) => update({ callee: value || null })} placeholder="e.g. +4420" inputMode="tel" />
+        </FormField>
+        {select("category", "Category", CATEGORIES.map((value) => ({ value, label: statusLabel(value) })), "Any category")}
+        {select("status", "Status", STATUSES.map((value) => ({ value, label: statusLabel(value) })), "Any status")}
+        {admin ? select("sourceId", "Source", (options.data?.sources ?? []).map((source) => ({ value: source.id, label: source.name })), "All sources") : null}
+        {admin && text("fileId") ? (
+          <FormField label="File">
+            <span className="flex h-7 items-center gap-1 rounded-md bg-slate-100 px-2 font-mono text-xs text-slate-700">
+              {text("fileId").slice(0, 8)}…
+              <button type="button" className="ml-1 text-slate-500 hover:text-slate-900" aria-label="Clear the file filter" onClick={() => update({ fileId: null })}>
+                ×
+              </button>
+            </span>
+          </FormField>
+        ) : null}
+      </div>
+
+      <div className={`mb-3 grid grid-cols-2 gap-2 ${admin ? "sm:grid-cols-5" : "sm:grid-cols-3"}`}>
+        <Stat
+          label="Calls"
+          loading={!t}
+          value={t ? numberFormat.format(t.calls) : null}
+          hint={t ? `${numberFormat.format(t.rated)} rated · ${numberFormat.format(t.unanswered)} unanswered · ${numberFormat.format(t.unbillable)} unbillable` : undefined}
+        />
+        <Stat label="Billed minutes" loading={!t} value={t ? t.minutes : null} hint={t ? `${numberFormat.format(Number(t.billedSeconds))} s` : undefined} />
+        <Stat label="Price" loading={!t} value={t ? <Money micros={t.price} currency={currency} /> : null} />
+        {admin ? (
+          <>
+            <Stat label="Cost" loading={!t} value={t ? <Money micros={t.cost} currency={currency} /> : null} />
+            <Stat
+              label="Margin"
+              loading={!t}
+              tone={t && t.margin !== null && t.margin < 0n ? "danger" : "neutral"}
+              value={t ? <Money micros={t.margin} currency={currency} /> : null}
+              hint={t && t.ratedWithoutCost > 0 ? `${numberFormat.format(t.ratedWithoutCost)} rated calls without a cost left out` : undefined}
+            />
+          </>
+        ) : null}
+      </div>
+
+      {search.isError && !serverErrors.from && !serverErrors.to ? (
+        <QueryError error={search.error} what="calls" onRetry={() => void search.refetch()} />
+      ) : (
+        <DataTable
+          label="Calls"
+          columns={columns}
+          rows={search.data?.rows ?? []}
+          pageSize={PAGE_SIZE}
+          pageSizeOptions={[PAGE_SIZE]}
+          page={page.index}
+          hasNextPage={Boolean(search.data?.nextCursor)}
+          hasPreviousPage={page.index > 0}
+          onPageChange={(index) => {
+            const forward = index > page.index;
+            const cursor = forward ? search.data?.nextCursor : search.data?.previousCursor;
+            setPage(index === 0 || !cursor ? { index: 0, cursor: null, direction: "next" } : { index, cursor, direction: forward ? "next" : "previous" });
+          }}
+          loading={(!ready && !customError) || search.isFetching}
+          getRowId={(row) => `${row.sourceId}:${row.recordKey}:${row.startAt.toISOString()}`}
+          emptyState={
+            <EmptyState
+              compact
+              icon={<CallsIcon />}
+              title="No calls match"
+              description={customError ?? "Widen the period or clear a filter. Calls appear here once their CDR file is ingested."}
+            />
+          }
+        />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,101 @@
+"use client";
+
+import { useRef, useState } from "react";
+import { DownloadIcon } from "@/components/shell/icons";
+import { Button } from "@/components/ui/button";
+import { toast } from "@/components/ui/toast";
+
+const numberFormat = new Intl.NumberFormat("en-US");
+
+type TProgress = { rows: number; total: number | null };
+
+/**
+ * Downloads the CSV of the current filter with a progress bar. The server sends the row count
+ * in X-Total-Rows before streaming; the browser counts lines as they arrive, so a large export
+ * shows "n of N rows" and can be cancelled (AbortController ends the request and, server side,
+ * the database cursor).
+ */
+export function ExportCsvButton({ href, disabled }: { href: string; disabled?: boolean }) {
+  const [progress, setProgress] = useState<TProgress | null>(null);
+  const abortRef = useRef<AbortController | null>(null);
+
+  const start = async () => {
+    const controller = new AbortController();
+    abortRef.current = controller;
+    setProgress({ rows: 0, total: null });
+    try {
+      const response = await fetch(href, { signal: controller.signal });
+      if (!response.ok || !response.body) {
+        const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
+        throw new Error(body?.error?.message ?? `Export failed (${response.status})`);
+      }
+      const totalHeader = response.headers.get("x-total-rows");
+      const total = totalHeader === null ? null : Number(totalHeader);
+      const fileName = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") ?? "")?.[1] ?? "calls.csv";
+      const reader = response.body.getReader();
+      const parts: Uint8Array<ArrayBuffer>[] = [];
+      let newlines = 0;
+      let lastShown = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        parts.push(value);
+        for (let index = 0; index < value.length; index++) if (value[index] === 10) newlines++;
+        // The header line is not a call.
+        const rows = Math.max(0, newlines - 1);
+        if (rows - lastShown >= 1000 || rows === total) {
+          lastShown = rows;
+          setProgress({ rows, total });
+        }
+      }
+      const rows = Math.max(0, newlines - 1);
+      const url = URL.createObjectURL(new Blob(parts, { type: "text/csv;charset=utf-8" }));
+      const link = document.createElement("a");
+      link.href = url;
+      link.download = fileName;
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      toast.success(`Exported ${numberFormat.format(rows)} call${rows === 1 ? "" : "s"}`);
+    } catch (error) {
+      if (controller.signal.aborted) toast.message("Export cancelled");
+      else toast.error(error instanceof Error ? error.message : "Export failed");
+    } finally {
+      abortRef.current = null;
+      setProgress(null);
+    }
+  };
+
+  if (!progress) {
+    return (
+      <Button variant="secondary" onClick={() => void start()} disabled={disabled}>
+        <DownloadIcon />
+        Export CSV
+      </Button>
+    );
+  }
+  const percent = progress.total ? Math.min(100, Math.round((progress.rows / progress.total) * 100)) : null;
+  return (
+    <div className="flex items-center gap-2" role="status" aria-live="polite">
+      <div className="w-40">
+        <div
+          className="h-1.5 overflow-hidden rounded-full bg-slate-200"
+          role="progressbar"
+          aria-label="Export progress"
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={percent ?? undefined}
+        >
+          <div className="h-full bg-brand-600 transition-[width]" style={{ width: `${percent ?? 5}%` }} />
+        </div>
+        <p className="mt-1 text-xs text-slate-500 numeric">
+          {progress.total === null ? "Preparing…" : `${numberFormat.format(progress.rows)} of ${numberFormat.format(progress.total)} rows`}
+        </p>
+      </div>
+      <Button variant="ghost" size="sm" onClick={() => abortRef.current?.abort()}>
+        Cancel
+      </Button>
+    </div>
+  );
+}

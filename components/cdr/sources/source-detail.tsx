@@ -1,0 +1,227 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTRPC } from "@/components/trpc/react";
+import { messageOf } from "@/components/trpc/errors";
+import { ConfirmDialog } from "@/components/admin/confirm-dialog";
+import { DateTime } from "@/components/admin/date-time";
+import { MiniTable } from "@/components/admin/mini-table";
+import { QueryError } from "@/components/admin/query-error";
+import { ServerStatusBadge } from "@/components/cdr/sources/server-status-badge";
+import { SourceForm } from "@/components/cdr/sources/source-form";
+import { availabilityHref, serverLabel, sourceHref, type TCdrSource } from "@/components/cdr/sources/types";
+import { useRatingAccess } from "@/components/rating/use-rating-access";
+import { Badge } from "@/components/ui/badge";
+import { Button, buttonClassName } from "@/components/ui/button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { PageHeader } from "@/components/ui/page-header";
+import { SkeletonText } from "@/components/ui/skeleton";
+import { toast } from "@/components/ui/toast";
+
+/** The clock, read in callbacks only (never during render). */
+function nowMs(): number {
+  return Date.now();
+}
+
+const BREADCRUMBS = [{ label: "CDR sources", href: "/admin/cdr/sources" }];
+
+/** A new source ("new") or an existing one: state, actions and the edit form. */
+export function SourceDetail({ sourceId }: { sourceId: string }) {
+  const router = useRouter();
+  const access = useRatingAccess();
+  if (sourceId === "new") {
+    return (
+      <div>
+        <PageHeader
+          title="New CDR source"
+          breadcrumbs={[...BREADCRUMBS, { label: "New" }]}
+          description="Add the SFTP servers, test the connection to see what would be fetched, save, then turn polling on."
+        />
+        <SourceForm
+          source={null}
+          canEdit={access.canEdit}
+          onSaved={(saved) => {
+            toast.success(`Source ${saved.name} created. Turn polling on when the test looks right.`);
+            router.replace(sourceHref(saved.id));
+          }}
+        />
+      </div>
+    );
+  }
+  return <ExistingSource sourceId={sourceId} canEdit={access.canEdit} />;
+}
+
+function ExistingSource({ sourceId, canEdit }: { sourceId: string; canEdit: boolean }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [confirmDisable, setConfirmDisable] = useState(false);
+  const [pollRequestedAt, setPollRequestedAt] = useState<number | null>(null);
+  const [formVersion, setFormVersion] = useState(0);
+
+  const source = useQuery({
+    ...trpc.cdrSources.get.queryOptions({ sourceId }),
+    // While a poll runs (or was just requested) follow it closely; otherwise now and then.
+    refetchInterval: (query) => (query.state.data?.polling || (pollRequestedAt && nowMs() - pollRequestedAt < 60_000) ? 2000 : 30_000),
+  });
+
+  const invalidate = () => void queryClient.invalidateQueries({ queryKey: trpc.cdrSources.pathKey() });
+  const setEnabled = useMutation(
+    trpc.cdrSources.setEnabled.mutationOptions({
+      onSuccess: (saved) => {
+        invalidate();
+        setConfirmDisable(false);
+        toast.success(saved.enabled ? `Polling on: every ${saved.pollIntervalMinutes} min` : "Polling off");
+      },
+      onError: (error) => toast.error(messageOf(error)),
+    }),
+  );
+  const pollNow = useMutation(
+    trpc.cdrSources.pollNow.mutationOptions({
+      onSuccess: () => {
+        setPollRequestedAt(nowMs());
+        toast.success("Poll requested: new files appear under CDR files as they arrive");
+      },
+      onError: (error) => toast.error(messageOf(error)),
+    }),
+  );
+
+  if (source.isError) {
+    return (
+      <div>
+        <PageHeader title="CDR source" breadcrumbs={[...BREADCRUMBS, { label: "Source" }]} />
+        <Card>
+          <QueryError error={source.error} what="this CDR source" onRetry={() => void source.refetch()} />
+        </Card>
+      </div>
+    );
+  }
+  if (!source.data) {
+    return (
+      <div>
+        <PageHeader title="CDR source" breadcrumbs={[...BREADCRUMBS, { label: "Source" }]} />
+        <Card>
+          <CardContent>
+            <SkeletonText lines={6} />
+          </CardContent>
+        </Card>
+      </div>
+    );
+  }
+  const data = source.data;
+  const hasServers = data.servers.length > 0;
+
+  return (
+    <div className="flex flex-col gap-4">
+      <PageHeader
+        title={data.name}
+        breadcrumbs={[...BREADCRUMBS, { label: data.name }]}
+        meta={
+          data.polling ? (
+            <Badge tone="info" dot>
+              Polling now
+            </Badge>
+          ) : data.enabled ? (
+            <Badge tone="success" dot>
+              Polling every {data.pollIntervalMinutes} min
+            </Badge>
+          ) : (
+            <Badge tone="neutral">{hasServers ? "Polling off" : "Uploads only"}</Badge>
+          )
+        }
+        actions={
+          <>
+            <Link href={availabilityHref(data.id)} className={buttonClassName("secondary")}>
+              Availability
+            </Link>
+            {canEdit && hasServers ? (
+              <Button onClick={() => pollNow.mutate({ sourceId: data.id })} loading={pollNow.isPending} disabled={data.polling}>
+                Poll now
+              </Button>
+            ) : null}
+            {canEdit ? (
+              data.enabled ? (
+                <Button onClick={() => setConfirmDisable(true)}>Turn polling off</Button>
+              ) : (
+                <Button
+                  variant="primary"
+                  onClick={() => setEnabled.mutate({ sourceId: data.id, enabled: true })}
+                  loading={setEnabled.isPending}
+                  disabled={!hasServers}
+                  title={hasServers ? undefined : "Add an SFTP server first"}
+                >
+                  Turn polling on
+                </Button>
+              )
+            ) : null}
+          </>
+        }
+      />
+
+      <ServersState source={data} />
+
+      <SourceForm
+        key={`${data.id}-${formVersion}`}
+        source={data}
+        canEdit={canEdit}
+        onSaved={(saved) => {
+          queryClient.setQueryData(trpc.cdrSources.get.queryKey({ sourceId: data.id }), saved);
+          invalidate();
+          // Fresh form from what was stored (typed secrets cleared, new servers now have ids).
+          setFormVersion((version) => version + 1);
+          toast.success(`Source ${saved.name} saved`);
+        }}
+      />
+
+      <ConfirmDialog
+        open={confirmDisable}
+        onOpenChange={setConfirmDisable}
+        title="Turn polling off?"
+        description="No files are fetched from these servers until polling is on again. Uploads still work, and files already fetched are not affected."
+        confirmLabel="Turn polling off"
+        pending={setEnabled.isPending}
+        onConfirm={() => setEnabled.mutate({ sourceId: data.id, enabled: false })}
+      />
+    </div>
+  );
+}
+
+function ServersState({ source }: { source: TCdrSource }) {
+  return (
+    <Card>
+      <CardHeader actions={<Link href={availabilityHref(source.id)} className="text-sm text-brand-700 hover:underline">Outages and availability →</Link>}>
+        <CardTitle>State</CardTitle>
+        <CardDescription>
+          Last poll: <DateTime value={source.lastPolledAt} fallback="never" />
+          {source.lastPollError ? <span className="ml-2 text-danger-700">{source.lastPollError}</span> : source.lastPolledAt ? <span className="ml-2 text-success-700">OK</span> : null}
+        </CardDescription>
+      </CardHeader>
+      {source.servers.length > 0 ? (
+        <MiniTable label="Servers" columns={["#", "Server", "User", "State", "Last checked", "Last error"]}>
+          {source.servers.map((server) => (
+            <tr key={server.id} className="text-sm">
+              <td className="border-b border-slate-100 px-3 py-1.5 pl-4 text-slate-500">{server.position + 1}</td>
+              <td className="border-b border-slate-100 px-3 py-1.5 font-mono text-xs">{serverLabel(server)}</td>
+              <td className="border-b border-slate-100 px-3 py-1.5">{server.username}</td>
+              <td className="border-b border-slate-100 px-3 py-1.5">
+                <ServerStatusBadge server={server} withLabel={false} />
+              </td>
+              <td className="border-b border-slate-100 px-3 py-1.5">
+                <DateTime value={server.lastCheckedAt} fallback="Never" />
+              </td>
+              <td className="max-w-md truncate border-b border-slate-100 px-3 py-1.5 pr-4 text-xs text-danger-700" title={server.lastError ?? undefined}>
+                {server.lastError ?? <span className="text-slate-400">—</span>}
+              </td>
+            </tr>
+          ))}
+        </MiniTable>
+      ) : (
+        <CardContent>
+          <p className="text-sm text-slate-500">No SFTP server: this source takes uploaded files only.</p>
+        </CardContent>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,200 @@
+/**
+ * CDR ingest benchmark: `npm run bench:ingest`.
+ *
+ * Generates a 1,000,000-line Asterisk Master.csv (BENCH_LINES to change), puts it on a real
+ * SFTP server on loopback, and times the production path end to end against a durable
+ * embedded PostgreSQL: poll (SSH + download into the spool + sha256 + record the file) →
+ * parse → rate → COPY into the partitioned `cdrs` → one ledger entry per customer per
+ * batch. Target: ≥ 100,000 CDRs/s (1M in ≤ 10 s) with peak RSS ≤ 300 MB.
+ *
+ * Alongside it prints a bare COPY of exactly the same rows into the same (emptied) table,
+ * the database's own limit on this machine, so the ratio shows what the pipeline costs.
+ */
+import { once } from "node:events";
+import { createWriteStream } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { startBenchDatabase } from "./lib/bench-database";
+import { startSftpServer } from "../tests/support/sftp-server";
+import { startOpenSshServer } from "../tests/support/openssh-server";
+
+const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
+const CUSTOMERS = 200;
+const TARGET_PER_SECOND = 100_000;
+const TARGET_RSS_MB = 300;
+
+const database = await startBenchDatabase();
+process.env.DATA_DIR = path.join(database.scratch, "data");
+const { db, pool, disconnect } = await import("@/server/db/client");
+const { saveDeck } = await import("@/server/rating/decks");
+const { commitDeckImport, previewDeckImport } = await import("@/server/rating/deck-import");
+const { createCdrSource } = await import("@/server/cdr/sources");
+const { pollSource } = await import("@/server/cdr/polling");
+const { ingestCdrFile } = await import("@/server/cdr/ingest");
+const { setEmbeddedRunner, EmbeddedRunner } = await import("@/server/jobs/embedded-runner");
+const { copyTextChunks } = await import("@/server/lib/copy");
+
+// The benchmark drives ingest itself, to time it; events go to a runner with no functions.
+const idle = new EmbeddedRunner({ functions: [] });
+setEmbeddedRunner(idle);
+
+let peakRss = 0;
+let atPeak = process.memoryUsage();
+const sampler = setInterval(() => {
+  const usage = process.memoryUsage();
+  if (usage.rss > peakRss) {
+    peakRss = usage.rss;
+    atPeak = usage;
+  }
+}, 20);
+const seconds = (ms: number) => (ms / 1000).toFixed(2);
+const actor = { userId: null, email: "bench", ip: null };
+
+const DESTINATIONS = ["1212555", "1613555", "1416555", "4420718", "447700", "33142", "4930", "3519123", "5255", "6129"];
+
+async function writeMasterCsv(file: string): Promise<void> {
+  const out = createWriteStream(file);
+  const base = Date.UTC(2026, 9, 1, 0, 0, 0);
+  const stamp = (ms: number) => new Date(ms).toISOString().replace("T", " ").slice(0, 19);
+  let buffer = "";
+  for (let index = 0; index < LINES; index++) {
+    const account = `acct-${String(index % CUSTOMERS).padStart(4, "0")}`;
+    const destination = DESTINATIONS[index % DESTINATIONS.length]!;
+    const callee = `${destination}${String((index * 7919) % 10 ** (11 - destination.length)).padStart(11 - destination.length, "0")}`;
+    const start = base + Math.floor(index * 2.5) * 1000;
+    const billsec = index % 9 === 0 ? 0 : 3 + ((index * 37) % 900);
+    const answer = start + 4000;
+    const end = answer + billsec * 1000;
+    buffer +=
+      `"${account}","6135550101","${callee}","from-internal","""Caller"" <6135550101>","SIP/t-${index % CUSTOMERS}-0001","SIP/carrier-0002","Dial",` +
+      `"SIP/carrier/${callee},60","${stamp(start)}","${billsec > 0 ? stamp(answer) : ""}","${stamp(end)}",${billsec + 4},${billsec},` +
+      `"${billsec > 0 ? "ANSWERED" : "NO ANSWER"}","DOCUMENTATION","bench.${index}",""\n`;
+    if (buffer.length > 1 << 20) {
+      if (!out.write(buffer)) await once(out, "drain");
+      buffer = "";
+    }
+  }
+  out.end(buffer);
+  await once(out, "finish");
+}
+
+try {
+  const tenant = await db().tenant.create({ data: { name: "Bench Telecom", slug: "bench", timeZone: "America/Toronto" } });
+  const deck = await saveDeck({ tenantId: tenant.id, actor, fields: { name: "Retail", kind: "SELL" } });
+  const deckFile = path.join(database.scratch, "deck.csv");
+  const deckOut = createWriteStream(deckFile);
+  deckOut.write("prefix,description,category,rate_per_minute,connect_fee,initial_increment,increment,grace_seconds,effective_from,effective_to\n");
+  for (const destination of DESTINATIONS) {
+    for (let digit = 0; digit < 10; digit++) deckOut.write(`${destination}${digit},Bench ${destination},OTHER,0.0${digit + 1}00,0,60,6,0,2026-01-01T00:00:00Z,\n`);
+  }
+  deckOut.end("1,Catch-all,OTHER,0.02,0,6,6,0,2026-01-01T00:00:00Z,\n");
+  await once(deckOut, "finish");
+  const { createReadStream } = await import("node:fs");
+  const preview = await previewDeckImport({
+    tenantId: tenant.id,
+    actor,
+    request: { deckId: deck.id, format: "native", fileName: "deck.csv", effectiveFrom: new Date("2026-01-01T00:00:00Z") },
+    file: createReadStream(deckFile),
+  });
+  await commitDeckImport({ tenantId: tenant.id, actor, importId: preview.id });
+  for (let index = 0; index < CUSTOMERS; index++) {
+    const customer = await db().customer.create({
+      data: { tenantId: tenant.id, accountNumber: `C${index}`, name: `Customer ${index}`, billingType: "POSTPAID", contactEmail: `c${index}@bench.test`, rateDeckId: deck.id, creditLimit: 10n ** 15n },
+    });
+    await db().sipTrunk.create({ data: { tenantId: tenant.id, customerId: customer.id, name: "Main", accountCode: `acct-${String(index).padStart(4, "0")}` } });
+  }
+
+  const sftpRoot = path.join(database.scratch, "sftp");
+  await mkdir(path.join(sftpRoot, "cdr"), { recursive: true });
+  const t0 = Date.now();
+  await writeMasterCsv(path.join(sftpRoot, "cdr", "Master.csv"));
+  console.log(`generated ${LINES.toLocaleString()} lines in ${seconds(Date.now() - t0)} s`);
+  // A real OpenSSH server in its own process when installed (apt-get install openssh-server),
+  // else the ssh2 package's server inside this process (slower, and it shares this CPU).
+  const openSsh = await startOpenSshServer();
+  const inProcess = openSsh ? null : await startSftpServer({ root: sftpRoot, username: "cdr", password: "bench-password" });
+  const server = openSsh
+    ? { host: "127.0.0.1", port: openSsh.port, username: openSsh.username, authMethod: "KEY" as const, privateKey: openSsh.privateKey }
+    : { host: "127.0.0.1", port: inProcess!.port, username: "cdr", authMethod: "PASSWORD" as const, password: "bench-password" };
+  console.log(openSsh ? `SFTP: OpenSSH sshd on port ${openSsh.port}` : "SFTP: ssh2's server in this process (install openssh-server for a real one)");
+  const source = await createCdrSource({
+    tenantId: tenant.id,
+    actor,
+    fields: {
+      name: "Bench switch",
+      format: "asterisk",
+      timeZone: "America/Toronto",
+      remoteDir: openSsh ? path.join(sftpRoot, "cdr") : "/cdr",
+      filePattern: "*.csv",
+      afterDownload: "LEAVE",
+      pollIntervalMinutes: 5,
+      alertEmails: [],
+      servers: [server],
+    },
+  });
+
+  console.log(`RSS before ingest ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MB`);
+  peakRss = 0;
+  const started = Date.now();
+  const poll = await pollSource({ tenantId: tenant.id, sourceId: source.id, settleSeconds: 0 });
+  const fetched = poll.fetched[0];
+  if (!fetched || fetched.status !== "RECEIVED") throw new Error(`poll did not fetch the file: ${JSON.stringify(poll)}`);
+  const downloaded = Date.now();
+  const rssAfterPoll = peakRss;
+  const result = await ingestCdrFile({
+    tenantId: tenant.id,
+    fileId: fetched.fileId,
+    ...(process.env.BENCH_BATCH ? { batchLines: Number(process.env.BENCH_BATCH) } : {}),
+  });
+  const finished = Date.now();
+  const total = finished - started;
+  const stored = Number((await pool().query<{ n: string }>(`SELECT count(*)::text AS n FROM cdrs`)).rows[0]!.n);
+  const entries = await db().ledgerEntry.count({ where: { tenantId: tenant.id } });
+  console.log(
+    `poll (SSH, download, sha256, record): ${seconds(downloaded - started)} s; parse → rate → COPY → ledger: ${seconds(finished - downloaded)} s in ${result.batches} batches`,
+  );
+  console.log(
+    `lines ${result.lines.toLocaleString()} = rated ${result.rated.toLocaleString()} + unanswered ${result.unanswered.toLocaleString()} + unbillable ${result.unbillable.toLocaleString()} + rejected ${result.rejected}; ` +
+      `stored ${stored.toLocaleString()} calls, ${entries} ledger entries`,
+  );
+  const perSecond = Math.round(result.lines / (total / 1000));
+  if (process.env.BENCH_MEMORY) console.log("at peak RSS:", Object.fromEntries(Object.entries(atPeak).map(([key, value]) => [key, `${(value / 1024 / 1024).toFixed(0)} MB`])));
+  const rssMb = peakRss / 1024 / 1024;
+  console.log(
+    `end to end: ${seconds(total)} s = ${perSecond.toLocaleString()} CDRs/s; peak RSS ${rssMb.toFixed(0)} MB (${(rssAfterPoll / 1024 / 1024).toFixed(0)} MB during the poll)`,
+  );
+
+  // The database's own limit: the same rows, COPYed bare into the same table.
+  const client = await pool().connect();
+  try {
+    const exported: string[] = [];
+    const { to: copyTo } = await import("pg-copy-streams");
+    const out = client.query(copyTo(`COPY (SELECT * FROM cdrs) TO STDOUT`));
+    for await (const chunk of out) exported.push((chunk as Buffer).toString("utf8"));
+    await client.query(`TRUNCATE cdrs`);
+    await client.query(`CHECKPOINT`);
+    const bareStart = Date.now();
+    await client.query("BEGIN");
+    const columns = (await client.query<{ column_name: string }>(
+      `SELECT column_name FROM information_schema.columns WHERE table_name = 'cdrs' ORDER BY ordinal_position`,
+    )).rows.map((row) => row.column_name);
+    await copyTextChunks(client, "cdrs", columns, exported);
+    await client.query("COMMIT");
+    const bare = Date.now() - bareStart;
+    console.log(`bare COPY of the same ${stored.toLocaleString()} rows into cdrs: ${seconds(bare)} s = ${Math.round(stored / (bare / 1000)).toLocaleString()} rows/s; pipeline/bare = ${(total / bare).toFixed(2)}×`);
+  } finally {
+    client.release();
+  }
+  console.log(
+    `target: ≥ ${TARGET_PER_SECOND.toLocaleString()} CDRs/s → ${perSecond >= TARGET_PER_SECOND ? "MET" : "MISSED"}; ` +
+      `peak RSS ≤ ${TARGET_RSS_MB} MB → ${rssMb <= TARGET_RSS_MB ? "MET" : "MISSED"}`,
+  );
+  await openSsh?.stop();
+  await inProcess?.stop();
+} finally {
+  clearInterval(sampler);
+  idle.stop();
+  pool().on("error", () => {});
+  await disconnect();
+  await database.stop();
+}

@@ -1,0 +1,185 @@
+import { z } from "zod";
+import { db } from "@/server/db/client";
+import { AppError } from "@/server/errors";
+import { serverLabel } from "./sftp";
+
+/**
+ * Availability of a source's SFTP servers over a period [from, to): the evidence a carrier
+ * shows its supplier under an SLA. Everything is computed in whole milliseconds from the
+ * recorded outages: an outage starts at the first failed check and ends at the first
+ * successful one, so the resolution is the source's poll interval (stated in the result).
+ * The part of the period after `now` has not happened and is not counted; neither is the
+ * time before a server was added to the source.
+ */
+
+export const ZAvailabilityInput = z
+  .object({
+    sourceId: z.uuid(),
+    from: z.coerce.date(),
+    to: z.coerce.date(),
+  })
+  .superRefine((input, context) => {
+    if (input.to.getTime() <= input.from.getTime()) context.addIssue({ code: "custom", path: ["to"], message: "The end must be after the start" });
+    else if (input.to.getTime() - input.from.getTime() > 400 * 86_400_000) context.addIssue({ code: "custom", path: ["to"], message: "Choose a period of at most 400 days" });
+  });
+
+export const ALL_SERVERS = "all";
+
+export type TAvailabilityOutage = {
+  id: string;
+  /** Server id, or "all" for "every server of the source down". */
+  serverKey: string;
+  server: string;
+  startedAt: Date;
+  endedAt: Date | null;
+  ongoing: boolean;
+  /** Whole outage, up to now when ongoing. */
+  durationMs: number;
+  /** The part inside the period. */
+  inPeriodMs: number;
+  error: string;
+  lastError: string | null;
+  failedChecks: number;
+};
+
+export type TAvailabilityTotal = {
+  serverKey: string;
+  server: string;
+  status: string | null;
+  /** The part of the period this server was monitored (after it was added, before now). */
+  measuredFrom: Date;
+  measuredTo: Date;
+  measuredMs: number;
+  downtimeMs: number;
+  outageCount: number;
+  /** 100 × (1 − downtime / measured), rounded to 3 decimals; null when nothing was measured. */
+  availabilityPercent: number | null;
+};
+
+export type TAvailabilityTimeline = { serverKey: string; server: string; segments: { from: Date; to: Date }[] };
+
+export type TAvailability = {
+  source: { id: string; name: string; pollIntervalMinutes: number };
+  from: Date;
+  to: Date;
+  now: Date;
+  outages: TAvailabilityOutage[];
+  totals: TAvailabilityTotal[];
+  timeline: TAvailabilityTimeline[];
+};
+
+function clip(start: number, end: number, from: number, to: number): [number, number] | null {
+  const left = Math.max(start, from);
+  const right = Math.min(end, to);
+  return right > left ? [left, right] : null;
+}
+
+/** Total length of a union of intervals (overlaps counted once). */
+function unionMs(intervals: [number, number][]): number {
+  const sorted = [...intervals].sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let current: [number, number] | null = null;
+  for (const interval of sorted) {
+    if (current && interval[0] <= current[1]) current[1] = Math.max(current[1], interval[1]);
+    else {
+      if (current) total += current[1] - current[0];
+      current = [interval[0], interval[1]];
+    }
+  }
+  if (current) total += current[1] - current[0];
+  return total;
+}
+
+export function percentUp(measuredMs: number, downtimeMs: number): number | null {
+  if (measuredMs <= 0) return null;
+  return Math.round((1 - downtimeMs / measuredMs) * 100_000) / 1000;
+}
+
+export async function sourceAvailability(options: { tenantId: string; sourceId: string; from: Date; to: Date; now?: Date }): Promise<TAvailability> {
+  const input = ZAvailabilityInput.parse({ sourceId: options.sourceId, from: options.from, to: options.to });
+  const now = options.now ?? new Date();
+  const source = await db().cdrSource.findFirst({
+    where: { tenantId: options.tenantId, id: input.sourceId },
+    select: {
+      id: true,
+      name: true,
+      pollIntervalMinutes: true,
+      createdAt: true,
+      servers: { select: { id: true, host: true, port: true, status: true, createdAt: true }, orderBy: { position: "asc" } },
+    },
+  });
+  if (!source) throw AppError.notFound("CDR source");
+  const from = input.from.getTime();
+  const to = input.to.getTime();
+  const observedTo = Math.min(to, now.getTime());
+
+  const rows = await db().cdrSourceOutage.findMany({
+    where: {
+      tenantId: options.tenantId,
+      sourceId: source.id,
+      startedAt: { lt: input.to },
+      OR: [{ endedAt: null }, { endedAt: { gt: input.from } }],
+    },
+    // "All servers" before the servers that went down with it.
+    orderBy: [{ startedAt: "asc" }, { serverId: { sort: "asc", nulls: "first" } }, { id: "asc" }],
+    include: { server: { select: { host: true, port: true } } },
+  });
+
+  const outages: TAvailabilityOutage[] = rows.map((row) => {
+    const end = row.endedAt?.getTime() ?? now.getTime();
+    const inPeriod = clip(row.startedAt.getTime(), end, from, observedTo);
+    return {
+      id: row.id,
+      serverKey: row.serverId ?? ALL_SERVERS,
+      server: row.server ? serverLabel(row.server) : "All servers",
+      startedAt: row.startedAt,
+      endedAt: row.endedAt,
+      ongoing: row.endedAt === null,
+      durationMs: Math.max(0, end - row.startedAt.getTime()),
+      inPeriodMs: inPeriod ? inPeriod[1] - inPeriod[0] : 0,
+      error: row.error,
+      lastError: row.lastError,
+      failedChecks: row.failedChecks,
+    };
+  });
+
+  const subjects = [
+    { serverKey: ALL_SERVERS, server: "Source (all servers down)", status: null as string | null, since: source.createdAt.getTime() },
+    ...source.servers.map((server) => ({ serverKey: server.id, server: serverLabel(server), status: server.status as string | null, since: server.createdAt.getTime() })),
+  ];
+  const totals: TAvailabilityTotal[] = [];
+  const timeline: TAvailabilityTimeline[] = [];
+  for (const subject of subjects) {
+    const measuredFrom = Math.min(Math.max(from, subject.since), observedTo);
+    const segments = outages
+      .filter((outage) => outage.serverKey === subject.serverKey)
+      .flatMap((outage) => {
+        const segment = clip(outage.startedAt.getTime(), outage.endedAt?.getTime() ?? now.getTime(), measuredFrom, observedTo);
+        return segment ? [segment] : [];
+      });
+    const measuredMs = Math.max(0, observedTo - measuredFrom);
+    const downtimeMs = unionMs(segments);
+    totals.push({
+      serverKey: subject.serverKey,
+      server: subject.server,
+      status: subject.status,
+      measuredFrom: new Date(measuredFrom),
+      measuredTo: new Date(observedTo),
+      measuredMs,
+      downtimeMs,
+      outageCount: outages.filter((outage) => outage.serverKey === subject.serverKey && outage.inPeriodMs > 0).length,
+      availabilityPercent: percentUp(measuredMs, downtimeMs),
+    });
+    timeline.push({ serverKey: subject.serverKey, server: subject.server, segments: segments.map(([start, end]) => ({ from: new Date(start), to: new Date(end) })) });
+  }
+
+  return {
+    source: { id: source.id, name: source.name, pollIntervalMinutes: source.pollIntervalMinutes },
+    from: input.from,
+    to: input.to,
+    now,
+    outages,
+    totals,
+    timeline,
+  };
+}

@@ -1,0 +1,96 @@
+import { db } from "@/server/db/client";
+import { AppError } from "@/server/errors";
+import { getDeckMatcher, type TDeckRate } from "@/server/rating/deck-cache";
+import type { RateMatcher } from "@/server/rating/matcher";
+import { createNumberNormalizer, type NumberNormalizer } from "@/server/rating/normalize";
+import { rateCall, type CallToRate, type RatedCall } from "@/server/rating/pricing";
+
+/**
+ * Who a call belongs to and what it costs, for ingest and re-rating alike. A call is the
+ * customer's whose SIP trunk carries its account code; else the customer an admin mapped
+ * that account code to; else — inbound and toll-free calls carry no customer account — the
+ * customer who holds the called number as a DID. Then it is priced by the trunk's deck (if
+ * it overrides) or the customer's, and its cost by the source's BUY deck.
+ */
+
+type TOwner = { customerId: string; trunkId: string | null; deckId: string | null };
+
+export type TCallOwner = { customerId: string; trunkId: string | null } | null;
+
+export type TRatedCdr = RatedCall<TDeckRate> & { owner: TCallOwner };
+
+export interface TCallRatingContext {
+  normalizeNumber: NumberNormalizer;
+  rate(call: CallToRate & { account: string | null }): TRatedCdr;
+}
+
+/**
+ * Loads what rating a tenant's calls needs — trunks, account-code mappings, DIDs, compiled
+ * decks — once, so rating a million calls costs map lookups, not queries.
+ */
+export async function loadCallRatingContext(options: { tenantId: string; costDeckId: string | null }): Promise<TCallRatingContext> {
+  const { tenantId } = options;
+  const tenant = await db().tenant.findUnique({
+    where: { id: tenantId },
+    select: { countryCode: true, internationalPrefixes: true, nationalNumberLength: true, techPrefixes: true },
+  });
+  if (!tenant) throw AppError.notFound("Tenant");
+  const normalizeNumber = createNumberNormalizer({
+    countryCode: tenant.countryCode,
+    internationalPrefixes: tenant.internationalPrefixes,
+    nationalNumberLength: tenant.nationalNumberLength,
+    techPrefixes: tenant.techPrefixes,
+  });
+
+  const [customers, trunks, mappings, dids] = await Promise.all([
+    db().customer.findMany({ where: { tenantId }, select: { id: true, rateDeckId: true } }),
+    db().sipTrunk.findMany({ where: { tenantId }, select: { id: true, customerId: true, accountCode: true, rateDeckId: true } }),
+    db().accountCodeMapping.findMany({ where: { tenantId }, select: { accountCode: true, customerId: true } }),
+    db().did.findMany({ where: { tenantId }, select: { number: true, customerId: true, trunkId: true } }),
+  ]);
+  const customerDeck = new Map(customers.map((customer) => [customer.id, customer.rateDeckId]));
+  const trunkDeck = new Map(trunks.map((trunk) => [trunk.id, trunk.rateDeckId ?? customerDeck.get(trunk.customerId) ?? null]));
+  const byAccount = new Map<string, TOwner>();
+  for (const mapping of mappings) {
+    byAccount.set(mapping.accountCode, { customerId: mapping.customerId, trunkId: null, deckId: customerDeck.get(mapping.customerId) ?? null });
+  }
+  // A trunk's own account code wins over a mapping of the same code.
+  for (const trunk of trunks) {
+    byAccount.set(trunk.accountCode, { customerId: trunk.customerId, trunkId: trunk.id, deckId: trunkDeck.get(trunk.id) ?? null });
+  }
+  const byDid = new Map<string, TOwner>();
+  for (const did of dids) {
+    const deckId = did.trunkId ? (trunkDeck.get(did.trunkId) ?? null) : (customerDeck.get(did.customerId) ?? null);
+    byDid.set(did.number, { customerId: did.customerId, trunkId: did.trunkId, deckId });
+  }
+
+  const deckIds = new Set<string>();
+  for (const owner of [...byAccount.values(), ...byDid.values()]) if (owner.deckId) deckIds.add(owner.deckId);
+  const matchers = new Map<string, RateMatcher<TDeckRate>>();
+  await Promise.all([...deckIds].map(async (deckId) => matchers.set(deckId, await getDeckMatcher(tenantId, deckId))));
+  const buyDeck = options.costDeckId ? await getDeckMatcher(tenantId, options.costDeckId) : null;
+
+  function ownerOf(account: string | null, callee: string): TOwner | null {
+    if (account !== null) {
+      const owner = byAccount.get(account);
+      if (owner) return owner;
+    }
+    if (byDid.size === 0) return null;
+    const normalized = normalizeNumber(callee);
+    return normalized.ok ? (byDid.get(normalized.digits) ?? null) : null;
+  }
+
+  return {
+    normalizeNumber,
+    rate(call) {
+      const owner = ownerOf(call.account, call.callee);
+      const rated = rateCall(call, {
+        normalizeNumber,
+        accountKnown: owner !== null,
+        sellDeck: owner?.deckId ? (matchers.get(owner.deckId) ?? null) : null,
+        buyDeck,
+      });
+      return { ...rated, owner: owner ? { customerId: owner.customerId, trunkId: owner.trunkId } : null };
+    },
+  };
+}

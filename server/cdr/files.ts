@@ -1,0 +1,220 @@
+import { createHash, randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { db } from "@/server/db/client";
+import { env } from "@/server/env";
+import { AppError, isUniqueViolation } from "@/server/errors";
+import { recordAudit, type TActor } from "@/server/audit/audit";
+import { sendEvent } from "@/server/jobs/send";
+
+/**
+ * CDR files exactly once. Every file that arrives (from an SFTP poll or an upload) is hashed
+ * and recorded before anything reads it:
+ *  - content already accepted on this source (any name) → DUPLICATE, never billed again;
+ *  - a name already accepted on this source with other content → HELD for an admin;
+ *  - otherwise RECEIVED, and `cdr/file.received` starts the ingest.
+ * A partial unique index on (source, sha256) over the accepted statuses makes this hold
+ * when an upload and a poll race. The spool is content-addressed, so a copy that arrives
+ * twice is stored once.
+ */
+
+/** Accepted files: they (will) bill their calls. HELD, DUPLICATE and DISMISSED do not. */
+export const ACCEPTED_FILE_STATUSES = ["RECEIVED", "PROCESSING", "DONE", "FAILED"] as const;
+
+export function spoolDirectory(): string {
+  return path.resolve(env().DATA_DIR, "spool", "cdr");
+}
+
+/** A fresh path for a download or upload in progress, on the spool's filesystem. */
+export async function spoolTempPath(): Promise<string> {
+  const directory = path.join(spoolDirectory(), "incoming");
+  await mkdir(directory, { recursive: true });
+  return path.join(directory, `${randomUUID()}.part`);
+}
+
+function spoolPathFor(tenantId: string, sha256: string): string {
+  return path.join(spoolDirectory(), tenantId, sha256.slice(0, 2), sha256);
+}
+
+async function sha256Of(file: string): Promise<{ sha256: string; size: number }> {
+  const hash = createHash("sha256");
+  let size = 0;
+  for await (const chunk of createReadStream(file)) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest("hex"), size };
+}
+
+/** True when this exact remote file (path, size, modification time) was received before. */
+export async function isKnownRemoteFile(options: {
+  tenantId: string;
+  sourceId: string;
+  remotePath: string;
+  size: number;
+  remoteModifiedAt: Date | null;
+}): Promise<boolean> {
+  const known = await db().cdrFile.findFirst({
+    where: {
+      tenantId: options.tenantId,
+      sourceId: options.sourceId,
+      remotePath: options.remotePath,
+      size: BigInt(options.size),
+      remoteModifiedAt: options.remoteModifiedAt,
+    },
+    select: { id: true },
+  });
+  return known !== null;
+}
+
+export type TReceivedFile = { id: string; status: "RECEIVED" | "DUPLICATE" | "HELD"; note: string | null };
+
+function describeWhen(date: Date): string {
+  return date.toISOString().replace("T", " ").slice(0, 16) + " UTC";
+}
+
+/**
+ * Records a file that has been written to `localPath` (a path from {@link spoolTempPath}):
+ * hashes it, moves it into the spool and decides RECEIVED / DUPLICATE / HELD. Only a
+ * RECEIVED file is ingested; the event carries a key derived from the file, so sending it
+ * twice starts one ingest.
+ */
+export async function receiveCdrFile(options: {
+  tenantId: string;
+  sourceId: string;
+  fileName: string;
+  remotePath: string;
+  remoteModifiedAt: Date | null;
+  localPath: string;
+  serverId?: string | null;
+  uploadedById?: string | null;
+}): Promise<TReceivedFile> {
+  const { tenantId, sourceId } = options;
+  const source = await db().cdrSource.findFirst({ where: { tenantId, id: sourceId }, select: { id: true } });
+  if (!source) {
+    await rm(options.localPath, { force: true });
+    throw AppError.notFound("CDR source");
+  }
+  const { sha256, size } = await sha256Of(options.localPath);
+  const spoolPath = spoolPathFor(tenantId, sha256);
+  await mkdir(path.dirname(spoolPath), { recursive: true });
+  await rename(options.localPath, spoolPath);
+
+  const base = {
+    tenantId,
+    sourceId,
+    fileName: options.fileName,
+    remotePath: options.remotePath,
+    size: BigInt(size),
+    remoteModifiedAt: options.remoteModifiedAt,
+    sha256,
+    spoolPath,
+    serverId: options.serverId ?? null,
+    uploadedById: options.uploadedById ?? null,
+  };
+
+  const decide = async (): Promise<TReceivedFile> => {
+    const sameContent = await db().cdrFile.findFirst({
+      where: { tenantId, sourceId, sha256, status: { in: [...ACCEPTED_FILE_STATUSES] } },
+      select: { id: true, fileName: true, receivedAt: true },
+    });
+    if (sameContent) {
+      const note = `Same content as ${sameContent.fileName} received ${describeWhen(sameContent.receivedAt)}: not billed again.`;
+      const file = await db().cdrFile.create({
+        data: { ...base, status: "DUPLICATE", duplicateOfId: sameContent.id, note, finishedAt: new Date() },
+        select: { id: true },
+      });
+      return { id: file.id, status: "DUPLICATE", note };
+    }
+    const sameName = await db().cdrFile.findFirst({
+      where: { tenantId, sourceId, remotePath: options.remotePath, status: { in: [...ACCEPTED_FILE_STATUSES] } },
+      orderBy: { receivedAt: "desc" },
+      select: { id: true, receivedAt: true },
+    });
+    if (sameName) {
+      const note =
+        `A file named ${options.fileName} with different content was received ${describeWhen(sameName.receivedAt)}. ` +
+        "Held for review: ingest it only if the carrier re-issued the file (calls already billed are not billed again).";
+      const file = await db().cdrFile.create({
+        data: { ...base, status: "HELD", duplicateOfId: sameName.id, note },
+        select: { id: true },
+      });
+      return { id: file.id, status: "HELD", note };
+    }
+    const file = await db().cdrFile.create({ data: { ...base, status: "RECEIVED" }, select: { id: true } });
+    return { id: file.id, status: "RECEIVED", note: null };
+  };
+
+  let received: TReceivedFile;
+  try {
+    received = await decide();
+  } catch (error) {
+    // Another arrival of the same content won the race: this one is its duplicate.
+    if (!isUniqueViolation(error)) throw error;
+    received = await decide();
+  }
+  if (received.status === "RECEIVED") await emitFileReceived(tenantId, sourceId, received.id);
+  return received;
+}
+
+async function emitFileReceived(tenantId: string, sourceId: string, fileId: string): Promise<void> {
+  await sendEvent({ name: "cdr/file.received", id: `cdr-file-${fileId}`, data: { tenantId, sourceId, fileId } });
+}
+
+/** Accepts a HELD file for ingest (its calls already stored from another file are not billed again). */
+export async function releaseHeldFile(options: { tenantId: string; actor: TActor; fileId: string }): Promise<TReceivedFile> {
+  const file = await db().cdrFile.findFirst({ where: { tenantId: options.tenantId, id: options.fileId } });
+  if (!file) throw AppError.notFound("CDR file");
+  if (file.status !== "HELD") throw new AppError("CONFLICT", `Only a held file can be released; this one is ${file.status.toLowerCase()}.`);
+  try {
+    await db().$transaction(async (tx) => {
+      const updated = await tx.cdrFile.updateMany({
+        where: { tenantId: options.tenantId, id: file.id, status: "HELD" },
+        data: { status: "RECEIVED", note: `Released for ingest by ${options.actor.email ?? "an admin"}.` },
+      });
+      if (updated.count !== 1) throw new AppError("CONFLICT", "The file changed meanwhile; reload and try again.");
+      await recordAudit(tx, { tenantId: options.tenantId, actor: options.actor, action: "cdr.file.release", targetType: "cdr_file", targetId: file.id, after: { fileName: file.fileName } });
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError("CONFLICT", "A file with exactly this content was already ingested on this source.");
+    throw error;
+  }
+  await emitFileReceived(options.tenantId, file.sourceId, file.id);
+  return { id: file.id, status: "RECEIVED", note: null };
+}
+
+export async function dismissHeldFile(options: { tenantId: string; actor: TActor; fileId: string; reason: string }): Promise<void> {
+  const reason = options.reason.trim();
+  if (reason.length === 0) throw AppError.invalidField("reason", "Say why the file is dismissed");
+  await db().$transaction(async (tx) => {
+    const updated = await tx.cdrFile.updateMany({
+      where: { tenantId: options.tenantId, id: options.fileId, status: "HELD" },
+      data: { status: "DISMISSED", note: `Dismissed by ${options.actor.email ?? "an admin"}: ${reason}`, finishedAt: new Date() },
+    });
+    if (updated.count !== 1) throw new AppError("CONFLICT", "Only a held file can be dismissed.");
+    await recordAudit(tx, { tenantId: options.tenantId, actor: options.actor, action: "cdr.file.dismiss", targetType: "cdr_file", targetId: options.fileId, after: { reason } });
+  });
+}
+
+/** Runs a FAILED file again (after, e.g., fixing the source's format); it resumes exactly once. */
+export async function retryFailedFile(options: { tenantId: string; actor: TActor; fileId: string }): Promise<void> {
+  const file = await db().cdrFile.findFirst({ where: { tenantId: options.tenantId, id: options.fileId }, select: { id: true, sourceId: true, status: true, fileName: true } });
+  if (!file) throw AppError.notFound("CDR file");
+  if (file.status !== "FAILED") throw new AppError("CONFLICT", "Only a failed file can be retried.");
+  await db().$transaction(async (tx) => {
+    await tx.cdrFile.update({ where: { id: file.id }, data: { status: "RECEIVED", error: null } });
+    await recordAudit(tx, { tenantId: options.tenantId, actor: options.actor, action: "cdr.file.retry", targetType: "cdr_file", targetId: file.id, after: { fileName: file.fileName } });
+  });
+  // A new event id: the first ingest run of this file has finished (failed).
+  await sendEvent({ name: "cdr/file.received", id: `cdr-file-${file.id}-retry-${Date.now()}`, data: { tenantId: options.tenantId, sourceId: file.sourceId, fileId: file.id } });
+}
+
+/** Size of a spooled file, or null when the spool lost it (e.g. a wiped data directory). */
+export async function spooledSize(spoolPath: string): Promise<number | null> {
+  try {
+    return (await stat(spoolPath)).size;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,395 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import type pg from "pg";
+import { db, pool, spareConnection } from "@/server/db/client";
+import { AppError } from "@/server/errors";
+import { copyText, copyTextChunks } from "@/server/lib/copy";
+import { CdrFileError, parseCdrBatches, type CdrFormat, type CdrRecord } from "@/server/rating/cdr-formats";
+import { TimeZoneError } from "@/server/rating/time-zone";
+import { notifyBalanceChanged, postLedgerEntriesOnConnection, type TPostResult } from "@/server/wallet/ledger";
+import { loadCallRatingContext, type TCallRatingContext } from "./call-rating";
+import { spooledSize } from "./files";
+import { ensureCdrPartitions, forgetCdrPartitions, monthIndexOf } from "./partitions";
+
+/**
+ * Ingests one spooled CDR file: stream → parse → rate → COPY into `cdrs`, in batches of
+ * BATCH_LINES lines. Each batch is one transaction holding its calls, its rejected lines
+ * and one ledger entry per customer for the calls it inserted, so a batch bills exactly
+ * what it stored, and a crash leaves whole batches or nothing.
+ *
+ * Exactly once: `cdrs` is unique on (tenant, source, record key, start). A batch first
+ * COPYs straight into `cdrs` (the fast path, one pass). If any of its calls is already
+ * stored — a rerun after a crash, or the same call in another file — the COPY fails, the
+ * batch rolls back to its savepoint and goes through a staging table with
+ * `INSERT … ON CONFLICT DO NOTHING RETURNING`, charging only the calls that were new. The
+ * ledger key names the file and the batch's line range, so a retried batch that inserted
+ * the same calls posts the same key once.
+ */
+
+export const BATCH_LINES = 50_000;
+/** Rows per COPY chunk: big enough to amortise, small enough to overlap with the server. */
+const CHUNK_ROWS = 2_000;
+
+const CDR_COLUMNS = [
+  "tenant_id",
+  "source_id",
+  "file_id",
+  "line",
+  "record_key",
+  "start_at",
+  "answer_at",
+  "end_at",
+  "duration",
+  "billsec",
+  "account_code",
+  "caller",
+  "callee",
+  "customer_id",
+  "trunk_id",
+  "status",
+  "unbillable_reason",
+  "category",
+  "matched_prefix",
+  "rate_id",
+  "billed_seconds",
+  "price",
+  "cost",
+  "disposition",
+] as const;
+
+export type TIngestCounts = { lines: number; rated: number; unanswered: number; unbillable: number; rejected: number };
+
+export type TIngestResult = TIngestCounts & {
+  fileId: string;
+  status: "DONE" | "SKIPPED";
+  batches: number;
+  alreadyPresent: number;
+  priceTotal: bigint;
+};
+
+export type TIngestOptions = {
+  tenantId: string;
+  fileId: string;
+  /** Test hook: throw after committing this many batches, as a worker killed mid-file would stop. */
+  crashAfterBatches?: number;
+  /** Batch size override (tests use small batches to get many of them). */
+  batchLines?: number;
+};
+
+export class SimulatedCrash extends Error {
+  override name = "SimulatedCrash";
+}
+
+const NULL = "\\N";
+
+function timestamp(date: Date | null): string {
+  return date === null ? NULL : date.toISOString();
+}
+
+function optionalText(value: string | null): string {
+  return value === null ? NULL : copyText(value);
+}
+
+type TBatch = {
+  /** Records taken into the batch (calls and rejected lines). */
+  taken: number;
+  firstLine: number;
+  lastLine: number;
+  /** COPY text of the batch's calls, kept to replay through the staging table. */
+  chunks: string[];
+  rows: number;
+  /** Charges of the batch's RATED calls, per customer (micro-units, positive). */
+  charges: Map<string, bigint>;
+  rejects: { line: number; raw: string; reason: string }[];
+  months: Set<number>;
+};
+
+/** Reads the file's records one batch at a time; rating happens as chunks are requested. */
+class BatchReader {
+  private readonly records: AsyncIterator<CdrRecord[]>;
+  private pending: CdrRecord[] = [];
+  private pendingIndex = 0;
+  private done = false;
+  readonly counts: TIngestCounts = { lines: 0, rated: 0, unanswered: 0, unbillable: 0, rejected: 0 };
+
+  constructor(
+    input: AsyncIterable<CdrRecord[]>,
+    private readonly context: TCallRatingContext,
+    private readonly ids: { tenantId: string; sourceId: string; fileId: string },
+    private readonly batchLines: number,
+  ) {
+    this.records = input[Symbol.asyncIterator]();
+  }
+
+  private async next(): Promise<CdrRecord | null> {
+    while (this.pendingIndex >= this.pending.length) {
+      if (this.done) return null;
+      const result = await this.records.next();
+      if (result.done) {
+        this.done = true;
+        return null;
+      }
+      this.pending = result.value;
+      this.pendingIndex = 0;
+    }
+    return this.pending[this.pendingIndex++]!;
+  }
+
+  /**
+   * Reads and rates the next `batchLines` records into a batch of COPY text, or null at the
+   * end of the file. Batches are contiguous line ranges, so a rerun cuts the same batches.
+   */
+  async nextBatch(): Promise<TBatch | null> {
+    const { tenantId, sourceId, fileId } = this.ids;
+    const prefix = `${tenantId}\t${sourceId}\t${fileId}\t`;
+    const batch: TBatch = { taken: 0, firstLine: 0, lastLine: 0, chunks: [], rows: 0, charges: new Map(), rejects: [], months: new Set() };
+    let lines: string[] = [];
+    while (batch.taken < this.batchLines) {
+      const record = await this.next();
+      if (record === null) break;
+      batch.taken++;
+      if (batch.firstLine === 0) batch.firstLine = record.lineNumber;
+      batch.lastLine = record.lineNumber;
+      const rated = this.context.rate({
+        account: record.account,
+        caller: record.caller,
+        callee: record.callee,
+        startUtc: record.startUtc,
+        billsec: record.billsec,
+        rejectedReason: record.status === "REJECTED" ? (record.reason ?? "rejected") : null,
+      });
+      if (rated.status === "REJECTED") {
+        batch.rejects.push({ line: record.lineNumber, raw: record.raw, reason: rated.reason ?? "rejected" });
+        continue;
+      }
+      const start = record.startUtc!;
+      batch.months.add(monthIndexOf(start));
+      const owner = rated.owner;
+      const price = rated.status === "RATED" ? rated.priceMicros : null;
+      if (price !== null && owner !== null && price > 0n) {
+        batch.charges.set(owner.customerId, (batch.charges.get(owner.customerId) ?? 0n) + price);
+      }
+      lines.push(
+        prefix +
+          `${record.lineNumber}\t${copyText(record.recordKey)}\t${start.toISOString()}\t${timestamp(record.answerUtc)}\t${timestamp(record.endUtc)}\t` +
+          `${record.duration ?? NULL}\t${record.billsec}\t${optionalText(record.account)}\t${copyText(rated.caller)}\t${copyText(rated.callee)}\t` +
+          `${owner?.customerId ?? NULL}\t${owner?.trunkId ?? NULL}\t${rated.status}\t${rated.status === "UNBILLABLE" ? copyText(rated.reason ?? "") : NULL}\t` +
+          `${rated.category ?? NULL}\t${rated.matchedPrefix ?? NULL}\t${rated.rate?.id ?? NULL}\t` +
+          `${rated.status === "RATED" ? rated.billedSeconds : NULL}\t${price ?? NULL}\t${rated.status === "RATED" ? (rated.costMicros ?? NULL) : NULL}\t` +
+          `${optionalText(record.disposition)}\n`,
+      );
+      batch.rows++;
+      const counts = this.counts;
+      if (rated.status === "RATED") counts.rated++;
+      else if (rated.status === "UNANSWERED") counts.unanswered++;
+      else counts.unbillable++;
+      if (lines.length >= CHUNK_ROWS) {
+        batch.chunks.push(lines.join(""));
+        lines = [];
+      }
+    }
+    if (lines.length > 0) batch.chunks.push(lines.join(""));
+    this.counts.lines += batch.taken;
+    this.counts.rejected += batch.rejects.length;
+    return batch.taken === 0 ? null : batch;
+  }
+}
+
+function pgErrorCode(error: unknown): string | undefined {
+  return typeof error === "object" && error !== null && "code" in error ? String((error as { code: unknown }).code) : undefined;
+}
+
+const UNIQUE_VIOLATION = "23505";
+/** "no partition of relation cdrs found for row". */
+const NO_PARTITION = "23514";
+
+/** Stores a batch whose calls may already exist: inserts the new ones and charges only those. */
+async function insertThroughStaging(client: pg.PoolClient, batch: TBatch): Promise<Map<string, bigint>> {
+  await client.query(`CREATE TEMP TABLE IF NOT EXISTS cdr_ingest_batch (LIKE cdrs INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
+  await copyTextChunks(client, "cdr_ingest_batch", CDR_COLUMNS, batch.chunks);
+  const inserted = await client.query<{ customer_id: string; charge: string }>(
+    `WITH inserted AS (
+       INSERT INTO cdrs SELECT * FROM cdr_ingest_batch ON CONFLICT DO NOTHING RETURNING customer_id, status, price
+     )
+     SELECT customer_id, SUM(price)::text AS charge FROM inserted
+     WHERE status = 'RATED' AND customer_id IS NOT NULL AND price > 0 GROUP BY customer_id`,
+  );
+  await client.query(`TRUNCATE cdr_ingest_batch`);
+  return new Map(inserted.rows.map((row) => [row.customer_id, BigInt(row.charge)]));
+}
+
+/** Key of a batch's charge: what it is (file, line range, customer), never when it ran. */
+function chargeKey(fileId: string, batch: TBatch, customerId: string): string {
+  return `cdr:${fileId}:lines-${batch.firstLine}-${batch.lastLine}:${customerId}`;
+}
+
+async function writeBatch(
+  client: pg.PoolClient,
+  ids: { tenantId: string; sourceId: string; fileId: string; fileName: string },
+  batch: TBatch,
+): Promise<TPostResult[]> {
+  // Outside the batch's transaction: creating a partition waits for other writers of
+  // `cdrs` to commit, which must not happen while this one holds customer locks.
+  await ensureCdrPartitions(client, batch.months);
+  await client.query("BEGIN");
+  try {
+    await client.query("SAVEPOINT batch_copy");
+    let charges: Map<string, bigint>;
+    try {
+      await copyTextChunks(client, "cdrs", CDR_COLUMNS, batch.chunks);
+      charges = batch.charges;
+    } catch (error) {
+      if (pgErrorCode(error) === NO_PARTITION) forgetCdrPartitions(batch.months); // the retry creates it
+      if (pgErrorCode(error) !== UNIQUE_VIOLATION) throw error;
+      await client.query("ROLLBACK TO SAVEPOINT batch_copy");
+      charges = await insertThroughStaging(client, batch);
+    }
+    if (batch.rejects.length > 0) {
+      await client.query(
+        `INSERT INTO cdr_rejects (tenant_id, file_id, line, raw, reason)
+         SELECT $1::uuid, $2::uuid, r.line, r.raw, r.reason
+         FROM unnest($3::int[], $4::text[], $5::text[]) AS r(line, raw, reason)
+         ON CONFLICT DO NOTHING`,
+        [ids.tenantId, ids.fileId, batch.rejects.map((reject) => reject.line), batch.rejects.map((reject) => reject.raw), batch.rejects.map((reject) => reject.reason)],
+      );
+    }
+    const results = await postLedgerEntriesOnConnection(
+      client,
+      [...charges.keys()].sort().map((customerId) => ({
+        tenantId: ids.tenantId,
+        customerId,
+        amount: -charges.get(customerId)!,
+        kind: "CALL_CHARGES" as const,
+        idempotencyKey: chargeKey(ids.fileId, batch, customerId),
+        reference: { type: "cdr_file", id: ids.fileId },
+        memo: `Calls in ${ids.fileName}, lines ${batch.firstLine}–${batch.lastLine}`,
+      })),
+    );
+    await client.query(`UPDATE cdr_files SET lines_read = lines_read + $3 WHERE tenant_id = $1::uuid AND id = $2::uuid`, [ids.tenantId, ids.fileId, batch.taken]);
+    await client.query("COMMIT");
+    return results;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Marks a file FAILED with a message an admin can act on; nothing it committed is undone. */
+async function failFile(tenantId: string, fileId: string, message: string): Promise<void> {
+  await db().cdrFile.updateMany({ where: { tenantId, id: fileId }, data: { status: "FAILED", error: message, finishedAt: new Date() } });
+}
+
+/** Errors that no retry can fix: the file itself is wrong. */
+export class UnreadableCdrFile extends Error {
+  override name = "UnreadableCdrFile";
+}
+
+export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestResult> {
+  const { tenantId, fileId } = options;
+  const file = await db().cdrFile.findFirst({
+    where: { tenantId, id: fileId },
+    include: { source: { select: { format: true, timeZone: true, costDeckId: true } } },
+  });
+  if (!file) throw AppError.notFound("CDR file");
+  const skipped = (): TIngestResult => ({
+    fileId,
+    status: "SKIPPED",
+    batches: 0,
+    lines: file.lines,
+    rated: file.rated,
+    unanswered: file.unanswered,
+    unbillable: file.unbillable,
+    rejected: file.rejected,
+    alreadyPresent: file.alreadyPresent,
+    priceTotal: file.priceTotal,
+  });
+  // DONE is final; HELD, DUPLICATE and DISMISSED files are never billed.
+  if (!["RECEIVED", "PROCESSING", "FAILED"].includes(file.status)) return skipped();
+  if (file.spoolPath === null || (await spooledSize(file.spoolPath)) === null) {
+    const message = "The spooled copy of this file is missing; deliver or upload it again.";
+    await failFile(tenantId, fileId, message);
+    throw new UnreadableCdrFile(message);
+  }
+  await db().cdrFile.update({
+    where: { id: fileId },
+    data: { status: "PROCESSING", attempts: { increment: 1 }, startedAt: new Date(), error: null, linesRead: 0 },
+  });
+
+  const ids = { tenantId, sourceId: file.sourceId, fileId, fileName: file.fileName };
+  const client = await pool().connect();
+  // A second writer when the pool can spare one: the server then COPYs two batches at once
+  // on two cores while this process reads and rates the next.
+  const second = await spareConnection();
+  let batches = 0;
+  try {
+    const context = await loadCallRatingContext({ tenantId, costDeckId: file.source.costDeckId });
+    const parsed = parseCdrBatches(createReadStream(file.spoolPath), { format: file.source.format as CdrFormat, timeZone: file.source.timeZone });
+    const reader = new BatchReader(parsed, context, ids, options.batchLines ?? BATCH_LINES);
+    // Batches are read one after another (each a contiguous line range), written by whichever writer is free.
+    let reading: Promise<TBatch | null> = Promise.resolve(null);
+    const takeBatch = () => (reading = reading.then(() => reader.nextBatch()));
+    let stopped = false;
+    const writer = async (connection: pg.PoolClient) => {
+      while (!stopped) {
+        const batch = await takeBatch();
+        if (batch === null || stopped) return;
+        try {
+          const results = await writeBatch(connection, ids, batch);
+          batches++;
+          await notifyBalanceChanged(results);
+        } catch (error) {
+          stopped = true;
+          throw error;
+        }
+        if (options.crashAfterBatches !== undefined && batches >= options.crashAfterBatches) {
+          stopped = true;
+          throw new SimulatedCrash(`simulated crash after ${batches} batch(es)`);
+        }
+      }
+    };
+    const outcomes = await Promise.allSettled([writer(client), ...(second ? [writer(second)] : [])]);
+    const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
+    if (failure) throw failure.reason;
+    const counts = reader.counts;
+    const stored = await client.query<{ calls: string; billed_seconds: string; price: string; cost: string }>(
+      `SELECT count(*)::text AS calls, COALESCE(SUM(billed_seconds), 0)::text AS billed_seconds,
+              COALESCE(SUM(price), 0)::text AS price, COALESCE(SUM(cost), 0)::text AS cost
+       FROM cdrs WHERE file_id = $1::uuid AND tenant_id = $2::uuid`,
+      [fileId, tenantId],
+    );
+    const totals = stored.rows[0]!;
+    const alreadyPresent = counts.rated + counts.unanswered + counts.unbillable - Number(totals.calls);
+    await db().cdrFile.update({
+      where: { id: fileId },
+      data: {
+        status: "DONE",
+        ...counts,
+        alreadyPresent,
+        linesRead: counts.lines,
+        billedSeconds: BigInt(totals.billed_seconds),
+        priceTotal: BigInt(totals.price),
+        costTotal: BigInt(totals.cost),
+        finishedAt: new Date(),
+        error: null,
+      },
+    });
+    return { fileId, status: "DONE", batches, ...counts, alreadyPresent, priceTotal: BigInt(totals.price) };
+  } catch (error) {
+    if (error instanceof CdrFileError || error instanceof TimeZoneError) {
+      await failFile(tenantId, fileId, error.message);
+      throw new UnreadableCdrFile(error.message);
+    }
+    await failFile(tenantId, fileId, error instanceof Error ? error.message : String(error));
+    throw error;
+  } finally {
+    client.release();
+    second?.release();
+  }
+}
+
+/** A short digest of rows, for idempotency keys derived from a set of calls. */
+export function digestOf(parts: readonly string[]): string {
+  const hash = createHash("sha256");
+  for (const part of parts) hash.update(part).update("\n");
+  return hash.digest("hex");
+}

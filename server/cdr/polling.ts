@@ -1,0 +1,523 @@
+import { randomUUID } from "node:crypto";
+import { rm } from "node:fs/promises";
+import { recordAudit, type TActor } from "@/server/audit/audit";
+import { sendEvent } from "@/server/jobs/send";
+import { db, pool } from "@/server/db/client";
+import { AppError } from "@/server/errors";
+import { sendMail } from "@/server/mail/mailer";
+import { allServersDownMail, allServersRecoveredMail, serverDownMail, serverRecoveredMail, type TAlertMail } from "./alerts";
+import { isKnownRemoteFile, receiveCdrFile, spoolTempPath } from "./files";
+import { SftpConnectError, SftpSession, serverLabel, type TRemoteFile } from "./sftp";
+import { credentialsOf, serversForTest, type TCdrSourceFields, type TServerCredentials } from "./sources";
+
+/**
+ * Polling a CDR source: at most one poll per source at a time (a lease row in cdr_sources,
+ * so a crashed poll frees the source when its lease expires), servers tried in order with
+ * roll-over on connection failures, every outage recorded, alerts mailed once per event.
+ *
+ * Outage bookkeeping is per server: the first failed check opens an outage (one open
+ * outage per server is enforced by the cdr_source_outages_one_open index), later failures
+ * count on it, the first successful check closes it. Every poll checks every server (the
+ * ones not used for fetching get a connect-and-close probe), so a backup server's outage
+ * is measured too, not just the primary's. A row with no server is "every server down".
+ */
+
+/** How long a poll may hold its source before another poll may take over (renewed per file). */
+const LEASE_MS = 10 * 60_000;
+/** The scheduler's tolerance: a source polled this long before it is due counts as due. */
+const DUE_SLACK_SECONDS = 30;
+
+export type TPollAttempt = { serverId: string; server: string; ok: boolean; error: string | null; kind: string | null };
+export type TFetchedFile = { name: string; remotePath: string; size: number; fileId: string; status: "RECEIVED" | "DUPLICATE" | "HELD"; afterDownload: string | null };
+export type TPollSummary = {
+  sourceId: string;
+  outcome: "POLLED" | "ALL_SERVERS_DOWN" | "BUSY" | "NO_SERVERS" | "LIST_FAILED";
+  /** The server files were fetched from. */
+  server: string | null;
+  serverId: string | null;
+  attempts: TPollAttempt[];
+  fetched: TFetchedFile[];
+  /** Already received earlier (same path, size and modification time). */
+  skipped: number;
+  /** Modified too recently: maybe still being written; fetched by a later poll. */
+  waiting: number;
+  errors: string[];
+  alertsSent: number;
+};
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function takeLease(tenantId: string, sourceId: string): Promise<boolean> {
+  const now = Date.now();
+  const taken = await pool().query(
+    `UPDATE cdr_sources SET poll_lease_until = $3
+     WHERE tenant_id = $1 AND id = $2 AND (poll_lease_until IS NULL OR poll_lease_until < $4)
+     RETURNING id`,
+    [tenantId, sourceId, new Date(now + LEASE_MS), new Date(now)],
+  );
+  return (taken.rowCount ?? 0) > 0;
+}
+
+async function renewLease(sourceId: string): Promise<void> {
+  await pool().query(`UPDATE cdr_sources SET poll_lease_until = $2 WHERE id = $1`, [sourceId, new Date(Date.now() + LEASE_MS)]);
+}
+
+async function releaseLease(sourceId: string, polledAt: Date, error: string | null): Promise<void> {
+  await pool().query(`UPDATE cdr_sources SET poll_lease_until = NULL, last_polled_at = $2, last_poll_error = $3 WHERE id = $1`, [sourceId, polledAt, error]);
+}
+
+/** Opens the outage of a server (or of the whole source with `serverId` null), or counts one more failed check on it. */
+async function recordFailure(tenantId: string, sourceId: string, serverId: string | null, error: string, now: Date): Promise<void> {
+  await pool().query(
+    `INSERT INTO cdr_source_outages (tenant_id, source_id, server_id, started_at, error, last_error)
+     VALUES ($1, $2, $3, $4, $5, $5)
+     ON CONFLICT (source_id, server_id) WHERE ended_at IS NULL
+     DO UPDATE SET failed_checks = cdr_source_outages.failed_checks + 1, last_error = EXCLUDED.error`,
+    [tenantId, sourceId, serverId, now, error],
+  );
+}
+
+async function closeOutage(sourceId: string, serverId: string | null, now: Date): Promise<void> {
+  await pool().query(
+    `UPDATE cdr_source_outages SET ended_at = GREATEST(started_at, $3)
+     WHERE source_id = $1 AND server_id IS NOT DISTINCT FROM $2 AND ended_at IS NULL`,
+    [sourceId, serverId, now],
+  );
+}
+
+async function markServer(tenantId: string, sourceId: string, serverId: string, error: string | null, now: Date): Promise<void> {
+  await db().cdrSourceServer.updateMany({
+    where: { tenantId, id: serverId },
+    data: { status: error ? "DOWN" : "UP", lastError: error, lastCheckedAt: now },
+  });
+  if (error) await recordFailure(tenantId, sourceId, serverId, error, now);
+  else await closeOutage(sourceId, serverId, now);
+}
+
+/** Connects to one server; a failure is recorded and returned, not thrown. */
+async function tryServer(
+  tenantId: string,
+  sourceId: string,
+  server: { id: string; position: number; host: string; port: number; username: string; passwordEnc: string | null; privateKeyEnc: string | null },
+  now: Date,
+  timeoutMs: number | undefined,
+): Promise<{ session: SftpSession | null; attempt: TPollAttempt }> {
+  const label = serverLabel(server);
+  let session: SftpSession | null = null;
+  let error: string | null = null;
+  let kind: string | null = null;
+  try {
+    session = await SftpSession.connect(credentialsOf(server), { timeoutMs });
+  } catch (failure) {
+    error = failure instanceof SftpConnectError ? failure.message : `Cannot use ${label}: ${errorText(failure)}`;
+    kind = failure instanceof SftpConnectError ? failure.kind : "CONFIG";
+  }
+  await markServer(tenantId, sourceId, server.id, error, now);
+  return { session, attempt: { serverId: server.id, server: label, ok: error === null, error, kind } };
+}
+
+/** Who hears about a source's outages: its alert list, else the tenant's admins. */
+export async function alertRecipients(tenantId: string, alertEmails: string[]): Promise<string[]> {
+  if (alertEmails.length > 0) return alertEmails;
+  const admins = await db().membership.findMany({
+    where: { tenantId, role: "TENANT_ADMIN", user: { status: "ACTIVE" } },
+    select: { user: { select: { email: true } } },
+    orderBy: { createdAt: "asc" },
+  });
+  return admins.map((admin) => admin.user.email);
+}
+
+/**
+ * Sends every alert the source's outages still owe, each exactly once: a mail is claimed by
+ * setting its timestamp first, and un-claimed if delivery fails, so the next poll retries.
+ */
+async function sendOwedAlerts(options: { tenantId: string; sourceId: string; now: Date; via: string | null }): Promise<number> {
+  const { tenantId, sourceId, now } = options;
+  const source = await db().cdrSource.findFirst({
+    where: { tenantId, id: sourceId },
+    select: { name: true, alertEmails: true, servers: { select: { id: true, host: true, port: true, lastError: true }, orderBy: { position: "asc" } } },
+  });
+  if (!source) return 0;
+  const owed = await db().cdrSourceOutage.findMany({
+    where: {
+      tenantId,
+      sourceId,
+      OR: [
+        { endedAt: null, downAlertedAt: null },
+        { endedAt: { not: null }, downAlertedAt: { not: null }, recoveryAlertedAt: null },
+      ],
+    },
+    orderBy: { startedAt: "asc" },
+    include: { server: { select: { host: true, port: true } } },
+  });
+  if (owed.length === 0) return 0;
+  const recipients = await alertRecipients(tenantId, source.alertEmails);
+  let sent = 0;
+
+  const deliver = async (mail: TAlertMail, claim: () => Promise<string[]>, unclaim: (ids: string[]) => Promise<void>) => {
+    const claimed = await claim();
+    if (claimed.length === 0) return;
+    try {
+      for (const to of recipients) await sendMail({ tenantId, to, ...mail });
+      sent++;
+    } catch (error) {
+      await unclaim(claimed);
+      console.error(`[cdr] alert for source ${sourceId} not delivered, retried at the next poll: ${errorText(error)}`);
+    }
+  };
+  const claimField = async (ids: string[], field: "downAlertedAt" | "recoveryAlertedAt"): Promise<string[]> => {
+    const claimable = await db().cdrSourceOutage.findMany({ where: { id: { in: ids }, [field]: null }, select: { id: true } });
+    const claimed: string[] = [];
+    for (const { id } of claimable) {
+      const updated = await db().cdrSourceOutage.updateMany({ where: { id, [field]: null }, data: { [field]: now } });
+      if (updated.count === 1) claimed.push(id);
+    }
+    return claimed;
+  };
+  const unclaimField = async (ids: string[], field: "downAlertedAt" | "recoveryAlertedAt") => {
+    await db().cdrSourceOutage.updateMany({ where: { id: { in: ids } }, data: { [field]: null } });
+  };
+
+  // Every server down: one loud mail, which also stands for each server's own "down" mail.
+  const allDown = owed.find((outage) => outage.serverId === null && outage.endedAt === null);
+  if (allDown) {
+    const openServerOutages = owed.filter((outage) => outage.serverId !== null && outage.endedAt === null).map((outage) => outage.id);
+    await deliver(
+      allServersDownMail({
+        sourceId,
+        sourceName: source.name,
+        since: allDown.startedAt,
+        servers: source.servers.map((server) => ({ server: serverLabel(server), error: server.lastError })),
+      }),
+      async () => {
+        const claimed = await claimField([allDown.id], "downAlertedAt");
+        return claimed.length === 0 ? [] : [...claimed, ...(await claimField(openServerOutages, "downAlertedAt"))];
+      },
+      (ids) => unclaimField(ids, "downAlertedAt"),
+    );
+  }
+  // The source is back: one mail, which also stands for the recovery of each server that the
+  // loud mail announced and that came back with it.
+  const allRecovered = owed.find((outage) => outage.serverId === null && outage.endedAt !== null && outage.downAlertedAt !== null);
+  if (allRecovered?.endedAt && allRecovered.downAlertedAt) {
+    const announcedAt = allRecovered.downAlertedAt.getTime();
+    const cameBackWith = owed
+      .filter((outage) => outage.serverId !== null && outage.endedAt !== null && outage.downAlertedAt?.getTime() === announcedAt)
+      .map((outage) => outage.id);
+    await deliver(
+      allServersRecoveredMail({ sourceId, sourceName: source.name, since: allRecovered.startedAt, until: allRecovered.endedAt, via: options.via }),
+      async () => {
+        const claimed = await claimField([allRecovered.id], "recoveryAlertedAt");
+        return claimed.length === 0 ? [] : [...claimed, ...(await claimField(cameBackWith, "recoveryAlertedAt"))];
+      },
+      (ids) => unclaimField(ids, "recoveryAlertedAt"),
+    );
+  }
+  const stillOwed = await db().cdrSourceOutage.findMany({
+    where: { id: { in: owed.map((outage) => outage.id) } },
+    include: { server: { select: { host: true, port: true } } },
+    orderBy: { startedAt: "asc" },
+  });
+  for (const outage of stillOwed) {
+    const label = outage.server ? serverLabel(outage.server) : null;
+    if (outage.endedAt === null && outage.downAlertedAt === null && label) {
+      await deliver(
+        serverDownMail({ sourceId, sourceName: source.name, server: label, since: outage.startedAt, error: outage.error, failover: options.via }),
+        () => claimField([outage.id], "downAlertedAt"),
+        (ids) => unclaimField(ids, "downAlertedAt"),
+      );
+    } else if (outage.endedAt !== null && outage.downAlertedAt !== null && outage.recoveryAlertedAt === null) {
+      const mail = label
+        ? serverRecoveredMail({ sourceId, sourceName: source.name, server: label, since: outage.startedAt, until: outage.endedAt, error: outage.lastError ?? outage.error })
+        : allServersRecoveredMail({ sourceId, sourceName: source.name, since: outage.startedAt, until: outage.endedAt, via: options.via });
+      await deliver(mail, () => claimField([outage.id], "recoveryAlertedAt"), (ids) => unclaimField(ids, "recoveryAlertedAt"));
+    }
+  }
+  return sent;
+}
+
+export type TPollOptions = {
+  tenantId: string;
+  sourceId: string;
+  /** Clock for outages and alerts (tests). */
+  now?: Date;
+  /** SSH handshake timeout per server. */
+  connectTimeoutMs?: number;
+  /** Files modified less than this many seconds ago are left for a later poll (still being written). */
+  settleSeconds?: number;
+};
+
+/** Polls one source: see the module comment. Returns what happened, for the job's output and "poll now". */
+export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
+  const { tenantId, sourceId } = options;
+  const now = options.now ?? new Date();
+  const summary: TPollSummary = {
+    sourceId,
+    outcome: "POLLED",
+    server: null,
+    serverId: null,
+    attempts: [],
+    fetched: [],
+    skipped: 0,
+    waiting: 0,
+    errors: [],
+    alertsSent: 0,
+  };
+  if (!(await takeLease(tenantId, sourceId))) {
+    const exists = await db().cdrSource.findFirst({ where: { tenantId, id: sourceId }, select: { id: true } });
+    if (!exists) throw AppError.notFound("CDR source");
+    return { ...summary, outcome: "BUSY" };
+  }
+  let pollError: string | null = null;
+  try {
+    const source = await db().cdrSource.findFirstOrThrow({
+      where: { tenantId, id: sourceId },
+      include: { servers: { orderBy: { position: "asc" } } },
+    });
+    if (source.servers.length === 0) {
+      pollError = "No SFTP server configured: this source takes uploads only";
+      return { ...summary, outcome: "NO_SERVERS" };
+    }
+
+    let session: SftpSession | null = null;
+    let used: (typeof source.servers)[number] | null = null;
+    const tried = new Set<string>();
+    for (const server of source.servers) {
+      const result = await tryServer(tenantId, sourceId, server, now, options.connectTimeoutMs);
+      tried.add(server.id);
+      summary.attempts.push(result.attempt);
+      if (result.session) {
+        session = result.session;
+        used = server;
+        break;
+      }
+    }
+
+    if (!session || !used) {
+      const reasons = summary.attempts.map((attempt) => attempt.error).join("; ");
+      await recordFailure(tenantId, sourceId, null, `Every server is down: ${reasons}`, now);
+      pollError = `All ${source.servers.length} server(s) unreachable: ${reasons}`;
+      summary.outcome = "ALL_SERVERS_DOWN";
+    } else {
+      summary.server = serverLabel(used);
+      summary.serverId = used.id;
+      await closeOutage(sourceId, null, now);
+      // The servers after the one used are probed too, so their outages are measured.
+      const probes = Promise.all(
+        source.servers
+          .filter((server) => !tried.has(server.id))
+          .map(async (server) => {
+            const result = await tryServer(tenantId, sourceId, server, now, options.connectTimeoutMs);
+            await result.session?.close();
+            summary.attempts.push(result.attempt);
+          }),
+      );
+      try {
+        await fetchFiles({ session, source, serverId: used.id, summary, now, settleSeconds: options.settleSeconds ?? 0 });
+      } finally {
+        await session.close();
+        await probes;
+      }
+      if (summary.outcome === "LIST_FAILED") pollError = summary.errors[0] ?? "Listing the remote folder failed";
+      else if (summary.errors.length > 0) pollError = `${summary.errors.length} file(s) failed: ${summary.errors[0]}`;
+    }
+    summary.alertsSent = await sendOwedAlerts({ tenantId, sourceId, now, via: summary.server });
+    return summary;
+  } catch (error) {
+    pollError = errorText(error);
+    throw error;
+  } finally {
+    await releaseLease(sourceId, now, pollError);
+  }
+}
+
+async function fetchFiles(options: {
+  session: SftpSession;
+  source: { id: string; tenantId: string; remoteDir: string; filePattern: string; afterDownload: "LEAVE" | "MOVE" | "DELETE"; processedDir: string | null };
+  serverId: string;
+  summary: TPollSummary;
+  now: Date;
+  settleSeconds: number;
+}): Promise<void> {
+  const { session, source, summary } = options;
+  let files: TRemoteFile[];
+  try {
+    files = await session.list(source.remoteDir, source.filePattern);
+  } catch (error) {
+    summary.outcome = "LIST_FAILED";
+    summary.errors.push(`Cannot list ${source.remoteDir} on ${session.label}: ${errorText(error)}`);
+    return;
+  }
+  const settledBefore = options.now.getTime() - options.settleSeconds * 1000;
+  for (const file of files) {
+    if (options.settleSeconds > 0 && file.modifiedAt.getTime() > settledBefore) {
+      summary.waiting++;
+      continue;
+    }
+    try {
+      const known = await isKnownRemoteFile({
+        tenantId: source.tenantId,
+        sourceId: source.id,
+        remotePath: file.remotePath,
+        size: file.size,
+        remoteModifiedAt: file.modifiedAt,
+      });
+      if (known) {
+        summary.skipped++;
+        // Received by an earlier poll that stopped before moving or deleting it: finish that.
+        if (source.afterDownload !== "LEAVE") await applyAfterDownload(session, source, file.remotePath);
+        continue;
+      }
+      const localPath = await spoolTempPath();
+      let received: Awaited<ReturnType<typeof receiveCdrFile>>;
+      try {
+        await session.download(file.remotePath, localPath);
+        received = await receiveCdrFile({
+          tenantId: source.tenantId,
+          sourceId: source.id,
+          fileName: file.name,
+          remotePath: file.remotePath,
+          remoteModifiedAt: file.modifiedAt,
+          localPath,
+          serverId: options.serverId,
+        });
+      } finally {
+        // receiveCdrFile moved it into the spool; anything left is a failed download.
+        await rm(localPath, { force: true });
+      }
+      // Only now that the file is recorded may the carrier's copy be moved or deleted.
+      const after = await applyAfterDownload(session, source, file.remotePath);
+      summary.fetched.push({ name: file.name, remotePath: file.remotePath, size: file.size, fileId: received.id, status: received.status, afterDownload: after });
+      await renewLease(source.id);
+    } catch (error) {
+      summary.errors.push(`${file.name}: ${errorText(error)}`);
+    }
+  }
+}
+
+async function applyAfterDownload(
+  session: SftpSession,
+  source: { afterDownload: "LEAVE" | "MOVE" | "DELETE"; processedDir: string | null },
+  remotePath: string,
+): Promise<string | null> {
+  if (source.afterDownload === "MOVE" && source.processedDir) return `moved to ${await session.moveTo(remotePath, source.processedDir)}`;
+  if (source.afterDownload === "DELETE") {
+    await session.delete(remotePath);
+    return "deleted";
+  }
+  return null;
+}
+
+export type TDueSource = { tenantId: string; sourceId: string; slot: string };
+
+/**
+ * Enabled sources with a server whose poll interval has passed and no poll running. The slot
+ * (the minute) makes the poll request's event id, so two ticks in one minute request once.
+ */
+export async function dueSources(now: Date = new Date()): Promise<TDueSource[]> {
+  const due = await pool().query<{ id: string; tenant_id: string }>(
+    `SELECT s.id, s.tenant_id FROM cdr_sources s
+     WHERE s.enabled
+       AND EXISTS (SELECT 1 FROM cdr_source_servers v WHERE v.source_id = s.id)
+       AND (s.last_polled_at IS NULL
+            OR s.last_polled_at <= $1::timestamptz - make_interval(mins => s.poll_interval_minutes) + make_interval(secs => $2))
+       AND (s.poll_lease_until IS NULL OR s.poll_lease_until < $1)
+     ORDER BY s.last_polled_at NULLS FIRST`,
+    [now, DUE_SLACK_SECONDS],
+  );
+  const slot = new Date(Math.floor(now.getTime() / 60_000) * 60_000).toISOString();
+  return due.rows.map((row) => ({ tenantId: row.tenant_id, sourceId: row.id, slot }));
+}
+
+export type TConnectionTest = {
+  servers: {
+    serverId: string | null;
+    server: string;
+    ok: boolean;
+    error: string | null;
+    kind: string | null;
+    elapsedMs: number;
+    /** The files a poll would consider, newest last; `known` ones would be skipped. */
+    files: { name: string; size: number; modifiedAt: Date; known: boolean }[];
+    fileCount: number;
+    listError: string | null;
+  }[];
+};
+
+const TEST_FILE_LIMIT = 200;
+
+/**
+ * Connects to each server in turn and lists what a poll would fetch, downloading nothing
+ * and changing no state (no outage, no status): a test must not page the carrier's NOC.
+ */
+export async function testSourceConnection(options: {
+  tenantId: string;
+  sourceId?: string | null;
+  fields?: TCdrSourceFields | null;
+  connectTimeoutMs?: number;
+}): Promise<TConnectionTest> {
+  const target = await serversForTest(options);
+  if (target.servers.length === 0) throw AppError.invalidField("servers", "Add an SFTP server to test");
+  const results: TConnectionTest["servers"] = [];
+  for (const server of target.servers) {
+    results.push(await testOne(options.tenantId, target, server, options.connectTimeoutMs));
+  }
+  return { servers: results };
+}
+
+async function testOne(
+  tenantId: string,
+  target: { remoteDir: string; filePattern: string; sourceId: string | null },
+  server: TServerCredentials,
+  timeoutMs: number | undefined,
+): Promise<TConnectionTest["servers"][number]> {
+  const started = Date.now();
+  const base = { serverId: server.id, server: serverLabel(server), files: [], fileCount: 0, listError: null };
+  let session: SftpSession;
+  try {
+    session = await SftpSession.connect(server, { timeoutMs });
+  } catch (error) {
+    return {
+      ...base,
+      ok: false,
+      error: errorText(error),
+      kind: error instanceof SftpConnectError ? error.kind : null,
+      elapsedMs: Date.now() - started,
+    };
+  }
+  const elapsedMs = Date.now() - started;
+  try {
+    const listed = await session.list(target.remoteDir, target.filePattern);
+    const files = [];
+    for (const file of listed.slice(-TEST_FILE_LIMIT)) {
+      const known = target.sourceId
+        ? await isKnownRemoteFile({ tenantId, sourceId: target.sourceId, remotePath: file.remotePath, size: file.size, remoteModifiedAt: file.modifiedAt })
+        : false;
+      files.push({ name: file.name, size: file.size, modifiedAt: file.modifiedAt, known });
+    }
+    return { ...base, ok: true, error: null, kind: null, elapsedMs, files, fileCount: listed.length };
+  } catch (error) {
+    return { ...base, ok: true, error: null, kind: null, elapsedMs, listError: `Cannot list ${target.remoteDir}: ${errorText(error)}` };
+  } finally {
+    await session.close();
+  }
+}
+
+/** "Poll now": asks the poll function to run for this source (it queues behind a running poll). */
+export async function requestPoll(options: { tenantId: string; actor: TActor; sourceId: string }): Promise<{ requested: true }> {
+  const source = await db().cdrSource.findFirst({
+    where: { tenantId: options.tenantId, id: options.sourceId },
+    select: { id: true, _count: { select: { servers: true } } },
+  });
+  if (!source) throw AppError.notFound("CDR source");
+  if (source._count.servers === 0) throw new AppError("PRECONDITION_FAILED", "This source has no SFTP server to poll: it takes uploads only");
+  await recordAudit(db(), { tenantId: options.tenantId, actor: options.actor, action: "cdr_source.poll_requested", targetType: "cdr_source", targetId: source.id });
+  await sendEvent({
+    name: "cdr/source.poll-requested",
+    id: `cdr-poll-${source.id}-manual-${randomUUID()}`,
+    data: { tenantId: options.tenantId, sourceId: source.id },
+  });
+  return { requested: true };
+}

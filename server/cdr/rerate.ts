@@ -1,0 +1,206 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import { db, pool } from "@/server/db/client";
+import { recordAudit, type TActor } from "@/server/audit/audit";
+import { AppError } from "@/server/errors";
+import { sendEvent } from "@/server/jobs/send";
+import { notifyBalanceChanged, postLedgerEntriesOnConnection, type TPostResult } from "@/server/wallet/ledger";
+import { loadCallRatingContext, type TCallRatingContext } from "./call-rating";
+import { digestOf } from "./ingest";
+
+/**
+ * Re-rating the unbillable queue after a fix (a new rate, an account-code mapping, a DID,
+ * a deck assigned). Each call that now prices is switched from UNBILLABLE to RATED in the
+ * same transaction as the charge for it, and only while it is still UNBILLABLE — so a call
+ * is billed once however often re-rating runs or retries. The charge's key is a digest of
+ * the calls it covers: a retried batch of the same calls posts it once.
+ */
+
+const RERATE_BATCH = 5_000;
+
+export const ZRerateRequest = z.object({
+  /** Only calls unbillable for this reason ("unknown account", "no rate for prefix", …); all when absent. */
+  reason: z.string().trim().min(1).max(200).nullish(),
+});
+
+export async function requestRerate(options: { tenantId: string; actor: TActor; request: z.input<typeof ZRerateRequest> }): Promise<{ requestId: string; queued: number }> {
+  const request = ZRerateRequest.parse(options.request);
+  const queued = await db().cdr.count({
+    where: { tenantId: options.tenantId, status: "UNBILLABLE", ...(request.reason ? { unbillableReason: request.reason } : {}) },
+  });
+  if (queued === 0) throw new AppError("PRECONDITION_FAILED", "There are no unbillable calls to re-rate.");
+  const requestId = randomUUID();
+  await recordAudit(db(), {
+    tenantId: options.tenantId,
+    actor: options.actor,
+    action: "cdr.rerate",
+    targetType: "cdr",
+    targetId: requestId,
+    after: { reason: request.reason ?? null, queued },
+  });
+  await sendEvent({ name: "cdr/rerate.requested", id: `cdr-rerate-${requestId}`, data: { tenantId: options.tenantId, requestId, reason: request.reason ?? null } });
+  return { requestId, queued };
+}
+
+type TUnbillableRow = {
+  source_id: string;
+  record_key: string;
+  start_at: Date;
+  file_id: string;
+  account_code: string | null;
+  caller: string;
+  callee: string;
+  billsec: number;
+  unbillable_reason: string | null;
+};
+
+export type TRerateResult = { examined: number; rated: number; stillUnbillable: number; charged: bigint };
+
+/**
+ * Prices again every unbillable call of the tenant (optionally of one reason), in batches.
+ * Calls that still cannot be priced keep their place in the queue with their current reason.
+ */
+export async function rerateUnbillable(options: { tenantId: string; reason?: string | null }): Promise<TRerateResult> {
+  const { tenantId } = options;
+  const result: TRerateResult = { examined: 0, rated: 0, stillUnbillable: 0, charged: 0n };
+  const contexts = new Map<string, Promise<TCallRatingContext>>();
+  const contextFor = (sourceId: string) => {
+    let context = contexts.get(sourceId);
+    if (!context) {
+      context = db()
+        .cdrSource.findFirst({ where: { tenantId, id: sourceId }, select: { costDeckId: true } })
+        .then((source) => loadCallRatingContext({ tenantId, costDeckId: source?.costDeckId ?? null }));
+      contexts.set(sourceId, context);
+    }
+    return context;
+  };
+
+  let after: { start: Date; sourceId: string; recordKey: string } | null = null;
+  const client = await pool().connect();
+  try {
+    for (;;) {
+      await client.query("BEGIN");
+      const posted: TPostResult[] = [];
+      try {
+        const rows: { rows: TUnbillableRow[] } = await client.query<TUnbillableRow>(
+          `SELECT source_id, record_key, start_at, file_id, account_code, caller, callee, billsec, unbillable_reason
+           FROM cdrs
+           WHERE tenant_id = $1::uuid AND status = 'UNBILLABLE'
+             AND ($2::text IS NULL OR unbillable_reason = $2)
+             AND ($3::timestamptz IS NULL OR (start_at, source_id, record_key) > ($3::timestamptz, $4::uuid, $5::text))
+           ORDER BY start_at, source_id, record_key
+           LIMIT ${RERATE_BATCH}
+           FOR UPDATE SKIP LOCKED`,
+          [tenantId, options.reason ?? null, after?.start ?? null, after?.sourceId ?? null, after?.recordKey ?? null],
+        );
+        if (rows.rows.length === 0) {
+          await client.query("COMMIT");
+          break;
+        }
+        const last: TUnbillableRow = rows.rows[rows.rows.length - 1]!;
+        after = { start: last.start_at, sourceId: last.source_id, recordKey: last.record_key };
+
+        const charges = new Map<string, { amount: bigint; keys: string[] }>();
+        const fileDeltas = new Map<string, { rated: number; price: bigint; cost: bigint; seconds: bigint }>();
+        const updates: unknown[][] = [[], [], [], [], [], [], [], [], [], [], [], [], [], []];
+        for (const row of rows.rows) {
+          result.examined++;
+          const context = await contextFor(row.source_id);
+          // Stored callees are E.164 digits already: "+" keeps the plan from reading an
+          // international number (e.g. 886…, 10 digits) as a national one a second time.
+          const rated = context.rate({ account: row.account_code, caller: row.caller, callee: `+${row.callee}`, startUtc: row.start_at, billsec: row.billsec });
+          const nowRated = rated.status === "RATED";
+          if (!nowRated) result.stillUnbillable++;
+          if (!nowRated && rated.reason === row.unbillable_reason) continue;
+          const owner = rated.owner;
+          const price = nowRated ? rated.priceMicros! : null;
+          const cost = nowRated ? rated.costMicros : null;
+          const values = [
+            row.source_id,
+            row.record_key,
+            row.start_at,
+            nowRated ? "RATED" : "UNBILLABLE",
+            nowRated ? null : rated.reason,
+            owner?.customerId ?? null,
+            owner?.trunkId ?? null,
+            rated.category,
+            rated.matchedPrefix,
+            rated.rate?.id ?? null,
+            nowRated ? rated.billedSeconds : null,
+            price?.toString() ?? null,
+            cost?.toString() ?? null,
+            row.callee === rated.callee ? row.callee : rated.callee,
+          ];
+          values.forEach((value, index) => updates[index]!.push(value));
+          if (!nowRated) continue;
+          result.rated++;
+          const delta = fileDeltas.get(row.file_id) ?? { rated: 0, price: 0n, cost: 0n, seconds: 0n };
+          delta.rated++;
+          delta.price += price!;
+          delta.cost += cost ?? 0n;
+          delta.seconds += BigInt(rated.billedSeconds ?? 0);
+          fileDeltas.set(row.file_id, delta);
+          if (owner && price! > 0n) {
+            const charge = charges.get(owner.customerId) ?? { amount: 0n, keys: [] };
+            charge.amount += price!;
+            charge.keys.push(`${row.source_id}|${row.record_key}|${row.start_at.toISOString()}`);
+            charges.set(owner.customerId, charge);
+          }
+        }
+        if (updates[0]!.length > 0) {
+          // Only rows still UNBILLABLE change: a concurrent run that got here first wins.
+          const changed = await client.query<{ customer_id: string | null; price: string | null; status: string }>(
+            `UPDATE cdrs c SET status = u.status::"CdrStatus", unbillable_reason = u.reason, customer_id = u.customer_id, trunk_id = u.trunk_id,
+                    category = u.category::"RateCategory", matched_prefix = u.matched_prefix, rate_id = u.rate_id,
+                    billed_seconds = u.billed_seconds, price = u.price, cost = u.cost, callee = u.callee, rated_at = now()
+             FROM unnest($2::uuid[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::uuid[], $8::uuid[], $9::text[],
+                         $10::text[], $11::bigint[], $12::int[], $13::bigint[], $14::bigint[], $15::text[])
+                  AS u(source_id, record_key, start_at, status, reason, customer_id, trunk_id, category, matched_prefix, rate_id,
+                       billed_seconds, price, cost, callee)
+             WHERE c.tenant_id = $1::uuid AND c.source_id = u.source_id AND c.record_key = u.record_key AND c.start_at = u.start_at
+               AND c.status = 'UNBILLABLE'
+             RETURNING c.customer_id, c.price::text, c.status::text`,
+            [tenantId, ...updates],
+          );
+          // Rows are locked FOR UPDATE above, so every selected row changes as computed.
+          if (changed.rowCount !== updates[0]!.length) throw new Error("re-rate: calls changed while locked");
+        }
+        for (const [fileId, delta] of fileDeltas) {
+          await client.query(
+            `UPDATE cdr_files SET rated = rated + $3, unbillable = unbillable - $3, price_total = price_total + $4::bigint,
+                    cost_total = cost_total + $5::bigint, billed_seconds = billed_seconds + $6::bigint
+             WHERE tenant_id = $1::uuid AND id = $2::uuid`,
+            [tenantId, fileId, delta.rated, delta.price.toString(), delta.cost.toString(), delta.seconds.toString()],
+          );
+        }
+        const customers = [...charges.keys()].sort();
+        for (const customerId of customers) result.charged += charges.get(customerId)!.amount;
+        posted.push(
+          ...(await postLedgerEntriesOnConnection(
+            client,
+            customers.map((customerId) => {
+              const charge = charges.get(customerId)!;
+              return {
+                tenantId,
+                customerId,
+                amount: -charge.amount,
+                kind: "CALL_CHARGES" as const,
+                idempotencyKey: `cdr-rerate:${customerId}:${digestOf(charge.keys)}`,
+                reference: { type: "cdr_rerate", id: customerId },
+                memo: `Re-rated ${charge.keys.length} previously unbillable call${charge.keys.length === 1 ? "" : "s"}`,
+              };
+            }),
+          )),
+        );
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      }
+      await notifyBalanceChanged(posted);
+    }
+  } finally {
+    client.release();
+  }
+  return result;
+}

@@ -1,0 +1,412 @@
+import { z } from "zod";
+import { pool } from "@/server/db/client";
+import { AppError } from "@/server/errors";
+
+/**
+ * Call search over the month-partitioned `cdrs` table, for tenant staff and for a customer's
+ * own users. Raw SQL through the pg pool because Prisma cannot express a keyset over a row
+ * comparison nor keep the date range a plain constant the planner prunes partitions with.
+ *
+ * Matching rules (documented for the UI):
+ * - `from`/`to` is the half-open range [from, to) on the call's start; both default (last
+ *   7 days up to now) and the range may not exceed {@link MAX_RANGE_DAYS} days, so every
+ *   query touches a bounded set of monthly partitions.
+ * - `caller` is a substring match (callers arrive in every shape carriers send: "+1613…",
+ *   "0613…", a SIP user), case-sensitive, within the date range.
+ * - `calleePrefix` is digits with an optional leading "+", matched as a prefix of the
+ *   normalised E.164 callee: an index range scan on (tenant_id, callee COLLATE "C").
+ */
+
+export const CDR_STATUSES = ["RATED", "UNANSWERED", "UNBILLABLE"] as const;
+export const CDR_CATEGORIES = ["LOCAL", "LONG_DISTANCE", "TOLL_FREE", "INTERNATIONAL", "MOBILE", "PREMIUM", "OTHER"] as const;
+export const MAX_RANGE_DAYS = 366;
+export const DEFAULT_RANGE_DAYS = 7;
+export const MAX_PAGE_SIZE = 500;
+const DAY_MS = 86_400_000;
+
+const optionalId = z.preprocess((value) => (value === "" ? null : value), z.uuid().nullish());
+const optionalText = z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? null : value), z.string().trim().max(64).nullish());
+
+export const ZCdrFilter = z
+  .object({
+    from: z.coerce.date().nullish(),
+    to: z.coerce.date().nullish(),
+    customerId: optionalId,
+    trunkId: optionalId,
+    caller: optionalText,
+    calleePrefix: z.preprocess(
+      (value) => (typeof value === "string" ? (value.trim() === "" ? null : value.trim()) : value),
+      z
+        .string()
+        .regex(/^\+?[0-9]{1,15}$/, "Digits only, with an optional leading +")
+        .transform((value) => value.replace(/^\+/, ""))
+        .nullish(),
+    ),
+    category: z.preprocess((value) => (value === "" ? null : value), z.enum(CDR_CATEGORIES).nullish()),
+    status: z.preprocess((value) => (value === "" ? null : value), z.enum(CDR_STATUSES).nullish()),
+    sourceId: optionalId,
+    fileId: optionalId,
+  })
+  .superRefine((value, context) => {
+    if (value.from && value.to && value.to.getTime() <= value.from.getTime()) {
+      context.addIssue({ code: "custom", path: ["to"], message: "The end must be after the start" });
+    }
+    const to = value.to ?? new Date();
+    const from = value.from ?? new Date(to.getTime() - DEFAULT_RANGE_DAYS * DAY_MS);
+    if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS) {
+      context.addIssue({ code: "custom", path: ["from"], message: `The range may span at most ${MAX_RANGE_DAYS} days` });
+    }
+  })
+  .transform((value) => {
+    const to = value.to ?? new Date();
+    const from = value.from ?? new Date(to.getTime() - DEFAULT_RANGE_DAYS * DAY_MS);
+    return {
+      from,
+      to,
+      customerId: value.customerId ?? null,
+      trunkId: value.trunkId ?? null,
+      caller: value.caller ?? null,
+      calleePrefix: value.calleePrefix ?? null,
+      category: value.category ?? null,
+      status: value.status ?? null,
+      sourceId: value.sourceId ?? null,
+      fileId: value.fileId ?? null,
+    };
+  });
+export type TCdrFilterInput = z.input<typeof ZCdrFilter>;
+export type TCdrFilter = z.output<typeof ZCdrFilter>;
+
+export const ZCdrSearchPage = z.object({
+  cursor: z.string().max(512).nullish(),
+  direction: z.enum(["next", "previous"]).default("next"),
+  limit: z.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
+});
+
+/** Whose calls: a customer scope (portal) pins the customer and hides costs. */
+export type TCdrScope = { tenantId: string; customerId?: string | null };
+
+export type TCdrRow = {
+  sourceId: string;
+  recordKey: string;
+  fileId: string;
+  line: number;
+  startAt: Date;
+  answerAt: Date | null;
+  endAt: Date | null;
+  duration: number | null;
+  billsec: number;
+  caller: string;
+  callee: string;
+  accountCode: string | null;
+  customerId: string | null;
+  customerName: string | null;
+  customerAccount: string | null;
+  trunkId: string | null;
+  trunkName: string | null;
+  status: (typeof CDR_STATUSES)[number];
+  unbillableReason: string | null;
+  category: (typeof CDR_CATEGORIES)[number] | null;
+  matchedPrefix: string | null;
+  billedSeconds: number | null;
+  price: bigint | null;
+  /** Null for customer scopes: what the tenant pays its carrier is not the customer's business. */
+  cost: bigint | null;
+  disposition: string | null;
+};
+
+type TKey = { startAt: Date; sourceId: string; recordKey: string };
+
+export function encodeCursor(key: TKey): string {
+  return Buffer.from(JSON.stringify([key.startAt.toISOString(), key.sourceId, key.recordKey])).toString("base64url");
+}
+
+export function decodeCursor(cursor: string): TKey {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    const tuple = z.tuple([z.iso.datetime(), z.uuid(), z.string().max(300)]).parse(parsed);
+    return { startAt: new Date(tuple[0]), sourceId: tuple[1], recordKey: tuple[2] };
+  } catch {
+    throw AppError.invalidField("cursor", "This page link is no longer valid; start from the first page");
+  }
+}
+
+/** Effective customer: the scope's (portal) wins over anything the filter says. */
+function scopedCustomer(scope: TCdrScope, filter: TCdrFilter): string | null {
+  return scope.customerId ?? filter.customerId;
+}
+
+/**
+ * WHERE clause with tenant first and the date range as plain parameters, so the planner
+ * prunes partitions and picks (tenant, customer, start) or (tenant, callee) by selectivity.
+ */
+export function cdrWhere(scope: TCdrScope, filter: TCdrFilter, alias = "c"): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const add = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const parts = [`${alias}.tenant_id = ${add(scope.tenantId)}::uuid`, `${alias}.start_at >= ${add(filter.from)}`, `${alias}.start_at < ${add(filter.to)}`];
+  const customerId = scopedCustomer(scope, filter);
+  if (customerId) parts.push(`${alias}.customer_id = ${add(customerId)}::uuid`);
+  if (filter.trunkId) parts.push(`${alias}.trunk_id = ${add(filter.trunkId)}::uuid`);
+  if (filter.calleePrefix) {
+    // A byte range rather than LIKE: exact under COLLATE "C" and always index-usable.
+    const prefix = filter.calleePrefix;
+    const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    parts.push(`${alias}.callee >= ${add(prefix)}`, `${alias}.callee < ${add(upper)}`);
+  }
+  if (filter.caller) parts.push(`strpos(${alias}.caller, ${add(filter.caller)}) > 0`);
+  if (filter.category) parts.push(`${alias}.category = ${add(filter.category)}::"RateCategory"`);
+  if (filter.status) parts.push(`${alias}.status = ${add(filter.status)}::"CdrStatus"`);
+  if (filter.sourceId) parts.push(`${alias}.source_id = ${add(filter.sourceId)}::uuid`);
+  if (filter.fileId) parts.push(`${alias}.file_id = ${add(filter.fileId)}::uuid`);
+  return { sql: parts.join(" AND "), params };
+}
+
+export const CDR_COLUMNS = `c.source_id, c.record_key, c.file_id, c.line, c.start_at, c.answer_at, c.end_at, c.duration, c.billsec, c.caller, c.callee,
+  c.account_code, c.customer_id, c.trunk_id, c.status, c.unbillable_reason, c.category, c.matched_prefix, c.billed_seconds, c.price, c.cost, c.disposition`;
+
+export type TRawCdrRow = {
+  source_id: string;
+  record_key: string;
+  file_id: string;
+  line: number;
+  start_at: Date;
+  answer_at: Date | null;
+  end_at: Date | null;
+  duration: number | null;
+  billsec: number;
+  caller: string;
+  callee: string;
+  account_code: string | null;
+  customer_id: string | null;
+  customer_name: string | null;
+  customer_account: string | null;
+  trunk_id: string | null;
+  trunk_name: string | null;
+  status: TCdrRow["status"];
+  unbillable_reason: string | null;
+  category: TCdrRow["category"];
+  matched_prefix: string | null;
+  billed_seconds: number | null;
+  price: string | null;
+  cost: string | null;
+  disposition: string | null;
+};
+
+export function toCdrRow(raw: TRawCdrRow, showCost: boolean): TCdrRow {
+  return {
+    sourceId: raw.source_id,
+    recordKey: raw.record_key,
+    fileId: raw.file_id,
+    line: raw.line,
+    startAt: raw.start_at,
+    answerAt: raw.answer_at,
+    endAt: raw.end_at,
+    duration: raw.duration,
+    billsec: raw.billsec,
+    caller: raw.caller,
+    callee: raw.callee,
+    accountCode: raw.account_code,
+    customerId: raw.customer_id,
+    customerName: raw.customer_name,
+    customerAccount: raw.customer_account,
+    trunkId: raw.trunk_id,
+    trunkName: raw.trunk_name,
+    status: raw.status,
+    unbillableReason: raw.unbillable_reason,
+    category: raw.category,
+    matchedPrefix: raw.matched_prefix,
+    billedSeconds: raw.billed_seconds,
+    price: raw.price === null ? null : BigInt(raw.price),
+    cost: showCost && raw.cost !== null ? BigInt(raw.cost) : null,
+    disposition: raw.disposition,
+  };
+}
+
+/** Names joined by tenant too, so a stray id can never pull another tenant's name in. */
+export function withNames(innerSql: string, tenantParam: string): string {
+  return `SELECT x.*, cu.name AS customer_name, cu.account_number AS customer_account, st.name AS trunk_name
+    FROM (${innerSql}) x
+    LEFT JOIN customers cu ON cu.tenant_id = ${tenantParam}::uuid AND cu.id = x.customer_id
+    LEFT JOIN sip_trunks st ON st.tenant_id = ${tenantParam}::uuid AND st.id = x.trunk_id`;
+}
+
+export type TCdrSearchResult = {
+  rows: TCdrRow[];
+  /** Older calls after the last row, or null at the end. */
+  nextCursor: string | null;
+  /** Newer calls before the first row, or null on the first page. */
+  previousCursor: string | null;
+  from: Date;
+  to: Date;
+};
+
+/**
+ * One page of calls, newest first, keyset-paginated on (start_at, source_id, record_key)
+ * descending: the primary key's columns, so no row is skipped or repeated across pages even
+ * when many calls share a start second.
+ */
+export async function searchCdrs(options: {
+  scope: TCdrScope;
+  filter: TCdrFilterInput;
+  cursor?: string | null;
+  limit?: number;
+  direction?: "next" | "previous";
+}): Promise<TCdrSearchResult> {
+  const filter = ZCdrFilter.parse(options.filter);
+  const page = ZCdrSearchPage.parse({ cursor: options.cursor, limit: options.limit, direction: options.direction });
+  const where = cdrWhere(options.scope, filter);
+  const params = [...where.params];
+  const add = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const backwards = page.direction === "previous" && Boolean(page.cursor);
+  let keyset = "";
+  if (page.cursor) {
+    const key = decodeCursor(page.cursor);
+    const [t, s, k] = [add(key.startAt), add(key.sourceId), add(key.recordKey)];
+    // The plain bound on start_at lets the index scan start at the cursor; the row
+    // comparison then settles ties.
+    keyset = backwards
+      ? ` AND c.start_at >= ${t} AND (c.start_at, c.source_id, c.record_key) > (${t}, ${s}::uuid, ${k})`
+      : ` AND c.start_at <= ${t} AND (c.start_at, c.source_id, c.record_key) < (${t}, ${s}::uuid, ${k})`;
+  }
+  const order = backwards ? "ASC" : "DESC";
+  const inner = `SELECT ${CDR_COLUMNS} FROM cdrs c WHERE ${where.sql}${keyset}
+    ORDER BY c.start_at ${order}, c.source_id ${order}, c.record_key ${order} LIMIT ${add(page.limit + 1)}`;
+  const sql = `${withNames(inner, "$1")} ORDER BY x.start_at ${order}, x.source_id ${order}, x.record_key ${order}`;
+  const result = await pool().query<TRawCdrRow>(sql, params);
+  const more = result.rows.length > page.limit;
+  const raws = result.rows.slice(0, page.limit);
+  if (backwards) raws.reverse();
+  const showCost = !options.scope.customerId;
+  const rows = raws.map((raw) => toCdrRow(raw, showCost));
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  const keyOf = (row: TCdrRow) => encodeCursor({ startAt: row.startAt, sourceId: row.sourceId, recordKey: row.recordKey });
+  return {
+    rows,
+    nextCursor: last && (backwards || more) ? keyOf(last) : null,
+    previousCursor: first && (backwards ? more : Boolean(page.cursor)) ? keyOf(first) : null,
+    from: filter.from,
+    to: filter.to,
+  };
+}
+
+export type TCdrTotals = {
+  calls: number;
+  rated: number;
+  unanswered: number;
+  unbillable: number;
+  billsec: bigint;
+  billedSeconds: bigint;
+  /** Billed minutes to two decimals (billed seconds / 60, rounded half up); exact seconds are in billedSeconds. */
+  minutes: string;
+  price: bigint;
+  /** Null for customer scopes. */
+  cost: bigint | null;
+  /** Price minus cost over the rated calls whose cost is known; null for customer scopes. */
+  margin: bigint | null;
+  /** Rated calls without a known cost (left out of the margin). */
+  ratedWithoutCost: number;
+};
+
+/** Minutes with two decimals from whole seconds, without floating point. */
+export function minutesFromSeconds(seconds: bigint): string {
+  const hundredths = (seconds * 100n + 30n) / 60n;
+  return `${hundredths / 100n}.${(hundredths % 100n).toString().padStart(2, "0")}`;
+}
+
+/** Totals for a filter: counts by status, seconds, and money over the RATED calls (exact bigint sums). */
+export async function cdrTotals(options: { scope: TCdrScope; filter: TCdrFilterInput }): Promise<TCdrTotals> {
+  const filter = ZCdrFilter.parse(options.filter);
+  const where = cdrWhere(options.scope, filter);
+  const { rows } = await pool().query<{
+    calls: string;
+    rated: string;
+    unanswered: string;
+    unbillable: string;
+    billsec: string;
+    billed_seconds: string;
+    price: string;
+    cost: string;
+    price_with_cost: string;
+    rated_without_cost: string;
+  }>(
+    `SELECT count(*)::text AS calls,
+            count(*) FILTER (WHERE c.status = 'RATED')::text AS rated,
+            count(*) FILTER (WHERE c.status = 'UNANSWERED')::text AS unanswered,
+            count(*) FILTER (WHERE c.status = 'UNBILLABLE')::text AS unbillable,
+            coalesce(sum(c.billsec), 0)::text AS billsec,
+            coalesce(sum(c.billed_seconds) FILTER (WHERE c.status = 'RATED'), 0)::text AS billed_seconds,
+            coalesce(sum(c.price) FILTER (WHERE c.status = 'RATED'), 0)::text AS price,
+            coalesce(sum(c.cost) FILTER (WHERE c.status = 'RATED' AND c.cost IS NOT NULL), 0)::text AS cost,
+            coalesce(sum(c.price) FILTER (WHERE c.status = 'RATED' AND c.cost IS NOT NULL), 0)::text AS price_with_cost,
+            count(*) FILTER (WHERE c.status = 'RATED' AND c.cost IS NULL)::text AS rated_without_cost
+       FROM cdrs c WHERE ${where.sql}`,
+    where.params,
+  );
+  const row = rows[0]!;
+  const showCost = !options.scope.customerId;
+  const billedSeconds = BigInt(row.billed_seconds);
+  const cost = BigInt(row.cost);
+  return {
+    calls: Number(row.calls),
+    rated: Number(row.rated),
+    unanswered: Number(row.unanswered),
+    unbillable: Number(row.unbillable),
+    billsec: BigInt(row.billsec),
+    billedSeconds,
+    minutes: minutesFromSeconds(billedSeconds),
+    price: BigInt(row.price),
+    cost: showCost ? cost : null,
+    margin: showCost ? BigInt(row.price_with_cost) - cost : null,
+    ratedWithoutCost: showCost ? Number(row.rated_without_cost) : 0,
+  };
+}
+
+/** How many calls match: the export's "n of N" before the first byte is sent. */
+export async function countCdrs(options: { scope: TCdrScope; filter: TCdrFilterInput }): Promise<number> {
+  const filter = ZCdrFilter.parse(options.filter);
+  const where = cdrWhere(options.scope, filter);
+  const { rows } = await pool().query<{ n: string }>(`SELECT count(*)::text AS n FROM cdrs c WHERE ${where.sql}`, where.params);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Filter choices for the UI: the scope's trunks, sources (admin) and customers (admin), and how to show figures. */
+export async function cdrFilterOptions(scope: TCdrScope) {
+  const customerId = scope.customerId ?? null;
+  const [tenant, trunks, sources, customers] = await Promise.all([
+    pool().query<{ currency: string; time_zone: string }>(`SELECT currency, time_zone FROM tenants WHERE id = $1::uuid`, [scope.tenantId]),
+    pool().query<{ id: string; name: string; customer_id: string }>(
+      `SELECT id, name, customer_id FROM sip_trunks WHERE tenant_id = $1::uuid AND ($2::uuid IS NULL OR customer_id = $2::uuid) ORDER BY name LIMIT 5000`,
+      [scope.tenantId, customerId],
+    ),
+    customerId ? Promise.resolve({ rows: [] as { id: string; name: string }[] }) : pool().query<{ id: string; name: string }>(`SELECT id, name FROM cdr_sources WHERE tenant_id = $1::uuid ORDER BY name`, [scope.tenantId]),
+    customerId
+      ? Promise.resolve({ rows: [] as { id: string; name: string; account_number: string }[] })
+      : pool().query<{ id: string; name: string; account_number: string }>(
+          `SELECT id, name, account_number FROM customers WHERE tenant_id = $1::uuid ORDER BY name LIMIT 5000`,
+          [scope.tenantId],
+        ),
+  ]);
+  const settings = tenant.rows[0];
+  if (!settings) throw AppError.notFound("Tenant");
+  return {
+    /** Calls are shown in the tenant's time zone and priced in its currency. */
+    tenant: { currency: settings.currency, timeZone: settings.time_zone },
+    trunks: trunks.rows.map((row) => ({ id: row.id, name: row.name, customerId: row.customer_id })),
+    sources: sources.rows.map((row) => ({ id: row.id, name: row.name })),
+    customers: customers.rows.map((row) => ({ id: row.id, name: row.name, accountNumber: row.account_number })),
+  };
+}
+
+export const CDR_FILTER_KEYS = ["from", "to", "customerId", "trunkId", "caller", "calleePrefix", "category", "status", "sourceId", "fileId"] as const;
+
+/** A filter from a query string (the export links): absent or empty parameters mean "any". */
+export function cdrFilterFromQuery(params: URLSearchParams): Record<(typeof CDR_FILTER_KEYS)[number], string | null> {
+  const entries = CDR_FILTER_KEYS.map((key) => [key, params.get(key) || null] as const);
+  return Object.fromEntries(entries) as Record<(typeof CDR_FILTER_KEYS)[number], string | null>;
+}

@@ -1,0 +1,455 @@
+import { z } from "zod";
+import type { Prisma } from "@/server/db/generated/client";
+import { db, type TTransaction } from "@/server/db/client";
+import { recordAudit, type TActor } from "@/server/audit/audit";
+import { AppError, isUniqueViolation } from "@/server/errors";
+import { ZPageInput, sortOrder, type TPage } from "@/server/lib/pagination";
+import { decryptSecret, encryptSecret } from "@/server/security/secrets";
+import { CDR_FORMATS } from "@/server/rating/cdr-formats";
+import { TimeZoneError, resolveTimeZone } from "@/server/rating/time-zone";
+
+/**
+ * CDR sources: where a tenant's CDR files come from. A source has an ordered list of SFTP
+ * servers (position 0 is tried first) or none at all (upload-only). Server credentials are
+ * encrypted at rest and never leave the server: reads return `hasPassword` / `hasPrivateKey`.
+ */
+
+export const CDR_AFTER_DOWNLOAD = ["LEAVE", "MOVE", "DELETE"] as const;
+export const SERVER_AUTH_METHODS = ["PASSWORD", "KEY"] as const;
+export const MAX_SERVERS_PER_SOURCE = 10;
+
+/** `*` and `?` wildcards on a file name (no directories). */
+export function globToRegExp(pattern: string): RegExp {
+  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replaceAll("*", ".*").replaceAll("?", ".");
+  return new RegExp(`^${escaped}$`);
+}
+
+const ZRemotePath = z
+  .string()
+  .trim()
+  .min(1, "Give a directory (\".\" is the login directory)")
+  .max(500)
+  .refine((value) => !value.includes("\0"), "The path contains a NUL character");
+
+export const ZCdrServerFields = z
+  .object({
+    /** An existing server of this source (keeps its status, outages and stored secret). */
+    id: z.uuid().optional(),
+    host: z
+      .string()
+      .trim()
+      .min(1, "Host is required")
+      .max(253)
+      .regex(/^[A-Za-z0-9.:[\]_-]+$/, "Use a host name or an IP address"),
+    port: z.coerce.number().int("Port is a whole number").min(1, "Port is 1 to 65535").max(65535, "Port is 1 to 65535").default(22),
+    username: z.string().trim().min(1, "Username is required").max(128),
+    authMethod: z.enum(SERVER_AUTH_METHODS).default("PASSWORD"),
+    /** Blank on edit keeps the stored password. */
+    password: z.string().max(1000).default(""),
+    /** PEM/OpenSSH private key (unencrypted). Blank on edit keeps the stored key. */
+    privateKey: z.string().max(20_000).default(""),
+  });
+export type TCdrServerFields = z.input<typeof ZCdrServerFields>;
+
+export const ZCdrSourceFields = z
+  .object({
+    name: z.string().trim().min(1, "Name is required").max(120),
+    format: z.enum(CDR_FORMATS, "Choose asterisk, freeswitch or csv"),
+    timeZone: z
+      .string()
+      .trim()
+      .max(64)
+      .superRefine((value, context) => {
+        try {
+          resolveTimeZone(value);
+        } catch (error) {
+          if (!(error instanceof TimeZoneError)) throw error;
+          context.addIssue({ code: "custom", message: `Time zone: ${error.message}` });
+        }
+      }),
+    remoteDir: ZRemotePath.default("."),
+    filePattern: z
+      .string()
+      .trim()
+      .min(1, "Give a file-name pattern (* for every file)")
+      .max(200)
+      .regex(/^[^/\\\0]+$/, "A file-name pattern has no directory: use * and ? wildcards on the name"),
+    afterDownload: z.enum(CDR_AFTER_DOWNLOAD).default("LEAVE"),
+    processedDir: z.string().trim().max(500).nullable().default(null),
+    pollIntervalMinutes: z.coerce
+      .number()
+      .int("Whole minutes")
+      .min(1, "Poll at most every minute")
+      .max(1440, "Poll at least once a day (1440 minutes)")
+      .default(5),
+    alertEmails: z.array(z.email("Enter valid email addresses").trim().toLowerCase()).max(20, "At most 20 recipients").default([]),
+    costDeckId: z.uuid().nullable().default(null),
+    servers: z.array(ZCdrServerFields).max(MAX_SERVERS_PER_SOURCE, `At most ${MAX_SERVERS_PER_SOURCE} servers`).default([]),
+  })
+  .superRefine((fields, context) => {
+    if (fields.afterDownload === "MOVE" && !fields.processedDir) {
+      context.addIssue({ code: "custom", path: ["processedDir"], message: "Give the folder processed files are moved to" });
+    }
+    const seen = new Set<string>();
+    fields.servers.forEach((server, index) => {
+      const key = `${server.host.toLowerCase()}:${server.port}:${server.username}`;
+      if (seen.has(key)) context.addIssue({ code: "custom", path: ["servers", index, "host"], message: "This server is already in the list" });
+      seen.add(key);
+    });
+  });
+export type TCdrSourceFields = z.input<typeof ZCdrSourceFields>;
+type TParsedSourceFields = z.output<typeof ZCdrSourceFields>;
+
+export const ZCdrSourceListInput = ZPageInput.extend({ enabled: z.boolean().nullable().default(null) });
+
+const serverSelect = {
+  id: true,
+  position: true,
+  host: true,
+  port: true,
+  username: true,
+  passwordEnc: true,
+  privateKeyEnc: true,
+  status: true,
+  lastError: true,
+  lastCheckedAt: true,
+} satisfies Prisma.CdrSourceServerSelect;
+
+type TStoredServer = Prisma.CdrSourceServerGetPayload<{ select: typeof serverSelect }>;
+
+/** What the browser may see of a server: flags instead of secrets. */
+function publicServer(server: TStoredServer) {
+  const { passwordEnc, privateKeyEnc, ...rest } = server;
+  return {
+    ...rest,
+    authMethod: privateKeyEnc ? ("KEY" as const) : ("PASSWORD" as const),
+    hasPassword: passwordEnc !== null,
+    hasPrivateKey: privateKeyEnc !== null,
+  };
+}
+export type TPublicCdrServer = ReturnType<typeof publicServer>;
+
+const sourceSelect = {
+  id: true,
+  name: true,
+  format: true,
+  timeZone: true,
+  remoteDir: true,
+  filePattern: true,
+  afterDownload: true,
+  processedDir: true,
+  pollIntervalMinutes: true,
+  enabled: true,
+  alertEmails: true,
+  costDeckId: true,
+  pollLeaseUntil: true,
+  lastPolledAt: true,
+  lastPollError: true,
+  createdAt: true,
+  updatedAt: true,
+  costDeck: { select: { id: true, name: true } },
+  servers: { select: serverSelect, orderBy: { position: "asc" } },
+} satisfies Prisma.CdrSourceSelect;
+
+type TStoredSource = Prisma.CdrSourceGetPayload<{ select: typeof sourceSelect }>;
+
+function publicSource(source: TStoredSource, now = new Date()) {
+  return {
+    ...source,
+    /** A poll holds the lease right now. */
+    polling: source.pollLeaseUntil !== null && source.pollLeaseUntil > now,
+    servers: source.servers.map(publicServer),
+  };
+}
+export type TPublicCdrSource = ReturnType<typeof publicSource>;
+
+const SORTABLE = ["name", "format", "enabled", "lastPolledAt", "createdAt"] as const;
+
+export async function listCdrSources(options: { tenantId: string; query: z.input<typeof ZCdrSourceListInput> }): Promise<TPage<TPublicCdrSource>> {
+  const query = ZCdrSourceListInput.parse(options.query);
+  const where: Prisma.CdrSourceWhereInput = {
+    tenantId: options.tenantId,
+    ...(query.enabled === null ? {} : { enabled: query.enabled }),
+    ...(query.search
+      ? {
+          OR: [
+            { name: { contains: query.search, mode: "insensitive" } },
+            { servers: { some: { host: { contains: query.search, mode: "insensitive" } } } },
+          ],
+        }
+      : {}),
+  };
+  const [rows, total] = await Promise.all([
+    db().cdrSource.findMany({
+      where,
+      select: sourceSelect,
+      orderBy: [sortOrder(query.sort, SORTABLE, { id: "name", desc: false }), { id: "asc" }],
+      skip: query.page * query.pageSize,
+      take: query.pageSize,
+    }),
+    db().cdrSource.count({ where }),
+  ]);
+  const now = new Date();
+  return { rows: rows.map((row) => publicSource(row, now)), total, page: query.page, pageSize: query.pageSize };
+}
+
+export async function getCdrSource(options: { tenantId: string; sourceId: string }): Promise<TPublicCdrSource> {
+  const source = await db().cdrSource.findFirst({ where: { tenantId: options.tenantId, id: options.sourceId }, select: sourceSelect });
+  if (!source) throw AppError.notFound("CDR source");
+  return publicSource(source);
+}
+
+/** A server with its credentials in clear, for the SFTP client only. Never returned to a caller. */
+export type TServerCredentials = {
+  id: string | null;
+  position: number;
+  host: string;
+  port: number;
+  username: string;
+  password: string | null;
+  privateKey: string | null;
+};
+
+export function credentialsOf(
+  server: Pick<TStoredServer, "position" | "host" | "port" | "username" | "passwordEnc" | "privateKeyEnc"> & { id: string | null },
+): TServerCredentials {
+  return {
+    id: server.id,
+    position: server.position,
+    host: server.host,
+    port: server.port,
+    username: server.username,
+    password: server.passwordEnc ? decryptSecret(server.passwordEnc) : null,
+    privateKey: server.privateKeyEnc ? decryptSecret(server.privateKeyEnc) : null,
+  };
+}
+
+type TResolvedServer = {
+  id: string | undefined;
+  host: string;
+  port: number;
+  username: string;
+  passwordEnc: string | null;
+  privateKeyEnc: string | null;
+};
+
+/**
+ * Each submitted server with its sealed secret: a new secret is encrypted; a blank one keeps
+ * what this server (same id, same method) has stored; nothing stored → a field error.
+ */
+function resolveServers(submitted: TParsedSourceFields["servers"], stored: TStoredServer[]): TResolvedServer[] {
+  const byId = new Map(stored.map((server) => [server.id, server]));
+  return submitted.map((server, index) => {
+    const existing = server.id ? byId.get(server.id) : undefined;
+    if (server.id && !existing) throw AppError.invalidField(`servers.${index}.host`, "This server is no longer part of the source; reload the page");
+    const base = { id: server.id, host: server.host, port: server.port, username: server.username };
+    if (server.authMethod === "PASSWORD") {
+      if (server.password.length > 0) return { ...base, passwordEnc: encryptSecret(server.password), privateKeyEnc: null };
+      if (existing?.passwordEnc) return { ...base, passwordEnc: existing.passwordEnc, privateKeyEnc: null };
+      throw AppError.invalidField(`servers.${index}.password`, "Enter the password");
+    }
+    const key = server.privateKey.trim();
+    if (key.length > 0) {
+      if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) {
+        throw AppError.invalidField(`servers.${index}.privateKey`, "Paste the private key in PEM or OpenSSH format (-----BEGIN … PRIVATE KEY-----)");
+      }
+      return { ...base, passwordEnc: null, privateKeyEnc: encryptSecret(`${key}\n`) };
+    }
+    if (existing?.privateKeyEnc) return { ...base, passwordEnc: null, privateKeyEnc: existing.privateKeyEnc };
+    throw AppError.invalidField(`servers.${index}.privateKey`, "Paste the private key");
+  });
+}
+
+/** Fields parsed, zone canonical, cost deck checked: the source row's data. */
+async function sourceData(tenantId: string, fields: TParsedSourceFields) {
+  if (fields.costDeckId) {
+    const deck = await db().rateDeck.findFirst({ where: { tenantId, id: fields.costDeckId }, select: { kind: true } });
+    if (!deck) throw AppError.invalidField("costDeckId", "Choose one of your BUY decks");
+    if (deck.kind !== "BUY") throw AppError.invalidField("costDeckId", "The cost deck must be a BUY deck (a carrier's cost), not a SELL deck");
+  }
+  return {
+    name: fields.name,
+    format: fields.format,
+    timeZone: resolveTimeZone(fields.timeZone),
+    remoteDir: fields.remoteDir,
+    filePattern: fields.filePattern,
+    afterDownload: fields.afterDownload,
+    processedDir: fields.afterDownload === "MOVE" ? fields.processedDir : null,
+    pollIntervalMinutes: fields.pollIntervalMinutes,
+    alertEmails: [...new Set(fields.alertEmails)],
+    costDeckId: fields.costDeckId,
+  };
+}
+
+/** What the audit log keeps of a source: everything but secrets. */
+function auditView(data: Omit<Awaited<ReturnType<typeof sourceData>>, "format"> & { format: string }, servers: TResolvedServer[]): Prisma.InputJsonValue {
+  return {
+    ...data,
+    servers: servers.map((server) => ({
+      host: server.host,
+      port: server.port,
+      username: server.username,
+      auth: server.privateKeyEnc ? "key" : "password",
+    })),
+  };
+}
+
+/** Replaces a source's server list, keeping rows (status, outages) of servers that stay. */
+async function writeServers(tx: TTransaction, tenantId: string, sourceId: string, servers: TResolvedServer[]): Promise<void> {
+  const keep = servers.flatMap((server) => (server.id ? [server.id] : []));
+  await tx.cdrSourceServer.deleteMany({ where: { tenantId, sourceId, id: { notIn: keep } } });
+  // (source, position) is unique: park the kept rows on negative positions before reordering.
+  for (const [index, id] of keep.entries()) {
+    await tx.cdrSourceServer.update({ where: { id }, data: { position: -1 - index } });
+  }
+  for (const [position, server] of servers.entries()) {
+    const data = {
+      position,
+      host: server.host,
+      port: server.port,
+      username: server.username,
+      passwordEnc: server.passwordEnc,
+      privateKeyEnc: server.privateKeyEnc,
+    };
+    if (server.id) await tx.cdrSourceServer.update({ where: { id: server.id }, data });
+    else await tx.cdrSourceServer.create({ data: { tenantId, sourceId, ...data } });
+  }
+}
+
+export async function createCdrSource(options: { tenantId: string; actor: TActor; fields: TCdrSourceFields }): Promise<TPublicCdrSource> {
+  const fields = ZCdrSourceFields.parse(options.fields);
+  const data = await sourceData(options.tenantId, fields);
+  const servers = resolveServers(fields.servers, []);
+  try {
+    const sourceId = await db().$transaction(async (tx) => {
+      const source = await tx.cdrSource.create({ data: { tenantId: options.tenantId, ...data, enabled: false }, select: { id: true } });
+      await writeServers(tx, options.tenantId, source.id, servers);
+      await recordAudit(tx, {
+        tenantId: options.tenantId,
+        actor: options.actor,
+        action: "cdr_source.created",
+        targetType: "cdr_source",
+        targetId: source.id,
+        after: auditView(data, servers),
+      });
+      return source.id;
+    });
+    return getCdrSource({ tenantId: options.tenantId, sourceId });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw AppError.invalidField("name", "A source with this name exists");
+    throw error;
+  }
+}
+
+export async function updateCdrSource(options: { tenantId: string; actor: TActor; sourceId: string; fields: TCdrSourceFields }): Promise<TPublicCdrSource> {
+  const fields = ZCdrSourceFields.parse(options.fields);
+  const existing = await db().cdrSource.findFirst({
+    where: { tenantId: options.tenantId, id: options.sourceId },
+    select: { ...sourceSelect, servers: { select: serverSelect, orderBy: { position: "asc" } } },
+  });
+  if (!existing) throw AppError.notFound("CDR source");
+  const data = await sourceData(options.tenantId, fields);
+  const servers = resolveServers(fields.servers, existing.servers);
+  if (existing.enabled && servers.length === 0) {
+    throw AppError.invalidField("servers", "Polling is enabled: keep at least one server, or disable polling first");
+  }
+  const before = auditView(
+    {
+      name: existing.name,
+      format: existing.format,
+      timeZone: existing.timeZone,
+      remoteDir: existing.remoteDir,
+      filePattern: existing.filePattern,
+      afterDownload: existing.afterDownload,
+      processedDir: existing.processedDir,
+      pollIntervalMinutes: existing.pollIntervalMinutes,
+      alertEmails: existing.alertEmails,
+      costDeckId: existing.costDeckId,
+    },
+    existing.servers,
+  );
+  try {
+    await db().$transaction(async (tx) => {
+      await tx.cdrSource.update({ where: { tenantId_id: { tenantId: options.tenantId, id: options.sourceId } }, data });
+      await writeServers(tx, options.tenantId, options.sourceId, servers);
+      await recordAudit(tx, {
+        tenantId: options.tenantId,
+        actor: options.actor,
+        action: "cdr_source.updated",
+        targetType: "cdr_source",
+        targetId: options.sourceId,
+        before,
+        after: auditView(data, servers),
+      });
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw AppError.invalidField("name", "A source with this name exists");
+    throw error;
+  }
+  return getCdrSource({ tenantId: options.tenantId, sourceId: options.sourceId });
+}
+
+/** Turns polling on or off. Polling needs at least one server; an upload-only source stays disabled. */
+export async function setCdrSourceEnabled(options: { tenantId: string; actor: TActor; sourceId: string; enabled: boolean }): Promise<TPublicCdrSource> {
+  await db().$transaction(async (tx) => {
+    const source = await tx.cdrSource.findFirst({
+      where: { tenantId: options.tenantId, id: options.sourceId },
+      select: { id: true, enabled: true, _count: { select: { servers: true } } },
+    });
+    if (!source) throw AppError.notFound("CDR source");
+    if (options.enabled && source._count.servers === 0) {
+      throw new AppError("PRECONDITION_FAILED", "Add at least one SFTP server before enabling polling (a source without servers takes uploads only)");
+    }
+    if (source.enabled === options.enabled) return;
+    await tx.cdrSource.update({ where: { id: source.id }, data: { enabled: options.enabled } });
+    if (!options.enabled) {
+      // Nobody checks the servers any more: an open outage ends here rather than counting
+      // as downtime for as long as polling stays off. It did not recover: no recovery mail.
+      const now = new Date();
+      await tx.$executeRaw`UPDATE cdr_source_outages
+        SET ended_at = GREATEST(started_at, ${now}), recovery_alerted_at = ${now},
+            last_error = COALESCE(last_error, error) || ' (monitoring stopped: polling turned off)'
+        WHERE tenant_id = ${options.tenantId}::uuid AND source_id = ${source.id}::uuid AND ended_at IS NULL`;
+    }
+    await recordAudit(tx, {
+      tenantId: options.tenantId,
+      actor: options.actor,
+      action: options.enabled ? "cdr_source.enabled" : "cdr_source.disabled",
+      targetType: "cdr_source",
+      targetId: source.id,
+      before: { enabled: source.enabled },
+      after: { enabled: options.enabled },
+    });
+  });
+  return getCdrSource({ tenantId: options.tenantId, sourceId: options.sourceId });
+}
+
+/**
+ * The servers a connection test would use: the stored ones, or submitted (unsaved) fields
+ * whose blank secrets fall back to what the same server has stored.
+ */
+export async function serversForTest(options: {
+  tenantId: string;
+  sourceId?: string | null;
+  fields?: TCdrSourceFields | null;
+}): Promise<{ remoteDir: string; filePattern: string; sourceId: string | null; servers: TServerCredentials[] }> {
+  const stored = options.sourceId
+    ? await db().cdrSource.findFirst({
+        where: { tenantId: options.tenantId, id: options.sourceId },
+        select: { id: true, remoteDir: true, filePattern: true, servers: { select: serverSelect, orderBy: { position: "asc" } } },
+      })
+    : null;
+  if (options.sourceId && !stored) throw AppError.notFound("CDR source");
+  if (!options.fields) {
+    if (!stored) throw AppError.invalidField("_form", "Give a source or its settings to test");
+    return { remoteDir: stored.remoteDir, filePattern: stored.filePattern, sourceId: stored.id, servers: stored.servers.map(credentialsOf) };
+  }
+  const fields = ZCdrSourceFields.parse(options.fields);
+  const servers = resolveServers(fields.servers, stored?.servers ?? []);
+  return {
+    remoteDir: fields.remoteDir,
+    filePattern: fields.filePattern,
+    sourceId: stored?.id ?? null,
+    servers: servers.map((server, position) => credentialsOf({ ...server, id: server.id ?? null, position })),
+  };
+}

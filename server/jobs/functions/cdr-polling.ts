@@ -1,0 +1,43 @@
+import { cron } from "inngest";
+import { inngest } from "@/server/jobs/client";
+import { cdrSourcePollRequested } from "@/server/jobs/events";
+import { sendEvent } from "@/server/jobs/send";
+import { dueSources, pollSource } from "@/server/cdr/polling";
+
+/** Files younger than this are left for the next poll: the carrier may still be writing them. */
+const FILE_SETTLE_SECONDS = 30;
+
+/**
+ * Every minute: a poll request for each enabled source whose interval has passed. The event
+ * id is the source and the minute, so a tick that fires twice (or two schedulers) requests once.
+ */
+export const scheduleCdrPolls = inngest.createFunction(
+  { id: "cdr-schedule-polls", retries: 1, concurrency: 1, triggers: [cron("* * * * *")] },
+  async ({ step }) => {
+    const due = await step.run("find-due-sources", () => dueSources(new Date()));
+    for (const source of due) {
+      await step.run(`request-poll-${source.sourceId}`, () =>
+        sendEvent({
+          name: "cdr/source.poll-requested",
+          id: `cdr-poll-${source.sourceId}-${source.slot}`,
+          data: { tenantId: source.tenantId, sourceId: source.sourceId },
+        }),
+      );
+    }
+    return { requested: due.length };
+  },
+);
+
+/**
+ * One poll of one source. Concurrency 1 per source here, and the lease inside pollSource
+ * makes it hold across processes too. Connection failures are outcomes, not errors: only an
+ * unexpected failure (e.g. the database) is retried.
+ */
+export const pollCdrSource = inngest.createFunction(
+  { id: "cdr-poll-source", retries: 2, concurrency: [{ limit: 1, key: "event.data.sourceId" }], triggers: [cdrSourcePollRequested] },
+  async ({ event, step }) =>
+    step.run("poll", async () => {
+      const summary = await pollSource({ tenantId: event.data.tenantId, sourceId: event.data.sourceId, settleSeconds: FILE_SETTLE_SECONDS });
+      return { ...summary, fetched: summary.fetched.map((file) => ({ name: file.name, fileId: file.fileId, status: file.status })) };
+    }),
+);

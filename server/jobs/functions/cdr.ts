@@ -1,0 +1,43 @@
+import { cron, NonRetriableError } from "inngest";
+import { inngest } from "@/server/jobs/client";
+import { cdrFileReceived, cdrRerateRequested } from "@/server/jobs/events";
+import { ingestCdrFile, UnreadableCdrFile } from "@/server/cdr/ingest";
+import { ensureUpcomingPartitions } from "@/server/cdr/partitions";
+import { rerateUnbillable } from "@/server/cdr/rerate";
+
+// Several files at once overall, two per tenant: one tenant's backlog cannot starve the
+// others, and a tenant's files do not queue behind each other one by one.
+export const ingestFile = inngest.createFunction(
+  {
+    id: "cdr-ingest-file",
+    retries: 5,
+    concurrency: [{ limit: 4 }, { limit: 2, key: "event.data.tenantId" }],
+    triggers: [cdrFileReceived],
+  },
+  async ({ event, step }) =>
+    step.run("ingest", async () => {
+      try {
+        const result = await ingestCdrFile({ tenantId: event.data.tenantId, fileId: event.data.fileId });
+        return { ...result, priceTotal: result.priceTotal.toString() };
+      } catch (error) {
+        // A file that cannot be read stays FAILED with its reason; retrying changes nothing.
+        if (error instanceof UnreadableCdrFile) throw new NonRetriableError(error.message);
+        throw error;
+      }
+    }),
+);
+
+export const rerateCalls = inngest.createFunction(
+  { id: "cdr-rerate", retries: 5, concurrency: [{ limit: 1, key: "event.data.tenantId" }], triggers: [cdrRerateRequested] },
+  async ({ event, step }) =>
+    step.run("rerate-unbillable", async () => {
+      const result = await rerateUnbillable({ tenantId: event.data.tenantId, reason: event.data.reason ?? null });
+      return { ...result, charged: result.charged.toString() };
+    }),
+);
+
+// Daily: months ahead exist long before the first call lands in them.
+export const cdrPartitions = inngest.createFunction(
+  { id: "cdr-partitions", retries: 3, concurrency: 1, triggers: [cron("10 2 * * *")] },
+  async ({ step }) => step.run("ensure-upcoming-partitions", () => ensureUpcomingPartitions({ monthsAhead: 3 })),
+);

@@ -1,0 +1,26 @@
+import { z } from "zod";
+import { cdrFilterOptions, cdrTotals, searchCdrs, ZCdrFilter, ZCdrSearchPage } from "@/server/cdr/search";
+import { createTRPCRouter, customerProcedure, tenantProcedure } from "@/server/trpc/init";
+
+const ZSearch = ZCdrSearchPage.extend({ filter: ZCdrFilter });
+
+// Staff (support included) read every call of the tenant; customer users read their own, the
+// customer coming from the session whatever the filter says.
+export const cdrsRouter = createTRPCRouter({
+  search: tenantProcedure()
+    .input(ZSearch)
+    .query(({ ctx, input }) => searchCdrs({ scope: { tenantId: ctx.tenantId }, filter: input.filter, cursor: input.cursor, limit: input.limit, direction: input.direction })),
+  totals: tenantProcedure()
+    .input(z.object({ filter: ZCdrFilter }))
+    .query(({ ctx, input }) => cdrTotals({ scope: { tenantId: ctx.tenantId }, filter: input.filter })),
+  filterOptions: tenantProcedure().query(({ ctx }) => cdrFilterOptions({ tenantId: ctx.tenantId })),
+  portalSearch: customerProcedure()
+    .input(ZSearch)
+    .query(({ ctx, input }) =>
+      searchCdrs({ scope: { tenantId: ctx.tenantId, customerId: ctx.customerId }, filter: input.filter, cursor: input.cursor, limit: input.limit, direction: input.direction }),
+    ),
+  portalTotals: customerProcedure()
+    .input(z.object({ filter: ZCdrFilter }))
+    .query(({ ctx, input }) => cdrTotals({ scope: { tenantId: ctx.tenantId, customerId: ctx.customerId }, filter: input.filter })),
+  portalFilterOptions: customerProcedure().query(({ ctx }) => cdrFilterOptions({ tenantId: ctx.tenantId, customerId: ctx.customerId })),
+});

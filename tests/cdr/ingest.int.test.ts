@@ -1,0 +1,242 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { db, pool } from "@/server/db/client";
+import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner";
+import { functions } from "@/server/jobs/functions/index";
+import { findLedgerDrift } from "@/server/wallet/ledger";
+import { ingestCdrFile, SimulatedCrash } from "@/server/cdr/ingest";
+import { releaseHeldFile } from "@/server/cdr/files";
+import { requestRerate, rerateUnbillable } from "@/server/cdr/rerate";
+import { ACTOR, balances, createBillingTenant, deliver, syntheticAsteriskFile } from "./ingest-support";
+
+let runner: EmbeddedRunner;
+
+beforeAll(() => {
+  runner = new EmbeddedRunner({ functions, backoffMs: () => 10 });
+  setEmbeddedRunner(runner);
+});
+
+afterEach(async () => {
+  await runner.drain(60_000);
+  expect(await findLedgerDrift()).toEqual([]);
+});
+
+afterAll(() => {
+  runner.stop();
+  setEmbeddedRunner(undefined);
+});
+
+async function fileRow(fileId: string) {
+  return db().cdrFile.findUniqueOrThrow({ where: { id: fileId } });
+}
+
+/** Every stored call of a tenant, without ingest-time columns, in a stable order. */
+async function storedCalls(tenantId: string) {
+  const result = await pool().query(
+    `SELECT record_key, start_at, line, status, unbillable_reason, customer_id IS NOT NULL AS owned, callee, billed_seconds, price::text, cost::text
+     FROM cdrs WHERE tenant_id = $1 ORDER BY source_id, record_key, start_at`,
+    [tenantId],
+  );
+  return result.rows;
+}
+
+async function ledgerOf(tenantId: string) {
+  const rows = await db().ledgerEntry.findMany({ where: { tenantId }, select: { amount: true, idempotencyKey: true }, orderBy: { idempotencyKey: "asc" } });
+  return rows;
+}
+
+describe("ingesting the shared fixtures", () => {
+  it("accounts for every line of each fixture, keeps the rejected lines with their numbers, and bills the rated calls", async () => {
+    const world = await createBillingTenant();
+    const asterisk = await deliver({ tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "Master.csv", fixture: "cdr/asterisk-master.csv" });
+    const freeswitch = await deliver({ tenantId: world.tenant.id, sourceId: world.freeswitch.id, name: "fs.csv", fixture: "cdr/freeswitch-example.csv" });
+    const carrier = await deliver({ tenantId: world.tenant.id, sourceId: world.carrier.id, name: "ld.csv", fixture: "cdr/carrier-ld.csv" });
+    await runner.drain(60_000);
+
+    for (const received of [asterisk, freeswitch, carrier]) {
+      const file = await fileRow(received.id);
+      expect(file.status, file.error ?? "").toBe("DONE");
+      expect(file.lines).toBe(file.rated + file.unanswered + file.unbillable + file.rejected);
+    }
+
+    const master = await fileRow(asterisk.id);
+    expect(master.lines).toBe(9);
+    expect(master.unanswered).toBe(1); // Bob's NO ANSWER
+    const masterRejects = await db().cdrReject.findMany({ where: { fileId: asterisk.id }, orderBy: { line: "asc" } });
+    expect(masterRejects.map((reject) => reject.line)).toEqual([9]);
+    expect(masterRejects[0]!.raw).toBe("this line is not a CDR at all");
+    expect(masterRejects[0]!.reason).toMatch(/not a CDR/);
+    const unknown = await pool().query(`SELECT status, unbillable_reason FROM cdrs WHERE file_id = $1 AND account_code = 'acct-9999'`, [asterisk.id]);
+    expect(unknown.rows).toEqual([{ status: "UNBILLABLE", unbillable_reason: "unknown account" }]);
+
+    const ld = await fileRow(carrier.id);
+    expect(ld.lines).toBe(6); // the header is line 1 and not a call
+    const ldRejects = await db().cdrReject.findMany({ where: { fileId: carrier.id }, orderBy: { line: "asc" } });
+    expect(ldRejects.map((reject) => reject.line)).toEqual([6, 7]);
+    expect(ldRejects[0]!.reason).toMatch(/called number/);
+    expect(ldRejects[1]!.reason).toMatch(/start time/);
+
+    // Balances moved by exactly what the stored rated calls cost, per customer.
+    const charged = await pool().query<{ account_number: string; total: string }>(
+      `SELECT c.account_number, SUM(d.price)::text AS total FROM cdrs d JOIN customers c ON c.id = d.customer_id
+       WHERE d.tenant_id = $1 AND d.status = 'RATED' GROUP BY c.account_number`,
+      [world.tenant.id],
+    );
+    const now = await balances(world.tenant.id);
+    for (const row of charged.rows) expect(now[row.account_number]).toBe(-BigInt(row.total));
+    expect(now["1001"]).toBeLessThan(0n);
+
+    // The Ottawa call of the Asterisk file: 157 s at $0.0050/min in 60/60 → 180 s → $0.015.
+    const ottawa = await pool().query(`SELECT price::text, billed_seconds FROM cdrs WHERE record_key = '1759310102.101'`);
+    expect(ottawa.rows).toEqual([{ price: "0", billed_seconds: 180 }]); // 1800 toll-free: zero-rated
+  });
+});
+
+describe("files exactly once", () => {
+  it("bills a file once when it is delivered twice or renamed, and holds changed content under a known name", async () => {
+    const world = await createBillingTenant();
+    const first = await deliver({ tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "Master.csv", fixture: "cdr/asterisk-master.csv" });
+    await runner.drain(60_000);
+    const after = await balances(world.tenant.id);
+    const calls = await storedCalls(world.tenant.id);
+
+    const again = await deliver({ tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "Master.csv", fixture: "cdr/asterisk-master.csv" });
+    const renamed = await deliver({ tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "Master-copy.csv", fixture: "cdr/asterisk-master.csv" });
+    expect(again.status).toBe("DUPLICATE");
+    expect(renamed.status).toBe("DUPLICATE");
+    expect((await fileRow(renamed.id)).duplicateOfId).toBe(first.id);
+
+    const changed = await deliver({
+      tenantId: world.tenant.id,
+      sourceId: world.asterisk.id,
+      name: "Master.csv",
+      content: syntheticAsteriskFile(20),
+    });
+    expect(changed.status).toBe("HELD");
+    await runner.drain(60_000);
+    expect(await balances(world.tenant.id)).toEqual(after);
+    expect(await storedCalls(world.tenant.id)).toEqual(calls);
+
+    // Released by an admin: its own calls are billed, nothing already stored is billed again.
+    await releaseHeldFile({ tenantId: world.tenant.id, actor: ACTOR, fileId: changed.id });
+    await runner.drain(60_000);
+    expect((await fileRow(changed.id)).status).toBe("DONE");
+    expect((await storedCalls(world.tenant.id)).length).toBeGreaterThan(calls.length);
+  });
+
+  it("re-running a finished file changes nothing", async () => {
+    const world = await createBillingTenant();
+    const file = await deliver({ tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "syn.csv", content: syntheticAsteriskFile(500) });
+    await runner.drain(60_000);
+    const before = { balances: await balances(world.tenant.id), calls: await storedCalls(world.tenant.id), ledger: await ledgerOf(world.tenant.id) };
+    const done = await fileRow(file.id);
+
+    expect((await ingestCdrFile({ tenantId: world.tenant.id, fileId: file.id })).status).toBe("SKIPPED");
+    // Even forced through the whole pipeline again (as a lost "done" would), nothing moves.
+    await db().cdrFile.update({ where: { id: file.id }, data: { status: "RECEIVED" } });
+    const rerun = await ingestCdrFile({ tenantId: world.tenant.id, fileId: file.id, batchLines: 64 });
+    expect(rerun.status).toBe("DONE");
+    expect({ balances: await balances(world.tenant.id), calls: await storedCalls(world.tenant.id), ledger: await ledgerOf(world.tenant.id) }).toEqual(before);
+    const again = await fileRow(file.id);
+    expect([again.lines, again.rated, again.unanswered, again.unbillable, again.rejected, again.priceTotal]).toEqual([
+      done.lines,
+      done.rated,
+      done.unanswered,
+      done.unbillable,
+      done.rejected,
+      done.priceTotal,
+    ]);
+  });
+});
+
+describe("a worker killed mid-file", () => {
+  it("yields, once re-run, the same calls and balances as an uninterrupted run", async () => {
+    const content = syntheticAsteriskFile(2_000);
+    const whole = await createBillingTenant();
+    const crashed = await createBillingTenant();
+    // Not through the runner: this test drives the worker itself.
+    setEmbeddedRunner(undefined);
+    const quiet = new EmbeddedRunner({ functions: [] });
+    setEmbeddedRunner(quiet);
+    try {
+      const wholeFile = await deliver({ tenantId: whole.tenant.id, sourceId: whole.asterisk.id, name: "big.csv", content });
+      const crashedFile = await deliver({ tenantId: crashed.tenant.id, sourceId: crashed.asterisk.id, name: "big.csv", content });
+      await ingestCdrFile({ tenantId: whole.tenant.id, fileId: wholeFile.id, batchLines: 300 });
+
+      for (const crashAfterBatches of [2, 3]) {
+        await expect(ingestCdrFile({ tenantId: crashed.tenant.id, fileId: crashedFile.id, batchLines: 300, crashAfterBatches })).rejects.toBeInstanceOf(SimulatedCrash);
+        expect((await fileRow(crashedFile.id)).status).toBe("FAILED");
+      }
+      const partial = await storedCalls(crashed.tenant.id);
+      expect(partial.length).toBeGreaterThan(0);
+      expect(partial.length).toBeLessThan((await storedCalls(whole.tenant.id)).length);
+
+      const result = await ingestCdrFile({ tenantId: crashed.tenant.id, fileId: crashedFile.id, batchLines: 300 });
+      expect(result.status).toBe("DONE");
+      expect(await storedCalls(crashed.tenant.id)).toEqual(await storedCalls(whole.tenant.id));
+      expect(await balances(crashed.tenant.id)).toEqual(await balances(whole.tenant.id));
+      const [a, b] = [await fileRow(wholeFile.id), await fileRow(crashedFile.id)];
+      expect([b.lines, b.rated, b.unanswered, b.unbillable, b.rejected, b.priceTotal, b.alreadyPresent]).toEqual([
+        a.lines,
+        a.rated,
+        a.unanswered,
+        a.unbillable,
+        a.rejected,
+        a.priceTotal,
+        0,
+      ]);
+      // Charges are per batch and customer; the re-run posted only what the crashed run had not.
+      const ledger = await ledgerOf(crashed.tenant.id);
+      expect(new Set(ledger.map((entry) => entry.idempotencyKey)).size).toBe(ledger.length);
+      expect(ledger.reduce((sum, entry) => sum + entry.amount, 0n)).toBe((await ledgerOf(whole.tenant.id)).reduce((sum, entry) => sum + entry.amount, 0n));
+    } finally {
+      quiet.stop();
+      setEmbeddedRunner(runner);
+    }
+  });
+
+  it("creates the month's partition when a call falls outside the prepared months", async () => {
+    const world = await createBillingTenant();
+    const file = await deliver({
+      tenantId: world.tenant.id,
+      sourceId: world.asterisk.id,
+      name: "future.csv",
+      content: syntheticAsteriskFile(30, { startMs: Date.UTC(2031, 4, 31, 23, 59, 0) }), // local time: crosses into June in UTC
+    });
+    await runner.drain(60_000);
+    expect((await fileRow(file.id)).status).toBe("DONE");
+    const partitions = await pool().query(`SELECT to_regclass('cdrs_2031_06') IS NOT NULL AS june, to_regclass('cdrs_2031_07') IS NOT NULL AS july`);
+    expect(partitions.rows[0]).toEqual({ june: true, july: false });
+  });
+});
+
+describe("re-rating the unbillable queue", () => {
+  it("bills calls of an unknown account once after the code is mapped, however often re-rating runs", async () => {
+    const world = await createBillingTenant();
+    await deliver({ tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "syn.csv", content: syntheticAsteriskFile(400) });
+    await runner.drain(60_000);
+    const queued = await db().cdr.count({ where: { tenantId: world.tenant.id, status: "UNBILLABLE", unbillableReason: "unknown account" } });
+    expect(queued).toBeGreaterThan(0);
+    const before = await balances(world.tenant.id);
+
+    // Re-rating before the fix changes nothing.
+    expect((await rerateUnbillable({ tenantId: world.tenant.id })).rated).toBe(0);
+    expect(await balances(world.tenant.id)).toEqual(before);
+
+    await db().accountCodeMapping.create({ data: { tenantId: world.tenant.id, accountCode: "acct-7777", customerId: world.bob.id } });
+    const results = await Promise.all([rerateUnbillable({ tenantId: world.tenant.id }), rerateUnbillable({ tenantId: world.tenant.id })]);
+    expect(results[0]!.rated + results[1]!.rated).toBe(queued);
+    const charged = await pool().query<{ total: string }>(
+      `SELECT SUM(price)::text AS total FROM cdrs WHERE tenant_id = $1 AND account_code = 'acct-7777' AND status = 'RATED'`,
+      [world.tenant.id],
+    );
+    const after = await balances(world.tenant.id);
+    expect(after["1002"]).toBe(before["1002"]! - BigInt(charged.rows[0]!.total));
+    expect(after["1001"]).toBe(before["1001"]);
+
+    // Again, through the job: nothing left to price.
+    await expect(requestRerate({ tenantId: world.tenant.id, actor: ACTOR, request: {} })).rejects.toThrow(/no unbillable calls/);
+    expect(await balances(world.tenant.id)).toEqual(after);
+    const files = await db().cdrFile.findMany({ where: { tenantId: world.tenant.id } });
+    for (const file of files) expect(file.unbillable).toBe(0);
+  });
+});

@@ -1,0 +1,440 @@
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TRPCError } from "@trpc/server";
+import ssh2 from "ssh2";
+import { ZodError } from "zod";
+import { db, pool } from "@/server/db/client";
+import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner";
+import { pollCdrSource } from "@/server/jobs/functions/cdr-polling";
+import { decryptSecret } from "@/server/security/secrets";
+import { createCdrSource, setCdrSourceEnabled, updateCdrSource, type TCdrSourceFields } from "@/server/cdr/sources";
+import { alertRecipients, dueSources, pollSource, testSourceConnection } from "@/server/cdr/polling";
+import { sourceAvailability } from "@/server/cdr/availability";
+import { callerAs, createWorld } from "../support/factories";
+import { startSmtpServer, type TReceivedMail } from "../support/smtp";
+import { startSftpServer, startSilentServer, type TSftpServer } from "../support/sftp-server";
+
+/**
+ * Polling against two real SFTP servers on loopback (ssh2's Server over temp folders) and a
+ * real SMTP server: failover, outages, one alert per event, all-down, files once,
+ * after-download actions, availability over a period.
+ */
+
+const actor = { userId: null, email: "admin@example.test", ip: "127.0.0.1" };
+const TIMEOUT = 2000;
+const USER = "cdr";
+const PASSWORD = "s3cret-sftp-pass";
+
+let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+let runner: EmbeddedRunner;
+let scratch: string;
+let rootA: string;
+let rootB: string;
+let serverA: TSftpServer;
+let serverB: TSftpServer;
+let world: Awaited<ReturnType<typeof createWorld>>;
+
+/** A file at the same path and modification time on both mirrors, like a replicated drop folder. */
+async function dropFile(name: string, content: string, roots: string[], ageSeconds = 120): Promise<void> {
+  const when = new Date(Math.floor(Date.now() / 1000 - ageSeconds) * 1000);
+  for (const root of roots) {
+    const file = path.join(root, name);
+    await writeFile(file, content);
+    await utimes(file, when, when);
+  }
+}
+
+function fieldsFor(overrides: Partial<TCdrSourceFields> = {}): TCdrSourceFields {
+  return {
+    name: `Carrier ${Math.random().toString(36).slice(2, 8)}`,
+    format: "asterisk",
+    timeZone: "america/toronto",
+    filePattern: "*.csv",
+    alertEmails: ["noc@carrier.test"],
+    servers: [
+      { host: "127.0.0.1", port: serverA.port, username: USER, password: PASSWORD },
+      { host: "127.0.0.1", port: serverB.port, username: USER, password: PASSWORD },
+    ],
+    ...overrides,
+  };
+}
+
+/** Mails so far whose subject matches, after letting in-flight deliveries land. */
+async function mailsMatching(pattern: RegExp): Promise<TReceivedMail[]> {
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  return smtp.received.filter((mail) => pattern.test(mail.subject));
+}
+
+beforeAll(async () => {
+  scratch = await mkdtemp(path.join(os.tmpdir(), "trunkline-cdr-poll-"));
+  process.env.DATA_DIR = path.join(scratch, "data");
+  smtp = await startSmtpServer();
+  process.env.SMTP_URL = smtp.url;
+  // Only the poll function: received files are not ingested here (tests/cdr/ingest covers that).
+  runner = new EmbeddedRunner({ functions: [pollCdrSource], backoffMs: () => 10 });
+  setEmbeddedRunner(runner);
+  rootA = path.join(scratch, "sftp-a");
+  rootB = path.join(scratch, "sftp-b");
+  serverA = await startSftpServer({ root: rootA, username: USER, password: PASSWORD });
+  serverB = await startSftpServer({ root: rootB, username: USER, password: PASSWORD });
+  world = await createWorld();
+});
+
+afterAll(async () => {
+  await runner.drain();
+  runner.stop();
+  setEmbeddedRunner(undefined);
+  await serverA.stop();
+  await serverB.stop();
+  await smtp.close();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+describe("CDR sources (service and router)", () => {
+  it("stores secrets encrypted, never returns them, and keeps a stored secret when the form leaves it blank", async () => {
+    const admin = await callerAs(world.admin.user.id);
+    const created = await admin.cdrSources.create({ fields: fieldsFor({ name: "Secretive carrier" }) });
+    const serialized = JSON.stringify(created);
+    expect(serialized).not.toContain(PASSWORD);
+    expect(serialized).not.toContain("passwordEnc");
+    expect(created.servers.map((server) => [server.position, server.hasPassword, server.hasPrivateKey])).toEqual([
+      [0, true, false],
+      [1, true, false],
+    ]);
+    expect(created.timeZone).toBe("America/Toronto");
+    const listed = await admin.cdrSources.list({ search: "Secretive" });
+    expect(JSON.stringify(listed)).not.toContain(PASSWORD);
+
+    const stored = await db().cdrSourceServer.findMany({ where: { sourceId: created.id }, orderBy: { position: "asc" } });
+    expect(stored[0]?.passwordEnc).not.toContain(PASSWORD);
+    expect(decryptSecret(stored[0]!.passwordEnc!)).toBe(PASSWORD);
+
+    // Edit: reorder, blank password keeps the stored one; the server rows (and their history) stay.
+    const [first, second] = created.servers;
+    const updated = await admin.cdrSources.update({
+      sourceId: created.id,
+      fields: fieldsFor({
+        name: "Secretive carrier",
+        servers: [
+          { id: second!.id, host: "127.0.0.1", port: serverB.port, username: USER, password: "" },
+          { id: first!.id, host: "127.0.0.1", port: serverA.port, username: USER, password: "" },
+        ],
+      }),
+    });
+    expect(updated.servers.map((server) => server.id)).toEqual([second!.id, first!.id]);
+    const after = await db().cdrSourceServer.findUniqueOrThrow({ where: { id: first!.id } });
+    expect(decryptSecret(after.passwordEnc!)).toBe(PASSWORD);
+    expect(await db().auditEvent.count({ where: { targetId: created.id, action: { in: ["cdr_source.created", "cdr_source.updated"] } } })).toBe(2);
+    const audits = await db().auditEvent.findMany({ where: { targetId: created.id } });
+    expect(JSON.stringify(audits)).not.toContain(PASSWORD);
+  });
+
+  it("names the invalid field: time zone, cost deck, processed folder, missing secret", async () => {
+    const tenantId = world.tenant.id;
+    await expect(createCdrSource({ tenantId, actor, fields: fieldsFor({ timeZone: "Mars/Olympus" }) })).rejects.toSatisfy(
+      (error: unknown) => error instanceof ZodError && error.issues.some((issue) => issue.path.join(".") === "timeZone" && /unknown time zone/.test(issue.message)),
+    );
+    await expect(createCdrSource({ tenantId, actor, fields: fieldsFor({ afterDownload: "MOVE" }) })).rejects.toSatisfy(
+      (error: unknown) => error instanceof ZodError && error.issues.some((issue) => issue.path.join(".") === "processedDir"),
+    );
+    await expect(createCdrSource({ tenantId, actor, fields: fieldsFor({ pollIntervalMinutes: 0 }) })).rejects.toBeInstanceOf(ZodError);
+    const sellDeck = await db().rateDeck.create({ data: { tenantId, name: "Retail", kind: "SELL", currency: "USD" } });
+    await expect(createCdrSource({ tenantId, actor, fields: fieldsFor({ costDeckId: sellDeck.id }) })).rejects.toMatchObject({
+      code: "INVALID_INPUT",
+      fieldErrors: { costDeckId: [expect.stringMatching(/BUY deck/)] },
+    });
+    await expect(
+      createCdrSource({ tenantId, actor, fields: fieldsFor({ servers: [{ host: "127.0.0.1", port: 22, username: USER, password: "" }] }) }),
+    ).rejects.toMatchObject({ fieldErrors: { "servers.0.password": [expect.any(String)] } });
+
+    // Through tRPC the same refusal is a BAD_REQUEST.
+    const admin = await callerAs(world.admin.user.id);
+    await expect(admin.cdrSources.create({ fields: fieldsFor({ timeZone: "Nowhere/Land" }) })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+  });
+
+  it("lets support read but not write; polling needs a server", async () => {
+    const support = await callerAs(world.support.user.id);
+    await expect(support.cdrSources.list({})).resolves.toMatchObject({ total: expect.any(Number) });
+    await expect(support.cdrSources.create({ fields: fieldsFor() })).rejects.toSatisfy((error: unknown) => error instanceof TRPCError && error.code === "FORBIDDEN");
+
+    const uploadOnly = await createCdrSource({ tenantId: world.tenant.id, actor, fields: fieldsFor({ name: "Uploads only", servers: [] }) });
+    expect(uploadOnly.servers).toEqual([]);
+    await expect(setCdrSourceEnabled({ tenantId: world.tenant.id, actor, sourceId: uploadOnly.id, enabled: true })).rejects.toMatchObject({ code: "PRECONDITION_FAILED" });
+    const polled = await createCdrSource({ tenantId: world.tenant.id, actor, fields: fieldsFor({ name: "Polled" }) });
+    await expect(setCdrSourceEnabled({ tenantId: world.tenant.id, actor, sourceId: polled.id, enabled: true })).resolves.toMatchObject({ enabled: true });
+    await expect(updateCdrSource({ tenantId: world.tenant.id, actor, sourceId: polled.id, fields: fieldsFor({ name: "Polled", servers: [] }) })).rejects.toMatchObject({
+      fieldErrors: { servers: [expect.any(String)] },
+    });
+    await setCdrSourceEnabled({ tenantId: world.tenant.id, actor, sourceId: polled.id, enabled: false });
+  });
+});
+
+describe("polling with failover", () => {
+  let sourceId: string;
+
+  it("fetches from the second server while the first is down, records the outage and mails once", async () => {
+    const source = await createCdrSource({ tenantId: world.tenant.id, actor, fields: fieldsFor({ name: "Failover carrier" }) });
+    sourceId = source.id;
+    await dropFile("Master-001.csv", "call-1\ncall-2\n", [rootA, rootB]);
+    await dropFile("ignored.txt", "not a cdr", [rootA, rootB]);
+    await serverA.stop();
+
+    const first = await pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT });
+    expect(first.outcome).toBe("POLLED");
+    expect(first.server).toBe(`127.0.0.1:${serverB.port}`);
+    expect(first.attempts[0]).toMatchObject({ ok: false, kind: "REFUSED" });
+    expect(first.fetched).toEqual([expect.objectContaining({ name: "Master-001.csv", status: "RECEIVED" })]);
+
+    const servers = await db().cdrSourceServer.findMany({ where: { sourceId }, orderBy: { position: "asc" } });
+    expect(servers.map((server) => server.status)).toEqual(["DOWN", "UP"]);
+    expect(servers[0]?.lastError).toMatch(/refused/i);
+    const outages = await db().cdrSourceOutage.findMany({ where: { sourceId } });
+    expect(outages).toHaveLength(1);
+    expect(outages[0]).toMatchObject({ serverId: servers[0]!.id, endedAt: null, failedChecks: 1 });
+    expect(outages[0]?.downAlertedAt).not.toBeNull();
+
+    const down = await smtp.waitFor((mail) => /CDR server down/.test(mail.subject));
+    expect(down.to).toEqual(["noc@carrier.test"]);
+    expect(down.subject).toContain(`127.0.0.1:${serverA.port}`);
+    expect(down.text).toContain("Failover carrier");
+    expect(down.text).toMatch(/refused/i);
+    expect(down.text).toContain(`127.0.0.1:${serverB.port}`);
+
+    // More polls while it stays down: no more mail, the outage counts checks, the file is not fetched again.
+    for (let round = 0; round < 2; round++) {
+      const again = await pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT });
+      expect(again).toMatchObject({ outcome: "POLLED", fetched: [], skipped: 1 });
+    }
+    expect(await mailsMatching(/CDR server down/)).toHaveLength(1);
+    expect(await db().cdrSourceOutage.findFirstOrThrow({ where: { sourceId } })).toMatchObject({ failedChecks: 3, endedAt: null });
+    expect(await db().cdrFile.count({ where: { sourceId } })).toBe(1);
+  });
+
+  it("closes the outage and mails once when the first server is back", async () => {
+    await serverA.restart();
+    const polled = await pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT });
+    expect(polled.server).toBe(`127.0.0.1:${serverA.port}`);
+    // Same path, size and time on the mirror: known, not downloaded twice.
+    expect(polled).toMatchObject({ fetched: [], skipped: 1 });
+    const outage = await db().cdrSourceOutage.findFirstOrThrow({ where: { sourceId } });
+    expect(outage.endedAt).not.toBeNull();
+    expect(outage.recoveryAlertedAt).not.toBeNull();
+    const recovered = await smtp.waitFor((mail) => /CDR server recovered/.test(mail.subject));
+    expect(recovered.text).toMatch(/Outage duration: \d+/);
+    await pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT });
+    expect(await mailsMatching(/CDR server recovered/)).toHaveLength(1);
+    expect(await mailsMatching(/CDR server down/)).toHaveLength(1);
+    const servers = await db().cdrSourceServer.findMany({ where: { sourceId } });
+    expect(servers.every((server) => server.status === "UP")).toBe(true);
+  });
+
+  it("raises one louder alert when every server is down, and one recovery", async () => {
+    await serverA.stop();
+    await serverB.stop();
+    const down = await pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT });
+    expect(down.outcome).toBe("ALL_SERVERS_DOWN");
+    await pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT });
+    const loud = await mailsMatching(/ALL servers down/);
+    expect(loud).toHaveLength(1);
+    expect(loud[0]?.text).toContain(`127.0.0.1:${serverA.port}`);
+    expect(loud[0]?.text).toContain(`127.0.0.1:${serverB.port}`);
+    // The loud mail stands for each server's own "down" mail.
+    expect(await mailsMatching(/CDR server down/)).toHaveLength(1);
+    const source = await db().cdrSource.findUniqueOrThrow({ where: { id: sourceId } });
+    expect(source.lastPollError).toMatch(/All 2 server\(s\) unreachable/);
+    expect(source.pollLeaseUntil).toBeNull();
+    expect(await db().cdrSourceOutage.count({ where: { sourceId, endedAt: null } })).toBe(3);
+
+    await serverA.restart();
+    await serverB.restart();
+    const back = await pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT });
+    expect(back.outcome).toBe("POLLED");
+    expect(await mailsMatching(/Recovered: CDR source/)).toHaveLength(1);
+    expect(await mailsMatching(/CDR server recovered/)).toHaveLength(1);
+    expect(await db().cdrSourceOutage.count({ where: { sourceId, endedAt: null } })).toBe(0);
+    expect((await db().cdrSource.findUniqueOrThrow({ where: { id: sourceId } })).lastPollError).toBeNull();
+  });
+
+  it("polls a source at most once at a time; a crashed poll's lease expires", async () => {
+    await pool().query(`UPDATE cdr_sources SET poll_lease_until = now() + interval '5 minutes' WHERE id = $1`, [sourceId]);
+    expect((await pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT })).outcome).toBe("BUSY");
+    await pool().query(`UPDATE cdr_sources SET poll_lease_until = now() - interval '1 second' WHERE id = $1`, [sourceId]);
+    expect((await pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT })).outcome).toBe("POLLED");
+  });
+
+  it("moves or deletes the remote file only after it is recorded", async () => {
+    await mkdir(path.join(rootA, "inbox"), { recursive: true });
+    await dropFile("inbox/Master-move.csv", "move-me\n", [rootA], 120);
+    const moving = await createCdrSource({
+      tenantId: world.tenant.id,
+      actor,
+      fields: fieldsFor({ name: "Mover", remoteDir: "inbox", afterDownload: "MOVE", processedDir: "inbox/done", servers: [fieldsFor().servers![0]!] }),
+    });
+    const moved = await pollSource({ tenantId: world.tenant.id, sourceId: moving.id, connectTimeoutMs: TIMEOUT });
+    expect(moved.fetched).toEqual([expect.objectContaining({ name: "Master-move.csv", afterDownload: "moved to inbox/done/Master-move.csv" })]);
+    expect(await readdir(path.join(rootA, "inbox", "done"))).toEqual(["Master-move.csv"]);
+    expect((await readdir(path.join(rootA, "inbox"))).filter((name) => name.endsWith(".csv"))).toEqual([]);
+    // The same name again (re-issued with other content): held for review, and moved beside the first.
+    await dropFile("inbox/Master-move.csv", "move-me, corrected\n", [rootA], 60);
+    const again = await pollSource({ tenantId: world.tenant.id, sourceId: moving.id, connectTimeoutMs: TIMEOUT });
+    expect(again.fetched).toEqual([expect.objectContaining({ status: "HELD", afterDownload: expect.stringMatching(/^moved to inbox\/done\/Master-move\.csv\.\d/) })]);
+    expect(await readdir(path.join(rootA, "inbox", "done"))).toHaveLength(2);
+
+    await dropFile("inbox/Master-delete.csv", "delete-me\n", [rootA], 120);
+    const deleting = await createCdrSource({
+      tenantId: world.tenant.id,
+      actor,
+      fields: fieldsFor({ name: "Deleter", remoteDir: "inbox", afterDownload: "DELETE", servers: [fieldsFor().servers![0]!] }),
+    });
+    const deleted = await pollSource({ tenantId: world.tenant.id, sourceId: deleting.id, connectTimeoutMs: TIMEOUT });
+    expect(deleted.fetched).toEqual([expect.objectContaining({ name: "Master-delete.csv", afterDownload: "deleted", status: "RECEIVED" })]);
+    expect((await readdir(path.join(rootA, "inbox"))).filter((name) => name.endsWith(".csv"))).toEqual([]);
+    expect(await db().cdrFile.count({ where: { sourceId: deleting.id } })).toBe(1);
+  });
+
+  it("leaves files that may still be written for a later poll", async () => {
+    await dropFile("Master-fresh.csv", "fresh\n", [rootA, rootB], 0);
+    const polled = await pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT, settleSeconds: 30 });
+    expect(polled).toMatchObject({ fetched: [], waiting: 1 });
+  });
+
+  it("tests a connection without side effects: per-server result, files it would fetch", async () => {
+    const silent = await startSilentServer();
+    try {
+      const result = await testSourceConnection({
+        tenantId: world.tenant.id,
+        sourceId,
+        connectTimeoutMs: 1000,
+        fields: fieldsFor({
+          name: "Failover carrier",
+          servers: [
+            { host: "127.0.0.1", port: silent.port, username: USER, password: PASSWORD },
+            { host: "127.0.0.1", port: serverB.port, username: USER, password: "wrong" },
+            { host: "127.0.0.1", port: serverA.port, username: USER, password: PASSWORD },
+          ],
+        }),
+      });
+      expect(result.servers.map((server) => [server.ok, server.kind])).toEqual([
+        [false, "TIMEOUT"],
+        [false, "AUTH"],
+        [true, null],
+      ]);
+      expect(result.servers[2]?.files.map((file) => [file.name, file.known])).toEqual([
+        ["Master-001.csv", true],
+        ["Master-fresh.csv", false],
+      ]);
+    } finally {
+      await silent.stop();
+    }
+    expect(await db().cdrSourceOutage.count({ where: { sourceId, endedAt: null } })).toBe(0);
+    // A stored source tests with its stored secrets.
+    const admin = await callerAs(world.admin.user.id);
+    const stored = await admin.cdrSources.testConnection({ sourceId });
+    expect(stored.servers.every((server) => server.ok)).toBe(true);
+    expect(JSON.stringify(stored)).not.toContain(PASSWORD);
+  });
+
+  it("schedules due sources and polls through the job function", async () => {
+    await setCdrSourceEnabled({ tenantId: world.tenant.id, actor, sourceId, enabled: true });
+    await pool().query(`UPDATE cdr_sources SET last_polled_at = now() - interval '10 minutes', poll_interval_minutes = 5 WHERE id = $1`, [sourceId]);
+    const due = await dueSources(new Date());
+    expect(due.map((entry) => entry.sourceId)).toContain(sourceId);
+    await pool().query(`UPDATE cdr_sources SET last_polled_at = now() - interval '2 minutes' WHERE id = $1`, [sourceId]);
+    expect((await dueSources(new Date())).map((entry) => entry.sourceId)).not.toContain(sourceId);
+
+    const admin = await callerAs(world.admin.user.id);
+    const before = new Date();
+    await admin.cdrSources.pollNow({ sourceId });
+    await runner.drain();
+    const run = await db().jobRun.findFirstOrThrow({ where: { functionId: "cdr-poll-source" }, orderBy: { createdAt: "desc" } });
+    expect(run.status).toBe("COMPLETED");
+    expect((await db().cdrSource.findUniqueOrThrow({ where: { id: sourceId } })).lastPolledAt!.getTime()).toBeGreaterThanOrEqual(before.getTime() - 5);
+    await setCdrSourceEnabled({ tenantId: world.tenant.id, actor, sourceId, enabled: false });
+  });
+
+  it("signs in with a private key; the key is never returned", async () => {
+    const keys = ssh2.utils.generateKeyPairSync("ed25519");
+    const keyed = await startSftpServer({ root: rootA, username: USER, password: "not-this-one", publicKey: keys.public });
+    try {
+      const source = await createCdrSource({
+        tenantId: world.tenant.id,
+        actor,
+        fields: fieldsFor({ name: "Key auth", servers: [{ host: "127.0.0.1", port: keyed.port, username: USER, authMethod: "KEY", privateKey: keys.private }] }),
+      });
+      expect(source.servers[0]).toMatchObject({ authMethod: "KEY", hasPrivateKey: true, hasPassword: false });
+      expect(JSON.stringify(source)).not.toContain("PRIVATE KEY");
+      const result = await testSourceConnection({ tenantId: world.tenant.id, sourceId: source.id, connectTimeoutMs: TIMEOUT });
+      expect(result.servers[0]).toMatchObject({ ok: true });
+    } finally {
+      await keyed.stop();
+    }
+  });
+
+  it("ends open outages when polling is turned off, without a recovery mail", async () => {
+    await serverA.stop();
+    try {
+      await pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT });
+      await setCdrSourceEnabled({ tenantId: world.tenant.id, actor, sourceId, enabled: true });
+      const recoveredBefore = (await mailsMatching(/recovered/i)).length;
+      await setCdrSourceEnabled({ tenantId: world.tenant.id, actor, sourceId, enabled: false });
+      expect(await db().cdrSourceOutage.count({ where: { sourceId, endedAt: null } })).toBe(0);
+      const closed = await db().cdrSourceOutage.findFirstOrThrow({ where: { sourceId }, orderBy: { startedAt: "desc" } });
+      expect(closed.lastError).toMatch(/monitoring stopped/);
+      await pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT }).catch(() => undefined);
+      expect((await mailsMatching(/recovered/i)).length).toBe(recoveredBefore);
+    } finally {
+      await serverA.restart();
+    }
+  });
+
+  it("falls back to the tenant's admins when a source has no alert recipients", async () => {
+    expect(await alertRecipients(world.tenant.id, [])).toEqual([world.admin.user.email]);
+    expect(await alertRecipients(world.tenant.id, ["a@b.test"])).toEqual(["a@b.test"]);
+  });
+});
+
+describe("availability", () => {
+  it("clips outages to the period and gives exact downtime and availability per server", async () => {
+    const tenantId = world.tenant.id;
+    const created = new Date("2026-01-01T00:00:00Z");
+    const source = await createCdrSource({ tenantId, actor, fields: fieldsFor({ name: "SLA carrier" }) });
+    await db().cdrSource.update({ where: { id: source.id }, data: { createdAt: created } });
+    await db().cdrSourceServer.updateMany({ where: { sourceId: source.id }, data: { createdAt: created } });
+    const [primary, backup] = source.servers;
+    const at = (iso: string) => new Date(`2026-03-${iso}Z`);
+    await db().cdrSourceOutage.createMany({
+      data: [
+        // Starts before the period: only the part inside counts (1 h of 3 h).
+        { tenantId, sourceId: source.id, serverId: primary!.id, startedAt: at("09T22:00:00"), endedAt: at("10T01:00:00"), error: "refused" },
+        // Inside: 30 min.
+        { tenantId, sourceId: source.id, serverId: primary!.id, startedAt: at("10T12:00:00"), endedAt: at("10T12:30:00"), error: "timeout" },
+        // Outside the period: ignored.
+        { tenantId, sourceId: source.id, serverId: primary!.id, startedAt: at("08T00:00:00"), endedAt: at("08T01:00:00"), error: "old" },
+        // Every server down, still ongoing at `now`: counts up to now (2 h).
+        { tenantId, sourceId: source.id, serverId: null, startedAt: at("10T20:00:00"), endedAt: null, error: "all down" },
+        { tenantId, sourceId: source.id, serverId: backup!.id, startedAt: at("10T20:00:00"), endedAt: null, error: "refused" },
+      ],
+    });
+    const result = await sourceAvailability({ tenantId, sourceId: source.id, from: at("10T00:00:00"), to: at("11T00:00:00"), now: at("10T22:00:00") });
+    expect(result.outages.map((outage) => [outage.server, outage.inPeriodMs / 60_000, outage.ongoing])).toEqual([
+      [`127.0.0.1:${serverA.port}`, 60, false],
+      [`127.0.0.1:${serverA.port}`, 30, false],
+      ["All servers", 120, true],
+      [`127.0.0.1:${serverB.port}`, 120, true],
+    ]);
+    expect(result.outages[0]?.durationMs).toBe(3 * 3_600_000);
+    const totals = Object.fromEntries(result.totals.map((total) => [total.serverKey, total]));
+    // The period after `now` has not happened: 22 h measured.
+    expect(totals[primary!.id]).toMatchObject({ measuredMs: 22 * 3_600_000, downtimeMs: 90 * 60_000, outageCount: 2, availabilityPercent: 93.182 });
+    expect(totals[backup!.id]).toMatchObject({ downtimeMs: 120 * 60_000, availabilityPercent: 90.909 });
+    expect(totals.all).toMatchObject({ downtimeMs: 120 * 60_000, outageCount: 1 });
+
+    const support = await callerAs(world.support.user.id);
+    await expect(support.cdrSources.availability({ sourceId: source.id, from: at("10T00:00:00"), to: at("11T00:00:00") })).resolves.toMatchObject({
+      outages: expect.any(Array),
+    });
+    await expect(support.cdrSources.availability({ sourceId: source.id, from: at("11T00:00:00"), to: at("10T00:00:00") })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+  });
+});

@@ -1,0 +1,340 @@
+import { randomUUID } from "node:crypto";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { TRPCError } from "@trpc/server";
+import type { TAuthContext } from "@/server/auth/context";
+import { loadAuthContext } from "@/server/auth/context";
+import { db, pool } from "@/server/db/client";
+import { cdrTotals, countCdrs, searchCdrs, ZCdrFilter, type TCdrFilterInput, type TCdrRow } from "@/server/cdr/search";
+import { streamCdrCsv } from "@/server/cdr/export";
+import { callerAs, createWorld } from "../support/factories";
+
+// The export routes read the session; the test decides who is signed in.
+const session = vi.hoisted(() => ({ auth: null as TAuthContext | null }));
+vi.mock("@/server/auth/session", () => ({ currentAuth: () => Promise.resolve(session.auth) }));
+const { GET: adminExport } = await import("@/app/api/cdrs/export/route");
+const { GET: portalExport } = await import("@/app/api/portal/cdrs/export/route");
+
+type TWorld = Awaited<ReturnType<typeof createWorld>>;
+type TCall = {
+  tenantId: string;
+  sourceId: string;
+  fileId: string;
+  recordKey: string;
+  startAt: Date;
+  customerId: string | null;
+  trunkId?: string | null;
+  caller?: string;
+  callee: string;
+  status?: "RATED" | "UNANSWERED" | "UNBILLABLE";
+  category?: string | null;
+  billsec?: number;
+  price?: bigint | null;
+  cost?: bigint | null;
+  reason?: string | null;
+};
+
+/** Rows written the way ingestion writes them (one multi-row INSERT per call list). */
+async function insertCalls(calls: TCall[]): Promise<void> {
+  const columns = 16;
+  for (let start = 0; start < calls.length; start += 2000) {
+    const batch = calls.slice(start, start + 2000);
+    const values: unknown[] = [];
+    const tuples = batch.map((call, index) => {
+      const status = call.status ?? "RATED";
+      const billsec = call.billsec ?? (status === "UNANSWERED" ? 0 : 60);
+      values.push(
+        call.tenantId, call.sourceId, call.fileId, start + index + 1, call.recordKey, call.startAt, billsec, call.caller ?? "16135550100", call.callee,
+        call.customerId, call.trunkId ?? null, status, call.reason ?? (status === "UNBILLABLE" ? "no rate for prefix" : null),
+        status === "RATED" ? (call.category ?? "INTERNATIONAL") : null,
+        status === "RATED" ? billsec : null,
+        status === "RATED" ? String(call.price ?? 1000n) : null,
+      );
+      const base = index * columns;
+      const p = (n: number) => `$${base + n}`;
+      return `(${p(1)}::uuid, ${p(2)}::uuid, ${p(3)}::uuid, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10)}::uuid, ${p(11)}::uuid,
+        ${p(12)}::"CdrStatus", ${p(13)}, ${p(14)}::"RateCategory", ${p(15)}, ${p(16)}::bigint, ${status === "RATED" && call.cost !== null ? String(call.cost ?? 700n) : "NULL"})`;
+    });
+    await pool().query(
+      `INSERT INTO cdrs (tenant_id, source_id, file_id, line, record_key, start_at, duration, billsec, caller, callee, customer_id, trunk_id,
+                         status, unbillable_reason, category, billed_seconds, price, cost)
+       VALUES ${tuples.join(",")}`,
+      values,
+    );
+  }
+}
+
+let a: TWorld;
+let b: TWorld;
+let sourceA: string;
+let sourceA2: string;
+let fileA: string;
+let fileA2: string;
+let trunkA: string;
+const T0 = new Date("2026-10-10T12:00:00.000Z");
+const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
+const RANGE = { from: new Date("2026-10-01T00:00:00Z"), to: new Date("2026-11-01T00:00:00Z") };
+
+beforeAll(async () => {
+  a = await createWorld("Calls A");
+  b = await createWorld("Calls B");
+  const makeSource = (tenantId: string, name: string) =>
+    db().cdrSource.create({ data: { tenantId, name, format: "asterisk", timeZone: "UTC" } }).then((source) => source.id);
+  sourceA = await makeSource(a.tenant.id, "Switch 1");
+  sourceA2 = await makeSource(a.tenant.id, "Switch 2");
+  const sourceB = await makeSource(b.tenant.id, "B switch");
+  fileA = randomUUID();
+  fileA2 = randomUUID();
+  trunkA = (await db().sipTrunk.create({ data: { tenantId: a.tenant.id, customerId: a.customer.id, name: "A main trunk", accountCode: "a-main" } })).id;
+
+  const calls: TCall[] = [];
+  // Customer 1 of A: 30 calls at distinct minutes, London and mobiles, one trunk.
+  for (let index = 0; index < 30; index++) {
+    calls.push({
+      tenantId: a.tenant.id, sourceId: sourceA, fileId: fileA, recordKey: `a1-${index}`, startAt: at(index), customerId: a.customer.id, trunkId: trunkA,
+      callee: index % 3 === 0 ? `442071234${String(index).padStart(3, "0")}` : `447700900${String(index).padStart(3, "0")}`,
+      caller: index === 7 ? "+1 613 555 0199" : "16135550100",
+      category: index % 3 === 0 ? "INTERNATIONAL" : "MOBILE", billsec: 30 + index, price: BigInt(1000 + index), cost: index === 4 ? null : BigInt(600 + index),
+    });
+  }
+  // Ties: 12 calls of customer 2 all at the very same instant, across two sources.
+  for (let index = 0; index < 12; index++) {
+    calls.push({
+      tenantId: a.tenant.id, sourceId: index % 2 ? sourceA : sourceA2, fileId: fileA2, recordKey: `tie-${String(index).padStart(2, "0")}`, startAt: at(15),
+      customerId: a.otherCustomer.id, callee: "4930123456", status: index % 4 === 0 ? "UNANSWERED" : index % 4 === 1 ? "UNBILLABLE" : "RATED", price: 500n, cost: 200n,
+    });
+  }
+  // Unassigned (unknown account), and a call outside the range.
+  calls.push({ tenantId: a.tenant.id, sourceId: sourceA, fileId: fileA, recordKey: "unknown-1", startAt: at(3), customerId: null, callee: "33123456789", status: "UNBILLABLE", reason: "unknown account" });
+  calls.push({ tenantId: a.tenant.id, sourceId: sourceA, fileId: fileA, recordKey: "old-1", startAt: new Date("2026-09-15T00:00:00Z"), customerId: a.customer.id, callee: "442070000000" });
+  // Tenant B: the same numbers at the same times: never visible to A.
+  for (let index = 0; index < 10; index++) {
+    calls.push({ tenantId: b.tenant.id, sourceId: sourceB, fileId: randomUUID(), recordKey: `b-${index}`, startAt: at(index), customerId: b.customer.id, callee: "442071234000" });
+  }
+  await insertCalls(calls);
+});
+
+async function allPages(filter: TCdrFilterInput, limit: number, scope = { tenantId: a.tenant.id } as { tenantId: string; customerId?: string }) {
+  const rows: TCdrRow[] = [];
+  let cursor: string | null = null;
+  for (let guard = 0; guard < 1000; guard++) {
+    const page: Awaited<ReturnType<typeof searchCdrs>> = await searchCdrs({ scope, filter, cursor, limit });
+    rows.push(...page.rows);
+    if (!page.nextCursor) break;
+    cursor = page.nextCursor;
+  }
+  return rows;
+}
+
+describe("searchCdrs filters", () => {
+  it("returns the tenant's calls in the range, newest first, with names resolved", async () => {
+    const page = await searchCdrs({ scope: { tenantId: a.tenant.id }, filter: RANGE, limit: 100 });
+    expect(page.rows).toHaveLength(43);
+    expect(page.nextCursor).toBeNull();
+    expect(page.previousCursor).toBeNull();
+    for (let index = 1; index < page.rows.length; index++) expect(page.rows[index - 1]!.startAt >= page.rows[index]!.startAt).toBe(true);
+    const row = page.rows.find((r) => r.recordKey === "a1-0")!;
+    expect(row).toMatchObject({ customerName: a.customer.name, customerAccount: a.customer.accountNumber, trunkName: "A main trunk", price: 1000n, cost: 600n });
+    expect(page.rows.some((r) => r.recordKey.startsWith("b-"))).toBe(false);
+  });
+
+  it("filters by customer, trunk, caller (substring), callee prefix (+ stripped), category, status, source and file", async () => {
+    const scope = { tenantId: a.tenant.id };
+    const keys = async (filter: TCdrFilterInput) => (await searchCdrs({ scope, filter: { ...RANGE, ...filter }, limit: 500 })).rows.map((r) => r.recordKey).sort();
+    expect(await keys({ customerId: a.customer.id })).toHaveLength(30);
+    expect(await keys({ trunkId: trunkA })).toHaveLength(30);
+    expect(await keys({ caller: "555 0199" })).toEqual(["a1-7"]);
+    expect(await keys({ calleePrefix: "+4420" })).toEqual(["a1-0", "a1-12", "a1-15", "a1-18", "a1-21", "a1-24", "a1-27", "a1-3", "a1-6", "a1-9"]);
+    expect(await keys({ calleePrefix: "447" })).toHaveLength(20);
+    expect(await keys({ calleePrefix: "49" })).toHaveLength(12);
+    expect(await keys({ category: "MOBILE" })).toHaveLength(20);
+    expect(await keys({ status: "UNBILLABLE" })).toEqual(["tie-01", "tie-05", "tie-09", "unknown-1"]);
+    expect(await keys({ status: "UNANSWERED", customerId: a.otherCustomer.id })).toEqual(["tie-00", "tie-04", "tie-08"]);
+    expect(await keys({ sourceId: sourceA2 })).toEqual(["tie-00", "tie-02", "tie-04", "tie-06", "tie-08", "tie-10"]);
+    expect(await keys({ fileId: fileA2 })).toHaveLength(12);
+    // The range is half-open: [from, to).
+    expect(await keys({ from: at(29), to: at(30) })).toEqual(["a1-29"]);
+    expect(await keys({ from: at(0), to: at(1) })).toEqual(["a1-0"]);
+    // Another tenant's ids match nothing.
+    expect(await keys({ customerId: b.customer.id })).toEqual([]);
+  });
+
+  it("keyset pages visit every row once, with ties on start_at, forwards and backwards", async () => {
+    const everything = (await searchCdrs({ scope: { tenantId: a.tenant.id }, filter: RANGE, limit: 500 })).rows.map((r) => r.recordKey);
+    for (const limit of [1, 5, 7, 50]) {
+      const paged = (await allPages(RANGE, limit)).map((r) => r.recordKey);
+      expect(paged).toEqual(everything);
+    }
+    // Walk forward three pages of 5, then back: the pages come back identical.
+    const scope = { tenantId: a.tenant.id };
+    const p1 = await searchCdrs({ scope, filter: RANGE, limit: 5 });
+    const p2 = await searchCdrs({ scope, filter: RANGE, limit: 5, cursor: p1.nextCursor });
+    const p3 = await searchCdrs({ scope, filter: RANGE, limit: 5, cursor: p2.nextCursor });
+    expect(p2.previousCursor).not.toBeNull();
+    const back2 = await searchCdrs({ scope, filter: RANGE, limit: 5, cursor: p3.previousCursor, direction: "previous" });
+    expect(back2.rows.map((r) => r.recordKey)).toEqual(p2.rows.map((r) => r.recordKey));
+    const back1 = await searchCdrs({ scope, filter: RANGE, limit: 5, cursor: back2.previousCursor, direction: "previous" });
+    expect(back1.rows.map((r) => r.recordKey)).toEqual(p1.rows.map((r) => r.recordKey));
+    expect(back1.previousCursor).toBeNull();
+    expect(back1.nextCursor).not.toBeNull();
+  });
+
+  it("refuses a tampered cursor with a field error", async () => {
+    await expect(searchCdrs({ scope: { tenantId: a.tenant.id }, filter: RANGE, cursor: "not-a-cursor" })).rejects.toMatchObject({ fieldErrors: { cursor: [expect.any(String)] } });
+  });
+});
+
+describe("date range validation", () => {
+  it("defaults to the last 7 days", () => {
+    const parsed = ZCdrFilter.parse({});
+    expect(parsed.to.getTime() - parsed.from.getTime()).toBe(7 * 86_400_000);
+    expect(Math.abs(parsed.to.getTime() - Date.now())).toBeLessThan(5000);
+  });
+
+  it("names the field: to must be after from, and at most 366 days", () => {
+    const backwards = ZCdrFilter.safeParse({ from: "2026-10-02T00:00:00Z", to: "2026-10-01T00:00:00Z" });
+    expect(backwards.success).toBe(false);
+    expect(backwards.error?.issues.map((issue) => issue.path.join("."))).toContain("to");
+    const tooLong = ZCdrFilter.safeParse({ from: "2025-01-01T00:00:00Z", to: "2026-06-01T00:00:00Z" });
+    expect(tooLong.error?.issues.map((issue) => issue.path.join("."))).toContain("from");
+    const badPrefix = ZCdrFilter.safeParse({ calleePrefix: "44-20" });
+    expect(badPrefix.error?.issues.map((issue) => issue.path.join("."))).toContain("calleePrefix");
+    expect(ZCdrFilter.parse({ calleePrefix: " +4420 " }).calleePrefix).toBe("4420");
+  });
+
+  it("comes back through tRPC as a BAD_REQUEST with fieldErrors keyed by field", async () => {
+    const admin = await callerAs(a.admin.user.id);
+    const error = await admin.cdrs.search({ filter: { from: "2026-10-02T00:00:00Z", to: "2026-10-01T00:00:00Z" } }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TRPCError);
+    expect((error as TRPCError).code).toBe("BAD_REQUEST");
+  });
+});
+
+describe("cdrTotals", () => {
+  it("sums exactly over the filter: counts by status, seconds, price and cost of RATED calls, margin where cost is known", async () => {
+    const totals = await cdrTotals({ scope: { tenantId: a.tenant.id }, filter: { ...RANGE, customerId: a.customer.id } });
+    const price = Array.from({ length: 30 }, (_, index) => BigInt(1000 + index)).reduce((x, y) => x + y, 0n);
+    const cost = Array.from({ length: 30 }, (_, index) => (index === 4 ? 0n : BigInt(600 + index))).reduce((x, y) => x + y, 0n);
+    const seconds = Array.from({ length: 30 }, (_, index) => 30 + index).reduce((x, y) => x + y, 0);
+    expect(totals).toMatchObject({
+      calls: 30,
+      rated: 30,
+      unanswered: 0,
+      unbillable: 0,
+      billsec: BigInt(seconds),
+      billedSeconds: BigInt(seconds),
+      price,
+      cost,
+      margin: price - 1004n - cost,
+      ratedWithoutCost: 1,
+    });
+    expect(totals.minutes).toBe((Math.round((seconds / 60) * 100) / 100).toFixed(2));
+    const ties = await cdrTotals({ scope: { tenantId: a.tenant.id }, filter: { ...RANGE, customerId: a.otherCustomer.id } });
+    expect(ties).toMatchObject({ calls: 12, rated: 6, unanswered: 3, unbillable: 3, price: 3000n, cost: 1200n, margin: 1800n });
+    expect(await countCdrs({ scope: { tenantId: a.tenant.id }, filter: RANGE })).toBe(43);
+  });
+});
+
+describe("portal scoping", () => {
+  it("shows a customer only their own calls, whatever customerId they pass, and never the cost", async () => {
+    const owner = await callerAs(a.customerAdmin.user.id);
+    const page = await owner.cdrs.portalSearch({ filter: { ...RANGE, customerId: a.otherCustomer.id }, limit: 500 });
+    expect(page.rows).toHaveLength(30);
+    expect(new Set(page.rows.map((row) => row.customerId))).toEqual(new Set([a.customer.id]));
+    expect(page.rows.every((row) => row.cost === null)).toBe(true);
+    const totals = await owner.cdrs.portalTotals({ filter: { ...RANGE, customerId: a.otherCustomer.id } });
+    expect(totals).toMatchObject({ calls: 30, cost: null, margin: null });
+    // Customers cannot reach the staff procedures.
+    await expect(owner.cdrs.search({ filter: RANGE })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    const staff = await callerAs(b.support.user.id);
+    expect((await staff.cdrs.search({ filter: RANGE })).rows.map((row) => row.recordKey).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `b-${i}`).sort());
+  });
+});
+
+async function collect(generator: AsyncGenerator<string>): Promise<string[]> {
+  const chunks: string[] = [];
+  for await (const chunk of generator) chunks.push(chunk);
+  return chunks;
+}
+
+describe("CSV export", () => {
+  it("writes a header and one line per call with exact money and ISO UTC times; customers get no cost", async () => {
+    const chunks = await collect(streamCdrCsv({ scope: { tenantId: a.tenant.id }, filter: { ...RANGE, customerId: a.customer.id } }));
+    const lines = chunks.join("").trimEnd().split("\n");
+    expect(lines[0]).toBe(
+      "start_at,answer_at,end_at,caller,callee,customer_account,customer,trunk,account_code,duration,billsec,billed_seconds,category,matched_prefix,price,cost,status,unbillable_reason,disposition,source_id,file_id,line,record_key",
+    );
+    expect(lines).toHaveLength(31);
+    const last = lines[30]!.split(",");
+    expect(last[0]).toBe("2026-10-10T12:00:00.000Z");
+    expect(last[4]).toBe("442071234000");
+    expect(last[14]).toBe("0.001");
+    expect(last[15]).toBe("0.0006");
+    expect(last[16]).toBe("RATED");
+    expect(last[22]).toBe("a1-0");
+
+    const portal = (await collect(streamCdrCsv({ scope: { tenantId: a.tenant.id, customerId: a.otherCustomer.id }, filter: { ...RANGE, customerId: a.customer.id } }))).join("");
+    expect(portal.split("\n")[0]).not.toContain("cost");
+    expect(portal.trimEnd().split("\n")).toHaveLength(13);
+    expect(portal).not.toContain("a1-");
+  });
+
+  it("streams through the routes with X-Total-Rows, scoped by the session", async () => {
+    session.auth = await loadAuthContext(a.customerAdmin.user.id);
+    const query = `from=${RANGE.from.toISOString()}&to=${RANGE.to.toISOString()}&customerId=${a.otherCustomer.id}`;
+    const portal = await portalExport(new Request(`http://localhost/api/portal/cdrs/export?${query}`));
+    expect(portal.status).toBe(200);
+    expect(portal.headers.get("x-total-rows")).toBe("30");
+    expect(portal.headers.get("content-disposition")).toMatch(/^attachment; filename="calls-2026-10-01-to-2026-11-01\.csv"$/);
+    expect((await portal.text()).trimEnd().split("\n")).toHaveLength(31);
+
+    // A customer user is not staff; staff get field errors for a bad range.
+    expect((await adminExport(new Request(`http://localhost/api/cdrs/export?${query}`))).status).toBe(403);
+    session.auth = await loadAuthContext(a.admin.user.id);
+    const bad = await adminExport(new Request("http://localhost/api/cdrs/export?from=2026-10-02T00:00:00Z&to=2026-10-01T00:00:00Z"));
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { fieldErrors: Record<string, string[]> } }).error.fieldErrors).toHaveProperty("to");
+    const admin = await adminExport(new Request(`http://localhost/api/cdrs/export?${query}`));
+    expect(admin.headers.get("x-total-rows")).toBe("12");
+    expect((await admin.text()).trimEnd().split("\n")).toHaveLength(13);
+    // A download the browser abandons closes the cursor and frees its connection.
+    const abandoned = await adminExport(new Request(`http://localhost/api/cdrs/export?${query}`));
+    await abandoned.body?.cancel();
+    session.auth = null;
+  });
+
+  it("exports 50,000 rows in many chunks, and stopping early releases the connection", async () => {
+    const tenantId = a.tenant.id;
+    const fileId = randomUUID();
+    await pool().query(
+      `INSERT INTO cdrs (tenant_id, source_id, file_id, line, record_key, start_at, billsec, caller, callee, customer_id, status, category, billed_seconds, price, cost)
+       SELECT $1::uuid, $2::uuid, $3::uuid, g, 'bulk-' || g, '2026-08-01T00:00:00Z'::timestamptz + g * interval '1 second', 60, '1613555' || g, '4420' || lpad(g::text, 8, '0'),
+              $4::uuid, 'RATED', 'INTERNATIONAL', 60, 1234567, 1000000
+         FROM generate_series(1, 50000) g`,
+      [tenantId, sourceA, fileId, a.customer.id],
+    );
+    const filter = { from: new Date("2026-08-01T00:00:00Z"), to: new Date("2026-09-01T00:00:00Z"), fileId };
+    let chunks = 0;
+    let lines = 0;
+    let largest = 0;
+    for await (const chunk of streamCdrCsv({ scope: { tenantId }, filter })) {
+      chunks++;
+      largest = Math.max(largest, chunk.length);
+      lines += chunk.split("\n").length - 1;
+    }
+    expect(lines).toBe(50_001);
+    // Header + one chunk per FETCH of 5,000: each chunk is a bounded slice, never the whole export.
+    expect(chunks).toBe(11);
+    expect(largest).toBeLessThan(5000 * 400);
+    expect((await cdrTotals({ scope: { tenantId }, filter })).price).toBe(50_000n * 1_234_567n);
+
+    const idleBefore = pool().idleCount + (pool().options.max ?? 10) - pool().totalCount;
+    const generator = streamCdrCsv({ scope: { tenantId }, filter });
+    await generator.next();
+    await generator.next();
+    await generator.return(undefined);
+    const idleAfter = pool().idleCount + (pool().options.max ?? 10) - pool().totalCount;
+    expect(idleAfter).toBe(idleBefore);
+    // The cursor's transaction is closed: the connection is usable for the next query.
+    expect(await countCdrs({ scope: { tenantId }, filter })).toBe(50_000);
+  });
+});
