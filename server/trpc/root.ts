@@ -12,6 +12,7 @@ import { statementsRouter } from "./routers/statements";
 import { paymentsRouter } from "./routers/payments";
 import { cdrSourcesRouter } from "./routers/cdr-sources";
 import { cdrsRouter } from "./routers/cdrs";
+import { cdrFilesRouter } from "./routers/cdr-files";
 
 export const appRouter = createTRPCRouter({
   auth: authRouter,
@@ -29,6 +30,7 @@ export const appRouter = createTRPCRouter({
   payments: paymentsRouter,
   cdrSources: cdrSourcesRouter,
   cdrs: cdrsRouter,
+  cdrFiles: cdrFilesRouter,
 });
 
 export type AppRouter = typeof appRouter;

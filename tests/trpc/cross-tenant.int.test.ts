@@ -29,6 +29,8 @@ type TTarget = TWorld & {
   statementId: string;
   paymentId: string;
   paymentMethodId: string;
+  cdrSourceId: string;
+  cdrFileId: string;
 };
 
 type TCase =
@@ -116,6 +118,37 @@ const cases: Record<string, TCase> = {
   "rating.saveTrunk": {
     input: (t) => ({ trunkId: t.trunkId, fields: { customerId: t.customer.id, name: "Hijacked", accountCode: "hijack" } }),
   },
+  // Calls: staff see their own tenant only; customer users only their own customer, whatever the filter names.
+  "cdrs.search": { input: (t) => ({ filter: { customerId: t.customer.id } }) },
+  "cdrs.totals": { input: (t) => ({ filter: { customerId: t.customer.id } }) },
+  "cdrs.filterOptions": { input: () => undefined },
+  "cdrs.portalSearch": { input: (t) => ({ filter: { customerId: t.customer.id } }) },
+  "cdrs.portalTotals": { input: (t) => ({ filter: { customerId: t.customer.id } }) },
+  "cdrs.portalFilterOptions": { input: () => undefined },
+  "cdrSources.list": { input: () => ({}) },
+  "cdrSources.get": { input: (t) => ({ sourceId: t.cdrSourceId }) },
+  // Tenant B cannot name tenant A's cost deck; a customer user cannot create at all.
+  "cdrSources.create": { input: (t) => ({ fields: { name: "Hijacked source", format: "asterisk", timeZone: "UTC", costDeckId: t.buyDeckId } }) },
+  "cdrSources.update": { input: (t) => ({ sourceId: t.cdrSourceId, fields: { name: "Hijacked source", format: "asterisk", timeZone: "UTC" } }) },
+  "cdrSources.setEnabled": { input: (t) => ({ sourceId: t.cdrSourceId, enabled: true }) },
+  "cdrSources.testConnection": { input: (t) => ({ sourceId: t.cdrSourceId }) },
+  "cdrSources.pollNow": { input: (t) => ({ sourceId: t.cdrSourceId }) },
+  "cdrSources.availability": { input: (t) => ({ sourceId: t.cdrSourceId, from: new Date(Date.now() - 86_400_000), to: new Date() }) },
+  // CDR files and the unbillable queue: another tenant's file id is not found; fixes cannot name A's customer or deck.
+  "cdrFiles.list": { input: () => PAGE },
+  "cdrFiles.get": { input: (t) => ({ fileId: t.cdrFileId }) },
+  "cdrFiles.rejects": { input: (t) => ({ fileId: t.cdrFileId }) },
+  "cdrFiles.release": { input: (t) => ({ fileId: t.cdrFileId }) },
+  "cdrFiles.dismiss": { input: (t) => ({ fileId: t.cdrFileId, reason: "attack" }) },
+  "cdrFiles.retry": { input: (t) => ({ fileId: t.cdrFileId }) },
+  "cdrFiles.unbillableSummary": { input: () => undefined },
+  "cdrFiles.unbillableDetail": { input: () => ({ reason: "unknown account" }) },
+  "cdrFiles.mapAccountCode": { input: (t) => ({ accountCode: "hijack-code", customerId: t.customer.id }) },
+  "cdrFiles.addRate": {
+    input: (t) => ({ deckId: t.deckId, prefix: "999", description: "Hijack", category: "OTHER", ratePerMinute: "0", effectiveFrom: new Date("2026-01-01T00:00:00Z") }),
+  },
+  "cdrFiles.rerate": { input: () => ({}) },
+  "cdrFiles.rerateStatus": { input: () => ({ requestId: "6a1d2c3b-0a1b-4c5d-8e9f-0123456789ab" }) },
 };
 
 const procedurePaths = Object.keys(appRouter._def.procedures).sort();
@@ -196,6 +229,23 @@ beforeAll(async () => {
     data: { tenantId: world.tenant.id, customerId: world.customer.id, stripePaymentMethodId: "pm_target_a", brand: "visa", last4: "4242", expMonth: 12, expYear: 2030 },
   });
   const trunk = await db().sipTrunk.create({ data: { tenantId: world.tenant.id, customerId: world.customer.id, name: "A's trunk", accountCode: "a-trunk-1" } });
+  // A rated call of the target customer in the default search range (the last 7 days).
+  await db().$executeRaw`INSERT INTO cdrs (tenant_id, source_id, file_id, line, record_key, start_at, billsec, caller, callee, customer_id, trunk_id, status, category, billed_seconds, price, cost)
+    VALUES (${world.tenant.id}::uuid, gen_random_uuid(), gen_random_uuid(), 1, 'A-secret-call', now() - interval '1 hour', 60, 'A''s secret caller', '16135550100',
+            ${world.customer.id}::uuid, ${trunk.id}::uuid, 'RATED', 'LOCAL', 60, 5000, 3000)`;
+  const cdrSource = await db().cdrSource.create({
+    data: {
+      tenantId: world.tenant.id,
+      name: "A's secret CDR source",
+      format: "asterisk",
+      timeZone: "UTC",
+      servers: { create: { tenantId: world.tenant.id, position: 0, host: "sftp.a.test", username: "a", passwordEnc: "sealed" } },
+    },
+  });
+  const cdrFile = await db().cdrFile.create({
+    data: { tenantId: world.tenant.id, sourceId: cdrSource.id, fileName: "A's secret CDR file.csv", remotePath: "/cdr/a.csv", size: 10n, sha256: "a".repeat(64), status: "HELD", note: "A's secret note" },
+  });
+  await db().cdrReject.create({ data: { tenantId: world.tenant.id, fileId: cdrFile.id, line: 1, raw: "A's secret raw line", reason: "not a CDR" } });
   target = {
     ...world,
     invitationId: invitation.id,
@@ -211,6 +261,8 @@ beforeAll(async () => {
     statementId: statement.id,
     paymentId: payment.id,
     paymentMethodId: paymentMethod.id,
+    cdrSourceId: cdrSource.id,
+    cdrFileId: cdrFile.id,
   };
 });
 
@@ -271,5 +323,9 @@ describe("cross-tenant isolation", () => {
     await expect(admin.wallet.ledger({ customerId: target.customer.id })).resolves.toMatchObject({ total: 1 });
     await expect(owner.wallet.myLedger({})).resolves.toMatchObject({ total: 1 });
     await expect(owner.portal.overview()).resolves.toMatchObject({ id: target.customer.id });
+    await expect(admin.cdrSources.get({ sourceId: target.cdrSourceId })).resolves.toMatchObject({ name: "A's secret CDR source" });
+    await expect(admin.cdrFiles.rejects({ fileId: target.cdrFileId })).resolves.toMatchObject({ total: 1 });
+    expect((await admin.cdrs.search({ filter: { customerId: target.customer.id } })).rows.map((row) => row.recordKey)).toEqual(["A-secret-call"]);
+    expect((await owner.cdrs.portalSearch({ filter: {} })).rows.map((row) => row.recordKey)).toEqual(["A-secret-call"]);
   });
 });

@@ -1,0 +1,26 @@
+import { Readable } from "node:stream";
+import { currentAuth } from "@/server/auth/session";
+import { requireTenantRole } from "@/server/auth/require";
+import { AppError } from "@/server/errors";
+import { errorResponse } from "@/server/http/errors";
+import { getCdrFile, streamCdrRejectsCsv } from "@/server/cdr/file-queries";
+
+export const dynamic = "force-dynamic";
+
+/** The rejected lines of a CDR file as CSV (line,reason,raw), streamed in keyset batches. */
+export async function GET(_request: Request, context: { params: Promise<{ fileId: string }> }) {
+  try {
+    const auth = requireTenantRole(await currentAuth());
+    const { fileId } = await context.params;
+    if (!/^[0-9a-f-]{36}$/i.test(fileId)) throw AppError.notFound("CDR file");
+    const file = await getCdrFile({ tenantId: auth.tenantId, fileId });
+    const rows = streamCdrRejectsCsv({ tenantId: auth.tenantId, fileId: file.id });
+    const fileName = `${file.fileName.replace(/[^A-Za-z0-9._-]+/g, "-")}-rejects.csv`;
+    const body = Readable.toWeb(Readable.from(rows, { objectMode: false })) as ReadableStream;
+    return new Response(body, {
+      headers: { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="${fileName}"`, "cache-control": "no-store" },
+    });
+  } catch (error) {
+    return errorResponse(error);
+  }
+}

@@ -1,0 +1,56 @@
+import type { TRouterOutputs } from "@/components/admin/types";
+
+type TOutputs = TRouterOutputs["cdrFiles"];
+
+export type TCdrFileRow = TOutputs["list"]["rows"][number];
+export type TCdrFile = TOutputs["get"];
+export type TCdrRejectRow = TOutputs["rejects"]["rows"][number];
+export type TReceivedFile = { id: string; status: "RECEIVED" | "DUPLICATE" | "HELD"; note: string | null };
+
+export const CDR_FILE_STATUSES = ["RECEIVED", "PROCESSING", "DONE", "FAILED", "HELD", "DUPLICATE", "DISMISSED"] as const;
+export type TCdrFileStatus = (typeof CDR_FILE_STATUSES)[number];
+
+/** Statuses a file leaves by itself: the pages poll while one is shown. */
+export const RUNNING_STATUSES: readonly string[] = ["RECEIVED", "PROCESSING"];
+
+export const FILE_STATUS_OPTIONS = [
+  { value: "RECEIVED", label: "Received" },
+  { value: "PROCESSING", label: "Processing" },
+  { value: "DONE", label: "Done" },
+  { value: "FAILED", label: "Failed" },
+  { value: "HELD", label: "Held for review" },
+  { value: "DUPLICATE", label: "Duplicate" },
+  { value: "DISMISSED", label: "Dismissed" },
+];
+
+export function fileHref(fileId: string): string {
+  return `/admin/cdr/files/${fileId}`;
+}
+
+export function callsOfFileHref(fileId: string): string {
+  return `/admin/calls?fileId=${encodeURIComponent(fileId)}`;
+}
+
+export function rejectsCsvHref(fileId: string): string {
+  return `/api/cdr/files/${encodeURIComponent(fileId)}/rejects`;
+}
+
+const counts = new Intl.NumberFormat("en-US");
+
+export function formatCount(value: number | bigint): string {
+  return counts.format(value);
+}
+
+export function formatFileSize(bytes: number | bigint): string {
+  const value = Number(bytes);
+  if (value < 1024) return `${value} B`;
+  if (value < 1024 ** 2) return `${(value / 1024).toFixed(1)} KB`;
+  if (value < 1024 ** 3) return `${(value / 1024 ** 2).toFixed(1)} MB`;
+  return `${(value / 1024 ** 3).toFixed(2)} GB`;
+}
+
+/** Percent of a running file read so far, from the lines read and the size-based estimate; capped below 100 until DONE. */
+export function progressPercent(file: { linesRead: number; estimatedLines: number | null }): number | null {
+  if (!file.estimatedLines || file.estimatedLines <= 0) return null;
+  return Math.min(99, Math.floor((file.linesRead / file.estimatedLines) * 100));
+}

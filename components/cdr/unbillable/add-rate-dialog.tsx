@@ -1,0 +1,190 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTRPC } from "@/components/trpc/react";
+import { formErrorsOf } from "@/components/admin/errors";
+import type { TFieldErrors } from "@/components/trpc/errors";
+import { CATEGORY_OPTIONS, RATE_CATEGORIES, fromDateTimeLocal, oneOf, toDateTimeLocal, type TRateCategory } from "@/components/rating/labels";
+import { formatDate } from "@/components/admin/format";
+import { startOfDay } from "@/components/cdr/unbillable/types";
+import { Button } from "@/components/ui/button";
+import { Dialog } from "@/components/ui/dialog";
+import { FormField } from "@/components/ui/form-field";
+import { Input } from "@/components/ui/input";
+import { Select } from "@/components/ui/select";
+
+const FIELDS = ["deckId", "prefix", "description", "category", "ratePerMinute", "connectFee", "initialIncrement", "increment", "graceSeconds", "effectiveFrom"] as const;
+type TField = (typeof FIELDS)[number];
+
+export type TAddRateTarget = {
+  prefix: string;
+  deckId: string | null;
+  customerName: string | null;
+  /** The first unbillable call of the group: the rate must be in force from then to price it. */
+  firstSeen: Date;
+  sampleCallee: string | null;
+};
+
+type TValues = Record<Exclude<TField, "category">, string> & { category: TRateCategory };
+
+function initialValues(target: TAddRateTarget): TValues {
+  return {
+    deckId: target.deckId ?? "",
+    prefix: target.prefix,
+    description: "",
+    category: "INTERNATIONAL",
+    ratePerMinute: "",
+    connectFee: "0",
+    initialIncrement: "60",
+    increment: "60",
+    graceSeconds: "0",
+    effectiveFrom: toDateTimeLocal(startOfDay(target.firstSeen)),
+  };
+}
+
+/**
+ * Adds the missing rate to a deck. The server imports it as a one-line deck file, so it is
+ * checked and versioned exactly like an import; its messages come back next to the fields.
+ */
+export function AddRateDialog({
+  target,
+  onClose,
+  onAdded,
+}: {
+  target: TAddRateTarget | null;
+  onClose: () => void;
+  onAdded: (summary: { prefix: string; deckName: string }) => void;
+}) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const open = target !== null;
+  const decks = useQuery({ ...trpc.rating.decks.queryOptions({ kind: "SELL" }), enabled: open });
+  const [values, setValues] = useState<TValues | null>(target ? initialValues(target) : null);
+  const [errors, setErrors] = useState<TFieldErrors>({});
+  const [openedFor, setOpenedFor] = useState(target);
+  if (target !== openedFor) {
+    setOpenedFor(target);
+    setValues(target ? initialValues(target) : null);
+    setErrors({});
+  }
+
+  const add = useMutation(
+    trpc.cdrFiles.addRate.mutationOptions({
+      onSuccess: (result) => {
+        void queryClient.invalidateQueries({ queryKey: trpc.rating.rates.queryKey() });
+        onAdded({ prefix: values?.prefix ?? "", deckName: result.deck?.name ?? "the deck" });
+      },
+      onError: (error) => setErrors(formErrorsOf(error, FIELDS)),
+    }),
+  );
+
+  const set = (field: TField) => (event: { target: { value: string } }) => {
+    const value = event.target.value;
+    setValues((current) => (current ? { ...current, [field]: field === "category" ? (oneOf(value, RATE_CATEGORIES) ?? "OTHER") : value } : current));
+    setErrors((current) => {
+      if (!current[field]) return current;
+      const next = { ...current };
+      delete next[field];
+      return next;
+    });
+  };
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (!values) return;
+    const found: TFieldErrors = {};
+    if (!values.deckId) found.deckId = ["Choose the deck to add the rate to"];
+    if (!values.prefix.trim()) found.prefix = ["Enter the prefix"];
+    if (!values.description.trim()) found.description = ["Enter a description, e.g. the destination's name"];
+    if (!values.ratePerMinute.trim()) found.ratePerMinute = ["Enter the price per minute"];
+    const effectiveFrom = fromDateTimeLocal(values.effectiveFrom);
+    if (!effectiveFrom) found.effectiveFrom = ["Enter the date from which the rate applies"];
+    setErrors(found);
+    if (!effectiveFrom || Object.keys(found).length > 0) {
+      const first = FIELDS.find((field) => found[field]);
+      if (first) event.currentTarget.querySelector<HTMLElement>(`[name="${first}"]`)?.focus();
+      return;
+    }
+    add.mutate({ ...values, effectiveFrom });
+  };
+
+  const deckOptions = (decks.data ?? []).map((deck) => ({ value: deck.id, label: `${deck.name} (${deck.currency})` }));
+  const lateStart =
+    values && target && fromDateTimeLocal(values.effectiveFrom) !== null && fromDateTimeLocal(values.effectiveFrom)!.getTime() > target.firstSeen.getTime();
+
+  return (
+    <Dialog
+      open={open}
+      onOpenChange={(next) => !next && !add.isPending && onClose()}
+      title="Add rate"
+      description={
+        target?.customerName
+          ? `A new number range in ${target.customerName}'s deck. It is saved as a new deck version, like an import.`
+          : "A new number range, saved as a new deck version, like an import."
+      }
+      dismissible={!add.isPending}
+      size="lg"
+      footer={
+        <>
+          <Button onClick={onClose} disabled={add.isPending}>
+            Cancel
+          </Button>
+          <Button type="submit" form="add-rate-form" variant="primary" loading={add.isPending}>
+            Add rate
+          </Button>
+        </>
+      }
+    >
+      {values ? (
+        <form id="add-rate-form" noValidate onSubmit={submit} className="grid gap-4 sm:grid-cols-2">
+          <FormField label="Rate deck" required error={errors.deckId} className="sm:col-span-2" hint={target?.customerName ? `The deck that priced ${target.customerName}'s calls is chosen.` : undefined}>
+            <Select name="deckId" value={values.deckId} onChange={set("deckId")} placeholder={decks.isPending ? "Loading decks…" : "Choose a deck"} options={deckOptions} />
+          </FormField>
+          <FormField label="Prefix" required error={errors.prefix} hint={target?.sampleCallee ? `E.164 digits, e.g. a call went to ${target.sampleCallee}.` : "E.164 digits, without +."}>
+            <Input name="prefix" value={values.prefix} onChange={set("prefix")} inputMode="numeric" className="font-mono" data-autofocus />
+          </FormField>
+          <FormField label="Description" required error={errors.description}>
+            <Input name="description" value={values.description} onChange={set("description")} placeholder="e.g. Taiwan - fixed" />
+          </FormField>
+          <FormField label="Category" required error={errors.category}>
+            <Select name="category" value={values.category} onChange={set("category")} options={CATEGORY_OPTIONS} />
+          </FormField>
+          <FormField label="Price per minute" required error={errors.ratePerMinute} hint="In the deck's currency, e.g. 0.0600.">
+            <Input name="ratePerMinute" value={values.ratePerMinute} onChange={set("ratePerMinute")} inputMode="decimal" className="numeric" />
+          </FormField>
+          <FormField label="Connect fee" error={errors.connectFee}>
+            <Input name="connectFee" value={values.connectFee} onChange={set("connectFee")} inputMode="decimal" className="numeric" />
+          </FormField>
+          <FormField label="Grace seconds" error={errors.graceSeconds} hint="Calls this short are free.">
+            <Input name="graceSeconds" value={values.graceSeconds} onChange={set("graceSeconds")} inputMode="numeric" className="numeric" />
+          </FormField>
+          <FormField label="First increment (s)" error={errors.initialIncrement}>
+            <Input name="initialIncrement" value={values.initialIncrement} onChange={set("initialIncrement")} inputMode="numeric" className="numeric" />
+          </FormField>
+          <FormField label="Then every (s)" error={errors.increment}>
+            <Input name="increment" value={values.increment} onChange={set("increment")} inputMode="numeric" className="numeric" />
+          </FormField>
+          <FormField
+            label="Effective from"
+            required
+            error={errors.effectiveFrom}
+            className="sm:col-span-2"
+            hint={
+              target
+                ? `Calls are priced by the rate in force when they started; the first unbillable call of this group started ${formatDate(target.firstSeen)}.`
+                : undefined
+            }
+          >
+            <Input name="effectiveFrom" type="datetime-local" value={values.effectiveFrom} onChange={set("effectiveFrom")} />
+          </FormField>
+          {lateStart ? (
+            <p role="status" className="rounded-md border border-warning-600/30 bg-warning-50 px-3 py-2 text-sm text-warning-800 sm:col-span-2">
+              This date is after the first unbillable call of the group: calls before it stay unbillable when you re-rate.
+            </p>
+          ) : null}
+        </form>
+      ) : null}
+    </Dialog>
+  );
+}

@@ -1,0 +1,342 @@
+"use client";
+
+import Link from "next/link";
+import { useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { useTRPC } from "@/components/trpc/react";
+import { DateTime } from "@/components/admin/date-time";
+import { MiniCell, MiniRow, MiniTable } from "@/components/admin/mini-table";
+import { QueryError } from "@/components/admin/query-error";
+import { useRatingAccess } from "@/components/rating/use-rating-access";
+import { AddRateDialog, type TAddRateTarget } from "@/components/cdr/unbillable/add-rate-dialog";
+import { MapAccountCodeDialog } from "@/components/cdr/unbillable/map-account-dialog";
+import { useRerate } from "@/components/cdr/unbillable/use-rerate";
+import { REASON_TITLES, formatCount, formatMinutes, reasonTitle, type TUnbillableReason } from "@/components/cdr/unbillable/types";
+import { Button, buttonClassName } from "@/components/ui/button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
+import { Money } from "@/components/ui/money";
+import { PageHeader } from "@/components/ui/page-header";
+import { Select } from "@/components/ui/select";
+import { Skeleton } from "@/components/ui/skeleton";
+import { Stat } from "@/components/ui/stat";
+import { toast } from "@/components/ui/toast";
+
+const PREFIX_LENGTH_OPTIONS = [2, 3, 4, 5, 6].map((digits) => ({ value: String(digits), label: `First ${digits} digits` }));
+
+type TRerate = ReturnType<typeof useRerate>;
+
+function Estimated({ micros, currency }: { micros: bigint | null; currency: string }) {
+  if (micros === null) return <span className="text-slate-400">n/a</span>;
+  return (
+    <span className="whitespace-nowrap">
+      <Money micros={micros} currency={currency} toneNegative={false} /> <span className="text-xs font-normal text-slate-500">est.</span>
+    </span>
+  );
+}
+
+function RerateProgress({ rerate, reason }: { rerate: TRerate; reason: string | null }) {
+  if (!rerate.active || rerate.active.reason !== reason) return null;
+  return (
+    <div className="flex min-w-48 flex-col gap-1" aria-live="polite">
+      <div role="progressbar" aria-label="Re-rating" aria-valuetext={rerate.runStatus ?? "queued"} className="h-1.5 w-full overflow-hidden rounded-full bg-brand-100">
+        <div className="h-full w-1/3 animate-progress rounded-full bg-brand-500 motion-reduce:animate-none" />
+      </div>
+      <span className="text-xs text-slate-600">
+        {rerate.runStatus === "RUNNING" || rerate.runStatus === "RETRYING" ? "Re-rating" : "Queued"}… {formatCount(rerate.remaining ?? 0)} of{" "}
+        {formatCount(rerate.active.queued)} still unbillable
+      </span>
+    </div>
+  );
+}
+
+function RerateButton({ rerate, reason, canEdit, label = "Re-rate" }: { rerate: TRerate; reason: string | null; canEdit: boolean; label?: string }) {
+  if (!canEdit) return null;
+  return (
+    <Button
+      size="sm"
+      variant={reason === null ? "primary" : "secondary"}
+      loading={rerate.starting || (rerate.active !== null && rerate.active.reason === reason)}
+      disabled={rerate.active !== null}
+      onClick={() => rerate.start(reason)}
+    >
+      {label}
+    </Button>
+  );
+}
+
+function ReasonDetail({
+  reason,
+  currency,
+  canEdit,
+  onMap,
+  onAddRate,
+}: {
+  reason: string;
+  currency: string;
+  canEdit: boolean;
+  onMap: (accountCode: string) => void;
+  onAddRate: (target: TAddRateTarget) => void;
+}) {
+  const trpc = useTRPC();
+  const [prefixLength, setPrefixLength] = useState(4);
+  const detail = useQuery(trpc.cdrFiles.unbillableDetail.queryOptions({ reason, prefixLength }));
+  if (detail.isError) return <QueryError error={detail.error} what="the calls of this reason" onRetry={() => void detail.refetch()} />;
+  if (!detail.data) {
+    return (
+      <div className="flex flex-col gap-2 p-4">
+        <Skeleton className="h-4 w-full" />
+        <Skeleton className="h-4 w-2/3" />
+      </div>
+    );
+  }
+  const data = detail.data;
+  const measures = (row: { calls: number; billsec: bigint; valueAtRisk: bigint | null; firstSeen: Date; lastSeen: Date }) => (
+    <>
+      <MiniCell align="right">{formatCount(row.calls)}</MiniCell>
+      <MiniCell align="right">{formatMinutes(row.billsec)}</MiniCell>
+      <MiniCell align="right">
+        <Estimated micros={row.valueAtRisk} currency={currency} />
+      </MiniCell>
+      <MiniCell>
+        <DateTime value={row.firstSeen} /> – <DateTime value={row.lastSeen} />
+      </MiniCell>
+    </>
+  );
+  const measureColumns = [
+    { label: "Calls", align: "right" as const },
+    { label: "Minutes", align: "right" as const },
+    { label: "Value at risk", align: "right" as const },
+    "First – last call",
+  ];
+
+  if (data.kind === "account") {
+    return (
+      <MiniTable label={`${reasonTitle(reason)} by account code`} columns={["Account code", ...measureColumns, "Sample number", { label: "Actions", srOnly: true }]}>
+        {data.rows.map((row) => (
+          <MiniRow key={row.accountCode ?? "(none)"}>
+            <MiniCell className="font-mono text-xs">{row.accountCode ?? <span className="text-slate-400">(no account code)</span>}</MiniCell>
+            {measures(row)}
+            <MiniCell className="font-mono text-xs">{row.sampleCallee ?? "—"}</MiniCell>
+            <MiniCell align="right">
+              {canEdit && row.accountCode ? (
+                <Button size="sm" onClick={() => onMap(row.accountCode!)}>
+                  Map account code…
+                </Button>
+              ) : null}
+            </MiniCell>
+          </MiniRow>
+        ))}
+      </MiniTable>
+    );
+  }
+  if (data.kind === "prefix") {
+    return (
+      <div className="flex flex-col">
+        <div className="flex items-center justify-end gap-2 border-b border-slate-100 px-4 py-2">
+          <span className="text-xs text-slate-500">Group numbers by</span>
+          <Select size="sm" aria-label="Prefix length" value={String(prefixLength)} onChange={(event) => setPrefixLength(Number(event.target.value))} options={PREFIX_LENGTH_OPTIONS} className="w-36" />
+        </div>
+        <MiniTable label={`${reasonTitle(reason)} by customer and prefix`} columns={["Customer", "Deck", "Prefix", ...measureColumns, { label: "Actions", srOnly: true }]}>
+          {data.rows.map((row) => (
+            <MiniRow key={`${row.customer?.id ?? "-"}:${row.deck?.id ?? "-"}:${row.prefix}`}>
+              <MiniCell>{row.customer ? `${row.customer.name} (${row.customer.accountNumber})` : <span className="text-slate-400">—</span>}</MiniCell>
+              <MiniCell>
+                {row.deck ? (
+                  <Link href={`/admin/rates/${row.deck.id}`} className="text-brand-700 hover:underline">
+                    {row.deck.name}
+                  </Link>
+                ) : (
+                  <span className="text-slate-400">—</span>
+                )}
+              </MiniCell>
+              <MiniCell className="font-mono text-xs" >
+                <span title={row.sampleCallee ? `e.g. ${row.sampleCallee}` : undefined}>{row.prefix}…</span>
+              </MiniCell>
+              {measures(row)}
+              <MiniCell align="right">
+                {canEdit ? (
+                  <Button
+                    size="sm"
+                    onClick={() =>
+                      onAddRate({ prefix: row.prefix, deckId: row.deck?.id ?? null, customerName: row.customer?.name ?? null, firstSeen: row.firstSeen, sampleCallee: row.sampleCallee })
+                    }
+                  >
+                    Add rate…
+                  </Button>
+                ) : null}
+              </MiniCell>
+            </MiniRow>
+          ))}
+        </MiniTable>
+      </div>
+    );
+  }
+  if (data.kind === "deck") {
+    return (
+      <MiniTable label={`${reasonTitle(reason)} by customer`} columns={["Customer", ...measureColumns, { label: "Actions", srOnly: true }]}>
+        {data.rows.map((row) => (
+          <MiniRow key={row.customer?.id ?? "-"}>
+            <MiniCell>{row.customer ? `${row.customer.name} (${row.customer.accountNumber})` : <span className="text-slate-400">—</span>}</MiniCell>
+            {measures(row)}
+            <MiniCell align="right">
+              {row.customer ? (
+                <Link href={`/admin/customers/${row.customer.id}`} className={buttonClassName("secondary", "sm")}>
+                  Assign a deck…
+                </Link>
+              ) : null}
+            </MiniCell>
+          </MiniRow>
+        ))}
+      </MiniTable>
+    );
+  }
+  return (
+    <MiniTable label={`${reasonTitle(reason)} by prefix`} columns={["Prefix", ...measureColumns]}>
+      {data.rows.map((row) => (
+        <MiniRow key={row.prefix}>
+          <MiniCell className="font-mono text-xs">{row.prefix}…</MiniCell>
+          {measures(row)}
+        </MiniRow>
+      ))}
+    </MiniTable>
+  );
+}
+
+function ReasonCard({
+  group,
+  currency,
+  canEdit,
+  rerate,
+  onMap,
+  onAddRate,
+}: {
+  group: TUnbillableReason;
+  currency: string;
+  canEdit: boolean;
+  rerate: TRerate;
+  onMap: (accountCode: string) => void;
+  onAddRate: (target: TAddRateTarget) => void;
+}) {
+  return (
+    <Card aria-label={reasonTitle(group.reason)}>
+      <CardHeader
+        actions={
+          <div className="flex items-center gap-3">
+            <RerateProgress rerate={rerate} reason={group.reason} />
+            <RerateButton rerate={rerate} reason={group.reason} canEdit={canEdit} />
+          </div>
+        }
+      >
+        <CardTitle>
+          {reasonTitle(group.reason)}{" "}
+          <span className="font-normal text-slate-500">
+            · {formatCount(group.calls)} call{group.calls === 1 ? "" : "s"} · {formatMinutes(group.billsec)} min ·{" "}
+          </span>
+          <Estimated micros={group.valueAtRisk} currency={currency} />
+        </CardTitle>
+        <CardDescription>{REASON_TITLES[group.reason]?.fix ?? "Calls the rating engine could not price."}</CardDescription>
+      </CardHeader>
+      <CardContent flush>
+        <ReasonDetail reason={group.reason} currency={currency} canEdit={canEdit} onMap={onMap} onAddRate={onAddRate} />
+      </CardContent>
+    </Card>
+  );
+}
+
+/** Calls that could not be billed, grouped by what fixes them, with their value and the fixes. */
+export function UnbillableQueue() {
+  const trpc = useTRPC();
+  const access = useRatingAccess();
+  const currency = access.tenantCurrency ?? "USD";
+  const summary = useQuery(trpc.cdrFiles.unbillableSummary.queryOptions());
+  const rerate = useRerate(currency);
+  const [mapping, setMapping] = useState<string | null>(null);
+  const [addingRate, setAddingRate] = useState<TAddRateTarget | null>(null);
+  const data = summary.data;
+
+  return (
+    <div className="flex flex-col gap-4">
+      <PageHeader
+        title="Unbillable calls"
+        description="Answered calls that could not be priced: nobody owns their account code, or no rate covers their number. Fix the cause, then re-rate: each call is billed once."
+        actions={
+          data && data.reasons.length > 0 ? (
+            <div className="flex items-center gap-3">
+              <RerateProgress rerate={rerate} reason={null} />
+              <RerateButton rerate={rerate} reason={null} canEdit={access.canEdit} label="Re-rate all" />
+            </div>
+          ) : null
+        }
+      />
+      {summary.isError ? (
+        <Card>
+          <QueryError error={summary.error} what="the unbillable calls" onRetry={() => void summary.refetch()} />
+        </Card>
+      ) : !data ? (
+        <div className="grid gap-3 md:grid-cols-3">
+          <Stat label="Unbillable calls" value="" loading />
+          <Stat label="Minutes" value="" loading />
+          <Stat label="Value at risk" value="" loading />
+        </div>
+      ) : data.reasons.length === 0 ? (
+        <Card>
+          <EmptyState title="Nothing unbillable" description="Every answered call so far found its customer and a rate." />
+        </Card>
+      ) : (
+        <>
+          <div className="grid gap-3 md:grid-cols-3">
+            <Stat label="Unbillable calls" value={formatCount(data.totals.calls)} tone="warning" />
+            <Stat label="Minutes" value={formatMinutes(data.totals.billsec)} />
+            <Stat
+              label="Value at risk (est.)"
+              value={<Estimated micros={data.totals.valueAtRisk} currency={currency} />}
+              tone="danger"
+              hint={
+                data.estimate.pricePerMinute !== null ? (
+                  <span title={data.estimate.description}>
+                    at an average <Money micros={data.estimate.pricePerMinute} currency={currency} precision={4} />/min
+                  </span>
+                ) : undefined
+              }
+            />
+          </div>
+          <p className="text-xs text-slate-500" data-testid="value-at-risk-basis">
+            {data.estimate.description} The real value depends on the rates you add and the customers you map.
+          </p>
+          {data.reasons.map((group) => (
+            <ReasonCard
+              key={group.reason}
+              group={group}
+              currency={currency}
+              canEdit={access.canEdit}
+              rerate={rerate}
+              onMap={setMapping}
+              onAddRate={setAddingRate}
+            />
+          ))}
+        </>
+      )}
+      <MapAccountCodeDialog
+        accountCode={mapping}
+        onClose={() => setMapping(null)}
+        onMapped={(accountCode, customerName) => {
+          setMapping(null);
+          toast.success(`${accountCode} now belongs to ${customerName}. Re-rate to bill its calls.`, {
+            action: { label: "Re-rate now", onClick: () => rerate.start("unknown account") },
+          });
+        }}
+      />
+      <AddRateDialog
+        target={addingRate}
+        onClose={() => setAddingRate(null)}
+        onAdded={({ prefix, deckName }) => {
+          setAddingRate(null);
+          toast.success(`Rate for ${prefix} added to ${deckName}. Re-rate to bill the calls.`, {
+            action: { label: "Re-rate now", onClick: () => rerate.start("no rate for prefix") },
+          });
+        }}
+      />
+    </div>
+  );
+}

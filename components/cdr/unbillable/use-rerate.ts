@@ -1,0 +1,88 @@
+"use client";
+
+import { useEffect, useRef, useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTRPC } from "@/components/trpc/react";
+import { toastError } from "@/components/admin/errors";
+import { formatMicros } from "@/components/ui/money-format";
+import { toast } from "@/components/ui/toast";
+import { formatCount, reasonTitle } from "@/components/cdr/unbillable/types";
+
+const POLL_MS = 1_000;
+
+type TActive = { requestId: string; reason: string | null; queued: number };
+
+/** What the re-rate job returned (server/jobs/functions/cdr.ts): charged is a decimal string of micros. */
+function outcomeOf(output: unknown): { rated: number; stillUnbillable: number; charged: bigint } | null {
+  if (!output || typeof output !== "object") return null;
+  const value = output as Record<string, unknown>;
+  if (typeof value.rated !== "number" || typeof value.stillUnbillable !== "number") return null;
+  const charged = typeof value.charged === "string" && /^-?\d+$/.test(value.charged) ? BigInt(value.charged) : 0n;
+  return { rated: value.rated, stillUnbillable: value.stillUnbillable, charged };
+}
+
+/**
+ * Starts a re-rate and follows it: the job's run (queued → running → completed) and how many
+ * calls of the reason are still unbillable. When it ends, the queue reloads and a toast says
+ * what was billed.
+ */
+export function useRerate(currency: string) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [requested, setRequested] = useState<TActive | null>(null);
+  // The request whose end was already reported: a finished request stays in state (no
+  // setState from an effect), it is only no longer "active".
+  const reported = useRef<string | null>(null);
+
+  const refreshQueue = () => {
+    void queryClient.invalidateQueries({ queryKey: trpc.cdrFiles.unbillableSummary.queryKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.cdrFiles.unbillableDetail.queryKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.cdrFiles.list.queryKey() });
+  };
+
+  const start = useMutation(
+    trpc.cdrFiles.rerate.mutationOptions({
+      onSuccess: (result, input) => setRequested({ requestId: result.requestId, reason: input.reason ?? null, queued: result.queued }),
+      onError: toastError,
+    }),
+  );
+
+  const status = useQuery({
+    ...trpc.cdrFiles.rerateStatus.queryOptions({ requestId: requested?.requestId ?? "00000000-0000-4000-8000-000000000000", reason: requested?.reason ?? null }),
+    enabled: requested !== null,
+    refetchInterval: (query) => (query.state.data?.done || query.state.data?.remaining === 0 ? false : POLL_MS),
+  });
+
+  const data = requested && status.data ? status.data : null;
+  const ended = requested !== null && data !== null && (data.done || data.remaining === 0);
+  const active = ended ? null : requested;
+  // The run ended: report it once.
+  useEffect(() => {
+    if (!ended || !requested || !data || reported.current === requested.requestId) return;
+    reported.current = requested.requestId;
+    refreshQueue();
+    const outcome = outcomeOf(data.run?.output);
+    const scope = requested.reason ? reasonTitle(requested.reason).toLowerCase() : "all reasons";
+    if (data.run?.status === "FAILED") {
+      toast.error(`Re-rating (${scope}) failed: ${data.run.error ?? "see Jobs"}. Nothing was billed twice; run it again.`);
+    } else if (outcome) {
+      const charged = formatMicros(outcome.charged, currency, { precision: 2 });
+      if (outcome.rated === 0) toast.info(`Re-rated ${scope}: no call could be priced yet. Fix the cause first.`);
+      else
+        toast.success(
+          `Re-rated ${scope}: ${formatCount(outcome.rated)} call${outcome.rated === 1 ? "" : "s"} billed (${charged}); ${formatCount(outcome.stillUnbillable)} still unbillable.`,
+        );
+    } else {
+      toast.success(`Re-rated ${scope}: ${formatCount(data.remaining)} call${data.remaining === 1 ? "" : "s"} still unbillable.`);
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- reports once per ended request
+  }, [ended, requested?.requestId]);
+
+  return {
+    start: (reason: string | null) => start.mutate(reason ? { reason } : {}),
+    starting: start.isPending,
+    active,
+    remaining: data?.remaining ?? active?.queued ?? null,
+    runStatus: data?.run?.status ?? (active ? "QUEUED" : null),
+  };
+}

@@ -1,0 +1,181 @@
+import { z } from "zod";
+import type { Prisma } from "@/server/db/generated/client";
+import { db } from "@/server/db/client";
+import { AppError } from "@/server/errors";
+import { sortOrder, type TPage, type TPageInput } from "@/server/lib/pagination";
+import { quoteCsvField } from "@/server/rating/csv-text";
+
+/**
+ * Read side of CDR files for the admin pages: the files list, one file with its counts and
+ * progress, and its rejected lines (paged, and as a CSV streamed in keyset batches).
+ */
+
+export const CDR_FILE_STATUSES = ["RECEIVED", "PROCESSING", "DONE", "FAILED", "HELD", "DUPLICATE", "DISMISSED"] as const;
+
+export const ZCdrFileFilter = z.object({
+  status: z.enum(CDR_FILE_STATUSES).nullable().default(null),
+  sourceId: z.uuid().nullable().default(null),
+});
+
+const SORTABLE = ["receivedAt", "fileName", "status", "lines", "priceTotal", "size"] as const;
+
+/**
+ * Bytes per line assumed for a source with no finished file yet, to turn a file's size into
+ * an expected line count for the progress bar (an Asterisk Master.csv line is ~250 bytes).
+ */
+const DEFAULT_BYTES_PER_LINE = 250;
+
+const fileSummary = {
+  id: true,
+  fileName: true,
+  remotePath: true,
+  status: true,
+  size: true,
+  lines: true,
+  rated: true,
+  unanswered: true,
+  unbillable: true,
+  rejected: true,
+  alreadyPresent: true,
+  billedSeconds: true,
+  priceTotal: true,
+  costTotal: true,
+  linesRead: true,
+  attempts: true,
+  error: true,
+  note: true,
+  duplicateOfId: true,
+  uploadedById: true,
+  receivedAt: true,
+  startedAt: true,
+  finishedAt: true,
+  source: { select: { id: true, name: true, format: true } },
+} satisfies Prisma.CdrFileSelect;
+
+type TFileRow = Prisma.CdrFileGetPayload<{ select: typeof fileSummary }>;
+
+export type TCdrFileSummary = TFileRow & {
+  /** Expected number of lines of a file being read, from its size; null once it is not running. */
+  estimatedLines: number | null;
+};
+
+/**
+ * Average bytes per line of the sources' finished files: a file's size then predicts its
+ * line count well enough for a progress bar (the same switch writes similar lines).
+ */
+async function bytesPerLineOf(tenantId: string, sourceIds: string[]): Promise<Map<string, number>> {
+  if (sourceIds.length === 0) return new Map();
+  const rows = await db().cdrFile.groupBy({
+    by: ["sourceId"],
+    where: { tenantId, sourceId: { in: sourceIds }, status: "DONE", lines: { gt: 0 } },
+    _sum: { size: true, lines: true },
+  });
+  const result = new Map<string, number>();
+  for (const row of rows) {
+    const lines = row._sum.lines ?? 0;
+    if (lines > 0 && row._sum.size !== null) result.set(row.sourceId, Number(row._sum.size) / lines);
+  }
+  return result;
+}
+
+async function withEstimates(tenantId: string, rows: TFileRow[]): Promise<TCdrFileSummary[]> {
+  const running = rows.filter((row) => row.status === "RECEIVED" || row.status === "PROCESSING");
+  const perLine = await bytesPerLineOf(tenantId, [...new Set(running.map((row) => row.source.id))]);
+  return rows.map((row) => {
+    if (row.status !== "RECEIVED" && row.status !== "PROCESSING") return { ...row, estimatedLines: null };
+    const bytesPerLine = perLine.get(row.source.id) ?? DEFAULT_BYTES_PER_LINE;
+    // Never below what was read already: the estimate is a guess, the count is a fact.
+    return { ...row, estimatedLines: Math.max(row.linesRead, Math.ceil(Number(row.size) / bytesPerLine)) };
+  });
+}
+
+export async function listCdrFiles(options: {
+  tenantId: string;
+  query: TPageInput;
+  filter: z.infer<typeof ZCdrFileFilter>;
+}): Promise<TPage<TCdrFileSummary> & { active: number }> {
+  const { tenantId, query, filter } = options;
+  const where: Prisma.CdrFileWhereInput = {
+    tenantId,
+    ...(filter.status ? { status: filter.status } : {}),
+    ...(filter.sourceId ? { sourceId: filter.sourceId } : {}),
+    ...(query.search ? { fileName: { contains: query.search, mode: "insensitive" } } : {}),
+  };
+  const [rows, total, active] = await Promise.all([
+    db().cdrFile.findMany({
+      where,
+      select: fileSummary,
+      orderBy: [sortOrder(query.sort, SORTABLE, { id: "receivedAt", desc: true }), { id: "asc" }],
+      skip: query.page * query.pageSize,
+      take: query.pageSize,
+    }),
+    db().cdrFile.count({ where }),
+    // Files still on their way anywhere in the tenant: the page keeps refreshing while any is.
+    db().cdrFile.count({ where: { tenantId, status: { in: ["RECEIVED", "PROCESSING"] } } }),
+  ]);
+  return { rows: await withEstimates(tenantId, rows), total, page: query.page, pageSize: query.pageSize, active };
+}
+
+export async function getCdrFile(options: { tenantId: string; fileId: string }) {
+  const { tenantId, fileId } = options;
+  const file = await db().cdrFile.findFirst({ where: { tenantId, id: fileId }, select: { ...fileSummary, sha256: true, remoteModifiedAt: true, serverId: true } });
+  if (!file) throw AppError.notFound("CDR file");
+  const [duplicateOf, uploadedBy, server] = await Promise.all([
+    file.duplicateOfId
+      ? db().cdrFile.findFirst({ where: { tenantId, id: file.duplicateOfId }, select: { id: true, fileName: true, status: true, receivedAt: true } })
+      : null,
+    file.uploadedById ? db().user.findUnique({ where: { id: file.uploadedById }, select: { name: true, email: true } }) : null,
+    file.serverId ? db().cdrSourceServer.findFirst({ where: { tenantId, id: file.serverId }, select: { host: true, port: true } }) : null,
+  ]);
+  const [withEstimate] = await withEstimates(tenantId, [file]);
+  return { ...file, estimatedLines: withEstimate!.estimatedLines, duplicateOf, uploadedBy, server };
+}
+
+export type TCdrFileDetail = Awaited<ReturnType<typeof getCdrFile>>;
+
+export const ZRejectsQuery = z.object({
+  fileId: z.uuid(),
+  page: z.number().int().min(0).default(0),
+  pageSize: z.number().int().min(1).max(200).default(50),
+});
+
+export async function listCdrRejects(options: { tenantId: string; fileId: string; page: number; pageSize?: number }) {
+  const { tenantId, fileId, page } = options;
+  const pageSize = options.pageSize ?? 50;
+  const file = await db().cdrFile.findFirst({ where: { tenantId, id: fileId }, select: { id: true } });
+  if (!file) throw AppError.notFound("CDR file");
+  const where = { tenantId, fileId };
+  const [rows, total] = await Promise.all([
+    db().cdrReject.findMany({ where, select: { line: true, reason: true, raw: true }, orderBy: { line: "asc" }, skip: page * pageSize, take: pageSize }),
+    db().cdrReject.count({ where }),
+  ]);
+  return { rows, total, page, pageSize };
+}
+
+const REJECTS_BATCH = 2_000;
+
+/**
+ * The file's rejected lines as CSV (line,reason,raw), read in keyset batches by line number,
+ * so memory stays flat however many lines a broken file has. The first chunk is only the
+ * header, after the file has been found: a caller can pull it to learn NOT_FOUND before it
+ * starts answering.
+ */
+export async function* streamCdrRejectsCsv(options: { tenantId: string; fileId: string }): AsyncGenerator<string> {
+  const { tenantId, fileId } = options;
+  const file = await db().cdrFile.findFirst({ where: { tenantId, id: fileId }, select: { id: true } });
+  if (!file) throw AppError.notFound("CDR file");
+  yield "line,reason,raw\n";
+  let after = 0;
+  for (;;) {
+    const rows = await db().cdrReject.findMany({
+      where: { tenantId, fileId, line: { gt: after } },
+      select: { line: true, reason: true, raw: true },
+      orderBy: { line: "asc" },
+      take: REJECTS_BATCH,
+    });
+    if (rows.length === 0) return;
+    yield rows.map((row) => `${row.line},${quoteCsvField(row.reason)},${quoteCsvField(row.raw)}\n`).join("");
+    after = rows[rows.length - 1]!.line;
+    if (rows.length < REJECTS_BATCH) return;
+  }
+}

@@ -1,0 +1,365 @@
+import { Readable } from "node:stream";
+import { z } from "zod";
+import { db, pool } from "@/server/db/client";
+import { recordAudit, type TActor } from "@/server/audit/audit";
+import { AppError, isUniqueViolation } from "@/server/errors";
+import { quoteCsvField } from "@/server/rating/csv-text";
+import { NATIVE_DECK_COLUMNS } from "@/server/rating/deck-formats";
+import { commitDeckImport, discardDeckImport, listDeckImportErrors, previewDeckImport } from "@/server/rating/deck-import";
+import { RATE_CATEGORIES } from "@/server/rating/matcher";
+import { UNBILLABLE_REASONS } from "@/server/rating/pricing";
+
+/**
+ * The unbillable queue: calls stored as UNBILLABLE, grouped so an admin sees what to fix
+ * (an account code to map, a rate to add, a deck to assign) and what it is worth, then
+ * re-rates them (server/cdr/rerate.ts bills each call once).
+ *
+ * Value at risk is an ESTIMATE. An unbillable call has, by definition, no price: we do not
+ * know the missing rate or the unknown customer's deck. We price it at the tenant's average
+ * price per billed second of its RATED calls in the files received over the last 30 days
+ * (all files when none came in 30 days), taken from the per-file totals (`cdr_files`),
+ * so the estimate costs a read of the files table, not a scan of a month of calls:
+ *   value at risk ≈ unbillable billsec × Σ price_total / Σ billed_seconds.
+ * Zero-rated calls (toll-free) are part of the average, as they are part of the revenue.
+ * Null when the tenant has rated nothing yet: there is no basis for a figure.
+ */
+
+const ESTIMATE_WINDOW_DAYS = 30;
+const DETAIL_LIMIT = 200;
+
+type TPriceBasis = {
+  /** Average price per billed second, as a fraction (micros / seconds), or null without basis. */
+  priceMicros: bigint;
+  seconds: bigint;
+  /** 30 (days) or null when the basis is every file the tenant ever ingested. */
+  windowDays: number | null;
+};
+
+async function priceBasis(tenantId: string): Promise<TPriceBasis | null> {
+  const query = async (windowDays: number | null) => {
+    const result = await pool().query<{ price: string; seconds: string }>(
+      `SELECT COALESCE(SUM(price_total), 0)::text AS price, COALESCE(SUM(billed_seconds), 0)::text AS seconds
+       FROM cdr_files
+       WHERE tenant_id = $1::uuid AND rated > 0 AND ($2::int IS NULL OR received_at >= now() - make_interval(days => $2::int))`,
+      [tenantId, windowDays],
+    );
+    const row = result.rows[0]!;
+    return { priceMicros: BigInt(row.price), seconds: BigInt(row.seconds), windowDays };
+  };
+  const recent = await query(ESTIMATE_WINDOW_DAYS);
+  if (recent.seconds > 0n) return recent;
+  const ever = await query(null);
+  return ever.seconds > 0n ? ever : null;
+}
+
+function valueAt(basis: TPriceBasis | null, billsec: bigint): bigint | null {
+  return basis === null ? null : (billsec * basis.priceMicros) / basis.seconds;
+}
+
+/** What the estimate is, in words, for the page to show next to the figures. */
+function describeBasis(basis: TPriceBasis | null): string {
+  if (basis === null) return "No rated calls yet: there is no average price to estimate the value with.";
+  const window = basis.windowDays === null ? "all CDR files so far" : `CDR files received in the last ${basis.windowDays} days`;
+  return `Estimated at your average price per billed second of rated calls in ${window}, times the unbillable calls' seconds.`;
+}
+
+export async function unbillableSummary(options: { tenantId: string }) {
+  const { tenantId } = options;
+  const [tenant, basis, groups] = await Promise.all([
+    db().tenant.findUnique({ where: { id: tenantId }, select: { currency: true } }),
+    priceBasis(tenantId),
+    // The partial index cdrs_unbillable (tenant_id, unbillable_reason) WHERE status = 'UNBILLABLE' serves this.
+    pool().query<{ reason: string | null; calls: string; billsec: string; first_seen: Date; last_seen: Date }>(
+      `SELECT unbillable_reason AS reason, count(*)::text AS calls, COALESCE(SUM(billsec), 0)::text AS billsec,
+              min(start_at) AS first_seen, max(start_at) AS last_seen
+       FROM cdrs WHERE tenant_id = $1::uuid AND status = 'UNBILLABLE'
+       GROUP BY unbillable_reason ORDER BY count(*) DESC`,
+      [tenantId],
+    ),
+  ]);
+  if (!tenant) throw AppError.notFound("Tenant");
+  const reasons = groups.rows.map((row) => {
+    const billsec = BigInt(row.billsec);
+    return {
+      reason: row.reason ?? "unknown",
+      calls: Number(row.calls),
+      billsec,
+      valueAtRisk: valueAt(basis, billsec),
+      firstSeen: row.first_seen,
+      lastSeen: row.last_seen,
+    };
+  });
+  const billsec = reasons.reduce((sum, row) => sum + row.billsec, 0n);
+  return {
+    currency: tenant.currency,
+    estimate: {
+      description: describeBasis(basis),
+      /** Average price per minute behind the estimate (micros), for display. */
+      pricePerMinute: basis === null ? null : (basis.priceMicros * 60n) / basis.seconds,
+      windowDays: basis?.windowDays ?? null,
+    },
+    totals: { calls: reasons.reduce((sum, row) => sum + row.calls, 0), billsec, valueAtRisk: valueAt(basis, billsec) },
+    reasons,
+  };
+}
+
+export type TUnbillableSummary = Awaited<ReturnType<typeof unbillableSummary>>;
+
+export const ZUnbillableDetailInput = z.object({
+  reason: z.string().trim().min(1).max(200),
+  /** Digits of the called number a "no rate" group shares: the prefix the new rate would get. */
+  prefixLength: z.number().int().min(1).max(8).default(4),
+});
+
+type TGroupRow = { calls: string; billsec: string; first_seen: Date; last_seen: Date; sample_callee: string | null };
+
+function measures(row: TGroupRow, basis: TPriceBasis | null) {
+  const billsec = BigInt(row.billsec);
+  return {
+    calls: Number(row.calls),
+    billsec,
+    valueAtRisk: valueAt(basis, billsec),
+    firstSeen: row.first_seen,
+    lastSeen: row.last_seen,
+    sampleCallee: row.sample_callee,
+  };
+}
+
+const GROUP_MEASURES = `count(*)::text AS calls, COALESCE(SUM(c.billsec), 0)::text AS billsec,
+  min(c.start_at) AS first_seen, max(c.start_at) AS last_seen, max(c.callee) AS sample_callee`;
+
+/** The rows of one reason, grouped by what an admin fixes for it; the largest groups first. */
+export async function unbillableDetail(options: { tenantId: string; input: z.input<typeof ZUnbillableDetailInput> }) {
+  const { tenantId } = options;
+  const input = ZUnbillableDetailInput.parse(options.input);
+  const basis = await priceBasis(tenantId);
+
+  if (input.reason === UNBILLABLE_REASONS.unknownAccount) {
+    const result = await pool().query<TGroupRow & { account_code: string | null }>(
+      `SELECT c.account_code, ${GROUP_MEASURES}
+       FROM cdrs c WHERE c.tenant_id = $1::uuid AND c.status = 'UNBILLABLE' AND c.unbillable_reason = $2
+       GROUP BY c.account_code ORDER BY count(*) DESC, c.account_code LIMIT ${DETAIL_LIMIT}`,
+      [tenantId, input.reason],
+    );
+    return { kind: "account" as const, rows: result.rows.map((row) => ({ accountCode: row.account_code, ...measures(row, basis) })) };
+  }
+
+  if (input.reason === UNBILLABLE_REASONS.noRate) {
+    // The deck that priced (or failed to price) the call: the trunk's own, else the customer's.
+    const result = await pool().query<TGroupRow & { customer_id: string | null; deck_id: string | null; prefix: string }>(
+      `SELECT c.customer_id, COALESCE(t.rate_deck_id, cu.rate_deck_id) AS deck_id, left(c.callee, $3::int) AS prefix, ${GROUP_MEASURES}
+       FROM cdrs c
+       LEFT JOIN sip_trunks t ON t.id = c.trunk_id AND t.tenant_id = c.tenant_id
+       LEFT JOIN customers cu ON cu.id = c.customer_id AND cu.tenant_id = c.tenant_id
+       WHERE c.tenant_id = $1::uuid AND c.status = 'UNBILLABLE' AND c.unbillable_reason = $2
+       GROUP BY 1, 2, 3 ORDER BY count(*) DESC, 3 LIMIT ${DETAIL_LIMIT}`,
+      [tenantId, input.reason, input.prefixLength],
+    );
+    const customers = await customerNames(tenantId, result.rows.map((row) => row.customer_id));
+    const deckIds = [...new Set(result.rows.map((row) => row.deck_id).filter((id): id is string => id !== null))];
+    const decks = new Map(
+      (await db().rateDeck.findMany({ where: { tenantId, id: { in: deckIds } }, select: { id: true, name: true } })).map((deck) => [deck.id, deck.name]),
+    );
+    return {
+      kind: "prefix" as const,
+      rows: result.rows.map((row) => ({
+        customer: row.customer_id ? (customers.get(row.customer_id) ?? null) : null,
+        deck: row.deck_id ? { id: row.deck_id, name: decks.get(row.deck_id) ?? "" } : null,
+        prefix: row.prefix,
+        ...measures(row, basis),
+      })),
+    };
+  }
+
+  if (input.reason === UNBILLABLE_REASONS.noDeck) {
+    const result = await pool().query<TGroupRow & { customer_id: string | null }>(
+      `SELECT c.customer_id, ${GROUP_MEASURES}
+       FROM cdrs c WHERE c.tenant_id = $1::uuid AND c.status = 'UNBILLABLE' AND c.unbillable_reason = $2
+       GROUP BY c.customer_id ORDER BY count(*) DESC LIMIT ${DETAIL_LIMIT}`,
+      [tenantId, input.reason],
+    );
+    const customers = await customerNames(tenantId, result.rows.map((row) => row.customer_id));
+    return {
+      kind: "deck" as const,
+      rows: result.rows.map((row) => ({ customer: row.customer_id ? (customers.get(row.customer_id) ?? null) : null, ...measures(row, basis) })),
+    };
+  }
+
+  // A reason this page has no specific fix for: the called prefixes at least show where the calls went.
+  const result = await pool().query<TGroupRow & { prefix: string }>(
+    `SELECT left(c.callee, $3::int) AS prefix, ${GROUP_MEASURES}
+     FROM cdrs c WHERE c.tenant_id = $1::uuid AND c.status = 'UNBILLABLE' AND c.unbillable_reason = $2
+     GROUP BY 1 ORDER BY count(*) DESC LIMIT ${DETAIL_LIMIT}`,
+    [tenantId, input.reason, input.prefixLength],
+  );
+  return { kind: "other" as const, rows: result.rows.map((row) => ({ prefix: row.prefix, ...measures(row, basis) })) };
+}
+
+export type TUnbillableDetail = Awaited<ReturnType<typeof unbillableDetail>>;
+
+async function customerNames(tenantId: string, ids: (string | null)[]) {
+  const wanted = [...new Set(ids.filter((id): id is string => id !== null))];
+  const rows = await db().customer.findMany({
+    where: { tenantId, id: { in: wanted } },
+    select: { id: true, name: true, accountNumber: true, rateDeckId: true },
+  });
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
+export const ZMapAccountCode = z.object({
+  accountCode: z.string().trim().min(1, "Enter the account code").max(100),
+  customerId: z.uuid("Choose a customer"),
+});
+
+/**
+ * Sends an account code's calls to a customer. A SIP trunk's own code already names its
+ * customer (and wins over any mapping in rating), so mapping it would change nothing but
+ * confuse: refused, saying which trunk has it.
+ */
+export async function mapAccountCode(options: { tenantId: string; actor: TActor; input: z.input<typeof ZMapAccountCode> }) {
+  const { tenantId, actor } = options;
+  const input = ZMapAccountCode.parse(options.input);
+  const customer = await db().customer.findFirst({ where: { tenantId, id: input.customerId }, select: { id: true, name: true, accountNumber: true } });
+  if (!customer) throw AppError.invalidField("customerId", "Choose one of your customers");
+  const trunk = await db().sipTrunk.findFirst({
+    where: { tenantId, accountCode: input.accountCode },
+    select: { name: true, customer: { select: { name: true } } },
+  });
+  if (trunk) {
+    throw AppError.invalidField(
+      "accountCode",
+      `Account code ${input.accountCode} is the code of trunk "${trunk.name}" of ${trunk.customer.name}: its calls already belong to that customer.`,
+    );
+  }
+  try {
+    return await db().$transaction(async (tx) => {
+      const mapping = await tx.accountCodeMapping.create({
+        data: { tenantId, accountCode: input.accountCode, customerId: customer.id },
+        select: { id: true, accountCode: true, customerId: true, createdAt: true },
+      });
+      await recordAudit(tx, {
+        tenantId,
+        actor,
+        action: "cdr.account_code.mapped",
+        targetType: "customer",
+        targetId: customer.id,
+        after: { accountCode: input.accountCode, customer: customer.accountNumber },
+      });
+      return mapping;
+    });
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    const existing = await db().accountCodeMapping.findFirst({
+      where: { tenantId, accountCode: input.accountCode },
+      select: { customer: { select: { name: true } } },
+    });
+    throw AppError.invalidField("accountCode", `Account code ${input.accountCode} is already mapped to ${existing?.customer.name ?? "another customer"}.`);
+  }
+}
+
+/** Money and counts as typed in the form; the deck import validates them exactly as in a file. */
+const ZTypedValue = z.string().trim().max(40);
+
+export const ZAddRate = z.object({
+  deckId: z.uuid("Choose a rate deck"),
+  prefix: z.string().trim().min(1, "Enter the prefix").max(20),
+  description: z.string().trim().min(1, "Enter a description").max(200),
+  category: z.enum(RATE_CATEGORIES),
+  ratePerMinute: ZTypedValue.min(1, "Enter the price per minute"),
+  connectFee: ZTypedValue.default("0"),
+  initialIncrement: ZTypedValue.default("60"),
+  increment: ZTypedValue.default("60"),
+  graceSeconds: ZTypedValue.default("0"),
+  effectiveFrom: z.coerce.date("Enter the date from which the rate applies"),
+});
+
+/** Form field of each native deck column, to put an import's line error next to its input. */
+const FIELD_OF_COLUMN: Record<(typeof NATIVE_DECK_COLUMNS)[number], string> = {
+  prefix: "prefix",
+  description: "description",
+  category: "category",
+  rate_per_minute: "ratePerMinute",
+  connect_fee: "connectFee",
+  initial_increment: "initialIncrement",
+  increment: "increment",
+  grace_seconds: "graceSeconds",
+  effective_from: "effectiveFrom",
+  effective_to: "effectiveFrom",
+};
+
+/**
+ * Adds one rate (a new number range, or a new version of a prefix) to a deck by importing a
+ * one-line native deck file: validation, versioning (an existing prefix is closed at the new
+ * start, not overwritten), the deck's version bump, cache invalidation and the audit entry
+ * are exactly those of a file import.
+ */
+export async function addRateForPrefix(options: { tenantId: string; actor: TActor; input: z.input<typeof ZAddRate> }) {
+  const { tenantId, actor } = options;
+  const input = ZAddRate.parse(options.input);
+  const row = [
+    input.prefix,
+    input.description,
+    input.category,
+    input.ratePerMinute,
+    input.connectFee || "0",
+    input.initialIncrement,
+    input.increment,
+    input.graceSeconds || "0",
+    input.effectiveFrom.toISOString(),
+    "",
+  ].map(quoteCsvField);
+  const file = `${NATIVE_DECK_COLUMNS.join(",")}\n${row.join(",")}\n`;
+  const preview = await previewDeckImport({
+    tenantId,
+    actor,
+    request: { deckId: input.deckId, format: "native", fileName: `rate-${input.prefix.replace(/[^0-9A-Za-z]+/g, "")}.csv`, effectiveFrom: input.effectiveFrom },
+    file: Readable.from([file]),
+  }).catch((error: unknown) => {
+    if (error instanceof AppError && error.code === "NOT_FOUND") throw AppError.invalidField("deckId", "Choose one of your rate decks");
+    throw error;
+  });
+  if (preview.invalidRows > 0) {
+    const errors = await listDeckImportErrors({ tenantId, importId: preview.id, page: 0, pageSize: 10 });
+    await discardDeckImport({ tenantId, actor, importId: preview.id });
+    const fieldErrors: Record<string, string[]> = {};
+    for (const { error } of errors.rows) {
+      const column = error.split(":", 1)[0]!.trim() as (typeof NATIVE_DECK_COLUMNS)[number];
+      const field = FIELD_OF_COLUMN[column] ?? "_form";
+      const message = field === "_form" ? error : error.slice(column.length + 1).trim();
+      (fieldErrors[field] ??= []).push(message.charAt(0).toUpperCase() + message.slice(1));
+    }
+    const first = Object.values(fieldErrors)[0]?.[0] ?? "The rate is not valid.";
+    throw new AppError("INVALID_INPUT", first, { fieldErrors });
+  }
+  if (preview.unchangedRows > 0) {
+    await discardDeckImport({ tenantId, actor, importId: preview.id });
+    throw new AppError("CONFLICT", `The deck already has exactly this rate for ${input.prefix} from that date: nothing to add. Re-rate the calls if they are still unbillable.`);
+  }
+  const committed = await commitDeckImport({ tenantId, actor, importId: preview.id });
+  const deck = await db().rateDeck.findFirst({ where: { tenantId, id: input.deckId }, select: { id: true, name: true, version: true } });
+  return { ...committed, deck };
+}
+
+export const ZRerateStatusInput = z.object({
+  requestId: z.uuid(),
+  reason: z.string().trim().min(1).max(200).nullish(),
+});
+
+/**
+ * Progress of a re-rate: the run of the `cdr-rerate` function for this request (recorded in
+ * job_runs by the embedded runner; absent under an external Inngest server) and the calls of
+ * the reason still unbillable, which falls as the batches commit.
+ */
+export async function rerateStatus(options: { tenantId: string; input: z.input<typeof ZRerateStatusInput> }) {
+  const { tenantId } = options;
+  const input = ZRerateStatusInput.parse(options.input);
+  const [run, remaining] = await Promise.all([
+    db().jobRun.findFirst({
+      where: { tenantId, eventName: "cdr/rerate.requested", eventId: `cdr-rerate-${input.requestId}` },
+      select: { id: true, status: true, attempts: true, error: true, output: true, startedAt: true, finishedAt: true },
+      orderBy: { createdAt: "desc" },
+    }),
+    db().cdr.count({ where: { tenantId, status: "UNBILLABLE", ...(input.reason ? { unbillableReason: input.reason } : {}) } }),
+  ]);
+  return { run, remaining, done: run?.status === "COMPLETED" || run?.status === "FAILED" };
+}

@@ -1,0 +1,64 @@
+import { z } from "zod";
+import { TENANT_ADMIN_ROLES } from "@/server/auth/roles";
+import { ZPageInput } from "@/server/lib/pagination";
+import { createTRPCRouter, tenantProcedure } from "@/server/trpc/init";
+import { dismissHeldFile, releaseHeldFile, retryFailedFile } from "@/server/cdr/files";
+import { ZCdrFileFilter, ZRejectsQuery, getCdrFile, listCdrFiles, listCdrRejects } from "@/server/cdr/file-queries";
+import { requestRerate, ZRerateRequest } from "@/server/cdr/rerate";
+import {
+  ZAddRate,
+  ZMapAccountCode,
+  ZRerateStatusInput,
+  ZUnbillableDetailInput,
+  addRateForPrefix,
+  mapAccountCode,
+  rerateStatus,
+  unbillableDetail,
+  unbillableSummary,
+} from "@/server/cdr/unbillable";
+
+const ZFileId = z.object({ fileId: z.uuid() });
+
+// Support reads files and the queue; releasing, dismissing, retrying, fixing and re-rating
+// move money, so they need TENANT_ADMIN.
+const admin = () => tenantProcedure(TENANT_ADMIN_ROLES);
+
+export const cdrFilesRouter = createTRPCRouter({
+  list: tenantProcedure()
+    .input(ZPageInput.extend({ filter: ZCdrFileFilter.default({ status: null, sourceId: null }) }))
+    .query(({ ctx, input }) => {
+      const { filter, ...query } = input;
+      return listCdrFiles({ tenantId: ctx.tenantId, query, filter });
+    }),
+  get: tenantProcedure()
+    .input(ZFileId)
+    .query(({ ctx, input }) => getCdrFile({ tenantId: ctx.tenantId, fileId: input.fileId })),
+  rejects: tenantProcedure()
+    .input(ZRejectsQuery)
+    .query(({ ctx, input }) => listCdrRejects({ tenantId: ctx.tenantId, ...input })),
+  release: admin()
+    .input(ZFileId)
+    .mutation(({ ctx, input }) => releaseHeldFile({ tenantId: ctx.tenantId, actor: ctx.actor, fileId: input.fileId })),
+  dismiss: admin()
+    .input(ZFileId.extend({ reason: z.string().max(500) }))
+    .mutation(({ ctx, input }) => dismissHeldFile({ tenantId: ctx.tenantId, actor: ctx.actor, fileId: input.fileId, reason: input.reason })),
+  retry: admin()
+    .input(ZFileId)
+    .mutation(({ ctx, input }) => retryFailedFile({ tenantId: ctx.tenantId, actor: ctx.actor, fileId: input.fileId })),
+  unbillableSummary: tenantProcedure().query(({ ctx }) => unbillableSummary({ tenantId: ctx.tenantId })),
+  unbillableDetail: tenantProcedure()
+    .input(ZUnbillableDetailInput)
+    .query(({ ctx, input }) => unbillableDetail({ tenantId: ctx.tenantId, input })),
+  mapAccountCode: admin()
+    .input(ZMapAccountCode)
+    .mutation(({ ctx, input }) => mapAccountCode({ tenantId: ctx.tenantId, actor: ctx.actor, input })),
+  addRate: admin()
+    .input(ZAddRate)
+    .mutation(({ ctx, input }) => addRateForPrefix({ tenantId: ctx.tenantId, actor: ctx.actor, input })),
+  rerate: admin()
+    .input(ZRerateRequest)
+    .mutation(({ ctx, input }) => requestRerate({ tenantId: ctx.tenantId, actor: ctx.actor, request: input })),
+  rerateStatus: tenantProcedure()
+    .input(ZRerateStatusInput)
+    .query(({ ctx, input }) => rerateStatus({ tenantId: ctx.tenantId, input })),
+});

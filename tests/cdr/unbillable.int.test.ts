@@ -1,0 +1,253 @@
+import { createReadStream } from "node:fs";
+import { Readable } from "node:stream";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { TRPCError } from "@trpc/server";
+import { db, pool } from "@/server/db/client";
+import { AppError } from "@/server/errors";
+import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner";
+import { functions } from "@/server/jobs/functions/index";
+import { findLedgerDrift } from "@/server/wallet/ledger";
+import { getCdrFile, listCdrFiles, listCdrRejects, streamCdrRejectsCsv } from "@/server/cdr/file-queries";
+import { uploadCdrFile } from "@/server/cdr/upload";
+import { addRateForPrefix, mapAccountCode, rerateStatus, unbillableDetail, unbillableSummary } from "@/server/cdr/unbillable";
+import { requestRerate } from "@/server/cdr/rerate";
+import { callerAs, createUser } from "../support/factories";
+import { fixturePath } from "../rating/fixtures";
+import { ACTOR, balances, createBillingTenant } from "./ingest-support";
+
+let runner: EmbeddedRunner;
+
+beforeAll(() => {
+  runner = new EmbeddedRunner({ functions, backoffMs: () => 10 });
+  setEmbeddedRunner(runner);
+});
+
+afterEach(async () => {
+  await runner.drain(60_000);
+  expect(await findLedgerDrift()).toEqual([]);
+});
+
+afterAll(() => {
+  runner.stop();
+  setEmbeddedRunner(undefined);
+});
+
+const PAGE = { page: 0, pageSize: 25, search: "", sort: null };
+
+function line(account: string, callee: string, start: string, billsec: number, key: string): string {
+  const end = start.replace(/:(\d\d)$/, (_, s: string) => `:${String(Math.min(59, Number(s) + 1)).padStart(2, "0")}`);
+  return `"${account}","6135550101","${callee}","from-internal","""Caller"" <6135550101>","SIP/t-1","SIP/c-1","Dial","SIP/c/${callee}","${start}","${start}","${end}",${billsec + 1},${billsec},"ANSWERED","DOCUMENTATION","${key}",""`;
+}
+
+/** Calls to Taiwan (886: the retail deck has no rate) for Alice and Bob, and an account nobody owns. */
+const QUEUE_FILE =
+  [
+    line("acct-1001", "0118869123456", "2026-10-06 10:00:00", 120, "q.1"),
+    line("acct-1001", "0118862555000", "2026-10-06 11:00:00", 60, "q.2"),
+    line("acct-1002", "0118869876543", "2026-10-06 12:00:00", 30, "q.3"),
+    line("acct-5555", "16139990123", "2026-10-07 09:00:00", 300, "q.4"),
+    line("acct-5555", "011442071838750", "2026-10-07 09:30:00", 60, "q.5"),
+    line("acct-1001", "16135550199", "2026-10-07 10:00:00", 90, "q.6"),
+  ].join("\n") + "\n";
+
+async function upload(tenantId: string, sourceId: string, name: string, body: AsyncIterable<Uint8Array>) {
+  return uploadCdrFile({ tenantId, actor: ACTOR, sourceId, fileName: name, body });
+}
+
+async function readAll(generator: AsyncGenerator<string>): Promise<string> {
+  let text = "";
+  for await (const chunk of generator) text += chunk;
+  return text;
+}
+
+describe("uploading a CDR file", () => {
+  it("streams the upload through the same pipeline: counts add up and the rejects download names the bad line", async () => {
+    const world = await createBillingTenant();
+    const received = await upload(world.tenant.id, world.asterisk.id, "Master.csv", createReadStream(fixturePath("cdr/asterisk-master.csv")));
+    expect(received.status).toBe("RECEIVED");
+    await runner.drain(60_000);
+    const file = await getCdrFile({ tenantId: world.tenant.id, fileId: received.id });
+    expect(file.status, file.error ?? "").toBe("DONE");
+    expect(file.remotePath).toBe("upload:Master.csv");
+    expect(file.source.name).toBe("Switch (Asterisk)");
+    expect(file.lines).toBe(9);
+    expect(file.lines).toBe(file.rated + file.unanswered + file.unbillable + file.rejected);
+    expect(file.linesRead).toBe(9);
+    expect(file.estimatedLines).toBeNull();
+
+    const rejects = await listCdrRejects({ tenantId: world.tenant.id, fileId: received.id, page: 0 });
+    expect(rejects.rows).toEqual([{ line: 9, reason: expect.stringMatching(/not a CDR/), raw: "this line is not a CDR at all" }]);
+    const csv = await readAll(streamCdrRejectsCsv({ tenantId: world.tenant.id, fileId: received.id }));
+    expect(csv.split("\n")[0]).toBe("line,reason,raw");
+    expect(csv).toMatch(/^9,.*not a CDR.*,this line is not a CDR at all$/m);
+
+    // The same bytes again are a duplicate, not billed; the list shows both.
+    const again = await upload(world.tenant.id, world.asterisk.id, "Master-again.csv", createReadStream(fixturePath("cdr/asterisk-master.csv")));
+    expect(again.status).toBe("DUPLICATE");
+    const duplicate = await getCdrFile({ tenantId: world.tenant.id, fileId: again.id });
+    expect(duplicate.duplicateOf).toMatchObject({ id: received.id, fileName: "Master.csv" });
+    const list = await listCdrFiles({ tenantId: world.tenant.id, query: { ...PAGE, search: "master" }, filter: { status: null, sourceId: null } });
+    expect(list.total).toBe(2);
+    expect(list.active).toBe(0);
+    const done = await listCdrFiles({ tenantId: world.tenant.id, query: PAGE, filter: { status: "DONE", sourceId: world.asterisk.id } });
+    expect(done.rows.map((row) => row.id)).toEqual([received.id]);
+    const audit = await db().auditEvent.findMany({ where: { tenantId: world.tenant.id, action: "cdr.file.upload" } });
+    expect(audit).toHaveLength(2);
+  });
+
+  it("refuses a path as a name, another tenant's source, an empty file and a file over the limit, leaving no temp file", async () => {
+    const world = await createBillingTenant();
+    const other = await createBillingTenant();
+    const body = () => Readable.from([Buffer.from(QUEUE_FILE)]);
+    const fieldOf = async (promise: Promise<unknown>) => {
+      const error = await promise.then(
+        () => null,
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(AppError);
+      return Object.keys((error as AppError).fieldErrors ?? {});
+    };
+    expect(await fieldOf(upload(world.tenant.id, world.asterisk.id, "../etc/passwd", body()))).toEqual(["file"]);
+    expect(await fieldOf(upload(world.tenant.id, other.asterisk.id, "Master.csv", body()))).toEqual(["sourceId"]);
+    expect(await fieldOf(upload(world.tenant.id, world.asterisk.id, "empty.csv", Readable.from([])))).toEqual(["file"]);
+    await expect(uploadCdrFile({ tenantId: world.tenant.id, actor: ACTOR, sourceId: world.asterisk.id, fileName: "big.csv", body: body(), maxBytes: 100 })).rejects.toThrow(
+      /larger than/,
+    );
+    expect(await db().cdrFile.count({ where: { tenantId: world.tenant.id } })).toBe(0);
+  });
+});
+
+describe("the unbillable queue", () => {
+  it("groups by reason with value at risk, refuses to map a trunk's code, and bills the calls once after the fixes", async () => {
+    const world = await createBillingTenant();
+    const tenantId = world.tenant.id;
+    // A priced file first, so the tenant has an average price to estimate with.
+    await upload(tenantId, world.asterisk.id, "Master.csv", createReadStream(fixturePath("cdr/asterisk-master.csv")));
+    await runner.drain(60_000);
+    const queued = await upload(tenantId, world.asterisk.id, "queue.csv", Readable.from([Buffer.from(QUEUE_FILE)]));
+    await runner.drain(60_000);
+    const queueFile = await getCdrFile({ tenantId, fileId: queued.id });
+    expect([queueFile.lines, queueFile.rated, queueFile.unbillable]).toEqual([6, 1, 5]);
+
+    const summary = await unbillableSummary({ tenantId });
+    const byReason = Object.fromEntries(summary.reasons.map((row) => [row.reason, row]));
+    // The queue file's three Taiwan calls (210 s) and the fixture's 00351… of Bob (91 s: "00" is not an exit code in NANP).
+    expect(byReason["no rate for prefix"]).toMatchObject({ calls: 4, billsec: 301n });
+    // acct-5555 ×2 (300 + 60 s) and the fixture's acct-9999 (180 s).
+    expect(byReason["unknown account"]).toMatchObject({ calls: 3, billsec: 540n });
+    // The estimate: billsec × the tenant's price per billed second over its rated files.
+    const basis = await pool().query<{ price: string; seconds: string }>(
+      `SELECT SUM(price_total)::text AS price, SUM(billed_seconds)::text AS seconds FROM cdr_files WHERE tenant_id = $1 AND rated > 0`,
+      [tenantId],
+    );
+    const [price, seconds] = [BigInt(basis.rows[0]!.price), BigInt(basis.rows[0]!.seconds)];
+    expect(price).toBeGreaterThan(0n);
+    expect(byReason["no rate for prefix"]!.valueAtRisk).toBe((301n * price) / seconds);
+    expect(summary.totals).toMatchObject({ calls: 7, billsec: 841n, valueAtRisk: (841n * price) / seconds });
+    expect(summary.estimate.description).toMatch(/Estimated/);
+
+    const accounts = await unbillableDetail({ tenantId, input: { reason: "unknown account" } });
+    expect(accounts.kind).toBe("account");
+    if (accounts.kind !== "account") throw new Error("unreachable");
+    expect(accounts.rows.map((row) => [row.accountCode, row.calls, row.billsec])).toEqual([
+      ["acct-5555", 2, 360n],
+      ["acct-9999", 1, 180n],
+    ]);
+    const prefixes = await unbillableDetail({ tenantId, input: { reason: "no rate for prefix", prefixLength: 3 } });
+    if (prefixes.kind !== "prefix") throw new Error(`expected prefix groups, got ${prefixes.kind}`);
+    expect(prefixes.rows.map((row) => [row.customer?.name, row.deck?.name, row.prefix, row.calls])).toEqual([
+      ["Alice Co", "Retail", "886", 2],
+      ["Bob Co", "Retail", "003", 1],
+      ["Bob Co", "Retail", "886", 1],
+    ]);
+
+    // A trunk's own code cannot be mapped; an unknown one can, once.
+    await expect(mapAccountCode({ tenantId, actor: ACTOR, input: { accountCode: "acct-1002", customerId: world.alice.id } })).rejects.toMatchObject({
+      fieldErrors: { accountCode: [expect.stringMatching(/trunk "Bob main" of Bob Co/)] },
+    });
+    await mapAccountCode({ tenantId, actor: ACTOR, input: { accountCode: "acct-5555", customerId: world.bob.id } });
+    await expect(mapAccountCode({ tenantId, actor: ACTOR, input: { accountCode: "acct-5555", customerId: world.alice.id } })).rejects.toMatchObject({
+      fieldErrors: { accountCode: [expect.stringMatching(/already mapped to Bob Co/)] },
+    });
+
+    // The import's own validation speaks through the form's fields.
+    const rate = {
+      deckId: world.deck.id,
+      prefix: "886",
+      description: "Taiwan",
+      category: "INTERNATIONAL" as const,
+      ratePerMinute: "0.0600",
+      connectFee: "0",
+      initialIncrement: "60",
+      increment: "60",
+      graceSeconds: "0",
+      effectiveFrom: new Date("2026-10-01T00:00:00Z"),
+    };
+    await expect(addRateForPrefix({ tenantId, actor: ACTOR, input: { ...rate, ratePerMinute: "abc" } })).rejects.toMatchObject({
+      fieldErrors: { ratePerMinute: [expect.any(String)] },
+    });
+    await expect(addRateForPrefix({ tenantId, actor: ACTOR, input: { ...rate, prefix: "88x" } })).rejects.toMatchObject({
+      fieldErrors: { prefix: [expect.any(String)] },
+    });
+    const added = await addRateForPrefix({ tenantId, actor: ACTOR, input: rate });
+    expect(added).toMatchObject({ inserted: 1, deck: { id: world.deck.id } });
+    expect(await db().deckImport.count({ where: { tenantId, status: "PREVIEWED" } })).toBe(0);
+
+    const before = await balances(tenantId);
+    const request = await requestRerate({ tenantId, actor: ACTOR, request: {} });
+    expect(request.queued).toBe(7);
+    await runner.drain(60_000);
+    const status = await rerateStatus({ tenantId, input: { requestId: request.requestId } });
+    expect(status).toMatchObject({ done: true, run: { status: "COMPLETED" } });
+    // acct-9999 (nobody was mapped to it) and Bob's 00351… (no rate added) stay.
+    expect(status.remaining).toBe(2);
+    const after = await balances(tenantId);
+    // Alice: 120 s + 60 s at $0.06/min in 60/60 → $0.18; Bob: 30 s → 60 s → $0.06, plus acct-5555's
+    // Ottawa 300 s at $0.005 → $0.025 and London 60 s at $0.018 → $0.018.
+    expect(before["1001"]! - after["1001"]!).toBe(180_000n);
+    expect(before["1002"]! - after["1002"]!).toBe(60_000n + 25_000n + 18_000n);
+    const file = await getCdrFile({ tenantId, fileId: queued.id });
+    expect([file.rated, file.unbillable]).toEqual([6, 0]);
+    expect(file.lines).toBe(file.rated + file.unanswered + file.unbillable + file.rejected);
+
+    // Re-rating again bills nothing more.
+    await requestRerate({ tenantId, actor: ACTOR, request: {} });
+    await runner.drain(60_000);
+    expect(await balances(tenantId)).toEqual(after);
+    const summaryAfter = await unbillableSummary({ tenantId });
+    expect(summaryAfter.reasons.map((row) => [row.reason, row.calls]).sort()).toEqual([
+      ["no rate for prefix", 1],
+      ["unknown account", 1],
+    ]);
+  });
+});
+
+describe("tenant scoping", () => {
+  it("treats another tenant's file as not found, through the services and the router", async () => {
+    const world = await createBillingTenant();
+    const other = await createBillingTenant();
+    const received = await upload(world.tenant.id, world.asterisk.id, "Master.csv", createReadStream(fixturePath("cdr/asterisk-master.csv")));
+    await runner.drain(60_000);
+    const foreign = { tenantId: other.tenant.id, fileId: received.id };
+    await expect(getCdrFile(foreign)).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(listCdrRejects({ ...foreign, page: 0 })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(readAll(streamCdrRejectsCsv(foreign))).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect((await listCdrFiles({ tenantId: other.tenant.id, query: PAGE, filter: { status: null, sourceId: null } })).total).toBe(0);
+
+    const intruder = await createUser({ tenantId: other.tenant.id, role: "TENANT_ADMIN" });
+    const caller = await callerAs(intruder.user.id);
+    for (const call of [() => caller.cdrFiles.get({ fileId: received.id }), () => caller.cdrFiles.retry({ fileId: received.id }), () => caller.cdrFiles.release({ fileId: received.id })]) {
+      const error = await call().then(
+        () => null,
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(TRPCError);
+      expect((error as TRPCError).code).toBe("NOT_FOUND");
+    }
+    // Support reads, but does not act.
+    const support = await createUser({ tenantId: world.tenant.id, role: "TENANT_SUPPORT" });
+    const supportCaller = await callerAs(support.user.id);
+    await expect(supportCaller.cdrFiles.get({ fileId: received.id })).resolves.toMatchObject({ id: received.id });
+    await expect(supportCaller.cdrFiles.rerate({})).rejects.toMatchObject({ code: "FORBIDDEN" });
+  });
+});
