@@ -9,7 +9,9 @@ import { serverLabel } from "./sftp";
  * recorded outages: an outage starts at the first failed check and ends at the first
  * successful one, so the resolution is the source's poll interval (stated in the result).
  * The part of the period after `now` has not happened and is not counted; neither is the
- * time before a server was added to the source.
+ * time before a server was added to the source, nor after it was removed from it. A removed
+ * server stays in the report (its outages are evidence) for periods it was part of, marked
+ * with its removal date.
  */
 
 export const ZAvailabilityInput = z
@@ -30,6 +32,8 @@ export type TAvailabilityOutage = {
   /** Server id, or "all" for "every server of the source down". */
   serverKey: string;
   server: string;
+  /** When the outage's server was removed from the source; null while it is part of it (and for "all"). */
+  serverRemovedAt: Date | null;
   startedAt: Date;
   endedAt: Date | null;
   ongoing: boolean;
@@ -45,8 +49,11 @@ export type TAvailabilityOutage = {
 export type TAvailabilityTotal = {
   serverKey: string;
   server: string;
+  /** The server's last known status; null for "all" and for a removed server. */
   status: string | null;
-  /** The part of the period this server was monitored (after it was added, before now). */
+  /** When the server was removed from the source (measuring stops there); null while it is part of it. */
+  removedAt: Date | null;
+  /** The part of the period this server was monitored (after it was added, before it was removed and before now). */
   measuredFrom: Date;
   measuredTo: Date;
   measuredMs: number;
@@ -56,7 +63,7 @@ export type TAvailabilityTotal = {
   availabilityPercent: number | null;
 };
 
-export type TAvailabilityTimeline = { serverKey: string; server: string; segments: { from: Date; to: Date }[] };
+export type TAvailabilityTimeline = { serverKey: string; server: string; removedAt: Date | null; segments: { from: Date; to: Date }[] };
 
 export type TAvailability = {
   source: { id: string; name: string; pollIntervalMinutes: number };
@@ -105,7 +112,12 @@ export async function sourceAvailability(options: { tenantId: string; sourceId: 
       name: true,
       pollIntervalMinutes: true,
       createdAt: true,
-      servers: { select: { id: true, host: true, port: true, status: true, createdAt: true }, orderBy: { position: "asc" } },
+      // Live servers in order, then the ones removed during (or after) the period.
+      servers: {
+        where: { OR: [{ removedAt: null }, { removedAt: { gt: input.from } }] },
+        select: { id: true, host: true, port: true, status: true, createdAt: true, removedAt: true },
+        orderBy: [{ removedAt: { sort: "asc", nulls: "first" } }, { position: "asc" }],
+      },
     },
   });
   if (!source) throw AppError.notFound("CDR source");
@@ -122,7 +134,7 @@ export async function sourceAvailability(options: { tenantId: string; sourceId: 
     },
     // "All servers" before the servers that went down with it.
     orderBy: [{ startedAt: "asc" }, { serverId: { sort: "asc", nulls: "first" } }, { id: "asc" }],
-    include: { server: { select: { host: true, port: true } } },
+    include: { server: { select: { host: true, port: true, removedAt: true } } },
   });
 
   const outages: TAvailabilityOutage[] = rows.map((row) => {
@@ -132,6 +144,7 @@ export async function sourceAvailability(options: { tenantId: string; sourceId: 
       id: row.id,
       serverKey: row.serverId ?? ALL_SERVERS,
       server: row.server ? serverLabel(row.server) : "All servers",
+      serverRemovedAt: row.server?.removedAt ?? null,
       startedAt: row.startedAt,
       endedAt: row.endedAt,
       ongoing: row.endedAt === null,
@@ -144,33 +157,42 @@ export async function sourceAvailability(options: { tenantId: string; sourceId: 
   });
 
   const subjects = [
-    { serverKey: ALL_SERVERS, server: "Source (all servers down)", status: null as string | null, since: source.createdAt.getTime() },
-    ...source.servers.map((server) => ({ serverKey: server.id, server: serverLabel(server), status: server.status as string | null, since: server.createdAt.getTime() })),
+    { serverKey: ALL_SERVERS, server: "Source (all servers down)", status: null as string | null, since: source.createdAt.getTime(), removedAt: null as Date | null },
+    ...source.servers.map((server) => ({
+      serverKey: server.id,
+      server: serverLabel(server),
+      status: server.removedAt ? null : (server.status as string | null),
+      since: server.createdAt.getTime(),
+      removedAt: server.removedAt,
+    })),
   ];
   const totals: TAvailabilityTotal[] = [];
   const timeline: TAvailabilityTimeline[] = [];
   for (const subject of subjects) {
-    const measuredFrom = Math.min(Math.max(from, subject.since), observedTo);
+    // A removed server is measured while it was part of the source only.
+    const measuredTo = subject.removedAt ? Math.min(observedTo, subject.removedAt.getTime()) : observedTo;
+    const measuredFrom = Math.min(Math.max(from, subject.since), measuredTo);
     const segments = outages
       .filter((outage) => outage.serverKey === subject.serverKey)
       .flatMap((outage) => {
-        const segment = clip(outage.startedAt.getTime(), outage.endedAt?.getTime() ?? now.getTime(), measuredFrom, observedTo);
+        const segment = clip(outage.startedAt.getTime(), outage.endedAt?.getTime() ?? now.getTime(), measuredFrom, measuredTo);
         return segment ? [segment] : [];
       });
-    const measuredMs = Math.max(0, observedTo - measuredFrom);
+    const measuredMs = Math.max(0, measuredTo - measuredFrom);
     const downtimeMs = unionMs(segments);
     totals.push({
       serverKey: subject.serverKey,
       server: subject.server,
       status: subject.status,
+      removedAt: subject.removedAt,
       measuredFrom: new Date(measuredFrom),
-      measuredTo: new Date(observedTo),
+      measuredTo: new Date(measuredTo),
       measuredMs,
       downtimeMs,
       outageCount: outages.filter((outage) => outage.serverKey === subject.serverKey && outage.inPeriodMs > 0).length,
       availabilityPercent: percentUp(measuredMs, downtimeMs),
     });
-    timeline.push({ serverKey: subject.serverKey, server: subject.server, segments: segments.map(([start, end]) => ({ from: new Date(start), to: new Date(end) })) });
+    timeline.push({ serverKey: subject.serverKey, server: subject.server, removedAt: subject.removedAt, segments: segments.map(([start, end]) => ({ from: new Date(start), to: new Date(end) })) });
   }
 
   return {

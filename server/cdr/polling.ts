@@ -8,7 +8,7 @@ import { sendMail } from "@/server/mail/mailer";
 import { allServersDownMail, allServersRecoveredMail, serverDownMail, serverRecoveredMail, type TAlertMail } from "./alerts";
 import { isKnownRemoteFile, receiveCdrFile, spoolTempPath } from "./files";
 import { SftpConnectError, SftpSession, serverLabel, type TRemoteFile } from "./sftp";
-import { credentialsOf, serversForTest, type TCdrSourceFields, type TServerCredentials } from "./sources";
+import { LIVE_SERVER, credentialsOf, serversForTest, type TCdrSourceFields, type TServerCredentials } from "./sources";
 
 /**
  * Polling a CDR source: at most one poll per source at a time (a lease row in cdr_sources,
@@ -20,6 +20,10 @@ import { credentialsOf, serversForTest, type TCdrSourceFields, type TServerCrede
  * count on it, the first successful check closes it. Every poll checks every server (the
  * ones not used for fetching get a connect-and-close probe), so a backup server's outage
  * is measured too, not just the primary's. A row with no server is "every server down".
+ *
+ * Only live servers (not removed from the source, see server/cdr/sources.ts) are polled,
+ * counted and mailed about. Removing a server ends its open outage; a poll that was already
+ * running when it was removed records no new outage for it.
  */
 
 /** How long a poll may hold its source before another poll may take over (renewed per file). */
@@ -68,11 +72,20 @@ async function releaseLease(sourceId: string, polledAt: Date, error: string | nu
   await pool().query(`UPDATE cdr_sources SET poll_lease_until = NULL, last_polled_at = $2, last_poll_error = $3 WHERE id = $1`, [sourceId, polledAt, error]);
 }
 
-/** Opens the outage of a server (or of the whole source with `serverId` null), or counts one more failed check on it. */
+/**
+ * Opens the outage of a server (or of the whole source with `serverId` null), or counts one
+ * more failed check on it. Only while the server (or, for the source, some server) is live:
+ * the row is share-locked, so a removal committing meanwhile is waited for and then seen, and
+ * no outage opens after the removal closed it (it would stay open forever).
+ */
 async function recordFailure(tenantId: string, sourceId: string, serverId: string | null, error: string, now: Date): Promise<void> {
   await pool().query(
     `INSERT INTO cdr_source_outages (tenant_id, source_id, server_id, started_at, error, last_error)
-     VALUES ($1, $2, $3, $4, $5, $5)
+     SELECT $1::uuid, $2::uuid, $3::uuid, $4::timestamptz, $5::text, $5::text
+     FROM cdr_source_servers v
+     WHERE v.tenant_id = $1::uuid AND v.source_id = $2::uuid AND v.removed_at IS NULL AND ($3::uuid IS NULL OR v.id = $3::uuid)
+     LIMIT 1
+     FOR SHARE OF v
      ON CONFLICT (source_id, server_id) WHERE ended_at IS NULL
      DO UPDATE SET failed_checks = cdr_source_outages.failed_checks + 1, last_error = EXCLUDED.error`,
     [tenantId, sourceId, serverId, now, error],
@@ -89,7 +102,7 @@ async function closeOutage(sourceId: string, serverId: string | null, now: Date)
 
 async function markServer(tenantId: string, sourceId: string, serverId: string, error: string | null, now: Date): Promise<void> {
   await db().cdrSourceServer.updateMany({
-    where: { tenantId, id: serverId },
+    where: { tenantId, id: serverId, ...LIVE_SERVER },
     data: { status: error ? "DOWN" : "UP", lastError: error, lastCheckedAt: now },
   });
   if (error) await recordFailure(tenantId, sourceId, serverId, error, now);
@@ -137,7 +150,11 @@ async function sendOwedAlerts(options: { tenantId: string; sourceId: string; now
   const { tenantId, sourceId, now } = options;
   const source = await db().cdrSource.findFirst({
     where: { tenantId, id: sourceId },
-    select: { name: true, alertEmails: true, servers: { select: { id: true, host: true, port: true, lastError: true }, orderBy: { position: "asc" } } },
+    select: {
+      name: true,
+      alertEmails: true,
+      servers: { where: LIVE_SERVER, select: { id: true, host: true, port: true, lastError: true }, orderBy: { position: "asc" } },
+    },
   });
   if (!source) return 0;
   const owed = await db().cdrSourceOutage.findMany({
@@ -274,7 +291,7 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
   try {
     const source = await db().cdrSource.findFirstOrThrow({
       where: { tenantId, id: sourceId },
-      include: { servers: { orderBy: { position: "asc" } } },
+      include: { servers: { where: LIVE_SERVER, orderBy: { position: "asc" } } },
     });
     if (source.servers.length === 0) {
       pollError = "No SFTP server configured: this source takes uploads only";
@@ -420,7 +437,7 @@ export async function dueSources(now: Date = new Date()): Promise<TDueSource[]> 
   const due = await pool().query<{ id: string; tenant_id: string }>(
     `SELECT s.id, s.tenant_id FROM cdr_sources s
      WHERE s.enabled
-       AND EXISTS (SELECT 1 FROM cdr_source_servers v WHERE v.source_id = s.id)
+       AND EXISTS (SELECT 1 FROM cdr_source_servers v WHERE v.source_id = s.id AND v.removed_at IS NULL)
        AND (s.last_polled_at IS NULL
             OR s.last_polled_at <= $1::timestamptz - make_interval(mins => s.poll_interval_minutes) + make_interval(secs => $2))
        AND (s.poll_lease_until IS NULL OR s.poll_lease_until < $1)
@@ -509,7 +526,7 @@ async function testOne(
 export async function requestPoll(options: { tenantId: string; actor: TActor; sourceId: string }): Promise<{ requested: true }> {
   const source = await db().cdrSource.findFirst({
     where: { tenantId: options.tenantId, id: options.sourceId },
-    select: { id: true, _count: { select: { servers: true } } },
+    select: { id: true, _count: { select: { servers: { where: LIVE_SERVER } } } },
   });
   if (!source) throw AppError.notFound("CDR source");
   if (source._count.servers === 0) throw new AppError("PRECONDITION_FAILED", "This source has no SFTP server to poll: it takes uploads only");

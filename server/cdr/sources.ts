@@ -12,6 +12,10 @@ import { TimeZoneError, resolveTimeZone } from "@/server/rating/time-zone";
  * CDR sources: where a tenant's CDR files come from. A source has an ordered list of SFTP
  * servers (position 0 is tried first) or none at all (upload-only). Server credentials are
  * encrypted at rest and never leave the server: reads return `hasPassword` / `hasPrivateKey`.
+ *
+ * A server taken out of the list is soft-deleted (`removedAt`), not deleted: its outages are
+ * the source's SLA evidence (server/cdr/availability.ts). Everything that edits, lists, counts
+ * or polls a source's servers reads the live ones only (`LIVE_SERVER`).
  */
 
 export const CDR_AFTER_DOWNLOAD = ["LEAVE", "MOVE", "DELETE"] as const;
@@ -102,6 +106,9 @@ type TParsedSourceFields = z.output<typeof ZCdrSourceFields>;
 
 export const ZCdrSourceListInput = ZPageInput.extend({ enabled: z.boolean().nullable().default(null) });
 
+/** The servers that are part of their source (not removed). */
+export const LIVE_SERVER = { removedAt: null } satisfies Prisma.CdrSourceServerWhereInput;
+
 const serverSelect = {
   id: true,
   position: true,
@@ -148,7 +155,7 @@ const sourceSelect = {
   createdAt: true,
   updatedAt: true,
   costDeck: { select: { id: true, name: true } },
-  servers: { select: serverSelect, orderBy: { position: "asc" } },
+  servers: { where: LIVE_SERVER, select: serverSelect, orderBy: { position: "asc" } },
 } satisfies Prisma.CdrSourceSelect;
 
 type TStoredSource = Prisma.CdrSourceGetPayload<{ select: typeof sourceSelect }>;
@@ -174,7 +181,7 @@ export async function listCdrSources(options: { tenantId: string; query: z.input
       ? {
           OR: [
             { name: { contains: query.search, mode: "insensitive" } },
-            { servers: { some: { host: { contains: query.search, mode: "insensitive" } } } },
+            { servers: { some: { ...LIVE_SERVER, host: { contains: query.search, mode: "insensitive" } } } },
           ],
         }
       : {}),
@@ -224,6 +231,8 @@ export function credentialsOf(
   };
 }
 
+const SERVER_GONE = "This server is no longer part of the source; reload the page";
+
 type TResolvedServer = {
   id: string | undefined;
   host: string;
@@ -241,7 +250,8 @@ function resolveServers(submitted: TParsedSourceFields["servers"], stored: TStor
   const byId = new Map(stored.map((server) => [server.id, server]));
   return submitted.map((server, index) => {
     const existing = server.id ? byId.get(server.id) : undefined;
-    if (server.id && !existing) throw AppError.invalidField(`servers.${index}.host`, "This server is no longer part of the source; reload the page");
+    // Only live servers are `stored`: a removed server's id is refused like an unknown one.
+    if (server.id && !existing) throw AppError.invalidField(`servers.${index}.host`, SERVER_GONE);
     const base = { id: server.id, host: server.host, port: server.port, username: server.username };
     if (server.authMethod === "PASSWORD") {
       if (server.password.length > 0) return { ...base, passwordEnc: encryptSecret(server.password), privateKeyEnc: null };
@@ -294,13 +304,39 @@ function auditView(data: Omit<Awaited<ReturnType<typeof sourceData>>, "format"> 
   };
 }
 
-/** Replaces a source's server list, keeping rows (status, outages) of servers that stay. */
+/**
+ * Replaces a source's server list, keeping rows (status, outages) of servers that stay. A
+ * server left out is removed (soft: `removedAt`, keeping its last position, which the
+ * live-position index ignores) so its outage history survives. Its open outage ends at the
+ * removal: nobody checks it any more, and it did not recover, so no recovery mail. With no
+ * server left, an open "every server down" outage ends the same way.
+ */
 async function writeServers(tx: TTransaction, tenantId: string, sourceId: string, servers: TResolvedServer[]): Promise<void> {
+  const now = new Date();
   const keep = servers.flatMap((server) => (server.id ? [server.id] : []));
-  await tx.cdrSourceServer.deleteMany({ where: { tenantId, sourceId, id: { notIn: keep } } });
-  // (source, position) is unique: park the kept rows on negative positions before reordering.
-  for (const [index, id] of keep.entries()) {
-    await tx.cdrSourceServer.update({ where: { id }, data: { position: -1 - index } });
+  const removed = (
+    await tx.cdrSourceServer.findMany({ where: { tenantId, sourceId, ...LIVE_SERVER, id: { notIn: keep } }, select: { id: true } })
+  ).map((server) => server.id);
+  if (removed.length > 0) {
+    await tx.cdrSourceServer.updateMany({ where: { tenantId, sourceId, ...LIVE_SERVER, id: { in: removed } }, data: { removedAt: now } });
+  }
+  const emptied = servers.length === 0;
+  if (removed.length > 0 || emptied) {
+    await tx.$executeRaw`UPDATE cdr_source_outages
+      SET ended_at = GREATEST(started_at, ${now}), recovery_alerted_at = ${now},
+          last_error = COALESCE(last_error, error) || CASE WHEN server_id IS NULL
+            THEN ' (monitoring stopped: every server removed from the source)'
+            ELSE ' (monitoring stopped: server removed from the source)' END
+      WHERE tenant_id = ${tenantId}::uuid AND source_id = ${sourceId}::uuid AND ended_at IS NULL
+        AND (server_id = ANY(${removed}::uuid[]) OR (server_id IS NULL AND ${emptied}))`;
+  }
+  // (source, position) is unique among live servers: park the kept rows on negative positions
+  // before reordering. A kept row must still be live (an edit made meanwhile may have removed
+  // it): a removed server is never revived or changed.
+  for (const [index, server] of servers.entries()) {
+    if (!server.id) continue;
+    const parked = await tx.cdrSourceServer.updateMany({ where: { tenantId, sourceId, ...LIVE_SERVER, id: server.id }, data: { position: -1 - index } });
+    if (parked.count !== 1) throw AppError.invalidField(`servers.${index}.host`, SERVER_GONE);
   }
   for (const [position, server] of servers.entries()) {
     const data = {
@@ -345,7 +381,7 @@ export async function updateCdrSource(options: { tenantId: string; actor: TActor
   const fields = ZCdrSourceFields.parse(options.fields);
   const existing = await db().cdrSource.findFirst({
     where: { tenantId: options.tenantId, id: options.sourceId },
-    select: { ...sourceSelect, servers: { select: serverSelect, orderBy: { position: "asc" } } },
+    select: sourceSelect,
   });
   if (!existing) throw AppError.notFound("CDR source");
   const data = await sourceData(options.tenantId, fields);
@@ -394,7 +430,7 @@ export async function setCdrSourceEnabled(options: { tenantId: string; actor: TA
   await db().$transaction(async (tx) => {
     const source = await tx.cdrSource.findFirst({
       where: { tenantId: options.tenantId, id: options.sourceId },
-      select: { id: true, enabled: true, _count: { select: { servers: true } } },
+      select: { id: true, enabled: true, _count: { select: { servers: { where: LIVE_SERVER } } } },
     });
     if (!source) throw AppError.notFound("CDR source");
     if (options.enabled && source._count.servers === 0) {
@@ -436,7 +472,7 @@ export async function serversForTest(options: {
   const stored = options.sourceId
     ? await db().cdrSource.findFirst({
         where: { tenantId: options.tenantId, id: options.sourceId },
-        select: { id: true, remoteDir: true, filePattern: true, servers: { select: serverSelect, orderBy: { position: "asc" } } },
+        select: { id: true, remoteDir: true, filePattern: true, servers: { where: LIVE_SERVER, select: serverSelect, orderBy: { position: "asc" } } },
       })
     : null;
   if (options.sourceId && !stored) throw AppError.notFound("CDR source");

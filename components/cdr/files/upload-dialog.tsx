@@ -8,6 +8,7 @@ import type { TFieldErrors } from "@/components/trpc/errors";
 import { formatFileSize, type TReceivedFile } from "@/components/cdr/files/types";
 import { UploadIcon } from "@/components/shell/icons";
 import { Button } from "@/components/ui/button";
+import { CDR_FORMAT_OPTIONS } from "@/components/cdr/sources/types";
 import { Dialog } from "@/components/ui/dialog";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
@@ -37,6 +38,10 @@ function readResponse(xhr: XMLHttpRequest): TUploadResult {
  * the spool, never buffered whole), sent with XMLHttpRequest so the bar shows real upload
  * progress; the server then hashes and records it, and ingest starts on its own.
  */
+function formatLabel(format: string): string {
+  return CDR_FORMAT_OPTIONS.find((option) => option.value === format)?.label ?? format;
+}
+
 export function UploadCdrFileDialog({
   open,
   onClose,
@@ -72,7 +77,7 @@ export function UploadCdrFileDialog({
     }
   }
   // One source: nothing to choose.
-  const options = (sources.data?.rows ?? []).map((source) => ({ value: source.id, label: `${source.name} (${source.format})` }));
+  const options = (sources.data?.rows ?? []).map((source) => ({ value: source.id, label: `${source.name} · ${formatLabel(source.format)}` }));
   if (open && sourceId === "" && options.length === 1) setSourceId(options[0]!.value);
 
   useEffect(() => () => xhrRef.current?.abort(), []);

@@ -227,7 +227,7 @@ export function AvailabilityView({ sourceId }: { sourceId: string }) {
             {data.totals.map((total) => (
               <Stat
                 key={total.serverKey}
-                label={total.serverKey === "all" ? "Source: any server reachable" : total.server}
+                label={total.serverKey === "all" ? "Source: any server reachable" : total.removedAt ? `${total.server} (removed)` : total.server}
                 value={percentText(total.availabilityPercent)}
                 tone={toneOf(total.availabilityPercent)}
                 hint={
@@ -262,7 +262,14 @@ export function AvailabilityView({ sourceId }: { sourceId: string }) {
                           All servers
                         </Badge>
                       ) : (
-                        <span className="font-mono text-xs">{outage.server}</span>
+                        <span className="flex flex-col">
+                          <span className="font-mono text-xs">{outage.server}</span>
+                          {outage.serverRemovedAt ? (
+                            <span className="text-xs text-slate-500">
+                              removed <DateTime value={outage.serverRemovedAt} />
+                            </span>
+                          ) : null}
+                        </span>
                       )}
                     </td>
                     <td className="border-b border-slate-100 px-3 py-1.5 whitespace-nowrap">
@@ -302,7 +309,7 @@ function MonitoredNote({ data }: { data: TAvailability }) {
   const windows = new Map<string, { names: string[]; total: (typeof partial)[number] }>();
   for (const total of partial) {
     // To the second: a source and its servers are created milliseconds apart.
-    const key = `${Math.floor(total.measuredFrom.getTime() / 1000)}-${Math.floor(total.measuredTo.getTime() / 1000)}`;
+    const key = `${Math.floor(total.measuredFrom.getTime() / 1000)}-${Math.floor(total.measuredTo.getTime() / 1000)}-${total.removedAt ? "removed" : ""}`;
     const entry = windows.get(key) ?? { names: [], total };
     entry.names.push(total.serverKey === "all" ? "the source" : total.server);
     windows.set(key, entry);
@@ -315,7 +322,7 @@ function MonitoredNote({ data }: { data: TAvailability }) {
         <li key={key}>
           {everything ? "Monitored" : `${names.join(", ")}: monitored`} {formatOutageDuration(total.measuredMs)} of this period, from {formatDate(total.measuredFrom, "precise")}
           {total.measuredFrom > data.from ? " (when added)" : ""} to {formatDate(total.measuredTo, "precise")}
-          {total.measuredTo < data.to ? " (now)" : ""}; availability is over that time.
+          {total.removedAt ? " (when removed)" : total.measuredTo < data.to ? " (now)" : ""}; availability is over that time.
         </li>
       ))}
     </ul>
@@ -337,7 +344,7 @@ function Timeline({ data }: { data: TAvailability }) {
     <Card>
       <CardHeader>
         <CardTitle>Timeline</CardTitle>
-        <CardDescription>Red: down. Hatched: not monitored (before the server was added, or still to come).</CardDescription>
+        <CardDescription>Red: down. Hatched: not monitored (before the server was added, after it was removed, or still to come).</CardDescription>
       </CardHeader>
       <CardContent className="flex flex-col gap-2">
         {data.timeline.map((row) => {
@@ -345,7 +352,7 @@ function Timeline({ data }: { data: TAvailability }) {
           return (
             <div key={row.serverKey} className="grid grid-cols-[12rem_1fr] items-center gap-3">
               <span className="truncate font-mono text-xs text-slate-700" title={row.server}>
-                {row.serverKey === "all" ? "All servers down" : row.server}
+                {row.serverKey === "all" ? "All servers down" : row.removedAt ? `${row.server} (removed)` : row.server}
               </span>
               <div className="relative h-5 overflow-hidden rounded bg-success-100" role="img" aria-label={`${row.server}: ${row.segments.length} outage segment(s)`}>
                 {total && total.measuredFrom.getTime() > from ? (

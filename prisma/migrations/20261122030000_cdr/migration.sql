@@ -49,12 +49,15 @@ CREATE TABLE "cdr_source_servers" (
     "status" "CdrServerStatus" NOT NULL DEFAULT 'UNKNOWN',
     "last_error" TEXT,
     "last_checked_at" TIMESTAMPTZ(3),
+    -- Removed from the source: the row stays so its outages (SLA evidence) survive.
+    "removed_at" TIMESTAMPTZ(3),
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updated_at" TIMESTAMPTZ(3) NOT NULL,
     CONSTRAINT "cdr_source_servers_pkey" PRIMARY KEY ("id"),
     CONSTRAINT "cdr_source_servers_port_check" CHECK ("port" BETWEEN 1 AND 65535)
 );
-CREATE UNIQUE INDEX "cdr_source_servers_source_id_position_key" ON "cdr_source_servers"("source_id", "position");
+-- One live server per position; removed servers keep their last position, out of the way.
+CREATE UNIQUE INDEX "cdr_source_servers_live_position" ON "cdr_source_servers"("source_id", "position") WHERE "removed_at" IS NULL;
 CREATE INDEX "cdr_source_servers_tenant_id_idx" ON "cdr_source_servers"("tenant_id");
 ALTER TABLE "cdr_source_servers" ADD CONSTRAINT "cdr_source_servers_source_id_fkey" FOREIGN KEY ("source_id") REFERENCES "cdr_sources"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 ALTER TABLE "cdr_source_servers" ADD CONSTRAINT "cdr_source_servers_tenant_source_fkey" FOREIGN KEY ("tenant_id", "source_id") REFERENCES "cdr_sources"("tenant_id", "id") ON DELETE CASCADE;

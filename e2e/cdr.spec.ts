@@ -1,0 +1,161 @@
+import { expect, test, type Page } from "@playwright/test";
+import { DEMO_ADMIN, DEMO_ALICE, expectPath, signIn, snap } from "./support";
+
+const DECK_HEADER = "prefix,description,category,rate_per_minute,connect_fee,initial_increment,increment,grace_seconds,effective_from,effective_to";
+// North America only: the file's calls to London have no rate until the admin adds one.
+const DECK = `${DECK_HEADER}\n1,USA and Canada,LONG_DISTANCE,0.0120,0,60,6,0,2026-01-01T00:00:00Z,\n`;
+const ACCOUNT = "pbx-alice-7";
+
+/** One Asterisk Master.csv line (the switch writes UTC; the source says so). */
+function masterLine(callee: string, start: Date, billsec: number, disposition: string, key: string): string {
+  const at = (date: Date) => date.toISOString().slice(0, 19).replace("T", " ");
+  const end = new Date(start.getTime() + (billsec + 5) * 1000);
+  return `"${ACCOUNT}","6135550101","${callee}","from-internal","""Alice"" <6135550101>","SIP/pbx-1","SIP/carrier-1","Dial","SIP/carrier/${callee}","${at(start)}","${at(start)}","${at(end)}",${billsec + 5},${billsec},"${disposition}","DOCUMENTATION","e2e.${key}",""`;
+}
+
+/** Yesterday's calls, so the Calls pages' default period shows them. */
+function masterFile(): string {
+  const day = new Date();
+  day.setUTCDate(day.getUTCDate() - 1);
+  day.setUTCHours(14, 0, 0, 0);
+  const at = (minutes: number) => new Date(day.getTime() + minutes * 60_000);
+  return (
+    [
+      masterLine("13035550100", at(0), 120, "ANSWERED", "1"),
+      masterLine("16135550199", at(5), 61, "ANSWERED", "2"),
+      masterLine("011442071838750", at(10), 300, "ANSWERED", "3"),
+      masterLine("011442079460000", at(20), 60, "ANSWERED", "4"),
+      masterLine("13035550101", at(30), 0, "NO ANSWER", "5"),
+      "this line is not a CDR",
+    ].join("\n") + "\n"
+  );
+}
+
+async function portalBalance(page: Page): Promise<string> {
+  await page.goto("/portal/balance");
+  const balance = page.getByTestId("current-balance");
+  await expect(balance).toBeVisible();
+  return (await balance.innerText()).trim();
+}
+
+test("an admin uploads a CDR file, fixes the unbillable calls and re-rates: the customer's balance and calls change once", async ({ page, browser }) => {
+  // The customer's side, before anything is billed.
+  const alice = await browser.newPage();
+  await signIn(alice, DEMO_ALICE);
+  await expectPath(alice, "/portal");
+  const balanceBefore = await portalBalance(alice);
+
+  await signIn(page, DEMO_ADMIN);
+  await expectPath(page, "/admin");
+
+  // A sell deck for Alice: North America only.
+  await page.goto("/admin/rates");
+  await page.getByRole("button", { name: "New deck" }).click();
+  await page.getByLabel("Name").fill("Alice voice");
+  await page.getByRole("button", { name: "Create deck" }).click();
+  await expect(page.getByRole("heading", { name: "Alice voice" })).toBeVisible();
+  await page.getByRole("button", { name: "Import rates" }).click();
+  await page.getByLabel("Deck file").setInputFiles({ name: "alice-voice.csv", mimeType: "text/csv", buffer: Buffer.from(DECK) });
+  await page.getByLabel("Format").selectOption("native");
+  await page.getByRole("button", { name: "Upload and preview" }).click();
+  await page.getByRole("button", { name: "Commit import" }).click();
+  await page.getByRole("button", { name: "Yes, commit" }).click();
+  await expect(page.getByRole("heading", { name: "Import committed" })).toBeVisible();
+  await page.goto("/admin/customers");
+  await page.getByRole("table", { name: "Customers" }).getByText("Alice's company").click();
+  await page.getByLabel("Sell deck").selectOption({ label: "Alice voice (USD)" });
+  await page.getByRole("button", { name: "Save deck" }).click();
+  await expect(page.getByText("Rate deck assigned")).toBeVisible();
+
+  // A source that takes uploads only: Asterisk, UTC, no servers.
+  await page.goto("/admin/cdr/sources");
+  await page.getByRole("link", { name: "New source" }).click();
+  await page.getByRole("textbox", { name: "Name", exact: true }).fill("PBX uploads");
+  await page.getByRole("button", { name: "Remove server 1" }).click();
+  await page.getByRole("button", { name: "Create source" }).click();
+  await expect(page.getByText("Uploads only").first()).toBeVisible();
+
+  // Upload: the file goes through the pipeline and every line is accounted for.
+  await page.goto("/admin/cdr/files");
+  await page.getByRole("button", { name: "Upload CDR file" }).first().click();
+  const upload = page.getByRole("dialog");
+  await upload.getByRole("button", { name: "Upload" }).click();
+  await expect(upload.getByText("Choose a CDR file to upload")).toBeVisible();
+  // The only source is chosen already.
+  await expect(upload.getByLabel("Source")).toHaveValue(/.+/);
+  await upload.getByLabel("CDR file").setInputFiles({ name: "Master.csv", mimeType: "text/csv", buffer: Buffer.from(masterFile()) });
+  await snap(page, "cdr-upload-dialog");
+  await upload.getByRole("button", { name: "Upload" }).click();
+  await expect(upload).toBeHidden();
+  const files = page.getByRole("table", { name: "CDR files" });
+  await expect(files.getByRole("row").filter({ hasText: "Master.csv" }).getByText("Done")).toBeVisible({ timeout: 60_000 });
+  await snap(page, "cdr-files");
+  await files.getByRole("link", { name: "Master.csv" }).click();
+  await expect(page.getByTestId("line-equation")).toContainText("6 lines = 0 rated + 1 unanswered + 4 unbillable + 1 rejected");
+  await expect(page.getByTestId("line-equation")).toContainText("every line accounted for");
+  const rejects = page.getByRole("table", { name: "Rejected lines" });
+  await expect(rejects).toContainText("6");
+  await expect(rejects).toContainText("this line is not a CDR");
+  await snap(page, "cdr-file-detail");
+
+  // Nobody owns the account code yet: map it to Alice, then re-rate.
+  await page.goto("/admin/cdr/unbillable");
+  const unknown = page.getByRole("table", { name: /by account code/ });
+  await expect(unknown).toContainText(ACCOUNT);
+  await snap(page, "cdr-unbillable-unknown-account");
+  await unknown.getByRole("row").filter({ hasText: ACCOUNT }).getByRole("button").first().click();
+  const map = page.getByRole("dialog");
+  await expect(map.getByLabel("Account code")).toHaveValue(ACCOUNT);
+  await map.getByLabel("Find customer").fill("alice");
+  await map.getByRole("combobox", { name: "Customer" }).selectOption({ label: "Alice's company (acct-1001)" });
+  await snap(page, "cdr-map-account-code");
+  await map.getByRole("button", { name: "Map account code" }).click();
+  await expect(map).toBeHidden();
+  await page.getByRole("button", { name: "Re-rate all" }).click();
+  await expect(page.getByText(/Re-rated all reasons: 2 calls billed/)).toBeVisible({ timeout: 30_000 });
+
+  // The North American calls are billed; London has no rate in Alice's deck.
+  const noRate = page.getByRole("table", { name: /by customer and prefix/ });
+  await expect(noRate).toContainText("Alice's company");
+  await expect(noRate).toContainText("4420");
+  const balanceAfterMapping = await portalBalance(alice);
+  expect(balanceAfterMapping).not.toBe(balanceBefore);
+
+  await noRate.getByRole("row").filter({ hasText: "4420" }).getByRole("button").first().click();
+  const addRate = page.getByRole("dialog");
+  await expect(addRate.getByLabel("Rate deck")).toHaveValue(/.+/);
+  await addRate.getByLabel("Prefix").fill("44");
+  await addRate.getByLabel("Description").fill("United Kingdom");
+  await addRate.getByLabel("Price per minute").fill("abc");
+  await addRate.getByRole("button", { name: "Add rate" }).click();
+  await expect(addRate.getByText(/rate_per_minute|price|number/i).first()).toBeVisible();
+  await addRate.getByLabel("Price per minute").fill("0.0500");
+  await snap(page, "cdr-add-rate");
+  await addRate.getByRole("button", { name: "Add rate" }).click();
+  await expect(addRate).toBeHidden();
+  await page.getByRole("button", { name: "Re-rate all" }).click();
+  await expect(page.getByText(/Re-rated all reasons: 2 calls billed/)).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByText("Nothing unbillable")).toBeVisible();
+  await snap(page, "cdr-unbillable-empty");
+
+  // Re-rating again finds nothing to bill: the balance moves no further.
+  const balanceAfterFix = await portalBalance(alice);
+  expect(balanceAfterFix).not.toBe(balanceAfterMapping);
+
+  // The admin's call list has the four answered calls, rated, with their totals.
+  await page.goto("/admin/calls");
+  const calls = page.getByRole("table", { name: "Calls" });
+  await expect(calls).toContainText("442071838750");
+  await snap(page, "cdr-admin-calls");
+
+  // Alice sees her own calls and the new balance.
+  await alice.goto("/portal/calls");
+  const portalCalls = alice.getByRole("table", { name: "Calls" });
+  await expect(portalCalls).toContainText("13035550100");
+  await expect(portalCalls).toContainText("442071838750");
+  await snap(alice, "cdr-portal-calls");
+  await alice.goto("/portal/balance");
+  await expect(alice.getByTestId("current-balance")).toHaveText(balanceAfterFix);
+  await snap(alice, "cdr-portal-balance");
+  await alice.close();
+});
