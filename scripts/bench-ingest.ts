@@ -10,6 +10,7 @@
  * Alongside it prints a bare COPY of exactly the same rows into the same (emptied) table,
  * the database's own limit on this machine, so the ratio shows what the pipeline costs.
  */
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
@@ -29,24 +30,13 @@ const { db, pool, disconnect } = await import("@/server/db/client");
 const { saveDeck } = await import("@/server/rating/decks");
 const { commitDeckImport, previewDeckImport } = await import("@/server/rating/deck-import");
 const { createCdrSource } = await import("@/server/cdr/sources");
-const { pollSource } = await import("@/server/cdr/polling");
-const { ingestCdrFile } = await import("@/server/cdr/ingest");
-const { setEmbeddedRunner, EmbeddedRunner } = await import("@/server/jobs/embedded-runner");
 const { copyTextChunks } = await import("@/server/lib/copy");
+const { setEmbeddedRunner, EmbeddedRunner } = await import("@/server/jobs/embedded-runner");
 
-// The benchmark drives ingest itself, to time it; events go to a runner with no functions.
+// Set-up sends events (a deck import's); they go to a runner with no functions.
 const idle = new EmbeddedRunner({ functions: [] });
 setEmbeddedRunner(idle);
 
-let peakRss = 0;
-let atPeak = process.memoryUsage();
-const sampler = setInterval(() => {
-  const usage = process.memoryUsage();
-  if (usage.rss > peakRss) {
-    peakRss = usage.rss;
-    atPeak = usage;
-  }
-}, 20);
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
 const actor = { userId: null, email: "bench", ip: null };
 
@@ -133,35 +123,41 @@ try {
     },
   });
 
-  console.log(`RSS before ingest ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MB`);
-  peakRss = 0;
-  const started = Date.now();
-  const poll = await pollSource({ tenantId: tenant.id, sourceId: source.id, settleSeconds: 0 });
-  const fetched = poll.fetched[0];
-  if (!fetched || fetched.status !== "RECEIVED") throw new Error(`poll did not fetch the file: ${JSON.stringify(poll)}`);
-  const downloaded = Date.now();
-  const rssAfterPoll = peakRss;
-  const result = await ingestCdrFile({
-    tenantId: tenant.id,
-    fileId: fetched.fileId,
-    ...(process.env.BENCH_BATCH ? { batchLines: Number(process.env.BENCH_BATCH) } : {}),
+  // The timed part runs in a fresh process, as a worker would: this one's memory holds the
+  // generator's garbage and the set-up, which are not the pipeline's.
+  const worker = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "lib", "bench-ingest-worker.ts")], {
+    env: { ...process.env, BENCH_TENANT_ID: tenant.id, BENCH_SOURCE_ID: source.id },
+    stdio: ["ignore", "pipe", "inherit"],
   });
-  const finished = Date.now();
-  const total = finished - started;
+  let output = "";
+  worker.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+  const [code] = (await once(worker, "exit")) as [number | null];
+  if (code !== 0) throw new Error(`the ingest worker exited with code ${code}`);
+  const run = JSON.parse(output.trim().split("\n").pop()!) as {
+    pollMs: number;
+    ingestMs: number;
+    batches: number;
+    counts: { lines: number; rated: number; unanswered: number; unbillable: number; rejected: number };
+    rssBefore: number;
+    rssAfterPoll: number;
+    peakRss: number;
+  };
+  const total = run.pollMs + run.ingestMs;
   const stored = Number((await pool().query<{ n: string }>(`SELECT count(*)::text AS n FROM cdrs`)).rows[0]!.n);
   const entries = await db().ledgerEntry.count({ where: { tenantId: tenant.id } });
+  const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
   console.log(
-    `poll (SSH, download, sha256, record): ${seconds(downloaded - started)} s; parse → rate → COPY → ledger: ${seconds(finished - downloaded)} s in ${result.batches} batches`,
+    `poll (SSH, download, sha256, record): ${seconds(run.pollMs)} s; parse → rate → COPY → ledger: ${seconds(run.ingestMs)} s in ${run.batches} batches`,
   );
   console.log(
-    `lines ${result.lines.toLocaleString()} = rated ${result.rated.toLocaleString()} + unanswered ${result.unanswered.toLocaleString()} + unbillable ${result.unbillable.toLocaleString()} + rejected ${result.rejected}; ` +
+    `lines ${run.counts.lines.toLocaleString()} = rated ${run.counts.rated.toLocaleString()} + unanswered ${run.counts.unanswered.toLocaleString()} + unbillable ${run.counts.unbillable.toLocaleString()} + rejected ${run.counts.rejected}; ` +
       `stored ${stored.toLocaleString()} calls, ${entries} ledger entries`,
   );
-  const perSecond = Math.round(result.lines / (total / 1000));
-  if (process.env.BENCH_MEMORY) console.log("at peak RSS:", Object.fromEntries(Object.entries(atPeak).map(([key, value]) => [key, `${(value / 1024 / 1024).toFixed(0)} MB`])));
-  const rssMb = peakRss / 1024 / 1024;
+  const perSecond = Math.round(run.counts.lines / (total / 1000));
+  const rssMb = run.peakRss / 1024 / 1024;
   console.log(
-    `end to end: ${seconds(total)} s = ${perSecond.toLocaleString()} CDRs/s; peak RSS ${rssMb.toFixed(0)} MB (${(rssAfterPoll / 1024 / 1024).toFixed(0)} MB during the poll)`,
+    `end to end: ${seconds(total)} s = ${perSecond.toLocaleString()} CDRs/s; worker peak RSS ${megabytes(run.peakRss)} ` +
+      `(${megabytes(run.rssBefore)} once its modules were loaded, ${megabytes(run.rssAfterPoll)} after the poll)`,
   );
 
   // The database's own limit: the same rows, COPYed bare into the same table.
@@ -192,7 +188,6 @@ try {
   await openSsh?.stop();
   await inProcess?.stop();
 } finally {
-  clearInterval(sampler);
   idle.stop();
   pool().on("error", () => {});
   await disconnect();

@@ -6,6 +6,7 @@ import type { ColumnDef } from "@tanstack/react-table";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
 import { BehindModal } from "@/components/admin/behind-modal";
+import { ClearFiltersButton } from "@/components/admin/clear-filters-button";
 import { DateTime } from "@/components/admin/date-time";
 import { shortId } from "@/components/admin/format";
 import { JsonView, diffEntries, inlineJson, type TDiffEntry } from "@/components/admin/json-view";
@@ -151,14 +152,7 @@ export function AuditList() {
           columns={columns}
           rows={rows}
           total={events.data?.total ?? 0}
-          page={list.page}
-          pageSize={list.pageSize}
-          onPageChange={list.setPage}
-          onPageSizeChange={list.setPageSize}
-          sort={list.sort}
-          onSortChange={list.setSort}
-          search={list.search}
-          onSearchChange={list.setSearch}
+          {...list.tableProps}
           searchPlaceholder="Search action or actor email…"
           loading={events.isFetching}
           getRowId={(row) => row.id}
@@ -174,11 +168,7 @@ export function AuditList() {
                 options={targetTypeOptions}
                 className="w-36"
               />
-              {list.hasFilters ? (
-                <Button size="sm" variant="ghost" onClick={list.clearFilters}>
-                  Clear filters
-                </Button>
-              ) : null}
+              <ClearFiltersButton shown={list.hasFilters} onClear={list.clearFilters} />
             </>
           }
           emptyState={

@@ -7,6 +7,7 @@ import type { ColumnDef } from "@tanstack/react-table";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
 import { BehindModal } from "@/components/admin/behind-modal";
+import { ClearFiltersButton } from "@/components/admin/clear-filters-button";
 import { DateTime } from "@/components/admin/date-time";
 import { CustomerFormDialog, type TCustomerFormSubmit } from "@/components/admin/customer-form-dialog";
 import {
@@ -137,14 +138,7 @@ export function CustomersList() {
           columns={columns}
           rows={rows}
           total={customers.data?.total ?? 0}
-          page={list.page}
-          pageSize={list.pageSize}
-          onPageChange={list.setPage}
-          onPageSizeChange={list.setPageSize}
-          sort={list.sort}
-          onSortChange={list.setSort}
-          search={list.search}
-          onSearchChange={list.setSearch}
+          {...list.tableProps}
           searchPlaceholder="Search name, account number, email…"
           loading={customers.isFetching}
           getRowId={(row) => row.id}
@@ -169,11 +163,7 @@ export function CustomersList() {
                 options={BILLING_TYPE_OPTIONS}
                 className="w-40"
               />
-              {filtered ? (
-                <Button size="sm" variant="ghost" onClick={list.clearFilters}>
-                  Clear filters
-                </Button>
-              ) : null}
+              <ClearFiltersButton shown={filtered} onClear={list.clearFilters} />
             </>
           }
           emptyState={

@@ -5,6 +5,7 @@ import type { ColumnDef } from "@tanstack/react-table";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
 import { BehindModal } from "@/components/admin/behind-modal";
+import { ClearFiltersButton } from "@/components/admin/clear-filters-button";
 import { DateTime } from "@/components/admin/date-time";
 import { errorCodeOf } from "@/components/admin/errors";
 import { formatDuration, isUuid, shortId } from "@/components/admin/format";
@@ -14,7 +15,6 @@ import { useListState } from "@/components/admin/list-state";
 import { QueryError } from "@/components/admin/query-error";
 import type { TJobRun, TJobRunRow } from "@/components/admin/types";
 import { JobsIcon } from "@/components/shell/icons";
-import { Button } from "@/components/ui/button";
 import { DataTable } from "@/components/ui/data-table";
 import { Dialog } from "@/components/ui/dialog";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -132,14 +132,7 @@ export function JobsList() {
           columns={columns}
           rows={runs.data?.rows ?? []}
           total={runs.data?.total ?? 0}
-          page={list.page}
-          pageSize={list.pageSize}
-          onPageChange={list.setPage}
-          onPageSizeChange={list.setPageSize}
-          sort={list.sort}
-          onSortChange={list.setSort}
-          search={list.search}
-          onSearchChange={list.setSearch}
+          {...list.tableProps}
           searchPlaceholder="Search function or event…"
           // Background refreshes should not dim the table every five seconds.
           loading={runs.isPending || (runs.isFetching && runs.isPlaceholderData)}
@@ -157,11 +150,7 @@ export function JobsList() {
                 options={STATUS_OPTIONS}
                 className="w-36"
               />
-              {list.hasFilters ? (
-                <Button size="sm" variant="ghost" onClick={list.clearFilters}>
-                  Clear filters
-                </Button>
-              ) : null}
+              <ClearFiltersButton shown={list.hasFilters} onClear={list.clearFilters} />
             </>
           }
           emptyState={

@@ -51,6 +51,11 @@ export function useListState<TFilterKey extends string = never>(options: {
 
   const update = (changes: Record<string, string | null>, resetPage = true) =>
     replaceSearchParams(resetPage ? { ...changes, page: null } : changes, pathname);
+  const setPage = (next: number) => update({ page: next > 0 ? String(next + 1) : null }, false);
+  const setPageSize = (next: number) => update({ size: next === (options.defaultPageSize ?? DEFAULT_PAGE_SIZE) ? null : String(next) });
+  const setSearch = (next: string) => update({ q: next.trim() });
+  const setSort = (next: TListSort | null) => update({ sort: next ? `${next.desc ? "-" : ""}${next.id}` : null });
+  const pagingProps = { page, pageSize, onPageChange: setPage, onPageSizeChange: setPageSize };
 
   return {
     page,
@@ -60,13 +65,20 @@ export function useListState<TFilterKey extends string = never>(options: {
     filters,
     /** The paging part of a list procedure's input. */
     pageInput: { page, pageSize, search, sort },
+    /** Spread onto a DataTable that pages through this list but has no search box. */
+    pagingProps,
+    /**
+     * Spread onto the DataTable of this list: paging, sort and search follow the URL. A list
+     * paged in the browser passes its own `page` after it (clamped to the filtered rows).
+     */
+    tableProps: { ...pagingProps, sort, onSortChange: setSort, search, onSearchChange: setSearch },
     /** Any query parameter (e.g. the id of an open dialog). */
     searchParams,
     update,
-    setPage: (next: number) => update({ page: next > 0 ? String(next + 1) : null }, false),
-    setPageSize: (next: number) => update({ size: next === (options.defaultPageSize ?? DEFAULT_PAGE_SIZE) ? null : String(next) }),
-    setSearch: (next: string) => update({ q: next.trim() }),
-    setSort: (next: TListSort | null) => update({ sort: next ? `${next.desc ? "-" : ""}${next.id}` : null }),
+    setPage,
+    setPageSize,
+    setSearch,
+    setSort,
     setFilter: (key: TFilterKey, value: string | null) => update({ [key]: value }),
     clearFilters: () => {
       const changes: Record<string, string | null> = { q: null };

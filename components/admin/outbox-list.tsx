@@ -86,14 +86,7 @@ export function OutboxList({ smtpConfigured }: { smtpConfigured: boolean }) {
           columns={columns}
           rows={messages.data?.rows ?? []}
           total={messages.data?.total ?? 0}
-          page={list.page}
-          pageSize={list.pageSize}
-          onPageChange={list.setPage}
-          onPageSizeChange={list.setPageSize}
-          sort={list.sort}
-          onSortChange={list.setSort}
-          search={list.search}
-          onSearchChange={list.setSearch}
+          {...list.tableProps}
           searchPlaceholder="Search recipient or subject…"
           loading={messages.isFetching}
           getRowId={(row) => row.id}

@@ -192,14 +192,7 @@ export function UsersAdmin() {
           columns={columns}
           rows={members.data?.rows ?? []}
           total={members.data?.total ?? 0}
-          page={list.page}
-          pageSize={list.pageSize}
-          onPageChange={list.setPage}
-          onPageSizeChange={list.setPageSize}
-          sort={list.sort}
-          onSortChange={list.setSort}
-          search={list.search}
-          onSearchChange={list.setSearch}
+          {...list.tableProps}
           searchPlaceholder="Search name, email, customer…"
           loading={members.isFetching}
           getRowId={(row) => row.id}

@@ -139,12 +139,8 @@ export function CarriersAdmin() {
         columns={carrierColumns(access.canEdit, setEditing)}
         rows={rows}
         total={filtered.length}
+        {...list.tableProps}
         page={page}
-        pageSize={list.pageSize}
-        onPageChange={list.setPage}
-        onPageSizeChange={list.setPageSize}
-        search={list.search}
-        onSearchChange={list.setSearch}
         searchPlaceholder="Search name, notes, deck…"
         loading={carriers.isPending}
         getRowId={(row) => row.id}

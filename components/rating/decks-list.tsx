@@ -6,6 +6,7 @@ import { useState } from "react";
 import type { ColumnDef } from "@tanstack/react-table";
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
+import { ClearFiltersButton } from "@/components/admin/clear-filters-button";
 import { DateTime } from "@/components/admin/date-time";
 import { useListState } from "@/components/admin/list-state";
 import { QueryError } from "@/components/admin/query-error";
@@ -154,12 +155,8 @@ export function DecksList() {
         columns={columns}
         rows={rows}
         total={filtered.length}
+        {...list.tableProps}
         page={page}
-        pageSize={list.pageSize}
-        onPageChange={list.setPage}
-        onPageSizeChange={list.setPageSize}
-        search={list.search}
-        onSearchChange={list.setSearch}
         searchPlaceholder="Search name, carrier…"
         loading={decks.isPending}
         getRowId={(row) => row.id}
@@ -175,11 +172,7 @@ export function DecksList() {
               options={KIND_FILTER_OPTIONS}
               className="w-32"
             />
-            {list.hasFilters ? (
-              <Button size="sm" variant="ghost" onClick={list.clearFilters}>
-                Clear filters
-              </Button>
-            ) : null}
+            <ClearFiltersButton shown={list.hasFilters} onClear={list.clearFilters} />
           </>
         }
         emptyState={

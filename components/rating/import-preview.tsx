@@ -245,10 +245,7 @@ export function ImportPreview({ deckId, importId }: { deckId: string; importId: 
             columns={errorColumns}
             rows={errors.data?.rows ?? []}
             total={errors.data?.total ?? data.invalidRows}
-            page={list.page}
-            pageSize={list.pageSize}
-            onPageChange={list.setPage}
-            onPageSizeChange={list.setPageSize}
+            {...list.pagingProps}
             loading={errors.isFetching}
             getRowId={(row) => String(row.line)}
             emptyState={

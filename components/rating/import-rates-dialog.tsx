@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import type { TFieldErrors } from "@/components/trpc/errors";
 import { mapFieldErrors } from "@/components/rating/errors";
 import {
@@ -14,20 +14,15 @@ import {
   toDateTimeLocal,
   type TDeckFormat,
 } from "@/components/rating/labels";
-import { UploadIcon } from "@/components/shell/icons";
-import { Button } from "@/components/ui/button";
-import { Dialog } from "@/components/ui/dialog";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { Select } from "@/components/ui/select";
 import { toast } from "@/components/ui/toast";
+import { FileInput, UploadFormDialog } from "@/components/ui/upload-form-dialog";
+import { useUpload } from "@/components/ui/use-upload";
 
 const FIELDS = ["file", "format", "effectiveFrom", "timeZone"] as const;
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
-
-type TPhase = { kind: "idle" } | { kind: "uploading"; loaded: number; total: number } | { kind: "checking" };
-
-type TUploadResult = { ok: true; importId: string } | { ok: false; message: string; fieldErrors: TFieldErrors };
 
 function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
@@ -44,25 +39,8 @@ function timeZones(): string[] {
 }
 
 /** The route handler answers `{ importId }` or `{ error: { code, message, fieldErrors } }`. */
-function readResponse(xhr: XMLHttpRequest): TUploadResult {
-  let body: unknown = null;
-  try {
-    body = xhr.responseType === "json" ? xhr.response : JSON.parse(xhr.responseText);
-  } catch {
-    body = null;
-  }
-  if (xhr.status >= 200 && xhr.status < 300 && body && typeof body === "object" && "importId" in body && typeof body.importId === "string") {
-    return { ok: true, importId: body.importId };
-  }
-  const error = body && typeof body === "object" && "error" in body ? (body.error as { message?: unknown; fieldErrors?: unknown } | null) : null;
-  const message =
-    typeof error?.message === "string"
-      ? error.message
-      : xhr.status === 413
-        ? "The file is too large for the server to accept."
-        : `Upload failed (HTTP ${xhr.status}).`;
-  const fieldErrors = error?.fieldErrors && typeof error.fieldErrors === "object" ? (error.fieldErrors as TFieldErrors) : {};
-  return { ok: false, message, fieldErrors };
+function readImportId(body: unknown): string | null {
+  return body && typeof body === "object" && "importId" in body && typeof body.importId === "string" ? body.importId : null;
 }
 
 /**
@@ -84,16 +62,15 @@ export function ImportRatesDialog({
   const open = openedAt !== null;
   const router = useRouter();
   const formId = "deck-import-form";
-  const xhrRef = useRef<XMLHttpRequest | null>(null);
+  const upload = useUpload(readImportId);
   const [file, setFile] = useState<File | null>(null);
   const [format, setFormat] = useState<TDeckFormat>("native");
   const [effectiveFrom, setEffectiveFrom] = useState(() => (openedAt ? toDateTimeLocal(openedAt) : ""));
   const [timeZone, setTimeZone] = useState("");
   const [errors, setErrors] = useState<TFieldErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
-  const [phase, setPhase] = useState<TPhase>({ kind: "idle" });
   const [zones] = useState(timeZones);
-  const busy = phase.kind !== "idle";
+  const { busy } = upload;
 
   // A new opening: start over (the dialog stays mounted; only its body mounts while open).
   const [formOf, setFormOf] = useState(openedAt);
@@ -106,12 +83,9 @@ export function ImportRatesDialog({
       setTimeZone("");
       setErrors({});
       setFormError(null);
-      setPhase({ kind: "idle" });
+      upload.reset();
     }
   }
-
-  // Leaving the page mid-upload stops the transfer.
-  useEffect(() => () => xhrRef.current?.abort(), []);
 
   const clearError = (field: string) => {
     setFormError(null);
@@ -122,17 +96,6 @@ export function ImportRatesDialog({
         return next;
       });
     }
-  };
-
-  const cancel = () => {
-    if (xhrRef.current) {
-      xhrRef.current.abort();
-      xhrRef.current = null;
-      setPhase({ kind: "idle" });
-      toast.info("Upload cancelled");
-      return;
-    }
-    onClose();
   };
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
@@ -158,185 +121,119 @@ export function ImportRatesDialog({
     body.set("effectiveFrom", from.toISOString());
     if (timeZone.trim()) body.set("timeZone", timeZone.trim());
 
-    const xhr = new XMLHttpRequest();
-    xhrRef.current = xhr;
-    xhr.open("POST", `/api/decks/${encodeURIComponent(deck.id)}/imports`);
-    xhr.responseType = "json";
-    xhr.setRequestHeader("accept", "application/json");
-    setPhase({ kind: "uploading", loaded: 0, total: file.size });
-    xhr.upload.onprogress = (progress) => {
-      setPhase({ kind: "uploading", loaded: progress.loaded, total: progress.lengthComputable ? progress.total : file.size });
-    };
-    // Every byte is sent: the server now reads and checks each line.
-    xhr.upload.onload = () => setPhase({ kind: "checking" });
-    xhr.onerror = () => {
-      xhrRef.current = null;
-      setPhase({ kind: "idle" });
-      setFormError("The upload did not reach the server. Check your connection and try again.");
-    };
-    xhr.onload = () => {
-      xhrRef.current = null;
-      const result = readResponse(xhr);
-      if (result.ok) {
+    upload.send({
+      url: `/api/decks/${encodeURIComponent(deck.id)}/imports`,
+      body,
+      expectedBytes: file.size,
+      // Busy until the preview page replaces this one.
+      stayBusyOnSuccess: true,
+      onSuccess: (importId) => {
         toast.success(`${file.name} checked: review the changes before committing`);
-        router.push(importHref(deck.id, result.importId));
-        return;
-      }
-      setPhase({ kind: "idle" });
-      const { inline, rest } = mapFieldErrors(result.fieldErrors, FIELDS);
-      setErrors(inline);
-      if (Object.keys(inline).length === 0 || rest.length > 0) setFormError(rest[0] ?? result.message);
-      if (xhr.status === 403) toast.error(result.message);
-    };
-    xhr.send(body);
+        router.push(importHref(deck.id, importId));
+      },
+      onFailure: (failure) => {
+        const { inline, rest } = mapFieldErrors(failure.fieldErrors, FIELDS);
+        setErrors(inline);
+        if (Object.keys(inline).length === 0 || rest.length > 0) setFormError(rest[0] ?? failure.message);
+        if (failure.status === 403) toast.error(failure.message);
+      },
+    });
   };
 
-  const percent = phase.kind === "uploading" && phase.total > 0 ? Math.min(100, Math.round((phase.loaded / phase.total) * 100)) : 0;
-
   return (
-    <Dialog
+    <UploadFormDialog
       open={open}
-      onOpenChange={(next) => {
-        if (!next && !busy) onClose();
-      }}
+      onClose={onClose}
       title="Import rates"
       description={`Upload a rate file for ${deck.name}. Nothing changes until you review the preview and commit it.`}
-      dismissible={!busy}
-      closeOnBackdrop={!busy}
-      size="lg"
-      footer={
-        <>
-          <Button onClick={cancel} disabled={phase.kind === "checking"}>
-            {phase.kind === "uploading" ? "Cancel upload" : "Cancel"}
-          </Button>
-          <Button type="submit" form={formId} variant="primary" loading={busy}>
-            <UploadIcon />
-            Upload and preview
-          </Button>
-        </>
+      formId={formId}
+      upload={upload}
+      onSubmit={submit}
+      submitLabel="Upload and preview"
+      fileName={file?.name}
+      formatSize={formatBytes}
+      processingLabel="Checking rows"
+      processingMessage={
+        <div className="flex items-center justify-between text-xs text-slate-600">
+          <span className="font-medium text-slate-800">Checking rows…</span>
+          <span>Every line is read and compared with the deck; large files take a moment.</span>
+        </div>
       }
+      formError={formError}
     >
-      <form id={formId} onSubmit={submit} noValidate className="flex flex-col gap-4">
-        <fieldset disabled={busy} className="flex flex-col gap-4">
+      <FormField
+        label="Deck file"
+        required
+        error={errors.file}
+        hint={file ? `${file.name} · ${formatBytes(file.size)}` : "CSV (comma, semicolon or tab separated), with a header row."}
+      >
+        <FileInput
+          name="file"
+          accept=".csv,.txt,.tsv,text/csv,text/plain"
+          onFileChange={(chosen) => {
+            setFile(chosen);
+            clearError("file");
+          }}
+          data-autofocus
+        />
+      </FormField>
+      <div className="grid gap-4 sm:grid-cols-2">
+        <FormField label="Format" required error={errors.format} hint={DECK_FORMAT_HINTS[format]}>
+          <Select
+            name="format"
+            value={format}
+            onChange={(event) => {
+              setFormat(oneOf(event.target.value, DECK_FORMATS) ?? "native");
+              clearError("format");
+            }}
+            options={DECK_FORMAT_OPTIONS}
+          />
+        </FormField>
+        <div className="flex flex-col gap-4">
           <FormField
-            label="Deck file"
+            label="Effective from"
             required
-            error={errors.file}
-            hint={file ? `${file.name} · ${formatBytes(file.size)}` : "CSV (comma, semicolon or tab separated), with a header row."}
+            error={errors.effectiveFrom}
+            hint="Rows without their own start date apply from this moment (your time). A changed rate closes the old one here, so older calls keep their price."
           >
             <Input
-              name="file"
-              type="file"
-              accept=".csv,.txt,.tsv,text/csv,text/plain"
+              name="effectiveFrom"
+              type="datetime-local"
+              value={effectiveFrom}
               onChange={(event) => {
-                setFile(event.target.files?.[0] ?? null);
-                clearError("file");
+                setEffectiveFrom(event.target.value);
+                clearError("effectiveFrom");
               }}
-              className="h-auto py-1 file:mr-3 file:rounded file:border-0 file:bg-slate-100 file:px-2 file:py-1 file:text-xs file:font-medium file:text-slate-700 hover:file:bg-slate-200"
-              data-autofocus
             />
           </FormField>
-          <div className="grid gap-4 sm:grid-cols-2">
-            <FormField label="Format" required error={errors.format} hint={DECK_FORMAT_HINTS[format]}>
-              <Select
-                name="format"
-                value={format}
-                onChange={(event) => {
-                  setFormat(oneOf(event.target.value, DECK_FORMATS) ?? "native");
-                  clearError("format");
-                }}
-                options={DECK_FORMAT_OPTIONS}
-              />
-            </FormField>
-            <div className="flex flex-col gap-4">
-              <FormField
-                label="Effective from"
-                required
-                error={errors.effectiveFrom}
-                hint="Rows without their own start date apply from this moment (your time). A changed rate closes the old one here, so older calls keep their price."
-              >
-                <Input
-                  name="effectiveFrom"
-                  type="datetime-local"
-                  value={effectiveFrom}
-                  onChange={(event) => {
-                    setEffectiveFrom(event.target.value);
-                    clearError("effectiveFrom");
-                  }}
-                />
-              </FormField>
-              <FormField
-                label="Time zone of dates in the file"
-                optional
-                error={errors.timeZone}
-                hint="For dates written without an offset. Default: your tenant's time zone."
-              >
-                <Input
-                  name="timeZone"
-                  value={timeZone}
-                  onChange={(event) => {
-                    setTimeZone(event.target.value);
-                    clearError("timeZone");
-                  }}
-                  list={zones.length > 0 ? "deck-import-time-zones" : undefined}
-                  placeholder="e.g. America/New_York"
-                  autoComplete="off"
-                  spellCheck={false}
-                />
-              </FormField>
-              {zones.length > 0 ? (
-                <datalist id="deck-import-time-zones">
-                  {zones.map((zone) => (
-                    <option key={zone} value={zone} />
-                  ))}
-                </datalist>
-              ) : null}
-            </div>
-          </div>
-        </fieldset>
-
-        {phase.kind === "uploading" ? (
-          <div className="flex flex-col gap-1.5" aria-live="polite">
-            <div className="flex items-center justify-between text-xs text-slate-600">
-              <span>Uploading {file?.name}…</span>
-              <span className="numeric">
-                {formatBytes(phase.loaded)} / {formatBytes(phase.total)} · {percent}%
-              </span>
-            </div>
-            <div
-              role="progressbar"
-              aria-label="Upload progress"
-              aria-valuemin={0}
-              aria-valuemax={100}
-              aria-valuenow={percent}
-              className="h-2 w-full overflow-hidden rounded-full bg-slate-100"
-            >
-              <div className="h-full rounded-full bg-brand-600 transition-[width] duration-150" style={{ width: `${percent}%` }} />
-            </div>
-          </div>
-        ) : null}
-        {phase.kind === "checking" ? (
-          <div className="flex flex-col gap-1.5" aria-live="polite">
-            <div className="flex items-center justify-between text-xs text-slate-600">
-              <span className="font-medium text-slate-800">Checking rows…</span>
-              <span>Every line is read and compared with the deck; large files take a moment.</span>
-            </div>
-            <div
-              role="progressbar"
-              aria-label="Checking rows"
-              aria-valuetext="Checking rows"
-              className="h-2 w-full overflow-hidden rounded-full bg-brand-100"
-            >
-              <div className="h-full w-1/3 animate-progress rounded-full bg-brand-500 motion-reduce:animate-none" />
-            </div>
-          </div>
-        ) : null}
-        {formError ? (
-          <p role="alert" className="rounded-md border border-danger-600/20 bg-danger-50 px-3 py-2 text-sm text-danger-700">
-            {formError}
-          </p>
-        ) : null}
-      </form>
-    </Dialog>
+          <FormField
+            label="Time zone of dates in the file"
+            optional
+            error={errors.timeZone}
+            hint="For dates written without an offset. Default: your tenant's time zone."
+          >
+            <Input
+              name="timeZone"
+              value={timeZone}
+              onChange={(event) => {
+                setTimeZone(event.target.value);
+                clearError("timeZone");
+              }}
+              list={zones.length > 0 ? "deck-import-time-zones" : undefined}
+              placeholder="e.g. America/New_York"
+              autoComplete="off"
+              spellCheck={false}
+            />
+          </FormField>
+          {zones.length > 0 ? (
+            <datalist id="deck-import-time-zones">
+              {zones.map((zone) => (
+                <option key={zone} value={zone} />
+              ))}
+            </datalist>
+          ) : null}
+        </div>
+      </div>
+    </UploadFormDialog>
   );
 }

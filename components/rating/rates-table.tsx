@@ -5,6 +5,7 @@ import { useId, useState } from "react";
 import type { ColumnDef } from "@tanstack/react-table";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
+import { ClearFiltersButton } from "@/components/admin/clear-filters-button";
 import { DateTime } from "@/components/admin/date-time";
 import { replaceSearchParams } from "@/components/admin/list-state";
 import { QueryError } from "@/components/admin/query-error";
@@ -21,7 +22,6 @@ import {
 import type { TRateRow } from "@/components/rating/types";
 import { RatesIcon } from "@/components/shell/icons";
 import { Badge } from "@/components/ui/badge";
-import { Button } from "@/components/ui/button";
 import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Input } from "@/components/ui/input";
@@ -237,11 +237,7 @@ export function RatesTable({ deckId, currency }: { deckId: string; currency: str
               className="w-36"
             />
           </div>
-          {filtered ? (
-            <Button size="sm" variant="ghost" onClick={() => update({ q: null, category: null, on: null })}>
-              Clear filters
-            </Button>
-          ) : null}
+          <ClearFiltersButton shown={filtered} onClear={() => update({ q: null, category: null, on: null })} />
         </>
       }
       emptyState={

@@ -1,13 +1,14 @@
 "use client";
 
 import type { ColumnDef } from "@tanstack/react-table";
+import { ClearFiltersButton } from "@/components/admin/clear-filters-button";
 import { DateTime } from "@/components/admin/date-time";
 import { oneOf } from "@/components/admin/labels";
 import { useListState } from "@/components/admin/list-state";
 import { QueryError } from "@/components/admin/query-error";
 import { DownloadIcon, WalletIcon } from "@/components/shell/icons";
 import { Badge } from "@/components/ui/badge";
-import { Button, buttonClassName } from "@/components/ui/button";
+import { buttonClassName } from "@/components/ui/button";
 import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Input } from "@/components/ui/input";
@@ -128,10 +129,7 @@ export function LedgerTable({
       columns={ledgerColumns(currency, showActor)}
       rows={data?.rows ?? []}
       total={data?.total ?? 0}
-      page={list.page}
-      pageSize={list.pageSize}
-      onPageChange={list.setPage}
-      onPageSizeChange={list.setPageSize}
+      {...list.pagingProps}
       loading={loading}
       getRowId={(row) => row.id.toString()}
       maxHeight={null}
@@ -170,11 +168,7 @@ export function LedgerTable({
               className="w-36"
             />
           </label>
-          {filtered ? (
-            <Button size="sm" variant="ghost" onClick={list.clearFilters}>
-              Clear filters
-            </Button>
-          ) : null}
+          <ClearFiltersButton shown={filtered} onClear={list.clearFilters} />
           <a href={`${exportPath}${filters.exportQuery}`} className={buttonClassName("secondary", "sm", "ml-auto")} download>
             <DownloadIcon />
             Export CSV

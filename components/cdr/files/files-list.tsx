@@ -6,6 +6,7 @@ import { useState } from "react";
 import type { ColumnDef } from "@tanstack/react-table";
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
+import { ClearFiltersButton } from "@/components/admin/clear-filters-button";
 import { DateTime } from "@/components/admin/date-time";
 import { useListState } from "@/components/admin/list-state";
 import { QueryError } from "@/components/admin/query-error";
@@ -169,14 +170,7 @@ export function CdrFilesList() {
         columns={columns(currency)}
         rows={files.data?.rows ?? []}
         total={files.data?.total ?? 0}
-        page={list.page}
-        pageSize={list.pageSize}
-        onPageChange={list.setPage}
-        onPageSizeChange={list.setPageSize}
-        sort={list.sort}
-        onSortChange={list.setSort}
-        search={list.search}
-        onSearchChange={list.setSearch}
+        {...list.tableProps}
         searchPlaceholder="Search file name…"
         loading={files.isPending}
         getRowId={(row) => row.id}
@@ -201,11 +195,7 @@ export function CdrFilesList() {
               options={sourceOptions}
               className="w-44"
             />
-            {list.hasFilters ? (
-              <Button size="sm" variant="ghost" onClick={list.clearFilters}>
-                Clear filters
-              </Button>
-            ) : null}
+            <ClearFiltersButton shown={list.hasFilters} onClear={list.clearFilters} />
           </>
         }
         emptyState={

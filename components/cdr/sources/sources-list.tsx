@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import type { ColumnDef } from "@tanstack/react-table";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
+import { ClearFiltersButton } from "@/components/admin/clear-filters-button";
 import { DateTime } from "@/components/admin/date-time";
 import { useListState } from "@/components/admin/list-state";
 import { QueryError } from "@/components/admin/query-error";
@@ -14,7 +15,6 @@ import { useRatingAccess } from "@/components/rating/use-rating-access";
 import { CarriersIcon, PlusIcon } from "@/components/shell/icons";
 import { Badge } from "@/components/ui/badge";
 import { buttonClassName } from "@/components/ui/button";
-import { Button } from "@/components/ui/button";
 import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
@@ -139,14 +139,7 @@ export function SourcesList() {
         columns={columns}
         rows={sources.data?.rows ?? []}
         total={sources.data?.total ?? 0}
-        page={list.page}
-        pageSize={list.pageSize}
-        onPageChange={list.setPage}
-        onPageSizeChange={list.setPageSize}
-        sort={list.sort}
-        onSortChange={list.setSort}
-        search={list.search}
-        onSearchChange={list.setSearch}
+        {...list.tableProps}
         searchPlaceholder="Search name or host…"
         loading={sources.isFetching && !sources.data}
         getRowId={(row) => row.id}
@@ -162,11 +155,7 @@ export function SourcesList() {
               options={ENABLED_OPTIONS}
               className="w-36"
             />
-            {list.hasFilters ? (
-              <Button size="sm" variant="ghost" onClick={list.clearFilters}>
-                Clear filters
-              </Button>
-            ) : null}
+            <ClearFiltersButton shown={list.hasFilters} onClear={list.clearFilters} />
           </>
         }
         emptyState={

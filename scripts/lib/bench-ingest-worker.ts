@@ -1,0 +1,51 @@
+/**
+ * The timed part of `npm run bench:ingest`, in a process of its own as a worker would run it:
+ * poll the source (SSH, download into the spool, sha256, record the file), then ingest the
+ * file (parse → rate → COPY → ledger). Its peak RSS is the kernel's high-water mark of this
+ * process (VmHWM), not of the parent that generated the file and set up the tenant.
+ * Prints one JSON line on stdout.
+ */
+import { readFileSync } from "node:fs";
+import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner";
+import { pollSource } from "@/server/cdr/polling";
+import { ingestCdrFile } from "@/server/cdr/ingest";
+import { disconnect } from "@/server/db/client";
+
+function highWaterMarkBytes(): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+  return match ? Number(match[1]) * 1024 : process.memoryUsage().rss;
+}
+
+const tenantId = process.env.BENCH_TENANT_ID!;
+const sourceId = process.env.BENCH_SOURCE_ID!;
+// The benchmark drives ingest itself, to time it; events go to a runner with no functions.
+const idle = new EmbeddedRunner({ functions: [] });
+setEmbeddedRunner(idle);
+
+const rssBefore = process.memoryUsage().rss;
+const started = Date.now();
+const poll = await pollSource({ tenantId, sourceId, settleSeconds: 0 });
+const fetched = poll.fetched[0];
+if (!fetched || fetched.status !== "RECEIVED") throw new Error(`poll did not fetch the file: ${JSON.stringify(poll)}`);
+const downloaded = Date.now();
+const rssAfterPoll = highWaterMarkBytes();
+const result = await ingestCdrFile({
+  tenantId,
+  fileId: fetched.fileId,
+  ...(process.env.BENCH_BATCH ? { batchLines: Number(process.env.BENCH_BATCH) } : {}),
+});
+const finished = Date.now();
+const peakRss = highWaterMarkBytes();
+idle.stop();
+await disconnect();
+console.log(
+  JSON.stringify({
+    pollMs: downloaded - started,
+    ingestMs: finished - downloaded,
+    batches: result.batches,
+    counts: { lines: result.lines, rated: result.rated, unanswered: result.unanswered, unbillable: result.unbillable, rejected: result.rejected },
+    rssBefore,
+    rssAfterPoll,
+    peakRss,
+  }),
+);
