@@ -153,6 +153,8 @@ test("an admin uploads a CDR file, fixes the unbillable calls and re-rates: the 
   const portalCalls = alice.getByRole("table", { name: "Calls" });
   await expect(portalCalls).toContainText("13035550100");
   await expect(portalCalls).toContainText("442071838750");
+  // The unanswered attempt is hers too, since the account code was mapped.
+  await expect(portalCalls).toContainText("13035550101");
   await snap(alice, "cdr-portal-calls");
   await alice.goto("/portal/balance");
   await expect(alice.getByTestId("current-balance")).toHaveText(balanceAfterFix);

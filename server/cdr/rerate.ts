@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
+import type pg from "pg";
 import { z } from "zod";
 import { db, pool } from "@/server/db/client";
 import { recordAudit, type TActor } from "@/server/audit/audit";
 import { AppError } from "@/server/errors";
 import { sendEvent } from "@/server/jobs/send";
 import { notifyBalanceChanged, postLedgerEntriesOnConnection, type TPostResult } from "@/server/wallet/ledger";
+import { UNBILLABLE_REASONS } from "@/server/rating/pricing";
 import { loadCallRatingContext, type TCallRatingContext } from "./call-rating";
 import { digestOf } from "./ingest";
 
@@ -54,7 +56,14 @@ type TUnbillableRow = {
   unbillable_reason: string | null;
 };
 
-export type TRerateResult = { examined: number; rated: number; stillUnbillable: number; charged: bigint };
+export type TRerateResult = {
+  examined: number;
+  rated: number;
+  stillUnbillable: number;
+  charged: bigint;
+  /** Unanswered calls that had no customer and now have one. */
+  unansweredClaimed: number;
+};
 
 /**
  * Prices again every unbillable call of the tenant (optionally of one reason), in batches.
@@ -62,7 +71,7 @@ export type TRerateResult = { examined: number; rated: number; stillUnbillable: 
  */
 export async function rerateUnbillable(options: { tenantId: string; reason?: string | null }): Promise<TRerateResult> {
   const { tenantId } = options;
-  const result: TRerateResult = { examined: 0, rated: 0, stillUnbillable: 0, charged: 0n };
+  const result: TRerateResult = { examined: 0, rated: 0, stillUnbillable: 0, charged: 0n, unansweredClaimed: 0 };
   const contexts = new Map<string, Promise<TCallRatingContext>>();
   const contextFor = (sourceId: string) => {
     let context = contexts.get(sourceId);
@@ -199,8 +208,60 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
       }
       await notifyBalanceChanged(posted);
     }
+    // The fix that finds an unknown account's customer finds its unanswered calls' too.
+    if (!options.reason || options.reason === UNBILLABLE_REASONS.unknownAccount) {
+      result.unansweredClaimed = await claimOwnerlessUnanswered(client, tenantId, contextFor);
+    }
   } finally {
     client.release();
   }
   return result;
+}
+
+type TOwnerlessRow = { source_id: string; record_key: string; start_at: Date; account_code: string | null; caller: string; callee: string };
+
+/**
+ * Unanswered calls cost nothing, but they belong to a customer all the same: they are in the
+ * customer's call list and their answer rate. Ingest stores them without a customer when the
+ * account code is unknown; once a mapping or a DID names the owner, they are given it. No
+ * money moves, so no ledger entry; a call already claimed is left alone.
+ */
+async function claimOwnerlessUnanswered(
+  client: pg.PoolClient,
+  tenantId: string,
+  contextFor: (sourceId: string) => Promise<TCallRatingContext>,
+): Promise<number> {
+  let claimed = 0;
+  let after: { start: Date; sourceId: string; recordKey: string } | null = null;
+  for (;;) {
+    // The partial index cdrs_ownerless_unanswered holds exactly these rows.
+    const rows: { rows: TOwnerlessRow[] } = await client.query<TOwnerlessRow>(
+      `SELECT source_id, record_key, start_at, account_code, caller, callee
+       FROM cdrs
+       WHERE tenant_id = $1::uuid AND status = 'UNANSWERED' AND customer_id IS NULL
+         AND ($2::timestamptz IS NULL OR (start_at, source_id, record_key) > ($2::timestamptz, $3::uuid, $4::text))
+       ORDER BY start_at, source_id, record_key
+       LIMIT ${RERATE_BATCH}`,
+      [tenantId, after?.start ?? null, after?.sourceId ?? null, after?.recordKey ?? null],
+    );
+    if (rows.rows.length === 0) return claimed;
+    const last: TOwnerlessRow = rows.rows[rows.rows.length - 1]!;
+    after = { start: last.start_at, sourceId: last.source_id, recordKey: last.record_key };
+    const updates: unknown[][] = [[], [], [], [], []];
+    for (const row of rows.rows) {
+      const context = await contextFor(row.source_id);
+      const { owner } = context.rate({ account: row.account_code, caller: row.caller, callee: `+${row.callee}`, startUtc: row.start_at, billsec: 0 });
+      if (!owner) continue;
+      [row.source_id, row.record_key, row.start_at, owner.customerId, owner.trunkId].forEach((value, index) => updates[index]!.push(value));
+    }
+    if (updates[0]!.length === 0) continue;
+    const changed = await client.query(
+      `UPDATE cdrs c SET customer_id = u.customer_id, trunk_id = u.trunk_id
+       FROM unnest($2::uuid[], $3::text[], $4::timestamptz[], $5::uuid[], $6::uuid[]) AS u(source_id, record_key, start_at, customer_id, trunk_id)
+       WHERE c.tenant_id = $1::uuid AND c.source_id = u.source_id AND c.record_key = u.record_key AND c.start_at = u.start_at
+         AND c.status = 'UNANSWERED' AND c.customer_id IS NULL`,
+      [tenantId, ...updates],
+    );
+    claimed += changed.rowCount ?? 0;
+  }
 }

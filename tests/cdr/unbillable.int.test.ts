@@ -222,6 +222,34 @@ describe("the unbillable queue", () => {
   });
 });
 
+describe("re-rating after an account code is mapped", () => {
+  it("gives the account's unanswered calls their customer too, once, without charging them", async () => {
+    const world = await createBillingTenant();
+    const tenantId = world.tenant.id;
+    const unanswered = line("acct-7777", "16135550123", "2026-10-08 09:00:00", 0, "u.1").replace('"ANSWERED"', '"NO ANSWER"');
+    const answered = line("acct-7777", "16135550124", "2026-10-08 09:05:00", 60, "u.2");
+    await upload(tenantId, world.asterisk.id, "unknown.csv", Readable.from([Buffer.from(`${unanswered}\n${answered}\n`)]));
+    await runner.drain(60_000);
+    const ownerOf = async (key: string) =>
+      (await pool().query<{ customer_id: string | null; status: string }>(`SELECT customer_id, status::text FROM cdrs WHERE tenant_id = $1 AND record_key = $2`, [tenantId, key]))
+        .rows[0];
+    expect(await ownerOf("u.1")).toEqual({ customer_id: null, status: "UNANSWERED" });
+
+    await mapAccountCode({ tenantId, actor: ACTOR, input: { accountCode: "acct-7777", customerId: world.alice.id } });
+    const before = await balances(tenantId);
+    await requestRerate({ tenantId, actor: ACTOR, request: { reason: "unknown account" } });
+    await runner.drain(60_000);
+    expect(await ownerOf("u.1")).toEqual({ customer_id: world.alice.id, status: "UNANSWERED" });
+    expect(await ownerOf("u.2")).toEqual({ customer_id: world.alice.id, status: "RATED" });
+    const run = await db().jobRun.findFirst({ where: { tenantId, eventName: "cdr/rerate.requested" }, select: { output: true } });
+    expect(run?.output).toMatchObject({ rated: 1, unansweredClaimed: 1 });
+    // Only the answered call is charged: 60 s to Ottawa.
+    const after = await balances(tenantId);
+    expect(before["1001"]! - after["1001"]!).toBeGreaterThan(0n);
+    expect(after["1002"]).toBe(before["1002"]);
+  });
+});
+
 describe("tenant scoping", () => {
   it("treats another tenant's file as not found, through the services and the router", async () => {
     const world = await createBillingTenant();

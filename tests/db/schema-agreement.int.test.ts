@@ -36,6 +36,7 @@ const SQL_ONLY_INDEXES = new Set<string>([
   "cdr_source_servers_live_position", // one live server per position (removed ones keep theirs)
   "cdr_files_one_accepted_per_content", // content billed once per source
   "cdrs_unbillable", // the unbillable queue
+  "cdrs_ownerless_unanswered", // unanswered calls waiting for their account's customer
   "cdrs_callee_covering", // INCLUDE columns, which Prisma's schema cannot state
 ]);
 
