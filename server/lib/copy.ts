@@ -33,7 +33,7 @@ export async function copyTextChunks(
   client: pg.PoolClient | pg.Client,
   table: string,
   columns: readonly string[],
-  chunks: AsyncIterable<string> | Iterable<string>,
+  chunks: AsyncIterable<string | Buffer> | Iterable<string | Buffer>,
 ): Promise<void> {
   const stream = client.query(copyFrom(copySql(table, columns)));
   await pipeline(Readable.from(chunks), stream);

@@ -3,7 +3,6 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRPCError } from "@trpc/server";
-import ssh2 from "ssh2";
 import { ZodError } from "zod";
 import { db, pool } from "@/server/db/client";
 import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner";
@@ -14,7 +13,7 @@ import { alertRecipients, dueSources, pollSource, testSourceConnection } from "@
 import { sourceAvailability } from "@/server/cdr/availability";
 import { callerAs, createWorld } from "../support/factories";
 import { startSmtpServer, type TReceivedMail } from "../support/smtp";
-import { startSftpServer, startSilentServer, type TSftpServer } from "../support/sftp-server";
+import { generateSshKeyPair, startSftpServer, startSilentServer, type TSftpServer } from "../support/sftp-server";
 
 /**
  * Polling against two real SFTP servers on loopback (ssh2's Server over temp folders) and a
@@ -355,7 +354,7 @@ describe("polling with failover", () => {
   });
 
   it("signs in with a private key; the key is never returned", async () => {
-    const keys = ssh2.utils.generateKeyPairSync("ed25519");
+    const keys = generateSshKeyPair();
     const keyed = await startSftpServer({ root: rootA, username: USER, password: "not-this-one", publicKey: keys.public });
     try {
       const source = await createCdrSource({

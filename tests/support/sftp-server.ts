@@ -206,9 +206,21 @@ function serveSftp(sftp: SFTPWrapper, root: string): void {
     });
 }
 
+/**
+ * An ed25519 key pair from ssh2's generator, which drops a leading zero byte of the public
+ * key now and then (~1 in 200): such a pair is unreadable by ssh2 and by OpenSSH alike, so
+ * generate again until both halves parse.
+ */
+export function generateSshKeyPair(): { private: string; public: string } {
+  for (;;) {
+    const keys = utils.generateKeyPairSync("ed25519");
+    if (!(utils.parseKey(keys.private) instanceof Error) && !(utils.parseKey(keys.public) instanceof Error)) return keys;
+  }
+}
+
 export async function startSftpServer(options: TSftpServerOptions): Promise<TSftpServer> {
   await mkdir(options.root, { recursive: true });
-  hostKey ??= utils.generateKeyPairSync("ed25519").private;
+  hostKey ??= generateSshKeyPair().private;
   const allowedKey = options.publicKey ? utils.parseKey(options.publicKey) : null;
   if (allowedKey instanceof Error) throw allowedKey;
   const root = path.resolve(options.root);
