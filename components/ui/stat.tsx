@@ -57,7 +57,11 @@ export function Stat({ label, value, hint, tone = "neutral", icon, loading = fal
         <dd className={clsx("numeric mt-1 truncate text-lg leading-7 font-semibold tracking-tight sm:text-xl", valueTones[tone])}>
           {loading ? <Skeleton className="my-1 h-5 w-24" /> : value}
         </dd>
-        {hint ? <dd className="mt-0.5 truncate text-xs text-slate-500">{hint}</dd> : null}
+        {hint ? (
+          <dd className="mt-0.5 truncate text-xs text-slate-500" title={typeof hint === "string" ? hint : undefined}>
+            {hint}
+          </dd>
+        ) : null}
       </dl>
     </div>
   );

@@ -34,6 +34,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { Stat } from "@/components/ui/stat";
 import { Textarea } from "@/components/ui/textarea";
 import { toast } from "@/components/ui/toast";
+import { cdrFormatName } from "@/components/cdr/sources/types";
 
 const REFRESH_MS = 1_000;
 
@@ -199,7 +200,7 @@ export function CdrFileDetail({ fileId }: { fileId: string }) {
       <PageHeader
         title={data?.fileName ?? "CDR file"}
         breadcrumbs={[{ label: "CDR files", href: "/admin/cdr/files" }, { label: data?.fileName ?? "File" }]}
-        description={data ? `From ${data.source.name} (${data.source.format}) · ${formatFileSize(data.size)}` : undefined}
+        description={data ? `From ${data.source.name} (${cdrFormatName(data.source.format)}) · ${formatFileSize(data.size)}` : undefined}
         meta={data ? <CdrFileStatusBadge status={data.status} /> : undefined}
         actions={
           data ? (

@@ -6,7 +6,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
 import type { TFieldErrors } from "@/components/trpc/errors";
 import { formatFileSize, type TReceivedFile } from "@/components/cdr/files/types";
-import { CDR_FORMAT_OPTIONS } from "@/components/cdr/sources/types";
+import { cdrFormatName } from "@/components/cdr/sources/types";
 import { FormField } from "@/components/ui/form-field";
 import { Select } from "@/components/ui/select";
 import { FileInput, UploadFormDialog } from "@/components/ui/upload-form-dialog";
@@ -19,10 +19,6 @@ const FIELDS = ["sourceId", "file"] as const;
 /** The upload route answers the recorded file (server/cdr/upload.ts). */
 function readReceivedFile(body: unknown): TReceivedFile | null {
   return body && typeof body === "object" && "id" in body && "status" in body ? (body as TReceivedFile) : null;
-}
-
-function formatLabel(format: string): string {
-  return CDR_FORMAT_OPTIONS.find((option) => option.value === format)?.label ?? format;
 }
 
 /**
@@ -64,7 +60,7 @@ export function UploadCdrFileDialog({
     }
   }
   // One source: nothing to choose.
-  const options = (sources.data?.rows ?? []).map((source) => ({ value: source.id, label: `${source.name} · ${formatLabel(source.format)}` }));
+  const options = (sources.data?.rows ?? []).map((source) => ({ value: source.id, label: `${source.name} · ${cdrFormatName(source.format)}` }));
   if (open && sourceId === "" && options.length === 1) setSourceId(options[0]!.value);
 
   const clearError = (field: string) => {

@@ -10,7 +10,7 @@ import { DateTime } from "@/components/admin/date-time";
 import { useListState } from "@/components/admin/list-state";
 import { QueryError } from "@/components/admin/query-error";
 import { ServerStatusBadge } from "@/components/cdr/sources/server-status-badge";
-import { CDR_FORMAT_OPTIONS, sourceHref, type TCdrSourceRow } from "@/components/cdr/sources/types";
+import { cdrFormatName, sourceHref, type TCdrSourceRow } from "@/components/cdr/sources/types";
 import { useRatingAccess } from "@/components/rating/use-rating-access";
 import { CarriersIcon, PlusIcon } from "@/components/shell/icons";
 import { Badge } from "@/components/ui/badge";
@@ -25,10 +25,6 @@ const ENABLED_OPTIONS = [
   { value: "on", label: "Polling on" },
   { value: "off", label: "Polling off" },
 ];
-
-function formatLabel(format: string): string {
-  return CDR_FORMAT_OPTIONS.find((option) => option.value === format)?.label.split(" (")[0] ?? format;
-}
 
 const columns: ColumnDef<TCdrSourceRow>[] = [
   {
@@ -48,7 +44,7 @@ const columns: ColumnDef<TCdrSourceRow>[] = [
     header: "Format",
     enableSorting: true,
     meta: { width: "1%" },
-    cell: ({ row }) => <span className="whitespace-nowrap">{formatLabel(row.original.format)}</span>,
+    cell: ({ row }) => <span className="whitespace-nowrap">{cdrFormatName(row.original.format)}</span>,
   },
   {
     id: "servers",

@@ -12,6 +12,11 @@ export const CDR_FORMAT_OPTIONS = [
   { value: "csv", label: "CSV with a header row" },
 ] as const;
 
+/** "Asterisk", "FreeSWITCH", "CSV with a header row": the format's name without its detail. */
+export function cdrFormatName(format: string): string {
+  return CDR_FORMAT_OPTIONS.find((option) => option.value === format)?.label.split(" (")[0] ?? format;
+}
+
 export const AFTER_DOWNLOAD_OPTIONS = [
   { value: "LEAVE", label: "Leave it on the server" },
   { value: "MOVE", label: "Move it to a processed folder" },
