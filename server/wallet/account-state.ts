@@ -175,3 +175,37 @@ export async function unlockManually(options: { tenantId: string; actor: TActor;
   const customer = await loadState(options.tenantId, options.customerId);
   return { unlocked: true, balanceStillExhausted: balanceExhausted(customer) };
 }
+
+const SWEEP_LIMIT = 500;
+
+/**
+ * Catches the reactions a lost `wallet/balance.changed` event would have caused. The event is
+ * sent after its ledger entry commits; a process that dies in between (an ingest worker
+ * killed mid-file) loses it, and a rerun does not send it again (the entry exists). Finds the
+ * customers whose state lags their balance — the low-balance flag on the wrong side, an
+ * active account that cannot carry calls, a balance lock whose balance is back, a balance
+ * below an auto-recharge's threshold — and reacts for each, exactly as the event would.
+ */
+export async function sweepBalanceReactions(): Promise<{ reacted: number; actions: Record<string, number> }> {
+  const lagging = await db().$queryRaw<{ tenant_id: string; id: string }[]>`
+    SELECT c.tenant_id::text, c.id::text
+    FROM customers c
+    LEFT JOIN auto_recharge_settings a ON a.customer_id = c.id AND a.enabled AND a.suspended_at IS NULL
+    CROSS JOIN LATERAL (
+      SELECT CASE WHEN c.billing_type = 'PREPAID' THEN c.balance <= c.lock_threshold ELSE c.balance < -c.credit_limit END AS exhausted
+    ) s
+    WHERE c.status <> 'CLOSED' AND (
+      (c.balance < c.low_balance_threshold) <> c.low_balance_alerted
+      OR (a.customer_id IS NOT NULL AND c.balance < a.threshold)
+      OR (c.status = 'ACTIVE' AND a.customer_id IS NULL AND s.exhausted)
+      OR (c.status = 'LOCKED' AND c.lock_source = 'BALANCE' AND NOT s.exhausted)
+    )
+    ORDER BY c.tenant_id, c.id
+    LIMIT ${SWEEP_LIMIT}`;
+  const actions: Record<string, number> = {};
+  for (const customer of lagging) {
+    const result = await reactToBalanceChange({ tenantId: customer.tenant_id, customerId: customer.id });
+    for (const action of result.actions) actions[action] = (actions[action] ?? 0) + 1;
+  }
+  return { reacted: lagging.length, actions };
+}

@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/server/db/client";
-import { findLedgerDrift, postLedgerEntry } from "@/server/wallet/ledger";
+import { findLedgerDrift, postLedgerEntry, postLedgerEntryInTransaction } from "@/server/wallet/ledger";
+import { sweepBalanceReactions } from "@/server/wallet/account-state";
 import { adjustBalance, lockCustomer, unlockCustomer } from "@/server/wallet/wallet";
 import { postRecurringFees, saveRecurringCharge } from "@/server/wallet/recurring";
 import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner";
@@ -146,6 +147,29 @@ describe("low balance, lock and unlock", () => {
     await postLedgerEntry({ tenantId: tenant.id, customerId: customer.id, amount: -17_000_000n, kind: "CALL_CHARGES", idempotencyKey: "c4" });
     await runner.drain();
     expect(lowAlerts()).toHaveLength(2);
+  });
+
+  it("catches a lost balance-changed event in the sweep: the lock and the email happen once", async () => {
+    const { tenant, customer } = await createWorld();
+    await db().customer.update({ where: { id: customer.id }, data: { contactEmail: "owner@lost-event.test", lowBalanceThreshold: 5_000_000n, lockThreshold: 0n } });
+    // Committed, but the process "died" before its event: nothing reacts.
+    await db().$transaction((tx) =>
+      postLedgerEntryInTransaction(tx, { tenantId: tenant.id, customerId: customer.id, amount: -2_000_000n, kind: "CALL_CHARGES", idempotencyKey: "lost-1" }),
+    );
+    await runner.drain();
+    expect(await db().customer.findUniqueOrThrow({ where: { id: customer.id } })).toMatchObject({ status: "ACTIVE", lowBalanceAlerted: false });
+
+    const [runId] = await runner.fireCron("wallet-balance-sweep", new Date("2026-12-02T05:10:00Z"));
+    await runner.drain();
+    const run = await db().jobRun.findUniqueOrThrow({ where: { id: runId } });
+    expect(run.status).toBe("COMPLETED");
+    expect(await db().customer.findUniqueOrThrow({ where: { id: customer.id } })).toMatchObject({ status: "LOCKED", lockSource: "BALANCE", lowBalanceAlerted: true });
+    await smtp.waitFor((mail) => mail.to.includes("owner@lost-event.test") && /Low balance/.test(mail.subject));
+
+    // Caught up: the next sweep finds nothing to do for this customer.
+    const again = await sweepBalanceReactions();
+    expect(again.actions.locked ?? 0).toBe(0);
+    expect(smtp.received.filter((mail) => mail.to.includes("owner@lost-event.test") && /Low balance/.test(mail.subject))).toHaveLength(1);
   });
 
   it("lets admins lock and unlock by hand with a reason; a manual lock is not lifted by a payment", async () => {

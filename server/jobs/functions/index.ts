@@ -1,10 +1,10 @@
 import type { InngestFunction } from "inngest";
 import { sendEmailVerification, sendInvitationEmail, sendPasswordResetEmail } from "./auth-mail";
-import { ledgerInvariant, onBalanceChanged, recurringFees } from "./wallet";
+import { balanceReactionSweep, ledgerInvariant, onBalanceChanged, recurringFees } from "./wallet";
 import { autoRecharge } from "./payments";
 import { monthlyStatements } from "./statements";
 import { cdrPartitions, ingestFile, rerateCalls } from "./cdr";
 import { pollCdrSource, scheduleCdrPolls } from "./cdr-polling";
 
 /** Every function, served to an Inngest server and run by the embedded runner alike. */
-export const functions: InngestFunction.Any[] = [sendInvitationEmail, sendPasswordResetEmail, sendEmailVerification, onBalanceChanged, recurringFees, ledgerInvariant, autoRecharge, monthlyStatements, ingestFile, rerateCalls, cdrPartitions, scheduleCdrPolls, pollCdrSource];
+export const functions: InngestFunction.Any[] = [sendInvitationEmail, sendPasswordResetEmail, sendEmailVerification, onBalanceChanged, balanceReactionSweep, recurringFees, ledgerInvariant, autoRecharge, monthlyStatements, ingestFile, rerateCalls, cdrPartitions, scheduleCdrPolls, pollCdrSource];

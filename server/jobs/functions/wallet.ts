@@ -1,13 +1,20 @@
 import { cron } from "inngest";
 import { inngest } from "@/server/jobs/client";
 import { balanceChanged } from "@/server/jobs/events";
-import { reactToBalanceChange } from "@/server/wallet/account-state";
+import { reactToBalanceChange, sweepBalanceReactions } from "@/server/wallet/account-state";
 import { postRecurringFees } from "@/server/wallet/recurring";
 import { checkLedgerInvariant } from "@/server/wallet/invariant";
 
 export const onBalanceChanged = inngest.createFunction(
   { id: "wallet-balance-changed", retries: 5, triggers: [balanceChanged] },
   async ({ event, step }) => step.run("react-to-balance", () => reactToBalanceChange(event.data)),
+);
+
+// Every 10 minutes: the reactions of balance changes whose event was lost (a process died
+// between a ledger commit and its event).
+export const balanceReactionSweep = inngest.createFunction(
+  { id: "wallet-balance-sweep", retries: 2, concurrency: 1, triggers: [cron("*/10 * * * *")] },
+  async ({ step }) => step.run("react-to-lagging-balances", () => sweepBalanceReactions()),
 );
 
 // Hourly: a missed run is caught by the next one, and (fee, period) keys make reruns free.
