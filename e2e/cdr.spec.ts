@@ -1,3 +1,6 @@
+import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { DEMO_ADMIN, DEMO_ALICE, expectPath, signIn, snap } from "./support";
 
@@ -5,6 +8,9 @@ const DECK_HEADER = "prefix,description,category,rate_per_minute,connect_fee,ini
 // North America only: the file's calls to London have no rate until the admin adds one.
 const DECK = `${DECK_HEADER}\n1,USA and Canada,LONG_DISTANCE,0.0120,0,60,6,0,2026-01-01T00:00:00Z,\n`;
 const ACCOUNT = "pbx-alice-7";
+
+// The second test goes on from the first: the account code is mapped, the deck has rates.
+test.describe.configure({ mode: "serial" });
 
 /** One Asterisk Master.csv line (the switch writes UTC; the source says so). */
 function masterLine(callee: string, start: Date, billsec: number, disposition: string, key: string): string {
@@ -160,4 +166,90 @@ test("an admin uploads a CDR file, fixes the unbillable calls and re-rates: the 
   await expect(alice.getByTestId("current-balance")).toHaveText(balanceAfterFix);
   await snap(alice, "cdr-portal-balance");
   await alice.close();
+});
+
+/** A loopback port nothing listens on: connecting to it is refused at once. */
+async function refusedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+test("a source whose primary SFTP server is down fetches from the fallback, records the outage and mails the alert", async ({ page }) => {
+  const sftpRoot = process.env.E2E_SFTP_ROOT;
+  const sftpPort = process.env.E2E_SFTP_PORT;
+  expect(sftpRoot && sftpPort, "scripts/e2e.ts starts the carrier's SFTP server").toBeTruthy();
+  // Today's file on the carrier's server, old enough to be complete (polls skip files still being written).
+  const folder = path.join(sftpRoot!, "cdr");
+  mkdirSync(folder, { recursive: true });
+  const file = path.join(folder, "Master-today.csv");
+  const today = new Date();
+  today.setUTCHours(today.getUTCHours() - 2, 0, 0, 0);
+  writeFileSync(file, [masterLine("13035550188", today, 90, "ANSWERED", "sftp.1"), masterLine("442071830000", new Date(today.getTime() + 60_000), 30, "ANSWERED", "sftp.2")].join("\n") + "\n");
+  const hourAgo = new Date(Date.now() - 3_600_000);
+  utimesSync(file, hourAgo, hourAgo);
+  const downPort = await refusedPort();
+
+  await signIn(page, DEMO_ADMIN);
+  await expectPath(page, "/admin");
+  await page.goto("/admin/cdr/sources");
+  await page.getByRole("link", { name: "New source" }).click();
+  await page.getByRole("textbox", { name: "Name", exact: true }).fill("Carrier X");
+  await page.getByLabel("Remote folder").fill("cdr");
+  await page.getByLabel("File-name pattern").fill("Master-*.csv");
+  await page.getByLabel("Alert recipients").fill("noc@demo-telecom.test");
+  const primary = page.getByRole("group", { name: "Server 1" });
+  await primary.getByLabel("Host").fill("127.0.0.1");
+  await primary.getByLabel("Port").fill(String(downPort));
+  await primary.getByLabel("Username").fill("carrier");
+  await primary.getByLabel("Password").fill("e2e-sftp-password");
+  await page.getByRole("button", { name: "Add server" }).click();
+  const fallback = page.getByRole("group", { name: "Server 2" });
+  await fallback.getByLabel("Host").fill("127.0.0.1");
+  await fallback.getByLabel("Port").fill(sftpPort!);
+  await fallback.getByLabel("Username").fill("carrier");
+  await fallback.getByLabel("Password").fill("e2e-sftp-password");
+
+  // The test connects to each server in turn and lists what a poll would fetch, without fetching it.
+  await page.getByRole("button", { name: "Test connection" }).click();
+  const down = page.getByRole("region", { name: `Server 1: 127.0.0.1:${downPort}` });
+  const up = page.getByRole("region", { name: `Server 2: 127.0.0.1:${sftpPort}` });
+  await expect(down.getByText(/refused/i).first()).toBeVisible({ timeout: 30_000 });
+  await expect(up.getByText("Master-today.csv")).toBeVisible();
+  await expect(up.getByText("Would be fetched", { exact: true })).toBeVisible();
+  await snap(page, "cdr-source-test-connection");
+  await page.getByRole("button", { name: "Create source" }).click();
+  await expect(page.getByRole("heading", { name: "Carrier X" })).toBeVisible();
+
+  // A poll rolls over to the fallback and fetches the file, which is then rated.
+  await page.getByRole("button", { name: "Poll now" }).click();
+  await expect(page.getByText(/Poll requested/)).toBeVisible();
+  await page.goto("/admin/cdr/files");
+  const files = page.getByRole("table", { name: "CDR files" });
+  await expect(async () => {
+    await page.reload();
+    await expect(files.getByRole("row").filter({ hasText: "Master-today.csv" }).getByText("Done")).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 60_000 });
+  await expect(files.getByRole("row").filter({ hasText: "Master-today.csv" })).toContainText("Carrier X");
+
+  // The primary's outage is on the Availability page, still open.
+  await page.goto("/admin/cdr/sources");
+  await page.getByRole("table", { name: "CDR sources" }).getByText("Carrier X").click();
+  await expect(page.getByRole("table", { name: "Servers" })).toContainText(`127.0.0.1:${downPort}`);
+  await snap(page, "cdr-source-detail");
+  await page.getByRole("link", { name: "Availability", exact: true }).click();
+  const outages = page.getByRole("table", { name: "Outages" });
+  await expect(outages).toContainText(`127.0.0.1:${downPort}`);
+  await expect(outages.getByText("Ongoing")).toBeVisible();
+  await snap(page, "cdr-source-availability");
+
+  // One alert to the recipients, in the outbox (no SMTP server in the demo).
+  await page.goto("/admin/outbox");
+  await expect(page.getByText(`CDR server down: 127.0.0.1:${downPort} (Carrier X)`).first()).toBeVisible();
+  await snap(page, "cdr-source-alert-outbox");
 });

@@ -21,6 +21,8 @@ export async function signOut(page: Page): Promise<void> {
 export async function snap(page: Page, name: string): Promise<void> {
   // Wait for skeletons and spinners to go, so the picture shows the loaded page.
   await expect(page.locator(".animate-skeleton, [aria-busy='true']")).toHaveCount(0, { timeout: 15_000 });
+  // From the top: a full-page picture of a scrolled page draws the sticky shell mid-page.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `e2e-artifacts/${name}.png`, fullPage: true });
 }
 

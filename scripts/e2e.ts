@@ -8,6 +8,7 @@ import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { startFakeStripe } from "../tests/support/fake-stripe";
+import { startSftpServer } from "../tests/support/sftp-server";
 
 const root = path.resolve(import.meta.dirname, "..");
 
@@ -52,6 +53,10 @@ const baseUrl = `http://localhost:${port}`;
 // through STRIPE_API_URL, and its hosted "checkout page" POSTs signed webhooks to the demo
 // tenant's endpoint when the Pay button is pressed.
 const fakeStripe = await startFakeStripe({ webhookUrl: `${baseUrl}/api/webhooks/stripe/demo-telecom` });
+// A carrier's SFTP server on loopback (the ssh2 package's server over a folder): the specs put
+// CDR files in its folder and point a source at it, behind a primary that refuses connections.
+const sftpRoot = path.join(scratch, "carrier-sftp");
+const sftp = await startSftpServer({ root: sftpRoot, username: "carrier", password: "e2e-sftp-password" });
 const env: NodeJS.ProcessEnv = {
   ...process.env,
   DATABASE_URL: "",
@@ -79,7 +84,7 @@ try {
   // answering the app while the specs run.
   const playwright = spawn(process.execPath, [path.join(root, "node_modules", "@playwright", "test", "cli.js"), "test", ...process.argv.slice(2)], {
     cwd: root,
-    env: { ...env, E2E_BASE_URL: baseUrl, CHROMIUM_PATH: chromium },
+    env: { ...env, E2E_BASE_URL: baseUrl, CHROMIUM_PATH: chromium, E2E_SFTP_PORT: String(sftp.port), E2E_SFTP_ROOT: sftpRoot },
     stdio: "inherit",
   });
   exitCode = await new Promise<number>((resolve) => {
@@ -98,6 +103,7 @@ try {
   }
   await new Promise((resolve) => setTimeout(resolve, 3000));
   await fakeStripe.close();
+  await sftp.stop();
   rmSync(scratch, { recursive: true, force: true });
 }
 process.exit(exitCode);

@@ -33,6 +33,7 @@ import { toast } from "@/components/ui/toast";
 
 const SORT_IDS = ["receivedAt", "fileName", "status", "lines", "priceTotal", "size"] as const;
 const REFRESH_MS = 1_500;
+const IDLE_REFRESH_MS = 10_000;
 
 function oneOf<T extends string>(value: string | null, allowed: readonly T[]): T | null {
   return value !== null && (allowed as readonly string[]).includes(value) ? (value as T) : null;
@@ -139,8 +140,9 @@ export function CdrFilesList() {
   const files = useQuery({
     ...trpc.cdrFiles.list.queryOptions({ ...list.pageInput, filter: { status, sourceId } }),
     placeholderData: keepPreviousData,
-    // While anything is queued or being read, the page follows it.
-    refetchInterval: (query) => ((query.state.data?.active ?? 0) > 0 ? REFRESH_MS : false),
+    // While anything is queued or being read, the page follows it closely; otherwise it still
+    // looks now and then, so files that polls bring show up without a reload.
+    refetchInterval: (query) => ((query.state.data?.active ?? 0) > 0 ? REFRESH_MS : IDLE_REFRESH_MS),
   });
   const currency = access.tenantCurrency ?? "USD";
 
