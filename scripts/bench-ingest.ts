@@ -125,7 +125,9 @@ try {
 
   // The timed part runs in a fresh process, as a worker would: this one's memory holds the
   // generator's garbage and the set-up, which are not the pipeline's.
-  const worker = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "lib", "bench-ingest-worker.ts")], {
+  // BENCH_PROFILE=<folder> writes the worker's CPU profile there (open it in Chrome's DevTools).
+  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const worker = spawn(process.execPath, [...profile, "--import", "tsx", path.join(import.meta.dirname, "lib", "bench-ingest-worker.ts")], {
     env: { ...process.env, BENCH_TENANT_ID: tenant.id, BENCH_SOURCE_ID: source.id },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -136,6 +138,7 @@ try {
   const run = JSON.parse(output.trim().split("\n").pop()!) as {
     pollMs: number;
     ingestMs: number;
+    ingestCpuMs: number;
     batches: number;
     counts: { lines: number; rated: number; unanswered: number; unbillable: number; rejected: number };
     rssBefore: number;
@@ -147,7 +150,8 @@ try {
   const entries = await db().ledgerEntry.count({ where: { tenantId: tenant.id } });
   const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
   console.log(
-    `poll (SSH, download, sha256, record): ${seconds(run.pollMs)} s; parse → rate → COPY → ledger: ${seconds(run.ingestMs)} s in ${run.batches} batches`,
+    `poll (SSH, download, sha256, record): ${seconds(run.pollMs)} s; parse → rate → COPY → ledger: ${seconds(run.ingestMs)} s in ${run.batches} batches ` +
+      `(the worker's own CPU: ${seconds(run.ingestCpuMs)} s; the rest is PostgreSQL's)`,
   );
   console.log(
     `lines ${run.counts.lines.toLocaleString()} = rated ${run.counts.rated.toLocaleString()} + unanswered ${run.counts.unanswered.toLocaleString()} + unbillable ${run.counts.unbillable.toLocaleString()} + rejected ${run.counts.rejected}; ` +

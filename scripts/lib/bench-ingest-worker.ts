@@ -28,6 +28,7 @@ const poll = await pollSource({ tenantId, sourceId, settleSeconds: 0 });
 const fetched = poll.fetched[0];
 if (!fetched || fetched.status !== "RECEIVED") throw new Error(`poll did not fetch the file: ${JSON.stringify(poll)}`);
 const downloaded = Date.now();
+const cpuBeforeIngest = process.cpuUsage();
 const rssAfterPoll = highWaterMarkBytes();
 const result = await ingestCdrFile({
   tenantId,
@@ -35,6 +36,7 @@ const result = await ingestCdrFile({
   ...(process.env.BENCH_BATCH ? { batchLines: Number(process.env.BENCH_BATCH) } : {}),
 });
 const finished = Date.now();
+const ingestCpu = process.cpuUsage(cpuBeforeIngest);
 const peakRss = highWaterMarkBytes();
 idle.stop();
 await disconnect();
@@ -42,6 +44,8 @@ console.log(
   JSON.stringify({
     pollMs: downloaded - started,
     ingestMs: finished - downloaded,
+    /** CPU this process spent reading, parsing, rating and sending (user + system). */
+    ingestCpuMs: Math.round((ingestCpu.user + ingestCpu.system) / 1000),
     batches: result.batches,
     counts: { lines: result.lines, rated: result.rated, unanswered: result.unanswered, unbillable: result.unbillable, rejected: result.rejected },
     rssBefore,
