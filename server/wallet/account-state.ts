@@ -194,7 +194,11 @@ export async function sweepBalanceReactions(): Promise<{ reacted: number; action
     CROSS JOIN LATERAL (
       SELECT CASE WHEN c.billing_type = 'PREPAID' THEN c.balance <= c.lock_threshold ELSE c.balance < -c.credit_limit END AS exhausted
     ) s
-    WHERE c.status <> 'CLOSED' AND (
+    -- Only accounts with a ledger: one that never had an entry never had an event to lose, and
+    -- a new account at zero is not "running low" until it has been used.
+    WHERE c.status <> 'CLOSED'
+      AND EXISTS (SELECT 1 FROM ledger_entries e WHERE e.tenant_id = c.tenant_id AND e.customer_id = c.id)
+      AND (
       (c.balance < c.low_balance_threshold) <> c.low_balance_alerted
       OR (a.customer_id IS NOT NULL AND c.balance < a.threshold)
       OR (c.status = 'ACTIVE' AND a.customer_id IS NULL AND s.exhausted)

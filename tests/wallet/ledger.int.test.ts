@@ -166,6 +166,11 @@ describe("low balance, lock and unlock", () => {
     expect(await db().customer.findUniqueOrThrow({ where: { id: customer.id } })).toMatchObject({ status: "LOCKED", lockSource: "BALANCE", lowBalanceAlerted: true });
     await smtp.waitFor((mail) => mail.to.includes("owner@lost-event.test") && /Low balance/.test(mail.subject));
 
+    // An account that never had an entry is left alone, though it sits at zero.
+    const untouched = await createCustomer(tenant.id, { billingType: "PREPAID" });
+    await sweepBalanceReactions();
+    expect(await db().customer.findUniqueOrThrow({ where: { id: untouched.id } })).toMatchObject({ status: "ACTIVE", lowBalanceAlerted: false });
+
     // Caught up: the next sweep finds nothing to do for this customer.
     const again = await sweepBalanceReactions();
     expect(again.actions.locked ?? 0).toBe(0);
