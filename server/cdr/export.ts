@@ -1,4 +1,5 @@
 import { pool } from "@/server/db/client";
+import { csvText } from "@/server/lib/csv";
 import { formatMicros } from "@/server/rating/money";
 import { CDR_COLUMNS, ZCdrFilter, cdrWhere, toCdrRow, type TCdrFilterInput, type TRawCdrRow, type TCdrRow, type TCdrScope } from "./search";
 
@@ -11,10 +12,6 @@ const ADMIN_HEADER = [
 ];
 const CUSTOMER_HEADER = ["start_at", "answer_at", "end_at", "caller", "callee", "trunk", "duration", "billsec", "billed_seconds", "category", "matched_prefix", "price", "status", "disposition"];
 
-function quote(value: string | null | undefined): string {
-  if (value === null || value === undefined) return "";
-  return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
-}
 
 const iso = (date: Date | null) => (date ? date.toISOString() : "");
 const num = (value: number | null) => (value === null ? "" : String(value));
@@ -22,16 +19,16 @@ const money = (value: bigint | null) => (value === null ? "" : formatMicros(valu
 
 function adminLine(row: TCdrRow): string {
   return [
-    iso(row.startAt), iso(row.answerAt), iso(row.endAt), quote(row.caller), quote(row.callee), quote(row.customerAccount), quote(row.customerName), quote(row.trunkName),
-    quote(row.accountCode), num(row.duration), num(row.billsec), num(row.billedSeconds), row.category ?? "", quote(row.matchedPrefix), money(row.price), money(row.cost),
-    row.status, quote(row.unbillableReason), quote(row.disposition), row.sourceId, row.fileId, String(row.line), quote(row.recordKey),
+    iso(row.startAt), iso(row.answerAt), iso(row.endAt), csvText(row.caller), csvText(row.callee), csvText(row.customerAccount), csvText(row.customerName), csvText(row.trunkName),
+    csvText(row.accountCode), num(row.duration), num(row.billsec), num(row.billedSeconds), row.category ?? "", csvText(row.matchedPrefix), money(row.price), money(row.cost),
+    row.status, csvText(row.unbillableReason), csvText(row.disposition), row.sourceId, row.fileId, String(row.line), csvText(row.recordKey),
   ].join(",");
 }
 
 function customerLine(row: TCdrRow): string {
   return [
-    iso(row.startAt), iso(row.answerAt), iso(row.endAt), quote(row.caller), quote(row.callee), quote(row.trunkName), num(row.duration), num(row.billsec),
-    num(row.billedSeconds), row.category ?? "", quote(row.matchedPrefix), money(row.price), row.status, quote(row.disposition),
+    iso(row.startAt), iso(row.answerAt), iso(row.endAt), csvText(row.caller), csvText(row.callee), csvText(row.trunkName), num(row.duration), num(row.billsec),
+    num(row.billedSeconds), row.category ?? "", csvText(row.matchedPrefix), money(row.price), row.status, csvText(row.disposition),
   ].join(",");
 }
 

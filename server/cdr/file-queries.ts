@@ -3,7 +3,7 @@ import type { Prisma } from "@/server/db/generated/client";
 import { db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { sortOrder, type TPage, type TPageInput } from "@/server/lib/pagination";
-import { quoteCsvField } from "@/server/rating/csv-text";
+import { csvText } from "@/server/lib/csv";
 
 /**
  * Read side of CDR files for the admin pages: the files list, one file with its counts and
@@ -174,7 +174,7 @@ export async function* streamCdrRejectsCsv(options: { tenantId: string; fileId: 
       take: REJECTS_BATCH,
     });
     if (rows.length === 0) return;
-    yield rows.map((row) => `${row.line},${quoteCsvField(row.reason)},${quoteCsvField(row.raw)}\n`).join("");
+    yield rows.map((row) => `${row.line},${csvText(row.reason)},${csvText(row.raw)}\n`).join("");
     after = rows[rows.length - 1]!.line;
     if (rows.length < REJECTS_BATCH) return;
   }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Prisma } from "@/server/db/generated/client";
 import { db } from "@/server/db/client";
+import { csvText } from "@/server/lib/csv";
 import type { TActor } from "@/server/audit/audit";
 import { AppError } from "@/server/errors";
 import { parseMoneyToMicros } from "@/server/rating/money";
@@ -56,7 +57,6 @@ export async function* ledgerCsv(options: { tenantId: string; query: TLedgerQuer
   const where = ledgerWhere(options.tenantId, query);
   yield "created_at,kind,amount,balance_after,reference_type,reference_id,memo\n";
   let cursor: bigint | null = null;
-  const quote = (value: string | null) => (value === null ? "" : /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
   const decimal = (micros: bigint) => {
     const negative = micros < 0n;
     const magnitude = negative ? -micros : micros;
@@ -71,7 +71,7 @@ export async function* ledgerCsv(options: { tenantId: string; query: TLedgerQuer
         take: 2000,
       });
     for (const row of batch) {
-      yield `${row.createdAt.toISOString()},${row.kind},${decimal(row.amount)},${decimal(row.balanceAfter)},${quote(row.referenceType)},${quote(row.referenceId)},${quote(row.memo)}\n`;
+      yield `${row.createdAt.toISOString()},${row.kind},${decimal(row.amount)},${decimal(row.balanceAfter)},${csvText(row.referenceType)},${csvText(row.referenceId)},${csvText(row.memo)}\n`;
     }
     if (batch.length < 2000) return;
     cursor = batch[batch.length - 1]!.id;

@@ -1,0 +1,20 @@
+import { describe, expect, it } from "vitest";
+import { csvText } from "@/server/lib/csv";
+
+describe("csvText", () => {
+  it("keeps a spreadsheet from evaluating text that starts like a formula", () => {
+    expect(csvText('=HYPERLINK("http://evil.test","Call me")')).toBe(`"'=HYPERLINK(""http://evil.test"",""Call me"")"`);
+    expect(csvText("+15551234567")).toBe("'+15551234567");
+    expect(csvText("-2+3")).toBe("'-2+3");
+    expect(csvText("@SUM(A1)")).toBe("'@SUM(A1)");
+    expect(csvText("\t=1+1")).toBe("'\t=1+1");
+  });
+
+  it("quotes as RFC 4180 and leaves plain text alone", () => {
+    expect(csvText("16135550101")).toBe("16135550101");
+    expect(csvText('Alice "A" Martin, Ltd')).toBe('"Alice ""A"" Martin, Ltd"');
+    expect(csvText("line one\nline two")).toBe('"line one\nline two"');
+    expect(csvText(null)).toBe("");
+    expect(csvText(undefined)).toBe("");
+  });
+});
