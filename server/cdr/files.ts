@@ -127,6 +127,23 @@ export async function receiveCdrFile(options: {
       });
       return { id: file.id, status: "DUPLICATE", note };
     }
+    // Calls are unique per source: the same file under another source (an upload with the
+    // wrong source chosen) would bill every call a second time, so it waits for an admin.
+    const elsewhere = await db().cdrFile.findFirst({
+      where: { tenantId, sourceId: { not: sourceId }, sha256, status: { in: [...ACCEPTED_FILE_STATUSES] } },
+      orderBy: { receivedAt: "asc" },
+      select: { id: true, fileName: true, receivedAt: true, source: { select: { name: true } } },
+    });
+    if (elsewhere) {
+      const note =
+        `Same content as ${elsewhere.fileName} received from source ${elsewhere.source.name} ${describeWhen(elsewhere.receivedAt)}. ` +
+        "Held: ingesting it under this source would bill its calls again. Release it only if both sources really carried these calls.";
+      const file = await db().cdrFile.create({
+        data: { ...base, status: "HELD", duplicateOfId: elsewhere.id, note },
+        select: { id: true },
+      });
+      return { id: file.id, status: "HELD", note };
+    }
     const sameName = await db().cdrFile.findFirst({
       where: { tenantId, sourceId, remotePath: options.remotePath, status: { in: [...ACCEPTED_FILE_STATUSES] } },
       orderBy: { receivedAt: "desc" },
@@ -162,7 +179,11 @@ async function emitFileReceived(tenantId: string, sourceId: string, fileId: stri
   await sendEvent({ name: "cdr/file.received", id: `cdr-file-${fileId}`, data: { tenantId, sourceId, fileId } });
 }
 
-/** Accepts a HELD file for ingest (its calls already stored from another file are not billed again). */
+/**
+ * Accepts a HELD file for ingest. Its calls already stored from another file of the same
+ * source are not billed again; a file held because another source delivered the same content
+ * is billed in full under this one (the admin's note says so before they release it).
+ */
 export async function releaseHeldFile(options: { tenantId: string; actor: TActor; fileId: string }): Promise<TReceivedFile> {
   const file = await db().cdrFile.findFirst({ where: { tenantId: options.tenantId, id: options.fileId } });
   if (!file) throw AppError.notFound("CDR file");

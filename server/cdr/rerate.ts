@@ -210,7 +210,7 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
     }
     // The fix that finds an unknown account's customer finds its unanswered calls' too.
     if (!options.reason || options.reason === UNBILLABLE_REASONS.unknownAccount) {
-      result.unansweredClaimed = await claimOwnerlessUnanswered(client, tenantId, contextFor);
+      result.unansweredClaimed = await claimOwnerlessUnanswered(client, tenantId);
     }
   } finally {
     client.release();
@@ -218,50 +218,31 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
   return result;
 }
 
-type TOwnerlessRow = { source_id: string; record_key: string; start_at: Date; account_code: string | null; caller: string; callee: string };
-
 /**
  * Unanswered calls cost nothing, but they belong to a customer all the same: they are in the
  * customer's call list and their answer rate. Ingest stores them without a customer when the
- * account code is unknown; once a mapping or a DID names the owner, they are given it. No
- * money moves, so no ledger entry; a call already claimed is left alone.
+ * account code is unknown; once a trunk or a mapping names the code's owner, they are given it.
+ * One indexed update per known code (the partial index cdrs_ownerless_unanswered holds only
+ * these calls), so unknown codes' traffic is never read. No money moves, so no ledger entry; a
+ * call already claimed is left alone.
  */
-async function claimOwnerlessUnanswered(
-  client: pg.PoolClient,
-  tenantId: string,
-  contextFor: (sourceId: string) => Promise<TCallRatingContext>,
-): Promise<number> {
+async function claimOwnerlessUnanswered(client: pg.PoolClient, tenantId: string): Promise<number> {
+  // A trunk's own code wins over a mapping of the same code, as in rating.
+  const owners = await client.query<{ account_code: string; customer_id: string; trunk_id: string | null }>(
+    `SELECT t.account_code, t.customer_id, t.id AS trunk_id FROM sip_trunks t WHERE t.tenant_id = $1::uuid
+     UNION ALL
+     SELECT m.account_code, m.customer_id, NULL FROM account_code_mappings m
+     WHERE m.tenant_id = $1::uuid AND NOT EXISTS (SELECT 1 FROM sip_trunks t WHERE t.tenant_id = m.tenant_id AND t.account_code = m.account_code)`,
+    [tenantId],
+  );
   let claimed = 0;
-  let after: { start: Date; sourceId: string; recordKey: string } | null = null;
-  for (;;) {
-    // The partial index cdrs_ownerless_unanswered holds exactly these rows.
-    const rows: { rows: TOwnerlessRow[] } = await client.query<TOwnerlessRow>(
-      `SELECT source_id, record_key, start_at, account_code, caller, callee
-       FROM cdrs
-       WHERE tenant_id = $1::uuid AND status = 'UNANSWERED' AND customer_id IS NULL
-         AND ($2::timestamptz IS NULL OR (start_at, source_id, record_key) > ($2::timestamptz, $3::uuid, $4::text))
-       ORDER BY start_at, source_id, record_key
-       LIMIT ${RERATE_BATCH}`,
-      [tenantId, after?.start ?? null, after?.sourceId ?? null, after?.recordKey ?? null],
-    );
-    if (rows.rows.length === 0) return claimed;
-    const last: TOwnerlessRow = rows.rows[rows.rows.length - 1]!;
-    after = { start: last.start_at, sourceId: last.source_id, recordKey: last.record_key };
-    const updates: unknown[][] = [[], [], [], [], []];
-    for (const row of rows.rows) {
-      const context = await contextFor(row.source_id);
-      const { owner } = context.rate({ account: row.account_code, caller: row.caller, callee: `+${row.callee}`, startUtc: row.start_at, billsec: 0 });
-      if (!owner) continue;
-      [row.source_id, row.record_key, row.start_at, owner.customerId, owner.trunkId].forEach((value, index) => updates[index]!.push(value));
-    }
-    if (updates[0]!.length === 0) continue;
+  for (const owner of owners.rows) {
     const changed = await client.query(
-      `UPDATE cdrs c SET customer_id = u.customer_id, trunk_id = u.trunk_id
-       FROM unnest($2::uuid[], $3::text[], $4::timestamptz[], $5::uuid[], $6::uuid[]) AS u(source_id, record_key, start_at, customer_id, trunk_id)
-       WHERE c.tenant_id = $1::uuid AND c.source_id = u.source_id AND c.record_key = u.record_key AND c.start_at = u.start_at
-         AND c.status = 'UNANSWERED' AND c.customer_id IS NULL`,
-      [tenantId, ...updates],
+      `UPDATE cdrs SET customer_id = $3::uuid, trunk_id = $4::uuid
+       WHERE tenant_id = $1::uuid AND status = 'UNANSWERED' AND customer_id IS NULL AND account_code = $2`,
+      [tenantId, owner.account_code, owner.customer_id, owner.trunk_id],
     );
     claimed += changed.rowCount ?? 0;
   }
+  return claimed;
 }

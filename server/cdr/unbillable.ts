@@ -68,7 +68,7 @@ export async function unbillableSummary(options: { tenantId: string }) {
   const [tenant, basis, groups] = await Promise.all([
     db().tenant.findUnique({ where: { id: tenantId }, select: { currency: true } }),
     priceBasis(tenantId),
-    // The partial index cdrs_unbillable (tenant_id, unbillable_reason) WHERE status = 'UNBILLABLE' serves this.
+    // The partial index cdrs_unbillable (WHERE status = 'UNBILLABLE') holds exactly these calls.
     pool().query<{ reason: string | null; calls: string; billsec: string; first_seen: Date; last_seen: Date }>(
       `SELECT unbillable_reason AS reason, count(*)::text AS calls, COALESCE(SUM(billsec), 0)::text AS billsec,
               min(start_at) AS first_seen, max(start_at) AS last_seen
@@ -219,8 +219,9 @@ export const ZMapAccountCode = z.object({
 export async function mapAccountCode(options: { tenantId: string; actor: TActor; input: z.input<typeof ZMapAccountCode> }) {
   const { tenantId, actor } = options;
   const input = ZMapAccountCode.parse(options.input);
-  const customer = await db().customer.findFirst({ where: { tenantId, id: input.customerId }, select: { id: true, name: true, accountNumber: true } });
+  const customer = await db().customer.findFirst({ where: { tenantId, id: input.customerId }, select: { id: true, name: true, accountNumber: true, status: true } });
   if (!customer) throw AppError.invalidField("customerId", "Choose one of your customers");
+  if (customer.status === "CLOSED") throw AppError.invalidField("customerId", `${customer.name} is closed: its account cannot take calls.`);
   const trunk = await db().sipTrunk.findFirst({
     where: { tenantId, accountCode: input.accountCode },
     select: { name: true, customer: { select: { name: true } } },

@@ -181,30 +181,40 @@ const SWEEP_LIMIT = 500;
 /**
  * Catches the reactions a lost `wallet/balance.changed` event would have caused. The event is
  * sent after its ledger entry commits; a process that dies in between (an ingest worker
- * killed mid-file) loses it, and a rerun does not send it again (the entry exists). Finds the
- * customers whose state lags their balance — the low-balance flag on the wrong side, an
- * active account that cannot carry calls, a balance lock whose balance is back, a balance
- * below an auto-recharge's threshold — and reacts for each, exactly as the event would.
+ * killed mid-file) loses it, and a rerun does not send it again (the entry exists). Looks at
+ * the customers with a ledger entry in the last hour whose state lags their balance — the
+ * low-balance flag on the wrong side, an active account that cannot carry calls, a balance
+ * lock whose balance is back, a balance below an auto-recharge's threshold — and reacts for
+ * each, exactly as the event would. An admin's lock or unlock after the newest entry is a
+ * decision, not a lag: such a customer is left alone until the next entry, as the events would.
+ * The hour bounds the work and lets a state no reaction can change (an auto-recharge without a
+ * card) drop out instead of coming back forever.
  */
 export async function sweepBalanceReactions(): Promise<{ reacted: number; actions: Record<string, number> }> {
   const lagging = await db().$queryRaw<{ tenant_id: string; id: string }[]>`
     SELECT c.tenant_id::text, c.id::text
     FROM customers c
+    CROSS JOIN LATERAL (
+      SELECT max(e.created_at) AS last_entry FROM ledger_entries e WHERE e.tenant_id = c.tenant_id AND e.customer_id = c.id
+    ) l
     LEFT JOIN auto_recharge_settings a ON a.customer_id = c.id AND a.enabled AND a.suspended_at IS NULL
     CROSS JOIN LATERAL (
       SELECT CASE WHEN c.billing_type = 'PREPAID' THEN c.balance <= c.lock_threshold ELSE c.balance < -c.credit_limit END AS exhausted
     ) s
-    -- Only accounts with a ledger: one that never had an entry never had an event to lose, and
-    -- a new account at zero is not "running low" until it has been used.
     WHERE c.status <> 'CLOSED'
-      AND EXISTS (SELECT 1 FROM ledger_entries e WHERE e.tenant_id = c.tenant_id AND e.customer_id = c.id)
+      AND l.last_entry > now() - interval '1 hour'
+      AND NOT EXISTS (
+        SELECT 1 FROM audit_events ev
+        WHERE ev.tenant_id = c.tenant_id AND ev.target_type = 'customer' AND ev.target_id = c.id::text
+          AND ev.action IN ('customer.locked', 'customer.unlocked') AND ev.at > l.last_entry
+      )
       AND (
-      (c.balance < c.low_balance_threshold) <> c.low_balance_alerted
-      OR (a.customer_id IS NOT NULL AND c.balance < a.threshold)
-      OR (c.status = 'ACTIVE' AND a.customer_id IS NULL AND s.exhausted)
-      OR (c.status = 'LOCKED' AND c.lock_source = 'BALANCE' AND NOT s.exhausted)
-    )
-    ORDER BY c.tenant_id, c.id
+        (c.balance < c.low_balance_threshold) <> c.low_balance_alerted
+        OR (a.customer_id IS NOT NULL AND c.balance < a.threshold)
+        OR (c.status = 'ACTIVE' AND a.customer_id IS NULL AND s.exhausted)
+        OR (c.status = 'LOCKED' AND c.lock_source = 'BALANCE' AND NOT s.exhausted)
+      )
+    ORDER BY l.last_entry DESC
     LIMIT ${SWEEP_LIMIT}`;
   const actions: Record<string, number> = {};
   for (const customer of lagging) {

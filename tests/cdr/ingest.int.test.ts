@@ -104,6 +104,10 @@ describe("files exactly once", () => {
     expect(again.status).toBe("DUPLICATE");
     expect(renamed.status).toBe("DUPLICATE");
     expect((await fileRow(renamed.id)).duplicateOfId).toBe(first.id);
+    // The same file under another source (an upload with the wrong source chosen): held, not billed.
+    const elsewhere = await deliver({ tenantId: world.tenant.id, sourceId: world.freeswitch.id, name: "Master.csv", fixture: "cdr/asterisk-master.csv" });
+    expect(elsewhere.status).toBe("HELD");
+    expect(elsewhere.note).toMatch(/source Switch \(Asterisk\).*bill its calls again/);
 
     const changed = await deliver({
       tenantId: world.tenant.id,

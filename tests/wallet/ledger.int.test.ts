@@ -175,6 +175,12 @@ describe("low balance, lock and unlock", () => {
     const again = await sweepBalanceReactions();
     expect(again.actions.locked ?? 0).toBe(0);
     expect(smtp.received.filter((mail) => mail.to.includes("owner@lost-event.test") && /Low balance/.test(mail.subject))).toHaveLength(1);
+
+    // An admin unlocks the account on purpose: the sweep leaves that decision alone.
+    await unlockCustomer({ tenantId: tenant.id, actor, change: { customerId: customer.id, reason: "Customer promised to pay today" } });
+    await sweepBalanceReactions();
+    await runner.drain();
+    expect((await db().customer.findUniqueOrThrow({ where: { id: customer.id } })).status).toBe("ACTIVE");
   });
 
   it("lets admins lock and unlock by hand with a reason; a manual lock is not lifted by a payment", async () => {

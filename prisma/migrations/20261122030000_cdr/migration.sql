@@ -177,10 +177,10 @@ CREATE INDEX "cdrs_tenant_id_customer_id_start_at_idx" ON "cdrs"("tenant_id", "c
 -- busy prefix is ~170k rows, an index-only scan instead of a pass over the partition.
 CREATE INDEX "cdrs_callee_covering" ON "cdrs"("tenant_id", "callee") INCLUDE ("start_at", "status", "billsec", "billed_seconds", "price", "cost");
 CREATE INDEX "cdrs_file_id_start_at_idx" ON "cdrs"("file_id", "start_at");
--- The unbillable queue: small, and the only rows re-rating touches.
-CREATE INDEX "cdrs_unbillable" ON "cdrs"("tenant_id", "unbillable_reason") WHERE "status" = 'UNBILLABLE';
+-- The unbillable queue: small, and the only rows re-rating touches, in its keyset order.
+CREATE INDEX "cdrs_unbillable" ON "cdrs"("tenant_id", "start_at", "source_id", "record_key") WHERE "status" = 'UNBILLABLE';
 -- Unanswered calls of an unknown account, given their customer once it is known (re-rating).
-CREATE INDEX "cdrs_ownerless_unanswered" ON "cdrs"("tenant_id", "start_at") WHERE "status" = 'UNANSWERED' AND "customer_id" IS NULL;
+CREATE INDEX "cdrs_ownerless_unanswered" ON "cdrs"("tenant_id", "account_code") WHERE "status" = 'UNANSWERED' AND "customer_id" IS NULL;
 
 -- Creates the monthly partitions of cdrs covering [from_month, through_month]; safe to call
 -- again (existing partitions are kept). Ingestion calls it for the months of a file before
