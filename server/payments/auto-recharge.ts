@@ -166,6 +166,29 @@ export async function claimAutoRecharge(options: { tenantId: string; customerId:
   }
 }
 
+/** Why a claim found no recharge to make while the balance may still be running out. */
+const CANNOT_RECHARGE: Record<string, string> = {
+  "no-card": "there is no saved card to charge",
+  "daily-cap": "today's automatic top-ups are used up",
+};
+
+/**
+ * An auto-recharge that cannot run (no saved card, today's limit reached) does not keep the
+ * account open: the balance-changed reaction skips the lock because a recharge was set up, so
+ * when the claim finds none can be made and the balance cannot carry calls, the account is
+ * locked here. A payment later unlocks it as for any balance lock. Returns whether it locked.
+ */
+export async function lockWhenRechargeCannotRun(options: { tenantId: string; customerId: string; reason: string }): Promise<boolean> {
+  const why = CANNOT_RECHARGE[options.reason];
+  if (!why) return false;
+  const customer = await db().customer.findFirst({
+    where: { tenantId: options.tenantId, id: options.customerId },
+    select: { id: true, status: true, billingType: true, balance: true, lockThreshold: true, creditLimit: true },
+  });
+  if (!customer || customer.status !== "ACTIVE" || !balanceExhausted(customer)) return false;
+  return lockForBalance({ tenantId: options.tenantId, customerId: customer.id, reason: `The balance cannot carry calls and ${why}` });
+}
+
 export type TChargeOutcome = { status: "SUCCEEDED" | "FAILED" | "PENDING" | "SKIPPED"; code?: string };
 
 /** Charges a claimed recharge off-session and settles it. Safe to run again for the same payment. */

@@ -267,6 +267,14 @@ describe("auto-recharge", () => {
     }
     expect(stripe.requestsTo("POST", "/v1/payment_intents").length - before).toBe(2);
     expect(await db().payment.count({ where: { customerId: world.customer.id, kind: "AUTO_RECHARGE", status: "SUCCEEDED" } })).toBe(2);
+
+    // The cap reached, the balance runs out: no recharge can cover it, so the account locks.
+    expect(await balanceOf(world.customer.id)).toBe(11_000_000n);
+    expect((await db().customer.findUniqueOrThrow({ where: { id: world.customer.id } })).status).toBe("ACTIVE");
+    await postLedgerEntry({ tenantId: world.tenant.id, customerId: world.customer.id, amount: -12_000_000n, kind: "CALL_CHARGES", idempotencyKey: "round-dry" });
+    await runner.drain();
+    expect(await db().customer.findUniqueOrThrow({ where: { id: world.customer.id } })).toMatchObject({ status: "LOCKED", lockSource: "BALANCE" });
+    expect(stripe.requestsTo("POST", "/v1/payment_intents").length - before).toBe(2);
   });
 
   it("refuses to enable auto-recharge without a saved card", async () => {
