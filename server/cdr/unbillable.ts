@@ -297,6 +297,15 @@ const FIELD_OF_COLUMN: Record<(typeof NATIVE_DECK_COLUMNS)[number], string> = {
 export async function addRateForPrefix(options: { tenantId: string; actor: TActor; input: z.input<typeof ZAddRate> }) {
   const { tenantId, actor } = options;
   const input = ZAddRate.parse(options.input);
+  // A version of the prefix starting at the same moment would be replaced in place, changing
+  // the terms behind calls already rated with it: a new rate starts later, as a new version.
+  const sameStart = await db().rate.findFirst({
+    where: { deckId: input.deckId, deck: { tenantId }, prefix: input.prefix.replace(/^\+/, ""), effectiveFrom: input.effectiveFrom },
+    select: { id: true },
+  });
+  if (sameStart) {
+    throw AppError.invalidField("effectiveFrom", `The deck already has a rate for ${input.prefix} from this moment. Choose a later start: the new rate becomes a new version.`);
+  }
   const row = [
     input.prefix,
     input.description,

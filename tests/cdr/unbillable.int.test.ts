@@ -191,6 +191,10 @@ describe("the unbillable queue", () => {
     });
     const added = await addRateForPrefix({ tenantId, actor: ACTOR, input: rate });
     expect(added).toMatchObject({ inserted: 1, deck: { id: world.deck.id } });
+    // Another price from the very same moment would rewrite the terms of calls rated with it.
+    await expect(addRateForPrefix({ tenantId, actor: ACTOR, input: { ...rate, ratePerMinute: "0.0900" } })).rejects.toMatchObject({
+      fieldErrors: { effectiveFrom: [expect.stringMatching(/already has a rate for 886 from this moment/)] },
+    });
     expect(await db().deckImport.count({ where: { tenantId, status: "PREVIEWED" } })).toBe(0);
 
     const before = await balances(tenantId);
