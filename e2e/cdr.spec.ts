@@ -152,6 +152,7 @@ test("an admin uploads a CDR file, fixes the unbillable calls and re-rates: the 
   await page.goto("/admin/calls");
   const calls = page.getByRole("table", { name: "Calls" });
   await expect(calls).toContainText("442071838750");
+  await expect(page.getByRole("figure", { name: "Calls per day" })).toBeVisible();
   await snap(page, "cdr-admin-calls");
 
   // Alice sees her own calls and the new balance.

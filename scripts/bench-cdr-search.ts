@@ -26,7 +26,7 @@ const PROPOSED_INDEXES =
 
 const database = await startBenchDatabase();
 const { pool, disconnect } = await import("@/server/db/client");
-const { searchCdrs, cdrTotals, cdrWhere, ZCdrFilter, CDR_COLUMNS } = await import("@/server/cdr/search");
+const { searchCdrs, cdrTotals, cdrTimeline, cdrWhere, ZCdrFilter, CDR_COLUMNS } = await import("@/server/cdr/search");
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -207,6 +207,7 @@ try {
   await time("callee prefix 3361 (narrow) in a month: totals", true, () => cdrTotals({ scope, filter: { ...month, calleePrefix: "3361" } }));
   await time("portal: own calls last 7 days: first page", true, (i) => searchCdrs({ scope: { tenantId, customerId: customerAt(i) }, filter: last7(), limit: 50 }));
   await time("portal: own calls last 7 days: totals", true, (i) => cdrTotals({ scope: { tenantId, customerId: customerAt(i) }, filter: last7() }));
+  await time("portal: own calls last 7 days: calls per day chart", true, (i) => cdrTimeline({ scope: { tenantId, customerId: customerAt(i) }, filter: last7() }));
   // Not in the target but worth knowing: deep pages and the admin's unfiltered default.
   let cursor: string | null = null;
   await time("all calls last 7 days: page after page (keyset)", false, async () => {
@@ -219,6 +220,7 @@ try {
     return searchCdrs({ scope, filter: { ...last7(), fileId: rows[0]!.id }, limit: 50 });
   });
   await time("all calls last 7 days: totals (admin default)", false, () => cdrTotals({ scope, filter: last7() }));
+  await time("all calls last 7 days: calls per day chart (admin default)", false, () => cdrTimeline({ scope, filter: last7() }));
 
   if (process.env.BENCH_EXPLAIN) {
     await explain("last 7 days, heaviest customer, first page", tenantId, { ...last7(), customerId: customerIds[0] }, false);

@@ -4,7 +4,7 @@ import { TRPCError } from "@trpc/server";
 import type { TAuthContext } from "@/server/auth/context";
 import { loadAuthContext } from "@/server/auth/context";
 import { db, pool } from "@/server/db/client";
-import { cdrTotals, countCdrs, searchCdrs, ZCdrFilter, type TCdrFilterInput, type TCdrRow } from "@/server/cdr/search";
+import { cdrTimeline, cdrTotals, countCdrs, searchCdrs, ZCdrFilter, type TCdrFilterInput, type TCdrRow } from "@/server/cdr/search";
 import { streamCdrCsv } from "@/server/cdr/export";
 import { callerAs, createWorld } from "../support/factories";
 
@@ -124,6 +124,37 @@ async function allPages(filter: TCdrFilterInput, limit: number, scope = { tenant
   }
   return rows;
 }
+
+describe("cdrTimeline", () => {
+  it("counts answered and unanswered calls per day or hour of the filter, gaps filled, scoped like the search", async () => {
+    const month = await cdrTimeline({ scope: { tenantId: a.tenant.id }, filter: RANGE });
+    expect(month.unit).toBe("day");
+    // Every day of October, in the tenant's time zone; the calls on one of them.
+    expect(month.points.length).toBeGreaterThanOrEqual(31);
+    expect(month.points.length).toBeLessThanOrEqual(32);
+    expect(month.points.filter((point) => point.answered + point.unanswered > 0)).toEqual([expect.objectContaining({ answered: 40, unanswered: 3 })]);
+
+    // September and October: the old call, empty days, then October 10.
+    const wide = await cdrTimeline({ scope: { tenantId: a.tenant.id }, filter: { from: new Date("2026-09-01T00:00:00Z"), to: RANGE.to } });
+    const days = wide.points.map((point) => point.at);
+    expect(days.length).toBeGreaterThanOrEqual(61);
+    expect(new Set(days).size).toBe(days.length);
+    expect([...days].sort()).toEqual(days);
+    expect(wide.points.filter((point) => point.answered + point.unanswered > 0).map((point) => [point.answered, point.unanswered])).toEqual([
+      [1, 0],
+      [40, 3],
+    ]);
+
+    const hours = await cdrTimeline({ scope: { tenantId: a.tenant.id }, filter: { from: at(-60), to: at(60) } });
+    expect(hours.unit).toBe("hour");
+    expect(hours.points.reduce((sum, point) => sum + point.answered + point.unanswered, 0)).toBe(43);
+
+    const own = await cdrTimeline({ scope: { tenantId: a.tenant.id, customerId: a.customer.id }, filter: RANGE });
+    expect(own.points.filter((point) => point.answered > 0)).toEqual([expect.objectContaining({ answered: 30, unanswered: 0, billedSeconds: expect.any(Number) })]);
+    const other = await cdrTimeline({ scope: { tenantId: b.tenant.id }, filter: RANGE });
+    expect(other.points.reduce((sum, point) => sum + point.answered, 0)).toBe(10);
+  });
+});
 
 describe("searchCdrs filters", () => {
   it("returns the tenant's calls in the range, newest first, with names resolved", async () => {

@@ -19,6 +19,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Select } from "@/components/ui/select";
 import { Stat } from "@/components/ui/stat";
 import { StatusBadge, statusLabel } from "@/components/ui/status-badge";
+import { CallsTimeline } from "./calls-timeline";
 import { ExportCsvButton } from "./export-button";
 import { RANGE_PRESETS, dayOf, rangeFor, type TRangePreset } from "./time-zone";
 
@@ -110,6 +111,10 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
   });
   const totals = useQuery({
     ...(admin ? trpc.cdrs.totals.queryOptions({ filter }) : trpc.cdrs.portalTotals.queryOptions({ filter })),
+    enabled: ready,
+  });
+  const timeline = useQuery({
+    ...(admin ? trpc.cdrs.timeline.queryOptions({ filter }) : trpc.cdrs.portalTimeline.queryOptions({ filter })),
     enabled: ready,
   });
   const serverErrors = fieldErrorsOf(search.error);
@@ -293,6 +298,8 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
           </>
         ) : null}
       </div>
+
+      <CallsTimeline timeline={timeline.data} loading={!timeline.data} />
 
       {search.isError && !serverErrors.from && !serverErrors.to ? (
         <QueryError error={search.error} what="calls" onRetry={() => void search.refetch()} />

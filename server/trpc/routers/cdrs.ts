@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { cdrFilterOptions, cdrTotals, searchCdrs, ZCdrFilter, ZCdrSearchPage } from "@/server/cdr/search";
+import { cdrFilterOptions, cdrTimeline, cdrTotals, searchCdrs, ZCdrFilter, ZCdrSearchPage } from "@/server/cdr/search";
 import { createTRPCRouter, customerProcedure, tenantProcedure } from "@/server/trpc/init";
 
 const ZSearch = ZCdrSearchPage.extend({ filter: ZCdrFilter });
@@ -13,6 +13,9 @@ export const cdrsRouter = createTRPCRouter({
   totals: tenantProcedure()
     .input(z.object({ filter: ZCdrFilter }))
     .query(({ ctx, input }) => cdrTotals({ scope: { tenantId: ctx.tenantId }, filter: input.filter })),
+  timeline: tenantProcedure()
+    .input(z.object({ filter: ZCdrFilter }))
+    .query(({ ctx, input }) => cdrTimeline({ scope: { tenantId: ctx.tenantId }, filter: input.filter })),
   filterOptions: tenantProcedure().query(({ ctx }) => cdrFilterOptions({ tenantId: ctx.tenantId })),
   portalSearch: customerProcedure()
     .input(ZSearch)
@@ -22,5 +25,8 @@ export const cdrsRouter = createTRPCRouter({
   portalTotals: customerProcedure()
     .input(z.object({ filter: ZCdrFilter }))
     .query(({ ctx, input }) => cdrTotals({ scope: { tenantId: ctx.tenantId, customerId: ctx.customerId }, filter: input.filter })),
+  portalTimeline: customerProcedure()
+    .input(z.object({ filter: ZCdrFilter }))
+    .query(({ ctx, input }) => cdrTimeline({ scope: { tenantId: ctx.tenantId, customerId: ctx.customerId }, filter: input.filter })),
   portalFilterOptions: customerProcedure().query(({ ctx }) => cdrFilterOptions({ tenantId: ctx.tenantId, customerId: ctx.customerId })),
 });
