@@ -121,9 +121,11 @@ const cases: Record<string, TCase> = {
   // Calls: staff see their own tenant only; customer users only their own customer, whatever the filter names.
   "cdrs.search": { input: (t) => ({ filter: { customerId: t.customer.id } }) },
   "cdrs.totals": { input: (t) => ({ filter: { customerId: t.customer.id } }) },
+  "cdrs.timeline": { input: (t) => ({ filter: { customerId: t.customer.id } }) },
   "cdrs.filterOptions": { input: () => undefined },
   "cdrs.portalSearch": { input: (t) => ({ filter: { customerId: t.customer.id } }) },
   "cdrs.portalTotals": { input: (t) => ({ filter: { customerId: t.customer.id } }) },
+  "cdrs.portalTimeline": { input: (t) => ({ filter: { customerId: t.customer.id } }) },
   "cdrs.portalFilterOptions": { input: () => undefined },
   "cdrSources.list": { input: () => ({}) },
   "cdrSources.get": { input: (t) => ({ sourceId: t.cdrSourceId }) },
