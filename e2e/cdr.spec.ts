@@ -1,7 +1,7 @@
 import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
+import { unusedPort } from "../tests/support/sftp-server";
 import { DEMO_ADMIN, DEMO_ALICE, expectPath, signIn, snap } from "./support";
 
 const DECK_HEADER = "prefix,description,category,rate_per_minute,connect_fee,initial_increment,increment,grace_seconds,effective_from,effective_to";
@@ -169,18 +169,6 @@ test("an admin uploads a CDR file, fixes the unbillable calls and re-rates: the 
   await alice.close();
 });
 
-/** A loopback port nothing listens on: connecting to it is refused at once. */
-async function refusedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
 test("a source whose primary SFTP server is down fetches from the fallback, records the outage and mails the alert", async ({ page }) => {
   const sftpRoot = process.env.E2E_SFTP_ROOT;
   const sftpPort = process.env.E2E_SFTP_PORT;
@@ -194,7 +182,8 @@ test("a source whose primary SFTP server is down fetches from the fallback, reco
   writeFileSync(file, [masterLine("13035550188", today, 90, "ANSWERED", "sftp.1"), masterLine("442071830000", new Date(today.getTime() + 60_000), 30, "ANSWERED", "sftp.2")].join("\n") + "\n");
   const hourAgo = new Date(Date.now() - 3_600_000);
   utimesSync(file, hourAgo, hourAgo);
-  const downPort = await refusedPort();
+  // A loopback port nothing listens on: connecting to it is refused at once.
+  const downPort = await unusedPort();
 
   await signIn(page, DEMO_ADMIN);
   await expectPath(page, "/admin");

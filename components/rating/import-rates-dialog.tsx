@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
-import type { TFieldErrors } from "@/components/trpc/errors";
+import { withoutFieldError, type TFieldErrors } from "@/components/trpc/errors";
 import { mapFieldErrors } from "@/components/rating/errors";
 import {
   DECK_FORMAT_HINTS,
@@ -89,13 +89,7 @@ export function ImportRatesDialog({
 
   const clearError = (field: string) => {
     setFormError(null);
-    if (errors[field]) {
-      setErrors((current) => {
-        const next = { ...current };
-        delete next[field];
-        return next;
-      });
-    }
+    setErrors((current) => withoutFieldError(current, field));
   };
 
   const submit = (event: FormEvent<HTMLFormElement>) => {

@@ -1,6 +1,10 @@
 import { createReadStream } from "node:fs";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { copyFile, writeFile } from "node:fs/promises";
 import { db } from "@/server/db/client";
+import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner";
+import { functions } from "@/server/jobs/functions/index";
+import { findLedgerDrift } from "@/server/wallet/ledger";
 import { saveDeck } from "@/server/rating/decks";
 import { commitDeckImport, previewDeckImport } from "@/server/rating/deck-import";
 import { receiveCdrFile, spoolTempPath } from "@/server/cdr/files";
@@ -81,4 +85,30 @@ export function syntheticAsteriskFile(count: number, options: { startMs?: number
     );
   }
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The app's functions in an embedded runner for a test file's lifetime; after each test its
+ * runs are drained and every balance must equal the sum of its ledger.
+ */
+export function withJobRunner(): { drain: (timeoutMs?: number) => Promise<void>; readonly current: EmbeddedRunner } {
+  let runner: EmbeddedRunner | undefined;
+  beforeAll(() => {
+    runner = new EmbeddedRunner({ functions, backoffMs: () => 10 });
+    setEmbeddedRunner(runner);
+  });
+  afterEach(async () => {
+    await runner!.drain(60_000);
+    expect(await findLedgerDrift()).toEqual([]);
+  });
+  afterAll(() => {
+    runner?.stop();
+    setEmbeddedRunner(undefined);
+  });
+  return {
+    drain: (timeoutMs = 60_000) => runner!.drain(timeoutMs),
+    get current() {
+      return runner!;
+    },
+  };
 }

@@ -1,29 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { db, pool } from "@/server/db/client";
 import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner";
-import { functions } from "@/server/jobs/functions/index";
-import { findLedgerDrift } from "@/server/wallet/ledger";
 import { ingestCdrFile, SimulatedCrash } from "@/server/cdr/ingest";
 import { releaseHeldFile } from "@/server/cdr/files";
 import { requestRerate, rerateUnbillable } from "@/server/cdr/rerate";
-import { ACTOR, balances, createBillingTenant, deliver, syntheticAsteriskFile } from "./ingest-support";
+import { ACTOR, balances, createBillingTenant, withJobRunner, deliver, syntheticAsteriskFile } from "./ingest-support";
 
-let runner: EmbeddedRunner;
-
-beforeAll(() => {
-  runner = new EmbeddedRunner({ functions, backoffMs: () => 10 });
-  setEmbeddedRunner(runner);
-});
-
-afterEach(async () => {
-  await runner.drain(60_000);
-  expect(await findLedgerDrift()).toEqual([]);
-});
-
-afterAll(() => {
-  runner.stop();
-  setEmbeddedRunner(undefined);
-});
+const runner = withJobRunner();
 
 async function fileRow(fileId: string) {
   return db().cdrFile.findUniqueOrThrow({ where: { id: fileId } });
@@ -194,7 +177,7 @@ describe("a worker killed mid-file", () => {
       expect(ledger.reduce((sum, entry) => sum + entry.amount, 0n)).toBe((await ledgerOf(whole.tenant.id)).reduce((sum, entry) => sum + entry.amount, 0n));
     } finally {
       quiet.stop();
-      setEmbeddedRunner(runner);
+      setEmbeddedRunner(runner.current);
     }
   });
 

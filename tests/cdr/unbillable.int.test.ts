@@ -1,36 +1,18 @@
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TRPCError } from "@trpc/server";
 import { db, pool } from "@/server/db/client";
 import { AppError } from "@/server/errors";
-import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner";
-import { functions } from "@/server/jobs/functions/index";
-import { findLedgerDrift } from "@/server/wallet/ledger";
 import { getCdrFile, listCdrFiles, listCdrRejects, streamCdrRejectsCsv } from "@/server/cdr/file-queries";
 import { uploadCdrFile } from "@/server/cdr/upload";
 import { addRateForPrefix, mapAccountCode, rerateStatus, unbillableDetail, unbillableSummary } from "@/server/cdr/unbillable";
 import { requestRerate } from "@/server/cdr/rerate";
 import { callerAs, createUser } from "../support/factories";
 import { fixturePath } from "../rating/fixtures";
-import { ACTOR, balances, createBillingTenant } from "./ingest-support";
+import { ACTOR, balances, createBillingTenant, withJobRunner } from "./ingest-support";
 
-let runner: EmbeddedRunner;
-
-beforeAll(() => {
-  runner = new EmbeddedRunner({ functions, backoffMs: () => 10 });
-  setEmbeddedRunner(runner);
-});
-
-afterEach(async () => {
-  await runner.drain(60_000);
-  expect(await findLedgerDrift()).toEqual([]);
-});
-
-afterAll(() => {
-  runner.stop();
-  setEmbeddedRunner(undefined);
-});
+const runner = withJobRunner();
 
 const PAGE = { page: 0, pageSize: 25, search: "", sort: null };
 

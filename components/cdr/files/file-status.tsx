@@ -2,22 +2,12 @@
 
 import { clsx } from "clsx";
 import { StatusBadge } from "@/components/ui/status-badge";
-import { formatCount, progressPercent } from "@/components/cdr/files/types";
-
-const LABELS: Record<string, string> = {
-  RECEIVED: "Queued",
-  PROCESSING: "Processing",
-  DONE: "Done",
-  FAILED: "Failed",
-  HELD: "Held for review",
-  DUPLICATE: "Duplicate",
-  DISMISSED: "Dismissed",
-};
+import { FILE_STATUS_LABELS, formatCount, progressPercent, type TCdrFileStatus } from "@/components/cdr/files/types";
 
 const TONES = { HELD: "warning", DUPLICATE: "neutral", DISMISSED: "neutral", RECEIVED: "info", DONE: "success" } as const;
 
 export function CdrFileStatusBadge({ status }: { status: string }) {
-  return <StatusBadge status={status} label={LABELS[status] ?? status} tone={TONES[status as keyof typeof TONES]} />;
+  return <StatusBadge status={status} label={FILE_STATUS_LABELS[status as TCdrFileStatus] ?? status} tone={TONES[status as keyof typeof TONES]} />;
 }
 
 /** Lines read of a running file, with a bar against the size-based estimate. */

@@ -13,15 +13,17 @@ export type TCdrFileStatus = (typeof CDR_FILE_STATUSES)[number];
 /** Statuses a file leaves by itself: the pages poll while one is shown. */
 export const RUNNING_STATUSES: readonly string[] = ["RECEIVED", "PROCESSING"];
 
-export const FILE_STATUS_OPTIONS = [
-  { value: "RECEIVED", label: "Received" },
-  { value: "PROCESSING", label: "Processing" },
-  { value: "DONE", label: "Done" },
-  { value: "FAILED", label: "Failed" },
-  { value: "HELD", label: "Held for review" },
-  { value: "DUPLICATE", label: "Duplicate" },
-  { value: "DISMISSED", label: "Dismissed" },
-];
+export const FILE_STATUS_LABELS: Record<TCdrFileStatus, string> = {
+  RECEIVED: "Queued",
+  PROCESSING: "Processing",
+  DONE: "Done",
+  FAILED: "Failed",
+  HELD: "Held for review",
+  DUPLICATE: "Duplicate",
+  DISMISSED: "Dismissed",
+};
+
+export const FILE_STATUS_OPTIONS = CDR_FILE_STATUSES.map((value) => ({ value, label: FILE_STATUS_LABELS[value] }));
 
 export function fileHref(fileId: string): string {
   return `/admin/cdr/files/${fileId}`;

@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
-import type { TFieldErrors } from "@/components/trpc/errors";
+import { withoutFieldError, type TFieldErrors } from "@/components/trpc/errors";
 import { formatFileSize, type TReceivedFile } from "@/components/cdr/files/types";
 import { cdrFormatName } from "@/components/cdr/sources/types";
 import { FormField } from "@/components/ui/form-field";
@@ -65,12 +65,7 @@ export function UploadCdrFileDialog({
 
   const clearError = (field: string) => {
     setFormError(null);
-    setErrors((current) => {
-      if (!current[field]) return current;
-      const next = { ...current };
-      delete next[field];
-      return next;
-    });
+    setErrors((current) => withoutFieldError(current, field));
   };
 
   const submit = (event: FormEvent<HTMLFormElement>) => {

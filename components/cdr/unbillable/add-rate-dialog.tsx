@@ -4,7 +4,7 @@ import { useState, type FormEvent } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
 import { formErrorsOf } from "@/components/admin/errors";
-import type { TFieldErrors } from "@/components/trpc/errors";
+import { withoutFieldError, type TFieldErrors } from "@/components/trpc/errors";
 import { CATEGORY_OPTIONS, RATE_CATEGORIES, fromDateTimeLocal, oneOf, toDateTimeLocal, type TRateCategory } from "@/components/rating/labels";
 import { formatDate } from "@/components/admin/format";
 import { startOfDay } from "@/components/cdr/unbillable/types";
@@ -82,12 +82,7 @@ export function AddRateDialog({
   const set = (field: TField) => (event: { target: { value: string } }) => {
     const value = event.target.value;
     setValues((current) => (current ? { ...current, [field]: field === "category" ? (oneOf(value, RATE_CATEGORIES) ?? "OTHER") : value } : current));
-    setErrors((current) => {
-      if (!current[field]) return current;
-      const next = { ...current };
-      delete next[field];
-      return next;
-    });
+    setErrors((current) => withoutFieldError(current, field));
   };
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
