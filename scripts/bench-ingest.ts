@@ -30,7 +30,7 @@ const { db, pool, disconnect } = await import("@/server/db/client");
 const { saveDeck } = await import("@/server/rating/decks");
 const { commitDeckImport, previewDeckImport } = await import("@/server/rating/deck-import");
 const { createCdrSource } = await import("@/server/cdr/sources");
-const { copyTextChunks } = await import("@/server/lib/copy");
+const { copyBinaryChunks } = await import("@/server/lib/copy");
 const { setEmbeddedRunner, EmbeddedRunner } = await import("@/server/jobs/embedded-runner");
 
 // Set-up sends events (a deck import's); they go to a runner with no functions.
@@ -167,10 +167,11 @@ try {
   // The database's own limit: the same rows, COPYed bare into the same table.
   const client = await pool().connect();
   try {
-    const exported: string[] = [];
+    // In the binary format the pipeline sends.
+    const exported: Buffer[] = [];
     const { to: copyTo } = await import("pg-copy-streams");
-    const out = client.query(copyTo(`COPY (SELECT * FROM cdrs) TO STDOUT`));
-    for await (const chunk of out) exported.push((chunk as Buffer).toString("utf8"));
+    const out = client.query(copyTo(`COPY (SELECT * FROM cdrs) TO STDOUT (FORMAT binary)`));
+    for await (const chunk of out) exported.push(chunk as Buffer);
     await client.query(`TRUNCATE cdrs`);
     await client.query(`CHECKPOINT`);
     const bareStart = Date.now();
@@ -178,7 +179,7 @@ try {
     const columns = (await client.query<{ column_name: string }>(
       `SELECT column_name FROM information_schema.columns WHERE table_name = 'cdrs' ORDER BY ordinal_position`,
     )).rows.map((row) => row.column_name);
-    await copyTextChunks(client, "cdrs", columns, exported);
+    await copyBinaryChunks(client, "cdrs", columns, exported);
     await client.query("COMMIT");
     const bare = Date.now() - bareStart;
     console.log(`bare COPY of the same ${stored.toLocaleString()} rows into cdrs: ${seconds(bare)} s = ${Math.round(stored / (bare / 1000)).toLocaleString()} rows/s; pipeline/bare = ${(total / bare).toFixed(2)}×`);

@@ -90,7 +90,10 @@ export async function loadCallRatingContext(options: { tenantId: string; costDec
         sellDeck: owner?.deckId ? (matchers.get(owner.deckId) ?? null) : null,
         buyDeck,
       });
-      return { ...rated, owner: owner ? { customerId: owner.customerId, trunkId: owner.trunkId } : null };
+      // Added to the fresh result rather than spread into a copy: this runs once per call.
+      const result = rated as TRatedCdr;
+      result.owner = owner ? { customerId: owner.customerId, trunkId: owner.trunkId } : null;
+      return result;
     },
   };
 }

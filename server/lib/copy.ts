@@ -20,8 +20,8 @@ export function copyValue(value: string | number | bigint | boolean | Date | nul
   return copyText(value);
 }
 
-function copySql(table: string, columns: readonly string[]): string {
-  return `COPY ${table} (${columns.map((column) => `"${column}"`).join(", ")}) FROM STDIN`;
+function copySql(table: string, columns: readonly string[], format: "text" | "binary"): string {
+  return `COPY ${table} (${columns.map((column) => `"${column}"`).join(", ")}) FROM STDIN${format === "binary" ? " (FORMAT binary)" : ""}`;
 }
 
 /**
@@ -35,9 +35,164 @@ export async function copyTextChunks(
   columns: readonly string[],
   chunks: AsyncIterable<string | Buffer> | Iterable<string | Buffer>,
 ): Promise<void> {
-  const stream = client.query(copyFrom(copySql(table, columns)));
+  await copyChunks(client, copySql(table, columns, "text"), chunks);
+}
+
+/** Streams a whole {@link BinaryCopyWriter} output into `COPY <table> (<columns>) FROM STDIN (FORMAT binary)`. */
+export async function copyBinaryChunks(
+  client: pg.PoolClient | pg.Client,
+  table: string,
+  columns: readonly string[],
+  chunks: Iterable<Buffer>,
+): Promise<void> {
+  await copyChunks(client, copySql(table, columns, "binary"), chunks);
+}
+
+async function copyChunks(client: pg.PoolClient | pg.Client, sql: string, chunks: AsyncIterable<string | Buffer> | Iterable<string | Buffer>): Promise<void> {
+  const stream = client.query(copyFrom(sql));
   await pipeline(Readable.from(chunks), stream);
   if (!stream.writableFinished) await once(stream, "finish");
+}
+
+const BINARY_SIGNATURE = Buffer.from("PGCOPY\n\xff\r\n\0", "latin1");
+/** Microseconds from the Unix epoch to PostgreSQL's (2000-01-01). */
+const POSTGRES_EPOCH_MS = Date.UTC(2000, 0, 1);
+const TWO_TO_32 = 2 ** 32;
+const UUID_FORM = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Rows in PostgreSQL's binary COPY format, written straight into large buffers. For bulk
+ * loads on a hot path: nothing is formatted as text on this side or parsed back on the
+ * server's (timestamps, UUIDs and numbers travel as their binary values), and the rows
+ * leave no strings behind for the garbage collector. Each field must be written with the
+ * method of its column's type, in the column order of the COPY; the server rejects a
+ * mismatch ("incorrect binary data format"), it never misreads one.
+ */
+export class BinaryCopyWriter {
+  private readonly chunks: Buffer[] = [];
+  private chunk: Buffer;
+  private offset = 0;
+  private readonly uuids = new Map<string, Uint8Array>();
+
+  constructor(private readonly chunkBytes = 1 << 20) {
+    this.chunk = Buffer.allocUnsafe(chunkBytes);
+    this.ensure(BINARY_SIGNATURE.length + 8);
+    this.offset += BINARY_SIGNATURE.copy(this.chunk, this.offset);
+    this.int32(0); // flags
+    this.int32(0); // header extension length
+  }
+
+  /** Room for `bytes` more in the current buffer; a row may span two buffers (COPY data is a stream). */
+  private ensure(bytes: number): void {
+    if (this.offset + bytes <= this.chunk.length) return;
+    this.chunks.push(this.chunk.subarray(0, this.offset));
+    this.chunk = Buffer.allocUnsafe(Math.max(this.chunkBytes, bytes));
+    this.offset = 0;
+  }
+
+  // Byte by byte: for the few bytes of a field this is several times faster than Buffer's
+  // checked write methods, which dominated the profile of a load.
+  private int32(value: number): void {
+    const chunk = this.chunk;
+    let offset = this.offset;
+    chunk[offset++] = value >>> 24;
+    chunk[offset++] = value >>> 16;
+    chunk[offset++] = value >>> 8;
+    chunk[offset++] = value;
+    this.offset = offset;
+  }
+
+  private null(): void {
+    this.ensure(4);
+    this.int32(-1);
+  }
+
+  startRow(fieldCount: number): void {
+    this.ensure(2);
+    this.chunk[this.offset++] = fieldCount >>> 8;
+    this.chunk[this.offset++] = fieldCount;
+  }
+
+  text(value: string | null): void {
+    if (value === null) return this.null();
+    const length = value.length;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    this.ensure(4 + length * 3);
+    const chunk = this.chunk;
+    const start = this.offset + 4;
+    let index = 0;
+    // Most CDR text is short ASCII (numbers, codes): copied as is, without a native call.
+    if (length <= 64) {
+      for (; index < length; index++) {
+        const code = value.charCodeAt(index);
+        if (code >= 0x80) break;
+        chunk[start + index] = code;
+      }
+    }
+    const written = index === length ? length : chunk.write(value, start, "utf8");
+    this.int32(written);
+    this.offset += written;
+  }
+
+  int4(value: number | null): void {
+    if (value === null) return this.null();
+    this.ensure(8);
+    this.int32(4);
+    this.int32(value);
+  }
+
+  int8(value: bigint | null): void {
+    if (value === null) return this.null();
+    this.ensure(12);
+    this.int32(8);
+    const number = Number(value);
+    if (Number.isSafeInteger(number)) {
+      // The common case, in doubles: BigInt shifts allocate.
+      const high = Math.floor(number / TWO_TO_32);
+      this.int32(high);
+      this.int32(number - high * TWO_TO_32);
+    } else {
+      this.int32(Number((value >> 32n) & 0xffffffffn));
+      this.int32(Number(value & 0xffffffffn));
+    }
+  }
+
+  /** A `timestamptz`: microseconds since 2000-01-01 UTC, exact for any Date. */
+  timestamptz(value: Date | null): void {
+    if (value === null) return this.null();
+    const micros = (value.getTime() - POSTGRES_EPOCH_MS) * 1000;
+    const high = Math.floor(micros / TWO_TO_32);
+    this.ensure(12);
+    this.int32(8);
+    this.int32(high);
+    this.int32(micros - high * TWO_TO_32);
+  }
+
+  /** A `uuid` from its text form (the 16 bytes of each distinct id are computed once). */
+  uuid(value: string | null): void {
+    if (value === null) return this.null();
+    let bytes = this.uuids.get(value);
+    if (bytes === undefined) {
+      if (!UUID_FORM.test(value)) throw new Error(`not a UUID: ${value}`);
+      bytes = Uint8Array.from(Buffer.from(value.replaceAll("-", ""), "hex"));
+      this.uuids.set(value, bytes);
+    }
+    this.ensure(20);
+    this.int32(16);
+    const chunk = this.chunk;
+    const offset = this.offset;
+    for (let index = 0; index < 16; index++) chunk[offset + index] = bytes[index]!;
+    this.offset = offset + 16;
+  }
+
+  /** The buffers of the whole stream, ending with the trailer; the writer is done. */
+  finish(): Buffer[] {
+    this.ensure(2);
+    this.chunk[this.offset++] = 0xff;
+    this.chunk[this.offset++] = 0xff;
+    this.chunks.push(this.chunk.subarray(0, this.offset));
+    return this.chunks;
+  }
 }
 
 /**
