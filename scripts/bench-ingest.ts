@@ -8,9 +8,14 @@
  * batch. Target: ≥ 100,000 CDRs/s (1M in ≤ 10 s) with peak RSS ≤ 300 MB.
  *
  * Alongside it prints a bare COPY of exactly the same rows into the same (emptied) table,
- * the database's own limit on this machine, so the ratio shows what the pipeline costs.
+ * in the same batches over as many connections, the database's own limit on this machine,
+ * so the ratio shows what the pipeline costs.
+ *
+ * Knobs: BENCH_LINES, BENCH_BATCH (lines per batch), BENCH_PROFILE=<folder> (the worker's
+ * CPU profile), BENCH_DROP_INDEXES=<index,…> (what those indexes cost a load).
  */
 import { spawn } from "node:child_process";
+import { build } from "esbuild";
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
@@ -18,6 +23,7 @@ import path from "node:path";
 import { startBenchDatabase } from "./lib/bench-database";
 import { startSftpServer } from "../tests/support/sftp-server";
 import { startOpenSshServer } from "../tests/support/openssh-server";
+import { serverProcessEnv } from "./lib/server-process-env";
 
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
 const CUSTOMERS = 200;
@@ -31,6 +37,7 @@ const { saveDeck } = await import("@/server/rating/decks");
 const { commitDeckImport, previewDeckImport } = await import("@/server/rating/deck-import");
 const { createCdrSource } = await import("@/server/cdr/sources");
 const { copyBinaryChunks } = await import("@/server/lib/copy");
+const { BATCH_LINES } = await import("@/server/cdr/ingest");
 const { setEmbeddedRunner, EmbeddedRunner } = await import("@/server/jobs/embedded-runner");
 
 // Set-up sends events (a deck import's); they go to a runner with no functions.
@@ -94,6 +101,13 @@ try {
     await db().sipTrunk.create({ data: { tenantId: tenant.id, customerId: customer.id, name: "Main", accountCode: `acct-${String(index).padStart(4, "0")}` } });
   }
 
+  // BENCH_DROP_INDEXES=a,b measures what those indexes of cdrs cost a load (a what-if: the
+  // searches they serve would slow down).
+  for (const name of (process.env.BENCH_DROP_INDEXES ?? "").split(",").filter(Boolean)) {
+    await pool().query(`DROP INDEX "${name.replaceAll('"', "")}"`);
+    console.log(`what-if: without index ${name}`);
+  }
+
   const sftpRoot = path.join(database.scratch, "sftp");
   await mkdir(path.join(sftpRoot, "cdr"), { recursive: true });
   const t0 = Date.now();
@@ -127,8 +141,21 @@ try {
   // generator's garbage and the set-up, which are not the pipeline's.
   // BENCH_PROFILE=<folder> writes the worker's CPU profile there (open it in Chrome's DevTools).
   const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const worker = spawn(process.execPath, [...profile, "--import", "tsx", path.join(import.meta.dirname, "lib", "bench-ingest-worker.ts")], {
-    env: { ...process.env, BENCH_TENANT_ID: tenant.id, BENCH_SOURCE_ID: source.id },
+  // It runs compiled, as a deployed worker would: under tsx, the transpiler's own thread
+  // would add ~35 MB to the memory measured. Packages stay external (node_modules).
+  const workerScript = path.join(import.meta.dirname, "..", "node_modules", ".cache", "trunkline", "bench-ingest-worker.mjs");
+  await build({
+    entryPoints: [path.join(import.meta.dirname, "lib", "bench-ingest-worker.ts")],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    outfile: workerScript,
+    logLevel: "warning",
+  });
+  const worker = spawn(process.execPath, [...profile, workerScript], {
+    env: serverProcessEnv({ ...process.env, BENCH_TENANT_ID: tenant.id, BENCH_SOURCE_ID: source.id }),
     stdio: ["ignore", "pipe", "inherit"],
   });
   let output = "";
@@ -140,10 +167,14 @@ try {
     ingestMs: number;
     ingestCpuMs: number;
     batches: number;
+    writers: number;
     counts: { lines: number; rated: number; unanswered: number; unbillable: number; rejected: number };
     rssBefore: number;
+    rssAfterEngine: number;
     rssAfterPoll: number;
     peakRss: number;
+    heapTotal: number;
+    external: number;
   };
   const total = run.pollMs + run.ingestMs;
   const stored = Number((await pool().query<{ n: string }>(`SELECT count(*)::text AS n FROM cdrs`)).rows[0]!.n);
@@ -161,30 +192,54 @@ try {
   const rssMb = run.peakRss / 1024 / 1024;
   console.log(
     `end to end: ${seconds(total)} s = ${perSecond.toLocaleString()} CDRs/s; worker peak RSS ${megabytes(run.peakRss)} ` +
-      `(${megabytes(run.rssBefore)} once its modules were loaded, ${megabytes(run.rssAfterPoll)} after the poll)`,
+      `(${megabytes(run.rssBefore)} once its modules were loaded, ${megabytes(run.rssAfterEngine)} once Prisma's engine ran, ${megabytes(run.rssAfterPoll)} after the poll; ` +
+      `at the end V8's heap ${megabytes(run.heapTotal)}, outside it ${megabytes(run.external)})`,
   );
 
-  // The database's own limit: the same rows, COPYed bare into the same table.
-  const client = await pool().connect();
+  // The database's own limit: the same rows in the same batches, each COPYed bare in a
+  // transaction of its own, over as many connections as the pipeline uses.
+  const batchLines = Number(process.env.BENCH_BATCH ?? BATCH_LINES);
+  const { to: copyTo } = await import("pg-copy-streams");
+  const exported: Buffer[][] = [];
+  const columns = (await pool().query<{ column_name: string }>(
+    `SELECT column_name FROM information_schema.columns WHERE table_name = 'cdrs' ORDER BY ordinal_position`,
+  )).rows.map((row) => row.column_name);
+  {
+    const client = await pool().connect();
+    try {
+      for (let first = 1; first <= LINES; first += batchLines) {
+        const chunks: Buffer[] = [];
+        const out = client.query(copyTo(`COPY (SELECT * FROM cdrs WHERE line BETWEEN ${first} AND ${first + batchLines - 1} ORDER BY line) TO STDOUT (FORMAT binary)`));
+        for await (const chunk of out) chunks.push(chunk as Buffer);
+        exported.push(chunks);
+      }
+      await client.query(`TRUNCATE cdrs`);
+      await client.query(`CHECKPOINT`);
+    } finally {
+      client.release();
+    }
+  }
+  const lanes = await Promise.all(Array.from({ length: run.writers }, () => pool().connect()));
   try {
-    // In the binary format the pipeline sends.
-    const exported: Buffer[] = [];
-    const { to: copyTo } = await import("pg-copy-streams");
-    const out = client.query(copyTo(`COPY (SELECT * FROM cdrs) TO STDOUT (FORMAT binary)`));
-    for await (const chunk of out) exported.push(chunk as Buffer);
-    await client.query(`TRUNCATE cdrs`);
-    await client.query(`CHECKPOINT`);
     const bareStart = Date.now();
-    await client.query("BEGIN");
-    const columns = (await client.query<{ column_name: string }>(
-      `SELECT column_name FROM information_schema.columns WHERE table_name = 'cdrs' ORDER BY ordinal_position`,
-    )).rows.map((row) => row.column_name);
-    await copyBinaryChunks(client, "cdrs", columns, exported);
-    await client.query("COMMIT");
+    let next = 0;
+    await Promise.all(
+      lanes.map(async (client) => {
+        while (next < exported.length) {
+          const batch = exported[next++]!;
+          await client.query("BEGIN");
+          await copyBinaryChunks(client, "cdrs", columns, batch);
+          await client.query("COMMIT");
+        }
+      }),
+    );
     const bare = Date.now() - bareStart;
-    console.log(`bare COPY of the same ${stored.toLocaleString()} rows into cdrs: ${seconds(bare)} s = ${Math.round(stored / (bare / 1000)).toLocaleString()} rows/s; pipeline/bare = ${(total / bare).toFixed(2)}×`);
+    console.log(
+      `bare COPY of the same ${stored.toLocaleString()} rows in the same ${exported.length} batches over ${lanes.length} connection(s): ` +
+        `${seconds(bare)} s = ${Math.round(stored / (bare / 1000)).toLocaleString()} rows/s; pipeline/bare = ${(total / bare).toFixed(2)}×`,
+    );
   } finally {
-    client.release();
+    for (const lane of lanes) lane.release();
   }
   console.log(
     `target: ≥ ${TARGET_PER_SECOND.toLocaleString()} CDRs/s → ${perSecond >= TARGET_PER_SECOND ? "MET" : "MISSED"}; ` +

@@ -9,6 +9,7 @@ import { parseEnv, ConfigurationError } from "@/server/env";
 import { startEmbeddedPostgres, type TEmbeddedServer } from "@/server/db/embedded";
 import { migrate } from "@/server/db/migrate";
 import { loadOrCreateEmbeddedSecrets } from "./lib/embedded-secrets";
+import { serverProcessEnv } from "./lib/server-process-env";
 
 const mode = process.argv[2] === "dev" ? "dev" : "start";
 const root = path.resolve(import.meta.dirname, "..");
@@ -53,7 +54,7 @@ process.on("SIGTERM", (signal) => void shutdown(signal));
 
 function run(args: string[], env: Record<string, string | undefined>): Promise<number> {
   return new Promise((resolve) => {
-    child = spawn(process.execPath, args, { env: env as NodeJS.ProcessEnv, stdio: "inherit", cwd: root });
+    child = spawn(process.execPath, args, { env: serverProcessEnv(env), stdio: "inherit", cwd: root });
     child.on("exit", (code) => {
       child = null;
       resolve(code ?? 1);

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner";
 import { pollSource } from "@/server/cdr/polling";
 import { ingestCdrFile } from "@/server/cdr/ingest";
-import { disconnect } from "@/server/db/client";
+import { db, disconnect } from "@/server/db/client";
 
 function highWaterMarkBytes(): number {
   const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
@@ -23,7 +23,11 @@ const idle = new EmbeddedRunner({ functions: [] });
 setEmbeddedRunner(idle);
 
 const rssBefore = process.memoryUsage().rss;
+// Prisma compiles its WASM query engine on the first query: started here, so the figures
+// below tell it apart from the download's memory. (Its few ms count towards the poll.)
 const started = Date.now();
+await db().tenant.findFirst({ where: { id: tenantId }, select: { id: true } });
+const rssAfterEngine = highWaterMarkBytes();
 const poll = await pollSource({ tenantId, sourceId, settleSeconds: 0 });
 const fetched = poll.fetched[0];
 if (!fetched || fetched.status !== "RECEIVED") throw new Error(`poll did not fetch the file: ${JSON.stringify(poll)}`);
@@ -38,6 +42,7 @@ const result = await ingestCdrFile({
 const finished = Date.now();
 const ingestCpu = process.cpuUsage(cpuBeforeIngest);
 const peakRss = highWaterMarkBytes();
+const { heapTotal, external } = process.memoryUsage();
 idle.stop();
 await disconnect();
 console.log(
@@ -47,9 +52,14 @@ console.log(
     /** CPU this process spent reading, parsing, rating and sending (user + system). */
     ingestCpuMs: Math.round((ingestCpu.user + ingestCpu.system) / 1000),
     batches: result.batches,
+    writers: result.writers,
     counts: { lines: result.lines, rated: result.rated, unanswered: result.unanswered, unbillable: result.unbillable, rejected: result.rejected },
     rssBefore,
+    rssAfterEngine,
     rssAfterPoll,
     peakRss,
+    /** At the end: V8's heap (used and garbage) and memory outside it (Buffers, the WASM engine). */
+    heapTotal,
+    external,
   }),
 );

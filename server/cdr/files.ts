@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { db } from "@/server/db/client";
 import { env } from "@/server/env";
@@ -39,10 +38,20 @@ function spoolPathFor(tenantId: string, sha256: string): string {
 
 async function sha256Of(file: string): Promise<{ sha256: string; size: number }> {
   const hash = createHash("sha256");
+  // One buffer, read into again and again: a stream's fresh chunk per read would leave a
+  // file's worth of garbage outside V8's heap until the next collection.
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  const handle = await open(file, "r");
   let size = 0;
-  for await (const chunk of createReadStream(file)) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      size += bytesRead;
+    }
+  } finally {
+    await handle.close();
   }
   return { sha256: hash.digest("hex"), size };
 }

@@ -3,7 +3,7 @@ import { createReadStream } from "node:fs";
 import type pg from "pg";
 import { db, pool, spareConnection } from "@/server/db/client";
 import { AppError } from "@/server/errors";
-import { BinaryCopyWriter, copyBinaryChunks } from "@/server/lib/copy";
+import { BinaryCopyWriter, BufferPool, copyBinaryChunks } from "@/server/lib/copy";
 import { CdrFileError, parseCdrBatches, type CdrFormat, type CdrRecord } from "@/server/rating/cdr-formats";
 import { TimeZoneError } from "@/server/rating/time-zone";
 import { notifyBalanceChanged, postLedgerEntriesOnConnection, type TPostResult } from "@/server/wallet/ledger";
@@ -61,6 +61,8 @@ export type TIngestResult = TIngestCounts & {
   fileId: string;
   status: "DONE" | "SKIPPED";
   batches: number;
+  /** Connections that wrote batches at once (0 when skipped). */
+  writers: number;
   alreadyPresent: number;
   priceTotal: bigint;
 };
@@ -89,6 +91,8 @@ type TBatch = {
    * the server's side (the bulk of both processes' CPU in the text format).
    */
   chunks: Buffer[];
+  /** Gives the buffers of `chunks` back to the reader's pool, once they are stored. */
+  release: () => void;
   rows: number;
   /** Charges of the batch's RATED calls, per customer (micro-units, positive). */
   charges: Map<string, bigint>;
@@ -103,6 +107,8 @@ class BatchReader {
   private pendingIndex = 0;
   private done = false;
   readonly counts: TIngestCounts = { lines: 0, rated: 0, unanswered: 0, unbillable: 0, rejected: 0 };
+  /** The batches' buffers, reused once a batch is stored. */
+  private readonly buffers = new BufferPool();
   /** Rate ids as BIGINTs, parsed once per rate rather than once per call. */
   private readonly rateIds = new Map<string, bigint>();
 
@@ -141,8 +147,18 @@ class BatchReader {
    */
   async nextBatch(): Promise<TBatch | null> {
     const { tenantId, sourceId, fileId } = this.ids;
-    const batch: TBatch = { taken: 0, firstLine: 0, lastLine: 0, chunks: [], rows: 0, charges: new Map(), rejects: [], months: new Set() };
-    const out = new BinaryCopyWriter();
+    const out = new BinaryCopyWriter(this.buffers);
+    const batch: TBatch = {
+      taken: 0,
+      firstLine: 0,
+      lastLine: 0,
+      chunks: [],
+      release: () => out.release(),
+      rows: 0,
+      charges: new Map(),
+      rejects: [],
+      months: new Set(),
+    };
     while (batch.taken < this.batchLines) {
       const record = await this.next();
       if (record === null) break;
@@ -257,6 +273,8 @@ async function writeBatch(
       await client.query("ROLLBACK TO SAVEPOINT batch_copy");
       charges = await insertThroughStaging(client, batch);
     }
+    // Stored (the COPY has completed, so nothing reads them any more): reused by a next batch.
+    batch.release();
     if (batch.rejects.length > 0) {
       await client.query(
         `INSERT INTO cdr_rejects (tenant_id, file_id, line, raw, reason)
@@ -308,6 +326,7 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
     fileId,
     status: "SKIPPED",
     batches: 0,
+    writers: 0,
     lines: file.lines,
     rated: file.rated,
     unanswered: file.unanswered,
@@ -386,7 +405,7 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
         error: null,
       },
     });
-    return { fileId, status: "DONE", batches, ...counts, alreadyPresent, priceTotal: BigInt(totals.price) };
+    return { fileId, status: "DONE", batches, writers: second ? 2 : 1, ...counts, alreadyPresent, priceTotal: BigInt(totals.price) };
   } catch (error) {
     if (error instanceof CdrFileError || error instanceof TimeZoneError) {
       await failFile(tenantId, fileId, error.message);

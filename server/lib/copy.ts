@@ -68,14 +68,42 @@ const UUID_FORM = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
  * method of its column's type, in the column order of the COPY; the server rejects a
  * mismatch ("incorrect binary data format"), it never misreads one.
  */
+/**
+ * Buffers of one size, handed out again once given back: a bulk load's memory is then what
+ * it has in flight, not that plus however much garbage the collector has not freed yet
+ * (buffers live outside V8's heap, which does not hurry to collect them).
+ */
+export class BufferPool {
+  private readonly free: Buffer[] = [];
+
+  constructor(
+    readonly bufferBytes = 1 << 20,
+    private readonly keepAtMost = 64,
+  ) {}
+
+  take(): Buffer {
+    return this.free.pop() ?? Buffer.allocUnsafe(this.bufferBytes);
+  }
+
+  /** Only buffers no longer read by anyone (a COPY that has completed). */
+  give(buffers: readonly Buffer[]): void {
+    for (const buffer of buffers) {
+      if (this.free.length >= this.keepAtMost) return;
+      if (buffer.length === this.bufferBytes) this.free.push(buffer);
+    }
+  }
+}
+
 export class BinaryCopyWriter {
   private readonly chunks: Buffer[] = [];
+  /** Whole buffers written into, to give back to the pool. */
+  private readonly used: Buffer[] = [];
   private chunk: Buffer;
   private offset = 0;
   private readonly uuids = new Map<string, Uint8Array>();
 
-  constructor(private readonly chunkBytes = 1 << 20) {
-    this.chunk = Buffer.allocUnsafe(chunkBytes);
+  constructor(private readonly pool = new BufferPool()) {
+    this.chunk = this.newChunk(0);
     this.ensure(BINARY_SIGNATURE.length + 8);
     this.offset += BINARY_SIGNATURE.copy(this.chunk, this.offset);
     this.int32(0); // flags
@@ -86,8 +114,14 @@ export class BinaryCopyWriter {
   private ensure(bytes: number): void {
     if (this.offset + bytes <= this.chunk.length) return;
     this.chunks.push(this.chunk.subarray(0, this.offset));
-    this.chunk = Buffer.allocUnsafe(Math.max(this.chunkBytes, bytes));
+    this.chunk = this.newChunk(bytes);
     this.offset = 0;
+  }
+
+  private newChunk(bytes: number): Buffer {
+    const chunk = bytes <= this.pool.bufferBytes ? this.pool.take() : Buffer.allocUnsafe(bytes);
+    this.used.push(chunk);
+    return chunk;
   }
 
   // Byte by byte: for the few bytes of a field this is several times faster than Buffer's
@@ -192,6 +226,12 @@ export class BinaryCopyWriter {
     this.chunk[this.offset++] = 0xff;
     this.chunks.push(this.chunk.subarray(0, this.offset));
     return this.chunks;
+  }
+
+  /** Gives the buffers back to the pool: only once the stream is no longer needed. */
+  release(): void {
+    this.pool.give(this.used.splice(0));
+    this.chunks.length = 0;
   }
 }
 

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { pool } from "@/server/db/client";
-import { BinaryCopyWriter, copyBinaryChunks } from "@/server/lib/copy";
+import { BinaryCopyWriter, BufferPool, copyBinaryChunks } from "@/server/lib/copy";
 
 const COLUMNS = ["id", "label", "count", "amount", "at", "ref"] as const;
 
 type TRow = { id: number; label: string | null; count: number | null; amount: bigint | null; at: Date | null; ref: string | null };
 
-function write(rows: TRow[], chunkBytes?: number): Buffer[] {
-  const out = new BinaryCopyWriter(chunkBytes);
+function write(rows: TRow[], pool?: BufferPool): Buffer[] {
+  const out = new BinaryCopyWriter(pool);
   for (const row of rows) {
     out.startRow(COLUMNS.length);
     out.int4(row.id);
@@ -20,13 +20,13 @@ function write(rows: TRow[], chunkBytes?: number): Buffer[] {
   return out.finish();
 }
 
-async function roundTrip(rows: TRow[], chunkBytes?: number): Promise<TRow[]> {
+async function roundTrip(rows: TRow[], buffers?: BufferPool): Promise<TRow[]> {
   const client = await pool().connect();
   try {
     await client.query(
       `CREATE TEMP TABLE copied (id INTEGER, label TEXT, count INTEGER, amount BIGINT, at TIMESTAMPTZ(3), ref UUID)`,
     );
-    await copyBinaryChunks(client, "copied", COLUMNS, write(rows, chunkBytes));
+    await copyBinaryChunks(client, "copied", COLUMNS, write(rows, buffers));
     const { rows: back } = await client.query<{ id: number; label: string | null; count: number | null; amount: string | null; at: Date | null; ref: string | null }>(
       `SELECT id, label, count, amount::text, at, ref::text FROM copied ORDER BY id`,
     );
@@ -58,9 +58,26 @@ describe("BinaryCopyWriter", () => {
       at: new Date(Date.UTC(2026, 9, 1) + index * 2_500),
       ref: `00000000-0000-4000-8000-${String(index % 17).padStart(12, "0")}`,
     }));
-    const chunks = write(rows, 256);
+    const chunks = write(rows, new BufferPool(256));
     expect(chunks.length).toBeGreaterThan(100);
-    expect(await roundTrip(rows, 256)).toEqual(rows);
+    expect(await roundTrip(rows, new BufferPool(256))).toEqual(rows);
+  });
+
+  it("gives its buffers back to the pool once released, and the next stream reuses them", async () => {
+    const pool = new BufferPool(256, 1_000);
+    const rows: TRow[] = Array.from({ length: 300 }, (_, index) => ({ id: index, label: `row ${index}`, count: index, amount: null, at: null, ref: null }));
+    const first = new BinaryCopyWriter(pool);
+    for (const row of rows) {
+      first.startRow(2);
+      first.int4(row.id);
+      first.text(row.label);
+    }
+    const firstBuffers = new Set(first.finish().map((chunk) => chunk.buffer));
+    first.release();
+    const second = write(rows, pool);
+    expect(second.every((chunk) => firstBuffers.has(chunk.buffer))).toBe(true);
+    // Reused buffers hold the new stream intact.
+    expect(await roundTrip(rows, pool)).toEqual(rows);
   });
 
   it("refuses a malformed UUID on this side, naming it", () => {
