@@ -4,7 +4,7 @@ import { TRPCError } from "@trpc/server";
 import type { TAuthContext } from "@/server/auth/context";
 import { loadAuthContext } from "@/server/auth/context";
 import { db, pool } from "@/server/db/client";
-import { cdrTimeline, cdrTotals, countCdrs, searchCdrs, ZCdrFilter, type TCdrFilterInput, type TCdrRow } from "@/server/cdr/search";
+import { cdrTimeline, cdrTotals, countCdrs, searchCdrs, utcDaysOf, ZCdrFilter, type TCdrFilterInput, type TCdrRow } from "@/server/cdr/search";
 import { streamCdrCsv } from "@/server/cdr/export";
 import { callerAs, createWorld } from "../support/factories";
 
@@ -187,6 +187,28 @@ describe("searchCdrs filters", () => {
     expect(await keys({ from: at(0), to: at(1) })).toEqual(["a1-0"]);
     // Another tenant's ids match nothing.
     expect(await keys({ customerId: b.customer.id })).toEqual([]);
+  });
+
+  it("finds callee prefixes on every UTC day the range touches, its first and last instants included", async () => {
+    // In November, apart from the other tests' calls: the last and first instants of UTC days.
+    const instants = ["2026-11-20T23:59:59.999Z", "2026-11-21T00:00:00.000Z", "2026-11-22T12:00:00.000Z", "2026-11-23T00:00:00.000Z"];
+    await insertCalls(
+      instants.map((instant, index) => ({
+        tenantId: a.tenant.id, sourceId: sourceA, fileId: randomUUID(), recordKey: `edge-${index}`, startAt: new Date(instant), customerId: a.customer.id, callee: `88216${index}000000`,
+      })),
+    );
+    const scope = { tenantId: a.tenant.id };
+    const keys = async (from: string, to: string) =>
+      (await searchCdrs({ scope, filter: { from: new Date(from), to: new Date(to), calleePrefix: "8821" }, limit: 50 })).rows.map((r) => r.recordKey).sort();
+    expect(await keys("2026-11-20T23:59:59.999Z", "2026-11-23T00:00:00.001Z")).toEqual(["edge-0", "edge-1", "edge-2", "edge-3"]);
+    expect(await keys("2026-11-20T23:59:59.999Z", "2026-11-21T00:00:00.000Z")).toEqual(["edge-0"]);
+    expect(await keys("2026-11-21T00:00:00.000Z", "2026-11-23T00:00:00.000Z")).toEqual(["edge-1", "edge-2"]);
+    // In a tenant's evening (Toronto, UTC−5), the next UTC day.
+    expect(await keys("2026-11-22T05:00:00.000Z", "2026-11-23T05:00:00.000Z")).toEqual(["edge-2", "edge-3"]);
+    expect((await cdrTotals({ scope, filter: { from: new Date("2026-11-20T00:00:00Z"), to: new Date("2026-11-24T00:00:00Z"), calleePrefix: "88216" } })).calls).toBe(4);
+    expect(utcDaysOf(new Date("2026-11-20T23:59:59.999Z"), new Date("2026-11-21T00:00:00.000Z"))).toEqual(["2026-11-20"]);
+    expect(utcDaysOf(new Date("2026-11-20T23:59:59.999Z"), new Date("2026-11-21T00:00:00.001Z"))).toEqual(["2026-11-20", "2026-11-21"]);
+    expect(utcDaysOf(new Date("2026-12-31T00:00:00Z"), new Date("2027-01-02T00:00:00Z"))).toEqual(["2026-12-31", "2027-01-01"]);
   });
 
   it("keyset pages visit every row once, with ties on start_at, forwards and backwards", async () => {

@@ -37,7 +37,7 @@ const SQL_ONLY_INDEXES = new Set<string>([
   "cdr_files_one_accepted_per_content", // content billed once per source
   "cdrs_unbillable", // the unbillable queue
   "cdrs_ownerless_unanswered", // unanswered calls waiting for their account's customer
-  "cdrs_callee_covering", // INCLUDE columns, which Prisma's schema cannot state
+  "cdrs_callee_by_day", // an expression and INCLUDE columns, which Prisma's schema cannot state
 ]);
 
 function expectedSqlType(field: TField): string {
