@@ -12,7 +12,8 @@
  * so the ratio shows what the pipeline costs.
  *
  * Knobs: BENCH_LINES, BENCH_BATCH (lines per batch), BENCH_PROFILE=<folder> (the worker's
- * CPU profile), BENCH_DROP_INDEXES=<index,…> (what those indexes cost a load).
+ * CPU profile), BENCH_NODE_FLAGS="<flags>" (for the worker, e.g. --trace-gc),
+ * BENCH_DROP_INDEXES=<index,…> (what those indexes cost a load).
  */
 import { spawn } from "node:child_process";
 import { build } from "esbuild";
@@ -140,7 +141,7 @@ try {
   // The timed part runs in a fresh process, as a worker would: this one's memory holds the
   // generator's garbage and the set-up, which are not the pipeline's.
   // BENCH_PROFILE=<folder> writes the worker's CPU profile there (open it in Chrome's DevTools).
-  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const workerFlags = [...(process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(" ") : [])];
   // It runs compiled, as a deployed worker would: under tsx, the transpiler's own thread
   // would add ~35 MB to the memory measured. Packages stay external (node_modules).
   const workerScript = path.join(import.meta.dirname, "..", "node_modules", ".cache", "trunkline", "bench-ingest-worker.mjs");
@@ -154,7 +155,7 @@ try {
     outfile: workerScript,
     logLevel: "warning",
   });
-  const worker = spawn(process.execPath, [...profile, workerScript], {
+  const worker = spawn(process.execPath, [...workerFlags, workerScript], {
     env: serverProcessEnv({ ...process.env, BENCH_TENANT_ID: tenant.id, BENCH_SOURCE_ID: source.id }),
     stdio: ["ignore", "pipe", "inherit"],
   });

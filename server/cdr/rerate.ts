@@ -117,11 +117,12 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
           const context = await contextFor(row.source_id);
           // Stored callees are E.164 digits already: "+" keeps the plan from reading an
           // international number (e.g. 886…, 10 digits) as a national one a second time.
-          const rated = context.rate({ account: row.account_code, caller: row.caller, callee: `+${row.callee}`, startUtc: row.start_at, billsec: row.billsec });
+          const callee = `+${row.callee}`;
+          const owner = context.ownerOf(row.account_code, callee);
+          const rated = context.rate({ caller: row.caller, callee, startUtc: row.start_at, billsec: row.billsec }, owner);
           const nowRated = rated.status === "RATED";
           if (!nowRated) result.stillUnbillable++;
           if (!nowRated && rated.reason === row.unbillable_reason) continue;
-          const owner = rated.owner;
           const price = nowRated ? rated.priceMicros! : null;
           const cost = nowRated ? rated.costMicros : null;
           const values = [
