@@ -141,8 +141,14 @@ class BatchReader {
     return this.pending[this.pendingIndex++]!;
   }
 
+  /** Stops reading: closes the file when it was not read to the end. */
+  async close(): Promise<void> {
+    if (!this.done) await this.records.return?.(undefined);
+    this.done = true;
+  }
+
   /**
-   * Reads and rates the next `batchLines` records into a batch of COPY text, or null at the
+   * Reads and rates the next `batchLines` records into a batch (a binary COPY stream), or null at the
    * end of the file. Batches are contiguous line ranges, so a rerun cuts the same batches.
    */
   async nextBatch(): Promise<TBatch | null> {
@@ -357,13 +363,15 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
   // on two cores while this process reads and rates the next.
   const second = await spareConnection();
   let batches = 0;
+  let reader: BatchReader | null = null;
+  let reading: Promise<TBatch | null> = Promise.resolve(null);
   try {
     const context = await loadCallRatingContext({ tenantId, costDeckId: file.source.costDeckId });
     const parsed = parseCdrBatches(createReadStream(file.spoolPath), { format: file.source.format as CdrFormat, timeZone: file.source.timeZone });
-    const reader = new BatchReader(parsed, context, ids, options.batchLines ?? BATCH_LINES);
+    const batchReader = new BatchReader(parsed, context, ids, options.batchLines ?? BATCH_LINES);
+    reader = batchReader;
     // Batches are read one after another (each a contiguous line range), written by whichever writer is free.
-    let reading: Promise<TBatch | null> = Promise.resolve(null);
-    const takeBatch = () => (reading = reading.then(() => reader.nextBatch()));
+    const takeBatch = () => (reading = reading.then(() => batchReader.nextBatch()));
     let stopped = false;
     const writer = async (connection: pg.PoolClient) => {
       while (!stopped) {
@@ -386,7 +394,7 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
     const outcomes = await Promise.allSettled([writer(client), ...(second ? [writer(second)] : [])]);
     const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
     if (failure) throw failure.reason;
-    const counts = reader.counts;
+    const counts = batchReader.counts;
     const stored = await client.query<{ calls: string; billed_seconds: string; price: string; cost: string }>(
       `SELECT count(*)::text AS calls, COALESCE(SUM(billed_seconds), 0)::text AS billed_seconds,
               COALESCE(SUM(price), 0)::text AS price, COALESCE(SUM(cost), 0)::text AS cost
@@ -418,6 +426,9 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
     await failFile(tenantId, fileId, error instanceof Error ? error.message : String(error));
     throw error;
   } finally {
+    // A batch being read when another failed: let it finish, then close the file.
+    await reading.catch(() => null);
+    await reader?.close();
     client.release();
     second?.release();
   }

@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { readdirSync, readlinkSync } from "node:fs";
+import { describe, expect, it, vi } from "vitest";
 import { db, pool } from "@/server/db/client";
 import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner";
 import { ingestCdrFile, SimulatedCrash } from "@/server/cdr/ingest";
@@ -7,6 +8,17 @@ import { requestRerate, rerateUnbillable } from "@/server/cdr/rerate";
 import { ACTOR, balances, createBillingTenant, withJobRunner, deliver, syntheticAsteriskFile } from "./ingest-support";
 
 const runner = withJobRunner();
+
+/** This process's open descriptors on a file. */
+function descriptorsOn(file: string): number {
+  return readdirSync("/proc/self/fd").filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === file;
+    } catch {
+      return false; // closed meanwhile
+    }
+  }).length;
+}
 
 async function fileRow(fileId: string) {
   return db().cdrFile.findUniqueOrThrow({ where: { id: fileId } });
@@ -151,7 +163,10 @@ describe("a worker killed mid-file", () => {
 
       for (const crashAfterBatches of [2, 3]) {
         await expect(ingestCdrFile({ tenantId: crashed.tenant.id, fileId: crashedFile.id, batchLines: 300, crashAfterBatches })).rejects.toBeInstanceOf(SimulatedCrash);
-        expect((await fileRow(crashedFile.id)).status).toBe("FAILED");
+        const stopped = await fileRow(crashedFile.id);
+        expect(stopped.status).toBe("FAILED");
+        // The spooled file, left unread past the crash, is closed rather than left to the garbage collector.
+        await vi.waitFor(() => expect(descriptorsOn(stopped.spoolPath!)).toBe(0), { timeout: 500 });
       }
       const partial = await storedCalls(crashed.tenant.id);
       expect(partial.length).toBeGreaterThan(0);
