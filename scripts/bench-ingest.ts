@@ -141,7 +141,7 @@ try {
   // The timed part runs in a fresh process, as a worker would: this one's memory holds the
   // generator's garbage and the set-up, which are not the pipeline's.
   // BENCH_PROFILE=<folder> writes the worker's CPU profile there (open it in Chrome's DevTools).
-  const workerFlags = [...(process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(" ") : [])];
+  const workerFlags = [...(process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean) : [])];
   // It runs compiled, as a deployed worker would: under tsx, the transpiler's own thread
   // would add ~35 MB to the memory measured. Packages stay external (node_modules).
   const workerScript = path.join(import.meta.dirname, "..", "node_modules", ".cache", "trunkline", "bench-ingest-worker.mjs");

@@ -14,7 +14,7 @@ import { rateCall, type CallToRate, type RatedCall } from "@/server/rating/prici
  */
 
 /** Whose a call is, and the SELL deck that prices it (the trunk's, else the customer's). */
-export type TCallOwner = { customerId: string; trunkId: string | null; deckId: string | null };
+export type TCallOwner = Readonly<{ customerId: string; trunkId: string | null; deckId: string | null }>;
 
 export interface TCallRatingContext {
   normalizeNumber: NumberNormalizer;

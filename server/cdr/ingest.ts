@@ -230,7 +230,11 @@ class BatchReader {
     batch.chunks = out.finish();
     this.counts.lines += batch.taken;
     this.counts.rejected += batch.rejects.length;
-    return batch.taken === 0 ? null : batch;
+    if (batch.taken === 0) {
+      out.release(); // the end of the file: nothing to store
+      return null;
+    }
+    return batch;
   }
 }
 

@@ -12,14 +12,6 @@ export function copyText(value: string): string {
   return value.replace(/[\\\t\n\r]/g, (character) => (character === "\\" ? "\\\\" : character === "\t" ? "\\t" : character === "\n" ? "\\n" : "\\r"));
 }
 
-/** A value of PostgreSQL's COPY text format: `\N` for NULL, backslash escapes otherwise. */
-export function copyValue(value: string | number | bigint | boolean | Date | null | undefined): string {
-  if (value === null || value === undefined) return "\\N";
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value !== "string") return String(value);
-  return copyText(value);
-}
-
 function copySql(table: string, columns: readonly string[], format: "text" | "binary"): string {
   return `COPY ${table} (${columns.map((column) => `"${column}"`).join(", ")}) FROM STDIN${format === "binary" ? " (FORMAT binary)" : ""}`;
 }
@@ -55,19 +47,11 @@ async function copyChunks(client: pg.PoolClient | pg.Client, sql: string, chunks
 }
 
 const BINARY_SIGNATURE = Buffer.from("PGCOPY\n\xff\r\n\0", "latin1");
-/** Microseconds from the Unix epoch to PostgreSQL's (2000-01-01). */
+/** Milliseconds from the Unix epoch to PostgreSQL's (2000-01-01). */
 const POSTGRES_EPOCH_MS = Date.UTC(2000, 0, 1);
 const TWO_TO_32 = 2 ** 32;
 const UUID_FORM = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/**
- * Rows in PostgreSQL's binary COPY format, written straight into large buffers. For bulk
- * loads on a hot path: nothing is formatted as text on this side or parsed back on the
- * server's (timestamps, UUIDs and numbers travel as their binary values), and the rows
- * leave no strings behind for the garbage collector. Each field must be written with the
- * method of its column's type, in the column order of the COPY; the server rejects a
- * mismatch ("incorrect binary data format"), it never misreads one.
- */
 /**
  * Buffers of one size, handed out again once given back: a bulk load's memory is then what
  * it has in flight, not that plus however much garbage the collector has not freed yet
@@ -82,7 +66,8 @@ export class BufferPool {
   ) {}
 
   take(): Buffer {
-    return this.free.pop() ?? Buffer.allocUnsafe(this.bufferBytes);
+    // Never a slice of Node's shared pool: each buffer is its own memory to hand out again.
+    return this.free.pop() ?? Buffer.allocUnsafeSlow(this.bufferBytes);
   }
 
   /** Only buffers no longer read by anyone (a COPY that has completed). */
@@ -94,6 +79,14 @@ export class BufferPool {
   }
 }
 
+/**
+ * Rows in PostgreSQL's binary COPY format, written straight into large buffers. For bulk
+ * loads on a hot path: nothing is formatted as text on this side or parsed back on the
+ * server's (timestamps, UUIDs and numbers travel as their binary values), and the rows
+ * leave no strings behind for the garbage collector. Each field must be written with the
+ * method of its column's type, in the column order of the COPY; the server rejects a
+ * mismatch ("incorrect binary data format"), it never misreads one.
+ */
 export class BinaryCopyWriter {
   private readonly chunks: Buffer[] = [];
   /** Whole buffers written into, to give back to the pool. */
@@ -170,6 +163,8 @@ export class BinaryCopyWriter {
 
   int4(value: number | null): void {
     if (value === null) return this.null();
+    // Text COPY refused what does not fit; bytes would wrap silently.
+    if ((value | 0) !== value) throw new RangeError(`not a 32-bit integer: ${value}`);
     this.ensure(8);
     this.int32(4);
     this.int32(value);
@@ -191,7 +186,7 @@ export class BinaryCopyWriter {
     }
   }
 
-  /** A `timestamptz`: microseconds since 2000-01-01 UTC, exact for any Date. */
+  /** A `timestamptz`: microseconds since 2000-01-01 UTC (exact in doubles for years 1715–2285). */
   timestamptz(value: Date | null): void {
     if (value === null) return this.null();
     const micros = (value.getTime() - POSTGRES_EPOCH_MS) * 1000;
@@ -228,38 +223,14 @@ export class BinaryCopyWriter {
     return this.chunks;
   }
 
-  /** Gives the buffers back to the pool: only once the stream is no longer needed. */
+  /**
+   * Gives the buffers back to the pool, once nothing reads the stream any more (a COPY that
+   * has completed). The array {@link finish} returned is emptied.
+   */
   release(): void {
     this.pool.give(this.used.splice(0));
     this.chunks.length = 0;
   }
-}
-
-/**
- * Streams rows into `COPY <table> (<columns>) FROM STDIN` on the given client, batching
- * lines and honouring back-pressure, so memory stays flat whatever the row count.
- */
-export async function copyRows(
-  client: pg.PoolClient | pg.Client,
-  table: string,
-  columns: readonly string[],
-  rows: AsyncIterable<readonly unknown[]> | Iterable<readonly unknown[]>,
-): Promise<number> {
-  let count = 0;
-  async function* lines(): AsyncGenerator<string> {
-    let batch: string[] = [];
-    for await (const row of rows) {
-      batch.push(row.map((value) => copyValue(value as Parameters<typeof copyValue>[0])).join("\t"));
-      count += 1;
-      if (batch.length >= 2000) {
-        yield batch.join("\n") + "\n";
-        batch = [];
-      }
-    }
-    if (batch.length > 0) yield batch.join("\n") + "\n";
-  }
-  await copyTextChunks(client, table, columns, lines());
-  return count;
 }
 
 /**
