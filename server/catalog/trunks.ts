@@ -3,6 +3,7 @@ import { z } from "zod";
 import { db } from "@/server/db/client";
 import { recordAudit, type TActor } from "@/server/audit/audit";
 import { AppError, isUniqueViolation } from "@/server/errors";
+import { CLAIM_UNANSWERED_SQL, claimParameters } from "@/server/cdr/unanswered-claims";
 
 /** An address or a CIDR block, IPv4 or IPv6. */
 function isAclEntry(value: string): boolean {
@@ -68,6 +69,11 @@ export async function saveTrunk(options: { tenantId: string; actor: TActor; trun
       const trunk = options.trunkId
         ? await tx.sipTrunk.update({ where: { id: options.trunkId }, data: fields })
         : await tx.sipTrunk.create({ data: { tenantId: options.tenantId, ...fields } });
+      // Unanswered calls that arrived under this code before the trunk did are its customer's.
+      await tx.$executeRawUnsafe(
+        CLAIM_UNANSWERED_SQL,
+        ...claimParameters({ tenantId: options.tenantId, accountCode: trunk.accountCode, customerId: trunk.customerId, trunkId: trunk.id }),
+      );
       await recordAudit(tx, {
         tenantId: options.tenantId,
         actor: options.actor,

@@ -8,6 +8,7 @@ import { sendEvent } from "@/server/jobs/send";
 import { notifyBalanceChanged, postLedgerEntriesOnConnection, type TPostResult } from "@/server/wallet/ledger";
 import { UNBILLABLE_REASONS } from "@/server/rating/pricing";
 import { loadCallRatingContext, type TCallRatingContext } from "./call-rating";
+import { CLAIM_UNANSWERED_SQL, claimParameters } from "./unanswered-claims";
 import { digestOf } from "./ingest";
 
 /**
@@ -219,14 +220,7 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
   return result;
 }
 
-/**
- * Unanswered calls cost nothing, but they belong to a customer all the same: they are in the
- * customer's call list and their answer rate. Ingest stores them without a customer when the
- * account code is unknown; once a trunk or a mapping names the code's owner, they are given it.
- * One indexed update per known code (the partial index cdrs_ownerless_unanswered holds only
- * these calls), so unknown codes' traffic is never read. No money moves, so no ledger entry; a
- * call already claimed is left alone.
- */
+/** Every known code's ownerless unanswered calls get their owner (see unanswered-claims.ts). */
 async function claimOwnerlessUnanswered(client: pg.PoolClient, tenantId: string): Promise<number> {
   // A trunk's own code wins over a mapping of the same code, as in rating.
   const owners = await client.query<{ account_code: string; customer_id: string; trunk_id: string | null }>(
@@ -239,9 +233,8 @@ async function claimOwnerlessUnanswered(client: pg.PoolClient, tenantId: string)
   let claimed = 0;
   for (const owner of owners.rows) {
     const changed = await client.query(
-      `UPDATE cdrs SET customer_id = $3::uuid, trunk_id = $4::uuid
-       WHERE tenant_id = $1::uuid AND status = 'UNANSWERED' AND customer_id IS NULL AND account_code = $2`,
-      [tenantId, owner.account_code, owner.customer_id, owner.trunk_id],
+      CLAIM_UNANSWERED_SQL,
+      claimParameters({ tenantId, accountCode: owner.account_code, customerId: owner.customer_id, trunkId: owner.trunk_id }),
     );
     claimed += changed.rowCount ?? 0;
   }

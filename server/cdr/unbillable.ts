@@ -8,6 +8,7 @@ import { NATIVE_DECK_COLUMNS } from "@/server/rating/deck-formats";
 import { commitDeckImport, discardDeckImport, listDeckImportErrors, previewDeckImport } from "@/server/rating/deck-import";
 import { RATE_CATEGORIES } from "@/server/rating/matcher";
 import { UNBILLABLE_REASONS } from "@/server/rating/pricing";
+import { CLAIM_UNANSWERED_SQL, claimParameters } from "./unanswered-claims";
 
 /**
  * The unbillable queue: calls stored as UNBILLABLE, grouped so an admin sees what to fix
@@ -238,6 +239,8 @@ export async function mapAccountCode(options: { tenantId: string; actor: TActor;
         data: { tenantId, accountCode: input.accountCode, customerId: customer.id },
         select: { id: true, accountCode: true, customerId: true, createdAt: true },
       });
+      // Its unanswered calls are the customer's from now on (its unbillable ones at the re-rate, which charges them).
+      await tx.$executeRawUnsafe(CLAIM_UNANSWERED_SQL, ...claimParameters({ tenantId, accountCode: input.accountCode, customerId: customer.id, trunkId: null }));
       await recordAudit(tx, {
         tenantId,
         actor,

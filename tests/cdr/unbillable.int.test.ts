@@ -8,6 +8,7 @@ import { getCdrFile, listCdrFiles, listCdrRejects, streamCdrRejectsCsv } from "@
 import { uploadCdrFile } from "@/server/cdr/upload";
 import { addRateForPrefix, mapAccountCode, rerateStatus, unbillableDetail, unbillableSummary } from "@/server/cdr/unbillable";
 import { requestRerate } from "@/server/cdr/rerate";
+import { saveTrunk } from "@/server/catalog/trunks";
 import { callerAs, createUser } from "../support/factories";
 import { fixturePath } from "../rating/fixtures";
 import { ACTOR, balances, createBillingTenant, withJobRunner } from "./ingest-support";
@@ -221,14 +222,27 @@ describe("re-rating after an account code is mapped", () => {
         .rows[0];
     expect(await ownerOf("u.1")).toEqual({ customer_id: null, status: "UNANSWERED" });
 
-    await mapAccountCode({ tenantId, actor: ACTOR, input: { accountCode: "acct-7777", customerId: world.alice.id } });
     const before = await balances(tenantId);
+    await mapAccountCode({ tenantId, actor: ACTOR, input: { accountCode: "acct-7777", customerId: world.alice.id } });
+    // The mapping gives the unanswered call its customer at once; the answered one waits for the re-rate, which charges it.
+    expect(await ownerOf("u.1")).toEqual({ customer_id: world.alice.id, status: "UNANSWERED" });
+    expect(await ownerOf("u.2")).toEqual({ customer_id: null, status: "UNBILLABLE" });
+    expect(await balances(tenantId)).toEqual(before);
     await requestRerate({ tenantId, actor: ACTOR, request: { reason: "unknown account" } });
     await runner.drain(60_000);
     expect(await ownerOf("u.1")).toEqual({ customer_id: world.alice.id, status: "UNANSWERED" });
     expect(await ownerOf("u.2")).toEqual({ customer_id: world.alice.id, status: "RATED" });
     const run = await db().jobRun.findFirst({ where: { tenantId, eventName: "cdr/rerate.requested" }, select: { output: true } });
-    expect(run?.output).toMatchObject({ rated: 1, unansweredClaimed: 1 });
+    expect(run?.output).toMatchObject({ rated: 1, unansweredClaimed: 0 });
+
+    // A code whose calls were all unanswered never shows in the queue: a trunk created for it claims them.
+    const lonely = line("acct-8888", "16135550125", "2026-10-08 10:00:00", 0, "u.3").replace('"ANSWERED"', '"NO ANSWER"');
+    await upload(tenantId, world.asterisk.id, "lonely.csv", Readable.from([Buffer.from(`${lonely}\n`)]));
+    await runner.drain(60_000);
+    expect(await ownerOf("u.3")).toEqual({ customer_id: null, status: "UNANSWERED" });
+    const trunk = await saveTrunk({ tenantId, actor: ACTOR, fields: { customerId: world.bob.id, name: "Bob's PBX", accountCode: "acct-8888" } });
+    expect(await ownerOf("u.3")).toEqual({ customer_id: world.bob.id, status: "UNANSWERED" });
+    expect((await pool().query(`SELECT trunk_id FROM cdrs WHERE tenant_id = $1 AND record_key = 'u.3'`, [tenantId])).rows[0]).toEqual({ trunk_id: trunk.id });
     // Only the answered call is charged: 60 s to Ottawa.
     const after = await balances(tenantId);
     expect(before["1001"]! - after["1001"]!).toBeGreaterThan(0n);
