@@ -21,11 +21,11 @@ function copySql(table: string, columns: readonly string[], format: "text" | "bi
  * of any number of lines — into `COPY <table> (<columns>) FROM STDIN`, honouring
  * back-pressure. The fast path for bulk loads whose producer formats lines itself.
  */
-export async function copyTextChunks(
+async function copyTextChunks(
   client: pg.PoolClient | pg.Client,
   table: string,
   columns: readonly string[],
-  chunks: AsyncIterable<string | Buffer> | Iterable<string | Buffer>,
+  chunks: AsyncIterable<string> | Iterable<string>,
 ): Promise<void> {
   await copyChunks(client, copySql(table, columns, "text"), chunks);
 }

@@ -7,7 +7,7 @@ import { AppError } from "@/server/errors";
 import { getCdrFile, listCdrFiles, listCdrRejects, streamCdrRejectsCsv } from "@/server/cdr/file-queries";
 import { uploadCdrFile } from "@/server/cdr/upload";
 import { addRateForPrefix, mapAccountCode, rerateStatus, unbillableDetail, unbillableSummary } from "@/server/cdr/unbillable";
-import { requestRerate } from "@/server/cdr/rerate";
+import { requestRerate, rerateUnbillable } from "@/server/cdr/rerate";
 import { saveTrunk } from "@/server/catalog/trunks";
 import { callerAs, createUser } from "../support/factories";
 import { fixturePath } from "../rating/fixtures";
@@ -243,6 +243,18 @@ describe("re-rating after an account code is mapped", () => {
     const trunk = await saveTrunk({ tenantId, actor: ACTOR, fields: { customerId: world.bob.id, name: "Bob's PBX", accountCode: "acct-8888" } });
     expect(await ownerOf("u.3")).toEqual({ customer_id: world.bob.id, status: "UNANSWERED" });
     expect((await pool().query(`SELECT trunk_id FROM cdrs WHERE tenant_id = $1 AND record_key = 'u.3'`, [tenantId])).rows[0]).toEqual({ trunk_id: trunk.id });
+
+    // An unanswered call stored without its customer after the mapping (an ingest that loaded
+    // its owners just before it) is claimed by the next re-rate.
+    await pool().query(
+      `INSERT INTO cdrs (tenant_id, source_id, file_id, line, record_key, start_at, billsec, account_code, caller, callee, status)
+       SELECT tenant_id, source_id, file_id, 99, 'u.4', start_at + interval '1 minute', 0, account_code, caller, callee, 'UNANSWERED' FROM cdrs
+       WHERE tenant_id = $1 AND record_key = 'u.1'`,
+      [tenantId],
+    );
+    expect(await ownerOf("u.4")).toEqual({ customer_id: null, status: "UNANSWERED" });
+    expect((await rerateUnbillable({ tenantId })).unansweredClaimed).toBe(1);
+    expect(await ownerOf("u.4")).toEqual({ customer_id: world.alice.id, status: "UNANSWERED" });
     // Only the answered call is charged: 60 s to Ottawa.
     const after = await balances(tenantId);
     expect(before["1001"]! - after["1001"]!).toBeGreaterThan(0n);
