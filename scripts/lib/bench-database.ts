@@ -25,6 +25,7 @@ async function freePort(): Promise<number> {
 export async function startBenchDatabase(): Promise<{ url: string; scratch: string; stop: () => Promise<void> }> {
   const scratch = mkdtempSync(path.join(os.tmpdir(), "trunkline-bench-"));
   chmodSync(scratch, 0o755);
+  if (process.env.BENCH_DATABASE_URL) return createDatabaseOnExternalServer(process.env.BENCH_DATABASE_URL, scratch);
   const server = await startEmbeddedPostgres({
     dataDir: path.join(scratch, "pg"),
     port: await freePort(),
@@ -42,14 +43,49 @@ export async function startBenchDatabase(): Promise<{ url: string; scratch: stri
     await client.query(`ALTER DATABASE bench SET log_min_duration_statement = ${Number(slowMs)}`);
     await client.end();
   }
-  process.env.DATABASE_URL = url;
-  process.env.AUTH_SECRET ??= "bench-auth-secret-bench-auth-secret-0123456789";
-  process.env.ENCRYPTION_KEY ??= Buffer.alloc(32, 3).toString("base64");
+  setAppEnvironment(url);
   return {
     url,
     scratch,
     stop: async () => {
       await server.stop();
+      rmSync(scratch, { recursive: true, force: true });
+    },
+  };
+}
+
+function setAppEnvironment(url: string): void {
+  process.env.DATABASE_URL = url;
+  process.env.AUTH_SECRET ??= "bench-auth-secret-bench-auth-secret-0123456789";
+  process.env.ENCRYPTION_KEY ??= Buffer.alloc(32, 3).toString("base64");
+}
+
+/**
+ * BENCH_DATABASE_URL=postgresql://user:password@host:port/postgres runs a benchmark on a
+ * server of your own (a packaged PostgreSQL, tuned as in the README) instead of the embedded
+ * one: a fresh database is created on it, migrated, and dropped at the end.
+ */
+async function createDatabaseOnExternalServer(adminUrl: string, scratch: string): Promise<{ url: string; scratch: string; stop: () => Promise<void> }> {
+  const databaseName = path.basename(scratch).replace(/[^a-z0-9]/gi, "_").toLowerCase();
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  const version = (await admin.query<{ server_version: string }>("SHOW server_version")).rows[0]!.server_version;
+  await admin.query(`CREATE DATABASE "${databaseName}"`);
+  await admin.end();
+  console.log(`PostgreSQL ${version} at BENCH_DATABASE_URL, database ${databaseName}`);
+  const target = new URL(adminUrl);
+  target.pathname = `/${databaseName}`;
+  const url = target.toString();
+  await migrate({ databaseUrl: url });
+  setAppEnvironment(url);
+  return {
+    url,
+    scratch,
+    stop: async () => {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
+      await client.end();
       rmSync(scratch, { recursive: true, force: true });
     },
   };
