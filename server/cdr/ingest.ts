@@ -93,11 +93,24 @@ type TBatch = {
   chunks: Buffer[];
   /** Gives the buffers of `chunks` back to the reader's pool, once they are stored. */
   release: () => void;
-  rows: number;
+  /** What the batch's calls add to their file's totals when all of them are stored. */
+  stored: TStoredTotals;
   /** Charges of the batch's RATED calls, per customer (micro-units, positive). */
   charges: Map<string, bigint>;
   rejects: { line: number; raw: string; reason: string }[];
   months: Set<number>;
+};
+
+/** What stored calls add to their file's totals (cdr_files). */
+type TStoredTotals = {
+  calls: number;
+  billedSeconds: number;
+  /** Of RATED calls, micro-units. */
+  price: bigint;
+  cost: bigint;
+  /** Start of the earliest and latest call (epoch ms), null without calls. */
+  firstCallMs: number | null;
+  lastCallMs: number | null;
 };
 
 /** Reads the file's records one batch at a time; rating happens as chunks are requested. */
@@ -160,7 +173,7 @@ class BatchReader {
       lastLine: 0,
       chunks: [],
       release: () => out.release(),
-      rows: 0,
+      stored: { calls: 0, billedSeconds: 0, price: 0n, cost: 0n, firstCallMs: null, lastCallMs: null },
       charges: new Map(),
       rejects: [],
       months: new Set(),
@@ -221,7 +234,16 @@ class BatchReader {
       out.int8(price);
       out.int8(priced ? rated.costMicros : null);
       out.text(record.disposition);
-      batch.rows++;
+      const stored = batch.stored;
+      stored.calls++;
+      const startMs = start.getTime();
+      if (stored.firstCallMs === null || startMs < stored.firstCallMs) stored.firstCallMs = startMs;
+      if (stored.lastCallMs === null || startMs > stored.lastCallMs) stored.lastCallMs = startMs;
+      if (priced) {
+        stored.billedSeconds += rated.billedSeconds ?? 0;
+        stored.price += price!;
+        if (rated.costMicros !== null) stored.cost += rated.costMicros;
+      }
       const counts = this.counts;
       if (rated.status === "RATED") counts.rated++;
       else if (rated.status === "UNANSWERED") counts.unanswered++;
@@ -246,19 +268,44 @@ const UNIQUE_VIOLATION = "23505";
 /** "no partition of relation cdrs found for row". */
 const NO_PARTITION = "23514";
 
-/** Stores a batch whose calls may already exist: inserts the new ones and charges only those. */
-async function insertThroughStaging(client: pg.PoolClient, batch: TBatch): Promise<Map<string, bigint>> {
+/**
+ * Stores a batch whose calls may already exist: inserts the new ones, and charges and counts
+ * only those.
+ */
+async function insertThroughStaging(client: pg.PoolClient, batch: TBatch): Promise<{ charges: Map<string, bigint>; stored: TStoredTotals }> {
   await client.query(`CREATE TEMP TABLE IF NOT EXISTS cdr_ingest_batch (LIKE cdrs INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
   await copyBinaryChunks(client, "cdr_ingest_batch", CDR_COLUMNS, batch.chunks);
-  const inserted = await client.query<{ customer_id: string; charge: string }>(
+  // One row per charged customer, plus one (customer_id NULL, charge NULL) with the totals of
+  // everything inserted.
+  const inserted = await client.query<{ customer_id: string | null; charge: string | null; calls: string; billed_seconds: string; price: string; cost: string; first_ms: string | null; last_ms: string | null }>(
     `WITH inserted AS (
-       INSERT INTO cdrs SELECT * FROM cdr_ingest_batch ON CONFLICT DO NOTHING RETURNING customer_id, status, price
+       INSERT INTO cdrs SELECT * FROM cdr_ingest_batch ON CONFLICT DO NOTHING
+       RETURNING customer_id, status, price, cost, billed_seconds, start_at
      )
-     SELECT customer_id, SUM(price)::text AS charge FROM inserted
-     WHERE status = 'RATED' AND customer_id IS NOT NULL AND price > 0 GROUP BY customer_id`,
+     SELECT customer_id, SUM(price)::text AS charge, '0' AS calls, '0' AS billed_seconds, '0' AS price, '0' AS cost, NULL AS first_ms, NULL AS last_ms
+     FROM inserted WHERE status = 'RATED' AND customer_id IS NOT NULL AND price > 0 GROUP BY customer_id
+     UNION ALL
+     SELECT NULL, NULL, count(*)::text, COALESCE(SUM(billed_seconds), 0)::text, COALESCE(SUM(price), 0)::text, COALESCE(SUM(cost), 0)::text,
+            (extract(epoch FROM min(start_at)) * 1000)::bigint::text, (extract(epoch FROM max(start_at)) * 1000)::bigint::text
+     FROM inserted`,
   );
   await client.query(`TRUNCATE cdr_ingest_batch`);
-  return new Map(inserted.rows.map((row) => [row.customer_id, BigInt(row.charge)]));
+  const charges = new Map<string, bigint>();
+  let stored: TStoredTotals = { calls: 0, billedSeconds: 0, price: 0n, cost: 0n, firstCallMs: null, lastCallMs: null };
+  for (const row of inserted.rows) {
+    if (row.customer_id !== null) charges.set(row.customer_id, BigInt(row.charge!));
+    else {
+      stored = {
+        calls: Number(row.calls),
+        billedSeconds: Number(row.billed_seconds),
+        price: BigInt(row.price),
+        cost: BigInt(row.cost),
+        firstCallMs: row.first_ms === null ? null : Number(row.first_ms),
+        lastCallMs: row.last_ms === null ? null : Number(row.last_ms),
+      };
+    }
+  }
+  return { charges, stored };
 }
 
 /** Key of a batch's charge: what it is (file, line range, customer), never when it ran. */
@@ -278,14 +325,16 @@ async function writeBatch(
   try {
     await client.query("SAVEPOINT batch_copy");
     let charges: Map<string, bigint>;
+    let stored: TStoredTotals;
     try {
       await copyBinaryChunks(client, "cdrs", CDR_COLUMNS, batch.chunks);
       charges = batch.charges;
+      stored = batch.stored;
     } catch (error) {
       if (pgErrorCode(error) === NO_PARTITION) forgetCdrPartitions(batch.months); // the retry creates it
       if (pgErrorCode(error) !== UNIQUE_VIOLATION) throw error;
       await client.query("ROLLBACK TO SAVEPOINT batch_copy");
-      charges = await insertThroughStaging(client, batch);
+      ({ charges, stored } = await insertThroughStaging(client, batch));
     }
     // Stored (the COPY has completed, so nothing reads them any more): reused by a next batch.
     batch.release();
@@ -310,7 +359,25 @@ async function writeBatch(
         memo: `Calls in ${ids.fileName}, lines ${batch.firstLine}–${batch.lastLine}`,
       })),
     );
-    await client.query(`UPDATE cdr_files SET lines_read = lines_read + $3 WHERE tenant_id = $1::uuid AND id = $2::uuid`, [ids.tenantId, ids.fileId, batch.taken]);
+    // The file's totals grow with the calls this transaction stores, and only with those: a
+    // rerun adds nothing for batches an earlier run committed.
+    await client.query(
+      `UPDATE cdr_files SET lines_read = lines_read + $3, calls_stored = calls_stored + $4, billed_seconds = billed_seconds + $5,
+         price_total = price_total + $6::bigint, cost_total = cost_total + $7::bigint,
+         first_call_at = LEAST(first_call_at, $8::timestamptz), last_call_at = GREATEST(last_call_at, $9::timestamptz)
+       WHERE tenant_id = $1::uuid AND id = $2::uuid`,
+      [
+        ids.tenantId,
+        ids.fileId,
+        batch.taken,
+        stored.calls,
+        stored.billedSeconds,
+        stored.price.toString(),
+        stored.cost.toString(),
+        stored.firstCallMs === null ? null : new Date(stored.firstCallMs),
+        stored.lastCallMs === null ? null : new Date(stored.lastCallMs),
+      ],
+    );
     await client.query("COMMIT");
     return results;
   } catch (error) {
@@ -399,29 +466,13 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
     const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
     if (failure) throw failure.reason;
     const counts = batchReader.counts;
-    const stored = await client.query<{ calls: string; billed_seconds: string; price: string; cost: string }>(
-      `SELECT count(*)::text AS calls, COALESCE(SUM(billed_seconds), 0)::text AS billed_seconds,
-              COALESCE(SUM(price), 0)::text AS price, COALESCE(SUM(cost), 0)::text AS cost
-       FROM cdrs WHERE file_id = $1::uuid AND tenant_id = $2::uuid`,
-      [fileId, tenantId],
-    );
-    const totals = stored.rows[0]!;
-    const alreadyPresent = counts.rated + counts.unanswered + counts.unbillable - Number(totals.calls);
+    const totals = await db().cdrFile.findFirstOrThrow({ where: { tenantId, id: fileId }, select: { callsStored: true, priceTotal: true } });
+    const alreadyPresent = counts.rated + counts.unanswered + counts.unbillable - totals.callsStored;
     await db().cdrFile.update({
       where: { id: fileId },
-      data: {
-        status: "DONE",
-        ...counts,
-        alreadyPresent,
-        linesRead: counts.lines,
-        billedSeconds: BigInt(totals.billed_seconds),
-        priceTotal: BigInt(totals.price),
-        costTotal: BigInt(totals.cost),
-        finishedAt: new Date(),
-        error: null,
-      },
+      data: { status: "DONE", ...counts, alreadyPresent, linesRead: counts.lines, finishedAt: new Date(), error: null },
     });
-    return { fileId, status: "DONE", batches, writers: second ? 2 : 1, ...counts, alreadyPresent, priceTotal: BigInt(totals.price) };
+    return { fileId, status: "DONE", batches, writers: second ? 2 : 1, ...counts, alreadyPresent, priceTotal: totals.priceTotal };
   } catch (error) {
     if (error instanceof CdrFileError || error instanceof TimeZoneError) {
       await failFile(tenantId, fileId, error.message);

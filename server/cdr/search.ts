@@ -154,7 +154,8 @@ export function cdrWhere(scope: TCdrScope, filter: TCdrFilter, alias = "c"): { s
     params.push(value);
     return `$${params.length}`;
   };
-  const parts = [`${alias}.tenant_id = ${add(scope.tenantId)}::uuid`, `${alias}.start_at >= ${add(filter.from)}`, `${alias}.start_at < ${add(filter.to)}`];
+  const tenant = add(scope.tenantId);
+  const parts = [`${alias}.tenant_id = ${tenant}::uuid`, `${alias}.start_at >= ${add(filter.from)}`, `${alias}.start_at < ${add(filter.to)}`];
   const customerId = scopedCustomer(scope, filter);
   if (customerId) parts.push(`${alias}.customer_id = ${add(customerId)}::uuid`);
   if (filter.trunkId) parts.push(`${alias}.trunk_id = ${add(filter.trunkId)}::uuid`);
@@ -171,7 +172,14 @@ export function cdrWhere(scope: TCdrScope, filter: TCdrFilter, alias = "c"): { s
   if (filter.category) parts.push(`${alias}.category = ${add(filter.category)}::"RateCategory"`);
   if (filter.status) parts.push(`${alias}.status = ${add(filter.status)}::"CdrStatus"`);
   if (filter.sourceId) parts.push(`${alias}.source_id = ${add(filter.sourceId)}::uuid`);
-  if (filter.fileId) parts.push(`${alias}.file_id = ${add(filter.fileId)}::uuid`);
+  if (filter.fileId) {
+    const file = add(filter.fileId);
+    parts.push(`${alias}.file_id = ${file}::uuid`);
+    // No index on file_id (every call would pay for it on insert): the file's first and last
+    // call bound the primary key's time range, and prune the months it does not cover.
+    const bound = (column: string) => `(SELECT cf.${column} FROM cdr_files cf WHERE cf.tenant_id = ${tenant}::uuid AND cf.id = ${file}::uuid)`;
+    parts.push(`${alias}.start_at >= ${bound("first_call_at")}`, `${alias}.start_at <= ${bound("last_call_at")}`);
+  }
   return { sql: parts.join(" AND "), params };
 }
 

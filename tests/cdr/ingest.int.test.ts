@@ -34,6 +34,26 @@ async function storedCalls(tenantId: string) {
   return result.rows;
 }
 
+/** A file's totals, kept batch by batch, against its stored calls summed afresh. */
+async function expectFileTotalsOfStoredCalls(fileId: string): Promise<void> {
+  const file = await fileRow(fileId);
+  const sums = await pool().query<{ calls: number; billed_seconds: string; price: string; cost: string; first_call_at: Date | null; last_call_at: Date | null }>(
+    `SELECT count(*)::int AS calls, COALESCE(SUM(billed_seconds), 0)::text AS billed_seconds, COALESCE(SUM(price), 0)::text AS price,
+            COALESCE(SUM(cost), 0)::text AS cost, min(start_at) AS first_call_at, max(start_at) AS last_call_at
+     FROM cdrs WHERE file_id = $1::uuid`,
+    [fileId],
+  );
+  const stored = sums.rows[0]!;
+  expect({
+    calls: file.callsStored,
+    billedSeconds: file.billedSeconds.toString(),
+    price: file.priceTotal.toString(),
+    cost: file.costTotal.toString(),
+    first: file.firstCallAt,
+    last: file.lastCallAt,
+  }).toEqual({ calls: stored.calls, billedSeconds: stored.billed_seconds, price: stored.price, cost: stored.cost, first: stored.first_call_at, last: stored.last_call_at });
+}
+
 async function ledgerOf(tenantId: string) {
   const rows = await db().ledgerEntry.findMany({ where: { tenantId }, select: { amount: true, idempotencyKey: true }, orderBy: { idempotencyKey: "asc" } });
   return rows;
@@ -51,6 +71,7 @@ describe("ingesting the shared fixtures", () => {
       const file = await fileRow(received.id);
       expect(file.status, file.error ?? "").toBe("DONE");
       expect(file.lines).toBe(file.rated + file.unanswered + file.unbillable + file.rejected);
+      await expectFileTotalsOfStoredCalls(received.id);
     }
 
     const master = await fileRow(asterisk.id);
@@ -120,6 +141,8 @@ describe("files exactly once", () => {
     await runner.drain(60_000);
     expect((await fileRow(changed.id)).status).toBe("DONE");
     expect((await storedCalls(world.tenant.id)).length).toBeGreaterThan(calls.length);
+    await expectFileTotalsOfStoredCalls(changed.id);
+    await expectFileTotalsOfStoredCalls(first.id);
   });
 
   it("re-running a finished file changes nothing", async () => {
@@ -144,6 +167,10 @@ describe("files exactly once", () => {
       done.rejected,
       done.priceTotal,
     ]);
+    // Every batch of the re-run met calls already stored: the file's totals did not grow.
+    expect(again.callsStored).toBe(done.callsStored);
+    expect(again.alreadyPresent).toBe(0);
+    await expectFileTotalsOfStoredCalls(file.id);
   });
 });
 
@@ -170,6 +197,9 @@ describe("a worker killed mid-file", () => {
       }
       const partial = await storedCalls(crashed.tenant.id);
       expect(partial.length).toBeGreaterThan(0);
+      // The crashed runs' committed batches are in the file's totals, and nothing more.
+      await expectFileTotalsOfStoredCalls(crashedFile.id);
+      expect((await fileRow(crashedFile.id)).callsStored).toBe(partial.length);
       expect(partial.length).toBeLessThan((await storedCalls(whole.tenant.id)).length);
 
       const result = await ingestCdrFile({ tenantId: crashed.tenant.id, fileId: crashedFile.id, batchLines: 300 });
@@ -186,6 +216,9 @@ describe("a worker killed mid-file", () => {
         a.priceTotal,
         0,
       ]);
+      await expectFileTotalsOfStoredCalls(wholeFile.id);
+      await expectFileTotalsOfStoredCalls(crashedFile.id);
+      expect(b.callsStored).toBe(a.callsStored);
       // Charges are per batch and customer; the re-run posted only what the crashed run had not.
       const ledger = await ledgerOf(crashed.tenant.id);
       expect(new Set(ledger.map((entry) => entry.idempotencyKey)).size).toBe(ledger.length);

@@ -63,6 +63,23 @@ async function insertCalls(calls: TCall[]): Promise<void> {
   }
 }
 
+/**
+ * The files of calls inserted directly, with what ingestion keeps on each (calls stored, the
+ * first and last call's start): a search by file relies on that range.
+ */
+async function recordFiles(calls: Pick<TCall, "tenantId" | "sourceId" | "fileId">[]): Promise<void> {
+  const files = new Map(calls.map((call) => [call.fileId, call]));
+  for (const { tenantId, sourceId, fileId } of files.values()) {
+    await pool().query(
+      `INSERT INTO cdr_files (id, tenant_id, source_id, file_name, remote_path, size, sha256, status, calls_stored, first_call_at, last_call_at)
+       SELECT $1::uuid, $2::uuid, $3::uuid, 'test.csv', 'upload:test.csv', 0, encode(sha256($1::text::bytea), 'hex'), 'DONE', count(*), min(start_at), max(start_at)
+       FROM cdrs WHERE tenant_id = $2::uuid AND file_id = $1::uuid
+       ON CONFLICT (id) DO UPDATE SET calls_stored = excluded.calls_stored, first_call_at = excluded.first_call_at, last_call_at = excluded.last_call_at`,
+      [fileId, tenantId, sourceId],
+    );
+  }
+}
+
 let a: TWorld;
 let b: TWorld;
 let sourceA: string;
@@ -111,6 +128,7 @@ beforeAll(async () => {
     calls.push({ tenantId: b.tenant.id, sourceId: sourceB, fileId: randomUUID(), recordKey: `b-${index}`, startAt: at(index), customerId: b.customer.id, callee: "442071234000" });
   }
   await insertCalls(calls);
+  await recordFiles(calls);
 });
 
 async function allPages(filter: TCdrFilterInput, limit: number, scope = { tenantId: a.tenant.id } as { tenantId: string; customerId?: string }) {
@@ -187,6 +205,35 @@ describe("searchCdrs filters", () => {
     expect(await keys({ from: at(0), to: at(1) })).toEqual(["a1-0"]);
     // Another tenant's ids match nothing.
     expect(await keys({ customerId: b.customer.id })).toEqual([]);
+  });
+
+  it("finds a file's calls between its first and last call, across months, and nothing of a file that stored none", async () => {
+    await pool().query(`SELECT ensure_cdr_partitions('2026-05-01', '2026-06-01')`);
+    const fileId = randomUUID();
+    const starts = ["2026-05-31T23:59:59.999Z", "2026-06-01T00:00:00.000Z", "2026-06-15T10:00:00.000Z"];
+    const call = (recordKey: string, startAt: string, file: string): TCall => ({
+      tenantId: a.tenant.id, sourceId: sourceA, fileId: file, recordKey, startAt: new Date(startAt), customerId: a.customer.id, callee: "4930123456",
+    });
+    // Another file's calls at the same instants and between: not the file's.
+    const others = [call("other-0", starts[0]!, randomUUID()), call("other-1", "2026-06-10T00:00:00.000Z", randomUUID())];
+    const calls = [...starts.map((start, index) => call(`span-${index}`, start, fileId)), ...others];
+    await insertCalls(calls);
+    await recordFiles(calls);
+    const filter = { from: new Date("2026-05-01T00:00:00Z"), to: new Date("2026-07-01T00:00:00Z"), fileId };
+    const scope = { tenantId: a.tenant.id };
+    expect((await searchCdrs({ scope, filter, limit: 50 })).rows.map((row) => row.recordKey).sort()).toEqual(["span-0", "span-1", "span-2"]);
+    expect((await cdrTotals({ scope, filter })).calls).toBe(3);
+    // A narrower range than the file's calls still applies.
+    expect((await searchCdrs({ scope, filter: { ...filter, from: new Date("2026-06-01T00:00:00Z") }, limit: 50 })).rows.map((row) => row.recordKey).sort()).toEqual(["span-1", "span-2"]);
+    // Every line of this file rejected: it stored no calls, so it has no range.
+    const empty = randomUUID();
+    await pool().query(
+      `INSERT INTO cdr_files (id, tenant_id, source_id, file_name, remote_path, size, sha256, status) VALUES ($1::uuid, $2::uuid, $3::uuid, 'bad.csv', 'upload:bad.csv', 10, encode(sha256($1::text::bytea), 'hex'), 'DONE')`,
+      [empty, a.tenant.id, sourceA],
+    );
+    expect((await searchCdrs({ scope, filter: { ...filter, fileId: empty }, limit: 50 })).rows).toEqual([]);
+    // Another tenant's file: nothing, even with the right id.
+    expect((await searchCdrs({ scope: { tenantId: b.tenant.id }, filter, limit: 50 })).rows).toEqual([]);
   });
 
   it("finds callee prefixes on every UTC day the range touches, its first and last instants included", async () => {
@@ -365,6 +412,7 @@ describe("CSV export", () => {
          FROM generate_series(1, 50000) g`,
       [tenantId, sourceA, fileId, a.customer.id],
     );
+    await recordFiles([{ tenantId, sourceId: sourceA, fileId }]);
     const filter = { from: new Date("2026-08-01T00:00:00Z"), to: new Date("2026-09-01T00:00:00Z"), fileId };
     let chunks = 0;
     let lines = 0;
