@@ -227,6 +227,7 @@ try {
   if (code !== 0) throw new Error(`the ingest worker exited with code ${code}`);
   const run = JSON.parse(output.trim().split("\n").pop()!) as {
     pollMs: number;
+    engineMs: number;
     ingestMs: number;
     ingestCpuMs: number;
     batches: number;
@@ -245,7 +246,8 @@ try {
   const stored = Number((await pool().query<{ n: string }>(`SELECT count(*)::text AS n FROM cdrs`)).rows[0]!.n);
   const entries = await db().ledgerEntry.count({ where: { tenantId: tenant.id } });
   console.log(
-    `poll (SSH, download, sha256, record): ${seconds(run.pollMs)} s; parse → rate → COPY → ledger: ${seconds(run.ingestMs)} s in ${run.batches} batches ` +
+    `worker start-up, untimed: Prisma's engine ${seconds(run.engineMs)} s\n` +
+      `poll (SSH, download, sha256, record): ${seconds(run.pollMs)} s; parse → rate → COPY → ledger: ${seconds(run.ingestMs)} s in ${run.batches} batches ` +
       `(the worker's own CPU: ${seconds(run.ingestCpuMs)} s; the rest is PostgreSQL's); WAL written: ${megabytes(walBytes)}`,
   );
   console.log(
