@@ -102,7 +102,12 @@ test("an admin uploads a CDR file, fixes the unbillable calls and re-rates: the 
   const rejects = page.getByRole("table", { name: "Rejected lines" });
   await expect(rejects).toContainText("6");
   await expect(rejects).toContainText("this line is not a CDR");
+  await expect(page.getByText("Calls stored")).toBeVisible();
   await snap(page, "cdr-file-detail");
+  // "View calls" opens the calls page filtered to the file, on the days its calls fall on.
+  await page.getByRole("link", { name: "View calls" }).click();
+  await expect(page).toHaveURL(/fileId=[0-9a-f-]+&range=custom&fromDay=\d{4}-\d{2}-\d{2}&toDay=/);
+  await expect(page.getByRole("table", { name: "Calls" })).toContainText("13035550100");
 
   // Nobody owns the account code yet: map it to Alice, then re-rate.
   await page.goto("/admin/cdr/unbillable");

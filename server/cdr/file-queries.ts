@@ -118,17 +118,30 @@ export async function listCdrFiles(options: {
 
 export async function getCdrFile(options: { tenantId: string; fileId: string }) {
   const { tenantId, fileId } = options;
-  const file = await db().cdrFile.findFirst({ where: { tenantId, id: fileId }, select: { ...fileSummary, sha256: true, remoteModifiedAt: true, serverId: true } });
+  const file = await db().cdrFile.findFirst({
+    where: { tenantId, id: fileId },
+    select: { ...fileSummary, sha256: true, remoteModifiedAt: true, serverId: true, callsStored: true, firstCallAt: true, lastCallAt: true },
+  });
   if (!file) throw AppError.notFound("CDR file");
-  const [duplicateOf, uploadedBy, server] = await Promise.all([
+  const [duplicateOf, uploadedBy, server, tenant] = await Promise.all([
     file.duplicateOfId
       ? db().cdrFile.findFirst({ where: { tenantId, id: file.duplicateOfId }, select: { id: true, fileName: true, status: true, receivedAt: true } })
       : null,
     file.uploadedById ? db().user.findUnique({ where: { id: file.uploadedById }, select: { name: true, email: true } }) : null,
     file.serverId ? db().cdrSourceServer.findFirst({ where: { tenantId, id: file.serverId }, select: { host: true, port: true } }) : null,
+    db().tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { timeZone: true } }),
   ]);
   const [withEstimate] = await withEstimates(tenantId, [file]);
-  return { ...file, estimatedLines: withEstimate!.estimatedLines, duplicateOf, uploadedBy, server };
+  // The tenant's days its calls fall on: the calls page opens on them rather than on its
+  // default "last 7 days", which an older file's calls are not in.
+  const callDays =
+    file.firstCallAt && file.lastCallAt ? { fromDay: dayIn(file.firstCallAt, tenant.timeZone), toDay: dayIn(file.lastCallAt, tenant.timeZone) } : null;
+  return { ...file, estimatedLines: withEstimate!.estimatedLines, duplicateOf, uploadedBy, server, callDays };
+}
+
+/** YYYY-MM-DD of an instant in a time zone. */
+function dayIn(instant: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(instant);
 }
 
 export type TCdrFileDetail = Awaited<ReturnType<typeof getCdrFile>>;

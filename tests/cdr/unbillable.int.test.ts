@@ -57,6 +57,14 @@ describe("uploading a CDR file", () => {
     expect(file.lines).toBe(file.rated + file.unanswered + file.unbillable + file.rejected);
     expect(file.linesRead).toBe(9);
     expect(file.estimatedLines).toBeNull();
+    // Its calls, and the tenant's days they fall on (the calls page opens on those days).
+    expect(file.callsStored).toBe(8);
+    expect(file.firstCallAt).toEqual(new Date("2026-10-01T13:15:02Z"));
+    expect(file.lastCallAt).toEqual(new Date("2026-10-15T03:59:50Z"));
+    await db().tenant.update({ where: { id: world.tenant.id }, data: { timeZone: "America/Toronto" } });
+    expect((await getCdrFile({ tenantId: world.tenant.id, fileId: received.id })).callDays).toEqual({ fromDay: "2026-10-01", toDay: "2026-10-14" });
+    await db().tenant.update({ where: { id: world.tenant.id }, data: { timeZone: "UTC" } });
+    expect((await getCdrFile({ tenantId: world.tenant.id, fileId: received.id })).callDays).toEqual({ fromDay: "2026-10-01", toDay: "2026-10-15" });
 
     const rejects = await listCdrRejects({ tenantId: world.tenant.id, fileId: received.id, page: 0 });
     expect(rejects.rows).toEqual([{ line: 9, reason: expect.stringMatching(/not a CDR/), raw: "this line is not a CDR at all" }]);

@@ -205,7 +205,7 @@ export function CdrFileDetail({ fileId }: { fileId: string }) {
         actions={
           data ? (
             <>
-              <Link href={callsOfFileHref(fileId)} className={buttonClassName("secondary")}>
+              <Link href={callsOfFileHref(fileId, data.callDays)} className={buttonClassName("secondary")}>
                 View calls
               </Link>
               {data.rejected > 0 ? (
@@ -311,6 +311,15 @@ export function CdrFileDetail({ fileId }: { fileId: string }) {
                   <span className="numeric">{formatCount(Math.round(Number(data.billedSeconds) / 60))}</span>
                 </Field>
                 <Field label="Attempts">{formatCount(data.attempts)}</Field>
+                <Field label="Calls stored">
+                  <span className="numeric">{formatCount(data.callsStored)}</span>
+                </Field>
+                <Field label="First call">
+                  <DateTime value={data.firstCallAt} />
+                </Field>
+                <Field label="Last call">
+                  <DateTime value={data.lastCallAt} />
+                </Field>
               </dl>
             </CardContent>
           </Card>

@@ -29,8 +29,10 @@ export function fileHref(fileId: string): string {
   return `/admin/cdr/files/${fileId}`;
 }
 
-export function callsOfFileHref(fileId: string): string {
-  return `/admin/calls?fileId=${encodeURIComponent(fileId)}`;
+/** The calls page filtered to a file, over the days its calls fall on when it stored any. */
+export function callsOfFileHref(fileId: string, days: { fromDay: string; toDay: string } | null): string {
+  const params = new URLSearchParams({ fileId, ...(days ? { range: "custom", fromDay: days.fromDay, toDay: days.toDay } : {}) });
+  return `/admin/calls?${params.toString()}`;
 }
 
 export function rejectsCsvHref(fileId: string): string {
