@@ -14,8 +14,8 @@
  *
  * Knobs: BENCH_LINES, BENCH_BATCH (lines per batch), BENCH_PROFILE=<folder> (the worker's
  * CPU profile), BENCH_NODE_FLAGS="<flags>" (for the worker, e.g. --trace-gc),
- * BENCH_DROP_INDEXES=<index,…> (what those indexes cost a load), BENCH_WAL_STATS=1 (the load's
- * WAL by kind of record).
+ * BENCH_DROP_INDEXES=<index,…> (what those indexes cost a load), BENCH_SQL="<statements>" (any
+ * other what-if on the schema), BENCH_WAL_STATS=1 (the load's WAL by kind of record).
  */
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -165,6 +165,11 @@ try {
   for (const name of (process.env.BENCH_DROP_INDEXES ?? "").split(",").filter(Boolean)) {
     await pool().query(`DROP INDEX "${name.replaceAll('"', "")}"`);
     console.log(`what-if: without index ${name}`);
+  }
+  // BENCH_SQL="<statements>": any other what-if on the schema (another index, another key).
+  if (process.env.BENCH_SQL) {
+    await pool().query(process.env.BENCH_SQL);
+    console.log(`what-if: ${process.env.BENCH_SQL}`);
   }
 
   const sftpRoot = path.join(database.scratch, "sftp");
