@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
@@ -93,5 +93,54 @@ describe("migration runner", () => {
     const results = await Promise.all([migrate({ databaseUrl: url }), migrate({ databaseUrl: url })]);
     const total = results.reduce((sum, result) => sum + result.applied.length, 0);
     expect(total).toBe((await readMigrations()).length);
+  });
+});
+
+describe("data migrations", () => {
+  it("20261202090000 gives every file the totals and time range of the calls it stored, then drops the file index", async () => {
+    const url = await freshDatabase();
+    const before = mkdtempSync(path.join(os.tmpdir(), "migrations-"));
+    for (const name of readdirSync(MIGRATIONS_DIR).filter((entry) => /^\d{14}_/.test(entry) && entry < "20261202090000")) {
+      cpSync(path.join(MIGRATIONS_DIR, name), path.join(before, name), { recursive: true });
+    }
+    await migrate({ databaseUrl: url, directory: before });
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const tenant = (await client.query<{ id: string }>(`INSERT INTO tenants (name, slug, time_zone, updated_at) VALUES ('T', 't', 'UTC', now()) RETURNING id`)).rows[0]!.id;
+      const source = (await client.query<{ id: string }>(`INSERT INTO cdr_sources (tenant_id, name, format, time_zone, updated_at) VALUES ($1, 'S', 'asterisk', 'UTC', now()) RETURNING id`, [tenant])).rows[0]!.id;
+      const file = async (name: string, status: string) =>
+        (await client.query<{ id: string }>(
+          `INSERT INTO cdr_files (tenant_id, source_id, file_name, remote_path, size, sha256, status)
+           VALUES ($1, $2, $3, $3, 0, encode(sha256(convert_to($3, 'UTF8')), 'hex'), $4::"CdrFileStatus") RETURNING id`,
+          [tenant, source, name, status],
+        )).rows[0]!.id;
+      // A finished file across a month boundary, a file a crash left half done, one with no calls.
+      const done = await file("done.csv", "DONE");
+      const failed = await file("failed.csv", "FAILED");
+      const empty = await file("empty.csv", "DONE");
+      await client.query(`SELECT ensure_cdr_partitions('2026-10-01', '2026-11-01')`);
+      for (const [fileId, calls, from] of [[done, 3, "2026-10-31T23:00:00Z"], [failed, 2, "2026-10-05T00:00:00Z"]] as const) {
+        await client.query(
+          `INSERT INTO cdrs (tenant_id, source_id, file_id, line, record_key, start_at, billsec, caller, callee, status, category, billed_seconds, price, cost)
+           SELECT $1, $2, $3::uuid, g, $3::uuid::text || g, $4::timestamptz + g * interval '30 minutes', 60, '1', '1', 'RATED', 'OTHER', 60, 100, 40
+           FROM generate_series(1, $5::int) g`,
+          [tenant, source, fileId, from, calls],
+        );
+      }
+      await migrate({ databaseUrl: url });
+      const files = await client.query(
+        `SELECT id, calls_stored, billed_seconds::int, price_total::int, cost_total::int, first_call_at, last_call_at FROM cdr_files ORDER BY file_name`,
+      );
+      expect(files.rows).toEqual([
+        { id: done, calls_stored: 3, billed_seconds: 180, price_total: 300, cost_total: 120, first_call_at: new Date("2026-10-31T23:30:00Z"), last_call_at: new Date("2026-11-01T00:30:00Z") },
+        { id: empty, calls_stored: 0, billed_seconds: 0, price_total: 0, cost_total: 0, first_call_at: null, last_call_at: null },
+        { id: failed, calls_stored: 2, billed_seconds: 120, price_total: 200, cost_total: 80, first_call_at: new Date("2026-10-05T00:30:00Z"), last_call_at: new Date("2026-10-05T01:00:00Z") },
+      ]);
+      const fileIndexes = await client.query(`SELECT indexname FROM pg_indexes WHERE tablename LIKE 'cdrs%' AND indexdef LIKE '%(file_id%'`);
+      expect(fileIndexes.rows).toEqual([]);
+    } finally {
+      await client.end();
+    }
   });
 });
