@@ -8,7 +8,7 @@ import { BehindModal } from "@/components/admin/behind-modal";
 import { ConfirmDialog } from "@/components/admin/confirm-dialog";
 import { CustomerFormDialog, type TCustomerFormSubmit } from "@/components/admin/customer-form-dialog";
 import { DateTime } from "@/components/admin/date-time";
-import { errorCodeOf, isForbidden, toastError } from "@/components/admin/errors";
+import { errorCodeOf, isForbidden, toastError } from "@/components/trpc/errors";
 import { isUuid } from "@/components/admin/format";
 import { InviteUserDialog, type TInviteSubmit } from "@/components/admin/invite-user-dialog";
 import { auditHref, billingTypeLabel, roleLabel } from "@/components/admin/labels";

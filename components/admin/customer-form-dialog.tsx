@@ -1,8 +1,7 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import type { TFieldErrors } from "@/components/trpc/errors";
-import { formErrorsOf, isForbidden } from "@/components/admin/errors";
+import { formErrorsOf, isForbidden, type TFieldErrors } from "@/components/trpc/errors";
 import { BILLING_TYPE_OPTIONS } from "@/components/admin/labels";
 import {
   CUSTOMER_FIELDS,

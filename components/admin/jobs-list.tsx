@@ -7,7 +7,7 @@ import { useTRPC } from "@/components/trpc/react";
 import { BehindModal } from "@/components/admin/behind-modal";
 import { ClearFiltersButton } from "@/components/admin/clear-filters-button";
 import { DateTime } from "@/components/admin/date-time";
-import { errorCodeOf } from "@/components/admin/errors";
+import { errorCodeOf } from "@/components/trpc/errors";
 import { formatDuration, isUuid, shortId } from "@/components/admin/format";
 import { JsonView } from "@/components/admin/json-view";
 import { JOB_STATUSES, oneOf } from "@/components/admin/labels";

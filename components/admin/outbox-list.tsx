@@ -5,7 +5,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
 import { BehindModal } from "@/components/admin/behind-modal";
 import { DateTime } from "@/components/admin/date-time";
-import { errorCodeOf } from "@/components/admin/errors";
+import { errorCodeOf } from "@/components/trpc/errors";
 import { isUuid } from "@/components/admin/format";
 import { LinkifiedText } from "@/components/admin/linkified-text";
 import { useListState } from "@/components/admin/list-state";

@@ -1,8 +1,7 @@
 "use client";
 
 import type { ReactNode } from "react";
-import { messageOf } from "@/components/trpc/errors";
-import { errorCodeOf } from "@/components/admin/errors";
+import { messageOf, errorCodeOf } from "@/components/trpc/errors";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 

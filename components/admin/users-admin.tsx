@@ -8,7 +8,7 @@ import { useTRPC } from "@/components/trpc/react";
 import { BehindModal } from "@/components/admin/behind-modal";
 import { ConfirmDialog } from "@/components/admin/confirm-dialog";
 import { DateTime } from "@/components/admin/date-time";
-import { isForbidden, toastError } from "@/components/admin/errors";
+import { isForbidden, toastError } from "@/components/trpc/errors";
 import { InviteUserDialog, type TInviteSubmit } from "@/components/admin/invite-user-dialog";
 import { customerHref, roleLabel } from "@/components/admin/labels";
 import { useListState } from "@/components/admin/list-state";

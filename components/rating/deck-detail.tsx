@@ -8,7 +8,7 @@ import { DateTime } from "@/components/admin/date-time";
 import { QueryError } from "@/components/admin/query-error";
 import { DeckFormDialog } from "@/components/rating/deck-form-dialog";
 import { DeckKindBadge } from "@/components/rating/deck-kind-badge";
-import { errorCodeOf } from "@/components/rating/errors";
+import { errorCodeOf } from "@/components/trpc/errors";
 import { ImportRatesDialog } from "@/components/rating/import-rates-dialog";
 import { plural, priceCallHref } from "@/components/rating/labels";
 import { RatesTable } from "@/components/rating/rates-table";

@@ -2,8 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
-import { withoutFieldError, type TFieldErrors } from "@/components/trpc/errors";
-import { mapFieldErrors } from "@/components/rating/errors";
+import { withoutFieldError, type TFieldErrors, mapFieldErrors } from "@/components/trpc/errors";
 import {
   DECK_FORMAT_HINTS,
   DECK_FORMAT_OPTIONS,

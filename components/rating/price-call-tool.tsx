@@ -6,9 +6,8 @@ import { useId, useState, type FormEvent, type ReactNode } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { clsx } from "clsx";
 import { useTRPC } from "@/components/trpc/react";
-import type { TFieldErrors } from "@/components/trpc/errors";
+import { formErrorsOf, type TFieldErrors } from "@/components/trpc/errors";
 import { DateTime } from "@/components/admin/date-time";
-import { formErrorsOf } from "@/components/rating/errors";
 import {
   categoryLabel,
   deckHref,

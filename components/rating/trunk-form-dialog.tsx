@@ -3,8 +3,7 @@
 import { useState, type FormEvent } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
-import type { TFieldErrors } from "@/components/trpc/errors";
-import { formErrorsOf, isForbidden } from "@/components/rating/errors";
+import { formErrorsOf, isForbidden, type TFieldErrors } from "@/components/trpc/errors";
 import type { TDeckRow, TTrunkRow } from "@/components/rating/types";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";

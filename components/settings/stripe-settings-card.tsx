@@ -3,8 +3,7 @@
 import { useState, type FormEvent, type ReactNode } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
-import { fieldErrorsOf, messageOf, type TFieldErrors } from "@/components/trpc/errors";
-import { isForbidden } from "@/components/admin/errors";
+import { fieldErrorsOf, messageOf, type TFieldErrors, isForbidden } from "@/components/trpc/errors";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";

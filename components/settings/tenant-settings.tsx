@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
-import { errorCodeOf } from "@/components/admin/errors";
+import { errorCodeOf } from "@/components/trpc/errors";
 import { QueryError } from "@/components/admin/query-error";
 import { SettingsIcon } from "@/components/shell/icons";
 import { Card, CardContent } from "@/components/ui/card";

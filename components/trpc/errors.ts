@@ -1,4 +1,5 @@
 import { TRPCClientError } from "@trpc/client";
+import { toast } from "@/components/ui/toast";
 
 export type TFieldErrors = Record<string, string[]>;
 
@@ -21,4 +22,53 @@ export function fieldErrorsOf(error: unknown): TFieldErrors {
 
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : "Something went wrong";
+}
+
+/** The tRPC error code ("NOT_FOUND", "FORBIDDEN", "PRECONDITION_FAILED"…) of a failed call. */
+export function errorCodeOf(error: unknown): string | null {
+  if (error instanceof TRPCClientError) {
+    const data = error.data as { code?: unknown } | undefined;
+    return typeof data?.code === "string" ? data.code : null;
+  }
+  return null;
+}
+
+/** A role that may not do this will not be able to retry either: the dialog can close. */
+export function isForbidden(error: unknown): boolean {
+  return errorCodeOf(error) === "FORBIDDEN";
+}
+
+/**
+ * Maps server field errors onto the fields a form shows. Keys may be nested
+ * ("fields.carrierId", "fields.ipAcl.2"): the first segment the form knows names the field,
+ * and a numeric segment after it (a list index) becomes "Entry n: …". Whatever the form
+ * cannot show inline is toasted, so no message is lost.
+ */
+export function mapFieldErrors(raw: TFieldErrors, fields: readonly string[]): { inline: TFieldErrors; rest: string[] } {
+  const inline: TFieldErrors = {};
+  const rest: string[] = [];
+  for (const [key, messages] of Object.entries(raw)) {
+    const segments = key.split(".");
+    const index = segments.findIndex((segment) => fields.includes(segment));
+    const field = index >= 0 ? segments[index] : undefined;
+    if (!field) {
+      rest.push(...messages);
+      continue;
+    }
+    const position = segments[index + 1];
+    const prefix = position !== undefined && /^\d+$/.test(position) ? `Entry ${Number(position) + 1}: ` : "";
+    (inline[field] ??= []).push(...messages.map((message) => `${prefix}${message}`));
+  }
+  return { inline, rest };
+}
+
+/** Inline errors for a failed mutation; a toast when none of them belongs to a shown field. */
+export function formErrorsOf(error: unknown, fields: readonly string[]): TFieldErrors {
+  const { inline } = mapFieldErrors(fieldErrorsOf(error), fields);
+  if (Object.keys(inline).length === 0) toast.error(messageOf(error));
+  return inline;
+}
+
+export function toastError(error: unknown): void {
+  toast.error(messageOf(error));
 }

@@ -1,8 +1,7 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import type { TFieldErrors } from "@/components/trpc/errors";
-import { formErrorsOf } from "@/components/admin/errors";
+import { formErrorsOf, type TFieldErrors } from "@/components/trpc/errors";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
 import { FormField } from "@/components/ui/form-field";

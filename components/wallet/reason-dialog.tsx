@@ -1,8 +1,7 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import type { TFieldErrors } from "@/components/trpc/errors";
-import { formErrorsOf, isForbidden } from "@/components/admin/errors";
+import { formErrorsOf, isForbidden, type TFieldErrors } from "@/components/trpc/errors";
 import { reasonError } from "@/components/admin/validation";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";

@@ -1,8 +1,7 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import type { TFieldErrors } from "@/components/trpc/errors";
-import { formErrorsOf, isForbidden } from "@/components/admin/errors";
+import { formErrorsOf, isForbidden, type TFieldErrors } from "@/components/trpc/errors";
 import { MiniCell, MiniRow, MiniTable } from "@/components/admin/mini-table";
 import { PlusIcon } from "@/components/shell/icons";
 import { Badge } from "@/components/ui/badge";

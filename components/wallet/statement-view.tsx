@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
-import { errorCodeOf } from "@/components/admin/errors";
+import { errorCodeOf } from "@/components/trpc/errors";
 import { isUuid } from "@/components/admin/format";
 import { QueryError } from "@/components/admin/query-error";
 import { DownloadIcon, InvoiceIcon } from "@/components/shell/icons";

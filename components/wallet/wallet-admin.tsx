@@ -6,7 +6,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 import { useTRPC } from "@/components/trpc/react";
 import { BehindModal } from "@/components/admin/behind-modal";
 import { DateTime } from "@/components/admin/date-time";
-import { errorCodeOf, isForbidden, toastError } from "@/components/admin/errors";
+import { errorCodeOf, isForbidden, toastError } from "@/components/trpc/errors";
 import { isUuid } from "@/components/admin/format";
 import { auditHref, billingTypeLabel, customerHref } from "@/components/admin/labels";
 import { MiniCell, MiniRow, MiniTable } from "@/components/admin/mini-table";

@@ -7,7 +7,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 import { useTRPC } from "@/components/trpc/react";
 import { ConfirmDialog } from "@/components/admin/confirm-dialog";
 import { DateTime } from "@/components/admin/date-time";
-import { formErrorsOf, toastError } from "@/components/admin/errors";
+import { formErrorsOf, toastError } from "@/components/trpc/errors";
 import { formatDuration } from "@/components/admin/format";
 import { QueryError } from "@/components/admin/query-error";
 import { useRatingAccess } from "@/components/rating/use-rating-access";

@@ -3,8 +3,7 @@
 import { useState, type FormEvent } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
-import { formErrorsOf } from "@/components/admin/errors";
-import { withoutFieldError, type TFieldErrors } from "@/components/trpc/errors";
+import { formErrorsOf, withoutFieldError, type TFieldErrors } from "@/components/trpc/errors";
 import { CATEGORY_OPTIONS, RATE_CATEGORIES, fromDateTimeLocal, oneOf, toDateTimeLocal, type TRateCategory } from "@/components/rating/labels";
 import { formatDate } from "@/components/admin/format";
 import { startOfDay } from "@/components/cdr/unbillable/types";

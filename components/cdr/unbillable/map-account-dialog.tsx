@@ -3,8 +3,7 @@
 import { useState, type FormEvent } from "react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
-import { formErrorsOf } from "@/components/admin/errors";
-import type { TFieldErrors } from "@/components/trpc/errors";
+import { formErrorsOf, type TFieldErrors } from "@/components/trpc/errors";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { FormField } from "@/components/ui/form-field";

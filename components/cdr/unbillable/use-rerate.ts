@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
-import { toastError } from "@/components/admin/errors";
+import { toastError } from "@/components/trpc/errors";
 import { formatMicros } from "@/components/ui/money-format";
 import { toast } from "@/components/ui/toast";
 import { formatCount, reasonTitle } from "@/components/cdr/unbillable/types";
