@@ -108,6 +108,11 @@ test("an admin uploads a CDR file, fixes the unbillable calls and re-rates: the 
   await page.getByRole("link", { name: "View calls" }).click();
   await expect(page).toHaveURL(/fileId=[0-9a-f-]+&range=custom&fromDay=\d{4}-\d{2}-\d{2}&toDay=/);
   await expect(page.getByRole("table", { name: "Calls" })).toContainText("13035550100");
+  // A link to a file that is not there (another tenant's, or a wrong one): not found, and the way back.
+  await page.goto("/admin/cdr/files/00000000-0000-4000-8000-000000000000");
+  await expect(page.getByRole("heading", { name: "CDR file not found" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "All CDR files" })).toBeVisible();
+  await snap(page, "cdr-file-not-found");
 
   // Nobody owns the account code yet: map it to Alice, then re-rate.
   await page.goto("/admin/cdr/unbillable");

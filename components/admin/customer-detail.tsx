@@ -8,12 +8,11 @@ import { BehindModal } from "@/components/admin/behind-modal";
 import { ConfirmDialog } from "@/components/admin/confirm-dialog";
 import { CustomerFormDialog, type TCustomerFormSubmit } from "@/components/admin/customer-form-dialog";
 import { DateTime } from "@/components/admin/date-time";
-import { errorCodeOf, isForbidden, toastError } from "@/components/trpc/errors";
+import { isForbidden, toastError } from "@/components/trpc/errors";
 import { isUuid } from "@/components/admin/format";
 import { InviteUserDialog, type TInviteSubmit } from "@/components/admin/invite-user-dialog";
 import { auditHref, billingTypeLabel, roleLabel } from "@/components/admin/labels";
 import { MiniCell, MiniRow, MiniTable } from "@/components/admin/mini-table";
-import { QueryError } from "@/components/admin/query-error";
 import {
   STATUS_ACTIONS,
   StatusChangeDialog,
@@ -32,6 +31,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Skeleton, SkeletonText } from "@/components/ui/skeleton";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { toast } from "@/components/ui/toast";
+import { RecordUnavailable } from "@/components/admin/record-unavailable";
 
 const CUSTOMER_ROLE_OPTIONS = [
   { value: "CUSTOMER_ADMIN" as const, label: "Customer admin" },
@@ -116,34 +116,17 @@ export function CustomerDetail({ customerId }: { customerId: string }) {
     }),
   );
 
-  if (!valid || errorCodeOf(customer.error) === "NOT_FOUND") {
+  if (!valid || customer.isError) {
     return (
-      <div>
-        <PageHeader title="Customer not found" breadcrumbs={[BREADCRUMB_ROOT, { label: "Not found" }]} />
-        <Card>
-          <EmptyState
-            icon={<CustomersIcon />}
-            title="This customer does not exist"
-            description="It may have been removed, or the link is wrong."
-            action={
-              <Link href="/admin/customers" className={buttonClassName("secondary")}>
-                Back to customers
-              </Link>
-            }
-          />
-        </Card>
-      </div>
-    );
-  }
-
-  if (customer.isError) {
-    return (
-      <div>
-        <PageHeader title="Customer" breadcrumbs={[BREADCRUMB_ROOT, { label: "Customer" }]} />
-        <Card>
-          <QueryError error={customer.error} what="this customer" onRetry={() => void customer.refetch()} />
-        </Card>
-      </div>
+      <RecordUnavailable
+        title="Customer"
+        parent={BREADCRUMB_ROOT}
+        error={customer.error}
+        invalidId={!valid}
+        what="this customer"
+        onRetry={() => void customer.refetch()}
+        notFound={{ icon: <CustomersIcon />, title: "This customer does not exist", backLabel: "Back to customers" }}
+      />
     );
   }
 

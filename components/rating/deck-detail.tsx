@@ -5,10 +5,8 @@ import { useState, type ReactNode } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
 import { DateTime } from "@/components/admin/date-time";
-import { QueryError } from "@/components/admin/query-error";
 import { DeckFormDialog } from "@/components/rating/deck-form-dialog";
 import { DeckKindBadge } from "@/components/rating/deck-kind-badge";
-import { errorCodeOf } from "@/components/trpc/errors";
 import { ImportRatesDialog } from "@/components/rating/import-rates-dialog";
 import { plural, priceCallHref } from "@/components/rating/labels";
 import { RatesTable } from "@/components/rating/rates-table";
@@ -16,9 +14,9 @@ import { useRatingAccess } from "@/components/rating/use-rating-access";
 import { CallsIcon, DownloadIcon, RatesIcon, UploadIcon } from "@/components/shell/icons";
 import { Button, buttonClassName } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
-import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Skeleton } from "@/components/ui/skeleton";
+import { RecordUnavailable } from "@/components/admin/record-unavailable";
 
 const BREADCRUMB_ROOT = { label: "Rate decks", href: "/admin/rates" };
 
@@ -61,27 +59,15 @@ export function DeckDetail({ deckId }: { deckId: string }) {
   }
 
   if (deck.isError) {
-    const missing = errorCodeOf(deck.error) === "NOT_FOUND" || errorCodeOf(deck.error) === "BAD_REQUEST";
     return (
-      <div>
-        <PageHeader title="Rate deck" breadcrumbs={[BREADCRUMB_ROOT, { label: "Deck" }]} />
-        <Card>
-          {missing ? (
-            <EmptyState
-              icon={<RatesIcon />}
-              title="Deck not found"
-              description="It does not exist or belongs to another tenant."
-              action={
-                <Link href="/admin/rates" className={buttonClassName("secondary", "sm")}>
-                  All rate decks
-                </Link>
-              }
-            />
-          ) : (
-            <QueryError error={deck.error} what="the deck" onRetry={() => void deck.refetch()} />
-          )}
-        </Card>
-      </div>
+      <RecordUnavailable
+        title="Rate deck"
+        parent={BREADCRUMB_ROOT}
+        error={deck.error}
+        what="the deck"
+        onRetry={() => void deck.refetch()}
+        notFound={{ icon: <RatesIcon />, title: "This rate deck does not exist", backLabel: "All rate decks" }}
+      />
     );
   }
 

@@ -24,6 +24,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { Stat } from "@/components/ui/stat";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { toast } from "@/components/ui/toast";
+import { RecordUnavailable } from "@/components/admin/record-unavailable";
 
 const errorColumns: ColumnDef<TImportErrorRow>[] = [
   {
@@ -125,27 +126,15 @@ export function ImportPreview({ deckId, importId }: { deckId: string; importId: 
   }
 
   if (deckImport.isError || !data) {
-    const missing = errorCodeOf(deckImport.error) === "NOT_FOUND" || errorCodeOf(deckImport.error) === "BAD_REQUEST";
     return (
-      <div>
-        <PageHeader title="Import preview" breadcrumbs={[{ label: "Rate decks", href: "/admin/rates" }, { label: "Import" }]} />
-        <Card>
-          {missing ? (
-            <EmptyState
-              icon={<RatesIcon />}
-              title="Import not found"
-              description="It does not exist or belongs to another tenant."
-              action={
-                <Link href={deckHref(deckId)} className={buttonClassName("secondary", "sm")}>
-                  Back to the deck
-                </Link>
-              }
-            />
-          ) : (
-            <QueryError error={deckImport.error} what="the import" onRetry={() => void deckImport.refetch()} />
-          )}
-        </Card>
-      </div>
+      <RecordUnavailable
+        title="Import preview"
+        parent={{ label: "Rate decks", href: "/admin/rates" }}
+        error={deckImport.error}
+        what="the import"
+        onRetry={() => void deckImport.refetch()}
+        notFound={{ icon: <RatesIcon />, title: "This import does not exist", backLabel: "Back to the deck", backHref: deckHref(deckId) }}
+      />
     );
   }
 

@@ -3,17 +3,15 @@
 import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
-import { errorCodeOf } from "@/components/trpc/errors";
 import { isUuid } from "@/components/admin/format";
-import { QueryError } from "@/components/admin/query-error";
 import { DownloadIcon, InvoiceIcon } from "@/components/shell/icons";
 import { buttonClassName } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
-import { EmptyState } from "@/components/ui/empty-state";
 import { Money } from "@/components/ui/money";
 import { PageHeader } from "@/components/ui/page-header";
 import { SkeletonText } from "@/components/ui/skeleton";
 import { periodLabel } from "@/components/wallet/labels";
+import { RecordUnavailable } from "@/components/admin/record-unavailable";
 
 const BREADCRUMB_ROOT = { label: "Statements", href: "/portal/statements" };
 
@@ -27,32 +25,17 @@ export function StatementView({ statementId }: { statementId: string }) {
   const valid = isUuid(statementId);
   const statement = useQuery({ ...trpc.statements.get.queryOptions({ statementId }), enabled: valid });
 
-  if (!valid || errorCodeOf(statement.error) === "NOT_FOUND") {
+  if (!valid || statement.isError) {
     return (
-      <div>
-        <PageHeader title="Statement not found" breadcrumbs={[BREADCRUMB_ROOT, { label: "Not found" }]} />
-        <Card>
-          <EmptyState
-            icon={<InvoiceIcon />}
-            title="This statement does not exist"
-            action={
-              <Link href="/portal/statements" className={buttonClassName("secondary")}>
-                Back to statements
-              </Link>
-            }
-          />
-        </Card>
-      </div>
-    );
-  }
-  if (statement.isError) {
-    return (
-      <div>
-        <PageHeader title="Statement" breadcrumbs={[BREADCRUMB_ROOT, { label: "Statement" }]} />
-        <Card>
-          <QueryError error={statement.error} what="this statement" onRetry={() => void statement.refetch()} />
-        </Card>
-      </div>
+      <RecordUnavailable
+        title="Statement"
+        parent={BREADCRUMB_ROOT}
+        error={statement.error}
+        invalidId={!valid}
+        what="this statement"
+        onRetry={() => void statement.refetch()}
+        notFound={{ icon: <InvoiceIcon />, title: "This statement does not exist", description: "The link may be wrong.", backLabel: "Back to statements" }}
+      />
     );
   }
   if (statement.isPending) {

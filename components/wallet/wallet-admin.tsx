@@ -6,7 +6,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 import { useTRPC } from "@/components/trpc/react";
 import { BehindModal } from "@/components/admin/behind-modal";
 import { DateTime } from "@/components/admin/date-time";
-import { errorCodeOf, isForbidden, toastError } from "@/components/trpc/errors";
+import { isForbidden, toastError } from "@/components/trpc/errors";
 import { isUuid } from "@/components/admin/format";
 import { auditHref, billingTypeLabel, customerHref } from "@/components/admin/labels";
 import { MiniCell, MiniRow, MiniTable } from "@/components/admin/mini-table";
@@ -34,6 +34,7 @@ import { LimitsCard, type TLimitsSubmit } from "@/components/wallet/limits-card"
 import { ReasonDialog, type TReasonSubmit } from "@/components/wallet/reason-dialog";
 import { RefundDialog, type TRefundSubmit } from "@/components/wallet/refund-dialog";
 import { RecurringFeeDialog, RecurringFeesCard, type TFeeSubmit } from "@/components/wallet/recurring-fees-card";
+import { RecordUnavailable } from "@/components/admin/record-unavailable";
 
 const ADMIN_ROLES = ["PLATFORM_ADMIN", "TENANT_ADMIN"];
 const BREADCRUMB_ROOT = { label: "Customers", href: "/admin/customers" };
@@ -132,33 +133,17 @@ export function WalletAdmin({ customerId }: { customerId: string }) {
     }),
   );
 
-  if (!valid || errorCodeOf(wallet.error) === "NOT_FOUND") {
+  if (!valid || wallet.isError) {
     return (
-      <div>
-        <PageHeader title="Customer not found" breadcrumbs={[BREADCRUMB_ROOT, { label: "Not found" }]} />
-        <Card>
-          <EmptyState
-            icon={<CustomersIcon />}
-            title="This customer does not exist"
-            description="It may have been removed, or the link is wrong."
-            action={
-              <Link href="/admin/customers" className={buttonClassName("secondary")}>
-                Back to customers
-              </Link>
-            }
-          />
-        </Card>
-      </div>
-    );
-  }
-  if (wallet.isError) {
-    return (
-      <div>
-        <PageHeader title="Wallet" breadcrumbs={[BREADCRUMB_ROOT, { label: "Wallet" }]} />
-        <Card>
-          <QueryError error={wallet.error} what="this wallet" onRetry={() => void wallet.refetch()} />
-        </Card>
-      </div>
+      <RecordUnavailable
+        title="Wallet"
+        parent={BREADCRUMB_ROOT}
+        error={wallet.error}
+        invalidId={!valid}
+        what="this wallet"
+        onRetry={() => void wallet.refetch()}
+        notFound={{ icon: <CustomersIcon />, title: "This customer does not exist", backLabel: "Back to customers" }}
+      />
     );
   }
   if (wallet.isPending) return <WalletSkeleton />;

@@ -7,6 +7,8 @@ import { Input } from "@/components/ui/input";
 import { Money } from "@/components/ui/money";
 import { statusLabel, statusTone } from "@/components/ui/status-badge";
 import { DataTable } from "@/components/ui/data-table";
+import { TRPCClientError } from "@trpc/client";
+import { RecordUnavailable } from "@/components/admin/record-unavailable";
 
 type TRow = { id: string; name: string };
 const columns: ColumnDef<TRow>[] = [{ accessorKey: "name", header: "Name", enableSorting: true }];
@@ -75,5 +77,39 @@ describe("DataTable", () => {
     );
     expect(html).toContain(">Next<");
     expect(html).not.toContain("Page 1 of");
+  });
+});
+
+describe("RecordUnavailable", () => {
+  const props = {
+    title: "CDR file",
+    parent: { label: "CDR files", href: "/admin/cdr/files" },
+    what: "this CDR file",
+    onRetry: noop,
+    notFound: { icon: null, title: "This CDR file does not exist", backLabel: "All CDR files" },
+  };
+  const trpcError = (code: string, message: string) => Object.assign(new TRPCClientError(message), { data: { code } });
+
+  it("says not found, with the way back, for another tenant's id, a malformed one or a deleted record", () => {
+    for (const html of [
+      renderToStaticMarkup(h(RecordUnavailable, { ...props, error: trpcError("NOT_FOUND", "CDR file not found") })),
+      renderToStaticMarkup(h(RecordUnavailable, { ...props, error: trpcError("BAD_REQUEST", "Invalid uuid") })),
+      renderToStaticMarkup(h(RecordUnavailable, { ...props, error: null, invalidId: true })),
+    ]) {
+      expect(html).toContain("CDR file not found");
+      expect(html).toContain("This CDR file does not exist");
+      expect(html).toContain('href="/admin/cdr/files"');
+      expect(html).not.toContain("Try again");
+    }
+    const back = renderToStaticMarkup(h(RecordUnavailable, { ...props, error: trpcError("NOT_FOUND", "x"), notFound: { ...props.notFound, backHref: "/admin/rates/1" } }));
+    expect(back).toContain('href="/admin/rates/1"');
+  });
+
+  it("shows any other failure with its message and a retry", () => {
+    const html = renderToStaticMarkup(h(RecordUnavailable, { ...props, error: trpcError("INTERNAL_SERVER_ERROR", "database unreachable") }));
+    expect(html).toContain("Could not load this CDR file");
+    expect(html).toContain("database unreachable");
+    expect(html).toContain("Try again");
+    expect(html).not.toContain("does not exist");
   });
 });

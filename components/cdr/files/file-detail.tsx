@@ -35,6 +35,8 @@ import { Stat } from "@/components/ui/stat";
 import { Textarea } from "@/components/ui/textarea";
 import { toast } from "@/components/ui/toast";
 import { cdrFormatName } from "@/components/cdr/sources/types";
+import { RecordUnavailable } from "@/components/admin/record-unavailable";
+import { JobsIcon } from "@/components/shell/icons";
 
 const REFRESH_MS = 1_000;
 
@@ -183,12 +185,14 @@ export function CdrFileDetail({ fileId }: { fileId: string }) {
 
   if (file.isError) {
     return (
-      <div>
-        <PageHeader title="CDR file" breadcrumbs={[{ label: "CDR files", href: "/admin/cdr/files" }, { label: "File" }]} />
-        <Card>
-          <QueryError error={file.error} what="this CDR file" onRetry={() => void file.refetch()} />
-        </Card>
-      </div>
+      <RecordUnavailable
+        title="CDR file"
+        parent={{ label: "CDR files", href: "/admin/cdr/files" }}
+        error={file.error}
+        what="this CDR file"
+        onRetry={() => void file.refetch()}
+        notFound={{ icon: <JobsIcon />, title: "This CDR file does not exist", backLabel: "All CDR files" }}
+      />
     );
   }
   const data = file.data;

@@ -9,7 +9,6 @@ import { messageOf } from "@/components/trpc/errors";
 import { ConfirmDialog } from "@/components/admin/confirm-dialog";
 import { DateTime } from "@/components/admin/date-time";
 import { MiniTable } from "@/components/admin/mini-table";
-import { QueryError } from "@/components/admin/query-error";
 import { ServerStatusBadge } from "@/components/cdr/sources/server-status-badge";
 import { SourceForm } from "@/components/cdr/sources/source-form";
 import { availabilityHref, serverLabel, sourceHref, type TCdrSource } from "@/components/cdr/sources/types";
@@ -20,6 +19,8 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/com
 import { PageHeader } from "@/components/ui/page-header";
 import { SkeletonText } from "@/components/ui/skeleton";
 import { toast } from "@/components/ui/toast";
+import { RecordUnavailable } from "@/components/admin/record-unavailable";
+import { CarriersIcon } from "@/components/shell/icons";
 
 /** The clock, read in callbacks only (never during render). */
 function nowMs(): number {
@@ -90,12 +91,14 @@ function ExistingSource({ sourceId, canEdit }: { sourceId: string; canEdit: bool
 
   if (source.isError) {
     return (
-      <div>
-        <PageHeader title="CDR source" breadcrumbs={[...BREADCRUMBS, { label: "Source" }]} />
-        <Card>
-          <QueryError error={source.error} what="this CDR source" onRetry={() => void source.refetch()} />
-        </Card>
-      </div>
+      <RecordUnavailable
+        title="CDR source"
+        parent={BREADCRUMBS[0]!}
+        error={source.error}
+        what="this CDR source"
+        onRetry={() => void source.refetch()}
+        notFound={{ icon: <CarriersIcon />, title: "This CDR source does not exist", backLabel: "All CDR sources" }}
+      />
     );
   }
   if (!source.data) {
