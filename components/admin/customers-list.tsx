@@ -26,9 +26,9 @@ import { Button } from "@/components/ui/button";
 import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
-import { Select } from "@/components/ui/select";
 import { StatusBadge, statusLabel } from "@/components/ui/status-badge";
 import { toast } from "@/components/ui/toast";
+import { ListFilterSelect } from "@/components/admin/list-filter-select";
 
 const SORT_IDS = ["accountNumber", "name", "billingType", "status", "createdAt"] as const;
 
@@ -145,24 +145,8 @@ export function CustomersList() {
           onRowClick={(row) => router.push(customerHref(row.id))}
           toolbar={
             <>
-              <Select
-                size="sm"
-                aria-label="Status filter"
-                value={status ?? ""}
-                onChange={(event) => list.setFilter("status", event.target.value || null)}
-                placeholder="All statuses"
-                options={STATUS_OPTIONS}
-                className="w-36"
-              />
-              <Select
-                size="sm"
-                aria-label="Billing filter"
-                value={billingType ?? ""}
-                onChange={(event) => list.setFilter("billing", event.target.value || null)}
-                placeholder="All billing types"
-                options={BILLING_TYPE_OPTIONS}
-                className="w-40"
-              />
+              <ListFilterSelect list={list} name="status" label="Status filter" placeholder="All statuses" options={STATUS_OPTIONS} className="w-36" />
+              <ListFilterSelect list={list} name="billing" label="Billing filter" placeholder="All billing types" options={BILLING_TYPE_OPTIONS} className="w-40" />
               <ClearFiltersButton shown={filtered} onClear={list.clearFilters} />
             </>
           }

@@ -19,9 +19,9 @@ import { DataTable } from "@/components/ui/data-table";
 import { Dialog } from "@/components/ui/dialog";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
-import { Select } from "@/components/ui/select";
 import { SkeletonText } from "@/components/ui/skeleton";
 import { StatusBadge, statusLabel } from "@/components/ui/status-badge";
+import { ListFilterSelect } from "@/components/admin/list-filter-select";
 
 const SORT_IDS = ["createdAt", "functionId", "status", "attempts"] as const;
 const STATUS_OPTIONS = JOB_STATUSES.map((value) => ({ value, label: statusLabel(value) }));
@@ -141,15 +141,7 @@ export function JobsList() {
           rowClassName={(row) => (row.status === "FAILED" ? "bg-danger-50/40" : undefined)}
           toolbar={
             <>
-              <Select
-                size="sm"
-                aria-label="Status filter"
-                value={status ?? ""}
-                onChange={(event) => list.setFilter("status", event.target.value || null)}
-                placeholder="All statuses"
-                options={STATUS_OPTIONS}
-                className="w-36"
-              />
+              <ListFilterSelect list={list} name="status" label="Status filter" placeholder="All statuses" options={STATUS_OPTIONS} className="w-36" />
               <ClearFiltersButton shown={list.hasFilters} onClear={list.clearFilters} />
             </>
           }

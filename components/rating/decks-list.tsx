@@ -20,7 +20,7 @@ import { Button, buttonClassName } from "@/components/ui/button";
 import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
-import { Select } from "@/components/ui/select";
+import { ListFilterSelect } from "@/components/admin/list-filter-select";
 
 const KIND_FILTER_OPTIONS = [
   { value: "SELL", label: "Sell decks" },
@@ -163,15 +163,7 @@ export function DecksList() {
         onRowClick={(row) => router.push(deckHref(row.id))}
         toolbar={
           <>
-            <Select
-              size="sm"
-              aria-label="Deck type filter"
-              value={kind ?? ""}
-              onChange={(event) => list.setFilter("kind", event.target.value || null)}
-              placeholder="All decks"
-              options={KIND_FILTER_OPTIONS}
-              className="w-32"
-            />
+            <ListFilterSelect list={list} name="kind" label="Deck type filter" placeholder="All decks" options={KIND_FILTER_OPTIONS} className="w-32" />
             <ClearFiltersButton shown={list.hasFilters} onClear={list.clearFilters} />
           </>
         }

@@ -13,7 +13,6 @@ import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Input } from "@/components/ui/input";
 import { Money } from "@/components/ui/money";
-import { Select } from "@/components/ui/select";
 import {
   LEDGER_KINDS,
   LEDGER_KIND_OPTIONS,
@@ -24,6 +23,7 @@ import {
   type TLedgerPage,
   type TLedgerRow,
 } from "@/components/wallet/labels";
+import { ListFilterSelect } from "@/components/admin/list-filter-select";
 
 /** Paging and filters (kind, from, to) of a ledger, kept in the URL like the other lists. */
 export function useLedgerFilters() {
@@ -135,15 +135,7 @@ export function LedgerTable({
       maxHeight={null}
       toolbar={
         <>
-          <Select
-            size="sm"
-            aria-label="Type filter"
-            value={filters.kind ?? ""}
-            onChange={(event) => list.setFilter("kind", event.target.value || null)}
-            placeholder="All types"
-            options={LEDGER_KIND_OPTIONS}
-            className="w-40"
-          />
+          <ListFilterSelect list={list} name="kind" label="Type filter" placeholder="All types" options={LEDGER_KIND_OPTIONS} className="w-40" />
           <label className="flex items-center gap-1.5 text-xs text-slate-600">
             From
             <Input

@@ -28,8 +28,8 @@ import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Money } from "@/components/ui/money";
 import { PageHeader } from "@/components/ui/page-header";
-import { Select } from "@/components/ui/select";
 import { toast } from "@/components/ui/toast";
+import { ListFilterSelect } from "@/components/admin/list-filter-select";
 
 const SORT_IDS = ["receivedAt", "fileName", "status", "lines", "priceTotal", "size"] as const;
 const REFRESH_MS = 1_500;
@@ -179,24 +179,8 @@ export function CdrFilesList() {
         onRowClick={(row) => router.push(fileHref(row.id))}
         toolbar={
           <>
-            <Select
-              size="sm"
-              aria-label="Status filter"
-              value={status ?? ""}
-              onChange={(event) => list.setFilter("status", event.target.value || null)}
-              placeholder="All statuses"
-              options={FILE_STATUS_OPTIONS}
-              className="w-40"
-            />
-            <Select
-              size="sm"
-              aria-label="Source filter"
-              value={sourceId ?? ""}
-              onChange={(event) => list.setFilter("source", event.target.value || null)}
-              placeholder="All sources"
-              options={sourceOptions}
-              className="w-44"
-            />
+            <ListFilterSelect list={list} name="status" label="Status filter" placeholder="All statuses" options={FILE_STATUS_OPTIONS} className="w-40" />
+            <ListFilterSelect list={list} name="source" label="Source filter" placeholder="All sources" options={sourceOptions} className="w-44" />
             <ClearFiltersButton shown={list.hasFilters} onClear={list.clearFilters} />
           </>
         }

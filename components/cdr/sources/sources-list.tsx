@@ -18,7 +18,7 @@ import { buttonClassName } from "@/components/ui/button";
 import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
-import { Select } from "@/components/ui/select";
+import { ListFilterSelect } from "@/components/admin/list-filter-select";
 
 const SORT_IDS = ["name", "format", "enabled", "lastPolledAt", "createdAt"] as const;
 const ENABLED_OPTIONS = [
@@ -142,15 +142,7 @@ export function SourcesList() {
         onRowClick={(row) => router.push(sourceHref(row.id))}
         toolbar={
           <>
-            <Select
-              size="sm"
-              aria-label="Polling filter"
-              value={list.filters.polling ?? ""}
-              onChange={(event) => list.setFilter("polling", event.target.value || null)}
-              placeholder="All sources"
-              options={ENABLED_OPTIONS}
-              className="w-36"
-            />
+            <ListFilterSelect list={list} name="polling" label="Polling filter" placeholder="All sources" options={ENABLED_OPTIONS} className="w-36" />
             <ClearFiltersButton shown={list.hasFilters} onClear={list.clearFilters} />
           </>
         }
