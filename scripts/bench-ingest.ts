@@ -233,6 +233,7 @@ try {
   const run = JSON.parse(output.trim().split("\n").pop()!) as {
     pollMs: number;
     engineMs: number;
+    reactionsMs: number;
     ingestMs: number;
     ingestCpuMs: number;
     batches: number;
@@ -246,6 +247,10 @@ try {
     external: number;
   };
   const walBytes = await walBytesSince(walBefore);
+  if (process.env.BENCH_BALANCE_REACTIONS) {
+    const runs = await db().jobRun.count({ where: { functionId: { contains: "balance-changed" } } });
+    console.log(`balance reactions: ${runs} runs, ${seconds(run.reactionsMs)} s more after the ingest to finish them`);
+  }
   if (process.env.BENCH_WAL_STATS) await printWalStats(walBefore);
   const total = run.pollMs + run.ingestMs;
   const stored = Number((await pool().query<{ n: string }>(`SELECT count(*)::text AS n FROM cdrs`)).rows[0]!.n);

@@ -10,6 +10,7 @@ import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner
 import { pollSource } from "@/server/cdr/polling";
 import { ingestCdrFile } from "@/server/cdr/ingest";
 import { db, disconnect } from "@/server/db/client";
+import { onBalanceChanged } from "@/server/jobs/functions/wallet";
 
 function highWaterMarkBytes(): number {
   const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
@@ -18,8 +19,10 @@ function highWaterMarkBytes(): number {
 
 const tenantId = process.env.BENCH_TENANT_ID!;
 const sourceId = process.env.BENCH_SOURCE_ID!;
-// The benchmark drives ingest itself, to time it; events go to a runner with no functions.
-const idle = new EmbeddedRunner({ functions: [] });
+// The benchmark drives ingest itself, to time it; events go to a runner with no functions,
+// or with BENCH_BALANCE_REACTIONS=1 to the one that reacts to balance changes (auto-recharge,
+// low-balance mail, lock), as the embedded default would run it beside the ingest.
+const idle = new EmbeddedRunner({ functions: process.env.BENCH_BALANCE_REACTIONS ? [onBalanceChanged] : [] });
 setEmbeddedRunner(idle);
 
 const rssBefore = process.memoryUsage().rss;
@@ -44,6 +47,9 @@ const result = await ingestCdrFile({
   ...(process.env.BENCH_BATCH ? { batchLines: Number(process.env.BENCH_BATCH) } : {}),
 });
 const finished = Date.now();
+const reactionsStarted = Date.now();
+await idle.drain(600_000);
+const reactionsMs = Date.now() - reactionsStarted;
 const ingestCpu = process.cpuUsage(cpuBeforeIngest);
 const peakRss = highWaterMarkBytes();
 const { heapTotal, external } = process.memoryUsage();
@@ -53,6 +59,7 @@ console.log(
   JSON.stringify({
     pollMs: downloaded - started,
     engineMs,
+    reactionsMs,
     ingestMs: finished - downloaded,
     /** CPU this process spent reading, parsing, rating and sending (user + system). */
     ingestCpuMs: Math.round((ingestCpu.user + ingestCpu.system) / 1000),

@@ -23,6 +23,7 @@ import { parseEvent, type TAppEvent } from "./events";
  */
 
 type TFunction = InngestFunction.Any;
+type TQueuedRun = { fn: TFunction; eventName: string; eventId: string; data: Record<string, unknown> };
 type TEventLike = { name: string; data: Record<string, unknown>; id: string; ts: number };
 type TErrorLike = { name?: string; message?: string };
 
@@ -101,34 +102,49 @@ export class EmbeddedRunner {
 
   /** Starts every function the event triggers. Returns the new run ids. */
   async dispatch(input: TAppEvent): Promise<string[]> {
-    const event = parseEvent(input);
-    const eventId = event.id ?? randomUUID();
-    const targets = this.options.functions.filter((fn) => eventTriggers(fn).includes(event.name));
-    return this.enqueue(targets, event.name, eventId, event.data as Record<string, unknown>);
+    return this.dispatchMany([input]);
   }
 
-  private async enqueue(targets: TFunction[], eventName: string, eventId: string, data: Record<string, unknown>) {
-    const runIds: string[] = [];
-    const tenantId = typeof data.tenantId === "string" ? data.tenantId : null;
-    for (const fn of targets) {
-      const duplicate = await db().jobRun.findFirst({ where: { functionId: fn.id(), eventId }, select: { id: true } });
-      if (duplicate) continue;
-      const run = await db().jobRun.create({
-        data: {
-          tenantId,
-          functionId: fn.id(),
-          eventName,
-          eventId,
-          eventData: toJson(data),
-          status: "QUEUED",
-          maxAttempts: (fn.opts.retries ?? DEFAULT_RETRIES) + 1,
-        },
-        select: { id: true },
-      });
-      runIds.push(run.id);
-      this.schedule(fn.id(), run.id, 0, data);
+  /** Starts every function each event triggers, in one insert for the lot. Returns the new run ids. */
+  async dispatchMany(inputs: readonly TAppEvent[]): Promise<string[]> {
+    const runs: TQueuedRun[] = [];
+    for (const input of inputs) {
+      const event = parseEvent(input);
+      const eventId = event.id ?? randomUUID();
+      const data = event.data as Record<string, unknown>;
+      for (const fn of this.options.functions) {
+        if (eventTriggers(fn).includes(event.name)) runs.push({ fn, eventName: event.name, eventId, data });
+      }
     }
-    return runIds;
+    return this.enqueue(runs);
+  }
+
+  /**
+   * Queues runs, once per function and event id: the unique index on (function_id, event_id)
+   * drops a run already queued (a resent event, another process's copy), and the insert
+   * returns only the new ones, which are then scheduled.
+   */
+  private async enqueue(runs: TQueuedRun[]): Promise<string[]> {
+    if (runs.length === 0) return [];
+    const created = await db().jobRun.createManyAndReturn({
+      data: runs.map((run) => ({
+        tenantId: typeof run.data.tenantId === "string" ? run.data.tenantId : null,
+        functionId: run.fn.id(),
+        eventName: run.eventName,
+        eventId: run.eventId,
+        eventData: toJson(run.data),
+        status: "QUEUED" as const,
+        maxAttempts: (run.fn.opts.retries ?? DEFAULT_RETRIES) + 1,
+      })),
+      skipDuplicates: true,
+      select: { id: true, functionId: true, eventId: true },
+    });
+    const queued = new Map(runs.map((run) => [`${run.fn.id()}\u0000${run.eventId}`, run]));
+    for (const row of created) {
+      const run = queued.get(`${row.functionId}\u0000${row.eventId}`)!;
+      this.schedule(row.functionId, row.id, 0, run.data);
+    }
+    return created.map((row) => row.id);
   }
 
   private schedule(functionId: string, runId: string, delayMs: number, data: Record<string, unknown>): void {
@@ -211,7 +227,7 @@ export class EmbeddedRunner {
     const fn = this.byId.get(functionId);
     const expression = fn ? cronTriggers(fn)[0] : undefined;
     if (!fn || expression === undefined) throw new Error(`${functionId} is not a cron function`);
-    return this.enqueue([fn], `cron(${expression})`, `${fn.id()}@${tick.toISOString()}`, {});
+    return this.enqueue([{ fn, eventName: `cron(${expression})`, eventId: `${fn.id()}@${tick.toISOString()}`, data: {} }]);
   }
 
   /** Fires cron-triggered functions on schedule, one run per function per tick. */

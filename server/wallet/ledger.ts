@@ -4,7 +4,7 @@ import type { LedgerKind } from "@/server/db/generated/enums";
 import { db, type TTransaction } from "@/server/db/client";
 import type { TActor } from "@/server/audit/audit";
 import { AppError, isUniqueViolation } from "@/server/errors";
-import { sendEvent } from "@/server/jobs/send";
+import { sendEvents } from "@/server/jobs/send";
 
 /**
  * The only way a balance changes. In one transaction it locks the customer row, writes the
@@ -212,22 +212,26 @@ export async function postLedgerEntry(posting: TLedgerPosting): Promise<TPostRes
   return result;
 }
 
-/** Emits `wallet/balance.changed` for entries that were written (after their commit). */
+/**
+ * Emits `wallet/balance.changed` for entries that were written (after their commit), in one
+ * send: an ingest batch charges hundreds of customers at once.
+ */
 export async function notifyBalanceChanged(results: readonly TPostResult[]): Promise<void> {
-  for (const result of results) {
-    if (!result.created) continue;
-    await sendEvent({
-      name: "wallet/balance.changed",
-      id: `ledger-${result.entry.tenantId}-${result.entry.id}`,
-      data: {
-        tenantId: result.entry.tenantId,
-        customerId: result.entry.customerId,
-        entryId: result.entry.id.toString(),
-        balanceBefore: result.balanceBefore.toString(),
-        balanceAfter: result.entry.balanceAfter.toString(),
-      },
-    });
-  }
+  await sendEvents(
+    results
+      .filter((result) => result.created)
+      .map((result) => ({
+        name: "wallet/balance.changed" as const,
+        id: `ledger-${result.entry.tenantId}-${result.entry.id}`,
+        data: {
+          tenantId: result.entry.tenantId,
+          customerId: result.entry.customerId,
+          entryId: result.entry.id.toString(),
+          balanceBefore: result.balanceBefore.toString(),
+          balanceAfter: result.entry.balanceAfter.toString(),
+        },
+      })),
+  );
 }
 
 /** Customers whose cached balance differs from the sum of their ledger (should be none). */

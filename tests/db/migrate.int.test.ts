@@ -97,7 +97,7 @@ describe("migration runner", () => {
 });
 
 describe("data migrations", () => {
-  it("20261202090000 gives every file the totals and time range of the calls it stored, then drops the file index", async () => {
+  it("20261202090000 gives every file the totals and time range of the calls it stored, then drops the file index; 20261202100000 keeps one run per event", async () => {
     const url = await freshDatabase();
     const before = mkdtempSync(path.join(os.tmpdir(), "migrations-"));
     for (const name of readdirSync(MIGRATIONS_DIR).filter((entry) => /^\d{14}_/.test(entry) && entry < "20261202090000")) {
@@ -128,7 +128,17 @@ describe("data migrations", () => {
           [tenant, source, fileId, from, calls],
         );
       }
+      // Two runs of one event, as two racing runners could queue them before 20261202100000.
+      await client.query(
+        `INSERT INTO job_runs (function_id, event_name, event_id, status, max_attempts, created_at)
+         VALUES ('fn', 'e', 'twice', 'COMPLETED', 1, now() - interval '1 minute'), ('fn', 'e', 'twice', 'QUEUED', 1, now()), ('fn', 'e', 'once', 'QUEUED', 1, now())`,
+      );
       await migrate({ databaseUrl: url });
+      const runs = await client.query(`SELECT event_id, status FROM job_runs WHERE function_id = 'fn' ORDER BY event_id`);
+      expect(runs.rows).toEqual([
+        { event_id: "once", status: "QUEUED" },
+        { event_id: "twice", status: "COMPLETED" },
+      ]);
       const files = await client.query(
         `SELECT id, calls_stored, billed_seconds::int, price_total::int, cost_total::int, first_call_at, last_call_at FROM cdr_files ORDER BY file_name`,
       );

@@ -128,6 +128,30 @@ describe("embedded job runner", () => {
     expect(calls).toBe(1);
   });
 
+  it("queues a batch of events in one insert, each event once: repeated in the batch, sent again, or by two runners at once", async () => {
+    const seen: string[] = [];
+    const recorder = inngest.createFunction({ id: "recorder", triggers: [trigger] }, async ({ event }) => {
+      seen.push(event.data.userId);
+    });
+    runner = new EmbeddedRunner({ functions: [recorder] });
+    const other = new EmbeddedRunner({ functions: [recorder] });
+    try {
+      const userOf = (n: number) => `00000000-0000-4000-8000-00000000000${n}`;
+      const event = (n: number) => ({ name: "auth/password-reset.requested" as const, data: { userId: userOf(n) }, id: `batch-event-${n}` });
+      const first = await runner.dispatchMany([event(1), event(2), event(2), event(3)]);
+      expect(first).toHaveLength(3);
+      // Sent again with a new one, from this runner and another process's at the same time.
+      const [again, racing] = await Promise.all([runner.dispatchMany([event(1), event(4)]), other.dispatchMany([event(3), event(4)])]);
+      expect(again.length + racing.length).toBe(1);
+      await runner.drain();
+      await other.drain();
+      expect(seen.sort()).toEqual([1, 2, 3, 4].map(userOf));
+      expect(await db().jobRun.count({ where: { functionId: recorder.id(), eventId: { startsWith: "batch-event-" } } })).toBe(4);
+    } finally {
+      other.stop();
+    }
+  });
+
   it("resumes runs a previous process left queued", async () => {
     let calls = 0;
     const resumable = inngest.createFunction({ id: "resumable", triggers: [trigger] }, async () => ++calls);
