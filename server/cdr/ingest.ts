@@ -6,7 +6,7 @@ import { AppError } from "@/server/errors";
 import { BinaryCopyWriter, BufferPool, copyBinaryChunks } from "@/server/lib/copy";
 import { CdrFileError, parseCdrBatches, type CdrFormat, type CdrRecord } from "@/server/rating/cdr-formats";
 import { TimeZoneError } from "@/server/rating/time-zone";
-import { notifyBalanceChanged, postLedgerEntriesOnConnection, type TPostResult } from "@/server/wallet/ledger";
+import { BalanceChangeNotices, postLedgerEntriesOnConnection, type TPostResult } from "@/server/wallet/ledger";
 import { loadCallRatingContext, type TCallRatingContext } from "./call-rating";
 import { spooledSize } from "./files";
 import { ensureCdrPartitions, forgetCdrPartitions, monthIndexOf } from "./partitions";
@@ -436,6 +436,7 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
   let batches = 0;
   let reader: BatchReader | null = null;
   let reading: Promise<TBatch | null> = Promise.resolve(null);
+  let notices: BalanceChangeNotices | null = null;
   try {
     const context = await loadCallRatingContext({ tenantId, costDeckId: file.source.costDeckId });
     const parsed = parseCdrBatches(createReadStream(file.spoolPath), { format: file.source.format as CdrFormat, timeZone: file.source.timeZone });
@@ -444,6 +445,7 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
     // Batches are read one after another (each a contiguous line range), written by whichever writer is free.
     const takeBatch = () => (reading = reading.then(() => batchReader.nextBatch()));
     let stopped = false;
+    const balanceNotices = (notices = new BalanceChangeNotices());
     const writer = async (connection: pg.PoolClient) => {
       while (!stopped) {
         const batch = await takeBatch();
@@ -451,7 +453,7 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
         try {
           const results = await writeBatch(connection, ids, batch);
           batches++;
-          await notifyBalanceChanged(results);
+          await balanceNotices.changed(results);
         } catch (error) {
           stopped = true;
           throw error;
@@ -484,6 +486,9 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
     // A batch being read when another failed: let it finish, then close the file.
     await reading.catch(() => null);
     await reader?.close();
+    // The batches committed, finished or not, get their held balance changes. One lost here
+    // (the database gone) is caught by the balance sweep, as a killed worker's would be.
+    await notices?.flush().catch(() => undefined);
     client.release();
     second?.release();
   }

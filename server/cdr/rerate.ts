@@ -5,7 +5,7 @@ import { db, pool } from "@/server/db/client";
 import { recordAudit, type TActor } from "@/server/audit/audit";
 import { AppError } from "@/server/errors";
 import { sendEvent } from "@/server/jobs/send";
-import { notifyBalanceChanged, postLedgerEntriesOnConnection, type TPostResult } from "@/server/wallet/ledger";
+import { BalanceChangeNotices, postLedgerEntriesOnConnection, type TPostResult } from "@/server/wallet/ledger";
 import { UNBILLABLE_REASONS } from "@/server/rating/pricing";
 import { loadCallRatingContext, type TCallRatingContext } from "./call-rating";
 import { CLAIM_UNANSWERED_SQL, claimParameters } from "./unanswered-claims";
@@ -86,6 +86,7 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
   };
 
   let after: { start: Date; sourceId: string; recordKey: string } | null = null;
+  const notices = new BalanceChangeNotices();
   const client = await pool().connect();
   try {
     for (;;) {
@@ -208,7 +209,7 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
         await client.query("ROLLBACK").catch(() => undefined);
         throw error;
       }
-      await notifyBalanceChanged(posted);
+      await notices.changed(posted);
     }
     // The fix that finds an unknown account's customer finds its unanswered calls' too.
     if (!options.reason || options.reason === UNBILLABLE_REASONS.unknownAccount) {
@@ -216,6 +217,8 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
     }
   } finally {
     client.release();
+    // A change lost here is caught by the balance sweep.
+    await notices.flush().catch(() => undefined);
   }
   return result;
 }

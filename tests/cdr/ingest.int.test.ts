@@ -4,6 +4,7 @@ import { db, pool } from "@/server/db/client";
 import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner";
 import { ingestCdrFile, SimulatedCrash } from "@/server/cdr/ingest";
 import { releaseHeldFile } from "@/server/cdr/files";
+import { postLedgerEntry } from "@/server/wallet/ledger";
 import { requestRerate, rerateUnbillable } from "@/server/cdr/rerate";
 import { ACTOR, balances, createBillingTenant, withJobRunner, deliver, syntheticAsteriskFile } from "./ingest-support";
 
@@ -104,6 +105,40 @@ describe("ingesting the shared fixtures", () => {
     // The Ottawa call of the Asterisk file: 157 s at $0.0050/min in 60/60 → 180 s → $0.015.
     const ottawa = await pool().query(`SELECT price::text, billed_seconds FROM cdrs WHERE record_key = '1759310102.101'`);
     expect(ottawa.rows).toEqual([{ price: "0", billed_seconds: 180 }]); // 1800 toll-free: zero-rated
+  });
+});
+
+describe("reactions to the charges", () => {
+  it("locks a prepaid customer the file runs dry, with a few balance events per customer rather than one per batch", async () => {
+    const world = await createBillingTenant();
+    // Alice (prepaid) starts with $1: her calls in the file cost more.
+    await postLedgerEntry({ tenantId: world.tenant.id, customerId: world.alice.id, amount: 1_000_000n, kind: "TOPUP", idempotencyKey: "reaction-test-topup" });
+    await runner.drain(60_000);
+    expect((await db().customer.findUniqueOrThrow({ where: { id: world.alice.id } })).status).toBe("ACTIVE");
+
+    // Delivered quietly, then ingested here in small batches; the balance events go to the runner.
+    const quiet = new EmbeddedRunner({ functions: [] });
+    setEmbeddedRunner(quiet);
+    const file = await deliver({ tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "dry.csv", content: syntheticAsteriskFile(600) }).finally(() => {
+      quiet.stop();
+      setEmbeddedRunner(runner.current);
+    });
+    const result = await ingestCdrFile({ tenantId: world.tenant.id, fileId: file.id, batchLines: 50 });
+    expect(result.status).toBe("DONE");
+    expect(result.batches).toBe(12);
+    await runner.drain(60_000);
+    const alice = await db().customer.findUniqueOrThrow({ where: { id: world.alice.id } });
+    expect(alice.balance).toBeLessThan(0n);
+    expect(alice.status).toBe("LOCKED");
+    expect(alice.lowBalanceAlerted).toBe(true);
+    // Charged in every batch, but her first change went out at once and the rest were held
+    // for the end of the file, which takes well under the 30 s between two of her events (a
+    // very slow machine may send one more in between).
+    const entries = await db().ledgerEntry.count({ where: { customerId: world.alice.id, kind: "CALL_CHARGES" } });
+    const reactions = await db().jobRun.count({ where: { tenantId: world.tenant.id, functionId: { contains: "balance-changed" }, eventData: { path: ["customerId"], equals: world.alice.id } } });
+    expect(entries).toBe(12);
+    expect(reactions).toBeGreaterThanOrEqual(3); // the top-up, the first charge, the last charge
+    expect(reactions).toBeLessThanOrEqual(4);
   });
 });
 
