@@ -8,13 +8,17 @@ export async function sendEvent(event: TAppEvent): Promise<void> {
   await sendEvents([event]);
 }
 
-/** Several events in one request to the engine (an ingest batch's balance changes). */
+/**
+ * Events per request: well under an Inngest server's payload limit and PostgreSQL's 65,535
+ * bind parameters for the embedded runner's insert.
+ */
+const EVENTS_PER_SEND = 500;
+
+/** Several events in as few requests to the engine as fit (an ingest batch's balance changes). */
 export async function sendEvents(events: readonly TAppEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  if (inngestServerConfigured()) {
-    await inngest.send([...events]);
-    return;
+  for (let start = 0; start < events.length; start += EVENTS_PER_SEND) {
+    const chunk = events.slice(start, start + EVENTS_PER_SEND);
+    if (inngestServerConfigured()) await inngest.send(chunk);
+    else await (await embeddedRunner()).dispatchMany(chunk);
   }
-  const runner = await embeddedRunner();
-  await runner.dispatchMany(events);
 }

@@ -2,7 +2,9 @@ import { Inngest, NonRetriableError, cron, eventType } from "inngest";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { db } from "@/server/db/client";
-import { EmbeddedRunner } from "@/server/jobs/embedded-runner";
+import { randomUUID } from "node:crypto";
+import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner";
+import { sendEvents } from "@/server/jobs/send";
 import { createTenant } from "../support/factories";
 
 const inngest = new Inngest({ id: "runner-test" });
@@ -149,6 +151,20 @@ describe("embedded job runner", () => {
       expect(await db().jobRun.count({ where: { functionId: recorder.id(), eventId: { startsWith: "batch-event-" } } })).toBe(4);
     } finally {
       other.stop();
+    }
+  });
+
+  it("takes any number of events in one sendEvents, in chunks the database accepts", async () => {
+    const quiet = inngest.createFunction({ id: "many", triggers: [trigger] }, async () => "ok");
+    runner = new EmbeddedRunner({ functions: [quiet] });
+    setEmbeddedRunner(runner);
+    try {
+      const events = Array.from({ length: 1_201 }, () => ({ name: "auth/password-reset.requested" as const, data: { userId: randomUUID() }, id: `many-${randomUUID()}` }));
+      await sendEvents(events);
+      await runner.drain(60_000);
+      expect(await db().jobRun.count({ where: { functionId: quiet.id(), status: "COMPLETED" } })).toBe(1_201);
+    } finally {
+      setEmbeddedRunner(undefined);
     }
   });
 
