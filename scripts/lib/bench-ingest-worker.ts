@@ -10,7 +10,6 @@ import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner
 import { pollSource } from "@/server/cdr/polling";
 import { ingestCdrFile } from "@/server/cdr/ingest";
 import { db, disconnect } from "@/server/db/client";
-import { onBalanceChanged } from "@/server/jobs/functions/wallet";
 
 function highWaterMarkBytes(): number {
   const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
@@ -22,7 +21,9 @@ const sourceId = process.env.BENCH_SOURCE_ID!;
 // The benchmark drives ingest itself, to time it; events go to a runner with no functions,
 // or with BENCH_BALANCE_REACTIONS=1 to the one that reacts to balance changes (auto-recharge,
 // low-balance mail, lock), as the embedded default would run it beside the ingest.
-const idle = new EmbeddedRunner({ functions: process.env.BENCH_BALANCE_REACTIONS ? [onBalanceChanged] : [] });
+// (Imported only then: the reaction's modules are not the ingest worker's memory.)
+const reactions = process.env.BENCH_BALANCE_REACTIONS ? [(await import("@/server/jobs/functions/wallet")).onBalanceChanged] : [];
+const idle = new EmbeddedRunner({ functions: reactions });
 setEmbeddedRunner(idle);
 
 const rssBefore = process.memoryUsage().rss;

@@ -10,6 +10,7 @@ import { BalanceChangeNotices, postLedgerEntriesOnConnection, type TPostResult }
 import { loadCallRatingContext, type TCallRatingContext } from "./call-rating";
 import { spooledSize } from "./files";
 import { ensureCdrPartitions, forgetCdrPartitions, monthIndexOf } from "./partitions";
+import { MicrosSum } from "@/server/rating/money";
 
 /**
  * Ingests one spooled CDR file: stream → parse → rate → COPY into `cdrs`, in batches of
@@ -167,6 +168,10 @@ class BatchReader {
   async nextBatch(): Promise<TBatch | null> {
     const { tenantId, sourceId, fileId } = this.ids;
     const out = new BinaryCopyWriter(this.buffers);
+    // Exact, without a BigInt per call (see MicrosSum).
+    const priceSum = new MicrosSum();
+    const costSum = new MicrosSum();
+    const chargeSums = new Map<string, MicrosSum>();
     const batch: TBatch = {
       taken: 0,
       firstLine: 0,
@@ -205,7 +210,9 @@ class BatchReader {
       batch.months.add(monthIndexOf(start));
       const price = rated.status === "RATED" ? rated.priceMicros : null;
       if (price !== null && owner !== null && price > 0n) {
-        batch.charges.set(owner.customerId, (batch.charges.get(owner.customerId) ?? 0n) + price);
+        let charge = chargeSums.get(owner.customerId);
+        if (charge === undefined) chargeSums.set(owner.customerId, (charge = new MicrosSum()));
+        charge.add(price);
       }
       const priced = rated.status === "RATED";
       // In CDR_COLUMNS order.
@@ -241,8 +248,8 @@ class BatchReader {
       if (stored.lastCallMs === null || startMs > stored.lastCallMs) stored.lastCallMs = startMs;
       if (priced) {
         stored.billedSeconds += rated.billedSeconds ?? 0;
-        stored.price += price!;
-        if (rated.costMicros !== null) stored.cost += rated.costMicros;
+        priceSum.add(price!);
+        if (rated.costMicros !== null) costSum.add(rated.costMicros);
       }
       const counts = this.counts;
       if (rated.status === "RATED") counts.rated++;
@@ -250,6 +257,9 @@ class BatchReader {
       else counts.unbillable++;
     }
     batch.chunks = out.finish();
+    batch.stored.price = priceSum.total;
+    batch.stored.cost = costSum.total;
+    for (const [customerId, charge] of chargeSums) batch.charges.set(customerId, charge.total);
     this.counts.lines += batch.taken;
     this.counts.rejected += batch.rejects.length;
     if (batch.taken === 0) {

@@ -5,6 +5,7 @@ import {
   ceilDiv,
   formatMicros,
   MAX_MICROS,
+  MicrosSum,
   microsFromUnits,
   MoneyParseError,
   parseMoneyToMicros,
@@ -106,5 +107,24 @@ describe("helpers", () => {
     expect(microsFromUnits(5)).toBe(5_000_000n);
     expect(() => microsFromUnits(0.5)).toThrow(/whole number/);
     expect(sumMicros([1n, 2n, 3n])).toBe(6n);
+  });
+});
+
+describe("MicrosSum", () => {
+  it("adds exactly, across the doubles' safe range and with amounts beyond it", () => {
+    const amounts = [1n, 999_999n, BigInt(Number.MAX_SAFE_INTEGER) - 5n, 7n, 10n ** 20n + 3n, -4n, 123_456_789n];
+    const sum = new MicrosSum();
+    for (const amount of amounts) sum.add(amount);
+    expect(sum.total).toBe(amounts.reduce((a, b) => a + b, 0n));
+    // Many small amounts, as a batch's charges: the same as BigInt addition.
+    const many = new MicrosSum();
+    let exact = 0n;
+    for (let index = 0; index < 100_000; index++) {
+      const amount = BigInt(index * 7919 + 1) * 1_000_003n;
+      many.add(amount);
+      exact += amount;
+    }
+    expect(many.total).toBe(exact);
+    expect(new MicrosSum().total).toBe(0n);
   });
 });
