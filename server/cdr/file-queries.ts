@@ -4,6 +4,7 @@ import { db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { sortOrder, type TPage, type TPageInput } from "@/server/lib/pagination";
 import { csvText } from "@/server/lib/csv";
+import { getZoneConverter } from "@/server/rating/time-zone";
 
 /**
  * Read side of CDR files for the admin pages: the files list, one file with its counts and
@@ -141,7 +142,8 @@ export async function getCdrFile(options: { tenantId: string; fileId: string }) 
 
 /** YYYY-MM-DD of an instant in a time zone. */
 function dayIn(instant: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(instant);
+  const utcMs = instant.getTime();
+  return new Date(utcMs + getZoneConverter(timeZone).offsetAt(utcMs)).toISOString().slice(0, 10);
 }
 
 export type TCdrFileDetail = Awaited<ReturnType<typeof getCdrFile>>;

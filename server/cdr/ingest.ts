@@ -446,7 +446,7 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
   let batches = 0;
   let reader: BatchReader | null = null;
   let reading: Promise<TBatch | null> = Promise.resolve(null);
-  let notices: BalanceChangeNotices | null = null;
+  const notices = new BalanceChangeNotices();
   try {
     const context = await loadCallRatingContext({ tenantId, costDeckId: file.source.costDeckId });
     const parsed = parseCdrBatches(createReadStream(file.spoolPath), { format: file.source.format as CdrFormat, timeZone: file.source.timeZone });
@@ -455,7 +455,6 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
     // Batches are read one after another (each a contiguous line range), written by whichever writer is free.
     const takeBatch = () => (reading = reading.then(() => batchReader.nextBatch()));
     let stopped = false;
-    const balanceNotices = (notices = new BalanceChangeNotices());
     const writer = async (connection: pg.PoolClient) => {
       while (!stopped) {
         const batch = await takeBatch();
@@ -463,7 +462,7 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
         try {
           const results = await writeBatch(connection, ids, batch);
           batches++;
-          await balanceNotices.changed(results);
+          await notices.changed(results);
         } catch (error) {
           stopped = true;
           throw error;
@@ -498,7 +497,7 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
     await reader?.close();
     // The batches committed, finished or not, get their held balance changes. One lost here
     // (the database gone) is caught by the balance sweep, as a killed worker's would be.
-    await notices?.flush().catch(() => undefined);
+    await notices.flush().catch(() => undefined);
     client.release();
     second?.release();
   }

@@ -276,7 +276,6 @@ export class BalanceChangeNotices {
   async flush(): Promise<void> {
     const held = [...this.held.values()];
     this.held.clear();
-    for (const result of held) this.lastSentAt.set(result.entry.customerId, this.now());
     await this.send(held);
   }
 }
