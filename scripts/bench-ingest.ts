@@ -185,6 +185,8 @@ try {
     ? { host: "127.0.0.1", port: openSsh.port, username: openSsh.username, authMethod: "KEY" as const, privateKey: openSsh.privateKey }
     : { host: "127.0.0.1", port: inProcess!.port, username: "cdr", authMethod: "PASSWORD" as const, password: "bench-password" };
   console.log(openSsh ? `SFTP: OpenSSH sshd on port ${openSsh.port}` : "SFTP: ssh2's server in this process (install openssh-server for a real one)");
+  const { rows: [connection] } = await pool().query<{ address: string | null }>(`SELECT inet_client_addr()::text AS address`);
+  console.log(`PostgreSQL: connected ${connection!.address === null ? "through a Unix socket" : `over TCP from ${connection!.address}`}`);
   const source = await createCdrSource({
     tenantId: tenant.id,
     actor,
@@ -232,6 +234,8 @@ try {
   if (code !== 0) throw new Error(`the ingest worker exited with code ${code}`);
   const run = JSON.parse(output.trim().split("\n").pop()!) as {
     pollMs: number;
+    pollIdle: number;
+    ingestIdle: number;
     engineMs: number;
     reactionsMs: number;
     ingestMs: number;
@@ -253,12 +257,14 @@ try {
   }
   if (process.env.BENCH_WAL_STATS) await printWalStats(walBefore);
   const total = run.pollMs + run.ingestMs;
+  const percent = (share: number) => `${(share * 100).toFixed(0)}%`;
   const stored = Number((await pool().query<{ n: string }>(`SELECT count(*)::text AS n FROM cdrs`)).rows[0]!.n);
   const entries = await db().ledgerEntry.count({ where: { tenantId: tenant.id } });
   console.log(
     `worker start-up, untimed: Prisma's engine ${seconds(run.engineMs)} s\n` +
       `poll (SSH, download, sha256, record): ${seconds(run.pollMs)} s; parse → rate → COPY → ledger: ${seconds(run.ingestMs)} s in ${run.batches} batches ` +
-      `(the worker's own CPU: ${seconds(run.ingestCpuMs)} s; the rest is PostgreSQL's); WAL written: ${megabytes(walBytes)}`,
+      `(the worker's own CPU: ${seconds(run.ingestCpuMs)} s; the rest is PostgreSQL's); WAL written: ${megabytes(walBytes)}\n` +
+      `cores idle: ${percent(run.pollIdle)} during the poll, ${percent(run.ingestIdle)} during the ingest`,
   );
   console.log(
     `lines ${run.counts.lines.toLocaleString()} = rated ${run.counts.rated.toLocaleString()} + unanswered ${run.counts.unanswered.toLocaleString()} + unbillable ${run.counts.unbillable.toLocaleString()} + rejected ${run.counts.rejected}; ` +

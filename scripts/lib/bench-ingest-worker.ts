@@ -35,12 +35,19 @@ const engineStarted = Date.now();
 await db().tenant.findFirst({ where: { id: tenantId }, select: { id: true } });
 const rssAfterEngine = highWaterMarkBytes();
 const engineMs = Date.now() - engineStarted;
+function cpuTicks(): { idle: number; total: number } {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return { idle: fields[3]! + fields[4]!, total: fields.reduce((sum, value) => sum + value, 0) };
+}
+const idleShare = (from: { idle: number; total: number }, to: { idle: number; total: number }) => (to.idle - from.idle) / (to.total - from.total);
+const ticksStart = cpuTicks();
 const started = Date.now();
 const poll = await pollSource({ tenantId, sourceId, settleSeconds: 0 });
 const fetched = poll.fetched[0];
 if (!fetched || fetched.status !== "RECEIVED") throw new Error(`poll did not fetch the file: ${JSON.stringify(poll)}`);
 const downloaded = Date.now();
 const cpuBeforeIngest = process.cpuUsage();
+const ticksIngest = cpuTicks();
 const rssAfterPoll = highWaterMarkBytes();
 const result = await ingestCdrFile({
   tenantId,
@@ -48,6 +55,7 @@ const result = await ingestCdrFile({
   ...(process.env.BENCH_BATCH ? { batchLines: Number(process.env.BENCH_BATCH) } : {}),
 });
 const finished = Date.now();
+const ticksEnd = cpuTicks();
 const reactionsStarted = Date.now();
 await idle.drain(600_000);
 const reactionsMs = Date.now() - reactionsStarted;
@@ -59,6 +67,8 @@ await disconnect();
 console.log(
   JSON.stringify({
     pollMs: downloaded - started,
+    pollIdle: idleShare(ticksStart, ticksIngest),
+    ingestIdle: idleShare(ticksIngest, ticksEnd),
     engineMs,
     reactionsMs,
     ingestMs: finished - downloaded,
