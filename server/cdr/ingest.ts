@@ -452,8 +452,21 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
     const parsed = parseCdrBatches(createReadStream(file.spoolPath), { format: file.source.format as CdrFormat, timeZone: file.source.timeZone });
     const batchReader = new BatchReader(parsed, context, ids, options.batchLines ?? BATCH_LINES);
     reader = batchReader;
-    // Batches are read one after another (each a contiguous line range), written by whichever writer is free.
-    const takeBatch = () => (reading = reading.then(() => batchReader.nextBatch()));
+    // Batches are read one after another (each a contiguous line range), written by whichever
+    // writer is free. One batch is read ahead, so a writer that finishes finds the next one ready
+    // rather than leaving its core idle while this process reads and rates it.
+    const readAfter = (previous: Promise<TBatch | null | void>) => {
+      const next = previous.then((batch) => (batch === null ? null : batchReader.nextBatch()));
+      // Its failure reaches the writer that takes it, or the cleanup below: not unhandled meanwhile.
+      next.catch(() => undefined);
+      return next;
+    };
+    reading = readAfter(Promise.resolve());
+    const takeBatch = () => {
+      const current = reading;
+      reading = readAfter(current);
+      return current;
+    };
     let stopped = false;
     const writer = async (connection: pg.PoolClient) => {
       while (!stopped) {

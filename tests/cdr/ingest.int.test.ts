@@ -2,7 +2,7 @@ import { readdirSync, readlinkSync } from "node:fs";
 import { describe, expect, it, vi } from "vitest";
 import { db, pool } from "@/server/db/client";
 import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner";
-import { ingestCdrFile, SimulatedCrash } from "@/server/cdr/ingest";
+import { ingestCdrFile, SimulatedCrash, UnreadableCdrFile } from "@/server/cdr/ingest";
 import { releaseHeldFile } from "@/server/cdr/files";
 import { postLedgerEntry } from "@/server/wallet/ledger";
 import { requestRerate, rerateUnbillable } from "@/server/cdr/rerate";
@@ -206,6 +206,21 @@ describe("files exactly once", () => {
     expect(again.callsStored).toBe(done.callsStored);
     expect(again.alreadyPresent).toBe(0);
     await expectFileTotalsOfStoredCalls(file.id);
+  });
+});
+
+describe("a file the parser cannot read", () => {
+  it("fails with the reason, naming the line, and stores and bills nothing", async () => {
+    const world = await createBillingTenant();
+    const file = await deliver({ tenantId: world.tenant.id, sourceId: world.carrier.id, name: "not-cdrs.csv", content: "name,email\nAlice,alice@example.test\n" });
+    await runner.drain(60_000);
+    // Run again directly, with one-line batches: the error reaches the caller as what it is.
+    await expect(ingestCdrFile({ tenantId: world.tenant.id, fileId: file.id, batchLines: 1 })).rejects.toBeInstanceOf(UnreadableCdrFile);
+    const failed = await fileRow(file.id);
+    expect(failed.status).toBe("FAILED");
+    expect(failed.error).toMatch(/^line 1 \(header\) is not a CDR header/);
+    expect(await storedCalls(world.tenant.id)).toEqual([]);
+    expect(await ledgerOf(world.tenant.id)).toEqual([]);
   });
 });
 
