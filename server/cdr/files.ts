@@ -85,7 +85,8 @@ function describeWhen(date: Date): string {
 
 /**
  * Records a file that has been written to `localPath` (a path from {@link spoolTempPath}):
- * hashes it, moves it into the spool and decides RECEIVED / DUPLICATE / HELD. Only a
+ * hashes it (unless its writer did, as a download does), moves it into the spool and
+ * decides RECEIVED / DUPLICATE / HELD. Only a
  * RECEIVED file is ingested; the event carries a key derived from the file, so sending it
  * twice starts one ingest.
  */
@@ -96,6 +97,8 @@ export async function receiveCdrFile(options: {
   remotePath: string;
   remoteModifiedAt: Date | null;
   localPath: string;
+  /** Size and sha256 of what was written to `localPath`, when its writer computed them. */
+  content?: { size: number; sha256: string };
   serverId?: string | null;
   uploadedById?: string | null;
 }): Promise<TReceivedFile> {
@@ -105,7 +108,7 @@ export async function receiveCdrFile(options: {
     await rm(options.localPath, { force: true });
     throw AppError.notFound("CDR source");
   }
-  const { sha256, size } = await sha256Of(options.localPath);
+  const { sha256, size } = options.content ?? (await sha256Of(options.localPath));
   const spoolPath = spoolPathFor(tenantId, sha256);
   await mkdir(path.dirname(spoolPath), { recursive: true });
   await rename(options.localPath, spoolPath);

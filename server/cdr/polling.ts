@@ -390,8 +390,9 @@ async function fetchFiles(options: {
       const localPath = await spoolTempPath();
       let received: Awaited<ReturnType<typeof receiveCdrFile>>;
       try {
-        await session.download(file.remotePath, localPath);
+        const content = await session.download(file.remotePath, localPath);
         received = await receiveCdrFile({
+          content,
           tenantId: source.tenantId,
           sourceId: source.id,
           fileName: file.name,

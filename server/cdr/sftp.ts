@@ -1,4 +1,7 @@
+import { createHash } from "node:crypto";
+import { open } from "node:fs/promises";
 import path from "node:path/posix";
+import type { SFTPWrapper } from "ssh2";
 import SftpClient from "ssh2-sftp-client";
 import { globToRegExp, type TServerCredentials } from "./sources";
 
@@ -23,6 +26,13 @@ export class SftpConnectError extends Error {
 }
 
 export type TRemoteFile = { name: string; remotePath: string; size: number; modifiedAt: Date };
+
+/** What a download wrote: its size and the sha256 of its content (hex). */
+export type TDownloadedContent = { size: number; sha256: string };
+
+/** Bytes per SFTP read request, and how many are in flight at once. */
+const READ_BYTES = 64 * 1024;
+const READS_IN_FLIGHT = 32;
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 
@@ -64,6 +74,7 @@ export function serverLabel(server: { host: string; port: number }): string {
 export class SftpSession {
   private constructor(
     private readonly client: SftpClient,
+    private readonly sftp: SFTPWrapper,
     readonly label: string,
   ) {}
 
@@ -84,8 +95,9 @@ export class SftpSession {
     const guard = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => reject(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })), timeoutMs + 1000);
     });
+    let sftp: SFTPWrapper;
     try {
-      await Promise.race([
+      sftp = await Promise.race([
         client.connect({
           host: server.host,
           port: server.port,
@@ -109,7 +121,7 @@ export class SftpSession {
     } finally {
       clearTimeout(timer);
     }
-    return new SftpSession(client, label);
+    return new SftpSession(client, sftp, label);
   }
 
   /** Regular files of `remoteDir` whose names match the glob, oldest first. */
@@ -127,9 +139,84 @@ export class SftpSession {
       .sort((a, b) => a.modifiedAt.getTime() - b.modifiedAt.getTime() || a.name.localeCompare(b.name));
   }
 
-  /** Copies a remote file to `localPath` with parallel reads (fast on high-latency links). */
-  async download(remotePath: string, localPath: string): Promise<void> {
-    await this.client.fastGet(remotePath, localPath, { concurrency: 32, chunkSize: 64 * 1024 });
+  /**
+   * Copies a remote file to `localPath` and hashes it on the way. `READS_IN_FLIGHT` read
+   * requests are outstanding at once and their chunks are written as they come (fast on
+   * high-latency links, as ssh2's fastGet), but they are hashed in file order, so the hash
+   * needs no second pass over the file (~0.3 s per 276 MB here). The request buffers are
+   * reused, so a large file leaves no garbage behind.
+   */
+  async download(remotePath: string, localPath: string): Promise<TDownloadedContent> {
+    const sftp = this.sftp;
+    const handle = await new Promise<Buffer>((resolve, reject) => sftp.open(remotePath, "r", (error, opened) => (error ? reject(error) : resolve(opened))));
+    const readAt = (buffer: Buffer, length: number, position: number) =>
+      new Promise<number>((resolve, reject) => sftp.read(handle, buffer, 0, length, position, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead))));
+    const output = await open(localPath, "w");
+    const hash = createHash("sha256");
+    // Requests in file order; a buffer goes back to the queue once its chunk is written.
+    const pending: { buffer: Buffer; position: number; read: Promise<number> }[] = [];
+    const writes = new Set<Promise<void>>();
+    let writeError: unknown = null;
+    let nextPosition = 0;
+    let size = 0;
+    let ended = false;
+    const request = (buffer: Buffer) => {
+      const read = readAt(buffer, READ_BYTES, nextPosition);
+      // Taken in order: one failing while an earlier one is awaited is not unhandled.
+      read.catch(() => undefined);
+      pending.push({ buffer, position: nextPosition, read });
+      nextPosition += READ_BYTES;
+    };
+    try {
+      for (let slot = 0; slot < READS_IN_FLIGHT; slot++) request(Buffer.allocUnsafeSlow(READ_BYTES));
+      for (;;) {
+        if (writeError !== null) throw writeError;
+        const chunk = pending.shift();
+        if (chunk === undefined) {
+          if (ended || writes.size === 0) break;
+          await Promise.race(writes); // a buffer comes back when its write is done
+          continue;
+        }
+        let filled = await chunk.read;
+        // A server may answer with less than asked before the end: the rest of the chunk is
+        // read before anything after it is used.
+        while (filled > 0 && filled < READ_BYTES) {
+          const more = await readAt(chunk.buffer.subarray(filled), READ_BYTES - filled, chunk.position + filled);
+          if (more === 0) break;
+          filled += more;
+        }
+        if (filled < READ_BYTES) ended = true;
+        if (filled > 0) {
+          hash.update(chunk.buffer.subarray(0, filled));
+          size += filled;
+          const write: Promise<void> = output.write(chunk.buffer, 0, filled, chunk.position).then(
+            () => {
+              writes.delete(write);
+              if (!ended) request(chunk.buffer);
+            },
+            (error: unknown) => {
+              writes.delete(write);
+              writeError ??= error;
+            },
+          );
+          writes.add(write);
+        }
+        if (ended) {
+          // Replies past the end carry nothing, but their buffers must not be reused while
+          // they are outstanding.
+          for (const outstanding of pending.splice(0)) {
+            if ((await outstanding.read) > 0) throw new Error(`${remotePath} changed while it was read`);
+          }
+        }
+      }
+      await Promise.all(writes);
+      if (writeError !== null) throw writeError;
+    } finally {
+      await Promise.allSettled([...writes, ...pending.map((outstanding) => outstanding.read)]);
+      await output.close();
+      await new Promise<void>((resolve) => sftp.close(handle, () => resolve()));
+    }
+    return { size, sha256: hash.digest("hex") };
   }
 
   /** Moves a processed file into `processedDir` (created if missing). Returns the new path. */

@@ -34,6 +34,8 @@ export type TSftpServerOptions = {
   password: string;
   /** An OpenSSH public key ("ssh-ed25519 AAAA…") accepted for `username`. */
   publicKey?: string;
+  /** Answers a read with at most this many bytes, as SFTP allows a server to (short reads). */
+  maxReadBytes?: number;
   port?: number;
 };
 
@@ -73,7 +75,7 @@ function statusOf(error: unknown): number {
 
 type THandle = { kind: "file"; file: FileHandle } | { kind: "dir"; dir: string; done: boolean };
 
-function serveSftp(sftp: SFTPWrapper, root: string): void {
+function serveSftp(sftp: SFTPWrapper, root: string, maxReadBytes: number): void {
   const handles = new Map<number, THandle>();
   let nextHandle = 1;
   const toLocal = (remote: string) => {
@@ -109,8 +111,9 @@ function serveSftp(sftp: SFTPWrapper, root: string): void {
       guard(reqId, async () => {
         const entry = handleOf(handle);
         if (entry?.kind !== "file") return void sftp.status(reqId, STATUS_CODE.FAILURE, "bad handle");
-        const buffer = Buffer.alloc(length);
-        const { bytesRead } = await entry.file.read(buffer, 0, length, offset);
+        const size = Math.min(length, maxReadBytes);
+        const buffer = Buffer.alloc(size);
+        const { bytesRead } = await entry.file.read(buffer, 0, size, offset);
         if (bytesRead === 0) return void sftp.status(reqId, STATUS_CODE.EOF);
         sftp.data(reqId, buffer.subarray(0, bytesRead));
       }),
@@ -249,7 +252,7 @@ export async function startSftpServer(options: TSftpServerOptions): Promise<TSft
         .on("ready", () => {
           client.on("session", (acceptSession) => {
             const session = acceptSession();
-            session.on("sftp", (acceptSftp) => serveSftp(acceptSftp(), root));
+            session.on("sftp", (acceptSftp) => serveSftp(acceptSftp(), root, options.maxReadBytes ?? Number.MAX_SAFE_INTEGER));
           });
         })
         .on("close", () => clients.delete(client))
