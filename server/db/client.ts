@@ -48,14 +48,19 @@ export async function disconnect(): Promise<void> {
   await existing.pool.end();
 }
 
+/** Connections a bulk job's extra streams never take: they stay for requests and other jobs. */
+const KEPT_FOR_OTHERS = 3;
+
 /**
- * A second pooled connection if one is free or can be opened now, else null. Never waits
- * for another request to release one: requests that each hold a connection and wait for a
- * second could otherwise wait for each other forever.
+ * One more pooled connection for a bulk job's parallel stream if the pool can spare one now
+ * (leaving KEPT_FOR_OTHERS), else null. Never waits for another request to release one:
+ * requests that each hold a connection and wait for a second could otherwise wait for each
+ * other forever.
  */
 export async function spareConnection(): Promise<pg.PoolClient | null> {
   const connections = pool();
-  if (connections.idleCount === 0 && connections.totalCount >= (connections.options.max ?? 10)) return null;
+  const inUse = connections.totalCount - connections.idleCount;
+  if (inUse + 1 > (connections.options.max ?? 10) - KEPT_FOR_OTHERS) return null;
   const pending = connections.connect();
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 1_000)));

@@ -192,6 +192,7 @@ describe("files exactly once", () => {
     await db().cdrFile.update({ where: { id: file.id }, data: { status: "RECEIVED" } });
     const rerun = await ingestCdrFile({ tenantId: world.tenant.id, fileId: file.id, batchLines: 64 });
     expect(rerun.status).toBe("DONE");
+    expect(rerun.writers).toBe(3); // the batches went through three connections at once
     expect({ balances: await balances(world.tenant.id), calls: await storedCalls(world.tenant.id), ledger: await ledgerOf(world.tenant.id) }).toEqual(before);
     const again = await fileRow(file.id);
     expect([again.lines, again.rated, again.unanswered, again.unbillable, again.rejected, again.priceTotal]).toEqual([
