@@ -1,5 +1,5 @@
-import { createHash, randomUUID } from "node:crypto";
-import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { db } from "@/server/db/client";
 import { env } from "@/server/env";
@@ -36,26 +36,6 @@ function spoolPathFor(tenantId: string, sha256: string): string {
   return path.join(spoolDirectory(), tenantId, sha256.slice(0, 2), sha256);
 }
 
-async function sha256Of(file: string): Promise<{ sha256: string; size: number }> {
-  const hash = createHash("sha256");
-  // One buffer, read into again and again: a stream's fresh chunk per read would leave a
-  // file's worth of garbage outside V8's heap until the next collection.
-  const buffer = Buffer.allocUnsafe(1 << 20);
-  const handle = await open(file, "r");
-  let size = 0;
-  try {
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
-      size += bytesRead;
-    }
-  } finally {
-    await handle.close();
-  }
-  return { sha256: hash.digest("hex"), size };
-}
-
 /** True when this exact remote file (path, size, modification time) was received before. */
 export async function isKnownRemoteFile(options: {
   tenantId: string;
@@ -84,9 +64,10 @@ function describeWhen(date: Date): string {
 }
 
 /**
- * Records a file that has been written to `localPath` (a path from {@link spoolTempPath}):
- * hashes it (unless its writer did, as a download does), moves it into the spool and
- * decides RECEIVED / DUPLICATE / HELD. Only a
+ * Records a file that has been written to `localPath` (a path from {@link spoolTempPath}),
+ * with the size and sha256 its writer computed on the way (a download or an upload hashes
+ * what it writes, so no second pass reads the file): moves it into the spool and decides
+ * RECEIVED / DUPLICATE / HELD. Only a
  * RECEIVED file is ingested; the event carries a key derived from the file, so sending it
  * twice starts one ingest.
  */
@@ -97,8 +78,8 @@ export async function receiveCdrFile(options: {
   remotePath: string;
   remoteModifiedAt: Date | null;
   localPath: string;
-  /** Size and sha256 of what was written to `localPath`, when its writer computed them. */
-  content?: { size: number; sha256: string };
+  /** Size and sha256 (hex) of what was written to `localPath`. */
+  content: { size: number; sha256: string };
   serverId?: string | null;
   uploadedById?: string | null;
 }): Promise<TReceivedFile> {
@@ -108,7 +89,7 @@ export async function receiveCdrFile(options: {
     await rm(options.localPath, { force: true });
     throw AppError.notFound("CDR source");
   }
-  const { sha256, size } = options.content ?? (await sha256Of(options.localPath));
+  const { sha256, size } = options.content;
   const spoolPath = spoolPathFor(tenantId, sha256);
   await mkdir(path.dirname(spoolPath), { recursive: true });
   await rename(options.localPath, spoolPath);

@@ -29,8 +29,9 @@ import { MicrosSum } from "@/server/rating/money";
 
 /**
  * Up to four batches are in memory at once (three being written, one read ahead), ~330
- * bytes per call in COPY's binary format: 25,000 lines keep that near 33 MB. With 50,000 the worker's
- * peak RSS reached 299 MB in `bench:ingest`, against a 300 MB budget.
+ * bytes per call in COPY's binary format: 25,000 lines keep that near 33 MB. With three
+ * 50,000-line batches the worker's peak RSS reached 299 MB in `bench:ingest`, against a
+ * 300 MB budget.
  */
 export const BATCH_LINES = 25_000;
 

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import { Readable, Transform } from "node:stream";
@@ -53,11 +54,13 @@ export async function uploadCdrFile(options: {
 
   const temp = await spoolTempPath();
   let size = 0;
-  const limit = new Transform({
+  const hash = createHash("sha256");
+  const limitAndHash = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       size += chunk.length;
-      if (size > maxBytes) callback(new TooLarge());
-      else callback(null, chunk);
+      if (size > maxBytes) return callback(new TooLarge());
+      hash.update(chunk);
+      callback(null, chunk);
     },
   });
   const input =
@@ -65,7 +68,7 @@ export async function uploadCdrFile(options: {
       ? Readable.from(options.body as AsyncIterable<Uint8Array>, { objectMode: false })
       : Readable.fromWeb(options.body as WebReadableStream<Uint8Array>);
   try {
-    await pipeline(input, limit, createWriteStream(temp, { flags: "wx" }));
+    await pipeline(input, limitAndHash, createWriteStream(temp, { flags: "wx" }));
   } catch (error) {
     await rm(temp, { force: true });
     if (error instanceof TooLarge) {
@@ -85,6 +88,7 @@ export async function uploadCdrFile(options: {
     remotePath: `upload:${fileName}`,
     remoteModifiedAt: null,
     localPath: temp,
+    content: { size, sha256: hash.digest("hex") },
     uploadedById: actor.userId,
   });
   await recordAudit(db(), {

@@ -208,4 +208,3 @@ export class MicrosSum {
     return this.large + BigInt(this.small);
   }
 }
-

@@ -1,6 +1,7 @@
 import { createReadStream } from "node:fs";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
-import { copyFile, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { copyFile, readFile, writeFile } from "node:fs/promises";
 import { db } from "@/server/db/client";
 import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner";
 import { functions } from "@/server/jobs/functions/index";
@@ -53,7 +54,9 @@ export async function deliver(options: { tenantId: string; sourceId: string; nam
   const temp = await spoolTempPath();
   if (options.fixture) await copyFile(fixturePath(options.fixture), temp);
   else await writeFile(temp, options.content ?? "");
+  const written = await readFile(temp);
   return receiveCdrFile({
+    content: { size: written.length, sha256: createHash("sha256").update(written).digest("hex") },
     tenantId: options.tenantId,
     sourceId: options.sourceId,
     fileName: options.name,

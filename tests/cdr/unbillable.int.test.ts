@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { TRPCError } from "@trpc/server";
@@ -48,6 +50,12 @@ describe("uploading a CDR file", () => {
     const world = await createBillingTenant();
     const received = await upload(world.tenant.id, world.asterisk.id, "Master.csv", createReadStream(fixturePath("cdr/asterisk-master.csv")));
     expect(received.status).toBe("RECEIVED");
+    // Hashed as it was written: the record and the spooled copy are the fixture's bytes.
+    const fixture = await readFile(fixturePath("cdr/asterisk-master.csv"));
+    const stored = await db().cdrFile.findUniqueOrThrow({ where: { id: received.id }, select: { sha256: true, size: true, spoolPath: true } });
+    expect(stored.sha256).toBe(createHash("sha256").update(fixture).digest("hex"));
+    expect(stored.size).toBe(BigInt(fixture.length));
+    expect((await readFile(stored.spoolPath!)).equals(fixture)).toBe(true);
     await runner.drain(60_000);
     const file = await getCdrFile({ tenantId: world.tenant.id, fileId: received.id });
     expect(file.status, file.error ?? "").toBe("DONE");
