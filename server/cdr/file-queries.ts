@@ -175,8 +175,9 @@ const REJECTS_BATCH = 2_000;
  * header, after the file has been found: a caller can pull it to learn NOT_FOUND before it
  * starts answering.
  */
-export async function* streamCdrRejectsCsv(options: { tenantId: string; fileId: string }): AsyncGenerator<string> {
+export async function* streamCdrRejectsCsv(options: { tenantId: string; fileId: string; batchRows?: number }): AsyncGenerator<string> {
   const { tenantId, fileId } = options;
+  const batchRows = options.batchRows ?? REJECTS_BATCH;
   const file = await db().cdrFile.findFirst({ where: { tenantId, id: fileId }, select: { id: true } });
   if (!file) throw AppError.notFound("CDR file");
   yield "line,reason,raw\n";
@@ -186,11 +187,11 @@ export async function* streamCdrRejectsCsv(options: { tenantId: string; fileId: 
       where: { tenantId, fileId, line: { gt: after } },
       select: { line: true, reason: true, raw: true },
       orderBy: { line: "asc" },
-      take: REJECTS_BATCH,
+      take: batchRows,
     });
     if (rows.length === 0) return;
     yield rows.map((row) => `${row.line},${csvText(row.reason)},${csvText(row.raw)}\n`).join("");
     after = rows[rows.length - 1]!.line;
-    if (rows.length < REJECTS_BATCH) return;
+    if (rows.length < batchRows) return;
   }
 }

@@ -94,6 +94,30 @@ describe("uploading a CDR file", () => {
     expect(audit).toHaveLength(2);
   });
 
+  it("reads the rejects in batches, and fails the download rather than ending it short when the database fails midway", async () => {
+    const world = await createBillingTenant();
+    const broken = Array.from({ length: 5 }, (_, index) => `broken line ${index + 1}`);
+    const text = [line("acct-1001", "16135550199", "2026-10-06 10:00:00", 60, "r.1"), ...broken].join("\n") + "\n";
+    const received = await upload(world.tenant.id, world.asterisk.id, "Broken.csv", Readable.from([Buffer.from(text)]));
+    await runner.drain(60_000);
+    expect((await getCdrFile({ tenantId: world.tenant.id, fileId: received.id })).rejected).toBe(5);
+    const options = { tenantId: world.tenant.id, fileId: received.id, batchRows: 2 };
+
+    const whole = await readAll(streamCdrRejectsCsv(options));
+    expect(whole.trimEnd().split("\n").slice(1).map((row) => row.split(",")[0])).toEqual(["2", "3", "4", "5", "6"]);
+
+    const rows = streamCdrRejectsCsv(options);
+    expect((await rows.next()).value).toBe("line,reason,raw\n");
+    expect((await rows.next()).value).toMatch(/^2,.*broken line 1\n3,.*broken line 2\n$/);
+    await db().$executeRawUnsafe(`ALTER TABLE cdr_rejects RENAME TO cdr_rejects_away`);
+    try {
+      await expect(rows.next()).rejects.toThrow(/cdr_rejects/);
+    } finally {
+      await db().$executeRawUnsafe(`ALTER TABLE cdr_rejects_away RENAME TO cdr_rejects`);
+    }
+    expect(await readAll(streamCdrRejectsCsv(options))).toBe(whole);
+  });
+
   it("refuses a path as a name, another tenant's source, an empty file and a file over the limit, leaving no temp file", async () => {
     const world = await createBillingTenant();
     const other = await createBillingTenant();

@@ -1,6 +1,6 @@
-import { Readable } from "node:stream";
 import { currentAuth } from "@/server/auth/session";
 import { requireTenantRole } from "@/server/auth/require";
+import { csvDownload } from "@/server/http/csv-download";
 import { errorResponse } from "@/server/http/errors";
 import { countCdrs, ZCdrFilter, cdrFilterFromQuery } from "@/server/cdr/search";
 import { streamCdrCsv } from "@/server/cdr/export";
@@ -19,16 +19,8 @@ export async function GET(request: Request) {
     const filter = ZCdrFilter.parse(cdrFilterFromQuery(new URL(request.url).searchParams));
     const scope = { tenantId: auth.tenantId };
     const total = await countCdrs({ scope, filter });
-    const body = Readable.toWeb(Readable.from(streamCdrCsv({ scope, filter }), { objectMode: false })) as ReadableStream;
     const fileName = `calls-${filter.from.toISOString().slice(0, 10)}-to-${filter.to.toISOString().slice(0, 10)}.csv`;
-    return new Response(body, {
-      headers: {
-        "content-type": "text/csv; charset=utf-8",
-        "content-disposition": `attachment; filename="${fileName}"`,
-        "cache-control": "no-store",
-        "x-total-rows": String(total),
-      },
-    });
+    return csvDownload(streamCdrCsv({ scope, filter }), { fileName, headers: { "x-total-rows": String(total) } });
   } catch (error) {
     return errorResponse(error);
   }

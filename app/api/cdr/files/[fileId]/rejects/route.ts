@@ -1,7 +1,7 @@
-import { Readable } from "node:stream";
 import { currentAuth } from "@/server/auth/session";
 import { requireTenantRole } from "@/server/auth/require";
 import { AppError } from "@/server/errors";
+import { csvDownload } from "@/server/http/csv-download";
 import { errorResponse } from "@/server/http/errors";
 import { getCdrFile, streamCdrRejectsCsv } from "@/server/cdr/file-queries";
 
@@ -16,10 +16,7 @@ export async function GET(_request: Request, context: { params: Promise<{ fileId
     const file = await getCdrFile({ tenantId: auth.tenantId, fileId });
     const rows = streamCdrRejectsCsv({ tenantId: auth.tenantId, fileId: file.id });
     const fileName = `${file.fileName.replace(/[^A-Za-z0-9._-]+/g, "-")}-rejects.csv`;
-    const body = Readable.toWeb(Readable.from(rows, { objectMode: false })) as ReadableStream;
-    return new Response(body, {
-      headers: { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="${fileName}"`, "cache-control": "no-store" },
-    });
+    return csvDownload(rows, { fileName });
   } catch (error) {
     return errorResponse(error);
   }
