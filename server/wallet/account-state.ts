@@ -1,4 +1,4 @@
-import { db } from "@/server/db/client";
+import { db, pool } from "@/server/db/client";
 import { recordAudit, SYSTEM_ACTOR, type TActor } from "@/server/audit/audit";
 import { AppError } from "@/server/errors";
 import { sendMail } from "@/server/mail/mailer";
@@ -179,43 +179,71 @@ export async function unlockManually(options: { tenantId: string; actor: TActor;
 const SWEEP_LIMIT = 500;
 
 /**
- * Catches the reactions a lost `wallet/balance.changed` event would have caused. The event is
- * sent after its ledger entry commits; a process that dies in between (an ingest worker
- * killed mid-file) loses it, and a rerun does not send it again (the entry exists). Looks at
- * the customers with a ledger entry in the last hour whose state lags their balance — the
- * low-balance flag on the wrong side, an active account that cannot carry calls, a balance
- * lock whose balance is back, a balance below an auto-recharge's threshold — and reacts for
- * each, exactly as the event would. An admin's lock or unlock after the newest entry is a
- * decision, not a lag: such a customer is left alone until the next entry, as the events would.
- * The hour bounds the work and lets a state no reaction can change (an auto-recharge without a
- * card) drop out instead of coming back forever.
+ * The customers (as `c`) with what decides their reaction: their usable auto-recharge (`a`,
+ * null when none) and whether their balance can still carry calls (`s.exhausted`).
  */
-export async function sweepBalanceReactions(): Promise<{ reacted: number; actions: Record<string, number> }> {
-  const lagging = await db().$queryRaw<{ tenant_id: string; id: string }[]>`
-    SELECT c.tenant_id::text, c.id::text
-    FROM customers c
-    CROSS JOIN LATERAL (
-      SELECT max(e.created_at) AS last_entry FROM ledger_entries e WHERE e.tenant_id = c.tenant_id AND e.customer_id = c.id
-    ) l
+const CUSTOMER_STATE_FROM = `customers c
     LEFT JOIN auto_recharge_settings a ON a.customer_id = c.id AND a.enabled AND a.suspended_at IS NULL
     CROSS JOIN LATERAL (
       SELECT CASE WHEN c.billing_type = 'PREPAID' THEN c.balance <= c.lock_threshold ELSE c.balance < -c.credit_limit END AS exhausted
-    ) s
-    WHERE c.status <> 'CLOSED'
-      AND l.last_entry > now() - interval '1 hour'
-      AND NOT EXISTS (
-        SELECT 1 FROM audit_events ev
-        WHERE ev.tenant_id = c.tenant_id AND ev.target_type = 'customer' AND ev.target_id = c.id::text
-          AND ev.action IN ('customer.locked', 'customer.unlocked') AND ev.at > l.last_entry
-      )
-      AND (
+    ) s`;
+
+/**
+ * The account's state lags its balance: reactToBalanceChange would act. The low-balance flag
+ * is on the wrong side, the balance is below a usable auto-recharge's threshold, an active
+ * account cannot carry calls and no recharge can cover it, or a balance lock's balance is back.
+ * Closed accounts are left alone.
+ */
+const STATE_LAGS_BALANCE = `c.status <> 'CLOSED' AND (
         (c.balance < c.low_balance_threshold) <> c.low_balance_alerted
         OR (a.customer_id IS NOT NULL AND c.balance < a.threshold)
         OR (c.status = 'ACTIVE' AND a.customer_id IS NULL AND s.exhausted)
         OR (c.status = 'LOCKED' AND c.lock_source = 'BALANCE' AND NOT s.exhausted)
-      )
-    ORDER BY l.last_entry DESC
-    LIMIT ${SWEEP_LIMIT}`;
+      )`;
+
+/**
+ * Which of these customers a reaction would act on now, in one query: a bulk writer's batch
+ * charges hundreds of customers, and for nearly all of them a reaction would read the state,
+ * find nothing to do and stop, at the cost of a function run each.
+ */
+export async function customersWhoseStateLags(tenantId: string, customerIds: readonly string[]): Promise<Set<string>> {
+  if (customerIds.length === 0) return new Set();
+  const { rows } = await pool().query<{ id: string }>(
+    `SELECT c.id::text AS id FROM ${CUSTOMER_STATE_FROM}
+     WHERE c.tenant_id = $1 AND c.id = ANY($2::uuid[]) AND ${STATE_LAGS_BALANCE}`,
+    [tenantId, customerIds],
+  );
+  return new Set(rows.map((row) => row.id));
+}
+
+/**
+ * Catches the reactions a lost `wallet/balance.changed` event would have caused. The event is
+ * sent after its ledger entry commits; a process that dies in between (an ingest worker
+ * killed mid-file) loses it, and a rerun does not send it again (the entry exists). Looks at
+ * the customers with a ledger entry in the last hour whose state lags their balance and
+ * reacts for each, exactly as the event would. An admin's lock or unlock after the newest
+ * entry is a decision, not a lag: such a customer is left alone until the next entry, as the
+ * events would. The hour bounds the work and lets a state no reaction can change (an
+ * auto-recharge without a card) drop out instead of coming back forever.
+ */
+export async function sweepBalanceReactions(): Promise<{ reacted: number; actions: Record<string, number> }> {
+  const { rows: lagging } = await pool().query<{ tenant_id: string; id: string }>(
+    `SELECT c.tenant_id::text, c.id::text
+     FROM ${CUSTOMER_STATE_FROM}
+     CROSS JOIN LATERAL (
+       SELECT max(e.created_at) AS last_entry FROM ledger_entries e WHERE e.tenant_id = c.tenant_id AND e.customer_id = c.id
+     ) l
+     WHERE l.last_entry > now() - interval '1 hour'
+       AND NOT EXISTS (
+         SELECT 1 FROM audit_events ev
+         WHERE ev.tenant_id = c.tenant_id AND ev.target_type = 'customer' AND ev.target_id = c.id::text
+           AND ev.action IN ('customer.locked', 'customer.unlocked') AND ev.at > l.last_entry
+       )
+       AND ${STATE_LAGS_BALANCE}
+     ORDER BY l.last_entry DESC
+     LIMIT $1`,
+    [SWEEP_LIMIT],
+  );
   const actions: Record<string, number> = {};
   for (const customer of lagging) {
     const result = await reactToBalanceChange({ tenantId: customer.tenant_id, customerId: customer.id });
