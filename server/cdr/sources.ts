@@ -232,6 +232,10 @@ export function credentialsOf(
 }
 
 const SERVER_GONE = "This server is no longer part of the source; reload the page";
+const SECRET_FOR_NEW_ACCOUNT = {
+  password: "The host, port or username changed: enter the password again",
+  privateKey: "The host, port or username changed: paste the private key again",
+};
 
 type TResolvedServer = {
   id: string | undefined;
@@ -244,7 +248,10 @@ type TResolvedServer = {
 
 /**
  * Each submitted server with its sealed secret: a new secret is encrypted; a blank one keeps
- * what this server (same id, same method) has stored; nothing stored → a field error.
+ * what this server (same id, same method) has stored, as long as it still goes to the same
+ * account (host, port and username unchanged); otherwise a field error. Without that last
+ * condition anyone allowed to edit the source could send the carrier's stored password to a
+ * server of their own (a test connection with only the host changed) and read it there.
  */
 function resolveServers(submitted: TParsedSourceFields["servers"], stored: TStoredServer[]): TResolvedServer[] {
   const byId = new Map(stored.map((server) => [server.id, server]));
@@ -253,10 +260,12 @@ function resolveServers(submitted: TParsedSourceFields["servers"], stored: TStor
     // Only live servers are `stored`: a removed server's id is refused like an unknown one.
     if (server.id && !existing) throw AppError.invalidField(`servers.${index}.host`, SERVER_GONE);
     const base = { id: server.id, host: server.host, port: server.port, username: server.username };
+    const sameAccount =
+      existing !== undefined && existing.host.toLowerCase() === server.host.toLowerCase() && existing.port === server.port && existing.username === server.username;
     if (server.authMethod === "PASSWORD") {
       if (server.password.length > 0) return { ...base, passwordEnc: encryptSecret(server.password), privateKeyEnc: null };
-      if (existing?.passwordEnc) return { ...base, passwordEnc: existing.passwordEnc, privateKeyEnc: null };
-      throw AppError.invalidField(`servers.${index}.password`, "Enter the password");
+      if (existing?.passwordEnc && sameAccount) return { ...base, passwordEnc: existing.passwordEnc, privateKeyEnc: null };
+      throw AppError.invalidField(`servers.${index}.password`, existing?.passwordEnc ? SECRET_FOR_NEW_ACCOUNT.password : "Enter the password");
     }
     const key = server.privateKey.trim();
     if (key.length > 0) {
@@ -265,8 +274,8 @@ function resolveServers(submitted: TParsedSourceFields["servers"], stored: TStor
       }
       return { ...base, passwordEnc: null, privateKeyEnc: encryptSecret(`${key}\n`) };
     }
-    if (existing?.privateKeyEnc) return { ...base, passwordEnc: null, privateKeyEnc: existing.privateKeyEnc };
-    throw AppError.invalidField(`servers.${index}.privateKey`, "Paste the private key");
+    if (existing?.privateKeyEnc && sameAccount) return { ...base, passwordEnc: null, privateKeyEnc: existing.privateKeyEnc };
+    throw AppError.invalidField(`servers.${index}.privateKey`, existing?.privateKeyEnc ? SECRET_FOR_NEW_ACCOUNT.privateKey : "Paste the private key");
   });
 }
 

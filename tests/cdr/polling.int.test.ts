@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRPCError } from "@trpc/server";
 import { ZodError } from "zod";
+import type { AppError } from "@/server/errors";
 import { db, pool } from "@/server/db/client";
 import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner";
 import { pollCdrSource } from "@/server/jobs/functions/cdr-polling";
@@ -128,6 +129,41 @@ describe("CDR sources (service and router)", () => {
     expect(await db().auditEvent.count({ where: { targetId: created.id, action: { in: ["cdr_source.created", "cdr_source.updated"] } } })).toBe(2);
     const audits = await db().auditEvent.findMany({ where: { targetId: created.id } });
     expect(JSON.stringify(audits)).not.toContain(PASSWORD);
+  });
+
+  it("sends a stored secret only to the account it was stored for: a changed host, port or username needs it again", async () => {
+    const admin = await callerAs(world.admin.user.id);
+    const created = await admin.cdrSources.create({ fields: fieldsFor({ name: "Guarded carrier" }) });
+    const [first, second] = created.servers;
+    const keep = { id: second!.id, host: "127.0.0.1", port: serverB.port, username: USER, password: "" };
+    const moved = [
+      { id: first!.id, host: "sftp.attacker.test", port: serverA.port, username: USER, password: "" },
+      { id: first!.id, host: "127.0.0.1", port: 2222, username: USER, password: "" },
+      { id: first!.id, host: "127.0.0.1", port: serverA.port, username: "someone-else", password: "" },
+    ];
+    for (const server of moved) {
+      const fields = fieldsFor({ name: "Guarded carrier", servers: [server, keep] });
+      // Neither a connection test (which would send it to that host) nor a save takes the stored password along.
+      for (const attempt of [() => admin.cdrSources.testConnection({ sourceId: created.id, fields }), () => admin.cdrSources.update({ sourceId: created.id, fields })]) {
+        const error = await attempt().then(
+          () => null,
+          (caught: unknown) => caught,
+        );
+        expect(error).toBeInstanceOf(TRPCError);
+        expect(((error as TRPCError).cause as AppError).fieldErrors).toEqual({ "servers.0.password": [expect.stringMatching(/changed: enter the password again/)] });
+      }
+    }
+    const stored = await db().cdrSourceServer.findUniqueOrThrow({ where: { id: first!.id } });
+    expect(stored).toMatchObject({ host: "127.0.0.1", port: serverA.port, username: USER });
+    // The same account, or a new password typed: accepted.
+    const tested = await admin.cdrSources.testConnection({
+      sourceId: created.id,
+      fields: fieldsFor({ name: "Guarded carrier", servers: [{ id: first!.id, host: "127.0.0.1", port: serverA.port, username: USER, password: "" }, keep] }),
+    });
+    expect(tested.servers.map((server) => server.ok)).toEqual([true, true]);
+    await expect(
+      admin.cdrSources.update({ sourceId: created.id, fields: fieldsFor({ name: "Guarded carrier", servers: [{ ...moved[2]!, username: USER, password: PASSWORD }, keep] }) }),
+    ).resolves.toMatchObject({ name: "Guarded carrier" });
   });
 
   it("names the invalid field: time zone, cost deck, processed folder, missing secret", async () => {

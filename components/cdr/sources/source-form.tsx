@@ -364,7 +364,7 @@ export function SourceForm({
                   />
                 </FormField>
                 {server.authMethod === "PASSWORD" ? (
-                  <FormField label="Password" required={!server.hasPassword} error={errors[`servers.${index}.password`]} hint={server.hasPassword ? "Stored. Leave blank to keep it." : undefined}>
+                  <FormField label="Password" required={!server.hasPassword} error={errors[`servers.${index}.password`]} hint={server.hasPassword ? "Stored; leave blank to keep it for this host, port and user." : undefined}>
                     <Input
                       name={`servers.${index}.password`}
                       type="password"
@@ -376,7 +376,7 @@ export function SourceForm({
                     />
                   </FormField>
                 ) : (
-                  <FormField label="Private key" required={!server.hasPrivateKey} error={errors[`servers.${index}.privateKey`]} hint={server.hasPrivateKey ? "Stored. Leave blank to keep it." : "Unencrypted OpenSSH or PEM key."}>
+                  <FormField label="Private key" required={!server.hasPrivateKey} error={errors[`servers.${index}.privateKey`]} hint={server.hasPrivateKey ? "Stored; leave blank to keep it for this host, port and user." : "Unencrypted OpenSSH or PEM key."}>
                     <Textarea
                       name={`servers.${index}.privateKey`}
                       rows={2}
