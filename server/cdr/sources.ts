@@ -386,6 +386,29 @@ export async function createCdrSource(options: { tenantId: string; actor: TActor
   }
 }
 
+/**
+ * A call's identity is (source, record key, start), and its start comes from reading the file
+ * in the source's format and time zone. Once calls of a source are stored (or a file of it is
+ * on its way in), reading its files another way would give the same calls other keys or start
+ * times, so an overlapping or retried file would bill them again: the format and the zone are
+ * then fixed. Files written another way from some day on belong to a new source.
+ */
+async function refuseRereadingStoredCalls(tenantId: string, existing: { id: string; format: string; timeZone: string }, next: { format: string; timeZone: string }) {
+  const changed = (["format", "timeZone"] as const).filter((field) => existing[field] !== next[field]);
+  if (changed.length === 0) return;
+  const inUse = await db().cdrFile.findFirst({
+    where: { tenantId, sourceId: existing.id, OR: [{ callsStored: { gt: 0 } }, { status: { in: ["RECEIVED", "PROCESSING"] } }] },
+    select: { id: true },
+  });
+  if (!inUse) return;
+  const what = { format: `as ${existing.format} files`, timeZone: `with times in ${existing.timeZone}` };
+  const field = changed[0]!;
+  throw AppError.invalidField(
+    field,
+    `Calls of this source are stored, read ${what[field]}: reading its files another way would give the same calls new keys or start times and could bill them twice. Keep this setting, and create a new source for files written another way.`,
+  );
+}
+
 export async function updateCdrSource(options: { tenantId: string; actor: TActor; sourceId: string; fields: TCdrSourceFields }): Promise<TPublicCdrSource> {
   const fields = ZCdrSourceFields.parse(options.fields);
   const existing = await db().cdrSource.findFirst({
@@ -394,6 +417,7 @@ export async function updateCdrSource(options: { tenantId: string; actor: TActor
   });
   if (!existing) throw AppError.notFound("CDR source");
   const data = await sourceData(options.tenantId, fields);
+  await refuseRereadingStoredCalls(options.tenantId, existing, data);
   const servers = resolveServers(fields.servers, existing.servers);
   if (existing.enabled && servers.length === 0) {
     throw AppError.invalidField("servers", "Polling is enabled: keep at least one server, or disable polling first");

@@ -8,6 +8,7 @@ import { db, pool } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { getCdrFile, listCdrFiles, listCdrRejects, streamCdrRejectsCsv } from "@/server/cdr/file-queries";
 import { uploadCdrFile } from "@/server/cdr/upload";
+import { updateCdrSource } from "@/server/cdr/sources";
 import { addRateForPrefix, mapAccountCode, rerateStatus, unbillableDetail, unbillableSummary } from "@/server/cdr/unbillable";
 import { requestRerate, rerateUnbillable } from "@/server/cdr/rerate";
 import { saveTrunk } from "@/server/catalog/trunks";
@@ -137,6 +138,43 @@ describe("uploading a CDR file", () => {
       /larger than/,
     );
     expect(await db().cdrFile.count({ where: { tenantId: world.tenant.id } })).toBe(0);
+  });
+});
+
+describe("a source's format and time zone", () => {
+  it("are fixed once its calls are stored, so the same calls are never read with other keys or start times", async () => {
+    const world = await createBillingTenant();
+    const fields = (changes: Partial<{ format: "asterisk" | "csv"; timeZone: string; name: string }> = {}) => ({
+      name: "Switch (Asterisk)",
+      format: "asterisk" as const,
+      timeZone: "America/Toronto",
+      filePattern: "*.csv",
+      alertEmails: [],
+      servers: [],
+      ...changes,
+    });
+    const update = (changes: Parameters<typeof fields>[0]) =>
+      updateCdrSource({ tenantId: world.tenant.id, actor: ACTOR, sourceId: world.asterisk.id, fields: fields(changes) });
+    const fieldError = (promise: Promise<unknown>) =>
+      promise.then(
+        () => null,
+        (error: unknown) => (error instanceof AppError ? error.fieldErrors : error),
+      );
+
+    // A file of some other kind stores no call (its line is rejected): the source is still free to change.
+    const wrong = await upload(world.tenant.id, world.asterisk.id, "wrong.csv", Readable.from([Buffer.from("not,a,cdr,header\n")]));
+    await runner.drain(60_000);
+    expect(await getCdrFile({ tenantId: world.tenant.id, fileId: wrong.id })).toMatchObject({ status: "DONE", rejected: 1, callsStored: 0 });
+    await expect(update({ timeZone: "UTC" })).resolves.toMatchObject({ timeZone: "UTC" });
+    await expect(update({ timeZone: "America/Toronto" })).resolves.toMatchObject({ timeZone: "America/Toronto" });
+
+    await upload(world.tenant.id, world.asterisk.id, "Master.csv", createReadStream(fixturePath("cdr/asterisk-master.csv")));
+    await runner.drain(60_000);
+    expect(await fieldError(update({ timeZone: "UTC" }))).toEqual({ timeZone: [expect.stringMatching(/with times in America\/Toronto.*bill them twice/)] });
+    expect(await fieldError(update({ format: "csv" }))).toEqual({ format: [expect.stringMatching(/as asterisk files.*new source/)] });
+    expect((await db().cdrSource.findUniqueOrThrow({ where: { id: world.asterisk.id } })).timeZone).toBe("America/Toronto");
+    // Everything else stays editable.
+    await expect(update({ name: "Main switch" })).resolves.toMatchObject({ name: "Main switch", timeZone: "America/Toronto" });
   });
 });
 
