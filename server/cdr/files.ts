@@ -164,12 +164,47 @@ export async function receiveCdrFile(options: {
     if (!isUniqueViolation(error)) throw error;
     received = await decide();
   }
-  if (received.status === "RECEIVED") await emitFileReceived(tenantId, sourceId, received.id);
+  if (received.status === "RECEIVED") await emitFileReceived({ id: received.id, tenantId, sourceId, ingestEventId: null });
   return received;
 }
 
-async function emitFileReceived(tenantId: string, sourceId: string, fileId: string): Promise<void> {
-  await sendEvent({ name: "cdr/file.received", id: `cdr-file-${fileId}`, data: { tenantId, sourceId, fileId } });
+/** The event a RECEIVED file is ingested under: its first, or the one its retry was given. */
+function ingestEventIdOf(file: { id: string; ingestEventId: string | null }): string {
+  return file.ingestEventId ?? `cdr-file-${file.id}`;
+}
+
+/**
+ * Sends a RECEIVED file's `cdr/file.received` event and notes it sent. The file's row is the
+ * outbox: a crash before the note leaves the file to resendLostFileEvents, which sends the
+ * same event id, so the engine (one run per event id) runs it at most once either way.
+ */
+async function emitFileReceived(file: { id: string; tenantId: string; sourceId: string; ingestEventId: string | null }): Promise<void> {
+  await sendEvent({ name: "cdr/file.received", id: ingestEventIdOf(file), data: { tenantId: file.tenantId, sourceId: file.sourceId, fileId: file.id } });
+  await db().cdrFile.updateMany({
+    where: { tenantId: file.tenantId, id: file.id, ingestEventId: file.ingestEventId, ingestEventSentAt: null },
+    data: { ingestEventSentAt: new Date() },
+  });
+}
+
+/** How long a RECEIVED file's event may stay unsent before the sweep sends it: the normal path sends right after its commit. */
+const LOST_EVENT_GRACE_MS = 2 * 60_000;
+
+/**
+ * Sends again the `cdr/file.received` events that were never sent: a process that died
+ * between a file's commit and its send, or an engine that refused the send. Run by a cron;
+ * without it such a file would stay RECEIVED for good, its calls never billed, while the
+ * next poll skips it as known.
+ */
+export async function resendLostFileEvents(options: { now?: Date } = {}): Promise<{ resent: number }> {
+  const before = new Date((options.now ?? new Date()).getTime() - LOST_EVENT_GRACE_MS);
+  const lost = await db().cdrFile.findMany({
+    where: { status: "RECEIVED", ingestEventSentAt: null, receivedAt: { lt: before } },
+    select: { id: true, tenantId: true, sourceId: true, ingestEventId: true },
+    orderBy: { receivedAt: "asc" },
+    take: 500,
+  });
+  for (const file of lost) await emitFileReceived(file);
+  return { resent: lost.length };
 }
 
 /**
@@ -185,7 +220,7 @@ export async function releaseHeldFile(options: { tenantId: string; actor: TActor
     await db().$transaction(async (tx) => {
       const updated = await tx.cdrFile.updateMany({
         where: { tenantId: options.tenantId, id: file.id, status: "HELD" },
-        data: { status: "RECEIVED", note: `Released for ingest by ${options.actor.email ?? "an admin"}.` },
+        data: { status: "RECEIVED", note: `Released for ingest by ${options.actor.email ?? "an admin"}.`, ingestEventId: null, ingestEventSentAt: null },
       });
       if (updated.count !== 1) throw new AppError("CONFLICT", "The file changed meanwhile; reload and try again.");
       await recordAudit(tx, { tenantId: options.tenantId, actor: options.actor, action: "cdr.file.release", targetType: "cdr_file", targetId: file.id, after: { fileName: file.fileName } });
@@ -194,7 +229,7 @@ export async function releaseHeldFile(options: { tenantId: string; actor: TActor
     if (isUniqueViolation(error)) throw new AppError("CONFLICT", "A file with exactly this content was already ingested on this source.");
     throw error;
   }
-  await emitFileReceived(options.tenantId, file.sourceId, file.id);
+  await emitFileReceived({ id: file.id, tenantId: options.tenantId, sourceId: file.sourceId, ingestEventId: null });
   return { id: file.id, status: "RECEIVED", note: null };
 }
 
@@ -216,12 +251,17 @@ export async function retryFailedFile(options: { tenantId: string; actor: TActor
   const file = await db().cdrFile.findFirst({ where: { tenantId: options.tenantId, id: options.fileId }, select: { id: true, sourceId: true, status: true, fileName: true } });
   if (!file) throw AppError.notFound("CDR file");
   if (file.status !== "FAILED") throw new AppError("CONFLICT", "Only a failed file can be retried.");
+  // A new event id: the first ingest run of this file has finished (failed).
+  const ingestEventId = `cdr-file-${file.id}-retry-${Date.now()}`;
   await db().$transaction(async (tx) => {
-    await tx.cdrFile.update({ where: { id: file.id }, data: { status: "RECEIVED", error: null } });
+    const updated = await tx.cdrFile.updateMany({
+      where: { tenantId: options.tenantId, id: file.id, status: "FAILED" },
+      data: { status: "RECEIVED", error: null, ingestEventId, ingestEventSentAt: null },
+    });
+    if (updated.count !== 1) throw new AppError("CONFLICT", "The file changed meanwhile; reload and try again.");
     await recordAudit(tx, { tenantId: options.tenantId, actor: options.actor, action: "cdr.file.retry", targetType: "cdr_file", targetId: file.id, after: { fileName: file.fileName } });
   });
-  // A new event id: the first ingest run of this file has finished (failed).
-  await sendEvent({ name: "cdr/file.received", id: `cdr-file-${file.id}-retry-${Date.now()}`, data: { tenantId: options.tenantId, sourceId: file.sourceId, fileId: file.id } });
+  await emitFileReceived({ id: file.id, tenantId: options.tenantId, sourceId: file.sourceId, ingestEventId });
 }
 
 /** Size of a spooled file, or null when the spool lost it (e.g. a wiped data directory). */

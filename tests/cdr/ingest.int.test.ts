@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import { db, pool } from "@/server/db/client";
 import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner";
 import { ingestCdrFile, SimulatedCrash, UnreadableCdrFile } from "@/server/cdr/ingest";
-import { releaseHeldFile } from "@/server/cdr/files";
+import { releaseHeldFile, resendLostFileEvents, retryFailedFile } from "@/server/cdr/files";
 import { postLedgerEntry } from "@/server/wallet/ledger";
 import { requestRerate, rerateUnbillable } from "@/server/cdr/rerate";
 import { ACTOR, balances, createBillingTenant, withJobRunner, deliver, syntheticAsteriskFile } from "./ingest-support";
@@ -147,6 +147,56 @@ describe("reactions to the charges", () => {
     expect(await db().customer.findUniqueOrThrow({ where: { id: world.bob.id } })).toMatchObject({ status: "ACTIVE", lowBalanceAlerted: false });
     expect(await charges(world.bob.id)).toBe(12);
     expect(await reactions(world.bob.id)).toBe(0);
+  });
+});
+
+describe("a file whose event was lost", () => {
+  /** Runs `action` with an engine that refuses every send, as one unreachable or a crash right after the commit would. */
+  async function withEngineDown<T>(action: () => Promise<T>): Promise<unknown> {
+    const down = new EmbeddedRunner({ functions: [] });
+    down.dispatchMany = () => Promise.reject(new Error("engine unreachable"));
+    setEmbeddedRunner(down);
+    try {
+      await action();
+      return null;
+    } catch (error) {
+      return error;
+    } finally {
+      down.stop();
+      setEmbeddedRunner(runner.current);
+    }
+  }
+  const ingestRuns = (fileId: string) =>
+    db().jobRun.findMany({ where: { functionId: "cdr-ingest-file", eventData: { path: ["fileId"], equals: fileId } }, select: { eventId: true } });
+
+  it("is sent again by the sweep under the event id it was given, and billed once", async () => {
+    const world = await createBillingTenant();
+    const later = () => new Date(Date.now() + 3 * 60_000);
+    const failed = await withEngineDown(() => deliver({ tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "Master.csv", fixture: "cdr/asterisk-master.csv" }));
+    expect(failed).toMatchObject({ message: "engine unreachable" });
+    const file = await db().cdrFile.findFirstOrThrow({ where: { tenantId: world.tenant.id, sourceId: world.asterisk.id } });
+    expect(file).toMatchObject({ status: "RECEIVED", ingestEventSentAt: null });
+
+    // Within its grace the file is left to the normal path; after it, the sweep sends its event.
+    expect(await resendLostFileEvents()).toEqual({ resent: 0 });
+    expect(await resendLostFileEvents({ now: later() })).toEqual({ resent: 1 });
+    await runner.drain();
+    expect(await fileRow(file.id)).toMatchObject({ status: "DONE", rated: 5, ingestEventSentAt: expect.any(Date) });
+    const billed = await balances(world.tenant.id);
+    expect(await resendLostFileEvents({ now: later() })).toEqual({ resent: 0 });
+    // The id a send that happened before a crash would have used: the engine runs it once.
+    expect(await ingestRuns(file.id)).toEqual([{ eventId: `cdr-file-${file.id}` }]);
+
+    // A retry whose send is lost is sent again under the retry's own id.
+    await db().cdrFile.update({ where: { id: file.id }, data: { status: "FAILED", error: "say the database was down" } });
+    expect(await withEngineDown(() => retryFailedFile({ tenantId: world.tenant.id, actor: ACTOR, fileId: file.id }))).toMatchObject({ message: "engine unreachable" });
+    const retried = await fileRow(file.id);
+    expect(retried).toMatchObject({ status: "RECEIVED", ingestEventId: expect.stringMatching(/-retry-/), ingestEventSentAt: null });
+    expect(await resendLostFileEvents({ now: later() })).toEqual({ resent: 1 });
+    await runner.drain();
+    expect((await ingestRuns(file.id)).map((run) => run.eventId).sort()).toEqual([`cdr-file-${file.id}`, retried.ingestEventId].sort());
+    expect(await fileRow(file.id)).toMatchObject({ status: "DONE" });
+    expect(await balances(world.tenant.id)).toEqual(billed);
   });
 });
 

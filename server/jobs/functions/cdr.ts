@@ -4,6 +4,7 @@ import { cdrFileReceived, cdrRerateRequested } from "@/server/jobs/events";
 import { ingestCdrFile, UnreadableCdrFile } from "@/server/cdr/ingest";
 import { ensureUpcomingPartitions } from "@/server/cdr/partitions";
 import { rerateUnbillable } from "@/server/cdr/rerate";
+import { resendLostFileEvents } from "@/server/cdr/files";
 
 // Several files at once overall, two per tenant: one tenant's backlog cannot starve the
 // others, and a tenant's files do not queue behind each other one by one.
@@ -34,6 +35,12 @@ export const rerateCalls = inngest.createFunction(
       const result = await rerateUnbillable({ tenantId: event.data.tenantId, reason: event.data.reason ?? null });
       return { ...result, charged: result.charged.toString() };
     }),
+);
+
+// Every 5 minutes: files whose `cdr/file.received` event was lost between their commit and its send.
+export const cdrLostFileEvents = inngest.createFunction(
+  { id: "cdr-resend-lost-file-events", retries: 2, concurrency: 1, triggers: [cron("*/5 * * * *")] },
+  async ({ step }) => step.run("resend-lost-file-events", () => resendLostFileEvents()),
 );
 
 // Daily: months ahead exist long before the first call lands in them.
