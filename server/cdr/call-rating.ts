@@ -21,6 +21,12 @@ export interface TCallRatingContext {
   /** The call's owner by account code, else (inbound, toll-free) by the called DID; null when unknown. */
   ownerOf(account: string | null, callee: string): TCallOwner | null;
   /**
+   * The owner a call was stored with, priced with that customer's deck (the trunk's own deck
+   * while the trunk is still theirs): re-rating bills whoever the call was made for, even if
+   * its trunk, DID or account code has moved to another customer since.
+   */
+  storedOwner(customerId: string, trunkId: string | null): TCallOwner;
+  /**
    * Prices a call for its owner (from {@link ownerOf}). Two calls rather than one result
    * holding both: this runs once per call, and adding the owner to the priced result cost
    * an allocation per call that outlived V8's young generation (~48 MB per million calls).
@@ -54,6 +60,7 @@ export async function loadCallRatingContext(options: { tenantId: string; costDec
   ]);
   const customerDeck = new Map(customers.map((customer) => [customer.id, customer.rateDeckId]));
   const trunkDeck = new Map(trunks.map((trunk) => [trunk.id, trunk.rateDeckId ?? customerDeck.get(trunk.customerId) ?? null]));
+  const trunkCustomer = new Map(trunks.map((trunk) => [trunk.id, trunk.customerId]));
   const byAccount = new Map<string, TCallOwner>();
   for (const mapping of mappings) {
     byAccount.set(mapping.accountCode, { customerId: mapping.customerId, trunkId: null, deckId: customerDeck.get(mapping.customerId) ?? null });
@@ -70,6 +77,7 @@ export async function loadCallRatingContext(options: { tenantId: string; costDec
 
   const deckIds = new Set<string>();
   for (const owner of [...byAccount.values(), ...byDid.values()]) if (owner.deckId) deckIds.add(owner.deckId);
+  for (const deckId of customerDeck.values()) if (deckId) deckIds.add(deckId);
   const matchers = new Map<string, RateMatcher<TDeckRate>>();
   await Promise.all([...deckIds].map(async (deckId) => matchers.set(deckId, await getDeckMatcher(tenantId, deckId))));
   const buyDeck = options.costDeckId ? await getDeckMatcher(tenantId, options.costDeckId) : null;
@@ -87,6 +95,10 @@ export async function loadCallRatingContext(options: { tenantId: string; costDec
   return {
     normalizeNumber,
     ownerOf,
+    storedOwner(customerId, trunkId) {
+      const trunkStillTheirs = trunkId !== null && trunkCustomer.get(trunkId) === customerId;
+      return { customerId, trunkId, deckId: (trunkStillTheirs ? trunkDeck.get(trunkId) : customerDeck.get(customerId)) ?? null };
+    },
     rate(call, owner) {
       return rateCall(call, {
         normalizeNumber,

@@ -55,6 +55,8 @@ type TUnbillableRow = {
   callee: string;
   billsec: number;
   unbillable_reason: string | null;
+  customer_id: string | null;
+  trunk_id: string | null;
 };
 
 export type TRerateResult = {
@@ -94,7 +96,7 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
       const posted: TPostResult[] = [];
       try {
         const rows: { rows: TUnbillableRow[] } = await client.query<TUnbillableRow>(
-          `SELECT source_id, record_key, start_at, file_id, account_code, caller, callee, billsec, unbillable_reason
+          `SELECT source_id, record_key, start_at, file_id, account_code, caller, callee, billsec, unbillable_reason, customer_id, trunk_id
            FROM cdrs
            WHERE tenant_id = $1::uuid AND status = 'UNBILLABLE'
              AND ($2::text IS NULL OR unbillable_reason = $2)
@@ -120,7 +122,8 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
           // Stored callees are E.164 digits already: "+" keeps the plan from reading an
           // international number (e.g. 886…, 10 digits) as a national one a second time.
           const callee = `+${row.callee}`;
-          const owner = context.ownerOf(row.account_code, callee);
+          // A call stored with its customer stays theirs; only an ownerless one finds its owner now.
+          const owner = row.customer_id ? context.storedOwner(row.customer_id, row.trunk_id) : context.ownerOf(row.account_code, callee);
           const rated = context.rate({ caller: row.caller, callee, startUtc: row.start_at, billsec: row.billsec }, owner);
           const nowRated = rated.status === "RATED";
           if (!nowRated) result.stillUnbillable++;

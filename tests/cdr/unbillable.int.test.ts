@@ -287,6 +287,35 @@ describe("the unbillable queue", () => {
   });
 });
 
+describe("re-rating a call whose trunk has moved", () => {
+  it("bills the customer the call was made for, with their deck, not the trunk's new customer", async () => {
+    const world = await createBillingTenant();
+    const tenantId = world.tenant.id;
+    // Alice's call to Taiwan: her trunk, no rate in her deck.
+    const file = line("acct-1001", "0118869123456", "2026-10-06 10:00:00", 120, "moved.1") + "\n";
+    await upload(tenantId, world.asterisk.id, "moved.csv", Readable.from([Buffer.from(file)]));
+    await runner.drain(60_000);
+    const stored = () => pool().query(`SELECT customer_id, trunk_id, status, price::text FROM cdrs WHERE tenant_id = $1 AND record_key = 'moved.1'`, [tenantId]);
+    expect((await stored()).rows).toEqual([{ customer_id: world.alice.id, trunk_id: world.aliceTrunk.id, status: "UNBILLABLE", price: null }]);
+
+    // Her trunk now belongs to Bob, whose own deck prices Taiwan at another rate than hers.
+    await saveTrunk({ tenantId, actor: ACTOR, trunkId: world.aliceTrunk.id, fields: { customerId: world.bob.id, name: "Alice main", accountCode: "acct-1001" } });
+    const bobDeck = await db().rateDeck.create({ data: { tenantId, name: "Bob's deck", kind: "SELL", currency: "USD" } });
+    await db().customer.update({ where: { id: world.bob.id }, data: { rateDeckId: bobDeck.id } });
+    const taiwan = { prefix: "886", description: "Taiwan", category: "INTERNATIONAL" as const, connectFee: "0", initialIncrement: "60", increment: "60", graceSeconds: "0", effectiveFrom: new Date("2026-10-01T00:00:00Z") };
+    await addRateForPrefix({ tenantId, actor: ACTOR, input: { ...taiwan, deckId: world.deck.id, ratePerMinute: "0.0600" } });
+    await addRateForPrefix({ tenantId, actor: ACTOR, input: { ...taiwan, deckId: bobDeck.id, ratePerMinute: "0.5000" } });
+
+    const before = await balances(tenantId);
+    expect(await rerateUnbillable({ tenantId })).toMatchObject({ rated: 1 });
+    // 120 s at $0.06/min in Alice's deck: $0.12, charged to her; Bob is untouched.
+    expect((await stored()).rows).toEqual([{ customer_id: world.alice.id, trunk_id: world.aliceTrunk.id, status: "RATED", price: "120000" }]);
+    const after = await balances(tenantId);
+    expect(after["1001"]! - before["1001"]!).toBe(-120_000n);
+    expect(after["1002"]).toBe(before["1002"]);
+  });
+});
+
 describe("re-rating after an account code is mapped", () => {
   it("gives the account's unanswered calls their customer too, once, without charging them", async () => {
     const world = await createBillingTenant();
