@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { db } from "@/server/db/client";
+import { db, type TTransaction } from "@/server/db/client";
 import { env } from "@/server/env";
 import { AppError, isUniqueViolation } from "@/server/errors";
 import { recordAudit, type TActor } from "@/server/audit/audit";
@@ -107,14 +107,22 @@ export async function receiveCdrFile(options: {
     uploadedById: options.uploadedById ?? null,
   };
 
-  const decide = async (): Promise<TReceivedFile> => {
-    const sameContent = await db().cdrFile.findFirst({
+  // One arrival decided at a time per tenant (a few indexed lookups): two copies of the same
+  // content arriving at once on two sources would otherwise both find nothing "elsewhere" and
+  // both be billed; two different files of one name on one source would both pass unheld.
+  const decide = () =>
+    db().$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`cdr-file-arrival:${tenantId}`}, 0))`;
+      return decideIn(tx);
+    });
+  const decideIn = async (tx: TTransaction): Promise<TReceivedFile> => {
+    const sameContent = await tx.cdrFile.findFirst({
       where: { tenantId, sourceId, sha256, status: { in: [...ACCEPTED_FILE_STATUSES] } },
       select: { id: true, fileName: true, receivedAt: true },
     });
     if (sameContent) {
       const note = `Same content as ${sameContent.fileName} received ${describeWhen(sameContent.receivedAt)}: not billed again.`;
-      const file = await db().cdrFile.create({
+      const file = await tx.cdrFile.create({
         data: { ...base, status: "DUPLICATE", duplicateOfId: sameContent.id, note, finishedAt: new Date() },
         select: { id: true },
       });
@@ -122,7 +130,7 @@ export async function receiveCdrFile(options: {
     }
     // Calls are unique per source: the same file under another source (an upload with the
     // wrong source chosen) would bill every call a second time, so it waits for an admin.
-    const elsewhere = await db().cdrFile.findFirst({
+    const elsewhere = await tx.cdrFile.findFirst({
       where: { tenantId, sourceId: { not: sourceId }, sha256, status: { in: [...ACCEPTED_FILE_STATUSES] } },
       orderBy: { receivedAt: "asc" },
       select: { id: true, fileName: true, receivedAt: true, source: { select: { name: true } } },
@@ -131,13 +139,13 @@ export async function receiveCdrFile(options: {
       const note =
         `Same content as ${elsewhere.fileName} received from source ${elsewhere.source.name} ${describeWhen(elsewhere.receivedAt)}. ` +
         "Held: ingesting it under this source would bill its calls again. Release it only if both sources really carried these calls.";
-      const file = await db().cdrFile.create({
+      const file = await tx.cdrFile.create({
         data: { ...base, status: "HELD", duplicateOfId: elsewhere.id, note },
         select: { id: true },
       });
       return { id: file.id, status: "HELD", note };
     }
-    const sameName = await db().cdrFile.findFirst({
+    const sameName = await tx.cdrFile.findFirst({
       where: { tenantId, sourceId, remotePath: options.remotePath, status: { in: [...ACCEPTED_FILE_STATUSES] } },
       orderBy: { receivedAt: "desc" },
       select: { id: true, receivedAt: true },
@@ -146,13 +154,13 @@ export async function receiveCdrFile(options: {
       const note =
         `A file named ${options.fileName} with different content was received ${describeWhen(sameName.receivedAt)}. ` +
         "Held for review: ingest it only if the carrier re-issued the file (calls already billed are not billed again).";
-      const file = await db().cdrFile.create({
+      const file = await tx.cdrFile.create({
         data: { ...base, status: "HELD", duplicateOfId: sameName.id, note },
         select: { id: true },
       });
       return { id: file.id, status: "HELD", note };
     }
-    const file = await db().cdrFile.create({ data: { ...base, status: "RECEIVED" }, select: { id: true } });
+    const file = await tx.cdrFile.create({ data: { ...base, status: "RECEIVED" }, select: { id: true } });
     return { id: file.id, status: "RECEIVED", note: null };
   };
 

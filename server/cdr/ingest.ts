@@ -407,7 +407,9 @@ async function writeBatch(
 
 /** Marks a file FAILED with a message an admin can act on; nothing it committed is undone. */
 async function failFile(tenantId: string, fileId: string, message: string): Promise<void> {
-  await db().cdrFile.updateMany({ where: { tenantId, id: fileId }, data: { status: "FAILED", error: message, finishedAt: new Date() } });
+  // A run that finished the file meanwhile (two runs of one file: a retry racing a recovered
+  // run) has stored and billed all of it: its DONE stands.
+  await db().cdrFile.updateMany({ where: { tenantId, id: fileId, status: { not: "DONE" } }, data: { status: "FAILED", error: message, finishedAt: new Date() } });
 }
 
 /** Errors that no retry can fix: the file itself is wrong. */

@@ -150,6 +150,25 @@ describe("reactions to the charges", () => {
   });
 });
 
+describe("files arriving at the same moment", () => {
+  it("bills the same content once when two sources deliver it at once, and holds the second of two files of one name", async () => {
+    const world = await createBillingTenant();
+    const content = syntheticAsteriskFile(40);
+    const both = await Promise.all(
+      [world.asterisk.id, world.freeswitch.id].map((sourceId) => deliver({ tenantId: world.tenant.id, sourceId, name: "same.csv", content })),
+    );
+    expect(both.map((file) => file.status).sort()).toEqual(["HELD", "RECEIVED"]);
+
+    const named = await Promise.all(
+      [syntheticAsteriskFile(10), syntheticAsteriskFile(10, { startMs: Date.UTC(2026, 9, 11) })].map((text) =>
+        deliver({ tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "daily.csv", content: text }),
+      ),
+    );
+    expect(named.map((file) => file.status).sort()).toEqual(["HELD", "RECEIVED"]);
+    await runner.drain();
+  });
+});
+
 describe("a file whose event was lost", () => {
   /** Runs `action` with an engine that refuses every send, as one unreachable or a crash right after the commit would. */
   async function withEngineDown<T>(action: () => Promise<T>): Promise<unknown> {
