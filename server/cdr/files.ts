@@ -153,7 +153,8 @@ export async function receiveCdrFile(options: {
     if (sameName) {
       const note =
         `A file named ${options.fileName} with different content was received ${describeWhen(sameName.receivedAt)}. ` +
-        "Held for review: ingest it only if the carrier re-issued the file (calls already billed are not billed again).";
+        "Held for review: ingest it only if the carrier re-issued the file. Calls already billed are not billed again, " +
+        "known by their call id (a line without one is known by its whole text, so a corrected line of it is a new call).";
       const file = await tx.cdrFile.create({
         data: { ...base, status: "HELD", duplicateOfId: sameName.id, note },
         select: { id: true },
