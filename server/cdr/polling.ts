@@ -113,7 +113,7 @@ async function markServer(tenantId: string, sourceId: string, serverId: string, 
 async function tryServer(
   tenantId: string,
   sourceId: string,
-  server: { id: string; position: number; host: string; port: number; username: string; passwordEnc: string | null; privateKeyEnc: string | null },
+  server: Parameters<typeof credentialsOf>[0] & { id: string },
   now: Date,
   timeoutMs: number | undefined,
 ): Promise<{ session: SftpSession | null; attempt: TPollAttempt }> {
@@ -126,6 +126,18 @@ async function tryServer(
   } catch (failure) {
     error = failure instanceof SftpConnectError ? failure.message : `Cannot use ${label}: ${errorText(failure)}`;
     kind = failure instanceof SftpConnectError ? failure.kind : "CONFIG";
+    if (failure instanceof SftpConnectError && failure.presentedHostKey) {
+      await db().cdrSourceServer.updateMany({ where: { tenantId, id: server.id, ...LIVE_SERVER }, data: { presentedHostKey: failure.presentedHostKey } });
+    }
+  }
+  // Trust on first use, as ssh's known_hosts: the key of the first connection is the key.
+  // Only where none is known yet and the server still is the machine it was (an edit that
+  // moved it cleared the key and must not get this one).
+  if (session && server.hostKey === null) {
+    await db().cdrSourceServer.updateMany({
+      where: { tenantId, id: server.id, host: server.host, port: server.port, hostKey: null, ...LIVE_SERVER },
+      data: { hostKey: session.hostKey, presentedHostKey: null },
+    });
   }
   await markServer(tenantId, sourceId, server.id, error, now);
   return { session, attempt: { serverId: server.id, server: label, ok: error === null, error, kind } };
@@ -457,6 +469,12 @@ export type TConnectionTest = {
     error: string | null;
     kind: string | null;
     elapsedMs: number;
+    /**
+     * The host key the server presented, and how it compares with the known one: KNOWN (the
+     * same), NEW (none known yet: a poll would keep this one), CHANGED (refused). Null when
+     * the connection failed before the key exchange.
+     */
+    hostKey: { fingerprint: string; status: "KNOWN" | "NEW" | "CHANGED" } | null;
     /** The files a poll would consider, newest last; `known` ones would be skipped. */
     files: { name: string; size: number; modifiedAt: Date; known: boolean }[];
     fileCount: number;
@@ -497,15 +515,18 @@ async function testOne(
   try {
     session = await SftpSession.connect(server, { timeoutMs });
   } catch (error) {
+    const presented = error instanceof SftpConnectError ? error.presentedHostKey : null;
     return {
       ...base,
       ok: false,
       error: errorText(error),
       kind: error instanceof SftpConnectError ? error.kind : null,
       elapsedMs: Date.now() - started,
+      hostKey: presented ? { fingerprint: presented, status: "CHANGED" as const } : null,
     };
   }
   const elapsedMs = Date.now() - started;
+  const hostKey = { fingerprint: session.hostKey, status: server.hostKey === null ? ("NEW" as const) : ("KNOWN" as const) };
   try {
     const listed = await session.list(target.remoteDir, target.filePattern);
     const files = [];
@@ -515,9 +536,9 @@ async function testOne(
         : false;
       files.push({ name: file.name, size: file.size, modifiedAt: file.modifiedAt, known });
     }
-    return { ...base, ok: true, error: null, kind: null, elapsedMs, files, fileCount: listed.length };
+    return { ...base, ok: true, error: null, kind: null, elapsedMs, hostKey, files, fileCount: listed.length };
   } catch (error) {
-    return { ...base, ok: true, error: null, kind: null, elapsedMs, listError: `Cannot list ${target.remoteDir}: ${errorText(error)}` };
+    return { ...base, ok: true, error: null, kind: null, elapsedMs, hostKey, listError: `Cannot list ${target.remoteDir}: ${errorText(error)}` };
   } finally {
     await session.close();
   }

@@ -12,17 +12,26 @@ import { globToRegExp, type TServerCredentials } from "./sources";
  * says why in words.
  */
 
-export type TConnectFailureKind = "REFUSED" | "AUTH" | "TIMEOUT" | "HOST_NOT_FOUND" | "UNREACHABLE" | "PROTOCOL";
+export type TConnectFailureKind = "REFUSED" | "AUTH" | "TIMEOUT" | "HOST_NOT_FOUND" | "UNREACHABLE" | "PROTOCOL" | "HOST_KEY";
 
 export class SftpConnectError extends Error {
   override name = "SftpConnectError";
   constructor(
     readonly kind: TConnectFailureKind,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; presentedHostKey?: string },
   ) {
     super(message, options);
+    this.presentedHostKey = options?.presentedHostKey ?? null;
   }
+
+  /** For HOST_KEY: the fingerprint of the key the server presented instead of the known one. */
+  readonly presentedHostKey: string | null;
+}
+
+/** An SSH host key's fingerprint as OpenSSH prints it: "SHA256:" and the unpadded base64 of its SHA-256. */
+export function hostKeyFingerprint(key: Buffer): string {
+  return `SHA256:${createHash("sha256").update(key).digest("base64").replace(/=+$/, "")}`;
 }
 
 export type TRemoteFile = { name: string; remotePath: string; size: number; modifiedAt: Date };
@@ -76,9 +85,15 @@ export class SftpSession {
     private readonly client: SftpClient,
     private readonly sftp: SFTPWrapper,
     readonly label: string,
+    /** The fingerprint of the host key the server presented. */
+    readonly hostKey: string,
   ) {}
 
-  /** Connects or throws an {@link SftpConnectError}. */
+  /**
+   * Connects or throws an {@link SftpConnectError}. A server whose host key is known must
+   * present that key (HOST_KEY otherwise, before any password is sent); a server met for the
+   * first time may present any, and {@link hostKey} says which.
+   */
   static async connect(server: TServerCredentials, options: { timeoutMs?: number } = {}): Promise<SftpSession> {
     // Errors outside an operation (a dropped idle connection) surface in the next call; the
     // library's default handlers would only print them.
@@ -96,6 +111,7 @@ export class SftpSession {
       timer = setTimeout(() => reject(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })), timeoutMs + 1000);
     });
     let sftp: SFTPWrapper;
+    let presented: string | null = null;
     try {
       sftp = await Promise.race([
         client.connect({
@@ -112,16 +128,31 @@ export class SftpSession {
           // Fail over fast: the next server is tried by the poller, not by the client.
           retries: 0,
           tryKeyboard: false,
+          // Checked during the key exchange, before authentication: a server with another
+          // key never sees the password.
+          hostVerifier: (key: Buffer) => {
+            presented = hostKeyFingerprint(key);
+            return server.hostKey === null || presented === server.hostKey;
+          },
         }),
         guard,
       ]);
     } catch (error) {
       await client.end().catch(() => undefined);
+      if (presented !== null && server.hostKey !== null && presented !== server.hostKey) {
+        throw new SftpConnectError(
+          "HOST_KEY",
+          `Host key of ${label} changed: it presented ${presented}, not the known ${server.hostKey}. Someone may be intercepting the ` +
+            "connection (no password was sent), or the carrier replaced the server's key: accept the new key once the carrier confirms it.",
+          { cause: error, presentedHostKey: presented },
+        );
+      }
       throw classifyConnectError(error, label);
     } finally {
       clearTimeout(timer);
     }
-    return new SftpSession(client, sftp, label);
+    if (presented === null) throw new SftpConnectError("PROTOCOL", `${label} completed no key exchange`);
+    return new SftpSession(client, sftp, label, presented);
   }
 
   /** Regular files of `remoteDir` whose names match the glob, oldest first. */

@@ -120,6 +120,8 @@ const serverSelect = {
   status: true,
   lastError: true,
   lastCheckedAt: true,
+  hostKey: true,
+  presentedHostKey: true,
 } satisfies Prisma.CdrSourceServerSelect;
 
 type TStoredServer = Prisma.CdrSourceServerGetPayload<{ select: typeof serverSelect }>;
@@ -215,10 +217,12 @@ export type TServerCredentials = {
   username: string;
   password: string | null;
   privateKey: string | null;
+  /** The host key fingerprint the server must present; null: not known yet (any key, then kept). */
+  hostKey: string | null;
 };
 
 export function credentialsOf(
-  server: Pick<TStoredServer, "position" | "host" | "port" | "username" | "passwordEnc" | "privateKeyEnc"> & { id: string | null },
+  server: Pick<TStoredServer, "position" | "host" | "port" | "username" | "passwordEnc" | "privateKeyEnc" | "hostKey"> & { id: string | null },
 ): TServerCredentials {
   return {
     id: server.id,
@@ -228,6 +232,7 @@ export function credentialsOf(
     username: server.username,
     password: server.passwordEnc ? decryptSecret(server.passwordEnc) : null,
     privateKey: server.privateKeyEnc ? decryptSecret(server.privateKeyEnc) : null,
+    hostKey: server.hostKey,
   };
 }
 
@@ -244,6 +249,8 @@ type TResolvedServer = {
   username: string;
   passwordEnc: string | null;
   privateKeyEnc: string | null;
+  /** Kept while the server stays at the same host and port; another machine is met afresh. */
+  hostKey: string | null;
 };
 
 /**
@@ -259,9 +266,9 @@ function resolveServers(submitted: TParsedSourceFields["servers"], stored: TStor
     const existing = server.id ? byId.get(server.id) : undefined;
     // Only live servers are `stored`: a removed server's id is refused like an unknown one.
     if (server.id && !existing) throw AppError.invalidField(`servers.${index}.host`, SERVER_GONE);
-    const base = { id: server.id, host: server.host, port: server.port, username: server.username };
-    const sameAccount =
-      existing !== undefined && existing.host.toLowerCase() === server.host.toLowerCase() && existing.port === server.port && existing.username === server.username;
+    const sameMachine = existing !== undefined && existing.host.toLowerCase() === server.host.toLowerCase() && existing.port === server.port;
+    const sameAccount = sameMachine && existing.username === server.username;
+    const base = { id: server.id, host: server.host, port: server.port, username: server.username, hostKey: sameMachine ? existing.hostKey : null };
     if (server.authMethod === "PASSWORD") {
       if (server.password.length > 0) return { ...base, passwordEnc: encryptSecret(server.password), privateKeyEnc: null };
       if (existing?.passwordEnc && sameAccount) return { ...base, passwordEnc: existing.passwordEnc, privateKeyEnc: null };
@@ -355,6 +362,8 @@ async function writeServers(tx: TTransaction, tenantId: string, sourceId: string
       username: server.username,
       passwordEnc: server.passwordEnc,
       privateKeyEnc: server.privateKeyEnc,
+      // A server moved to another host or port is another machine: its key is learnt afresh.
+      ...(server.hostKey === null ? { hostKey: null, presentedHostKey: null } : {}),
     };
     if (server.id) await tx.cdrSourceServer.update({ where: { id: server.id }, data });
     else await tx.cdrSourceServer.create({ data: { tenantId, sourceId, ...data } });
@@ -456,6 +465,36 @@ export async function updateCdrSource(options: { tenantId: string; actor: TActor
     throw error;
   }
   return getCdrSource({ tenantId: options.tenantId, sourceId: options.sourceId });
+}
+
+export const ZAcceptHostKey = z.object({ sourceId: z.uuid(), serverId: z.uuid(), fingerprint: z.string().trim().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, "A fingerprint like SHA256:…") });
+
+/**
+ * Accepts the new host key a refused server presented, once the carrier has confirmed it:
+ * the admin names the fingerprint they checked, and only that one (still the one presented)
+ * becomes the server's key. Audited with both keys.
+ */
+export async function acceptServerHostKey(options: { tenantId: string; actor: TActor; input: z.input<typeof ZAcceptHostKey> }): Promise<TPublicCdrSource> {
+  const { sourceId, serverId, fingerprint } = ZAcceptHostKey.parse(options.input);
+  await db().$transaction(async (tx) => {
+    const server = await tx.cdrSourceServer.findFirst({ where: { tenantId: options.tenantId, sourceId, id: serverId, ...LIVE_SERVER }, select: { hostKey: true, presentedHostKey: true } });
+    if (!server) throw AppError.notFound("SFTP server");
+    const accepted = await tx.cdrSourceServer.updateMany({
+      where: { tenantId: options.tenantId, id: serverId, presentedHostKey: fingerprint, ...LIVE_SERVER },
+      data: { hostKey: fingerprint, presentedHostKey: null },
+    });
+    if (accepted.count !== 1) throw AppError.invalidField("fingerprint", "This is not the key the server presented; reload the page and compare again");
+    await recordAudit(tx, {
+      tenantId: options.tenantId,
+      actor: options.actor,
+      action: "cdr_source.host_key_accepted",
+      targetType: "cdr_source",
+      targetId: sourceId,
+      before: { serverId, hostKey: server.hostKey },
+      after: { serverId, hostKey: fingerprint },
+    });
+  });
+  return getCdrSource({ tenantId: options.tenantId, sourceId });
 }
 
 /** Turns polling on or off. Polling needs at least one server; an upload-only source stays disabled. */

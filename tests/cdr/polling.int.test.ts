@@ -473,3 +473,72 @@ describe("availability", () => {
     await expect(support.cdrSources.availability({ sourceId: source.id, from: at("11T00:00:00"), to: at("10T00:00:00") })).rejects.toMatchObject({ code: "BAD_REQUEST" });
   });
 });
+
+describe("SSH host keys", () => {
+  it("keeps the key a server first presents, refuses another before sending the password, and polls it again once an admin accepts the new key", async () => {
+    const rootC = path.join(scratch, "sftp-c");
+    let serverC = await startSftpServer({ root: rootC, username: USER, password: PASSWORD });
+    const admin = await callerAs(world.admin.user.id);
+    const source = await admin.cdrSources.create({
+      fields: fieldsFor({
+        name: "Keyed carrier",
+        alertEmails: ["keys@carrier.test"],
+        servers: [
+          { host: "127.0.0.1", port: serverC.port, username: USER, password: PASSWORD },
+          { host: "127.0.0.1", port: serverB.port, username: USER, password: PASSWORD },
+        ],
+      }),
+    });
+    const [first] = source.servers;
+    expect(first!.hostKey).toBeNull();
+    const tested = await admin.cdrSources.testConnection({ sourceId: source.id });
+    expect(tested.servers[0]!.hostKey).toEqual({ fingerprint: expect.stringMatching(/^SHA256:[A-Za-z0-9+/]{43}$/), status: "NEW" });
+    const original = tested.servers[0]!.hostKey!.fingerprint;
+    // A test changes nothing; the first poll keeps the key.
+    expect((await db().cdrSourceServer.findUniqueOrThrow({ where: { id: first!.id } })).hostKey).toBeNull();
+    const polled = await pollSource({ tenantId: world.tenant.id, sourceId: source.id, connectTimeoutMs: TIMEOUT });
+    expect(polled.server).toBe(`127.0.0.1:${serverC.port}`);
+    expect((await db().cdrSourceServer.findUniqueOrThrow({ where: { id: first!.id } })).hostKey).toBe(original);
+
+    // Another machine answers at that address (a new key): refused before any login, and the poll rolls over.
+    await serverC.stop();
+    serverC = await startSftpServer({ root: rootC, username: USER, password: PASSWORD, port: serverC.port, hostKey: generateSshKeyPair().private });
+    try {
+      const refused = await pollSource({ tenantId: world.tenant.id, sourceId: source.id, connectTimeoutMs: TIMEOUT });
+      expect(refused.server).toBe(`127.0.0.1:${serverB.port}`);
+      expect(refused.attempts[0]).toMatchObject({ ok: false, kind: "HOST_KEY", error: expect.stringMatching(/Host key of 127\.0\.0\.1:\d+ changed.*no password was sent/) });
+      expect(serverC.authAttempts()).toBe(0);
+      const stored = await db().cdrSourceServer.findUniqueOrThrow({ where: { id: first!.id } });
+      expect(stored).toMatchObject({ status: "DOWN", hostKey: original, presentedHostKey: expect.stringMatching(/^SHA256:/) });
+      expect(stored.presentedHostKey).not.toBe(original);
+      const retested = await admin.cdrSources.testConnection({ sourceId: source.id });
+      expect(retested.servers[0]).toMatchObject({ ok: false, kind: "HOST_KEY", hostKey: { fingerprint: stored.presentedHostKey, status: "CHANGED" } });
+
+      // Only the very key presented can be accepted; then the server is polled again.
+      await expect(admin.cdrSources.acceptHostKey({ sourceId: source.id, serverId: first!.id, fingerprint: original })).rejects.toSatisfy(
+        (error: unknown) => error instanceof TRPCError && ((error.cause as AppError).fieldErrors?.fingerprint?.length ?? 0) > 0,
+      );
+      const accepted = await admin.cdrSources.acceptHostKey({ sourceId: source.id, serverId: first!.id, fingerprint: stored.presentedHostKey! });
+      expect(accepted.servers[0]).toMatchObject({ hostKey: stored.presentedHostKey, presentedHostKey: null });
+      expect(await db().auditEvent.count({ where: { targetId: source.id, action: "cdr_source.host_key_accepted" } })).toBe(1);
+      const again = await pollSource({ tenantId: world.tenant.id, sourceId: source.id, connectTimeoutMs: TIMEOUT });
+      expect(again.server).toBe(`127.0.0.1:${serverC.port}`);
+
+      // Moved to another port, the server is another machine: its key is learnt afresh.
+      const moved = await admin.cdrSources.update({
+        sourceId: source.id,
+        fields: fieldsFor({
+          name: "Keyed carrier",
+          alertEmails: ["keys@carrier.test"],
+          servers: [
+            { id: first!.id, host: "127.0.0.1", port: serverC.port + 1, username: USER, password: PASSWORD },
+            { id: source.servers[1]!.id, host: "127.0.0.1", port: serverB.port, username: USER, password: "" },
+          ],
+        }),
+      });
+      expect(moved.servers.map((server) => server.hostKey === null)).toEqual([true, false]);
+    } finally {
+      await serverC.stop();
+    }
+  });
+});

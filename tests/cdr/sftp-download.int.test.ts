@@ -36,7 +36,7 @@ afterAll(async () => {
 const sha256 = (content: Buffer) => createHash("sha256").update(content).digest("hex");
 
 async function download(target: TSftpServer, name: string): Promise<{ result: { size: number; sha256: string }; copy: Buffer }> {
-  const session = await SftpSession.connect({ id: null, position: 0, host: "127.0.0.1", port: target.port, username: USER, password: PASSWORD, privateKey: null });
+  const session = await SftpSession.connect({ id: null, position: 0, host: "127.0.0.1", port: target.port, username: USER, password: PASSWORD, privateKey: null, hostKey: null });
   try {
     const localPath = path.join(scratch, `${name}.${target.port}.copy`);
     const result = await session.download(`/${name}`, localPath);

@@ -26,6 +26,8 @@ export type TSftpServer = {
   restart(): Promise<void>;
   /** Connections accepted so far (for tests that assert a server was or was not used). */
   connections(): number;
+  /** Authentication attempts so far (a client that refused the host key makes none). */
+  authAttempts(): number;
 };
 
 export type TSftpServerOptions = {
@@ -37,6 +39,8 @@ export type TSftpServerOptions = {
   /** Answers a read with at most this many bytes, as SFTP allows a server to (short reads). */
   maxReadBytes?: number;
   port?: number;
+  /** The server's own host key (a private key); by default every test server shares one. */
+  hostKey?: string;
 };
 
 let hostKey: string | undefined;
@@ -224,23 +228,26 @@ export function generateSshKeyPair(): { private: string; public: string } {
 export async function startSftpServer(options: TSftpServerOptions): Promise<TSftpServer> {
   await mkdir(options.root, { recursive: true });
   hostKey ??= generateSshKeyPair().private;
+  const ownHostKey = options.hostKey ?? hostKey;
   const allowedKey = options.publicKey ? utils.parseKey(options.publicKey) : null;
   if (allowedKey instanceof Error) throw allowedKey;
   const root = path.resolve(options.root);
   const clients = new Set<Connection>();
   let accepted = 0;
+  let authentications = 0;
 
   const acceptsKey = (key: { algo: string; data: Buffer }): key is { algo: string; data: Buffer } =>
     allowedKey !== null && key.algo === (allowedKey as ParsedKey).type && key.data.equals((allowedKey as ParsedKey).getPublicSSH());
 
   const createServer = () =>
-    new Server({ hostKeys: [hostKey!] }, (client) => {
+    new Server({ hostKeys: [ownHostKey] }, (client) => {
       accepted++;
       clients.add(client);
       // Loopback round trips are microseconds; Nagle + delayed ACK would make each ~40 ms.
       (client as Connection & { setNoDelay(noDelay: boolean): void }).setNoDelay(true);
       client
         .on("authentication", (context) => {
+          authentications++;
           if (!sameText(context.username, options.username)) return context.reject(["password", "publickey"]);
           if (context.method === "password" && sameText(context.password, options.password)) return context.accept();
           if (context.method === "publickey" && acceptsKey(context.key)) {
@@ -287,6 +294,7 @@ export async function startSftpServer(options: TSftpServerOptions): Promise<TSft
       await listen(port);
     },
     connections: () => accepted,
+    authAttempts: () => authentications,
   };
 }
 

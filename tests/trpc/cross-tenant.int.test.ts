@@ -30,6 +30,7 @@ type TTarget = TWorld & {
   paymentId: string;
   paymentMethodId: string;
   cdrSourceId: string;
+  cdrServerId: string;
   cdrFileId: string;
 };
 
@@ -134,6 +135,7 @@ const cases: Record<string, TCase> = {
   "cdrSources.update": { input: (t) => ({ sourceId: t.cdrSourceId, fields: { name: "Hijacked source", format: "asterisk", timeZone: "UTC" } }) },
   "cdrSources.setEnabled": { input: (t) => ({ sourceId: t.cdrSourceId, enabled: true }) },
   "cdrSources.testConnection": { input: (t) => ({ sourceId: t.cdrSourceId }) },
+  "cdrSources.acceptHostKey": { input: (t) => ({ sourceId: t.cdrSourceId, serverId: t.cdrServerId, fingerprint: `SHA256:${"A".repeat(43)}` }) },
   "cdrSources.pollNow": { input: (t) => ({ sourceId: t.cdrSourceId }) },
   "cdrSources.availability": { input: (t) => ({ sourceId: t.cdrSourceId, from: new Date(Date.now() - 86_400_000), to: new Date() }) },
   // CDR files and the unbillable queue: another tenant's file id is not found; fixes cannot name A's customer or deck.
@@ -241,7 +243,9 @@ beforeAll(async () => {
       name: "A's secret CDR source",
       format: "asterisk",
       timeZone: "UTC",
-      servers: { create: { tenantId: world.tenant.id, position: 0, host: "sftp.a.test", username: "a", passwordEnc: "sealed" } },
+      servers: {
+        create: { tenantId: world.tenant.id, position: 0, host: "sftp.a.test", username: "a", passwordEnc: "sealed", presentedHostKey: `SHA256:${"A".repeat(43)}` },
+      },
     },
   });
   const cdrFile = await db().cdrFile.create({
@@ -264,6 +268,7 @@ beforeAll(async () => {
     paymentId: payment.id,
     paymentMethodId: paymentMethod.id,
     cdrSourceId: cdrSource.id,
+    cdrServerId: (await db().cdrSourceServer.findFirstOrThrow({ where: { sourceId: cdrSource.id } })).id,
     cdrFileId: cdrFile.id,
   };
 });

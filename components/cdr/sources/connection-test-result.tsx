@@ -13,7 +13,14 @@ const KIND_LABELS: Record<string, string> = {
   HOST_NOT_FOUND: "Host not found",
   UNREACHABLE: "Unreachable",
   PROTOCOL: "SFTP error",
+  HOST_KEY: "Host key changed",
 };
+
+const HOST_KEY_NOTES = {
+  KNOWN: "the known key",
+  NEW: "new: the first poll will keep it",
+  CHANGED: "not the known key",
+} as const;
 
 /** What a connection test found on each server, and the files a poll would fetch. Nothing is downloaded. */
 export function ConnectionTestResult({ result }: { result: TConnectionTest }) {
@@ -47,6 +54,11 @@ export function ConnectionTestResult({ result }: { result: TConnectionTest }) {
                   </span>
                 ) : null}
               </div>
+              {server.hostKey ? (
+                <p className="mt-1 px-4 text-xs text-slate-600">
+                  Host key <code className="font-mono">{server.hostKey.fingerprint}</code> ({HOST_KEY_NOTES[server.hostKey.status]})
+                </p>
+              ) : null}
               {server.error ? <p className="mt-1 px-4 text-sm text-danger-700">{server.error}</p> : null}
               {server.listError ? <p className="mt-1 px-4 text-sm text-danger-700">{server.listError}</p> : null}
               {server.ok && server.files.length > 0 ? (

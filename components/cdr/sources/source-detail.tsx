@@ -163,7 +163,7 @@ function ExistingSource({ sourceId, canEdit }: { sourceId: string; canEdit: bool
         }
       />
 
-      <ServersState source={data} />
+      <ServersState source={data} canEdit={canEdit} />
 
       <SourceForm
         key={`${data.id}-${formVersion}`}
@@ -191,7 +191,21 @@ function ExistingSource({ sourceId, canEdit }: { sourceId: string; canEdit: bool
   );
 }
 
-function ServersState({ source }: { source: TCdrSource }) {
+function ServersState({ source, canEdit }: { source: TCdrSource; canEdit: boolean }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [accepting, setAccepting] = useState<{ serverId: string; label: string; fingerprint: string } | null>(null);
+  const acceptHostKey = useMutation(
+    trpc.cdrSources.acceptHostKey.mutationOptions({
+      onSuccess: () => {
+        void queryClient.invalidateQueries({ queryKey: trpc.cdrSources.pathKey() });
+        setAccepting(null);
+        toast.success("New host key accepted: the next poll connects with it");
+      },
+      onError: (error) => toast.error(messageOf(error)),
+    }),
+  );
+  const changed = source.servers.filter((server) => server.presentedHostKey);
   return (
     <Card>
       <CardHeader actions={<Link href={availabilityHref(source.id)} className="text-sm text-brand-700 hover:underline">Outages and availability →</Link>}>
@@ -202,7 +216,7 @@ function ServersState({ source }: { source: TCdrSource }) {
         </CardDescription>
       </CardHeader>
       {source.servers.length > 0 ? (
-        <MiniTable label="Servers" columns={["#", "Server", "User", "State", "Last checked", "Last error"]}>
+        <MiniTable label="Servers" columns={["#", "Server", "User", "State", "Host key", "Last checked", "Last error"]}>
           {source.servers.map((server) => (
             <tr key={server.id} className="text-sm">
               <td className="border-b border-slate-100 px-3 py-1.5 pl-4 text-slate-500">{server.position + 1}</td>
@@ -210,6 +224,9 @@ function ServersState({ source }: { source: TCdrSource }) {
               <td className="border-b border-slate-100 px-3 py-1.5">{server.username}</td>
               <td className="border-b border-slate-100 px-3 py-1.5">
                 <ServerStatusBadge server={server} withLabel={false} />
+              </td>
+              <td className="max-w-48 truncate border-b border-slate-100 px-3 py-1.5 font-mono text-xs text-slate-600" title={server.hostKey ?? undefined}>
+                {server.hostKey ?? <span className="font-sans text-slate-400">Learnt at the first connection</span>}
               </td>
               <td className="border-b border-slate-100 px-3 py-1.5">
                 <DateTime value={server.lastCheckedAt} fallback="Never" />
@@ -225,6 +242,44 @@ function ServersState({ source }: { source: TCdrSource }) {
           <p className="text-sm text-slate-500">No SFTP server: this source takes uploaded files only.</p>
         </CardContent>
       )}
+      {changed.map((server) => (
+        <CardContent key={server.id} className="border-t border-slate-100">
+          <div role="alert" className="rounded-md border border-danger-200 bg-danger-50 p-3 text-sm text-danger-800">
+            <p className="font-medium">The host key of {serverLabel(server)} changed: it is not polled.</p>
+            <p className="mt-1">
+              Known key <code className="font-mono text-xs">{server.hostKey}</code>, presented{" "}
+              <code className="font-mono text-xs">{server.presentedHostKey}</code>. Someone may be intercepting the connection, or the carrier replaced
+              the server&apos;s key. Ask the carrier for the new key&apos;s fingerprint and accept it only if it matches.
+            </p>
+            {canEdit ? (
+              <Button
+                className="mt-2"
+                variant="secondary"
+                size="sm"
+                onClick={() => setAccepting({ serverId: server.id, label: serverLabel(server), fingerprint: server.presentedHostKey! })}
+              >
+                Accept the new key…
+              </Button>
+            ) : null}
+          </div>
+        </CardContent>
+      ))}
+      <ConfirmDialog
+        open={accepting !== null}
+        onOpenChange={(open) => {
+          if (!open) setAccepting(null);
+        }}
+        title={`Accept the new host key of ${accepting?.label ?? ""}?`}
+        description={
+          <>
+            Only if the carrier confirmed this fingerprint: <code className="font-mono text-xs">{accepting?.fingerprint}</code>. From then on only a server
+            presenting it is polled.
+          </>
+        }
+        confirmLabel="Accept the key"
+        pending={acceptHostKey.isPending}
+        onConfirm={() => accepting && acceptHostKey.mutate({ sourceId: source.id, serverId: accepting.serverId, fingerprint: accepting.fingerprint })}
+      />
     </Card>
   );
 }

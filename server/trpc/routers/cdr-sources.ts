@@ -2,8 +2,10 @@ import { z } from "zod";
 import { TENANT_ADMIN_ROLES } from "@/server/auth/roles";
 import { createTRPCRouter, tenantProcedure } from "@/server/trpc/init";
 import {
+  ZAcceptHostKey,
   ZCdrSourceFields,
   ZCdrSourceListInput,
+  acceptServerHostKey,
   createCdrSource,
   getCdrSource,
   listCdrSources,
@@ -30,6 +32,9 @@ export const cdrSourcesRouter = createTRPCRouter({
   update: tenantProcedure(TENANT_ADMIN_ROLES)
     .input(ZSourceId.extend({ fields: ZCdrSourceFields }))
     .mutation(({ ctx, input }) => updateCdrSource({ tenantId: ctx.tenantId, actor: ctx.actor, sourceId: input.sourceId, fields: input.fields })),
+  acceptHostKey: tenantProcedure(TENANT_ADMIN_ROLES)
+    .input(ZAcceptHostKey)
+    .mutation(({ ctx, input }) => acceptServerHostKey({ tenantId: ctx.tenantId, actor: ctx.actor, input })),
   setEnabled: tenantProcedure(TENANT_ADMIN_ROLES)
     .input(ZSourceId.extend({ enabled: z.boolean() }))
     .mutation(({ ctx, input }) => setCdrSourceEnabled({ tenantId: ctx.tenantId, actor: ctx.actor, sourceId: input.sourceId, enabled: input.enabled })),
