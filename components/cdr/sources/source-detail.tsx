@@ -226,7 +226,7 @@ function ServersState({ source, canEdit }: { source: TCdrSource; canEdit: boolea
                 <ServerStatusBadge server={server} withLabel={false} />
               </td>
               <td className="max-w-48 truncate border-b border-slate-100 px-3 py-1.5 font-mono text-xs text-slate-600" title={server.hostKey ?? undefined}>
-                {server.hostKey ?? <span className="font-sans text-slate-400">Learnt at the first connection</span>}
+                {server.hostKey ?? <span className="font-sans text-slate-400">Not seen yet</span>}
               </td>
               <td className="border-b border-slate-100 px-3 py-1.5">
                 <DateTime value={server.lastCheckedAt} fallback="Never" />
