@@ -444,8 +444,8 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
     await failFile(tenantId, fileId, message);
     throw new UnreadableCdrFile(message);
   }
-  await db().cdrFile.update({
-    where: { id: fileId },
+  await db().cdrFile.updateMany({
+    where: { tenantId, id: fileId },
     data: { status: "PROCESSING", attempts: { increment: 1 }, startedAt: new Date(), error: null, linesRead: 0 },
   });
 
@@ -511,8 +511,8 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
     const counts = batchReader.counts;
     const totals = await db().cdrFile.findFirstOrThrow({ where: { tenantId, id: fileId }, select: { callsStored: true, priceTotal: true } });
     const alreadyPresent = counts.rated + counts.unanswered + counts.unbillable - totals.callsStored;
-    await db().cdrFile.update({
-      where: { id: fileId },
+    await db().cdrFile.updateMany({
+      where: { tenantId, id: fileId },
       data: { status: "DONE", ...counts, alreadyPresent, linesRead: counts.lines, finishedAt: new Date(), error: null },
     });
     return { fileId, status: "DONE", batches, writers: writers.length, ...counts, alreadyPresent, priceTotal: totals.priceTotal };

@@ -64,12 +64,17 @@ async function takeLease(tenantId: string, sourceId: string): Promise<boolean> {
   return (taken.rowCount ?? 0) > 0;
 }
 
-async function renewLease(sourceId: string): Promise<void> {
-  await pool().query(`UPDATE cdr_sources SET poll_lease_until = $2 WHERE id = $1`, [sourceId, new Date(Date.now() + LEASE_MS)]);
+async function renewLease(tenantId: string, sourceId: string): Promise<void> {
+  await pool().query(`UPDATE cdr_sources SET poll_lease_until = $3 WHERE tenant_id = $1 AND id = $2`, [tenantId, sourceId, new Date(Date.now() + LEASE_MS)]);
 }
 
-async function releaseLease(sourceId: string, polledAt: Date, error: string | null): Promise<void> {
-  await pool().query(`UPDATE cdr_sources SET poll_lease_until = NULL, last_polled_at = $2, last_poll_error = $3 WHERE id = $1`, [sourceId, polledAt, error]);
+async function releaseLease(tenantId: string, sourceId: string, polledAt: Date, error: string | null): Promise<void> {
+  await pool().query(`UPDATE cdr_sources SET poll_lease_until = NULL, last_polled_at = $3, last_poll_error = $4 WHERE tenant_id = $1 AND id = $2`, [
+    tenantId,
+    sourceId,
+    polledAt,
+    error,
+  ]);
 }
 
 /**
@@ -92,11 +97,11 @@ async function recordFailure(tenantId: string, sourceId: string, serverId: strin
   );
 }
 
-async function closeOutage(sourceId: string, serverId: string | null, now: Date): Promise<void> {
+async function closeOutage(tenantId: string, sourceId: string, serverId: string | null, now: Date): Promise<void> {
   await pool().query(
-    `UPDATE cdr_source_outages SET ended_at = GREATEST(started_at, $3)
-     WHERE source_id = $1 AND server_id IS NOT DISTINCT FROM $2 AND ended_at IS NULL`,
-    [sourceId, serverId, now],
+    `UPDATE cdr_source_outages SET ended_at = GREATEST(started_at, $4)
+     WHERE tenant_id = $1 AND source_id = $2 AND server_id IS NOT DISTINCT FROM $3 AND ended_at IS NULL`,
+    [tenantId, sourceId, serverId, now],
   );
 }
 
@@ -106,7 +111,7 @@ async function markServer(tenantId: string, sourceId: string, serverId: string, 
     data: { status: error ? "DOWN" : "UP", lastError: error, lastCheckedAt: now },
   });
   if (error) await recordFailure(tenantId, sourceId, serverId, error, now);
-  else await closeOutage(sourceId, serverId, now);
+  else await closeOutage(tenantId, sourceId, serverId, now);
 }
 
 /** Connects to one server; a failure is recorded and returned, not thrown. */
@@ -197,16 +202,16 @@ async function sendOwedAlerts(options: { tenantId: string; sourceId: string; now
     }
   };
   const claimField = async (ids: string[], field: "downAlertedAt" | "recoveryAlertedAt"): Promise<string[]> => {
-    const claimable = await db().cdrSourceOutage.findMany({ where: { id: { in: ids }, [field]: null }, select: { id: true } });
+    const claimable = await db().cdrSourceOutage.findMany({ where: { tenantId, id: { in: ids }, [field]: null }, select: { id: true } });
     const claimed: string[] = [];
     for (const { id } of claimable) {
-      const updated = await db().cdrSourceOutage.updateMany({ where: { id, [field]: null }, data: { [field]: now } });
+      const updated = await db().cdrSourceOutage.updateMany({ where: { tenantId, id, [field]: null }, data: { [field]: now } });
       if (updated.count === 1) claimed.push(id);
     }
     return claimed;
   };
   const unclaimField = async (ids: string[], field: "downAlertedAt" | "recoveryAlertedAt") => {
-    await db().cdrSourceOutage.updateMany({ where: { id: { in: ids } }, data: { [field]: null } });
+    await db().cdrSourceOutage.updateMany({ where: { tenantId, id: { in: ids } }, data: { [field]: null } });
   };
 
   // Every server down: one loud mail, which also stands for each server's own "down" mail.
@@ -245,7 +250,7 @@ async function sendOwedAlerts(options: { tenantId: string; sourceId: string; now
     );
   }
   const stillOwed = await db().cdrSourceOutage.findMany({
-    where: { id: { in: owed.map((outage) => outage.id) } },
+    where: { tenantId, id: { in: owed.map((outage) => outage.id) } },
     include: { server: { select: { host: true, port: true } } },
     orderBy: { startedAt: "asc" },
   });
@@ -332,7 +337,7 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
     } else {
       summary.server = serverLabel(used);
       summary.serverId = used.id;
-      await closeOutage(sourceId, null, now);
+      await closeOutage(tenantId, sourceId, null, now);
       // The servers after the one used are probed too, so their outages are measured.
       const probes = Promise.all(
         source.servers
@@ -358,7 +363,7 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
     pollError = errorText(error);
     throw error;
   } finally {
-    await releaseLease(sourceId, now, pollError);
+    await releaseLease(tenantId, sourceId, now, pollError);
   }
 }
 
@@ -420,7 +425,7 @@ async function fetchFiles(options: {
       // Only now that the file is recorded may the carrier's copy be moved or deleted.
       const after = await applyAfterDownload(session, source, file.remotePath);
       summary.fetched.push({ name: file.name, remotePath: file.remotePath, size: file.size, fileId: received.id, status: received.status, afterDownload: after });
-      await renewLease(source.id);
+      await renewLease(source.tenantId, source.id);
     } catch (error) {
       summary.errors.push(`${file.name}: ${errorText(error)}`);
     }

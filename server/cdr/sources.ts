@@ -365,7 +365,7 @@ async function writeServers(tx: TTransaction, tenantId: string, sourceId: string
       // A server moved to another host or port is another machine: its key is learnt afresh.
       ...(server.hostKey === null ? { hostKey: null, presentedHostKey: null } : {}),
     };
-    if (server.id) await tx.cdrSourceServer.update({ where: { id: server.id }, data });
+    if (server.id) await tx.cdrSourceServer.updateMany({ where: { tenantId, sourceId, id: server.id }, data });
     else await tx.cdrSourceServer.create({ data: { tenantId, sourceId, ...data } });
   }
 }
@@ -509,7 +509,7 @@ export async function setCdrSourceEnabled(options: { tenantId: string; actor: TA
       throw new AppError("PRECONDITION_FAILED", "Add at least one SFTP server before enabling polling (a source without servers takes uploads only)");
     }
     if (source.enabled === options.enabled) return;
-    await tx.cdrSource.update({ where: { id: source.id }, data: { enabled: options.enabled } });
+    await tx.cdrSource.update({ where: { tenantId_id: { tenantId: options.tenantId, id: source.id } }, data: { enabled: options.enabled } });
     if (!options.enabled) {
       // Nobody checks the servers any more: an open outage ends here rather than counting
       // as downtime for as long as polling stays off. It did not recover: no recovery mail.
