@@ -1,7 +1,7 @@
 import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { unusedPort } from "../tests/support/sftp-server";
+import { generateSshKeyPair, startSftpServer, unusedPort } from "../tests/support/sftp-server";
 import { DEMO_ADMIN, DEMO_ALICE, expectPath, signIn, snap } from "./support";
 
 const DECK_HEADER = "prefix,description,category,rate_per_minute,connect_fee,initial_increment,increment,grace_seconds,effective_from,effective_to";
@@ -252,4 +252,49 @@ test("a source whose primary SFTP server is down fetches from the fallback, reco
   await page.goto("/admin/outbox");
   await expect(page.getByText(`CDR server down: 127.0.0.1:${downPort} (Carrier X)`).first()).toBeVisible();
   await snap(page, "cdr-source-alert-outbox");
+});
+
+test("a server that presents another SSH host key is refused until an admin accepts the key the carrier confirmed", async ({ page }) => {
+  const root = path.join(process.env.E2E_SFTP_ROOT!, "..", "rekeyed-sftp");
+  mkdirSync(path.join(root, "cdr"), { recursive: true });
+  let server = await startSftpServer({ root, username: "carrier", password: "e2e-sftp-password" });
+  const label = `127.0.0.1:${server.port}`;
+  try {
+    await signIn(page, DEMO_ADMIN);
+    await expectPath(page, "/admin");
+    await page.goto("/admin/cdr/sources/new");
+    await page.getByRole("textbox", { name: "Name", exact: true }).fill("Rekeyed carrier");
+    await page.getByLabel("Remote folder").fill("cdr");
+    await page.getByLabel("File-name pattern").fill("Master-*.csv");
+    const only = page.getByRole("group", { name: "Server 1" });
+    await only.getByLabel("Host").fill("127.0.0.1");
+    await only.getByLabel("Port").fill(String(server.port));
+    await only.getByLabel("Username").fill("carrier");
+    await only.getByLabel("Password").fill("e2e-sftp-password");
+    await page.getByRole("button", { name: "Create source" }).click();
+    await expect(page.getByRole("heading", { name: "Rekeyed carrier" })).toBeVisible();
+
+    // The first poll keeps the key the server presents.
+    const servers = page.getByRole("table", { name: "Servers" });
+    await page.getByRole("button", { name: "Poll now" }).click();
+    await expect(servers.getByText(/^SHA256:/)).toBeVisible({ timeout: 30_000 });
+
+    // Another machine answers at that address: refused, with both keys shown.
+    await server.stop();
+    server = await startSftpServer({ root, username: "carrier", password: "e2e-sftp-password", port: server.port, hostKey: generateSshKeyPair().private });
+    await page.getByRole("button", { name: "Poll now" }).click();
+    const alert = page.getByRole("alert").filter({ hasText: `The host key of ${label} changed` });
+    await expect(alert).toBeVisible({ timeout: 30_000 });
+    expect(server.authAttempts()).toBe(0);
+    await snap(page, "cdr-source-host-key-changed");
+
+    await alert.getByRole("button", { name: "Accept the new key…" }).click();
+    await page.getByRole("button", { name: "Accept the key" }).click();
+    await expect(page.getByText("New host key accepted")).toBeVisible();
+    await expect(alert).toBeHidden();
+    await page.getByRole("button", { name: "Poll now" }).click();
+    await expect(servers.getByRole("row").filter({ hasText: label }).getByText("Up")).toBeVisible({ timeout: 30_000 });
+  } finally {
+    await server.stop();
+  }
 });
