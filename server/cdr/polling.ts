@@ -332,7 +332,7 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
     if (!session || !used) {
       const reasons = summary.attempts.map((attempt) => attempt.error).join("; ");
       await recordFailure(tenantId, sourceId, null, `Every server is down: ${reasons}`, now);
-      pollError = `All ${source.servers.length} server(s) unreachable: ${reasons}`;
+      pollError = `${source.servers.length === 1 ? "The only server is" : `All ${source.servers.length} servers are`} unreachable: ${reasons}`;
       summary.outcome = "ALL_SERVERS_DOWN";
     } else {
       summary.server = serverLabel(used);
