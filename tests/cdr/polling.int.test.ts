@@ -278,7 +278,7 @@ describe("polling with failover", () => {
     // The loud mail stands for each server's own "down" mail.
     expect(await mailsMatching(/CDR server down/)).toHaveLength(1);
     const source = await db().cdrSource.findUniqueOrThrow({ where: { id: sourceId } });
-    expect(source.lastPollError).toMatch(/All 2 server\(s\) unreachable/);
+    expect(source.lastPollError).toMatch(/All 2 servers are unreachable/);
     expect(source.pollLeaseUntil).toBeNull();
     expect(await db().cdrSourceOutage.count({ where: { sourceId, endedAt: null } })).toBe(3);
 
