@@ -202,7 +202,9 @@ const LOST_EVENT_GRACE_MS = 2 * 60_000;
  * Sends again the `cdr/file.received` events that were never sent: a process that died
  * between a file's commit and its send, or an engine that refused the send. Run by a cron;
  * without it such a file would stay RECEIVED for good, its calls never billed, while the
- * next poll skips it as known.
+ * next poll skips it as known. (A released or retried file keeps its old receivedAt, so the
+ * sweep may send its event while the normal path does: the same id, so one run.) Each file
+ * is tried; if any send failed, the sweep fails after the others, for the job to retry.
  */
 export async function resendLostFileEvents(options: { now?: Date } = {}): Promise<{ resent: number }> {
   const before = new Date((options.now ?? new Date()).getTime() - LOST_EVENT_GRACE_MS);
@@ -212,7 +214,15 @@ export async function resendLostFileEvents(options: { now?: Date } = {}): Promis
     orderBy: { receivedAt: "asc" },
     take: 500,
   });
-  for (const file of lost) await emitFileReceived(file);
+  const failures: string[] = [];
+  for (const file of lost) {
+    try {
+      await emitFileReceived(file);
+    } catch (error) {
+      failures.push(`${file.id}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (failures.length > 0) throw new Error(`Could not send the ingest event of ${failures.length === 1 ? "1 file" : `${failures.length} files`}: ${failures.join("; ")}`);
   return { resent: lost.length };
 }
 
