@@ -151,7 +151,10 @@ export class SftpSession {
     } finally {
       clearTimeout(timer);
     }
-    if (presented === null) throw new SftpConnectError("PROTOCOL", `${label} completed no key exchange`);
+    if (presented === null) {
+      await client.end().catch(() => undefined);
+      throw new SftpConnectError("PROTOCOL", `${label} completed no key exchange`);
+    }
     return new SftpSession(client, sftp, label, presented);
   }
 
