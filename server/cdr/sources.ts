@@ -202,10 +202,15 @@ export async function listCdrSources(options: { tenantId: string; query: z.input
   return { rows: rows.map((row) => publicSource(row, now)), total, page: query.page, pageSize: query.pageSize };
 }
 
-export async function getCdrSource(options: { tenantId: string; sourceId: string }): Promise<TPublicCdrSource> {
+export type TCdrSourceDetail = TPublicCdrSource & {
+  /** Format and time zone can no longer change: calls of the source are stored (see refuseRereadingStoredCalls). */
+  readingFixed: boolean;
+};
+
+export async function getCdrSource(options: { tenantId: string; sourceId: string }): Promise<TCdrSourceDetail> {
   const source = await db().cdrSource.findFirst({ where: { tenantId: options.tenantId, id: options.sourceId }, select: sourceSelect });
   if (!source) throw AppError.notFound("CDR source");
-  return publicSource(source);
+  return { ...publicSource(source), readingFixed: await callsStoredFrom(options.tenantId, source.id) };
 }
 
 /** A server with its credentials in clear, for the SFTP client only. Never returned to a caller. */
@@ -370,7 +375,7 @@ async function writeServers(tx: TTransaction, tenantId: string, sourceId: string
   }
 }
 
-export async function createCdrSource(options: { tenantId: string; actor: TActor; fields: TCdrSourceFields }): Promise<TPublicCdrSource> {
+export async function createCdrSource(options: { tenantId: string; actor: TActor; fields: TCdrSourceFields }): Promise<TCdrSourceDetail> {
   const fields = ZCdrSourceFields.parse(options.fields);
   const data = await sourceData(options.tenantId, fields);
   const servers = resolveServers(fields.servers, []);
@@ -395,6 +400,15 @@ export async function createCdrSource(options: { tenantId: string; actor: TActor
   }
 }
 
+/** Whether calls of the source are stored, or a file of it is on its way in. */
+async function callsStoredFrom(tenantId: string, sourceId: string): Promise<boolean> {
+  const inUse = await db().cdrFile.findFirst({
+    where: { tenantId, sourceId, OR: [{ callsStored: { gt: 0 } }, { status: { in: ["RECEIVED", "PROCESSING"] } }] },
+    select: { id: true },
+  });
+  return inUse !== null;
+}
+
 /**
  * A call's identity is (source, record key, start), and its start comes from reading the file
  * in the source's format and time zone. Once calls of a source are stored (or a file of it is
@@ -404,12 +418,7 @@ export async function createCdrSource(options: { tenantId: string; actor: TActor
  */
 async function refuseRereadingStoredCalls(tenantId: string, existing: { id: string; format: string; timeZone: string }, next: { format: string; timeZone: string }) {
   const changed = (["format", "timeZone"] as const).filter((field) => existing[field] !== next[field]);
-  if (changed.length === 0) return;
-  const inUse = await db().cdrFile.findFirst({
-    where: { tenantId, sourceId: existing.id, OR: [{ callsStored: { gt: 0 } }, { status: { in: ["RECEIVED", "PROCESSING"] } }] },
-    select: { id: true },
-  });
-  if (!inUse) return;
+  if (changed.length === 0 || !(await callsStoredFrom(tenantId, existing.id))) return;
   const what = { format: `as ${existing.format} files`, timeZone: `with times in ${existing.timeZone}` };
   const field = changed[0]!;
   throw AppError.invalidField(
@@ -418,7 +427,7 @@ async function refuseRereadingStoredCalls(tenantId: string, existing: { id: stri
   );
 }
 
-export async function updateCdrSource(options: { tenantId: string; actor: TActor; sourceId: string; fields: TCdrSourceFields }): Promise<TPublicCdrSource> {
+export async function updateCdrSource(options: { tenantId: string; actor: TActor; sourceId: string; fields: TCdrSourceFields }): Promise<TCdrSourceDetail> {
   const fields = ZCdrSourceFields.parse(options.fields);
   const existing = await db().cdrSource.findFirst({
     where: { tenantId: options.tenantId, id: options.sourceId },
@@ -474,7 +483,7 @@ export const ZAcceptHostKey = z.object({ sourceId: z.uuid(), serverId: z.uuid(),
  * the admin names the fingerprint they checked, and only that one (still the one presented)
  * becomes the server's key. Audited with both keys.
  */
-export async function acceptServerHostKey(options: { tenantId: string; actor: TActor; input: z.input<typeof ZAcceptHostKey> }): Promise<TPublicCdrSource> {
+export async function acceptServerHostKey(options: { tenantId: string; actor: TActor; input: z.input<typeof ZAcceptHostKey> }): Promise<TCdrSourceDetail> {
   const { sourceId, serverId, fingerprint } = ZAcceptHostKey.parse(options.input);
   await db().$transaction(async (tx) => {
     const server = await tx.cdrSourceServer.findFirst({ where: { tenantId: options.tenantId, sourceId, id: serverId, ...LIVE_SERVER }, select: { hostKey: true, presentedHostKey: true } });
@@ -498,7 +507,7 @@ export async function acceptServerHostKey(options: { tenantId: string; actor: TA
 }
 
 /** Turns polling on or off. Polling needs at least one server; an upload-only source stays disabled. */
-export async function setCdrSourceEnabled(options: { tenantId: string; actor: TActor; sourceId: string; enabled: boolean }): Promise<TPublicCdrSource> {
+export async function setCdrSourceEnabled(options: { tenantId: string; actor: TActor; sourceId: string; enabled: boolean }): Promise<TCdrSourceDetail> {
   await db().$transaction(async (tx) => {
     const source = await tx.cdrSource.findFirst({
       where: { tenantId: options.tenantId, id: options.sourceId },

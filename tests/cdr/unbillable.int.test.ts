@@ -165,7 +165,7 @@ describe("a source's format and time zone", () => {
     const wrong = await upload(world.tenant.id, world.asterisk.id, "wrong.csv", Readable.from([Buffer.from("not,a,cdr,header\n")]));
     await runner.drain(60_000);
     expect(await getCdrFile({ tenantId: world.tenant.id, fileId: wrong.id })).toMatchObject({ status: "DONE", rejected: 1, callsStored: 0 });
-    await expect(update({ timeZone: "UTC" })).resolves.toMatchObject({ timeZone: "UTC" });
+    await expect(update({ timeZone: "UTC" })).resolves.toMatchObject({ timeZone: "UTC", readingFixed: false });
     await expect(update({ timeZone: "America/Toronto" })).resolves.toMatchObject({ timeZone: "America/Toronto" });
 
     await upload(world.tenant.id, world.asterisk.id, "Master.csv", createReadStream(fixturePath("cdr/asterisk-master.csv")));
@@ -173,8 +173,8 @@ describe("a source's format and time zone", () => {
     expect(await fieldError(update({ timeZone: "UTC" }))).toEqual({ timeZone: [expect.stringMatching(/with times in America\/Toronto.*bill them twice/)] });
     expect(await fieldError(update({ format: "csv" }))).toEqual({ format: [expect.stringMatching(/as asterisk files.*new source/)] });
     expect((await db().cdrSource.findUniqueOrThrow({ where: { id: world.asterisk.id } })).timeZone).toBe("America/Toronto");
-    // Everything else stays editable.
-    await expect(update({ name: "Main switch" })).resolves.toMatchObject({ name: "Main switch", timeZone: "America/Toronto" });
+    // Everything else stays editable; the form shows the two as fixed.
+    await expect(update({ name: "Main switch" })).resolves.toMatchObject({ name: "Main switch", timeZone: "America/Toronto", readingFixed: true });
   });
 });
 

@@ -170,6 +170,8 @@ const TOP_FIELDS = ["name", "format", "timeZone", "remoteDir", "filePattern", "a
  * Create (`source` null) or edit a CDR source with its ordered SFTP servers. Secrets are
  * write-only: a stored password or key shows as "stored" and a blank field keeps it.
  */
+const FIXED_HINT = "Fixed: calls of this source are stored. Files written another way need a new source.";
+
 export function SourceForm({
   source,
   canEdit,
@@ -180,6 +182,8 @@ export function SourceForm({
   onSaved: (saved: TCdrSource) => void;
 }) {
   const trpc = useTRPC();
+  // Once calls of the source are stored, reading its files another way would bill them again.
+  const readingFixed = source?.readingFixed ?? false;
   const [values, setValues] = useState<TValues>(() => initialValues(source));
   const [errors, setErrors] = useState<TFieldErrors>({});
   const buyDecks = useQuery(trpc.rating.decks.queryOptions({ kind: "BUY" }));
@@ -261,11 +265,11 @@ export function SourceForm({
           <FormField label="Name" required error={errors.name}>
             <Input name="name" value={values.name} onChange={(event) => set("name", event.target.value)} maxLength={120} disabled={disabled} placeholder="e.g. Carrier X switch" autoComplete="off" />
           </FormField>
-          <FormField label="Format" required error={errors.format}>
-            <Select name="format" value={values.format} onChange={(event) => set("format", event.target.value as TFormat)} options={CDR_FORMAT_OPTIONS} disabled={disabled} />
+          <FormField label="Format" required error={errors.format} hint={readingFixed ? FIXED_HINT : undefined}>
+            <Select name="format" value={values.format} onChange={(event) => set("format", event.target.value as TFormat)} options={CDR_FORMAT_OPTIONS} disabled={disabled || readingFixed} />
           </FormField>
-          <FormField label="Time zone of the timestamps" required error={errors.timeZone} hint="IANA name, e.g. UTC, America/Toronto">
-            <Input name="timeZone" list="cdr-source-zones" value={values.timeZone} onChange={(event) => set("timeZone", event.target.value)} disabled={disabled} autoComplete="off" />
+          <FormField label="Time zone of the timestamps" required error={errors.timeZone} hint={readingFixed ? FIXED_HINT : "IANA name, e.g. UTC, America/Toronto"}>
+            <Input name="timeZone" list="cdr-source-zones" value={values.timeZone} onChange={(event) => set("timeZone", event.target.value)} disabled={disabled || readingFixed} autoComplete="off" />
           </FormField>
           <FormField label="Remote folder" required error={errors.remoteDir} hint='"." is the login folder'>
             <Input name="remoteDir" value={values.remoteDir} onChange={(event) => set("remoteDir", event.target.value)} disabled={disabled} className="font-mono" />
