@@ -82,6 +82,8 @@ export type TIngestOptions = {
   fileId: string;
   /** Test hook: throw after committing this many batches, as a worker killed mid-file would stop. */
   crashAfterBatches?: number;
+  /** Test hook: runs after each committed batch (e.g. a re-rate racing the ingest). */
+  afterBatch?: (batches: number) => Promise<void>;
   /** Batch size override (tests use small batches to get many of them). */
   batchLines?: number;
 };
@@ -444,10 +446,14 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
     await failFile(tenantId, fileId, message);
     throw new UnreadableCdrFile(message);
   }
-  await db().cdrFile.updateMany({
-    where: { tenantId, id: fileId },
-    data: { status: "PROCESSING", attempts: { increment: 1 }, startedAt: new Date(), error: null, linesRead: 0 },
-  });
+  // A re-rate may move calls of this file from unbillable to rated while it runs, adjusting
+  // these two counters: the DONE update keeps what it moved since this snapshot.
+  const started = await pool().query<{ rated: number; unbillable: number }>(
+    `UPDATE cdr_files SET status = 'PROCESSING', attempts = attempts + 1, started_at = now(), error = NULL, lines_read = 0
+     WHERE tenant_id = $1 AND id = $2 RETURNING rated, unbillable`,
+    [tenantId, fileId],
+  );
+  const atStart = started.rows[0] ?? { rated: 0, unbillable: 0 };
 
   const ids = { tenantId, sourceId: file.sourceId, fileId, fileName: file.fileName };
   const client = await pool().connect();
@@ -493,8 +499,9 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
         if (batch === null || stopped) return;
         try {
           const results = await writeBatch(connection, ids, batch);
-          batches++;
+          const committed = ++batches;
           await notices.changed(results);
+          await options.afterBatch?.(committed);
         } catch (error) {
           stopped = true;
           throw error;
@@ -511,10 +518,12 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
     const counts = batchReader.counts;
     const totals = await db().cdrFile.findFirstOrThrow({ where: { tenantId, id: fileId }, select: { callsStored: true, priceTotal: true } });
     const alreadyPresent = counts.rated + counts.unanswered + counts.unbillable - totals.callsStored;
-    await db().cdrFile.updateMany({
-      where: { tenantId, id: fileId },
-      data: { status: "DONE", ...counts, alreadyPresent, linesRead: counts.lines, finishedAt: new Date(), error: null },
-    });
+    await pool().query(
+      `UPDATE cdr_files SET status = 'DONE', lines = $3, rated = $4 + (rated - $5), unanswered = $6, unbillable = $7 + (unbillable - $8), rejected = $9,
+              already_present = $10, lines_read = $3, finished_at = now(), error = NULL
+       WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, fileId, counts.lines, counts.rated, atStart.rated, counts.unanswered, counts.unbillable, atStart.unbillable, counts.rejected, alreadyPresent],
+    );
     return { fileId, status: "DONE", batches, writers: writers.length, ...counts, alreadyPresent, priceTotal: totals.priceTotal };
   } catch (error) {
     if (error instanceof CdrFileError || error instanceof TimeZoneError) {

@@ -14,7 +14,9 @@ import { requestRerate, rerateUnbillable } from "@/server/cdr/rerate";
 import { saveTrunk } from "@/server/catalog/trunks";
 import { callerAs, createUser } from "../support/factories";
 import { fixturePath } from "../rating/fixtures";
-import { ACTOR, balances, createBillingTenant, withJobRunner } from "./ingest-support";
+import { ACTOR, balances, createBillingTenant, deliver, withJobRunner } from "./ingest-support";
+import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner";
+import { ingestCdrFile } from "@/server/cdr/ingest";
 
 const runner = withJobRunner();
 
@@ -313,6 +315,51 @@ describe("re-rating a call whose trunk has moved", () => {
     const after = await balances(tenantId);
     expect(after["1001"]! - before["1001"]!).toBe(-120_000n);
     expect(after["1002"]).toBe(before["1002"]);
+  });
+});
+
+describe("re-rating while the file is still being ingested", () => {
+  it("keeps what the re-rate moved in the file's counters when the ingest finishes", async () => {
+    const world = await createBillingTenant();
+    const tenantId = world.tenant.id;
+    // Two Taiwan calls (no rate yet) in the first batch of two lines, then Ottawa and Taiwan again.
+    const text =
+      [
+        line("acct-1001", "0118869123456", "2026-10-06 10:00:00", 120, "race.1"),
+        line("acct-1002", "0118862555000", "2026-10-06 10:01:00", 60, "race.2"),
+        line("acct-1001", "16135550199", "2026-10-06 10:02:00", 60, "race.3"),
+        line("acct-1002", "0118869876543", "2026-10-06 10:03:00", 30, "race.4"),
+      ].join("\n") + "\n";
+    const quiet = new EmbeddedRunner({ functions: [] });
+    setEmbeddedRunner(quiet);
+    const file = await deliver({ tenantId, sourceId: world.asterisk.id, name: "race.csv", content: text }).finally(() => {
+      quiet.stop();
+      setEmbeddedRunner(runner.current);
+    });
+    const rate = { deckId: world.deck.id, prefix: "886", description: "Taiwan", category: "INTERNATIONAL" as const, ratePerMinute: "0.0600", connectFee: "0", initialIncrement: "60", increment: "60", graceSeconds: "0", effectiveFrom: new Date("2026-10-01T00:00:00Z") };
+    let rerated = 0;
+    const result = await ingestCdrFile({
+      tenantId,
+      fileId: file.id,
+      batchLines: 2,
+      afterBatch: async (batches) => {
+        if (batches !== 1) return;
+        // The rate arrives and a re-rate runs while the rest of the file is being read (the
+        // other writers may have committed the second batch too by now).
+        await addRateForPrefix({ tenantId, actor: ACTOR, input: rate });
+        rerated = (await rerateUnbillable({ tenantId })).rated;
+      },
+    });
+    expect(rerated).toBeGreaterThanOrEqual(2);
+    expect(result).toMatchObject({ status: "DONE", rated: 1, unbillable: 3 }); // as this run's reader rated them
+    const stored = await pool().query<{ status: string; calls: number }>(
+      `SELECT status::text, count(*)::int AS calls FROM cdrs WHERE tenant_id = $1 AND file_id = $2 GROUP BY 1`,
+      [tenantId, file.id],
+    );
+    const byStatus = Object.fromEntries(stored.rows.map((row) => [row.status, row.calls]));
+    expect(byStatus).toEqual({ RATED: 1 + rerated, ...(rerated < 3 ? { UNBILLABLE: 3 - rerated } : {}) });
+    // The file's counters are its stored calls', re-rated ones included.
+    expect(await getCdrFile({ tenantId, fileId: file.id })).toMatchObject({ status: "DONE", lines: 4, rated: 1 + rerated, unbillable: 3 - rerated });
   });
 });
 
