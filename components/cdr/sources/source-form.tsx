@@ -166,12 +166,13 @@ function serverErrors(error: unknown): TFieldErrors {
 
 const TOP_FIELDS = ["name", "format", "timeZone", "remoteDir", "filePattern", "afterDownload", "processedDir", "pollIntervalMinutes", "alertEmails", "costDeckId", "servers"];
 
-/**
- * Create (`source` null) or edit a CDR source with its ordered SFTP servers. Secrets are
- * write-only: a stored password or key shows as "stored" and a blank field keeps it.
- */
 const FIXED_HINT = "Fixed: calls of this source are stored. Files written another way need a new source.";
 
+/**
+ * Create (`source` null) or edit a CDR source with its ordered SFTP servers. Secrets are
+ * write-only: a stored password or key shows as "stored" and a blank field keeps it (for the
+ * same host, port and user only).
+ */
 export function SourceForm({
   source,
   canEdit,
