@@ -293,7 +293,7 @@ test("a server that presents another SSH host key is refused until an admin acce
     await expect(page.getByText("New host key accepted")).toBeVisible();
     await expect(alert).toBeHidden();
     await page.getByRole("button", { name: "Poll now" }).click();
-    await expect(servers.getByRole("row").filter({ hasText: label }).getByText("Up")).toBeVisible({ timeout: 30_000 });
+    await expect(servers.getByRole("row").filter({ hasText: label }).getByText("Up", { exact: true })).toBeVisible({ timeout: 30_000 });
   } finally {
     await server.stop();
   }
