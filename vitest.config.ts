@@ -10,6 +10,7 @@ const alias = {
 export default defineConfig({
   resolve: { alias },
   test: {
+    reporters: ["default", "./tests/support/unhandled-errors-summary.ts"],
     projects: [
       {
         resolve: { alias },

@@ -26,6 +26,13 @@ function connect(): TDatabase {
   const existing = globalForDb.trunklineDb;
   if (existing && existing.url === url) return existing;
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // A connection the server drops (a restart, an administrator's terminate) must not end the
+  // process, which an unheard 'error' event does. Idle in the pool, it is removed and replaced
+  // on next use (Prisma listens only while it is connected, so the pool keeps its own ear).
+  // Checked out, its holder's next query fails with the cause; the client's own listener
+  // only keeps the event from being unheard.
+  pool.on("error", (error) => console.error(`database: an idle connection was lost: ${error.message}`));
+  pool.on("connect", (client) => client.on("error", () => {}));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const database = { prisma, pool, url };
   globalForDb.trunklineDb = database;
