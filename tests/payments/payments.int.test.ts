@@ -31,6 +31,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await runner.drain();
   runner.stop();
   setEmbeddedRunner(undefined);
   await stripe.close();

@@ -20,6 +20,18 @@ afterAll(async () => {
   await disconnect();
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-  await client.end();
+  try {
+    // The pool's end() resolves once it has asked its connections to close, not once they
+    // have: a backend still closing would be terminated by the forced drop, and its FATAL
+    // would reach this process as an error after the file's last test.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const { rows } = await client.query<{ open: number }>("SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = $1", [databaseName]);
+      if (rows[0]!.open === 0 || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await client.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
 });

@@ -24,6 +24,10 @@ export async function startSmtpServer() {
         .catch(callback);
     },
   });
+  // A client's socket error mid-message reaches the server as an 'error' event; unheard, it
+  // would end the test process. The message it carried never arrives, which waitFor reports.
+  const socketErrors: Error[] = [];
+  server.on("error", (error) => socketErrors.push(error));
   const port = await new Promise<number>((resolve) => {
     server.listen(0, "127.0.0.1", () => {
       const address = server.server.address();
@@ -38,7 +42,10 @@ export async function startSmtpServer() {
       for (;;) {
         const found = received.find(predicate);
         if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no matching mail after ${timeoutMs} ms (${received.length} received)`);
+        if (Date.now() > deadline) {
+          const errors = socketErrors.length > 0 ? `; socket errors: ${socketErrors.map((error) => error.message).join(", ")}` : "";
+          throw new Error(`no matching mail after ${timeoutMs} ms (${received.length} received${errors})`);
+        }
         await new Promise<void>((resolve) => {
           waiters.push(resolve);
           setTimeout(resolve, 200);
