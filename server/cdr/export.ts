@@ -1,4 +1,5 @@
-import { pool } from "@/server/db/client";
+import { spareConnection } from "@/server/db/client";
+import { AppError } from "@/server/errors";
 import { csvText } from "@/server/lib/csv";
 import { formatMicros } from "@/server/rating/money";
 import { CDR_COLUMNS, ZCdrFilter, cdrWhere, toCdrRow, type TCdrFilterInput, type TRawCdrRow, type TCdrRow, type TCdrScope } from "./search";
@@ -33,13 +34,35 @@ function customerLine(row: TCdrRow): string {
 }
 
 /**
- * The calls of a filter as CSV text chunks (a header, then one chunk per FETCH), newest first.
- * A server-side cursor in a read-only transaction on a dedicated connection streams any number
- * of rows in constant memory; the caller pulling slowly (a slow download) simply pauses the
- * FETCH loop. Stopping early (the browser cancels) closes the cursor and frees the connection.
- * Times are ISO 8601 UTC; money is an exact decimal of the tenant's currency.
+ * How long an export may wait for its reader between two FETCHes before the server ends it.
+ * A client that stays connected but stops reading would otherwise hold a connection, and the
+ * cursor's lock on cdrs, for as long as it likes.
  */
-export async function* streamCdrCsv(options: { scope: TCdrScope; filter: TCdrFilterInput; fetchRows?: number }): AsyncGenerator<string> {
+export const EXPORT_READER_IDLE_LIMIT = "60s";
+
+/**
+ * Opens the calls of a filter as CSV text chunks (a header, then one chunk per FETCH), newest
+ * first. A server-side cursor in a read-only transaction streams any number of rows in
+ * constant memory; the caller pulling slowly (a slow download) simply pauses the FETCH loop.
+ * Stopping early (the browser cancels) closes the cursor and frees the connection.
+ * Times are ISO 8601 UTC; money is an exact decimal of the tenant's currency.
+ *
+ * The connection is taken before the first byte is sent, and only one the pool can spare
+ * (server/db/client.ts keeps a few for requests and jobs): a customer opening export after
+ * export gets TOO_MANY_REQUESTS rather than starving the app of connections.
+ */
+export async function openCdrCsvExport(options: TExportOptions): Promise<AsyncGenerator<string>> {
+  const chunks = cdrCsvChunks(options);
+  // The generator's first step takes the connection and opens the cursor, and yields nothing
+  // to send. Started here, any failure is an HTTP error rather than a broken download, and
+  // a reader that never pulls still ends it through return(), which runs its finally.
+  await chunks.next();
+  return chunks;
+}
+
+type TExportOptions = { scope: TCdrScope; filter: TCdrFilterInput; fetchRows?: number; readerIdleLimit?: string };
+
+async function* cdrCsvChunks(options: TExportOptions): AsyncGenerator<string> {
   const filter = ZCdrFilter.parse(options.filter);
   const customerScope = Boolean(options.scope.customerId);
   const where = cdrWhere(options.scope, filter);
@@ -52,13 +75,16 @@ export async function* streamCdrCsv(options: { scope: TCdrScope; filter: TCdrFil
     FROM cdrs c WHERE ${where.sql}
     ORDER BY c.start_at DESC, c.source_id DESC, c.record_key DESC`;
   const fetchRows = options.fetchRows ?? EXPORT_FETCH_ROWS;
-  const client = await pool().connect();
+  const client = await spareConnection();
+  if (!client) throw new AppError("TOO_MANY_REQUESTS", "Too many exports are running at once; try again in a minute");
   let open = false;
   let failed = false;
   try {
     await client.query("BEGIN READ ONLY");
     open = true;
+    await client.query("SELECT set_config('idle_in_transaction_session_timeout', $1, true)", [options.readerIdleLimit ?? EXPORT_READER_IDLE_LIMIT]);
     await client.query(`DECLARE cdr_export NO SCROLL CURSOR FOR ${sql}`, where.params);
+    yield "";
     yield `${(customerScope ? CUSTOMER_HEADER : ADMIN_HEADER).join(",")}\n`;
     for (;;) {
       const { rows } = await client.query<TRawCdrRow>(`FETCH ${fetchRows} FROM cdr_export`);

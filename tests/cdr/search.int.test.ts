@@ -5,7 +5,7 @@ import type { TAuthContext } from "@/server/auth/context";
 import { loadAuthContext } from "@/server/auth/context";
 import { db, pool } from "@/server/db/client";
 import { cdrTimeline, cdrTotals, countCdrs, searchCdrs, utcDaysOf, ZCdrFilter, type TCdrFilterInput, type TCdrRow } from "@/server/cdr/search";
-import { streamCdrCsv } from "@/server/cdr/export";
+import { openCdrCsvExport } from "@/server/cdr/export";
 import { callerAs, createWorld } from "../support/factories";
 
 // The export routes read the session; the test decides who is signed in.
@@ -358,7 +358,7 @@ async function collect(generator: AsyncGenerator<string>): Promise<string[]> {
 
 describe("CSV export", () => {
   it("writes a header and one line per call with exact money and ISO UTC times; customers get no cost", async () => {
-    const chunks = await collect(streamCdrCsv({ scope: { tenantId: a.tenant.id }, filter: { ...RANGE, customerId: a.customer.id } }));
+    const chunks = await collect(await openCdrCsvExport({ scope: { tenantId: a.tenant.id }, filter: { ...RANGE, customerId: a.customer.id } }));
     const lines = chunks.join("").trimEnd().split("\n");
     expect(lines[0]).toBe(
       "start_at,answer_at,end_at,caller,callee,customer_account,customer,trunk,account_code,duration,billsec,billed_seconds,category,matched_prefix,price,cost,status,unbillable_reason,disposition,source_id,file_id,line,record_key",
@@ -372,7 +372,7 @@ describe("CSV export", () => {
     expect(last[16]).toBe("RATED");
     expect(last[22]).toBe("a1-0");
 
-    const portal = (await collect(streamCdrCsv({ scope: { tenantId: a.tenant.id, customerId: a.otherCustomer.id }, filter: { ...RANGE, customerId: a.customer.id } }))).join("");
+    const portal = (await collect(await openCdrCsvExport({ scope: { tenantId: a.tenant.id, customerId: a.otherCustomer.id }, filter: { ...RANGE, customerId: a.customer.id } }))).join("");
     expect(portal.split("\n")[0]).not.toContain("cost");
     expect(portal.trimEnd().split("\n")).toHaveLength(13);
     expect(portal).not.toContain("a1-");
@@ -417,7 +417,7 @@ describe("CSV export", () => {
     let chunks = 0;
     let lines = 0;
     let largest = 0;
-    for await (const chunk of streamCdrCsv({ scope: { tenantId }, filter })) {
+    for await (const chunk of await openCdrCsvExport({ scope: { tenantId }, filter })) {
       chunks++;
       largest = Math.max(largest, chunk.length);
       lines += chunk.split("\n").length - 1;
@@ -429,7 +429,7 @@ describe("CSV export", () => {
     expect((await cdrTotals({ scope: { tenantId }, filter })).price).toBe(50_000n * 1_234_567n);
 
     const idleBefore = pool().idleCount + (pool().options.max ?? 10) - pool().totalCount;
-    const generator = streamCdrCsv({ scope: { tenantId }, filter });
+    const generator = await openCdrCsvExport({ scope: { tenantId }, filter });
     await generator.next();
     await generator.next();
     await generator.return(undefined);
@@ -437,5 +437,44 @@ describe("CSV export", () => {
     expect(idleAfter).toBe(idleBefore);
     // The cursor's transaction is closed: the connection is usable for the next query.
     expect(await countCdrs({ scope: { tenantId }, filter })).toBe(50_000);
+  });
+
+  it("takes only connections the pool can spare: one export too many is refused before a byte is sent", async () => {
+    const scope = { tenantId: a.tenant.id, customerId: a.customer.id };
+    const open: AsyncGenerator<string>[] = [];
+    try {
+      for (;;) {
+        const started = await openCdrCsvExport({ scope, filter: RANGE }).catch((error: unknown) => error);
+        if (!(started instanceof Object && Symbol.asyncIterator in started)) {
+          expect(started).toMatchObject({ code: "TOO_MANY_REQUESTS" });
+          break;
+        }
+        open.push(started as AsyncGenerator<string>);
+        expect(open.length).toBeLessThan(pool().options.max ?? 10);
+      }
+      // Three connections stay for requests and jobs, whatever the exports do.
+      expect(open.length).toBe((pool().options.max ?? 10) - 3);
+      expect(await countCdrs({ scope, filter: RANGE })).toBe(30);
+      session.auth = await loadAuthContext(a.customerAdmin.user.id);
+      const refused = await portalExport(new Request(`http://localhost/api/portal/cdrs/export?from=${RANGE.from.toISOString()}&to=${RANGE.to.toISOString()}`));
+      expect(refused.status).toBe(429);
+    } finally {
+      session.auth = null;
+      for (const generator of open) await generator.return(undefined);
+    }
+    // All given back: the next export opens and reads to the end.
+    expect((await collect(await openCdrCsvExport({ scope, filter: RANGE }))).join("").trimEnd().split("\n")).toHaveLength(31);
+  });
+
+  it("ends an export whose reader stops reading, and the pool carries on without its connection", async () => {
+    const scope = { tenantId: a.tenant.id };
+    const stalled = await openCdrCsvExport({ scope, filter: RANGE, fetchRows: 5, readerIdleLimit: "300ms" });
+    expect((await stalled.next()).value).toMatch(/^start_at,/);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // The server ended the idle transaction: the next FETCH fails (the body would abort), and
+    // the broken connection is not handed back to the pool.
+    await expect(stalled.next()).rejects.toThrow(/terminating connection|Connection terminated|not queryable/);
+    expect(await countCdrs({ scope, filter: RANGE })).toBe(43);
+    expect((await collect(await openCdrCsvExport({ scope, filter: RANGE }))).join("").trimEnd().split("\n")).toHaveLength(44);
   });
 });

@@ -5,7 +5,7 @@ import { AppError } from "@/server/errors";
 import { csvDownload } from "@/server/http/csv-download";
 import { errorResponse } from "@/server/http/errors";
 import { countCdrs, ZCdrFilter, cdrFilterFromQuery } from "@/server/cdr/search";
-import { streamCdrCsv } from "@/server/cdr/export";
+import { openCdrCsvExport } from "@/server/cdr/export";
 
 export const dynamic = "force-dynamic";
 
@@ -18,7 +18,7 @@ export async function GET(request: Request) {
     const scope = { tenantId: auth.tenantId, customerId: auth.customerId };
     const total = await countCdrs({ scope, filter });
     const fileName = `calls-${filter.from.toISOString().slice(0, 10)}-to-${filter.to.toISOString().slice(0, 10)}.csv`;
-    return csvDownload(streamCdrCsv({ scope, filter }), { fileName, headers: { "x-total-rows": String(total) } });
+    return csvDownload(await openCdrCsvExport({ scope, filter }), { fileName, headers: { "x-total-rows": String(total) } });
   } catch (error) {
     return errorResponse(error);
   }
