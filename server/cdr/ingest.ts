@@ -38,6 +38,24 @@ export const BATCH_LINES = 25_000;
 /** Connections that write a file's batches at once, when the pool can spare them. */
 const WRITERS = 3;
 
+/**
+ * How long after its file arrived a call may start. A switch writes a call only once it has
+ * ended, so a later start is a wrong clock or a typo (a year of 2062): billed, it would be
+ * charged now at today's rates yet listed in no sensible period (a dispute), and storing it
+ * would create a monthly partition of `cdrs` for that far month — a table-wide lock, kept
+ * forever. Two days rather than less: a switch whose clock or configured time zone is off by
+ * up to a day (UTC+14 read as UTC−12 is 26 hours) still gets its calls billed. Measured from
+ * the file's arrival, never from the run's clock, so a retry decides every line the same way.
+ * No lower bound: carriers legitimately send old files.
+ */
+export const MAX_CALL_START_DAYS_AFTER_ARRIVAL = 2;
+const MAX_CALL_START_AFTER_ARRIVAL_MS = MAX_CALL_START_DAYS_AFTER_ARRIVAL * 24 * 60 * 60 * 1000;
+
+/** A time as an ISO 8601 UTC timestamp to the second, for a rejected line's reason. */
+function utcToTheSecond(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}Z`;
+}
+
 const CDR_COLUMNS = [
   "tenant_id",
   "source_id",
@@ -136,6 +154,8 @@ class BatchReader {
   private readonly buffers = new BufferPool();
   /** Rate ids as BIGINTs, parsed once per rate rather than once per call. */
   private readonly rateIds = new Map<string, bigint>();
+  /** Epoch ms of the latest start a call of this file may have; computed once per file. */
+  private readonly latestCallStartMs: number;
 
   private rateIdOf(id: string): bigint {
     let value = this.rateIds.get(id);
@@ -148,7 +168,10 @@ class BatchReader {
     private readonly context: TCallRatingContext,
     private readonly ids: { tenantId: string; sourceId: string; fileId: string },
     private readonly batchLines: number,
+    /** When the file arrived: calls may start at most {@link MAX_CALL_START_AFTER_ARRIVAL_MS} later. */
+    private readonly fileArrivedAt: Date,
   ) {
+    this.latestCallStartMs = fileArrivedAt.getTime() + MAX_CALL_START_AFTER_ARRIVAL_MS;
     this.records = input[Symbol.asyncIterator]();
   }
 
@@ -202,6 +225,16 @@ class BatchReader {
       batch.taken++;
       if (batch.firstLine === 0) batch.firstLine = record.lineNumber;
       batch.lastLine = record.lineNumber;
+      // Before rating (nothing to price, and a far month must never reach ensureCdrPartitions).
+      // A number comparison per call; only a rejected line builds its reason.
+      if (record.status !== "REJECTED" && record.startUtc !== null && record.startUtc.getTime() > this.latestCallStartMs) {
+        batch.rejects.push({
+          line: record.lineNumber,
+          raw: record.raw,
+          reason: `start ${utcToTheSecond(record.startUtc)} is more than ${MAX_CALL_START_DAYS_AFTER_ARRIVAL} days after the file arrived (${utcToTheSecond(this.fileArrivedAt)})`,
+        });
+        continue;
+      }
       const owner = this.context.ownerOf(record.account, record.callee);
       const rated = this.context.rate(
         {
@@ -475,7 +508,8 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
   try {
     const context = await loadCallRatingContext({ tenantId, costDeckId: file.source.costDeckId });
     const parsed = parseCdrBatches(createReadStream(file.spoolPath), { format: file.source.format as CdrFormat, timeZone: file.source.timeZone });
-    const batchReader = new BatchReader(parsed, context, ids, options.batchLines ?? BATCH_LINES);
+    // The file row's arrival, not this run's clock: a re-run rejects exactly the same lines.
+    const batchReader = new BatchReader(parsed, context, ids, options.batchLines ?? BATCH_LINES, file.receivedAt);
     reader = batchReader;
     // Batches are read one after another (each a contiguous line range), written by whichever
     // writer is free. One batch is read ahead, so a writer that finishes finds the next one ready
