@@ -11,7 +11,8 @@ import { sendEvent } from "@/server/jobs/send";
  * CDR files exactly once. Every file that arrives (from an SFTP poll or an upload) is hashed
  * and recorded before anything reads it:
  *  - content already accepted on this source (any name) → DUPLICATE, never billed again;
- *  - a name already accepted on this source with other content → HELD for an admin;
+ *  - a name already accepted on this source with other content → HELD for an admin, whether
+ *    each copy was polled (from any folder) or uploaded: the name is the file's own, not its path;
  *  - otherwise RECEIVED, and `cdr/file.received` starts the ingest.
  * A partial unique index on (source, sha256) over the accepted statuses makes this hold
  * when an upload and a poll race. The spool is content-addressed, so a copy that arrives
@@ -20,6 +21,19 @@ import { sendEvent } from "@/server/jobs/send";
 
 /** Accepted files: they (will) bill their calls. HELD, DUPLICATE and DISMISSED do not. */
 export const ACCEPTED_FILE_STATUSES = ["RECEIVED", "PROCESSING", "DONE", "FAILED"] as const;
+
+/** Uploads have no remote folder: their remotePath is this prefix and the name the admin gave. */
+const UPLOAD_REMOTE_PATH_PREFIX = "upload:";
+
+/** The remotePath an uploaded file is recorded under. */
+export function uploadRemotePath(fileName: string): string {
+  return `${UPLOAD_REMOTE_PATH_PREFIX}${fileName}`;
+}
+
+/** How an earlier file arrived, for a note an admin reads. */
+function describeArrival(remotePath: string): string {
+  return remotePath.startsWith(UPLOAD_REMOTE_PATH_PREFIX) && !remotePath.includes("/") ? "uploaded" : `polled from ${remotePath}`;
+}
 
 export function spoolDirectory(): string {
   return path.resolve(env().DATA_DIR, "spool", "cdr");
@@ -145,14 +159,16 @@ export async function receiveCdrFile(options: {
       });
       return { id: file.id, status: "HELD", note };
     }
+    // The file's own name, not its path: a re-issued file polled after an upload of the first
+    // one (or the other way round) arrives under another path.
     const sameName = await tx.cdrFile.findFirst({
-      where: { tenantId, sourceId, remotePath: options.remotePath, status: { in: [...ACCEPTED_FILE_STATUSES] } },
+      where: { tenantId, sourceId, fileName: options.fileName, status: { in: [...ACCEPTED_FILE_STATUSES] } },
       orderBy: { receivedAt: "desc" },
-      select: { id: true, receivedAt: true },
+      select: { id: true, receivedAt: true, remotePath: true },
     });
     if (sameName) {
       const note =
-        `A file named ${options.fileName} with different content was received ${describeWhen(sameName.receivedAt)}. ` +
+        `A file named ${options.fileName} with different content was received ${describeWhen(sameName.receivedAt)} (${describeArrival(sameName.remotePath)}). ` +
         "Held for review: ingest it only if the carrier re-issued the file. Calls already billed are not billed again, " +
         "known by their call id (a line without one is known by its whole text, so a corrected line of it is a new call).";
       const file = await tx.cdrFile.create({

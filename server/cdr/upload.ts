@@ -7,12 +7,13 @@ import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { recordAudit, type TActor } from "@/server/audit/audit";
-import { receiveCdrFile, spoolTempPath, type TReceivedFile } from "./files";
+import { receiveCdrFile, spoolTempPath, uploadRemotePath, type TReceivedFile } from "./files";
 
 /**
  * A CDR file uploaded by an admin takes the same road as one fetched by a poll: streamed to
  * a temp file in the spool (never held in memory), then {@link receiveCdrFile} hashes it and
- * records it exactly once — an upload of a file a poll already brought is a DUPLICATE.
+ * records it exactly once — an upload of a file a poll already brought is a DUPLICATE, and an
+ * upload of other content under the name of a polled file is HELD.
  */
 
 /** 2 GiB: a month of a busy switch's Master.csv; larger files should be split by day. */
@@ -85,7 +86,7 @@ export async function uploadCdrFile(options: {
     tenantId,
     sourceId: source.id,
     fileName,
-    remotePath: `upload:${fileName}`,
+    remotePath: uploadRemotePath(fileName),
     remoteModifiedAt: null,
     localPath: temp,
     content: { size, sha256: hash.digest("hex") },
