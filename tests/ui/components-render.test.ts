@@ -113,3 +113,18 @@ describe("RecordUnavailable", () => {
     expect(html).not.toContain("does not exist");
   });
 });
+
+describe("ExportCsvButton", () => {
+  it("reads an export into the page, with progress, up to the limit, and hands a larger one to the browser's download", async () => {
+    const { ExportCsvButton, IN_PAGE_EXPORT_MAX_ROWS } = await import("@/components/cdr/calls/export-button");
+    const href = "/api/cdrs/export?from=2026-10-01T00%3A00%3A00.000Z";
+    const inPage = renderToStaticMarkup(h(ExportCsvButton, { href, rows: IN_PAGE_EXPORT_MAX_ROWS }));
+    expect(inPage).toMatch(/^<button/);
+    expect(inPage).not.toContain("download");
+    const large = renderToStaticMarkup(h(ExportCsvButton, { href, rows: IN_PAGE_EXPORT_MAX_ROWS + 1 }));
+    expect(large).toMatch(/^<a href="\/api\/cdrs\/export\?from=2026-10-01T00%3A00%3A00\.000Z" download=""/);
+    expect(large).toContain("250,001 calls: your browser downloads the file directly");
+    // Nothing to export: a disabled button, however large the last count was.
+    expect(renderToStaticMarkup(h(ExportCsvButton, { href, rows: 1_000_000, disabled: true }))).toMatch(/^<button[^>]*disabled/);
+  });
+});

@@ -218,7 +218,7 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
             <Button variant="ghost" onClick={() => setNow(new Date())} disabled={!ready}>
               Refresh
             </Button>
-            <ExportCsvButton href={exportHref} disabled={!ready || (t?.calls ?? 0) === 0} />
+            <ExportCsvButton href={exportHref} disabled={!ready || (t?.calls ?? 0) === 0} rows={t?.calls} />
           </>
         }
       />

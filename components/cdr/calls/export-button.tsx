@@ -2,7 +2,7 @@
 
 import { useRef, useState } from "react";
 import { DownloadIcon } from "@/components/shell/icons";
-import { Button } from "@/components/ui/button";
+import { Button, buttonClassName } from "@/components/ui/button";
 import { toast } from "@/components/ui/toast";
 
 const numberFormat = new Intl.NumberFormat("en-US");
@@ -10,12 +10,20 @@ const numberFormat = new Intl.NumberFormat("en-US");
 type TProgress = { rows: number; total: number | null };
 
 /**
+ * Exports up to this many calls are read into the page (with a progress bar) and saved from
+ * there; the page holds the whole file until then, twice while it is saved. Larger ones go
+ * to the browser's own download, which writes to disk as it arrives (~150 bytes a call, so
+ * this is ~40 MB in the page at most).
+ */
+export const IN_PAGE_EXPORT_MAX_ROWS = 250_000;
+
+/**
  * Downloads the CSV of the current filter with a progress bar. The server sends the row count
  * in X-Total-Rows before streaming; the browser counts lines as they arrive, so a large export
  * shows "n of N rows" and can be cancelled (AbortController ends the request and, server side,
  * the database cursor).
  */
-export function ExportCsvButton({ href, disabled }: { href: string; disabled?: boolean }) {
+export function ExportCsvButton({ href, disabled, rows }: { href: string; disabled?: boolean; rows?: number }) {
   const [progress, setProgress] = useState<TProgress | null>(null);
   const abortRef = useRef<AbortController | null>(null);
 
@@ -67,6 +75,19 @@ export function ExportCsvButton({ href, disabled }: { href: string; disabled?: b
     }
   };
 
+  if (!progress && !disabled && rows !== undefined && rows > IN_PAGE_EXPORT_MAX_ROWS) {
+    return (
+      <a
+        href={href}
+        download
+        className={buttonClassName("secondary", "md")}
+        title={`${numberFormat.format(rows)} calls: your browser downloads the file directly and shows its progress`}
+      >
+        <DownloadIcon />
+        Export CSV
+      </a>
+    );
+  }
   if (!progress) {
     return (
       <Button variant="secondary" onClick={() => void start()} disabled={disabled}>
