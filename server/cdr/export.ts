@@ -2,7 +2,7 @@ import { spareConnection } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { csvText } from "@/server/lib/csv";
 import { formatMicros } from "@/server/rating/money";
-import { CDR_COLUMNS, ZCdrFilter, cdrWhere, toCdrRow, type TCdrFilterInput, type TRawCdrRow, type TCdrRow, type TCdrScope } from "./search";
+import { CDR_COLUMNS, ZCdrFilter, cdrWhere, toCdrRow, trunkNameCondition, type TCdrFilterInput, type TRawCdrRow, type TCdrRow, type TCdrScope } from "./search";
 
 /** Rows per FETCH: big enough to keep round trips cheap, small enough to keep memory flat. */
 export const EXPORT_FETCH_ROWS = 5000;
@@ -71,7 +71,7 @@ async function* cdrCsvChunks(options: TExportOptions): AsyncGenerator<string> {
   const sql = `SELECT ${CDR_COLUMNS},
       (SELECT cu.name FROM customers cu WHERE cu.tenant_id = $1::uuid AND cu.id = c.customer_id) AS customer_name,
       (SELECT cu.account_number FROM customers cu WHERE cu.tenant_id = $1::uuid AND cu.id = c.customer_id) AS customer_account,
-      (SELECT st.name FROM sip_trunks st WHERE st.tenant_id = $1::uuid AND st.id = c.trunk_id) AS trunk_name
+      (SELECT st.name FROM sip_trunks st WHERE st.tenant_id = $1::uuid AND st.id = c.trunk_id${trunkNameCondition(options.scope, "st", "c")}) AS trunk_name
     FROM cdrs c WHERE ${where.sql}
     ORDER BY c.start_at DESC, c.source_id DESC, c.record_key DESC`;
   const fetchRows = options.fetchRows ?? EXPORT_FETCH_ROWS;

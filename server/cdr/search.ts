@@ -244,12 +244,21 @@ export function toCdrRow(raw: TRawCdrRow, showCost: boolean): TCdrRow {
   };
 }
 
+/**
+ * How a customer's view names a call's trunk: only while the trunk is still the call's
+ * customer's. A trunk can move to another customer, who may rename it; their name for it is
+ * not for the first customer's eyes. Staff see the trunk's name whoever has it now.
+ */
+export function trunkNameCondition(scope: TCdrScope, trunkAlias: string, callAlias: string): string {
+  return scope.customerId ? ` AND ${trunkAlias}.customer_id = ${callAlias}.customer_id` : "";
+}
+
 /** Names joined by tenant too, so a stray id can never pull another tenant's name in. */
-export function withNames(innerSql: string, tenantParam: string): string {
+function withNames(innerSql: string, tenantParam: string, scope: TCdrScope): string {
   return `SELECT x.*, cu.name AS customer_name, cu.account_number AS customer_account, st.name AS trunk_name
     FROM (${innerSql}) x
     LEFT JOIN customers cu ON cu.tenant_id = ${tenantParam}::uuid AND cu.id = x.customer_id
-    LEFT JOIN sip_trunks st ON st.tenant_id = ${tenantParam}::uuid AND st.id = x.trunk_id`;
+    LEFT JOIN sip_trunks st ON st.tenant_id = ${tenantParam}::uuid AND st.id = x.trunk_id${trunkNameCondition(scope, "st", "x")}`;
 }
 
 export type TCdrSearchResult = {
@@ -296,7 +305,7 @@ export async function searchCdrs(options: {
   const order = backwards ? "ASC" : "DESC";
   const inner = `SELECT ${CDR_COLUMNS} FROM cdrs c WHERE ${where.sql}${keyset}
     ORDER BY c.start_at ${order}, c.source_id ${order}, c.record_key ${order} LIMIT ${add(page.limit + 1)}`;
-  const sql = `${withNames(inner, "$1")} ORDER BY x.start_at ${order}, x.source_id ${order}, x.record_key ${order}`;
+  const sql = `${withNames(inner, "$1", options.scope)} ORDER BY x.start_at ${order}, x.source_id ${order}, x.record_key ${order}`;
   const result = await pool().query<TRawCdrRow>(sql, params);
   const more = result.rows.length > page.limit;
   const raws = result.rows.slice(0, page.limit);

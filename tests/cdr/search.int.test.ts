@@ -335,6 +335,25 @@ describe("cdrTotals", () => {
 });
 
 describe("portal scoping", () => {
+  it("names a call's trunk to its customer only while the trunk is still theirs", async () => {
+    const owner = await callerAs(a.customerAdmin.user.id);
+    expect((await owner.cdrs.portalSearch({ filter: { ...RANGE, trunkId: trunkA }, limit: 1 })).rows[0]?.trunkName).toBe("A main trunk");
+    // The trunk moves to another customer, who renames it.
+    await db().sipTrunk.update({ where: { id: trunkA }, data: { customerId: a.otherCustomer.id, name: "Other's renamed trunk" } });
+    try {
+      const portalRows = (await owner.cdrs.portalSearch({ filter: { ...RANGE, trunkId: trunkA }, limit: 500 })).rows;
+      expect(portalRows).toHaveLength(30);
+      expect(portalRows.every((row) => row.trunkName === null)).toBe(true);
+      const csv = (await collect(await openCdrCsvExport({ scope: { tenantId: a.tenant.id, customerId: a.customer.id }, filter: RANGE }))).join("");
+      expect(csv).not.toContain("renamed");
+      // Staff see the trunk's name whoever has it now.
+      const staff = await callerAs(a.admin.user.id);
+      expect((await staff.cdrs.search({ filter: { ...RANGE, trunkId: trunkA }, limit: 1 })).rows[0]?.trunkName).toBe("Other's renamed trunk");
+    } finally {
+      await db().sipTrunk.update({ where: { id: trunkA }, data: { customerId: a.customer.id, name: "A main trunk" } });
+    }
+  });
+
   it("shows a customer only their own calls, whatever customerId they pass, and never the cost", async () => {
     const owner = await callerAs(a.customerAdmin.user.id);
     const page = await owner.cdrs.portalSearch({ filter: { ...RANGE, customerId: a.otherCustomer.id }, limit: 500 });
