@@ -26,7 +26,7 @@ import { LIVE_SERVER, credentialsOf, serversForTest, type TCdrSourceFields, type
  * running when it was removed records no new outage for it.
  */
 
-/** How long a poll may hold its source before another poll may take over (renewed per file). */
+/** How long a poll may hold its source before another poll may take over (renewed on a timer and per file). */
 const LEASE_MS = 10 * 60_000;
 /** The scheduler's tolerance: a source polled this long before it is due counts as due. */
 const DUE_SLACK_SECONDS = 30;
@@ -35,7 +35,8 @@ export type TPollAttempt = { serverId: string; server: string; ok: boolean; erro
 export type TFetchedFile = { name: string; remotePath: string; size: number; fileId: string; status: "RECEIVED" | "DUPLICATE" | "HELD"; afterDownload: string | null };
 export type TPollSummary = {
   sourceId: string;
-  outcome: "POLLED" | "ALL_SERVERS_DOWN" | "BUSY" | "NO_SERVERS" | "LIST_FAILED";
+  /** LEASE_LOST: the poll stalled past its lease, another poll took the source over, and this one stopped. */
+  outcome: "POLLED" | "ALL_SERVERS_DOWN" | "BUSY" | "NO_SERVERS" | "LIST_FAILED" | "LEASE_LOST";
   /** The server files were fetched from. */
   server: string | null;
   serverId: string | null;
@@ -53,44 +54,100 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function takeLease(tenantId: string, sourceId: string): Promise<boolean> {
-  const now = Date.now();
-  const taken = await pool().query(
-    `UPDATE cdr_sources SET poll_lease_until = $3
-     WHERE tenant_id = $1 AND id = $2 AND (poll_lease_until IS NULL OR poll_lease_until < $4)
-     RETURNING id`,
-    [tenantId, sourceId, new Date(now + LEASE_MS), new Date(now)],
-  );
-  return (taken.rowCount ?? 0) > 0;
-}
+/**
+ * One poll's hold on its source. The expiry the holder last wrote is also its owner token:
+ * a takeover only happens once that instant has passed and writes a later one, so
+ * `poll_lease_until = <our last value>` is true exactly while this poll owns the source.
+ * (The column stays a plain expiry because the scheduler and the source page read it as one;
+ * no second column needed.) Renewals are chained, never concurrent: two racing renewals
+ * would each compare against the value the other just replaced and read as a takeover.
+ */
+class PollLease {
+  /** Set once a renewal finds another owner: the poll must stop and record nothing more. */
+  lost = false;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly timer: NodeJS.Timeout;
 
-async function renewLease(tenantId: string, sourceId: string): Promise<void> {
-  await pool().query(`UPDATE cdr_sources SET poll_lease_until = $3 WHERE tenant_id = $1 AND id = $2`, [tenantId, sourceId, new Date(Date.now() + LEASE_MS)]);
-}
+  private constructor(
+    private readonly tenantId: string,
+    private readonly sourceId: string,
+    private until: Date,
+    private readonly leaseMs: number,
+  ) {
+    // A single file (2 GB over a slow link) can outlast the lease: renewing only between
+    // files would let a second poll start mid-download.
+    this.timer = setInterval(() => {
+      this.renew().catch((error: unknown) => console.error(`[cdr] renewing the poll lease of source ${sourceId} failed: ${errorText(error)}`));
+    }, Math.max(1, Math.floor(leaseMs / 3)));
+    // An abandoned lease must not keep a worker process alive.
+    this.timer.unref();
+  }
 
-async function releaseLease(tenantId: string, sourceId: string, polledAt: Date, error: string | null): Promise<void> {
-  await pool().query(`UPDATE cdr_sources SET poll_lease_until = NULL, last_polled_at = $3, last_poll_error = $4 WHERE tenant_id = $1 AND id = $2`, [
-    tenantId,
-    sourceId,
-    polledAt,
-    error,
-  ]);
+  static async take(tenantId: string, sourceId: string, leaseMs: number): Promise<PollLease | null> {
+    const now = Date.now();
+    const taken = await pool().query<{ poll_lease_until: Date }>(
+      `UPDATE cdr_sources SET poll_lease_until = $3
+       WHERE tenant_id = $1 AND id = $2 AND (poll_lease_until IS NULL OR poll_lease_until < $4)
+       RETURNING poll_lease_until`,
+      [tenantId, sourceId, new Date(now + leaseMs), new Date(now)],
+    );
+    const row = taken.rows[0];
+    return row ? new PollLease(tenantId, sourceId, row.poll_lease_until, leaseMs) : null;
+  }
+
+  /** Extends the lease if this poll still owns it; false once another poll has taken over. */
+  renew(): Promise<boolean> {
+    const renewal = this.chain.then(async () => {
+      if (this.lost) return;
+      const renewed = await pool().query<{ poll_lease_until: Date }>(
+        `UPDATE cdr_sources SET poll_lease_until = $4 WHERE tenant_id = $1 AND id = $2 AND poll_lease_until = $3 RETURNING poll_lease_until`,
+        [this.tenantId, this.sourceId, this.until, new Date(Date.now() + this.leaseMs)],
+      );
+      const row = renewed.rows[0];
+      if (row) this.until = row.poll_lease_until;
+      else this.lost = true;
+    });
+    // A failed renewal (database hiccup) leaves the lease as it was; the next one retries.
+    this.chain = renewal.catch(() => undefined);
+    return renewal.then(() => !this.lost);
+  }
+
+  /**
+   * Ends the poll: frees the source and reports it, only if this poll still owns it. After a
+   * takeover the new owner's lease and report are left alone (clearing the lease would let a
+   * third poll run beside the new owner).
+   */
+  async release(polledAt: Date, error: string | null): Promise<void> {
+    clearInterval(this.timer);
+    await this.chain;
+    if (this.lost) return;
+    const released = await pool().query(
+      `UPDATE cdr_sources SET poll_lease_until = NULL, last_polled_at = $4, last_poll_error = $5
+       WHERE tenant_id = $1 AND id = $2 AND poll_lease_until = $3`,
+      [this.tenantId, this.sourceId, this.until, polledAt, error],
+    );
+    if ((released.rowCount ?? 0) === 0) this.lost = true;
+  }
 }
 
 /**
  * Opens the outage of a server (or of the whole source with `serverId` null), or counts one
- * more failed check on it. Only while the server (or, for the source, some server) is live:
- * the row is share-locked, so a removal committing meanwhile is waited for and then seen, and
- * no outage opens after the removal closed it (it would stay open forever).
+ * more failed check on it. Only while the server (or, for the source, some server) is live
+ * and the source is enabled: nothing checks a disabled source on schedule, so an outage a
+ * manual poll opened would never close (weeks of false downtime on the SLA report). Both
+ * rows are share-locked, so a removal or a disable committing meanwhile is waited for and
+ * then seen, and no outage opens after it closed the open ones (it would stay open forever).
  */
 async function recordFailure(tenantId: string, sourceId: string, serverId: string | null, error: string, now: Date): Promise<void> {
   await pool().query(
     `INSERT INTO cdr_source_outages (tenant_id, source_id, server_id, started_at, error, last_error)
      SELECT $1::uuid, $2::uuid, $3::uuid, $4::timestamptz, $5::text, $5::text
      FROM cdr_source_servers v
+     JOIN cdr_sources s ON s.tenant_id = v.tenant_id AND s.id = v.source_id
      WHERE v.tenant_id = $1::uuid AND v.source_id = $2::uuid AND v.removed_at IS NULL AND ($3::uuid IS NULL OR v.id = $3::uuid)
+       AND s.enabled
      LIMIT 1
-     FOR SHARE OF v
+     FOR SHARE OF v, s
      ON CONFLICT (source_id, server_id) WHERE ended_at IS NULL
      DO UPDATE SET failed_checks = cdr_source_outages.failed_checks + 1, last_error = EXCLUDED.error`,
     [tenantId, sourceId, serverId, now, error],
@@ -105,7 +162,9 @@ async function closeOutage(tenantId: string, sourceId: string, serverId: string 
   );
 }
 
-async function markServer(tenantId: string, sourceId: string, serverId: string, error: string | null, now: Date): Promise<void> {
+async function markServer(tenantId: string, sourceId: string, serverId: string, error: string | null, now: Date, lease: PollLease): Promise<void> {
+  // A poll that lost its source to another is stale: the new owner's checks are the record.
+  if (lease.lost) return;
   await db().cdrSourceServer.updateMany({
     where: { tenantId, id: serverId, ...LIVE_SERVER },
     data: { status: error ? "DOWN" : "UP", lastError: error, lastCheckedAt: now },
@@ -121,6 +180,7 @@ async function tryServer(
   server: Parameters<typeof credentialsOf>[0] & { id: string },
   now: Date,
   timeoutMs: number | undefined,
+  lease: PollLease,
 ): Promise<{ session: SftpSession | null; attempt: TPollAttempt }> {
   const label = serverLabel(server);
   let session: SftpSession | null = null;
@@ -144,7 +204,7 @@ async function tryServer(
       data: { hostKey: session.hostKey, presentedHostKey: null },
     });
   }
-  await markServer(tenantId, sourceId, server.id, error, now);
+  await markServer(tenantId, sourceId, server.id, error, now, lease);
   return { session, attempt: { serverId: server.id, server: label, ok: error === null, error, kind } };
 }
 
@@ -169,11 +229,14 @@ async function sendOwedAlerts(options: { tenantId: string; sourceId: string; now
     where: { tenantId, id: sourceId },
     select: {
       name: true,
+      enabled: true,
       alertEmails: true,
       servers: { where: LIVE_SERVER, select: { id: true, host: true, port: true, lastError: true }, orderBy: { position: "asc" } },
     },
   });
-  if (!source) return 0;
+  // A disabled source is not monitored (its outages ended when it was turned off): a manual
+  // poll of it must not page anyone.
+  if (!source?.enabled) return 0;
   const owed = await db().cdrSourceOutage.findMany({
     where: {
       tenantId,
@@ -281,6 +344,8 @@ export type TPollOptions = {
   connectTimeoutMs?: number;
   /** Files modified less than this many seconds ago are left for a later poll (still being written). */
   settleSeconds?: number;
+  /** How long the poll holds the source between renewals (tests; renewed every third of it). */
+  leaseMs?: number;
 };
 
 /** Polls one source: see the module comment. Returns what happened, for the job's output and "poll now". */
@@ -299,7 +364,8 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
     errors: [],
     alertsSent: 0,
   };
-  if (!(await takeLease(tenantId, sourceId))) {
+  const lease = await PollLease.take(tenantId, sourceId, options.leaseMs ?? LEASE_MS);
+  if (!lease) {
     const exists = await db().cdrSource.findFirst({ where: { tenantId, id: sourceId }, select: { id: true } });
     if (!exists) throw AppError.notFound("CDR source");
     return { ...summary, outcome: "BUSY" };
@@ -319,7 +385,8 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
     let used: (typeof source.servers)[number] | null = null;
     const tried = new Set<string>();
     for (const server of source.servers) {
-      const result = await tryServer(tenantId, sourceId, server, now, options.connectTimeoutMs);
+      if (lease.lost) break;
+      const result = await tryServer(tenantId, sourceId, server, now, options.connectTimeoutMs, lease);
       tried.add(server.id);
       summary.attempts.push(result.attempt);
       if (result.session) {
@@ -329,7 +396,9 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
       }
     }
 
-    if (!session || !used) {
+    if (lease.lost) {
+      await session?.close();
+    } else if (!session || !used) {
       const reasons = summary.attempts.map((attempt) => attempt.error).join("; ");
       await recordFailure(tenantId, sourceId, null, `Every server is down: ${reasons}`, now);
       pollError = `${source.servers.length === 1 ? "The only server is" : `All ${source.servers.length} servers are`} unreachable: ${reasons}`;
@@ -343,13 +412,13 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
         source.servers
           .filter((server) => !tried.has(server.id))
           .map(async (server) => {
-            const result = await tryServer(tenantId, sourceId, server, now, options.connectTimeoutMs);
+            const result = await tryServer(tenantId, sourceId, server, now, options.connectTimeoutMs, lease);
             await result.session?.close();
             summary.attempts.push(result.attempt);
           }),
       );
       try {
-        await fetchFiles({ session, source, serverId: used.id, summary, now, settleSeconds: options.settleSeconds ?? 0 });
+        await fetchFiles({ session, source, serverId: used.id, summary, now, settleSeconds: options.settleSeconds ?? 0, lease });
       } finally {
         await session.close();
         await probes;
@@ -357,13 +426,19 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
       if (summary.outcome === "LIST_FAILED") pollError = summary.errors[0] ?? "Listing the remote folder failed";
       else if (summary.errors.length > 0) pollError = `${summary.errors.length} file(s) failed: ${summary.errors[0]}`;
     }
+    if (lease.lost) {
+      // Stopped cleanly: the new owner fetches the rest, measures the servers and mails.
+      summary.outcome = "LEASE_LOST";
+      summary.errors.push("Stopped: the poll outlasted its lease and another poll took the source over");
+      return summary;
+    }
     summary.alertsSent = await sendOwedAlerts({ tenantId, sourceId, now, via: summary.server });
     return summary;
   } catch (error) {
     pollError = errorText(error);
     throw error;
   } finally {
-    await releaseLease(tenantId, sourceId, now, pollError);
+    await lease.release(now, pollError);
   }
 }
 
@@ -374,8 +449,9 @@ async function fetchFiles(options: {
   summary: TPollSummary;
   now: Date;
   settleSeconds: number;
+  lease: PollLease;
 }): Promise<void> {
-  const { session, source, summary } = options;
+  const { session, source, summary, lease } = options;
   let files: TRemoteFile[];
   try {
     files = await session.list(source.remoteDir, source.filePattern);
@@ -386,6 +462,8 @@ async function fetchFiles(options: {
   }
   const settledBefore = options.now.getTime() - options.settleSeconds * 1000;
   for (const file of files) {
+    // Taken over (this poll stalled past its lease): no further files, the new owner has them.
+    if (lease.lost) return;
     if (options.settleSeconds > 0 && file.modifiedAt.getTime() > settledBefore) {
       summary.waiting++;
       continue;
@@ -408,6 +486,9 @@ async function fetchFiles(options: {
       let received: Awaited<ReturnType<typeof receiveCdrFile>>;
       try {
         const content = await session.download(file.remotePath, localPath);
+        // Still ours after a long download? If not, the new owner may be fetching, moving or
+        // deleting this very file: the copy is dropped (the finally below) and left to it.
+        if (!(await lease.renew())) return;
         received = await receiveCdrFile({
           content,
           tenantId: source.tenantId,
@@ -425,7 +506,6 @@ async function fetchFiles(options: {
       // Only now that the file is recorded may the carrier's copy be moved or deleted.
       const after = await applyAfterDownload(session, source, file.remotePath);
       summary.fetched.push({ name: file.name, remotePath: file.remotePath, size: file.size, fileId: received.id, status: received.status, afterDownload: after });
-      await renewLease(source.tenantId, source.id);
     } catch (error) {
       summary.errors.push(`${file.name}: ${errorText(error)}`);
     }

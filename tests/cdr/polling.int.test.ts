@@ -61,6 +61,15 @@ function fieldsFor(overrides: Partial<TCdrSourceFields> = {}): TCdrSourceFields 
   };
 }
 
+/** Waits for a condition another connection or the poll makes true. */
+async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** Mails so far whose subject matches, after letting in-flight deliveries land. */
 async function mailsMatching(pattern: RegExp): Promise<TReceivedMail[]> {
   await new Promise((resolve) => setTimeout(resolve, 150));
@@ -212,6 +221,8 @@ describe("polling with failover", () => {
   it("fetches from the second server while the first is down, records the outage and mails once", async () => {
     const source = await createCdrSource({ tenantId: world.tenant.id, actor, fields: fieldsFor({ name: "Failover carrier" }) });
     sourceId = source.id;
+    // Outages and alerts are kept for monitored (enabled) sources only.
+    await setCdrSourceEnabled({ tenantId: world.tenant.id, actor, sourceId, enabled: true });
     await dropFile("Master-001.csv", "call-1\ncall-2\n", [rootA, rootB]);
     await dropFile("ignored.txt", "not a cdr", [rootA, rootB]);
     await serverA.stop();
@@ -407,20 +418,154 @@ describe("polling with failover", () => {
     }
   });
 
-  it("ends open outages when polling is turned off, without a recovery mail", async () => {
+  it("ends open outages when polling is turned off, without a recovery mail; later polls open none", async () => {
+    await setCdrSourceEnabled({ tenantId: world.tenant.id, actor, sourceId, enabled: true });
     await serverA.stop();
     try {
       await pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT });
-      await setCdrSourceEnabled({ tenantId: world.tenant.id, actor, sourceId, enabled: true });
+      expect(await db().cdrSourceOutage.count({ where: { sourceId, endedAt: null } })).toBe(1);
       const recoveredBefore = (await mailsMatching(/recovered/i)).length;
+      const downBefore = (await mailsMatching(/down/i)).length;
       await setCdrSourceEnabled({ tenantId: world.tenant.id, actor, sourceId, enabled: false });
       expect(await db().cdrSourceOutage.count({ where: { sourceId, endedAt: null } })).toBe(0);
       const closed = await db().cdrSourceOutage.findFirstOrThrow({ where: { sourceId }, orderBy: { startedAt: "desc" } });
       expect(closed.lastError).toMatch(/monitoring stopped/);
-      await pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT }).catch(() => undefined);
+      // "Poll now" while off, the first server still down: fetched from the second, nothing reopened.
+      const polled = await pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT });
+      expect(polled).toMatchObject({ outcome: "POLLED", server: `127.0.0.1:${serverB.port}`, alertsSent: 0 });
+      expect(await db().cdrSourceOutage.count({ where: { sourceId, endedAt: null } })).toBe(0);
       expect((await mailsMatching(/recovered/i)).length).toBe(recoveredBefore);
+      expect((await mailsMatching(/down/i)).length).toBe(downBefore);
     } finally {
       await serverA.restart();
+    }
+  });
+
+  it("polls a disabled source (fetches, reports the error) without recording an outage or alerting; enabled, it does both", async () => {
+    const tenantId = world.tenant.id;
+    const source = await createCdrSource({ tenantId, actor, fields: fieldsFor({ name: "Paused carrier", alertEmails: ["paused@carrier.test"] }) });
+    expect(source.enabled).toBe(false);
+    const mailsToPaused = async () => (await mailsMatching(/./)).filter((mail) => mail.to.includes("paused@carrier.test"));
+    await dropFile("Master-paused.csv", "paused-1\n", [rootA, rootB]);
+    await serverA.stop();
+    try {
+      // The backup is in maintenance and polling is off; the admin clicks "Poll now".
+      const polled = await pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: TIMEOUT });
+      expect(polled).toMatchObject({ outcome: "POLLED", server: `127.0.0.1:${serverB.port}`, alertsSent: 0 });
+      expect(polled.attempts[0]).toMatchObject({ ok: false, kind: "REFUSED" });
+      expect(polled.fetched.map((file) => file.name)).toContain("Master-paused.csv");
+      // The admin still sees what is wrong with the server.
+      expect((await db().cdrSourceServer.findFirstOrThrow({ where: { sourceId: source.id, position: 0 } })).lastError).toMatch(/refused/i);
+
+      await serverB.stop();
+      try {
+        const down = await pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: TIMEOUT });
+        expect(down).toMatchObject({ outcome: "ALL_SERVERS_DOWN", alertsSent: 0 });
+        expect((await db().cdrSource.findUniqueOrThrow({ where: { id: source.id } })).lastPollError).toMatch(/All 2 servers are unreachable/);
+      } finally {
+        await serverB.restart();
+      }
+      expect(await db().cdrSourceOutage.count({ where: { sourceId: source.id } })).toBe(0);
+      expect(await mailsToPaused()).toEqual([]);
+
+      // The same source with polling on: the outage is recorded and announced as before.
+      await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: true });
+      const enabled = await pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: TIMEOUT });
+      expect(enabled).toMatchObject({ outcome: "POLLED", alertsSent: 1 });
+      expect(await db().cdrSourceOutage.count({ where: { sourceId: source.id, endedAt: null } })).toBe(1);
+      expect((await mailsToPaused()).map((mail) => mail.subject)).toEqual([expect.stringMatching(/CDR server down/)]);
+    } finally {
+      await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: false });
+      await serverA.restart();
+    }
+  });
+
+  it("opens no outage when polling is turned off while the poll is failing a server", async () => {
+    const tenantId = world.tenant.id;
+    const silent = await startSilentServer();
+    const disabler = await pool().connect();
+    try {
+      const source = await createCdrSource({
+        tenantId,
+        actor,
+        fields: fieldsFor({
+          name: "Disabled mid-poll",
+          alertEmails: ["midpoll@carrier.test"],
+          servers: [
+            { host: "127.0.0.1", port: silent.port, username: USER, password: PASSWORD },
+            { host: "127.0.0.1", port: serverB.port, username: USER, password: PASSWORD },
+          ],
+        }),
+      });
+      await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: true });
+      const polling = pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: 500 });
+      await until(async () => (await db().cdrSource.findUniqueOrThrow({ where: { id: source.id } })).pollLeaseUntil !== null);
+      // "Turn polling off" is committing (its row lock held) when the poll records the hung server's failure.
+      await disabler.query("BEGIN");
+      await disabler.query("UPDATE cdr_sources SET enabled = false WHERE tenant_id = $1 AND id = $2", [tenantId, source.id]);
+      await disabler.query("UPDATE cdr_source_outages SET ended_at = now() WHERE tenant_id = $1 AND source_id = $2 AND ended_at IS NULL", [tenantId, source.id]);
+      // The outage insert must wait for the disable rather than read the old "enabled".
+      await until(async () => {
+        const waiting = await pool().query(
+          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO cdr_source_outages%'`,
+        );
+        return (waiting.rowCount ?? 0) > 0;
+      });
+      await disabler.query("COMMIT");
+      const polled = await polling;
+      expect(polled.attempts.map((attempt) => [attempt.ok, attempt.kind])).toEqual([
+        [false, "TIMEOUT"],
+        [true, null],
+      ]);
+      expect(await db().cdrSourceOutage.count({ where: { sourceId: source.id } })).toBe(0);
+      expect((await mailsMatching(/./)).filter((mail) => mail.to.includes("midpoll@carrier.test"))).toEqual([]);
+    } finally {
+      await disabler.query("ROLLBACK").catch(() => undefined);
+      disabler.release();
+      await silent.stop();
+    }
+  });
+
+  it("renews the lease during a long step, and a poll that lost its lease stops without touching the new owner's", async () => {
+    const tenantId = world.tenant.id;
+    const silent = await startSilentServer();
+    try {
+      await mkdir(path.join(rootB, "stalled"), { recursive: true });
+      await dropFile("stalled/Master-stalled.csv", "stalled-1\n", [rootB]);
+      const source = await createCdrSource({
+        tenantId,
+        actor,
+        fields: fieldsFor({
+          name: "Stalled carrier",
+          remoteDir: "stalled",
+          servers: [
+            { host: "127.0.0.1", port: silent.port, username: USER, password: PASSWORD },
+            { host: "127.0.0.1", port: serverB.port, username: USER, password: PASSWORD },
+          ],
+        }),
+      });
+      await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: true });
+      // A 300 ms lease and a hung first server (2 s): the poll outlives its lease many times over.
+      const polling = pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: 2000, leaseMs: 300 });
+      await until(async () => (await db().cdrSource.findUniqueOrThrow({ where: { id: source.id } })).pollLeaseUntil !== null);
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      // Renewed on a timer, not only per file: the source is still held.
+      expect((await pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: 2000, leaseMs: 300 })).outcome).toBe("BUSY");
+
+      // Another poll takes over (as after a stall past the lease).
+      const taken = await pool().query<{ until: Date }>(
+        `UPDATE cdr_sources SET poll_lease_until = now() + interval '10 minutes' WHERE tenant_id = $1 AND id = $2 RETURNING poll_lease_until AS until`,
+        [tenantId, source.id],
+      );
+      const polled = await polling;
+      expect(polled).toMatchObject({ outcome: "LEASE_LOST", fetched: [], alertsSent: 0 });
+      const after = await db().cdrSource.findUniqueOrThrow({ where: { id: source.id } });
+      expect(after.pollLeaseUntil).toEqual(taken.rows[0]!.until);
+      expect(after).toMatchObject({ lastPolledAt: null, lastPollError: null });
+      expect(await db().cdrFile.count({ where: { sourceId: source.id } })).toBe(0);
+      expect(await db().cdrSourceOutage.count({ where: { sourceId: source.id } })).toBe(0);
+    } finally {
+      await silent.stop();
     }
   });
 

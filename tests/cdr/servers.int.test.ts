@@ -67,6 +67,8 @@ describe("removing a server from a source", () => {
   it("keeps the row and its outages, ends its open outage without a recovery mail", async () => {
     const tenantId = world.tenant.id;
     const source = await createCdrSource({ tenantId, actor, fields: fieldsFor("Removal carrier", [liveServer(), deadServer()]) });
+    // Only an enabled source is monitored: a disabled one's polls record no outage.
+    await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: true });
     sourceId = source.id;
     [keptId, removedId] = source.servers.map((server) => server.id) as [string, string];
 
@@ -181,7 +183,7 @@ describe("removing a server from a source", () => {
 });
 
 describe("removing every server", () => {
-  it("ends the open all-down outage with the servers', without a recovery mail; nothing is left to poll", async () => {
+  it("is refused while polling is on; turned off (outages ended without a recovery mail), the source has nothing left to poll", async () => {
     const tenantId = world.tenant.id;
     const otherDead = await unusedPort();
     const source = await createCdrSource({
@@ -189,17 +191,21 @@ describe("removing every server", () => {
       actor,
       fields: fieldsFor("All gone carrier", [deadServer(), { host: DEAD_HOST, port: otherDead, username: USER, password: PASSWORD }]),
     });
+    await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: true });
     const down = await pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: TIMEOUT });
     expect(down.outcome).toBe("ALL_SERVERS_DOWN");
     expect(await db().cdrSourceOutage.count({ where: { sourceId: source.id, endedAt: null } })).toBe(3);
     const loud = await outbox(/ALL servers down/);
     expect(loud.filter((subject) => subject.includes("All gone carrier"))).toHaveLength(1);
 
+    // A source keeps a server while it is enabled: turned off first (which ends its outages
+    // without a recovery mail), then emptied.
+    await expect(updateCdrSource({ tenantId, actor, sourceId: source.id, fields: fieldsFor("All gone carrier", []) })).rejects.toMatchObject({ fieldErrors: { servers: [expect.stringContaining("disable polling first")] } });
+    await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: false });
     await updateCdrSource({ tenantId, actor, sourceId: source.id, fields: fieldsFor("All gone carrier", []) });
     const outages = await db().cdrSourceOutage.findMany({ where: { sourceId: source.id } });
     expect(outages).toHaveLength(3);
     expect(outages.every((outage) => outage.endedAt !== null && outage.recoveryAlertedAt !== null)).toBe(true);
-    expect(outages.find((outage) => outage.serverId === null)?.lastError).toMatch(/every server removed/);
     expect(await db().cdrSourceServer.count({ where: { sourceId: source.id, removedAt: null } })).toBe(0);
     expect(await db().cdrSourceServer.count({ where: { sourceId: source.id } })).toBe(2);
 
@@ -252,6 +258,7 @@ describe("a server removed during a poll", () => {
         actor,
         fields: fieldsFor("Racing carrier", [{ host: "127.0.0.1", port: hungPort, username: USER, password: PASSWORD }, liveServer()]),
       });
+      await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: true });
       const [hungId, liveId] = source.servers.map((server) => server.id) as [string, string];
       const polling = pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: 3000 });
       await reached;
