@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { db, type TTransaction } from "@/server/db/client";
 import { env } from "@/server/env";
@@ -39,11 +39,44 @@ export function spoolDirectory(): string {
   return path.resolve(env().DATA_DIR, "spool", "cdr");
 }
 
+function incomingDirectory(): string {
+  return path.join(spoolDirectory(), "incoming");
+}
+
 /** A fresh path for a download or upload in progress, on the spool's filesystem. */
 export async function spoolTempPath(): Promise<string> {
-  const directory = path.join(spoolDirectory(), "incoming");
+  const directory = incomingDirectory();
   await mkdir(directory, { recursive: true });
   return path.join(directory, `${randomUUID()}.part`);
+}
+
+/** A download or upload this long without a write is abandoned: no transfer pauses a day. */
+export const ABANDONED_PART_AGE_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Deletes the temp files of downloads and uploads that a killed process left behind (a
+ * failure in a running one removes its own): up to 2 GB each, and nothing else ever would.
+ * Only files untouched for {@link ABANDONED_PART_AGE_MS}, so a transfer in progress is safe.
+ */
+export async function removeAbandonedSpoolParts(now: Date = new Date()): Promise<{ removed: number; bytes: number }> {
+  let names: string[];
+  try {
+    names = await readdir(incomingDirectory());
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { removed: 0, bytes: 0 };
+    throw error;
+  }
+  let removed = 0;
+  let bytes = 0;
+  for (const name of names.filter((entry) => entry.endsWith(".part"))) {
+    const file = path.join(incomingDirectory(), name);
+    const info = await stat(file).catch(() => null);
+    if (!info || now.getTime() - info.mtimeMs < ABANDONED_PART_AGE_MS) continue;
+    await rm(file, { force: true });
+    removed++;
+    bytes += info.size;
+  }
+  return { removed, bytes };
 }
 
 function spoolPathFor(tenantId: string, sha256: string): string {

@@ -4,7 +4,7 @@ import { cdrFileReceived, cdrRerateRequested } from "@/server/jobs/events";
 import { ingestCdrFile, UnreadableCdrFile } from "@/server/cdr/ingest";
 import { ensureUpcomingPartitions } from "@/server/cdr/partitions";
 import { rerateUnbillable } from "@/server/cdr/rerate";
-import { resendLostFileEvents } from "@/server/cdr/files";
+import { removeAbandonedSpoolParts, resendLostFileEvents } from "@/server/cdr/files";
 
 // Several files at once overall, two per tenant: one tenant's backlog cannot starve the
 // others, and a tenant's files do not queue behind each other one by one.
@@ -41,6 +41,12 @@ export const rerateCalls = inngest.createFunction(
 export const cdrLostFileEvents = inngest.createFunction(
   { id: "cdr-resend-lost-file-events", retries: 2, concurrency: 1, triggers: [cron("*/5 * * * *")] },
   async ({ step }) => step.run("resend-lost-file-events", () => resendLostFileEvents()),
+);
+
+// Daily: temp files of transfers a killed process abandoned.
+export const cdrSpoolCleanup = inngest.createFunction(
+  { id: "cdr-spool-cleanup", retries: 2, concurrency: 1, triggers: [cron("20 2 * * *")] },
+  async ({ step }) => step.run("remove-abandoned-parts", () => removeAbandonedSpoolParts()),
 );
 
 // Daily: months ahead exist long before the first call lands in them.

@@ -3,8 +3,8 @@ import { sendEmailVerification, sendInvitationEmail, sendPasswordResetEmail } fr
 import { balanceReactionSweep, ledgerInvariant, onBalanceChanged, recurringFees } from "./wallet";
 import { autoRecharge } from "./payments";
 import { monthlyStatements } from "./statements";
-import { cdrLostFileEvents, cdrPartitions, ingestFile, rerateCalls } from "./cdr";
+import { cdrLostFileEvents, cdrPartitions, cdrSpoolCleanup, ingestFile, rerateCalls } from "./cdr";
 import { pollCdrSource, scheduleCdrPolls } from "./cdr-polling";
 
 /** Every function, served to an Inngest server and run by the embedded runner alike. */
-export const functions: InngestFunction.Any[] = [sendInvitationEmail, sendPasswordResetEmail, sendEmailVerification, onBalanceChanged, balanceReactionSweep, recurringFees, ledgerInvariant, autoRecharge, monthlyStatements, ingestFile, rerateCalls, cdrPartitions, cdrLostFileEvents, scheduleCdrPolls, pollCdrSource];
+export const functions: InngestFunction.Any[] = [sendInvitationEmail, sendPasswordResetEmail, sendEmailVerification, onBalanceChanged, balanceReactionSweep, recurringFees, ledgerInvariant, autoRecharge, monthlyStatements, ingestFile, rerateCalls, cdrPartitions, cdrSpoolCleanup, cdrLostFileEvents, scheduleCdrPolls, pollCdrSource];
