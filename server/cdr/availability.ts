@@ -125,6 +125,15 @@ export async function sourceAvailability(options: { tenantId: string; sourceId: 
   const to = input.to.getTime();
   const observedTo = Math.min(to, now.getTime());
 
+  // Only monitored time counts (polling on): a disabled source is checked by nobody, so
+  // neither up nor down. Open periods run until now.
+  const monitoring = await db().cdrSourceMonitoring.findMany({
+    where: { tenantId: options.tenantId, sourceId: source.id, startedAt: { lt: input.to }, OR: [{ endedAt: null }, { endedAt: { gt: input.from } }] },
+    select: { startedAt: true, endedAt: true },
+    orderBy: { startedAt: "asc" },
+  });
+  const monitoredPeriods = monitoring.map((period): [number, number] => [period.startedAt.getTime(), period.endedAt?.getTime() ?? now.getTime()]);
+
   const rows = await db().cdrSourceOutage.findMany({
     where: {
       tenantId: options.tenantId,
@@ -172,21 +181,28 @@ export async function sourceAvailability(options: { tenantId: string; sourceId: 
     // A removed server is measured while it was part of the source only.
     const measuredTo = subject.removedAt ? Math.min(observedTo, subject.removedAt.getTime()) : observedTo;
     const measuredFrom = Math.min(Math.max(from, subject.since), measuredTo);
+    // The subject's window, cut to the periods the source was monitored.
+    const measured = monitoredPeriods.flatMap(([start, end]) => {
+      const part = clip(start, end, measuredFrom, measuredTo);
+      return part ? [part] : [];
+    });
     const segments = outages
       .filter((outage) => outage.serverKey === subject.serverKey)
-      .flatMap((outage) => {
-        const segment = clip(outage.startedAt.getTime(), outage.endedAt?.getTime() ?? now.getTime(), measuredFrom, measuredTo);
-        return segment ? [segment] : [];
-      });
-    const measuredMs = Math.max(0, measuredTo - measuredFrom);
+      .flatMap((outage) =>
+        measured.flatMap(([start, end]) => {
+          const segment = clip(outage.startedAt.getTime(), outage.endedAt?.getTime() ?? now.getTime(), start, end);
+          return segment ? [segment] : [];
+        }),
+      );
+    const measuredMs = unionMs(measured);
     const downtimeMs = unionMs(segments);
     totals.push({
       serverKey: subject.serverKey,
       server: subject.server,
       status: subject.status,
       removedAt: subject.removedAt,
-      measuredFrom: new Date(measuredFrom),
-      measuredTo: new Date(measuredTo),
+      measuredFrom: new Date(measured[0]?.[0] ?? measuredFrom),
+      measuredTo: new Date(measured.at(-1)?.[1] ?? measuredFrom),
       measuredMs,
       downtimeMs,
       outageCount: outages.filter((outage) => outage.serverKey === subject.serverKey && outage.inPeriodMs > 0).length,

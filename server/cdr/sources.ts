@@ -519,10 +519,14 @@ export async function setCdrSourceEnabled(options: { tenantId: string; actor: TA
     }
     if (source.enabled === options.enabled) return;
     await tx.cdrSource.update({ where: { tenantId_id: { tenantId: options.tenantId, id: source.id } }, data: { enabled: options.enabled } });
-    if (!options.enabled) {
+    const now = new Date();
+    // Availability is measured while the source is monitored, and only then.
+    if (options.enabled) {
+      await tx.cdrSourceMonitoring.create({ data: { tenantId: options.tenantId, sourceId: source.id, startedAt: now } });
+    } else {
+      await tx.cdrSourceMonitoring.updateMany({ where: { tenantId: options.tenantId, sourceId: source.id, endedAt: null }, data: { endedAt: now } });
       // Nobody checks the servers any more: an open outage ends here rather than counting
       // as downtime for as long as polling stays off. It did not recover: no recovery mail.
-      const now = new Date();
       await tx.$executeRaw`UPDATE cdr_source_outages
         SET ended_at = GREATEST(started_at, ${now}), recovery_alerted_at = ${now},
             last_error = COALESCE(last_error, error) || ' (monitoring stopped: polling turned off)'

@@ -582,6 +582,8 @@ describe("availability", () => {
     const source = await createCdrSource({ tenantId, actor, fields: fieldsFor({ name: "SLA carrier" }) });
     await db().cdrSource.update({ where: { id: source.id }, data: { createdAt: created } });
     await db().cdrSourceServer.updateMany({ where: { sourceId: source.id }, data: { createdAt: created } });
+    // Monitored (polling on) since its creation.
+    await db().cdrSourceMonitoring.create({ data: { tenantId, sourceId: source.id, startedAt: created } });
     const [primary, backup] = source.servers;
     const at = (iso: string) => new Date(`2026-03-${iso}Z`);
     await db().cdrSourceOutage.createMany({
@@ -616,6 +618,44 @@ describe("availability", () => {
       outages: expect.any(Array),
     });
     await expect(support.cdrSources.availability({ sourceId: source.id, from: at("11T00:00:00"), to: at("10T00:00:00") })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+  });
+
+  it("measures only the time polling was on: created disabled, turned on, turned off and on again", async () => {
+    const tenantId = world.tenant.id;
+    const source = await createCdrSource({ tenantId, actor, fields: fieldsFor({ name: "Part-time carrier" }) });
+    const [primary] = source.servers;
+    const at = (iso: string) => new Date(`2026-04-${iso}Z`);
+    await db().cdrSource.update({ where: { id: source.id }, data: { createdAt: at("01T00:00:00"), enabled: true } });
+    await db().cdrSourceServer.updateMany({ where: { sourceId: source.id }, data: { createdAt: at("01T00:00:00") } });
+    // Turned on at 06:00, off at 12:00, on again at 18:00 (the periods setCdrSourceEnabled keeps).
+    await db().cdrSourceMonitoring.createMany({
+      data: [
+        { tenantId, sourceId: source.id, startedAt: at("10T06:00:00"), endedAt: at("10T12:00:00") },
+        { tenantId, sourceId: source.id, startedAt: at("10T18:00:00") },
+      ],
+    });
+    await db().cdrSourceOutage.create({ data: { tenantId, sourceId: source.id, serverId: primary!.id, startedAt: at("10T11:00:00"), endedAt: at("10T12:00:00"), error: "refused" } });
+    const day = await sourceAvailability({ tenantId, sourceId: source.id, from: at("10T00:00:00"), to: at("11T00:00:00"), now: at("12T00:00:00") });
+    // 6 h + 6 h monitored, 1 h down: the 12 h with polling off are neither up nor down.
+    expect(day.totals.find((total) => total.serverKey === primary!.id)).toMatchObject({
+      measuredMs: 12 * 3_600_000,
+      downtimeMs: 3_600_000,
+      availabilityPercent: 91.667,
+      measuredFrom: at("10T06:00:00"),
+      measuredTo: at("11T00:00:00"),
+    });
+    // A period before it was ever turned on has nothing to measure.
+    const before = await sourceAvailability({ tenantId, sourceId: source.id, from: at("05T00:00:00"), to: at("06T00:00:00"), now: at("12T00:00:00") });
+    expect(before.totals.every((total) => total.measuredMs === 0 && total.availabilityPercent === null)).toBe(true);
+
+    // The real switch keeps the periods: off closes the open one, on opens the next.
+    await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: false });
+    await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: true });
+    const periods = await db().cdrSourceMonitoring.findMany({ where: { sourceId: source.id }, orderBy: { startedAt: "asc" } });
+    expect(periods).toHaveLength(3);
+    expect(periods[1]!.endedAt).not.toBeNull();
+    expect(periods[2]!.endedAt).toBeNull();
+    await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: false });
   });
 });
 

@@ -285,6 +285,8 @@ describe("availability of a removed server", () => {
     const source = await createCdrSource({ tenantId, actor, fields: fieldsFor("SLA removal carrier", [liveServer(), deadServer()]) });
     await db().cdrSource.update({ where: { id: source.id }, data: { createdAt: created } });
     await db().cdrSourceServer.updateMany({ where: { sourceId: source.id }, data: { createdAt: created } });
+    // Monitored (polling on) since its creation.
+    await db().cdrSourceMonitoring.create({ data: { tenantId, sourceId: source.id, startedAt: created } });
     const [primary, backup] = source.servers;
     await updateCdrSource({ tenantId, actor, sourceId: source.id, fields: fieldsFor("SLA removal carrier", [liveServer(primary!.id)]) });
     // Removed at noon on the 10th.

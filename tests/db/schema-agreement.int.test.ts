@@ -33,6 +33,7 @@ const SQL_ONLY_INDEXES = new Set<string>([
   "payments_one_pending_auto_recharge", // one auto-recharge in flight per customer
   "payment_methods_one_default", // one default card per customer
   "cdr_source_outages_one_open", // one open outage per server / per source
+  "cdr_source_monitoring_one_open", // one open monitoring period per source
   "cdr_source_servers_live_position", // one live server per position (removed ones keep theirs)
   "cdr_files_one_accepted_per_content", // content billed once per source
   "cdr_files_unsent_ingest_event", // the few files whose ingest event the sweep must send again
