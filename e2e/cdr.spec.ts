@@ -226,6 +226,9 @@ test("a source whose primary SFTP server is down fetches from the fallback, reco
   await page.getByRole("button", { name: "Create source" }).click();
   await expect(page.getByRole("heading", { name: "Carrier X" })).toBeVisible();
 
+  // Monitoring starts when polling is turned on (a disabled source's polls record no outage).
+  await page.getByRole("button", { name: "Turn polling on" }).click();
+  await expect(page.getByRole("button", { name: "Turn polling off" })).toBeVisible();
   // A poll rolls over to the fallback and fetches the file, which is then rated.
   await page.getByRole("button", { name: "Poll now" }).click();
   await expect(page.getByText(/Poll requested/)).toBeVisible();
