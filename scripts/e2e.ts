@@ -94,16 +94,32 @@ try {
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
 } finally {
-  if (app.pid) {
+  if (app.pid && app.exitCode === null && app.signalCode === null) {
+    // The app stops its embedded PostgreSQL before it exits: wait for that (up to 30 s, then
+    // kill), so the data folder is not deleted under a server still writing to it.
+    const exited = new Promise<void>((resolve) => app.once("exit", () => resolve()));
     try {
       process.kill(-app.pid, "SIGTERM");
     } catch {
       // already gone
     }
+    const killer = setTimeout(() => {
+      try {
+        process.kill(-app.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }, 30_000);
+    await exited;
+    clearTimeout(killer);
   }
-  await new Promise((resolve) => setTimeout(resolve, 3000));
   await fakeStripe.close();
   await sftp.stop();
-  rmSync(scratch, { recursive: true, force: true });
+  try {
+    rmSync(scratch, { recursive: true, force: true, maxRetries: 5 });
+  } catch (error) {
+    // A leftover temp folder must not turn a passing run red.
+    console.error(`could not remove ${scratch}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 process.exit(exitCode);

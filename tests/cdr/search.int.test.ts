@@ -461,6 +461,8 @@ describe("CSV export", () => {
   it("takes only connections the pool can spare: one export too many is refused before a byte is sent", async () => {
     const scope = { tenantId: a.tenant.id, customerId: a.customer.id };
     const open: AsyncGenerator<string>[] = [];
+    // Warm: a spare connection has 1 s to come, and a cold one can take longer on a busy machine.
+    await Promise.all(Array.from({ length: pool().options.max ?? 10 }, () => pool().connect())).then((clients) => clients.forEach((client) => client.release()));
     try {
       for (;;) {
         const started = await openCdrCsvExport({ scope, filter: RANGE }).catch((error: unknown) => error);
@@ -487,9 +489,14 @@ describe("CSV export", () => {
 
   it("ends an export whose reader stops reading, and the pool carries on without its connection", async () => {
     const scope = { tenantId: a.tenant.id };
+    const exportsBefore = await pool().query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE query LIKE 'DECLARE cdr_export%' OR query LIKE 'FETCH % FROM cdr_export'");
     const stalled = await openCdrCsvExport({ scope, filter: RANGE, fetchRows: 5, readerIdleLimit: "300ms" });
     expect((await stalled.next()).value).toMatch(/^start_at,/);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Wait until the server has ended the export's backend (300 ms idle), however slow the machine.
+    const known = new Set(exportsBefore.rows.map((row) => row.pid));
+    await expect
+      .poll(async () => (await pool().query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE query LIKE 'DECLARE cdr_export%' OR query LIKE 'FETCH % FROM cdr_export'")).rows.filter((row) => !known.has(row.pid)).length, { timeout: 10_000 })
+      .toBe(0);
     // The server ended the idle transaction: the next FETCH fails (the body would abort), and
     // the broken connection is not handed back to the pool.
     await expect(stalled.next()).rejects.toThrow(/terminating connection|Connection terminated|not queryable/);

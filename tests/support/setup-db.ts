@@ -26,7 +26,7 @@ afterAll(async () => {
     // would reach this process as an error after the file's last test.
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const { rows } = await client.query<{ open: number }>("SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = $1", [databaseName]);
+      const { rows } = await client.query<{ open: number }>("SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'", [databaseName]);
       if (rows[0]!.open === 0 || Date.now() > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

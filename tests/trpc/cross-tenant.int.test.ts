@@ -233,7 +233,9 @@ beforeAll(async () => {
     data: { tenantId: world.tenant.id, customerId: world.customer.id, stripePaymentMethodId: "pm_target_a", brand: "visa", last4: "4242", expMonth: 12, expYear: 2030 },
   });
   const trunk = await db().sipTrunk.create({ data: { tenantId: world.tenant.id, customerId: world.customer.id, name: "A's trunk", accountCode: "a-trunk-1" } });
-  // A rated call of the target customer in the default search range (the last 7 days).
+  // A rated call of the target customer in the default search range (the last 7 days), in a
+  // month whose partition may not exist yet (the migrations prepare months up to 2027).
+  await db().$executeRaw`SELECT ensure_cdr_partitions((now() - interval '1 hour')::date, (now() - interval '1 hour')::date)`;
   await db().$executeRaw`INSERT INTO cdrs (tenant_id, source_id, file_id, line, record_key, start_at, billsec, caller, callee, customer_id, trunk_id, status, category, billed_seconds, price, cost)
     VALUES (${world.tenant.id}::uuid, gen_random_uuid(), gen_random_uuid(), 1, 'A-secret-call', now() - interval '1 hour', 60, 'A''s secret caller', '16135550100',
             ${world.customer.id}::uuid, ${trunk.id}::uuid, 'RATED', 'LOCAL', 60, 5000, 3000)`;
