@@ -33,7 +33,13 @@ function connect(): TDatabase {
   // only keeps the event from being unheard.
   pool.on("error", (error) => console.error(`database: an idle connection was lost: ${error.message}`));
   pool.on("connect", (client) => client.on("error", () => {}));
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const prisma = new PrismaClient({
+    adapter: new PrismaPg(pool),
+    // Prisma's defaults (2 s to get a connection, 5 s in all) fail money transactions that
+    // only wait: for a pooled connection while a bulk load keeps both cores busy, or for a
+    // customer's row lock behind that customer's other postings. Waiting is correct there.
+    transactionOptions: { maxWait: 10_000, timeout: 20_000 },
+  });
   const database = { prisma, pool, url };
   globalForDb.trunklineDb = database;
   return database;
