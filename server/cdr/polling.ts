@@ -7,7 +7,7 @@ import { AppError } from "@/server/errors";
 import { sendMail } from "@/server/mail/mailer";
 import { allServersDownMail, allServersRecoveredMail, serverDownMail, serverRecoveredMail, type TAlertMail } from "./alerts";
 import { isKnownRemoteFile, receiveCdrFile, spoolTempPath } from "./files";
-import { SftpConnectError, SftpSession, serverLabel, type TRemoteFile } from "./sftp";
+import { SftpConnectError, SftpSession, serverLabel, type SftpStallError, type TRemoteFile, type TSftpConnectOptions } from "./sftp";
 import { LIVE_SERVER, credentialsOf, serversForTest, type TCdrSourceFields, type TServerCredentials } from "./sources";
 
 /**
@@ -173,21 +173,28 @@ async function markServer(tenantId: string, sourceId: string, serverId: string, 
   else await closeOutage(tenantId, sourceId, serverId, now);
 }
 
-/** Connects to one server; a failure is recorded and returned, not thrown. */
+/**
+ * Connects to one server; a failure is recorded and returned, not thrown. With
+ * `successCheckedLater` a connection that works is not yet recorded as the server being up:
+ * the server files are fetched from is up only once it has also answered the fetch (one that
+ * logs in and then never answers a read must not close and reopen its outage, mailing
+ * "recovered" and "down", on every poll).
+ */
 async function tryServer(
   tenantId: string,
   sourceId: string,
   server: Parameters<typeof credentialsOf>[0] & { id: string },
   now: Date,
-  timeoutMs: number | undefined,
+  connectOptions: TSftpConnectOptions,
   lease: PollLease,
+  successCheckedLater = false,
 ): Promise<{ session: SftpSession | null; attempt: TPollAttempt }> {
   const label = serverLabel(server);
   let session: SftpSession | null = null;
   let error: string | null = null;
   let kind: string | null = null;
   try {
-    session = await SftpSession.connect(credentialsOf(server), { timeoutMs });
+    session = await SftpSession.connect(credentialsOf(server), connectOptions);
   } catch (failure) {
     error = failure instanceof SftpConnectError ? failure.message : `Cannot use ${label}: ${errorText(failure)}`;
     kind = failure instanceof SftpConnectError ? failure.kind : "CONFIG";
@@ -204,7 +211,7 @@ async function tryServer(
       data: { hostKey: session.hostKey, presentedHostKey: null },
     });
   }
-  await markServer(tenantId, sourceId, server.id, error, now, lease);
+  if (error !== null || !successCheckedLater) await markServer(tenantId, sourceId, server.id, error, now, lease);
   return { session, attempt: { serverId: server.id, server: label, ok: error === null, error, kind } };
 }
 
@@ -346,6 +353,8 @@ export type TPollOptions = {
   settleSeconds?: number;
   /** How long the poll holds the source between renewals (tests; renewed every third of it). */
   leaseMs?: number;
+  /** How long a server may leave a listing or download without any answer (see DEFAULT_STALL_TIMEOUT_MS). */
+  stallTimeoutMs?: number;
 };
 
 /** Polls one source: see the module comment. Returns what happened, for the job's output and "poll now". */
@@ -371,6 +380,7 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
     return { ...summary, outcome: "BUSY" };
   }
   let pollError: string | null = null;
+  const connectOptions: TSftpConnectOptions = { timeoutMs: options.connectTimeoutMs, stallTimeoutMs: options.stallTimeoutMs };
   try {
     const source = await db().cdrSource.findFirstOrThrow({
       where: { tenantId, id: sourceId },
@@ -382,11 +392,12 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
     }
 
     let session: SftpSession | null = null;
+    let stalledServer: SftpStallError | null = null;
     let used: (typeof source.servers)[number] | null = null;
     const tried = new Set<string>();
     for (const server of source.servers) {
       if (lease.lost) break;
-      const result = await tryServer(tenantId, sourceId, server, now, options.connectTimeoutMs, lease);
+      const result = await tryServer(tenantId, sourceId, server, now, connectOptions, lease, true);
       tried.add(server.id);
       summary.attempts.push(result.attempt);
       if (result.session) {
@@ -412,7 +423,7 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
         source.servers
           .filter((server) => !tried.has(server.id))
           .map(async (server) => {
-            const result = await tryServer(tenantId, sourceId, server, now, options.connectTimeoutMs, lease);
+            const result = await tryServer(tenantId, sourceId, server, now, connectOptions, lease);
             await result.session?.close();
             summary.attempts.push(result.attempt);
           }),
@@ -423,6 +434,10 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
         await session.close();
         await probes;
       }
+      // A server that stopped answering mid-poll is down like one that refused the connection:
+      // its outage is recorded and mailed about (there was no failover, so no "via").
+      stalledServer = session.stalled;
+      await markServer(tenantId, sourceId, used.id, stalledServer?.message ?? null, now, lease);
       if (summary.outcome === "LIST_FAILED") pollError = summary.errors[0] ?? "Listing the remote folder failed";
       else if (summary.errors.length > 0) pollError = `${summary.errors.length} file(s) failed: ${summary.errors[0]}`;
     }
@@ -432,7 +447,7 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
       summary.errors.push("Stopped: the poll outlasted its lease and another poll took the source over");
       return summary;
     }
-    summary.alertsSent = await sendOwedAlerts({ tenantId, sourceId, now, via: summary.server });
+    summary.alertsSent = await sendOwedAlerts({ tenantId, sourceId, now, via: stalledServer ? null : summary.server });
     return summary;
   } catch (error) {
     pollError = errorText(error);
@@ -508,6 +523,8 @@ async function fetchFiles(options: {
       summary.fetched.push({ name: file.name, remotePath: file.remotePath, size: file.size, fileId: received.id, status: received.status, afterDownload: after });
     } catch (error) {
       summary.errors.push(`${file.name}: ${errorText(error)}`);
+      // The connection was ended: the other files wait for the next poll.
+      if (session.stalled) return;
     }
   }
 }

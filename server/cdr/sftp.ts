@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { open } from "node:fs/promises";
+import { open, type FileHandle } from "node:fs/promises";
 import path from "node:path/posix";
-import type { SFTPWrapper } from "ssh2";
+import type { FileEntryWithStats, SFTPWrapper } from "ssh2";
 import SftpClient from "ssh2-sftp-client";
 import { globToRegExp, type TServerCredentials } from "./sources";
 
@@ -42,8 +42,111 @@ export type TDownloadedContent = { size: number; sha256: string };
 /** Bytes per SFTP read request, and how many are in flight at once. */
 const READ_BYTES = 64 * 1024;
 const READS_IN_FLIGHT = 32;
+/** SSH_FX_EOF, the status that ends a folder listing (SFTP v3). */
+const SFTP_STATUS_EOF = 1;
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+
+/**
+ * How long the server may leave every outstanding SFTP request unanswered before the session
+ * counts as stalled. Any answer restarts the clock, so a slow but moving 2 GB download is
+ * fine; a carrier whose storage hangs (the SSH connection stays up, READs never return) is
+ * cut off instead of holding the source's poll lease forever.
+ */
+export const DEFAULT_STALL_TIMEOUT_MS = 60_000;
+
+/**
+ * SSH keepalives: a peer that stops answering them (host gone, NAT entry dropped) ends the
+ * connection after about a minute. ssh2 sends none by default, so a dead peer would leave
+ * every request waiting forever.
+ */
+const KEEPALIVE_INTERVAL_MS = 15_000;
+const KEEPALIVE_COUNT_MAX = 4;
+
+/** The server stopped answering SFTP requests: the session was ended, nothing more can be done on it. */
+export class SftpStallError extends Error {
+  override name = "SftpStallError";
+  constructor(
+    readonly server: string,
+    /** What went unanswered, e.g. "a read of /cdr/Master.csv". */
+    readonly stalledOn: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`${server} stopped answering: no answer to ${stalledOn} for ${timeoutMs / 1000} s`);
+  }
+}
+
+/**
+ * Watches a session's outstanding SFTP requests. While at least one is outstanding, the
+ * server must answer one of them within the limit; when it does not, every outstanding
+ * request fails with an {@link SftpStallError} (so pipelined reads settle and their buffers
+ * are released) and `onStall` ends the connection. Late answers are ignored, and any request
+ * made afterwards fails at once.
+ */
+class StallWatch {
+  private readonly outstanding = new Map<number, { what: string; fail: (error: Error) => void }>();
+  private nextRequestId = 0;
+  private timer: NodeJS.Timeout | undefined;
+  stalled: SftpStallError | null = null;
+
+  constructor(
+    private readonly label: string,
+    private readonly timeoutMs: number,
+    private readonly onStall: () => void,
+  ) {}
+
+  track<T>(what: string, send: () => Promise<T>): Promise<T> {
+    if (this.stalled) return Promise.reject(this.stalled);
+    const requestId = this.nextRequestId++;
+    return new Promise<T>((resolve, reject) => {
+      this.outstanding.set(requestId, { what, fail: reject });
+      if (this.outstanding.size === 1) this.restartClock();
+      let answer: Promise<T>;
+      try {
+        answer = send();
+      } catch (error) {
+        answer = Promise.reject(error);
+      }
+      answer.then(
+        (value) => {
+          if (this.answered(requestId)) resolve(value);
+        },
+        (error: unknown) => {
+          if (this.answered(requestId)) reject(error);
+        },
+      );
+    });
+  }
+
+  /** False when the request already failed as stalled. */
+  private answered(requestId: number): boolean {
+    if (!this.outstanding.delete(requestId)) return false;
+    // Any answer is progress: the clock restarts for the requests still waiting.
+    if (this.outstanding.size > 0) this.restartClock();
+    else clearTimeout(this.timer);
+    return true;
+  }
+
+  private restartClock(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.stall(), this.timeoutMs);
+  }
+
+  private stall(): void {
+    // The oldest request names what hung: later ones merely queued behind it.
+    const [oldest] = this.outstanding.values();
+    this.stalled = new SftpStallError(this.label, oldest?.what ?? "a request", this.timeoutMs);
+    const waiting = [...this.outstanding.values()];
+    this.outstanding.clear();
+    for (const request of waiting) request.fail(this.stalled);
+    this.onStall();
+  }
+
+  /** Stops the clock (the session is closing). */
+  dispose(): void {
+    clearTimeout(this.timer);
+  }
+}
 
 function codeOf(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
@@ -80,28 +183,55 @@ export function serverLabel(server: { host: string; port: number }): string {
   return server.host.includes(":") ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`;
 }
 
+/** The ssh2 client under ssh2-sftp-client: the wrapper does not expose it, but it is a documented field. */
+type TSshTransport = { setNoDelay(noDelay: boolean): void; destroy(): void };
+
+export type TSftpConnectOptions = {
+  /** SSH handshake timeout. */
+  timeoutMs?: number;
+  /** See {@link DEFAULT_STALL_TIMEOUT_MS}. */
+  stallTimeoutMs?: number;
+};
+
 export class SftpSession {
+  private readonly watch: StallWatch;
+
   private constructor(
     private readonly client: SftpClient,
     private readonly sftp: SFTPWrapper,
+    transport: TSshTransport,
     readonly label: string,
     /** The fingerprint of the host key the server presented. */
     readonly hostKey: string,
-  ) {}
+    stallTimeoutMs: number,
+  ) {
+    // Destroyed, not ended: a polite end waits on the very server that stopped answering.
+    this.watch = new StallWatch(label, stallTimeoutMs, () => transport.destroy());
+  }
+
+  /** Set once the server stopped answering: the session is gone, and says why. */
+  get stalled(): SftpStallError | null {
+    return this.watch.stalled;
+  }
+
+  /** One SFTP request of ssh2's callback style, under the stall watch. */
+  private request<T>(what: string, send: (callback: (error: Error | null | undefined, value: T) => void) => void): Promise<T> {
+    return this.watch.track(what, () => new Promise<T>((resolve, reject) => send((error, value) => (error ? reject(error) : resolve(value)))));
+  }
 
   /**
    * Connects or throws an {@link SftpConnectError}. A server whose host key is known must
    * present that key (HOST_KEY otherwise, before any password is sent); a server met for the
    * first time may present any, and {@link hostKey} says which.
    */
-  static async connect(server: TServerCredentials, options: { timeoutMs?: number } = {}): Promise<SftpSession> {
+  static async connect(server: TServerCredentials, options: TSftpConnectOptions = {}): Promise<SftpSession> {
     // Errors outside an operation (a dropped idle connection) surface in the next call; the
     // library's default handlers would only print them.
     const quiet = () => undefined;
     const client = new SftpClient("trunkline-cdr", { error: quiet, end: quiet, close: quiet });
     // SFTP is many small request/response round trips: Nagle's algorithm with delayed ACKs
     // adds ~40 ms to each. The wrapper does not expose the option, its ssh2 client does.
-    const transport = (client as unknown as { client: { setNoDelay(noDelay: boolean): void } }).client;
+    const transport = (client as unknown as { client: TSshTransport }).client;
     client.on("connect", () => transport.setNoDelay(true));
     const label = serverLabel(server);
     const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
@@ -120,6 +250,8 @@ export class SftpSession {
           username: server.username,
           ...(server.privateKey ? { privateKey: server.privateKey } : { password: server.password ?? "" }),
           readyTimeout: timeoutMs,
+          keepaliveInterval: KEEPALIVE_INTERVAL_MS,
+          keepaliveCountMax: KEEPALIVE_COUNT_MAX,
           // ssh2's own default set, AES-GCM first: OpenSSL runs it in hardware, ~1.7x the
           // throughput of its chacha20 on large CDR files.
           algorithms: {
@@ -155,22 +287,50 @@ export class SftpSession {
       await client.end().catch(() => undefined);
       throw new SftpConnectError("PROTOCOL", `${label} completed no key exchange`);
     }
-    return new SftpSession(client, sftp, label, presented);
+    return new SftpSession(client, sftp, transport, label, presented, options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS);
   }
 
-  /** Regular files of `remoteDir` whose names match the glob, oldest first. */
+  /**
+   * Regular files of `remoteDir` whose names match the glob, oldest first. Read a batch of
+   * names at a time (not through the wrapper's one-call listing) so that each READDIR answer
+   * counts as progress for the stall watch.
+   */
   async list(remoteDir: string, filePattern: string): Promise<TRemoteFile[]> {
     const matcher = globToRegExp(filePattern);
-    const entries = await this.client.list(remoteDir);
+    const sftp = this.sftp;
+    const handle = await this.request<Buffer>(`opening the folder ${remoteDir}`, (callback) => sftp.opendir(remoteDir, callback));
+    const entries: FileEntryWithStats[] = [];
+    try {
+      for (;;) {
+        const batch = await this.request<FileEntryWithStats[] | null>(`a listing of ${remoteDir}`, (callback) =>
+          sftp.readdir(handle, (error, names) => {
+            // The end of the folder is an EOF status, not an empty batch.
+            if (error && (error as { code?: unknown }).code === SFTP_STATUS_EOF) callback(null, null);
+            else callback(error, names);
+          }),
+        );
+        if (batch === null) break;
+        entries.push(...batch);
+      }
+    } finally {
+      await this.closeHandle(handle, remoteDir);
+    }
     return entries
-      .filter((entry) => entry.type === "-" && matcher.test(entry.name))
+      .filter((entry) => entry.longname.startsWith("-") && matcher.test(entry.filename))
       .map((entry) => ({
-        name: entry.name,
-        remotePath: path.join(remoteDir, entry.name),
-        size: entry.size,
-        modifiedAt: new Date(entry.modifyTime),
+        name: entry.filename,
+        remotePath: path.join(remoteDir, entry.filename),
+        size: entry.attrs.size,
+        modifiedAt: new Date(entry.attrs.mtime * 1000),
       }))
       .sort((a, b) => a.modifiedAt.getTime() - b.modifiedAt.getTime() || a.name.localeCompare(b.name));
+  }
+
+  /** Closes a file or folder handle; a failure to is not the operation's failure. */
+  private async closeHandle(handle: Buffer, remotePath: string): Promise<void> {
+    if (this.watch.stalled) return; // the connection is gone, and the handle with it
+    const sftp = this.sftp;
+    await this.request<undefined>(`closing ${remotePath}`, (callback) => sftp.close(handle, (error) => callback(error, undefined))).catch(() => undefined);
   }
 
   /**
@@ -182,10 +342,9 @@ export class SftpSession {
    */
   async download(remotePath: string, localPath: string): Promise<TDownloadedContent> {
     const sftp = this.sftp;
-    const handle = await new Promise<Buffer>((resolve, reject) => sftp.open(remotePath, "r", (error, opened) => (error ? reject(error) : resolve(opened))));
+    const handle = await this.request<Buffer>(`opening ${remotePath}`, (callback) => sftp.open(remotePath, "r", callback));
     const readAt = (buffer: Buffer, length: number, position: number) =>
-      new Promise<number>((resolve, reject) => sftp.read(handle, buffer, 0, length, position, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead))));
-    const output = await open(localPath, "w");
+      this.request<number>(`a read of ${remotePath}`, (callback) => sftp.read(handle, buffer, 0, length, position, (error, bytesRead) => callback(error, bytesRead)));
     const hash = createHash("sha256");
     // Requests in file order; a buffer goes back to the queue once its chunk is written.
     const pending: { buffer: Buffer; position: number; read: Promise<number> }[] = [];
@@ -194,14 +353,21 @@ export class SftpSession {
     let nextPosition = 0;
     let size = 0;
     let ended = false;
+    // Set when the download fails or finishes: a write completing afterwards must not ask for
+    // more (nobody would take the answer, and the handle is about to close).
+    let stopped = false;
     const request = (buffer: Buffer) => {
+      if (stopped) return;
       const read = readAt(buffer, READ_BYTES, nextPosition);
       // Taken in order: one failing while an earlier one is awaited is not unhandled.
       read.catch(() => undefined);
       pending.push({ buffer, position: nextPosition, read });
       nextPosition += READ_BYTES;
     };
+    let output: FileHandle | null = null;
     try {
+      output = await open(localPath, "w");
+      const spool = output;
       for (let slot = 0; slot < READS_IN_FLIGHT; slot++) request(Buffer.allocUnsafeSlow(READ_BYTES));
       for (;;) {
         if (writeError !== null) throw writeError;
@@ -223,7 +389,7 @@ export class SftpSession {
         if (filled > 0) {
           hash.update(chunk.buffer.subarray(0, filled));
           size += filled;
-          const write: Promise<void> = output.write(chunk.buffer, 0, filled, chunk.position).then(
+          const write: Promise<void> = spool.write(chunk.buffer, 0, filled, chunk.position).then(
             () => {
               writes.delete(write);
               if (!ended) request(chunk.buffer);
@@ -246,29 +412,37 @@ export class SftpSession {
       await Promise.all(writes);
       if (writeError !== null) throw writeError;
     } finally {
+      stopped = true;
+      // A stall fails every outstanding read at once, so this does not wait on the server.
       await Promise.allSettled([...writes, ...pending.map((outstanding) => outstanding.read)]);
-      await output.close();
-      await new Promise<void>((resolve) => sftp.close(handle, () => resolve()));
+      await output?.close();
+      await this.closeHandle(handle, remotePath);
     }
     return { size, sha256: hash.digest("hex") };
   }
 
   /** Moves a processed file into `processedDir` (created if missing). Returns the new path. */
   async moveTo(remotePath: string, processedDir: string): Promise<string> {
-    if (!(await this.client.exists(processedDir))) await this.client.mkdir(processedDir, true);
+    if (!(await this.watch.track(`a look for ${processedDir}`, () => this.client.exists(processedDir)))) {
+      await this.watch.track(`creating ${processedDir}`, () => this.client.mkdir(processedDir, true));
+    }
     const target = path.join(processedDir, path.basename(remotePath));
     // SFTP v3 servers refuse to rename over an existing file: a carrier re-delivering a name
     // would block the folder forever. Keep both, the later one suffixed.
-    const free = (await this.client.exists(target)) ? `${target}.${new Date().toISOString().replace(/[:.]/g, "")}` : target;
-    await this.client.rename(remotePath, free);
+    const taken = await this.watch.track(`a look for ${target}`, () => this.client.exists(target));
+    const free = taken ? `${target}.${new Date().toISOString().replace(/[:.]/g, "")}` : target;
+    await this.watch.track(`a rename of ${remotePath}`, () => this.client.rename(remotePath, free));
     return free;
   }
 
   async delete(remotePath: string): Promise<void> {
-    await this.client.delete(remotePath);
+    await this.watch.track(`a removal of ${remotePath}`, () => this.client.delete(remotePath));
   }
 
   async close(): Promise<void> {
+    this.watch.dispose();
+    // After a stall the connection was destroyed: nothing to end, and no close event to wait for.
+    if (this.watch.stalled) return;
     await this.client.end().catch(() => undefined);
   }
 }

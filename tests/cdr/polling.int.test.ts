@@ -14,7 +14,7 @@ import { alertRecipients, dueSources, pollSource, testSourceConnection } from "@
 import { sourceAvailability } from "@/server/cdr/availability";
 import { callerAs, createWorld } from "../support/factories";
 import { startSmtpServer, type TReceivedMail } from "../support/smtp";
-import { generateSshKeyPair, startSftpServer, startSilentServer, type TSftpServer } from "../support/sftp-server";
+import { generateSshKeyPair, startSftpServer, startSilentServer, type TSftpServer, type TUnansweredRequest } from "../support/sftp-server";
 
 /**
  * Polling against two real SFTP servers on loopback (ssh2's Server over temp folders) and a
@@ -572,6 +572,108 @@ describe("polling with failover", () => {
   it("falls back to the tenant's admins when a source has no alert recipients", async () => {
     expect(await alertRecipients(world.tenant.id, [])).toEqual([world.admin.user.email]);
     expect(await alertRecipients(world.tenant.id, ["a@b.test"])).toEqual(["a@b.test"]);
+  });
+});
+
+describe("a server that logs in and then stops answering", () => {
+  // Short for the test; 60 s in production.
+  const STALL_MS = 500;
+
+  /** A source on one server whose storage hangs: it accepts the login, then never answers `request`. */
+  async function hungSource(request: TUnansweredRequest): Promise<{ server: TSftpServer; root: string; sourceId: string; recipient: string }> {
+    const root = path.join(scratch, `sftp-hung-${request.toLowerCase()}`);
+    const server = await startSftpServer({ root, username: USER, password: PASSWORD, neverAnswer: [request] });
+    await dropFile(`Master-hung-${request}.csv`, "hung-1\n", [root]);
+    const recipient = `hung-${request.toLowerCase()}@carrier.test`;
+    const source = await createCdrSource({
+      tenantId: world.tenant.id,
+      actor,
+      fields: fieldsFor({
+        name: `Hung ${request} carrier`,
+        alertEmails: [recipient],
+        servers: [{ host: "127.0.0.1", port: server.port, username: USER, password: PASSWORD }],
+      }),
+    });
+    await setCdrSourceEnabled({ tenantId: world.tenant.id, actor, sourceId: source.id, enabled: true });
+    return { server, root, sourceId: source.id, recipient };
+  }
+
+  /** Unhandled rejections while `work` runs (a stalled read's promise nobody awaits would show here). */
+  async function collectingUnhandled<T>(work: () => Promise<T>): Promise<{ result: T; unhandled: unknown[] }> {
+    const unhandled: unknown[] = [];
+    const collect = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", collect);
+    try {
+      const result = await work();
+      // Rejections are reported after a turn of the event loop.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return { result, unhandled };
+    } finally {
+      process.off("unhandledRejection", collect);
+    }
+  }
+
+  const spoolParts = async () => (await readdir(path.join(process.env.DATA_DIR!, "spool", "cdr", "incoming")).catch(() => [])).filter((name) => name.endsWith(".part"));
+
+  it("ends a download the server never answers: the server counts as down, is mailed about once, and the source is free", async () => {
+    const { server, sourceId, recipient } = await hungSource("READ");
+    try {
+      const partsBefore = await spoolParts();
+      const started = Date.now();
+      const { result: polled, unhandled } = await collectingUnhandled(() =>
+        pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT, stallTimeoutMs: STALL_MS }),
+      );
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(unhandled).toEqual([]);
+      const stall = new RegExp(`127\\.0\\.0\\.1:${server.port} stopped answering: no answer to a read of \\S*Master-hung-READ\\.csv for 0\\.5 s`);
+      expect(polled).toMatchObject({ outcome: "POLLED", fetched: [] });
+      expect(polled.errors).toEqual([expect.stringMatching(stall)]);
+      // The partial download is removed, as for any failed download.
+      expect(await spoolParts()).toEqual(partsBefore);
+      expect(await db().cdrFile.count({ where: { sourceId } })).toBe(0);
+
+      const source = await db().cdrSource.findUniqueOrThrow({ where: { id: sourceId } });
+      expect(source.pollLeaseUntil).toBeNull();
+      expect(source.lastPollError).toMatch(stall);
+      const [stored] = await db().cdrSourceServer.findMany({ where: { sourceId } });
+      expect(stored).toMatchObject({ status: "DOWN", lastError: expect.stringMatching(stall) });
+      expect(await db().cdrSourceOutage.findFirstOrThrow({ where: { sourceId } })).toMatchObject({ serverId: stored!.id, endedAt: null, failedChecks: 1 });
+      const down = await smtp.waitFor((mail) => mail.to.includes(recipient) && /CDR server down/.test(mail.subject));
+      expect(down.text).toMatch(stall);
+
+      // The lease was released: the next poll runs (not BUSY), meets the same stall, and counts
+      // it on the same outage without a "recovered" and a second "down" mail.
+      const again = await pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT, stallTimeoutMs: STALL_MS });
+      expect(again.outcome).toBe("POLLED");
+      expect(again.errors).toEqual([expect.stringMatching(stall)]);
+      expect(await db().cdrSourceOutage.findFirstOrThrow({ where: { sourceId } })).toMatchObject({ endedAt: null, failedChecks: 2 });
+      expect((await mailsMatching(/./)).filter((mail) => mail.to.includes(recipient)).map((mail) => mail.subject)).toEqual([down.subject]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("ends a listing the server never answers: LIST_FAILED naming the stall, the server down, the source free", async () => {
+    const { server, sourceId, recipient } = await hungSource("READDIR");
+    try {
+      const started = Date.now();
+      const { result: polled, unhandled } = await collectingUnhandled(() =>
+        pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT, stallTimeoutMs: STALL_MS }),
+      );
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(unhandled).toEqual([]);
+      const stall = new RegExp(`127\\.0\\.0\\.1:${server.port} stopped answering: no answer to a listing of \\. for 0\\.5 s`);
+      expect(polled.outcome).toBe("LIST_FAILED");
+      expect(polled.errors).toEqual([expect.stringMatching(stall)]);
+      const source = await db().cdrSource.findUniqueOrThrow({ where: { id: sourceId } });
+      expect(source).toMatchObject({ pollLeaseUntil: null, lastPollError: expect.stringMatching(stall) });
+      expect(await db().cdrSourceServer.findFirstOrThrow({ where: { sourceId } })).toMatchObject({ status: "DOWN" });
+      expect(await db().cdrSourceOutage.count({ where: { sourceId, endedAt: null } })).toBe(1);
+      await smtp.waitFor((mail) => mail.to.includes(recipient) && /CDR server down/.test(mail.subject));
+      expect((await pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT, stallTimeoutMs: STALL_MS })).outcome).toBe("LIST_FAILED");
+    } finally {
+      await server.stop();
+    }
   });
 });
 

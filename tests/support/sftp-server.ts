@@ -41,7 +41,14 @@ export type TSftpServerOptions = {
   port?: number;
   /** The server's own host key (a private key); by default every test server shares one. */
   hostKey?: string;
+  /**
+   * Requests the server accepts and never answers, as when its storage hangs while the SSH
+   * connection stays up: the client must give up by itself. None by default.
+   */
+  neverAnswer?: readonly TUnansweredRequest[];
 };
+
+export type TUnansweredRequest = "READ" | "READDIR";
 
 let hostKey: string | undefined;
 
@@ -79,7 +86,7 @@ function statusOf(error: unknown): number {
 
 type THandle = { kind: "file"; file: FileHandle } | { kind: "dir"; dir: string; done: boolean };
 
-function serveSftp(sftp: SFTPWrapper, root: string, maxReadBytes: number): void {
+function serveSftp(sftp: SFTPWrapper, root: string, maxReadBytes: number, neverAnswer: ReadonlySet<TUnansweredRequest> = new Set()): void {
   const handles = new Map<number, THandle>();
   let nextHandle = 1;
   const toLocal = (remote: string) => {
@@ -113,6 +120,7 @@ function serveSftp(sftp: SFTPWrapper, root: string, maxReadBytes: number): void 
     )
     .on("READ", (reqId, handle, offset, length) =>
       guard(reqId, async () => {
+        if (neverAnswer.has("READ")) return;
         const entry = handleOf(handle);
         if (entry?.kind !== "file") return void sftp.status(reqId, STATUS_CODE.FAILURE, "bad handle");
         const size = Math.min(length, maxReadBytes);
@@ -155,6 +163,7 @@ function serveSftp(sftp: SFTPWrapper, root: string, maxReadBytes: number): void 
     )
     .on("READDIR", (reqId, handle) =>
       guard(reqId, async () => {
+        if (neverAnswer.has("READDIR")) return;
         const entry = handleOf(handle);
         if (entry?.kind !== "dir") return void sftp.status(reqId, STATUS_CODE.FAILURE, "bad handle");
         if (entry.done) return void sftp.status(reqId, STATUS_CODE.EOF);
@@ -233,6 +242,7 @@ export async function startSftpServer(options: TSftpServerOptions): Promise<TSft
   if (allowedKey instanceof Error) throw allowedKey;
   const root = path.resolve(options.root);
   const clients = new Set<Connection>();
+  const neverAnswer = new Set(options.neverAnswer ?? []);
   let accepted = 0;
   let authentications = 0;
 
@@ -259,7 +269,7 @@ export async function startSftpServer(options: TSftpServerOptions): Promise<TSft
         .on("ready", () => {
           client.on("session", (acceptSession) => {
             const session = acceptSession();
-            session.on("sftp", (acceptSftp) => serveSftp(acceptSftp(), root, options.maxReadBytes ?? Number.MAX_SAFE_INTEGER));
+            session.on("sftp", (acceptSftp) => serveSftp(acceptSftp(), root, options.maxReadBytes ?? Number.MAX_SAFE_INTEGER, neverAnswer));
           });
         })
         .on("close", () => clients.delete(client))
