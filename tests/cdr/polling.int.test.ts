@@ -545,12 +545,15 @@ describe("polling with failover", () => {
         }),
       });
       await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: true });
-      // A 300 ms lease and a hung first server (2 s): the poll outlives its lease many times over.
-      const polling = pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: 2000, leaseMs: 300 });
+      // A 1.5 s lease and a hung first server (5 s): the poll outlives its lease.
+      const polling = pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: 5000, leaseMs: 1500 });
       await until(async () => (await db().cdrSource.findUniqueOrThrow({ where: { id: source.id } })).pollLeaseUntil !== null);
-      await new Promise((resolve) => setTimeout(resolve, 700));
-      // Renewed on a timer, not only per file: the source is still held.
-      expect((await pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: 2000, leaseMs: 300 })).outcome).toBe("BUSY");
+      const firstLease = (await db().cdrSource.findUniqueOrThrow({ where: { id: source.id } })).pollLeaseUntil!;
+      // Renewed on a timer, not only per file: the lease moves on while the poll waits, and
+      // the source is still held after the first lease would have ended.
+      await until(async () => ((await db().cdrSource.findUniqueOrThrow({ where: { id: source.id } })).pollLeaseUntil?.getTime() ?? 0) > firstLease.getTime());
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, firstLease.getTime() - Date.now()) + 100));
+      expect((await pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: 2000, leaseMs: 1500 })).outcome).toBe("BUSY");
 
       // Another poll takes over (as after a stall past the lease).
       const taken = await pool().query<{ until: Date }>(
