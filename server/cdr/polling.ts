@@ -264,7 +264,9 @@ async function sendOwedAlerts(options: { tenantId: string; sourceId: string; now
     const claimed = await claim();
     if (claimed.length === 0) return;
     try {
-      for (const to of recipients) await sendMail({ tenantId, to, ...mail });
+      // One message to every recipient: the relay delivers it to those it accepts, so an
+      // address it refuses for good (a typo) cannot make the others get it again at each poll.
+      await sendMail({ tenantId, to: recipients.join(", "), ...mail });
       sent++;
     } catch (error) {
       await unclaim(claimed);

@@ -1,3 +1,4 @@
+import net from "node:net";
 import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -79,7 +80,7 @@ async function mailsMatching(pattern: RegExp): Promise<TReceivedMail[]> {
 beforeAll(async () => {
   scratch = await mkdtemp(path.join(os.tmpdir(), "trunkline-cdr-poll-"));
   process.env.DATA_DIR = path.join(scratch, "data");
-  smtp = await startSmtpServer();
+  smtp = await startSmtpServer({ refuse: ["no-such-noc@carrier.test"] });
   process.env.SMTP_URL = smtp.url;
   // Only the poll function: received files are not ingested here (tests/cdr/ingest covers that).
   runner = new EmbeddedRunner({ functions: [pollCdrSource], backoffMs: () => 10 });
@@ -569,6 +570,41 @@ describe("polling with failover", () => {
       expect(await db().cdrSourceOutage.count({ where: { sourceId: source.id } })).toBe(0);
     } finally {
       await silent.stop();
+    }
+  });
+
+  it("mails an alert once to the recipients the relay accepts, though it refuses another for good", async () => {
+    const tenantId = world.tenant.id;
+    const root = path.join(scratch, "sftp-typo");
+    const live = await startSftpServer({ root, username: USER, password: PASSWORD });
+    const deadPort = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, "127.0.0.1", () => {
+        const address = probe.address();
+        probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+      });
+    });
+    try {
+      const source = await createCdrSource({
+        tenantId,
+        actor,
+        fields: fieldsFor({
+          name: "Typo carrier",
+          alertEmails: ["no-such-noc@carrier.test", "typo-noc@carrier.test"],
+          servers: [
+            { host: "127.0.0.1", port: deadPort, username: USER, password: PASSWORD },
+            { host: "127.0.0.1", port: live.port, username: USER, password: PASSWORD },
+          ],
+        }),
+      });
+      await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: true });
+      for (let poll = 0; poll < 3; poll++) await pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: TIMEOUT });
+      const mails = (await mailsMatching(/CDR server down/)).filter((mail) => mail.to.includes("typo-noc@carrier.test"));
+      expect(mails).toHaveLength(1);
+      expect(mails[0]!.to).toEqual(["typo-noc@carrier.test"]);
+      expect((await db().cdrSourceOutage.findFirstOrThrow({ where: { sourceId: source.id, endedAt: null } })).downAlertedAt).not.toBeNull();
+      await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: false });
+    } finally {
+      await live.stop();
     }
   });
 

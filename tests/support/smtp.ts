@@ -3,13 +3,24 @@ import { simpleParser } from "mailparser";
 
 export type TReceivedMail = { to: string[]; subject: string; text: string };
 
-/** A real SMTP server on loopback that keeps what it receives. */
-export async function startSmtpServer() {
+/**
+ * A real SMTP server on loopback that keeps what it receives. `refuse` lists recipient
+ * addresses it answers with a permanent failure (550), as a relay does for one that does not exist.
+ */
+export async function startSmtpServer(options: { refuse?: string[] } = {}) {
   const received: TReceivedMail[] = [];
   const waiters: Array<() => void> = [];
+  const refused = new Set((options.refuse ?? []).map((address) => address.toLowerCase()));
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS"],
+    onRcptTo(address, _session, callback) {
+      if (refused.has(address.address.toLowerCase())) {
+        callback(Object.assign(new Error(`5.1.1 <${address.address}>: no such user`), { responseCode: 550 }));
+        return;
+      }
+      callback();
+    },
     onData(stream, session, callback) {
       simpleParser(stream)
         .then((parsed) => {
