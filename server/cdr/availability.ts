@@ -63,7 +63,15 @@ export type TAvailabilityTotal = {
   availabilityPercent: number | null;
 };
 
-export type TAvailabilityTimeline = { serverKey: string; server: string; removedAt: Date | null; segments: { from: Date; to: Date }[] };
+export type TAvailabilityTimeline = {
+  serverKey: string;
+  server: string;
+  removedAt: Date | null;
+  /** Down. */
+  segments: { from: Date; to: Date }[];
+  /** Neither up nor down: polling off, before the server was added, after it was removed, or still to come. */
+  unmonitored: { from: Date; to: Date }[];
+};
 
 export type TAvailability = {
   source: { id: string; name: string; pollIntervalMinutes: number };
@@ -79,6 +87,19 @@ function clip(start: number, end: number, from: number, to: number): [number, nu
   const left = Math.max(start, from);
   const right = Math.min(end, to);
   return right > left ? [left, right] : null;
+}
+
+/** The parts of [from, to] that no interval covers. */
+function gapsIn(intervals: [number, number][], from: number, to: number): [number, number][] {
+  const gaps: [number, number][] = [];
+  let cursor = from;
+  for (const [start, end] of [...intervals].sort((a, b) => a[0] - b[0])) {
+    if (start > cursor) gaps.push([cursor, Math.min(start, to)]);
+    cursor = Math.max(cursor, end);
+    if (cursor >= to) break;
+  }
+  if (cursor < to) gaps.push([cursor, to]);
+  return gaps.filter(([start, end]) => end > start);
 }
 
 /** Total length of a union of intervals (overlaps counted once). */
@@ -208,7 +229,13 @@ export async function sourceAvailability(options: { tenantId: string; sourceId: 
       outageCount: outages.filter((outage) => outage.serverKey === subject.serverKey && outage.inPeriodMs > 0).length,
       availabilityPercent: percentUp(measuredMs, downtimeMs),
     });
-    timeline.push({ serverKey: subject.serverKey, server: subject.server, removedAt: subject.removedAt, segments: segments.map(([start, end]) => ({ from: new Date(start), to: new Date(end) })) });
+    timeline.push({
+      serverKey: subject.serverKey,
+      server: subject.server,
+      removedAt: subject.removedAt,
+      segments: segments.map(([start, end]) => ({ from: new Date(start), to: new Date(end) })),
+      unmonitored: gapsIn(measured, from, to).map(([start, end]) => ({ from: new Date(start), to: new Date(end) })),
+    });
   }
 
   return {

@@ -785,6 +785,11 @@ describe("availability", () => {
       measuredFrom: at("10T06:00:00"),
       measuredTo: at("11T00:00:00"),
     });
+    // The timeline hatches the hours with polling off.
+    expect(day.timeline.find((row) => row.serverKey === primary!.id)?.unmonitored).toEqual([
+      { from: at("10T00:00:00"), to: at("10T06:00:00") },
+      { from: at("10T12:00:00"), to: at("10T18:00:00") },
+    ]);
     // A period before it was ever turned on has nothing to measure.
     const before = await sourceAvailability({ tenantId, sourceId: source.id, from: at("05T00:00:00"), to: at("06T00:00:00"), now: at("12T00:00:00") });
     expect(before.totals.every((total) => total.measuredMs === 0 && total.availabilityPercent === null)).toBe(true);

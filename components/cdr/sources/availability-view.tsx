@@ -321,7 +321,7 @@ function MonitoredNote({ data }: { data: TAvailability }) {
       {[...windows.entries()].map(([key, { names, total }]) => (
         <li key={key}>
           {everything ? "Monitored" : `${names.join(", ")}: monitored`} {formatOutageDuration(total.measuredMs)} of this period, from {formatDate(total.measuredFrom, "precise")}
-          {total.measuredFrom > data.from ? " (when added)" : ""} to {formatDate(total.measuredTo, "precise")}
+          {total.measuredFrom > data.from ? " (first monitored)" : ""} to {formatDate(total.measuredTo, "precise")}
           {total.removedAt ? " (when removed)" : total.measuredTo < data.to ? " (now)" : ""}; availability is over that time.
         </li>
       ))}
@@ -344,23 +344,24 @@ function Timeline({ data }: { data: TAvailability }) {
     <Card>
       <CardHeader>
         <CardTitle>Timeline</CardTitle>
-        <CardDescription>Red: down. Hatched: not monitored (before the server was added, after it was removed, or still to come).</CardDescription>
+        <CardDescription>Red: down. Hatched: not monitored (polling off, before the server was added, after it was removed, or still to come).</CardDescription>
       </CardHeader>
       <CardContent className="flex flex-col gap-2">
         {data.timeline.map((row) => {
-          const total = data.totals.find((entry) => entry.serverKey === row.serverKey);
           return (
             <div key={row.serverKey} className="grid grid-cols-[12rem_1fr] items-center gap-3">
               <span className="truncate font-mono text-xs text-slate-700" title={row.server}>
                 {row.serverKey === "all" ? "All servers down" : row.removedAt ? `${row.server} (removed)` : row.server}
               </span>
               <div className="relative h-5 overflow-hidden rounded bg-success-100" role="img" aria-label={`${row.server}: ${row.segments.length} outage segment(s)`}>
-                {total && total.measuredFrom.getTime() > from ? (
-                  <div className="absolute inset-y-0 left-0 bg-[repeating-linear-gradient(45deg,#e2e8f0_0,#e2e8f0_4px,#f8fafc_4px,#f8fafc_8px)]" style={{ width: at(total.measuredFrom) }} />
-                ) : null}
-                {total && total.measuredTo.getTime() < data.to.getTime() ? (
-                  <div className="absolute inset-y-0 right-0 bg-[repeating-linear-gradient(45deg,#e2e8f0_0,#e2e8f0_4px,#f8fafc_4px,#f8fafc_8px)]" style={{ left: at(total.measuredTo) }} />
-                ) : null}
+                {row.unmonitored.map((gap) => (
+                  <div
+                    key={gap.from.toISOString()}
+                    className="absolute inset-y-0 bg-[repeating-linear-gradient(45deg,#e2e8f0_0,#e2e8f0_4px,#f8fafc_4px,#f8fafc_8px)]"
+                    style={{ left: at(gap.from), width: `${(share(gap.to) - share(gap.from)).toFixed(4)}%` }}
+                    title={`Not monitored: ${formatDate(gap.from, "precise")} → ${formatDate(gap.to, "precise")}`}
+                  />
+                ))}
                 {row.segments.map((segment) => (
                   <div
                     key={segment.from.toISOString()}
