@@ -38,7 +38,7 @@ function customerLine(row: TCdrRow): string {
  * A client that stays connected but stops reading would otherwise hold a connection, and the
  * cursor's lock on cdrs, for as long as it likes.
  */
-export const EXPORT_READER_IDLE_LIMIT = "60s";
+const EXPORT_READER_IDLE_LIMIT = "60s";
 
 /**
  * Opens the calls of a filter as CSV text chunks (a header, then one chunk per FETCH), newest

@@ -48,7 +48,7 @@ const WRITERS = 3;
  * the file's arrival, never from the run's clock, so a retry decides every line the same way.
  * No lower bound: carriers legitimately send old files.
  */
-export const MAX_CALL_START_DAYS_AFTER_ARRIVAL = 2;
+const MAX_CALL_START_DAYS_AFTER_ARRIVAL = 2;
 const MAX_CALL_START_AFTER_ARRIVAL_MS = MAX_CALL_START_DAYS_AFTER_ARRIVAL * 24 * 60 * 60 * 1000;
 
 /** A time as an ISO 8601 UTC timestamp to the second, for a rejected line's reason. */

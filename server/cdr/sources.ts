@@ -509,6 +509,8 @@ export async function acceptServerHostKey(options: { tenantId: string; actor: TA
 /** Turns polling on or off. Polling needs at least one server; an upload-only source stays disabled. */
 export async function setCdrSourceEnabled(options: { tenantId: string; actor: TActor; sourceId: string; enabled: boolean }): Promise<TCdrSourceDetail> {
   await db().$transaction(async (tx) => {
+    // Switches of one source take turns: two "on" at once would each open a monitoring period.
+    await tx.$queryRaw`SELECT id FROM cdr_sources WHERE tenant_id = ${options.tenantId}::uuid AND id = ${options.sourceId}::uuid FOR UPDATE`;
     const source = await tx.cdrSource.findFirst({
       where: { tenantId: options.tenantId, id: options.sourceId },
       select: { id: true, enabled: true, _count: { select: { servers: { where: LIVE_SERVER } } } },

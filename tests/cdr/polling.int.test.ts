@@ -801,6 +801,10 @@ describe("availability", () => {
     expect(periods).toHaveLength(3);
     expect(periods[1]!.endedAt).not.toBeNull();
     expect(periods[2]!.endedAt).toBeNull();
+    // Two admins switching at once: one period per switch that changed something.
+    await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: false });
+    await Promise.all([1, 2].map(() => setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: true })));
+    expect(await db().cdrSourceMonitoring.count({ where: { sourceId: source.id } })).toBe(4);
     await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: false });
   });
 });
