@@ -1,0 +1,11 @@
+-- A customer's row is rewritten with every balance change: each CDR batch of an ingest
+-- charges every customer it has calls for (one ledger entry each), and payments and refunds
+-- credit them. On a full page there is no room for the new version, so the update is not
+-- HOT: the row moves to another page and every index of customers gets a new entry. With
+-- three ingest writers overlapping, 69% of the balance updates of a 1M-call load were like
+-- that (8,000 updates of 200 customers, 2,468 of them HOT): the table grew to 133 pages and
+-- each lookup by tenant waded through thousands of dead index entries. With 60% of each page
+-- left free the new version stays on its page: 98% of those updates were HOT, and 120 batches
+-- of 200 postings over three connections took 3.3 s instead of 7.2 s. Rows already stored
+-- get the space as they move; VACUUM FULL customers gives it to them at once.
+ALTER TABLE "customers" SET (fillfactor = 40);
