@@ -42,6 +42,8 @@ export type TDownloadedContent = { size: number; sha256: string };
 /** Bytes per SFTP read request, and how many are in flight at once. */
 const READ_BYTES = 64 * 1024;
 const READS_IN_FLIGHT = 32;
+/** Bytes per write into the spool. */
+const WRITE_BYTES = 1024 * 1024;
 /** SSH_FX_EOF, the status that ends a folder listing (SFTP v3). */
 const SFTP_STATUS_EOF = 1;
 
@@ -335,10 +337,12 @@ export class SftpSession {
 
   /**
    * Copies a remote file to `localPath` and hashes it on the way. `READS_IN_FLIGHT` read
-   * requests are outstanding at once and their chunks are written as they come (fast on
-   * high-latency links, as ssh2's fastGet), but they are hashed in file order, so the hash
-   * needs no second pass over the file (~0.3 s per 276 MB here). The request buffers are
-   * reused, so a large file leaves no garbage behind.
+   * requests are outstanding at once (fast on high-latency links, as ssh2's fastGet); their
+   * chunks are taken in file order, hashed, and gathered into `WRITE_BYTES` blocks written one
+   * after another, so the hash needs no second pass over the file and the spool file is
+   * written as a stream. (Writing each 64 KB chunk where it belongs as soon as it came kept
+   * up to 32 writes to one file in flight on libuv's threads, queued on the file's lock: a
+   * 230 MB file over loopback took a median 0.86 s and 1.0 s of CPU; this way 0.76 s and 0.84 s.)
    */
   async download(remotePath: string, localPath: string): Promise<TDownloadedContent> {
     const sftp = this.sftp;
@@ -346,15 +350,12 @@ export class SftpSession {
     const readAt = (buffer: Buffer, length: number, position: number) =>
       this.request<number>(`a read of ${remotePath}`, (callback) => sftp.read(handle, buffer, 0, length, position, (error, bytesRead) => callback(error, bytesRead)));
     const hash = createHash("sha256");
-    // Requests in file order; a buffer goes back to the queue once its chunk is written.
+    // Requests in file order; a request's buffer is asked again as soon as its chunk is copied.
     const pending: { buffer: Buffer; position: number; read: Promise<number> }[] = [];
-    const writes = new Set<Promise<void>>();
-    let writeError: unknown = null;
     let nextPosition = 0;
     let size = 0;
-    let ended = false;
-    // Set when the download fails or finishes: a write completing afterwards must not ask for
-    // more (nobody would take the answer, and the handle is about to close).
+    // Set when the download fails or finishes: no further request is sent (nobody would take
+    // the answer, and the handle is about to close).
     let stopped = false;
     const request = (buffer: Buffer) => {
       if (stopped) return;
@@ -365,18 +366,30 @@ export class SftpSession {
       nextPosition += READ_BYTES;
     };
     let output: FileHandle | null = null;
+    // Two blocks: one being filled while the other is written.
+    let block = Buffer.allocUnsafeSlow(WRITE_BYTES);
+    let spare = Buffer.allocUnsafeSlow(WRITE_BYTES);
+    let blockFill = 0;
+    let written = 0;
+    let writing: Promise<unknown> = Promise.resolve();
     try {
       output = await open(localPath, "w");
       const spool = output;
+      const writeBlock = async () => {
+        await writing;
+        const full = block;
+        const length = blockFill;
+        [block, spare] = [spare, full];
+        blockFill = 0;
+        writing = spool.write(full, 0, length, written);
+        // Awaited before the next block and at the end; failing meanwhile is not unhandled.
+        writing.catch(() => undefined);
+        written += length;
+      };
       for (let slot = 0; slot < READS_IN_FLIGHT; slot++) request(Buffer.allocUnsafeSlow(READ_BYTES));
-      for (;;) {
-        if (writeError !== null) throw writeError;
-        const chunk = pending.shift();
-        if (chunk === undefined) {
-          if (ended || writes.size === 0) break;
-          await Promise.race(writes); // a buffer comes back when its write is done
-          continue;
-        }
+      let ended = false;
+      while (!ended) {
+        const chunk = pending.shift()!;
         let filled = await chunk.read;
         // A server may answer with less than asked before the end: the rest of the chunk is
         // read before anything after it is used.
@@ -385,36 +398,27 @@ export class SftpSession {
           if (more === 0) break;
           filled += more;
         }
-        if (filled < READ_BYTES) ended = true;
+        ended = filled < READ_BYTES;
         if (filled > 0) {
-          hash.update(chunk.buffer.subarray(0, filled));
+          const data = chunk.buffer.subarray(0, filled);
+          hash.update(data);
           size += filled;
-          const write: Promise<void> = spool.write(chunk.buffer, 0, filled, chunk.position).then(
-            () => {
-              writes.delete(write);
-              if (!ended) request(chunk.buffer);
-            },
-            (error: unknown) => {
-              writes.delete(write);
-              writeError ??= error;
-            },
-          );
-          writes.add(write);
+          if (blockFill + filled > WRITE_BYTES) await writeBlock();
+          blockFill += data.copy(block, blockFill);
         }
-        if (ended) {
-          // Replies past the end carry nothing, but their buffers must not be reused while
-          // they are outstanding.
-          for (const outstanding of pending.splice(0)) {
-            if ((await outstanding.read) > 0) throw new Error(`${remotePath} changed while it was read`);
-          }
-        }
+        if (!ended) request(chunk.buffer);
       }
-      await Promise.all(writes);
-      if (writeError !== null) throw writeError;
+      // Replies past the end carry nothing, but their buffers must not be reused while they
+      // are outstanding.
+      for (const outstanding of pending.splice(0)) {
+        if ((await outstanding.read) > 0) throw new Error(`${remotePath} changed while it was read`);
+      }
+      if (blockFill > 0) await writeBlock();
+      await writing;
     } finally {
       stopped = true;
       // A stall fails every outstanding read at once, so this does not wait on the server.
-      await Promise.allSettled([...writes, ...pending.map((outstanding) => outstanding.read)]);
+      await Promise.allSettled([writing, ...pending.map((outstanding) => outstanding.read)]);
       await output?.close();
       await this.closeHandle(handle, remotePath);
     }

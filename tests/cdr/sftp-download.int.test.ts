@@ -52,6 +52,10 @@ describe("downloading a file", () => {
     ["smaller than one read", 1_000],
     ["exactly two reads", 2 * 64 * 1024],
     ["more reads than are in flight at once (5 MB and a bit)", 5 * 1024 * 1024 + 123],
+    // The copy is written in 1 MiB blocks: one full block, and blocks that end on a read.
+    ["of exactly one write block", 1024 * 1024],
+    ["of exactly three write blocks", 3 * 1024 * 1024],
+    ["one byte past a write block", 1024 * 1024 + 1],
   ];
   for (const [label, size] of cases) {
     it(`copies and hashes a file ${label}, also from a server that answers short`, async () => {
