@@ -7,13 +7,14 @@ import { AppError } from "@/server/errors";
 import { sendMail } from "@/server/mail/mailer";
 import { allServersDownMail, allServersRecoveredMail, serverDownMail, serverRecoveredMail, type TAlertMail } from "./alerts";
 import { isKnownRemoteFile, receiveCdrFile, spoolTempPath } from "./files";
-import { SftpConnectError, SftpSession, serverLabel, type SftpStallError, type TRemoteFile, type TSftpConnectOptions } from "./sftp";
+import { SftpConnectError, SftpSession, SftpStallError, serverLabel, type TRemoteFile, type TSftpConnectOptions } from "./sftp";
 import { LIVE_SERVER, credentialsOf, serversForTest, type TCdrSourceFields, type TServerCredentials } from "./sources";
 
 /**
  * Polling a CDR source: at most one poll per source at a time (a lease row in cdr_sources,
  * so a crashed poll frees the source when its lease expires), servers tried in order with
- * roll-over on connection failures, every outage recorded, alerts mailed once per event.
+ * roll-over when one cannot be logged into or cannot list the folder, every outage recorded,
+ * alerts mailed once per event.
  *
  * Outage bookkeeping is per server: the first failed check opens an outage (one open
  * outage per server is enforced by the cdr_source_outages_one_open index), later failures
@@ -36,7 +37,7 @@ export type TFetchedFile = { name: string; remotePath: string; size: number; fil
 export type TPollSummary = {
   sourceId: string;
   /** LEASE_LOST: the poll stalled past its lease, another poll took the source over, and this one stopped. */
-  outcome: "POLLED" | "ALL_SERVERS_DOWN" | "BUSY" | "NO_SERVERS" | "LIST_FAILED" | "LEASE_LOST";
+  outcome: "POLLED" | "ALL_SERVERS_DOWN" | "BUSY" | "NO_SERVERS" | "LEASE_LOST";
   /** The server files were fetched from. */
   server: string | null;
   serverId: string | null;
@@ -227,8 +228,8 @@ export async function alertRecipients(tenantId: string, alertEmails: string[]): 
 }
 
 /**
- * Sends every alert the source's outages still owe, each exactly once: a mail is claimed by
- * setting its timestamp first, and un-claimed if delivery fails, so the next poll retries.
+ * Sends every alert the source's outages still owe: each is marked once the relay accepted
+ * it, so a failed delivery (or a worker that died sending) is retried at the next poll.
  */
 async function sendOwedAlerts(options: { tenantId: string; sourceId: string; now: Date; via: string | null }): Promise<number> {
   const { tenantId, sourceId, now } = options;
@@ -260,30 +261,21 @@ async function sendOwedAlerts(options: { tenantId: string; sourceId: string; now
   const recipients = await alertRecipients(tenantId, source.alertEmails);
   let sent = 0;
 
-  const deliver = async (mail: TAlertMail, claim: () => Promise<string[]>, unclaim: (ids: string[]) => Promise<void>) => {
-    const claimed = await claim();
-    if (claimed.length === 0) return;
+  type TAlertField = "downAlertedAt" | "recoveryAlertedAt";
+  // At least once: the mail goes out, then its outages are marked as announced. A worker that
+  // dies in between mails it again at the next poll; marking first would lose it for good. (The
+  // poll lease keeps two polls of one source from mailing at once.)
+  const deliver = async (mail: TAlertMail, outageIds: string[], field: TAlertField) => {
     try {
       // One message to every recipient: the relay delivers it to those it accepts, so an
       // address it refuses for good (a typo) cannot make the others get it again at each poll.
       await sendMail({ tenantId, to: recipients.join(", "), ...mail });
-      sent++;
     } catch (error) {
-      await unclaim(claimed);
       console.error(`[cdr] alert for source ${sourceId} not delivered, retried at the next poll: ${errorText(error)}`);
+      return;
     }
-  };
-  const claimField = async (ids: string[], field: "downAlertedAt" | "recoveryAlertedAt"): Promise<string[]> => {
-    const claimable = await db().cdrSourceOutage.findMany({ where: { tenantId, id: { in: ids }, [field]: null }, select: { id: true } });
-    const claimed: string[] = [];
-    for (const { id } of claimable) {
-      const updated = await db().cdrSourceOutage.updateMany({ where: { tenantId, id, [field]: null }, data: { [field]: now } });
-      if (updated.count === 1) claimed.push(id);
-    }
-    return claimed;
-  };
-  const unclaimField = async (ids: string[], field: "downAlertedAt" | "recoveryAlertedAt") => {
-    await db().cdrSourceOutage.updateMany({ where: { tenantId, id: { in: ids } }, data: { [field]: null } });
+    sent++;
+    await db().cdrSourceOutage.updateMany({ where: { tenantId, id: { in: outageIds }, [field]: null }, data: { [field]: now } });
   };
 
   // Every server down: one loud mail, which also stands for each server's own "down" mail.
@@ -297,11 +289,8 @@ async function sendOwedAlerts(options: { tenantId: string; sourceId: string; now
         since: allDown.startedAt,
         servers: source.servers.map((server) => ({ server: serverLabel(server), error: server.lastError })),
       }),
-      async () => {
-        const claimed = await claimField([allDown.id], "downAlertedAt");
-        return claimed.length === 0 ? [] : [...claimed, ...(await claimField(openServerOutages, "downAlertedAt"))];
-      },
-      (ids) => unclaimField(ids, "downAlertedAt"),
+      [allDown.id, ...openServerOutages],
+      "downAlertedAt",
     );
   }
   // The source is back: one mail, which also stands for the recovery of each server that the
@@ -314,11 +303,8 @@ async function sendOwedAlerts(options: { tenantId: string; sourceId: string; now
       .map((outage) => outage.id);
     await deliver(
       allServersRecoveredMail({ sourceId, sourceName: source.name, since: allRecovered.startedAt, until: allRecovered.endedAt, via: options.via }),
-      async () => {
-        const claimed = await claimField([allRecovered.id], "recoveryAlertedAt");
-        return claimed.length === 0 ? [] : [...claimed, ...(await claimField(cameBackWith, "recoveryAlertedAt"))];
-      },
-      (ids) => unclaimField(ids, "recoveryAlertedAt"),
+      [allRecovered.id, ...cameBackWith],
+      "recoveryAlertedAt",
     );
   }
   const stillOwed = await db().cdrSourceOutage.findMany({
@@ -331,14 +317,14 @@ async function sendOwedAlerts(options: { tenantId: string; sourceId: string; now
     if (outage.endedAt === null && outage.downAlertedAt === null && label) {
       await deliver(
         serverDownMail({ sourceId, sourceName: source.name, server: label, since: outage.startedAt, error: outage.error, failover: options.via }),
-        () => claimField([outage.id], "downAlertedAt"),
-        (ids) => unclaimField(ids, "downAlertedAt"),
+        [outage.id],
+        "downAlertedAt",
       );
     } else if (outage.endedAt !== null && outage.downAlertedAt !== null && outage.recoveryAlertedAt === null) {
       const mail = label
         ? serverRecoveredMail({ sourceId, sourceName: source.name, server: label, since: outage.startedAt, until: outage.endedAt, error: outage.lastError ?? outage.error })
         : allServersRecoveredMail({ sourceId, sourceName: source.name, since: outage.startedAt, until: outage.endedAt, via: options.via });
-      await deliver(mail, () => claimField([outage.id], "recoveryAlertedAt"), (ids) => unclaimField(ids, "recoveryAlertedAt"));
+      await deliver(mail, [outage.id], "recoveryAlertedAt");
     }
   }
   return sent;
@@ -396,17 +382,29 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
     let session: SftpSession | null = null;
     let stalledServer: SftpStallError | null = null;
     let used: (typeof source.servers)[number] | null = null;
+    let files: TRemoteFile[] = [];
     const tried = new Set<string>();
     for (const server of source.servers) {
       if (lease.lost) break;
       const result = await tryServer(tenantId, sourceId, server, now, connectOptions, lease, true);
       tried.add(server.id);
       summary.attempts.push(result.attempt);
-      if (result.session) {
-        session = result.session;
-        used = server;
-        break;
+      if (!result.session) continue;
+      try {
+        files = await result.session.list(source.remoteDir, source.filePattern);
+      } catch (error) {
+        // A server that logs in but cannot list the folder (gone, no permission, a listing it
+        // never answers) delivers no file: it is down like one that refused the login, and the
+        // next server is tried.
+        const message = error instanceof SftpStallError ? error.message : `Cannot list ${source.remoteDir} on ${result.session.label}: ${errorText(error)}`;
+        await result.session.close();
+        Object.assign(result.attempt, { ok: false, error: message, kind: "LIST" });
+        await markServer(tenantId, sourceId, server.id, message, now, lease);
+        continue;
       }
+      session = result.session;
+      used = server;
+      break;
     }
 
     if (lease.lost) {
@@ -414,7 +412,7 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
     } else if (!session || !used) {
       const reasons = summary.attempts.map((attempt) => attempt.error).join("; ");
       await recordFailure(tenantId, sourceId, null, `Every server is down: ${reasons}`, now);
-      pollError = `${source.servers.length === 1 ? "The only server is" : `All ${source.servers.length} servers are`} unreachable: ${reasons}`;
+      pollError = `${source.servers.length === 1 ? "The only server is" : `All ${source.servers.length} servers are`} down: ${reasons}`;
       summary.outcome = "ALL_SERVERS_DOWN";
     } else {
       summary.server = serverLabel(used);
@@ -431,7 +429,7 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
           }),
       );
       try {
-        await fetchFiles({ session, source, serverId: used.id, summary, now, settleSeconds: options.settleSeconds ?? 0, lease });
+        await fetchFiles({ session, files, source, serverId: used.id, summary, now, settleSeconds: options.settleSeconds ?? 0, lease });
       } finally {
         await session.close();
         await probes;
@@ -440,8 +438,7 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
       // its outage is recorded and mailed about (there was no failover, so no "via").
       stalledServer = session.stalled;
       await markServer(tenantId, sourceId, used.id, stalledServer?.message ?? null, now, lease);
-      if (summary.outcome === "LIST_FAILED") pollError = summary.errors[0] ?? "Listing the remote folder failed";
-      else if (summary.errors.length > 0) pollError = `${summary.errors.length} file(s) failed: ${summary.errors[0]}`;
+      if (summary.errors.length > 0) pollError = `${summary.errors.length} file(s) failed: ${summary.errors[0]}`;
     }
     if (lease.lost) {
       // Stopped cleanly: the new owner fetches the rest, measures the servers and mails.
@@ -461,6 +458,8 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
 
 async function fetchFiles(options: {
   session: SftpSession;
+  /** The remote folder's listing, oldest first. */
+  files: TRemoteFile[];
   source: { id: string; tenantId: string; remoteDir: string; filePattern: string; afterDownload: "LEAVE" | "MOVE" | "DELETE"; processedDir: string | null };
   serverId: string;
   summary: TPollSummary;
@@ -468,15 +467,7 @@ async function fetchFiles(options: {
   settleSeconds: number;
   lease: PollLease;
 }): Promise<void> {
-  const { session, source, summary, lease } = options;
-  let files: TRemoteFile[];
-  try {
-    files = await session.list(source.remoteDir, source.filePattern);
-  } catch (error) {
-    summary.outcome = "LIST_FAILED";
-    summary.errors.push(`Cannot list ${source.remoteDir} on ${session.label}: ${errorText(error)}`);
-    return;
-  }
+  const { session, files, source, summary, lease } = options;
   const settledBefore = options.now.getTime() - options.settleSeconds * 1000;
   for (const file of files) {
     // Taken over (this poll stalled past its lease): no further files, the new owner has them.

@@ -15,7 +15,7 @@ import { alertRecipients, dueSources, pollSource, testSourceConnection } from "@
 import { sourceAvailability } from "@/server/cdr/availability";
 import { callerAs, createWorld } from "../support/factories";
 import { startSmtpServer, type TReceivedMail } from "../support/smtp";
-import { generateSshKeyPair, startSftpServer, startSilentServer, type TSftpServer, type TUnansweredRequest } from "../support/sftp-server";
+import { generateSshKeyPair, startSftpServer, startSilentServer, unusedPort, type TSftpServer, type TUnansweredRequest } from "../support/sftp-server";
 
 /**
  * Polling against two real SFTP servers on loopback (ssh2's Server over temp folders) and a
@@ -290,7 +290,7 @@ describe("polling with failover", () => {
     // The loud mail stands for each server's own "down" mail.
     expect(await mailsMatching(/CDR server down/)).toHaveLength(1);
     const source = await db().cdrSource.findUniqueOrThrow({ where: { id: sourceId } });
-    expect(source.lastPollError).toMatch(/All 2 servers are unreachable/);
+    expect(source.lastPollError).toMatch(/All 2 servers are down/);
     expect(source.pollLeaseUntil).toBeNull();
     expect(await db().cdrSourceOutage.count({ where: { sourceId, endedAt: null } })).toBe(3);
 
@@ -462,7 +462,7 @@ describe("polling with failover", () => {
       try {
         const down = await pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: TIMEOUT });
         expect(down).toMatchObject({ outcome: "ALL_SERVERS_DOWN", alertsSent: 0 });
-        expect((await db().cdrSource.findUniqueOrThrow({ where: { id: source.id } })).lastPollError).toMatch(/All 2 servers are unreachable/);
+        expect((await db().cdrSource.findUniqueOrThrow({ where: { id: source.id } })).lastPollError).toMatch(/All 2 servers are down/);
       } finally {
         await serverB.restart();
       }
@@ -608,6 +608,44 @@ describe("polling with failover", () => {
     }
   });
 
+  it("marks an outage announced only once the relay accepted its mail: a worker that dies mid-send mails it at the next poll", async () => {
+    const tenantId = world.tenant.id;
+    const recipient = "announce-noc@carrier.test";
+    const deadPort = await unusedPort();
+    const source = await createCdrSource({
+      tenantId,
+      actor,
+      fields: fieldsFor({
+        name: "Announcing carrier",
+        alertEmails: [recipient],
+        servers: [
+          { host: "127.0.0.1", port: deadPort, username: USER, password: PASSWORD },
+          { host: "127.0.0.1", port: serverB.port, username: USER, password: PASSWORD },
+        ],
+      }),
+    });
+    await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: true });
+    const announcedWhenMailed: (Date | null)[] = [];
+    smtp.beforeAccept(async (mail) => {
+      if (!mail.to.includes(recipient)) return;
+      const outage = await db().cdrSourceOutage.findFirstOrThrow({ where: { sourceId: source.id, endedAt: null } });
+      announcedWhenMailed.push(outage.downAlertedAt);
+    });
+    try {
+      expect(await pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: TIMEOUT })).toMatchObject({ alertsSent: 1 });
+      // Still unmarked while the relay took the message: a crash there leaves it owed, not lost.
+      expect(announcedWhenMailed).toEqual([null]);
+      const outage = await db().cdrSourceOutage.findFirstOrThrow({ where: { sourceId: source.id, endedAt: null } });
+      expect(outage.downAlertedAt).not.toBeNull();
+      // The next poll owes nothing.
+      expect(await pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: TIMEOUT })).toMatchObject({ alertsSent: 0 });
+      expect((await mailsMatching(/CDR server down/)).filter((mail) => mail.to.includes(recipient))).toHaveLength(1);
+    } finally {
+      smtp.beforeAccept(null);
+      await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: false });
+    }
+  });
+
   it("falls back to the tenant's admins when a source has no alert recipients", async () => {
     expect(await alertRecipients(world.tenant.id, [])).toEqual([world.admin.user.email]);
     expect(await alertRecipients(world.tenant.id, ["a@b.test"])).toEqual(["a@b.test"]);
@@ -692,7 +730,7 @@ describe("a server that logs in and then stops answering", () => {
     }
   });
 
-  it("ends a listing the server never answers: LIST_FAILED naming the stall, the server down, the source free", async () => {
+  it("ends a listing the server never answers: the stall named, the server (the only one) down, the source free", async () => {
     const { server, sourceId, recipient } = await hungSource("READDIR");
     try {
       const started = Date.now();
@@ -702,16 +740,53 @@ describe("a server that logs in and then stops answering", () => {
       expect(Date.now() - started).toBeLessThan(5000);
       expect(unhandled).toEqual([]);
       const stall = new RegExp(`127\\.0\\.0\\.1:${server.port} stopped answering: no answer to a listing of \\. for 0\\.5 s`);
-      expect(polled.outcome).toBe("LIST_FAILED");
-      expect(polled.errors).toEqual([expect.stringMatching(stall)]);
+      expect(polled.outcome).toBe("ALL_SERVERS_DOWN");
+      expect(polled.attempts).toEqual([expect.objectContaining({ ok: false, kind: "LIST", error: expect.stringMatching(stall) })]);
       const source = await db().cdrSource.findUniqueOrThrow({ where: { id: sourceId } });
       expect(source).toMatchObject({ pollLeaseUntil: null, lastPollError: expect.stringMatching(stall) });
-      expect(await db().cdrSourceServer.findFirstOrThrow({ where: { sourceId } })).toMatchObject({ status: "DOWN" });
-      expect(await db().cdrSourceOutage.count({ where: { sourceId, endedAt: null } })).toBe(1);
-      await smtp.waitFor((mail) => mail.to.includes(recipient) && /CDR server down/.test(mail.subject));
-      expect((await pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT, stallTimeoutMs: STALL_MS })).outcome).toBe("LIST_FAILED");
+      expect(await db().cdrSourceServer.findFirstOrThrow({ where: { sourceId } })).toMatchObject({ status: "DOWN", lastError: expect.stringMatching(stall) });
+      // The server's outage and the source's (no server delivers files).
+      expect(await db().cdrSourceOutage.count({ where: { sourceId, endedAt: null } })).toBe(2);
+      const loud = await smtp.waitFor((mail) => mail.to.includes(recipient) && /ALL servers down/.test(mail.subject));
+      expect(loud.text).toMatch(stall);
+      expect((await pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT, stallTimeoutMs: STALL_MS })).outcome).toBe("ALL_SERVERS_DOWN");
+      expect((await mailsMatching(/./)).filter((mail) => mail.to.includes(recipient))).toHaveLength(1);
     } finally {
       await server.stop();
+    }
+  });
+});
+
+describe("a server that lets the poll in but cannot list the folder", () => {
+  it("rolls over when the first server lets the poll in but cannot list the folder, and counts it down until it can", async () => {
+    const tenantId = world.tenant.id;
+    const folder = "drop-list";
+    const recipient = "list-noc@carrier.test";
+    await mkdir(path.join(rootB, folder), { recursive: true });
+    await dropFile(path.join(folder, "Master-list.csv"), "list-1\n", [rootB]);
+    const source = await createCdrSource({ tenantId, actor, fields: fieldsFor({ name: "Folderless carrier", remoteDir: folder, alertEmails: [recipient] }) });
+    await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: true });
+    try {
+      const polled = await pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: TIMEOUT });
+      expect(polled).toMatchObject({ outcome: "POLLED", server: `127.0.0.1:${serverB.port}` });
+      expect(polled.attempts[0]).toMatchObject({ ok: false, kind: "LIST", error: expect.stringMatching(new RegExp(`^Cannot list ${folder} on 127\\.0\\.0\\.1:${serverA.port}: .*no such file`, "i")) });
+      expect(polled.fetched).toEqual([expect.objectContaining({ name: "Master-list.csv", status: "RECEIVED" })]);
+      const servers = await db().cdrSourceServer.findMany({ where: { sourceId: source.id }, orderBy: { position: "asc" } });
+      expect(servers.map((server) => server.status)).toEqual(["DOWN", "UP"]);
+      expect(servers[0]?.lastError).toMatch(/^Cannot list drop-list/);
+      expect(await db().cdrSourceOutage.findMany({ where: { sourceId: source.id } })).toEqual([expect.objectContaining({ serverId: servers[0]!.id, endedAt: null })]);
+      const down = await smtp.waitFor((mail) => mail.to.includes(recipient) && /CDR server down/.test(mail.subject));
+      expect(down.text).toMatch(/Error: Cannot list drop-list/);
+      expect(down.text).toContain(`Files now fetched from: 127.0.0.1:${serverB.port}`);
+
+      // The carrier creates the folder: the first server serves again, and its outage ends with one mail.
+      await mkdir(path.join(rootA, folder), { recursive: true });
+      const back = await pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: TIMEOUT });
+      expect(back).toMatchObject({ outcome: "POLLED", server: `127.0.0.1:${serverA.port}` });
+      expect(await db().cdrSourceOutage.findFirstOrThrow({ where: { sourceId: source.id } })).toMatchObject({ endedAt: expect.any(Date), recoveryAlertedAt: expect.any(Date) });
+      await smtp.waitFor((mail) => mail.to.includes(recipient) && /CDR server recovered/.test(mail.subject));
+    } finally {
+      await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: false });
     }
   });
 });

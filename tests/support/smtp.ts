@@ -11,6 +11,8 @@ export async function startSmtpServer(options: { refuse?: string[] } = {}) {
   const received: TReceivedMail[] = [];
   const waiters: Array<() => void> = [];
   const refused = new Set((options.refuse ?? []).map((address) => address.toLowerCase()));
+  // Runs when a message has arrived, before the server answers that it accepted it.
+  let beforeAccept: ((mail: TReceivedMail) => Promise<void>) | null = null;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS"],
@@ -23,12 +25,10 @@ export async function startSmtpServer(options: { refuse?: string[] } = {}) {
     },
     onData(stream, session, callback) {
       simpleParser(stream)
-        .then((parsed) => {
-          received.push({
-            to: session.envelope.rcptTo.map((recipient) => recipient.address),
-            subject: parsed.subject ?? "",
-            text: parsed.text ?? "",
-          });
+        .then(async (parsed) => {
+          const mail = { to: session.envelope.rcptTo.map((recipient) => recipient.address), subject: parsed.subject ?? "", text: parsed.text ?? "" };
+          await beforeAccept?.(mail);
+          received.push(mail);
           for (const wake of waiters.splice(0)) wake();
           callback();
         })
@@ -48,6 +48,10 @@ export async function startSmtpServer(options: { refuse?: string[] } = {}) {
   return {
     url: `smtp://127.0.0.1:${port}`,
     received,
+    /** Sets what runs as each message arrives, before the sender hears it was accepted (null: nothing). */
+    beforeAccept(hook: ((mail: TReceivedMail) => Promise<void>) | null): void {
+      beforeAccept = hook;
+    },
     async waitFor(predicate: (mail: TReceivedMail) => boolean, timeoutMs = 10_000): Promise<TReceivedMail> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
