@@ -45,7 +45,7 @@ export type TPollSummary = {
   fetched: TFetchedFile[];
   /** Already received earlier (same path, size and modification time). */
   skipped: number;
-  /** Modified too recently: maybe still being written; fetched by a later poll. */
+  /** Still being written (changed between two listings): fetched by a later poll. */
   waiting: number;
   errors: string[];
   alertsSent: number;
@@ -337,7 +337,11 @@ export type TPollOptions = {
   now?: Date;
   /** SSH handshake timeout per server. */
   connectTimeoutMs?: number;
-  /** Files modified less than this many seconds ago are left for a later poll (still being written). */
+  /**
+   * Recent new files are listed again this many seconds later, and those whose size or
+   * modification time changed are left for a later poll (still being written); see
+   * filesStillWritten. 0 (the default): no second listing.
+   */
   settleSeconds?: number;
   /** How long the poll holds the source between renewals (tests; renewed every third of it). */
   leaseMs?: number;
@@ -456,6 +460,51 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
   }
 }
 
+/**
+ * A file modified this long ago by our clock is complete, whatever a plausible difference
+ * between the carrier's clock and ours.
+ */
+const SURELY_WRITTEN_AFTER_MS = 15 * 60_000;
+
+/**
+ * Which new files the carrier may still be writing. Their modification times come from the
+ * carrier's clock, not ours: compared with our clock, a server running a minute behind makes
+ * a file being written look a minute old (fetched half-written, billed short, and its full
+ * version later held as "changed content"), and one running ahead makes finished files wait.
+ * So a recent file (modified less than SURELY_WRITTEN_AFTER_MS ago by our clock, or "in the
+ * future") counts as complete only if a second listing, `settleSeconds` later, shows it with
+ * the same size and modification time. Polls without recent new files do not wait.
+ */
+async function filesStillWritten(options: {
+  session: SftpSession;
+  source: { remoteDir: string; filePattern: string };
+  files: TRemoteFile[];
+  now: Date;
+  settleSeconds: number;
+  summary: TPollSummary;
+}): Promise<Set<string>> {
+  const { session, source } = options;
+  const recent = options.files.filter((file) => file.modifiedAt.getTime() > options.now.getTime() - SURELY_WRITTEN_AFTER_MS);
+  if (recent.length === 0) return new Set();
+  await new Promise((resolve) => setTimeout(resolve, options.settleSeconds * 1000));
+  let again: TRemoteFile[];
+  try {
+    again = await session.list(source.remoteDir, source.filePattern);
+  } catch (error) {
+    options.summary.errors.push(`Cannot list ${source.remoteDir} on ${session.label} again to see which files are complete: ${errorText(error)}`);
+    return new Set(recent.map((file) => file.remotePath));
+  }
+  const later = new Map(again.map((file) => [file.remotePath, file]));
+  return new Set(
+    recent
+      .filter((file) => {
+        const seen = later.get(file.remotePath);
+        return seen === undefined || seen.size !== file.size || seen.modifiedAt.getTime() !== file.modifiedAt.getTime();
+      })
+      .map((file) => file.remotePath),
+  );
+}
+
 async function fetchFiles(options: {
   session: SftpSession;
   /** The remote folder's listing, oldest first. */
@@ -468,23 +517,26 @@ async function fetchFiles(options: {
   lease: PollLease;
 }): Promise<void> {
   const { session, files, source, summary, lease } = options;
-  const settledBefore = options.now.getTime() - options.settleSeconds * 1000;
+  const known = new Set<string>();
+  for (const file of files) {
+    const identity = { tenantId: source.tenantId, sourceId: source.id, remotePath: file.remotePath, size: file.size, remoteModifiedAt: file.modifiedAt };
+    if (await isKnownRemoteFile(identity)) known.add(file.remotePath);
+  }
+  const stillWritten =
+    options.settleSeconds > 0
+      ? await filesStillWritten({ session, source, files: files.filter((file) => !known.has(file.remotePath)), now: options.now, settleSeconds: options.settleSeconds, summary })
+      : new Set<string>();
+  // The second listing stalled: the connection is gone, the files wait for the next poll.
+  if (session.stalled) return;
   for (const file of files) {
     // Taken over (this poll stalled past its lease): no further files, the new owner has them.
     if (lease.lost) return;
-    if (options.settleSeconds > 0 && file.modifiedAt.getTime() > settledBefore) {
+    if (stillWritten.has(file.remotePath)) {
       summary.waiting++;
       continue;
     }
     try {
-      const known = await isKnownRemoteFile({
-        tenantId: source.tenantId,
-        sourceId: source.id,
-        remotePath: file.remotePath,
-        size: file.size,
-        remoteModifiedAt: file.modifiedAt,
-      });
-      if (known) {
+      if (known.has(file.remotePath)) {
         summary.skipped++;
         // Received by an earlier poll that stopped before moving or deleting it: finish that.
         if (source.afterDownload !== "LEAVE") await applyAfterDownload(session, source, file.remotePath);

@@ -1,5 +1,5 @@
 import net from "node:net";
-import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -341,10 +341,13 @@ describe("polling with failover", () => {
     expect(await db().cdrFile.count({ where: { sourceId: deleting.id } })).toBe(1);
   });
 
-  it("leaves files that may still be written for a later poll", async () => {
+  it("leaves a file that is still being written for a later poll", async () => {
     await dropFile("Master-fresh.csv", "fresh\n", [rootA, rootB], 0);
-    const polled = await pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT, settleSeconds: 30 });
-    expect(polled).toMatchObject({ fetched: [], waiting: 1 });
+    const polling = pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT, settleSeconds: 1 });
+    // The carrier writes more while the poll waits to list the folder again.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (const root of [rootA, rootB]) await appendFile(path.join(root, "Master-fresh.csv"), "more\n");
+    expect(await polling).toMatchObject({ fetched: [], waiting: 1 });
   });
 
   it("tests a connection without side effects: per-server result, files it would fetch", async () => {
@@ -391,6 +394,10 @@ describe("polling with failover", () => {
     await pool().query(`UPDATE cdr_sources SET last_polled_at = now() - interval '2 minutes' WHERE id = $1`, [sourceId]);
     expect((await dueSources(new Date())).map((entry) => entry.sourceId)).not.toContain(sourceId);
 
+    // The carrier finished the file it was writing an hour ago: no recent new file, so the
+    // job's poll (30 s settle) has nothing to list twice.
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    for (const root of [rootA, rootB]) await utimes(path.join(root, "Master-fresh.csv"), hourAgo, hourAgo);
     const admin = await callerAs(world.admin.user.id);
     const before = new Date();
     await admin.cdrSources.pollNow({ sourceId });
@@ -788,6 +795,42 @@ describe("a server that lets the poll in but cannot list the folder", () => {
     } finally {
       await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: false });
     }
+  });
+});
+
+describe("files the carrier may still be writing", () => {
+  it("judges them by two listings, not by the carrier's clock: a lagging clock's growing file waits, a fast clock's finished file is fetched", async () => {
+    const tenantId = world.tenant.id;
+    const folder = "settle";
+    await mkdir(path.join(rootA, folder), { recursive: true });
+    const source = await createCdrSource({
+      tenantId,
+      actor,
+      fields: fieldsFor({ name: "Skewed carrier", remoteDir: folder, servers: [{ host: "127.0.0.1", port: serverA.port, username: USER, password: PASSWORD }] }),
+    });
+    const growing = path.join(rootA, folder, "Master-growing.csv");
+    const fiveMinutesAgo = () => new Date(Math.floor(Date.now() / 1000 - 300) * 1000);
+    // Written by a server whose clock runs five minutes behind ours: it looks five minutes old.
+    await writeFile(growing, "growing-1\n");
+    await utimes(growing, fiveMinutesAgo(), fiveMinutesAgo());
+    // Finished, by a server whose clock runs an hour ahead: it looks modified in the future.
+    await dropFile(path.join(folder, "Master-ahead.csv"), "ahead-1\n", [rootA], -3600);
+    const polling = pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: TIMEOUT, settleSeconds: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await appendFile(growing, "growing-2\n");
+    await utimes(growing, fiveMinutesAgo(), fiveMinutesAgo());
+    const first = await polling;
+    expect(first).toMatchObject({ outcome: "POLLED", waiting: 1 });
+    expect(first.fetched.map((file) => file.name)).toEqual(["Master-ahead.csv"]);
+
+    // Written out: the next poll fetches it, whole.
+    const second = await pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: TIMEOUT, settleSeconds: 1 });
+    expect(second).toMatchObject({ waiting: 0, skipped: 1 });
+    expect(second.fetched.map((file) => [file.name, file.size])).toEqual([["Master-growing.csv", "growing-1\ngrowing-2\n".length]]);
+    // Nothing recent and new left: no second listing, no wait.
+    const started = Date.now();
+    expect(await pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: TIMEOUT, settleSeconds: 30 })).toMatchObject({ fetched: [], skipped: 2, waiting: 0 });
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
 

@@ -4,7 +4,10 @@ import { cdrSourcePollRequested } from "@/server/jobs/events";
 import { sendEvent } from "@/server/jobs/send";
 import { dueSources, pollSource } from "@/server/cdr/polling";
 
-/** Files younger than this are left for the next poll: the carrier may still be writing them. */
+/**
+ * Recent new files are listed again this much later; one that changed meanwhile is still
+ * being written and is left for the next poll (see filesStillWritten in server/cdr/polling.ts).
+ */
 const FILE_SETTLE_SECONDS = 30;
 
 /**
