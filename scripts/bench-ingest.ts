@@ -134,12 +134,13 @@ async function warmUp(tenantId: string, sourceId: string): Promise<number> {
 async function warmUpDownload(server: TServerCredentials, remotePath: string): Promise<number> {
   const started = Date.now();
   const session = await SftpSession.connect(server);
-  const copy = await spoolTempPath();
+  let copy: string | null = null;
   try {
+    copy = await spoolTempPath();
     await session.download(remotePath, copy);
   } finally {
     await session.close();
-    await rm(copy, { force: true });
+    if (copy) await rm(copy, { force: true });
   }
   return Date.now() - started;
 }

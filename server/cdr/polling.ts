@@ -14,13 +14,13 @@ import { LIVE_SERVER, credentialsOf, serversForTest, type TCdrSourceFields, type
  * Polling a CDR source: at most one poll per source at a time (a lease row in cdr_sources,
  * so a crashed poll frees the source when its lease expires), servers tried in order with
  * roll-over when one cannot be logged into or cannot list the folder, every outage recorded,
- * alerts mailed once per event.
+ * and each event mailed about (at least once: a mail is marked sent after the relay took it).
  *
  * Outage bookkeeping is per server: the first failed check opens an outage (one open
  * outage per server is enforced by the cdr_source_outages_one_open index), later failures
  * count on it, the first successful check closes it. Every poll checks every server (the
- * ones not used for fetching get a connect-and-close probe), so a backup server's outage
- * is measured too, not just the primary's. A row with no server is "every server down".
+ * ones not used for fetching get a probe: log in, list the folder, close), so a backup
+ * server's outage is measured too, not just the primary's. A row with no server is "every server down".
  *
  * Only live servers (not removed from the source, see server/cdr/sources.ts) are polled,
  * counted and mailed about. Removing a server ends its open outage; a poll that was already
@@ -45,7 +45,7 @@ export type TPollSummary = {
   fetched: TFetchedFile[];
   /** Already received earlier (same path, size and modification time). */
   skipped: number;
-  /** Still being written (changed between two listings): fetched by a later poll. */
+  /** Changed or gone between two listings (being written, or replaced): looked at again by a later poll. */
   waiting: number;
   errors: string[];
   alertsSent: number;
@@ -175,11 +175,8 @@ async function markServer(tenantId: string, sourceId: string, serverId: string, 
 }
 
 /**
- * Connects to one server; a failure is recorded and returned, not thrown. With
- * `successCheckedLater` a connection that works is not yet recorded as the server being up:
- * the server files are fetched from is up only once it has also answered the fetch (one that
- * logs in and then never answers a read must not close and reopen its outage, mailing
- * "recovered" and "down", on every poll).
+ * Connects to one server; a failure is recorded and returned, not thrown. A connection that
+ * works is not yet recorded as the server being up: see tryServerFolder.
  */
 async function tryServer(
   tenantId: string,
@@ -188,7 +185,6 @@ async function tryServer(
   now: Date,
   connectOptions: TSftpConnectOptions,
   lease: PollLease,
-  successCheckedLater = false,
 ): Promise<{ session: SftpSession | null; attempt: TPollAttempt }> {
   const label = serverLabel(server);
   let session: SftpSession | null = null;
@@ -212,8 +208,41 @@ async function tryServer(
       data: { hostKey: session.hostKey, presentedHostKey: null },
     });
   }
-  if (error !== null || !successCheckedLater) await markServer(tenantId, sourceId, server.id, error, now, lease);
+  if (error !== null) await markServer(tenantId, sourceId, server.id, error, now, lease);
   return { session, attempt: { serverId: server.id, server: label, ok: error === null, error, kind } };
+}
+
+/**
+ * Connects to a server and lists the source's folder. A server that lets the poll in but
+ * cannot list the folder (gone, no permission, a listing it never answers) delivers no file:
+ * it is down like one that refused the login. A failure is recorded; success is recorded
+ * unless `successCheckedLater`: the server files are fetched from is up only once it has also
+ * answered the fetch (one that lists and then never answers a read must not close and reopen
+ * its outage, mailing "recovered" and "down", on every poll). On success the session is the
+ * caller's to close.
+ */
+async function tryServerFolder(
+  tenantId: string,
+  source: { id: string; remoteDir: string; filePattern: string },
+  server: Parameters<typeof tryServer>[2],
+  now: Date,
+  connectOptions: TSftpConnectOptions,
+  lease: PollLease,
+  successCheckedLater: boolean,
+): Promise<{ session: SftpSession | null; files: TRemoteFile[]; attempt: TPollAttempt }> {
+  const result = await tryServer(tenantId, source.id, server, now, connectOptions, lease);
+  if (!result.session) return { session: null, files: [], attempt: result.attempt };
+  let files: TRemoteFile[];
+  try {
+    files = await result.session.list(source.remoteDir, source.filePattern);
+  } catch (error) {
+    const message = error instanceof SftpStallError ? error.message : `Cannot list ${source.remoteDir} on ${result.session.label}: ${errorText(error)}`;
+    await result.session.close();
+    await markServer(tenantId, source.id, server.id, message, now, lease);
+    return { session: null, files: [], attempt: { ...result.attempt, ok: false, error: message, kind: "LIST" } };
+  }
+  if (!successCheckedLater) await markServer(tenantId, source.id, server.id, null, now, lease);
+  return { session: result.session, files, attempt: result.attempt };
 }
 
 /** Who hears about a source's outages: its alert list, else the tenant's admins. */
@@ -338,9 +367,10 @@ export type TPollOptions = {
   /** SSH handshake timeout per server. */
   connectTimeoutMs?: number;
   /**
-   * Recent new files are listed again this many seconds later, and those whose size or
-   * modification time changed are left for a later poll (still being written); see
-   * filesStillWritten. 0 (the default): no second listing.
+   * When the listing has recent new files, the folder is listed again this many seconds
+   * later, and files whose size or modification time changed meanwhile are left for a later
+   * poll (still being written, or replaced); see filesStillWritten. 0 (the default): no
+   * second listing.
    */
   settleSeconds?: number;
   /** How long the poll holds the source between renewals (tests; renewed every third of it). */
@@ -390,23 +420,12 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
     const tried = new Set<string>();
     for (const server of source.servers) {
       if (lease.lost) break;
-      const result = await tryServer(tenantId, sourceId, server, now, connectOptions, lease, true);
+      const result = await tryServerFolder(tenantId, source, server, now, connectOptions, lease, true);
       tried.add(server.id);
       summary.attempts.push(result.attempt);
       if (!result.session) continue;
-      try {
-        files = await result.session.list(source.remoteDir, source.filePattern);
-      } catch (error) {
-        // A server that logs in but cannot list the folder (gone, no permission, a listing it
-        // never answers) delivers no file: it is down like one that refused the login, and the
-        // next server is tried.
-        const message = error instanceof SftpStallError ? error.message : `Cannot list ${source.remoteDir} on ${result.session.label}: ${errorText(error)}`;
-        await result.session.close();
-        Object.assign(result.attempt, { ok: false, error: message, kind: "LIST" });
-        await markServer(tenantId, sourceId, server.id, message, now, lease);
-        continue;
-      }
       session = result.session;
+      files = result.files;
       used = server;
       break;
     }
@@ -422,16 +441,19 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
       summary.server = serverLabel(used);
       summary.serverId = used.id;
       await closeOutage(tenantId, sourceId, null, now);
-      // The servers after the one used are probed too, so their outages are measured.
+      // The servers after the one used are probed too (log in and list the folder, as a poll
+      // would), so their outages are measured.
       const probes = Promise.all(
         source.servers
           .filter((server) => !tried.has(server.id))
           .map(async (server) => {
-            const result = await tryServer(tenantId, sourceId, server, now, connectOptions, lease);
+            const result = await tryServerFolder(tenantId, source, server, now, connectOptions, lease, false);
             await result.session?.close();
             summary.attempts.push(result.attempt);
           }),
       );
+      // Awaited after the fetch; failing meanwhile (a long download, the settle pause) is not unhandled.
+      probes.catch(() => undefined);
       try {
         await fetchFiles({ session, files, source, serverId: used.id, summary, now, settleSeconds: options.settleSeconds ?? 0, lease });
       } finally {
@@ -442,7 +464,7 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
       // its outage is recorded and mailed about (there was no failover, so no "via").
       stalledServer = session.stalled;
       await markServer(tenantId, sourceId, used.id, stalledServer?.message ?? null, now, lease);
-      if (summary.errors.length > 0) pollError = `${summary.errors.length} file(s) failed: ${summary.errors[0]}`;
+      if (summary.errors.length > 0) pollError = summary.errors.length === 1 ? summary.errors[0]! : `${summary.errors.length} problems, the first: ${summary.errors[0]}`;
     }
     if (lease.lost) {
       // Stopped cleanly: the new owner fetches the rest, measures the servers and mails.
@@ -467,36 +489,39 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
 const SURELY_WRITTEN_AFTER_MS = 15 * 60_000;
 
 /**
- * Which new files the carrier may still be writing. Their modification times come from the
+ * Which listed files the carrier may still be writing. Modification times come from the
  * carrier's clock, not ours: compared with our clock, a server running a minute behind makes
  * a file being written look a minute old (fetched half-written, billed short, and its full
  * version later held as "changed content"), and one running ahead makes finished files wait.
- * So a recent file (modified less than SURELY_WRITTEN_AFTER_MS ago by our clock, or "in the
- * future") counts as complete only if a second listing, `settleSeconds` later, shows it with
- * the same size and modification time. Polls without recent new files do not wait.
+ * So when there are recent new files (modified less than SURELY_WRITTEN_AFTER_MS ago by our
+ * clock, or "in the future"), the folder is listed again `settleSeconds` later, and every file
+ * whose size or modification time changed meanwhile (or that went away) is left for a later
+ * poll: a new one is still being written, and one already received that the carrier replaced
+ * must not be moved or deleted unread. Polls without recent new files do not wait.
  */
 async function filesStillWritten(options: {
   session: SftpSession;
   source: { remoteDir: string; filePattern: string };
   files: TRemoteFile[];
+  isNew: (file: TRemoteFile) => boolean;
   now: Date;
   settleSeconds: number;
   summary: TPollSummary;
 }): Promise<Set<string>> {
-  const { session, source } = options;
-  const recent = options.files.filter((file) => file.modifiedAt.getTime() > options.now.getTime() - SURELY_WRITTEN_AFTER_MS);
-  if (recent.length === 0) return new Set();
+  const { session, source, files } = options;
+  const recentSince = options.now.getTime() - SURELY_WRITTEN_AFTER_MS;
+  if (!files.some((file) => options.isNew(file) && file.modifiedAt.getTime() > recentSince)) return new Set();
   await new Promise((resolve) => setTimeout(resolve, options.settleSeconds * 1000));
   let again: TRemoteFile[];
   try {
     again = await session.list(source.remoteDir, source.filePattern);
   } catch (error) {
-    options.summary.errors.push(`Cannot list ${source.remoteDir} on ${session.label} again to see which files are complete: ${errorText(error)}`);
-    return new Set(recent.map((file) => file.remotePath));
+    options.summary.errors.push(`Cannot list ${source.remoteDir} on ${session.label} again to see which files are complete; they wait: ${errorText(error)}`);
+    return new Set(files.map((file) => file.remotePath));
   }
   const later = new Map(again.map((file) => [file.remotePath, file]));
   return new Set(
-    recent
+    files
       .filter((file) => {
         const seen = later.get(file.remotePath);
         return seen === undefined || seen.size !== file.size || seen.modifiedAt.getTime() !== file.modifiedAt.getTime();
@@ -516,15 +541,21 @@ async function fetchFiles(options: {
   settleSeconds: number;
   lease: PollLease;
 }): Promise<void> {
-  const { session, files, source, summary, lease } = options;
+  const { session, source, summary, lease } = options;
   const known = new Set<string>();
-  for (const file of files) {
-    const identity = { tenantId: source.tenantId, sourceId: source.id, remotePath: file.remotePath, size: file.size, remoteModifiedAt: file.modifiedAt };
-    if (await isKnownRemoteFile(identity)) known.add(file.remotePath);
+  const files: TRemoteFile[] = [];
+  for (const file of options.files) {
+    try {
+      const identity = { tenantId: source.tenantId, sourceId: source.id, remotePath: file.remotePath, size: file.size, remoteModifiedAt: file.modifiedAt };
+      if (await isKnownRemoteFile(identity)) known.add(file.remotePath);
+      files.push(file);
+    } catch (error) {
+      summary.errors.push(`${file.name}: ${errorText(error)}`);
+    }
   }
   const stillWritten =
     options.settleSeconds > 0
-      ? await filesStillWritten({ session, source, files: files.filter((file) => !known.has(file.remotePath)), now: options.now, settleSeconds: options.settleSeconds, summary })
+      ? await filesStillWritten({ session, source, files, isNew: (file) => !known.has(file.remotePath), now: options.now, settleSeconds: options.settleSeconds, summary })
       : new Set<string>();
   // The second listing stalled: the connection is gone, the files wait for the next poll.
   if (session.stalled) return;

@@ -381,7 +381,10 @@ export class SftpSession {
         const length = blockFill;
         [block, spare] = [spare, full];
         blockFill = 0;
-        writing = spool.write(full, 0, length, written);
+        writing = spool.write(full, 0, length, written).then(({ bytesWritten }) => {
+          // A full disk can take part of a write without failing it.
+          if (bytesWritten !== length) throw new Error(`wrote ${bytesWritten} of ${length} bytes to ${localPath} (disk full?)`);
+        });
         // Awaited before the next block and at the end; failing meanwhile is not unhandled.
         writing.catch(() => undefined);
         written += length;

@@ -1,5 +1,5 @@
 import net from "node:net";
-import { appendFile, mkdir, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, mkdtemp, readFile, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -798,6 +798,43 @@ describe("a server that lets the poll in but cannot list the folder", () => {
   });
 });
 
+describe("a backup server probed while another serves", () => {
+  it("is probed by listing the folder as well: a backup without it is down though it lets the poll in, until the folder exists", async () => {
+    const tenantId = world.tenant.id;
+    const folder = "drop-probe";
+    await mkdir(path.join(rootA, folder), { recursive: true });
+    const source = await createCdrSource({
+      tenantId,
+      actor,
+      fields: fieldsFor({
+        name: "Half-mirrored carrier",
+        remoteDir: folder,
+        alertEmails: ["probe-noc@carrier.test"],
+        servers: [
+          { host: "127.0.0.1", port: serverA.port, username: USER, password: PASSWORD },
+          { host: "127.0.0.1", port: serverB.port, username: USER, password: PASSWORD },
+        ],
+      }),
+    });
+    await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: true });
+    try {
+      const polled = await pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: TIMEOUT });
+      expect(polled).toMatchObject({ outcome: "POLLED", server: `127.0.0.1:${serverA.port}` });
+      expect(polled.attempts[1]).toMatchObject({ ok: false, kind: "LIST", error: expect.stringMatching(/^Cannot list drop-probe/) });
+      const backup = await db().cdrSourceServer.findFirstOrThrow({ where: { sourceId: source.id, position: 1 } });
+      expect(backup).toMatchObject({ status: "DOWN", lastError: expect.stringMatching(/^Cannot list drop-probe/) });
+      expect(await db().cdrSourceOutage.count({ where: { sourceId: source.id, serverId: backup.id, endedAt: null } })).toBe(1);
+
+      await mkdir(path.join(rootB, folder), { recursive: true });
+      await pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: TIMEOUT });
+      expect(await db().cdrSourceServer.findFirstOrThrow({ where: { id: backup.id } })).toMatchObject({ status: "UP", lastError: null });
+      expect(await db().cdrSourceOutage.count({ where: { sourceId: source.id, endedAt: null } })).toBe(0);
+    } finally {
+      await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: false });
+    }
+  });
+});
+
 describe("files the carrier may still be writing", () => {
   it("judges them by two listings, not by the carrier's clock: a lagging clock's growing file waits, a fast clock's finished file is fetched", async () => {
     const tenantId = world.tenant.id;
@@ -831,6 +868,36 @@ describe("files the carrier may still be writing", () => {
     const started = Date.now();
     expect(await pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: TIMEOUT, settleSeconds: 30 })).toMatchObject({ fetched: [], skipped: 2, waiting: 0 });
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("does not delete a received file that the carrier replaced while the poll waited to list again", async () => {
+    const tenantId = world.tenant.id;
+    const folder = "settle-replaced";
+    await mkdir(path.join(rootA, folder), { recursive: true });
+    const source = await createCdrSource({
+      tenantId,
+      actor,
+      fields: fieldsFor({ name: "Replacing carrier", remoteDir: folder, servers: [{ host: "127.0.0.1", port: serverA.port, username: USER, password: PASSWORD }] }),
+    });
+    const received = path.join(rootA, folder, "Master-received.csv");
+    await dropFile(path.join(folder, "Master-received.csv"), "received-1\n", [rootA], 3600);
+    expect((await pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: TIMEOUT, settleSeconds: 1 })).fetched).toHaveLength(1);
+    // From now on the source deletes what it has recorded; the received file is still there.
+    await db().cdrSource.update({ where: { id: source.id }, data: { afterDownload: "DELETE" } });
+
+    // A new file makes the poll list twice; meanwhile the carrier replaces the received one.
+    await dropFile(path.join(folder, "Master-new.csv"), "new-1\n", [rootA], 0);
+    const polling = pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: TIMEOUT, settleSeconds: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await writeFile(received, "received-1\nreceived-2\n");
+    const second = await polling;
+    expect(second).toMatchObject({ waiting: 1, skipped: 0 });
+    expect(second.fetched.map((file) => [file.name, file.afterDownload])).toEqual([["Master-new.csv", "deleted"]]);
+    expect(await readFile(received, "utf8")).toBe("received-1\nreceived-2\n");
+
+    // The next poll records the new content under the known name (held for review) before deleting it.
+    const third = await pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: TIMEOUT, settleSeconds: 1 });
+    expect(third.fetched.map((file) => [file.name, file.status, file.afterDownload])).toEqual([["Master-received.csv", "HELD", "deleted"]]);
   });
 });
 
