@@ -47,6 +47,11 @@ async function dropFile(name: string, content: string, roots: string[], ageSecon
   }
 }
 
+/** A source's server on a test SFTP server on loopback, with the test's login. */
+function serverAt(port: number) {
+  return { host: "127.0.0.1", port, username: USER, password: PASSWORD };
+}
+
 function fieldsFor(overrides: Partial<TCdrSourceFields> = {}): TCdrSourceFields {
   return {
     name: `Carrier ${Math.random().toString(36).slice(2, 8)}`,
@@ -55,8 +60,8 @@ function fieldsFor(overrides: Partial<TCdrSourceFields> = {}): TCdrSourceFields 
     filePattern: "*.csv",
     alertEmails: ["noc@carrier.test"],
     servers: [
-      { host: "127.0.0.1", port: serverA.port, username: USER, password: PASSWORD },
-      { host: "127.0.0.1", port: serverB.port, username: USER, password: PASSWORD },
+      serverAt(serverA.port),
+      serverAt(serverB.port),
     ],
     ...overrides,
   };
@@ -360,9 +365,9 @@ describe("polling with failover", () => {
         fields: fieldsFor({
           name: "Failover carrier",
           servers: [
-            { host: "127.0.0.1", port: silent.port, username: USER, password: PASSWORD },
+            serverAt(silent.port),
             { host: "127.0.0.1", port: serverB.port, username: USER, password: "wrong" },
-            { host: "127.0.0.1", port: serverA.port, username: USER, password: PASSWORD },
+            serverAt(serverA.port),
           ],
         }),
       });
@@ -500,8 +505,8 @@ describe("polling with failover", () => {
           name: "Disabled mid-poll",
           alertEmails: ["midpoll@carrier.test"],
           servers: [
-            { host: "127.0.0.1", port: silent.port, username: USER, password: PASSWORD },
-            { host: "127.0.0.1", port: serverB.port, username: USER, password: PASSWORD },
+            serverAt(silent.port),
+            serverAt(serverB.port),
           ],
         }),
       });
@@ -547,8 +552,8 @@ describe("polling with failover", () => {
           name: "Stalled carrier",
           remoteDir: "stalled",
           servers: [
-            { host: "127.0.0.1", port: silent.port, username: USER, password: PASSWORD },
-            { host: "127.0.0.1", port: serverB.port, username: USER, password: PASSWORD },
+            serverAt(silent.port),
+            serverAt(serverB.port),
           ],
         }),
       });
@@ -598,8 +603,8 @@ describe("polling with failover", () => {
           name: "Typo carrier",
           alertEmails: ["no-such-noc@carrier.test", "typo-noc@carrier.test"],
           servers: [
-            { host: "127.0.0.1", port: deadPort, username: USER, password: PASSWORD },
-            { host: "127.0.0.1", port: live.port, username: USER, password: PASSWORD },
+            serverAt(deadPort),
+            serverAt(live.port),
           ],
         }),
       });
@@ -626,8 +631,8 @@ describe("polling with failover", () => {
         name: "Announcing carrier",
         alertEmails: [recipient],
         servers: [
-          { host: "127.0.0.1", port: deadPort, username: USER, password: PASSWORD },
-          { host: "127.0.0.1", port: serverB.port, username: USER, password: PASSWORD },
+          serverAt(deadPort),
+          serverAt(serverB.port),
         ],
       }),
     });
@@ -675,7 +680,7 @@ describe("a server that logs in and then stops answering", () => {
       fields: fieldsFor({
         name: `Hung ${request} carrier`,
         alertEmails: [recipient],
-        servers: [{ host: "127.0.0.1", port: server.port, username: USER, password: PASSWORD }],
+        servers: [serverAt(server.port)],
       }),
     });
     await setCdrSourceEnabled({ tenantId: world.tenant.id, actor, sourceId: source.id, enabled: true });
@@ -811,8 +816,8 @@ describe("a backup server probed while another serves", () => {
         remoteDir: folder,
         alertEmails: ["probe-noc@carrier.test"],
         servers: [
-          { host: "127.0.0.1", port: serverA.port, username: USER, password: PASSWORD },
-          { host: "127.0.0.1", port: serverB.port, username: USER, password: PASSWORD },
+          serverAt(serverA.port),
+          serverAt(serverB.port),
         ],
       }),
     });
@@ -843,7 +848,7 @@ describe("files the carrier may still be writing", () => {
     const source = await createCdrSource({
       tenantId,
       actor,
-      fields: fieldsFor({ name: "Skewed carrier", remoteDir: folder, servers: [{ host: "127.0.0.1", port: serverA.port, username: USER, password: PASSWORD }] }),
+      fields: fieldsFor({ name: "Skewed carrier", remoteDir: folder, servers: [serverAt(serverA.port)] }),
     });
     const growing = path.join(rootA, folder, "Master-growing.csv");
     const fiveMinutesAgo = () => new Date(Math.floor(Date.now() / 1000 - 300) * 1000);
@@ -877,7 +882,7 @@ describe("files the carrier may still be writing", () => {
     const source = await createCdrSource({
       tenantId,
       actor,
-      fields: fieldsFor({ name: "Replacing carrier", remoteDir: folder, servers: [{ host: "127.0.0.1", port: serverA.port, username: USER, password: PASSWORD }] }),
+      fields: fieldsFor({ name: "Replacing carrier", remoteDir: folder, servers: [serverAt(serverA.port)] }),
     });
     const received = path.join(rootA, folder, "Master-received.csv");
     await dropFile(path.join(folder, "Master-received.csv"), "received-1\n", [rootA], 3600);
@@ -1004,8 +1009,8 @@ describe("SSH host keys", () => {
         name: "Keyed carrier",
         alertEmails: ["keys@carrier.test"],
         servers: [
-          { host: "127.0.0.1", port: serverC.port, username: USER, password: PASSWORD },
-          { host: "127.0.0.1", port: serverB.port, username: USER, password: PASSWORD },
+          serverAt(serverC.port),
+          serverAt(serverB.port),
         ],
       }),
     });
