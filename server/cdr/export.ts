@@ -40,29 +40,54 @@ function customerLine(row: TCdrRow): string {
  */
 const EXPORT_READER_IDLE_LIMIT = "60s";
 
+/** An export opened on one snapshot: how many rows it holds, a file name, and the CSV text. */
+export type TCdrCsvExport = {
+  /** Rows the CSV will hold, counted on the same snapshot the cursor reads (so "n of N" ends at N). */
+  total: number;
+  /** calls-<first day>-to-<last day>.csv, days in the tenant's time zone (the range's end is exclusive). */
+  fileName: string;
+  /** A header, then one chunk per FETCH; stop it early with return(). */
+  chunks: AsyncGenerator<string>;
+};
+
+type TExportOptions = {
+  scope: TCdrScope;
+  filter: TCdrFilterInput;
+  /** The request's signal: a client that leaves before reading ends the export at once. */
+  signal?: AbortSignal;
+  fetchRows?: number;
+  readerIdleLimit?: string;
+};
+
 /**
- * Opens the calls of a filter as CSV text chunks (a header, then one chunk per FETCH), newest
- * first. A server-side cursor in a read-only transaction streams any number of rows in
- * constant memory; the caller pulling slowly (a slow download) simply pauses the FETCH loop.
- * Stopping early (the browser cancels) closes the cursor and frees the connection.
- * Times are ISO 8601 UTC; money is an exact decimal of the tenant's currency.
+ * Opens the calls of a filter as CSV, newest first. A server-side cursor in a read-only
+ * transaction streams any number of rows in constant memory; the caller pulling slowly (a
+ * slow download) simply pauses the FETCH loop. Times are ISO 8601 UTC; money is an exact
+ * decimal of the tenant's currency.
  *
  * The connection is taken before the first byte is sent, and only one the pool can spare
  * (server/db/client.ts keeps a few for requests and jobs): a customer opening export after
- * export gets TOO_MANY_REQUESTS rather than starving the app of connections.
+ * export gets TOO_MANY_REQUESTS rather than starving the app of connections. It is given back
+ * however the export ends: read to the end, stopped (return(), the request's signal), or
+ * never read at all (a HEAD, a client gone before the response): the server ends a
+ * transaction idle for EXPORT_READER_IDLE_LIMIT, and the connection's error gives it back then.
  */
-export async function openCdrCsvExport(options: TExportOptions): Promise<AsyncGenerator<string>> {
-  const chunks = cdrCsvChunks(options);
-  // The generator's first step takes the connection and opens the cursor, and yields nothing
-  // to send. Started here, any failure is an HTTP error rather than a broken download, and
-  // a reader that never pulls still ends it through return(), which runs its finally.
+export async function openCdrCsvExport(options: TExportOptions): Promise<TCdrCsvExport> {
+  const opened = { total: 0, fileName: "" };
+  const chunks = cdrCsvChunks(options, opened);
+  // The generator's first step takes the connection, counts and opens the cursor, and yields
+  // nothing to send. Started here, any failure is an HTTP error rather than a broken download.
   await chunks.next();
-  return chunks;
+  const { signal } = options;
+  if (signal) {
+    const stop = () => void chunks.return(undefined).catch(() => undefined);
+    if (signal.aborted) stop();
+    else signal.addEventListener("abort", stop, { once: true });
+  }
+  return { ...opened, chunks };
 }
 
-type TExportOptions = { scope: TCdrScope; filter: TCdrFilterInput; fetchRows?: number; readerIdleLimit?: string };
-
-async function* cdrCsvChunks(options: TExportOptions): AsyncGenerator<string> {
+async function* cdrCsvChunks(options: TExportOptions, opened: { total: number; fileName: string }): AsyncGenerator<string> {
   const filter = ZCdrFilter.parse(options.filter);
   const customerScope = Boolean(options.scope.customerId);
   const where = cdrWhere(options.scope, filter);
@@ -77,16 +102,49 @@ async function* cdrCsvChunks(options: TExportOptions): AsyncGenerator<string> {
   const fetchRows = options.fetchRows ?? EXPORT_FETCH_ROWS;
   const client = await spareConnection();
   if (!client) throw new AppError("TOO_MANY_REQUESTS", "Too many exports are running at once; try again in a minute");
+  // The server ending the connection (the reader idle too long) gives it back at once, even
+  // while this generator waits at a yield for a reader that may never come back; a reader
+  // that does come back gets the error, so its download fails rather than looking complete.
+  let lost: Error | null = null;
+  let released = false;
+  const release = (error?: Error) => {
+    if (released) return;
+    released = true;
+    client.off("error", onLost);
+    client.release(error ?? undefined);
+  };
+  const onLost = (error: Error) => {
+    lost = error;
+    release(error);
+  };
+  client.on("error", onLost);
+  const stillConnected = () => {
+    if (lost) throw lost;
+  };
   let open = false;
   let failed = false;
   try {
-    await client.query("BEGIN READ ONLY");
+    // One snapshot for the count and the rows: calls stored meanwhile are in neither.
+    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     open = true;
     await client.query("SELECT set_config('idle_in_transaction_session_timeout', $1, true)", [options.readerIdleLimit ?? EXPORT_READER_IDLE_LIMIT]);
+    const counted = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM cdrs c WHERE ${where.sql}`, where.params);
+    const days = await client.query<{ first_day: string; last_day: string }>(
+      `SELECT to_char($2::timestamptz AT TIME ZONE t.time_zone, 'YYYY-MM-DD') AS first_day,
+              to_char(($3::timestamptz - interval '1 millisecond') AT TIME ZONE t.time_zone, 'YYYY-MM-DD') AS last_day
+         FROM tenants t WHERE t.id = $1::uuid`,
+      [options.scope.tenantId, filter.from, filter.to],
+    );
+    const range = days.rows[0];
+    if (!range) throw AppError.notFound("Tenant");
+    opened.total = Number(counted.rows[0]?.n ?? 0);
+    opened.fileName = `calls-${range.first_day}-to-${range.last_day}.csv`;
     await client.query(`DECLARE cdr_export NO SCROLL CURSOR FOR ${sql}`, where.params);
     yield "";
+    stillConnected();
     yield `${(customerScope ? CUSTOMER_HEADER : ADMIN_HEADER).join(",")}\n`;
     for (;;) {
+      stillConnected();
       const { rows } = await client.query<TRawCdrRow>(`FETCH ${fetchRows} FROM cdr_export`);
       if (rows.length === 0) break;
       let chunk = "";
@@ -102,11 +160,13 @@ async function* cdrCsvChunks(options: TExportOptions): AsyncGenerator<string> {
     throw error;
   } finally {
     // Runs on completion, on error and when the consumer stops early (generator.return()).
-    try {
-      if (open) await client.query(failed ? "ROLLBACK" : "COMMIT");
-      client.release();
-    } catch (releaseError) {
-      client.release(releaseError instanceof Error ? releaseError : true);
+    if (!released) {
+      try {
+        if (open) await client.query(failed ? "ROLLBACK" : "COMMIT");
+        release();
+      } catch (releaseError) {
+        release(releaseError instanceof Error ? releaseError : new Error(String(releaseError)));
+      }
     }
   }
 }

@@ -77,8 +77,24 @@ export const ZCdrFilter = z
 export type TCdrFilterInput = z.input<typeof ZCdrFilter>;
 export type TCdrFilter = z.output<typeof ZCdrFilter>;
 
+/**
+ * Ingest accepts record keys of up to 512 characters of any Unicode, and every row's cursor must
+ * decode, or the page after it can never be reached. Characters are counted as code points (as
+ * PostgreSQL's char_length counts them): never more than UTF-16 units or UTF-8 bytes, so a key
+ * ingest accepts passes however ingest counts.
+ */
+export const MAX_RECORD_KEY_CHARS = 512;
+
+/**
+ * The longest cursor a stored row can give, so longer ones are refused before any decoding:
+ * base64url of the JSON key tuple, the record key at most 6 bytes a character there (JSON
+ * escapes a control character as "\u001f"; UTF-8 takes at most 4).
+ */
+export const MAX_CURSOR_LENGTH =
+  Math.ceil((JSON.stringify([new Date(0).toISOString(), "00000000-0000-0000-0000-000000000000", ""]).length + 6 * MAX_RECORD_KEY_CHARS) / 3) * 4;
+
 export const ZCdrSearchPage = z.object({
-  cursor: z.string().max(512).nullish(),
+  cursor: z.string().max(MAX_CURSOR_LENGTH).nullish(),
   direction: z.enum(["next", "previous"]).default("next"),
   limit: z.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
 });
@@ -124,7 +140,7 @@ export function encodeCursor(key: TKey): string {
 export function decodeCursor(cursor: string): TKey {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    const tuple = z.tuple([z.iso.datetime(), z.uuid(), z.string().max(300)]).parse(parsed);
+    const tuple = z.tuple([z.iso.datetime(), z.uuid(), z.string().refine((key) => [...key].length <= MAX_RECORD_KEY_CHARS)]).parse(parsed);
     return { startAt: new Date(tuple[0]), sourceId: tuple[1], recordKey: tuple[2] };
   } catch {
     throw AppError.invalidField("cursor", "This page link is no longer valid; start from the first page");
@@ -399,56 +415,80 @@ export async function cdrTotals(options: { scope: TCdrScope; filter: TCdrFilterI
 export type TCdrTimeline = {
   /** Buckets are hours for a period of two days or less, days otherwise, in the tenant's time zone. */
   unit: "hour" | "day";
-  /** Every bucket of the period, oldest first: wall-clock "YYYY-MM-DDTHH:MM" of its start; empty ones are zeros. */
-  points: { at: string; answered: number; unanswered: number; billedSeconds: number }[];
+  /**
+   * Every bucket of the period, oldest first; empty ones are zeros. `at` is the tenant's wall-clock
+   * "YYYY-MM-DDTHH:MM" of the bucket's start (a local day for days): on the autumn change two hours
+   * read "01:00", which `start` (the instant) and `utcOffset` ("-04:00", "-05:00") tell apart.
+   */
+  points: { at: string; start: Date; utcOffset: string; answered: number; unanswered: number; billedSeconds: number }[];
 };
 
 const TIMELINE_BUCKETS = 400;
 const HOUR_BUCKET_SPAN_MS = 2 * 86_400_000;
 
-/** The next bucket's wall-clock label: the labels are read and written as if UTC, so no zone shifts them. */
-function nextBucket(at: string, unit: "hour" | "day"): string {
-  const date = new Date(`${at}:00Z`);
-  if (unit === "hour") date.setUTCHours(date.getUTCHours() + 1);
-  else date.setUTCDate(date.getUTCDate() + 1);
-  return date.toISOString().slice(0, 16);
+/** "+05:30" from an offset in seconds east of UTC. */
+function formatUtcOffset(seconds: number): string {
+  const minutes = Math.round(Math.abs(seconds) / 60);
+  return `${seconds < 0 ? "-" : "+"}${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
 }
 
 /**
  * Calls over time for the filter, answered and unanswered per hour or day: the shape of the
  * traffic (a quiet day is an outage to look into), at the cost of one grouped pass like the totals.
+ *
+ * Hours are real hours, not wall-clock labels: grouping by the local hour would merge the two
+ * 01:00s of the autumn change into one bar of twice the calls, and fill the spring's missing
+ * 02:00 with a zero that reads as an outage. Days stay local days (23 or 25 hours on a change):
+ * a day is what staff reconcile against.
  */
 export async function cdrTimeline(options: { scope: TCdrScope; filter: TCdrFilterInput }): Promise<TCdrTimeline> {
   const filter = ZCdrFilter.parse(options.filter);
   const where = cdrWhere(options.scope, filter);
   const tenant = await db().tenant.findUnique({ where: { id: options.scope.tenantId }, select: { timeZone: true } });
   const unit = filter.to.getTime() - filter.from.getTime() <= HOUR_BUCKET_SPAN_MS ? "hour" : "day";
-  const { rows } = await pool().query<{ at: string; answered: string; unanswered: string; billed_seconds: string }>(
+  const params = [...where.params, tenant?.timeZone ?? "UTC", filter.from, filter.to];
+  const [zone, from, to] = [`$${params.length - 2}::text`, `$${params.length - 1}::timestamptz`, `$${params.length}::timestamptz`];
+  const last = `(${to} - interval '1 millisecond')`;
+  // Hourly buckets: one real hour each, on the boundaries of the local hour the period starts in
+  // (offsets change by whole hours, Lord Howe's half hour aside, so these stay on the local
+  // hours). A sub-query, so the origin is computed once rather than once per call; date_bin per
+  // call is cheaper than a time zone conversion.
+  const origin = `(SELECT ${from} - ((${from} AT TIME ZONE ${zone}) - date_trunc('hour', ${from} AT TIME ZONE ${zone})))`;
+  // Hours are instants (timestamptz), days local dates (timestamp): each compares like with like.
+  const bucketOfCall = unit === "hour" ? `date_bin('1 hour', c.start_at, ${origin})` : `date_trunc('day', c.start_at AT TIME ZONE ${zone})`;
+  const series =
+    unit === "hour"
+      ? `generate_series(${origin}, ${last}, interval '1 hour')`
+      : `generate_series(date_trunc('day', ${from} AT TIME ZONE ${zone}), date_trunc('day', ${last} AT TIME ZONE ${zone}), interval '1 day')`;
+  const instant = unit === "hour" ? "s.bucket" : `(s.bucket AT TIME ZONE ${zone})`;
+  const wallClock = unit === "hour" ? `(s.bucket AT TIME ZONE ${zone})` : "s.bucket";
+  const { rows } = await pool().query<{ at: string; start: Date; offset_seconds: number; answered: string; unanswered: string; billed_seconds: string }>(
     // Grouped by the bucket's timestamp and formatted once per bucket, not once per call
-    // (a week of 780k calls in bench:cdr-search: p50 805 → 721 ms).
-    `SELECT to_char(bucket, 'YYYY-MM-DD"T"HH24:MI') AS at, answered, unanswered, billed_seconds
-       FROM (SELECT date_trunc('${unit}', c.start_at AT TIME ZONE $${where.params.length + 1}) AS bucket,
-                    count(*) FILTER (WHERE c.status <> 'UNANSWERED')::text AS answered,
-                    count(*) FILTER (WHERE c.status = 'UNANSWERED')::text AS unanswered,
-                    coalesce(sum(c.billed_seconds) FILTER (WHERE c.status = 'RATED'), 0)::text AS billed_seconds
-               FROM cdrs c WHERE ${where.sql}
-              GROUP BY 1) buckets
-      ORDER BY bucket DESC LIMIT ${TIMELINE_BUCKETS}`,
-    [...where.params, tenant?.timeZone ?? "UTC"],
+    // (a week of 780k calls in bench:cdr-search: p50 805 → 721 ms). Every bucket of the period,
+    // empty ones too: a quiet day is news.
+    `SELECT * FROM (
+       SELECT to_char(${wallClock}, 'YYYY-MM-DD"T"HH24:MI') AS at, ${instant} AS start,
+              extract(epoch FROM (${instant} AT TIME ZONE ${zone}) - (${instant} AT TIME ZONE 'UTC'))::int AS offset_seconds,
+              coalesce(b.answered, '0') AS answered, coalesce(b.unanswered, '0') AS unanswered, coalesce(b.billed_seconds, '0') AS billed_seconds
+         FROM ${series} AS s(bucket)
+         LEFT JOIN (SELECT ${bucketOfCall} AS bucket,
+                           count(*) FILTER (WHERE c.status <> 'UNANSWERED')::text AS answered,
+                           count(*) FILTER (WHERE c.status = 'UNANSWERED')::text AS unanswered,
+                           coalesce(sum(c.billed_seconds) FILTER (WHERE c.status = 'RATED'), 0)::text AS billed_seconds
+                      FROM cdrs c WHERE ${where.sql}
+                     GROUP BY 1) b ON b.bucket = s.bucket
+        ORDER BY s.bucket DESC LIMIT ${TIMELINE_BUCKETS}) buckets
+      ORDER BY start`,
+    params,
   );
-  // Every bucket of the period, empty ones too: a quiet day is news.
-  const bounds = await pool().query<{ first: string; last: string }>(
-    `SELECT to_char(date_trunc('${unit}', $1::timestamptz AT TIME ZONE $3), 'YYYY-MM-DD"T"HH24:MI') AS first,
-            to_char(date_trunc('${unit}', ($2::timestamptz - interval '1 millisecond') AT TIME ZONE $3), 'YYYY-MM-DD"T"HH24:MI') AS last`,
-    [filter.from, filter.to, tenant?.timeZone ?? "UTC"],
-  );
-  const { first, last } = bounds.rows[0]!;
-  const found = new Map(rows.map((row) => [row.at, row]));
-  const points: TCdrTimeline["points"] = [];
-  for (let at = first; at <= last; at = nextBucket(at, unit)) {
-    const row = found.get(at);
-    points.push({ at, answered: Number(row?.answered ?? 0), unanswered: Number(row?.unanswered ?? 0), billedSeconds: Number(row?.billed_seconds ?? 0) });
-  }
+  const points = rows.map((row) => ({
+    at: row.at,
+    start: row.start,
+    utcOffset: formatUtcOffset(row.offset_seconds),
+    answered: Number(row.answered),
+    unanswered: Number(row.unanswered),
+    billedSeconds: Number(row.billed_seconds),
+  }));
   return { unit, points };
 }
 

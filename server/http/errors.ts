@@ -17,3 +17,11 @@ export function errorResponse(error: unknown): Response {
   console.error("[http] unexpected error:", error);
   return Response.json({ error: { code: "INTERNAL", message: "Something went wrong" } }, { status: 500 });
 }
+
+/** 405 for a method a route does not serve, naming the ones it does. */
+export function methodNotAllowed(allow: string): Response {
+  return Response.json(
+    { error: { code: "METHOD_NOT_ALLOWED", message: `Use ${allow} for this address` } },
+    { status: 405, headers: { allow } },
+  );
+}

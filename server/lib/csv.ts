@@ -2,15 +2,21 @@ import { quoteCsvField } from "@/server/rating/csv-text";
 
 // Text a spreadsheet would take for a formula: =, +, -, @, or a tab or carriage return first.
 const FORMULA_START = /^[=+\-@\t\r]/;
+// The same after a semicolon or a tab inside the text: a spreadsheet in a locale whose list
+// separator is ";" (most of Europe) splits the line there, and tab-separated import splits at
+// tabs, so such a character starts a cell of its own, whatever our commas and quotes say.
+const FORMULA_AFTER_SEPARATOR = /([;\t])(?=[=+\-@])/g;
 
 /**
  * A free-text cell of a CSV download meant for a spreadsheet (calls, ledger, rejected lines).
  * Text that starts like a formula — a caller ID name, a memo, a raw line — gets a leading
- * apostrophe, so Excel and LibreOffice show it rather than evaluate it (CSV injection); then
- * RFC 4180 quoting. Not for numbers, and not for files meant to be imported again (rate decks),
+ * apostrophe, so Excel and LibreOffice show it rather than evaluate it (CSV injection), as does
+ * such text after a ";" or a tab inside the value (a caller ID of `1;=cmd|…`); then RFC 4180
+ * quoting. Not for numbers, and not for files meant to be imported again (rate decks),
  * whose text must come back unchanged.
  */
 export function csvText(value: string | null | undefined): string {
   if (value === null || value === undefined) return "";
-  return quoteCsvField(FORMULA_START.test(value) ? `'${value}` : value);
+  const inert = value.replace(FORMULA_AFTER_SEPARATOR, "$1'");
+  return quoteCsvField(FORMULA_START.test(inert) ? `'${inert}` : inert);
 }

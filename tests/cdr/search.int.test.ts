@@ -4,15 +4,15 @@ import { TRPCError } from "@trpc/server";
 import type { TAuthContext } from "@/server/auth/context";
 import { loadAuthContext } from "@/server/auth/context";
 import { db, pool } from "@/server/db/client";
-import { cdrTimeline, cdrTotals, countCdrs, searchCdrs, utcDaysOf, ZCdrFilter, type TCdrFilterInput, type TCdrRow } from "@/server/cdr/search";
-import { openCdrCsvExport } from "@/server/cdr/export";
+import { cdrTimeline, cdrTotals, countCdrs, encodeCursor, MAX_CURSOR_LENGTH, MAX_RECORD_KEY_CHARS, searchCdrs, utcDaysOf, ZCdrFilter, type TCdrFilterInput, type TCdrRow } from "@/server/cdr/search";
+import { openCdrCsvExport, type TCdrCsvExport } from "@/server/cdr/export";
 import { callerAs, createWorld } from "../support/factories";
 
 // The export routes read the session; the test decides who is signed in.
 const session = vi.hoisted(() => ({ auth: null as TAuthContext | null }));
 vi.mock("@/server/auth/session", () => ({ currentAuth: () => Promise.resolve(session.auth) }));
-const { GET: adminExport } = await import("@/app/api/cdrs/export/route");
-const { GET: portalExport } = await import("@/app/api/portal/cdrs/export/route");
+const { GET: adminExport, HEAD: adminExportHead } = await import("@/app/api/cdrs/export/route");
+const { GET: portalExport, HEAD: portalExportHead } = await import("@/app/api/portal/cdrs/export/route");
 
 type TWorld = Awaited<ReturnType<typeof createWorld>>;
 type TCall = {
@@ -172,6 +172,71 @@ describe("cdrTimeline", () => {
     const other = await cdrTimeline({ scope: { tenantId: b.tenant.id }, filter: RANGE });
     expect(other.points.reduce((sum, point) => sum + point.answered, 0)).toBe(10);
   });
+
+  it("counts real hours on daylight-saving change days, labelled in the tenant's time zone; days stay local days", async () => {
+    // A tenant of its own in Toronto, so no other test's calls land on these days.
+    const world = await createWorld("Calls DST");
+    expect(world.tenant.timeZone).toBe("America/Toronto");
+    const source = (await db().cdrSource.create({ data: { tenantId: world.tenant.id, name: "DST switch", format: "asterisk", timeZone: "UTC" } })).id;
+    const call = (recordKey: string, startAt: string, status: TCall["status"] = "RATED"): TCall => ({
+      tenantId: world.tenant.id, sourceId: source, fileId: randomUUID(), recordKey, startAt: new Date(startAt), customerId: world.customer.id, callee: "16135550123", status,
+    });
+    await insertCalls([
+      // 2026-11-01: 01:00–02:00 happens twice, first in EDT (05:00Z–06:00Z), then in EST (06:00Z–07:00Z).
+      call("fall-edt-1", "2026-11-01T05:10:00.000Z"),
+      call("fall-edt-2", "2026-11-01T05:50:00.000Z", "UNANSWERED"),
+      call("fall-edt-3", "2026-11-01T05:59:59.999Z"),
+      call("fall-est-1", "2026-11-01T06:00:00.000Z"),
+      call("fall-est-2", "2026-11-01T06:30:00.000Z"),
+      call("fall-two", "2026-11-01T07:15:00.000Z"),
+      // 2026-03-08: 02:00 EST is 03:00 EDT (07:00Z); 02:00–03:00 never happens.
+      call("spring-one", "2026-03-08T06:30:00.000Z"),
+      call("spring-three-1", "2026-03-08T07:00:00.000Z"),
+      call("spring-three-2", "2026-03-08T07:30:00.000Z", "UNANSWERED"),
+    ]);
+    const scope = { tenantId: world.tenant.id };
+
+    // The local day of the autumn change: 25 real hours, 25 buckets.
+    const fall = await cdrTimeline({ scope, filter: { from: new Date("2026-11-01T04:00:00Z"), to: new Date("2026-11-02T05:00:00Z") } });
+    expect(fall.unit).toBe("hour");
+    expect(fall.points).toHaveLength(25);
+    const fallStarts = fall.points.map((point) => point.start.getTime());
+    fallStarts.slice(1).forEach((start, index) => expect(start - fallStarts[index]!).toBe(3_600_000));
+    expect(fall.points[0]).toMatchObject({ at: "2026-11-01T00:00", utcOffset: "-04:00" });
+    expect(fall.points[24]).toMatchObject({ at: "2026-11-01T23:00", utcOffset: "-05:00" });
+    const fallOne = fall.points.filter((point) => point.at === "2026-11-01T01:00");
+    expect(fallOne).toEqual([
+      expect.objectContaining({ start: new Date("2026-11-01T05:00:00Z"), utcOffset: "-04:00", answered: 2, unanswered: 1 }),
+      expect.objectContaining({ start: new Date("2026-11-01T06:00:00Z"), utcOffset: "-05:00", answered: 2, unanswered: 0 }),
+    ]);
+    expect(fall.points.find((point) => point.at === "2026-11-01T02:00")).toMatchObject({ start: new Date("2026-11-01T07:00:00Z"), answered: 1, unanswered: 0 });
+    expect(fall.points.reduce((sum, point) => sum + point.answered + point.unanswered, 0)).toBe(6);
+
+    // The local day of the spring change: 23 real hours, and no 02:00 bucket (no zero that reads as an outage).
+    const spring = await cdrTimeline({ scope, filter: { from: new Date("2026-03-08T05:00:00Z"), to: new Date("2026-03-09T04:00:00Z") } });
+    expect(spring.unit).toBe("hour");
+    expect(spring.points).toHaveLength(23);
+    const springLabels = spring.points.map((point) => point.at.slice(11));
+    expect(springLabels.slice(0, 4)).toEqual(["00:00", "01:00", "03:00", "04:00"]);
+    expect(springLabels).not.toContain("02:00");
+    expect(new Set(springLabels).size).toBe(23);
+    expect(spring.points[1]).toMatchObject({ start: new Date("2026-03-08T06:00:00Z"), utcOffset: "-05:00", answered: 1, unanswered: 0 });
+    expect(spring.points[2]).toMatchObject({ start: new Date("2026-03-08T07:00:00Z"), utcOffset: "-04:00", answered: 1, unanswered: 1 });
+
+    // Days over both changes: local days, a 25-hour and a 23-hour day each one bucket.
+    const fallDays = await cdrTimeline({ scope, filter: { from: new Date("2026-10-30T04:00:00Z"), to: new Date("2026-11-04T05:00:00Z") } });
+    expect(fallDays.unit).toBe("day");
+    expect(fallDays.points.map((point) => point.at)).toEqual(["2026-10-30", "2026-10-31", "2026-11-01", "2026-11-02", "2026-11-03"].map((day) => `${day}T00:00`));
+    expect(fallDays.points.map((point) => point.answered + point.unanswered)).toEqual([0, 0, 6, 0, 0]);
+    expect(fallDays.points[2]).toMatchObject({ start: new Date("2026-11-01T04:00:00Z"), utcOffset: "-04:00" });
+    expect(fallDays.points[3]).toMatchObject({ start: new Date("2026-11-02T05:00:00Z"), utcOffset: "-05:00" });
+    const springDays = await cdrTimeline({ scope, filter: { from: new Date("2026-03-07T05:00:00Z"), to: new Date("2026-03-10T04:00:00Z") } });
+    expect(springDays.points.map((point) => [point.at, point.answered + point.unanswered])).toEqual([
+      ["2026-03-07T00:00", 0],
+      ["2026-03-08T00:00", 3],
+      ["2026-03-09T00:00", 0],
+    ]);
+  });
 });
 
 describe("searchCdrs filters", () => {
@@ -281,6 +346,55 @@ describe("searchCdrs filters", () => {
   it("refuses a tampered cursor with a field error", async () => {
     await expect(searchCdrs({ scope: { tenantId: a.tenant.id }, filter: RANGE, cursor: "not-a-cursor" })).rejects.toMatchObject({ fieldErrors: { cursor: [expect.any(String)] } });
   });
+
+  it("pages over rows whose record keys are 512 characters of any Unicode, and refuses cursors no row can give", async () => {
+    // A tenant of its own: every row has a longest key, all at one instant so the keys settle the order.
+    const world = await createWorld("Calls long keys");
+    const source = (await db().cdrSource.create({ data: { tenantId: world.tenant.id, name: "Long keys", format: "asterisk", timeZone: "UTC" } })).id;
+    const startAt = new Date("2026-10-20T12:00:00.000Z");
+    // 1 to 4 bytes a character in UTF-8 (an emoji is two UTF-16 units), quotes and backslashes
+    // escaped in JSON, and control characters that JSON spells out in 6 bytes each.
+    const key = (lead: string, fill: (index: number) => string) => lead + Array.from({ length: MAX_RECORD_KEY_CHARS - 1 }, (_, index) => fill(index)).join("");
+    const mixed = [..."aé€😀"];
+    const keys = [
+      key("a", () => "x"),
+      key("b", () => "é"),
+      key("c", () => "€"),
+      key("d", () => "😀"),
+      key("e", (index) => mixed[index % mixed.length]!),
+      key("f", () => "\u0001"),
+      key("g", () => '"'),
+      key("h", () => "\\"),
+    ];
+    for (const recordKey of keys) expect([...recordKey]).toHaveLength(MAX_RECORD_KEY_CHARS);
+    await insertCalls(keys.map((recordKey) => ({ tenantId: world.tenant.id, sourceId: source, fileId: randomUUID(), recordKey, startAt, customerId: world.customer.id, callee: "16135550123" })));
+    const stored = await pool().query<{ chars: number }>(`SELECT char_length(record_key) AS chars FROM cdrs WHERE tenant_id = $1::uuid`, [world.tenant.id]);
+    expect(stored.rows.map((row) => row.chars)).toEqual(keys.map(() => MAX_RECORD_KEY_CHARS));
+
+    const scope = { tenantId: world.tenant.id };
+    const filter = { from: new Date("2026-10-20T00:00:00Z"), to: new Date("2026-10-21T00:00:00Z") };
+    const everything = (await searchCdrs({ scope, filter, limit: 50 })).rows.map((row) => row.recordKey);
+    expect([...everything].sort()).toEqual([...keys].sort());
+    for (const limit of [1, 2, 3]) expect((await allPages(filter, limit, scope)).map((row) => row.recordKey)).toEqual(everything);
+    // Forward page by page, then back: every page comes back the same; each cursor within the limit.
+    const forward = [await searchCdrs({ scope, filter, limit: 2 })];
+    while (forward[forward.length - 1]!.nextCursor) forward.push(await searchCdrs({ scope, filter, limit: 2, cursor: forward[forward.length - 1]!.nextCursor }));
+    expect(forward).toHaveLength(keys.length / 2);
+    for (let index = forward.length - 1; index > 0; index--) {
+      const cursor = forward[index]!.previousCursor!;
+      expect(cursor.length).toBeLessThanOrEqual(MAX_CURSOR_LENGTH);
+      const back = await searchCdrs({ scope, filter, limit: 2, cursor, direction: "previous" });
+      expect(back.rows.map((row) => row.recordKey)).toEqual(forward[index - 1]!.rows.map((row) => row.recordKey));
+      expect(back.previousCursor === null).toBe(index === 1);
+    }
+    // The worst case (6 bytes a character in JSON) fits; one character more, or a longer cursor, does not.
+    const worst = encodeCursor({ startAt, sourceId: source, recordKey: "\u0001".repeat(MAX_RECORD_KEY_CHARS) });
+    expect(worst.length).toBeLessThanOrEqual(MAX_CURSOR_LENGTH);
+    await expect(searchCdrs({ scope, filter, cursor: worst })).resolves.toMatchObject({ rows: expect.any(Array) });
+    const tooLong = encodeCursor({ startAt, sourceId: source, recordKey: "x".repeat(MAX_RECORD_KEY_CHARS + 1) });
+    await expect(searchCdrs({ scope, filter, cursor: tooLong })).rejects.toMatchObject({ fieldErrors: { cursor: [expect.any(String)] } });
+    await expect(searchCdrs({ scope, filter, cursor: "A".repeat(MAX_CURSOR_LENGTH + 1) })).rejects.toThrow();
+  });
 });
 
 describe("date range validation", () => {
@@ -369,10 +483,15 @@ describe("portal scoping", () => {
   });
 });
 
-async function collect(generator: AsyncGenerator<string>): Promise<string[]> {
+async function collect(exported: TCdrCsvExport): Promise<string[]> {
   const chunks: string[] = [];
-  for await (const chunk of generator) chunks.push(chunk);
+  for await (const chunk of exported.chunks) chunks.push(chunk);
   return chunks;
+}
+
+/** Connections the pool could still hand out: idle ones, and room for new ones. */
+function poolRoom(): number {
+  return pool().idleCount + (pool().options.max ?? 10) - pool().totalCount;
 }
 
 describe("CSV export", () => {
@@ -403,7 +522,7 @@ describe("CSV export", () => {
     const portal = await portalExport(new Request(`http://localhost/api/portal/cdrs/export?${query}`));
     expect(portal.status).toBe(200);
     expect(portal.headers.get("x-total-rows")).toBe("30");
-    expect(portal.headers.get("content-disposition")).toMatch(/^attachment; filename="calls-2026-10-01-to-2026-11-01\.csv"$/);
+    expect(portal.headers.get("content-disposition")).toMatch(/^attachment; filename="calls-2026-09-30-to-2026-10-31\.csv"$/);
     expect((await portal.text()).trimEnd().split("\n")).toHaveLength(31);
 
     // A customer user is not staff; staff get field errors for a bad range.
@@ -436,7 +555,7 @@ describe("CSV export", () => {
     let chunks = 0;
     let lines = 0;
     let largest = 0;
-    for await (const chunk of await openCdrCsvExport({ scope: { tenantId }, filter })) {
+    for await (const chunk of (await openCdrCsvExport({ scope: { tenantId }, filter })).chunks) {
       chunks++;
       largest = Math.max(largest, chunk.length);
       lines += chunk.split("\n").length - 1;
@@ -448,7 +567,7 @@ describe("CSV export", () => {
     expect((await cdrTotals({ scope: { tenantId }, filter })).price).toBe(50_000n * 1_234_567n);
 
     const idleBefore = pool().idleCount + (pool().options.max ?? 10) - pool().totalCount;
-    const generator = await openCdrCsvExport({ scope: { tenantId }, filter });
+    const { chunks: generator } = await openCdrCsvExport({ scope: { tenantId }, filter });
     await generator.next();
     await generator.next();
     await generator.return(undefined);
@@ -466,11 +585,11 @@ describe("CSV export", () => {
     try {
       for (;;) {
         const started = await openCdrCsvExport({ scope, filter: RANGE }).catch((error: unknown) => error);
-        if (!(started instanceof Object && Symbol.asyncIterator in started)) {
+        if (!(started instanceof Object && "chunks" in started)) {
           expect(started).toMatchObject({ code: "TOO_MANY_REQUESTS" });
           break;
         }
-        open.push(started as AsyncGenerator<string>);
+        open.push((started as TCdrCsvExport).chunks);
         expect(open.length).toBeLessThan(pool().options.max ?? 10);
       }
       // Three connections stay for requests and jobs, whatever the exports do.
@@ -490,17 +609,62 @@ describe("CSV export", () => {
   it("ends an export whose reader stops reading, and the pool carries on without its connection", async () => {
     const scope = { tenantId: a.tenant.id };
     const exportsBefore = await pool().query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE query LIKE 'DECLARE cdr_export%' OR query LIKE 'FETCH % FROM cdr_export'");
-    const stalled = await openCdrCsvExport({ scope, filter: RANGE, fetchRows: 5, readerIdleLimit: "300ms" });
+    const { chunks: stalled } = await openCdrCsvExport({ scope, filter: RANGE, fetchRows: 5, readerIdleLimit: "300ms" });
     expect((await stalled.next()).value).toMatch(/^start_at,/);
     // Wait until the server has ended the export's backend (300 ms idle), however slow the machine.
     const known = new Set(exportsBefore.rows.map((row) => row.pid));
     await expect
       .poll(async () => (await pool().query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE query LIKE 'DECLARE cdr_export%' OR query LIKE 'FETCH % FROM cdr_export'")).rows.filter((row) => !known.has(row.pid)).length, { timeout: 10_000 })
       .toBe(0);
-    // The server ended the idle transaction: the next FETCH fails (the body would abort), and
-    // the broken connection is not handed back to the pool.
+    // The server ended the idle transaction: the reader coming back gets the error (the body
+    // aborts: no short file that looks complete), and the broken connection left the pool.
     await expect(stalled.next()).rejects.toThrow(/terminating connection|Connection terminated|not queryable/);
     expect(await countCdrs({ scope, filter: RANGE })).toBe(43);
     expect((await collect(await openCdrCsvExport({ scope, filter: RANGE }))).join("").trimEnd().split("\n")).toHaveLength(44);
+  });
+  it("gives the connection back when nobody ever reads the export (a HEAD, a client gone before the response)", async () => {
+    const scope = { tenantId: a.tenant.id };
+    const room = poolRoom();
+    const unread = await openCdrCsvExport({ scope, filter: RANGE, readerIdleLimit: "300ms" });
+    expect(unread.total).toBe(43);
+    expect(poolRoom()).toBe(room - 1);
+    // Nothing pulls the chunks: the server ends the idle transaction, and that gives the connection back.
+    await expect.poll(poolRoom, { timeout: 10_000 }).toBe(room);
+    await expect(unread.chunks.next()).rejects.toThrow(/terminating connection|Connection terminated/);
+    expect(await countCdrs({ scope, filter: RANGE })).toBe(43);
+  });
+
+  it("ends the export when the request is aborted, and does not serve HEAD", async () => {
+    const room = poolRoom();
+    const request = new AbortController();
+    const left = await openCdrCsvExport({ scope: { tenantId: a.tenant.id }, filter: RANGE, signal: request.signal });
+    expect(poolRoom()).toBe(room - 1);
+    request.abort();
+    await expect.poll(poolRoom, { timeout: 5_000 }).toBe(room);
+    expect(await left.chunks.next()).toEqual({ done: true, value: undefined });
+
+    // Next.js would run GET for a HEAD and drop the body: the routes answer it themselves.
+    for (const head of [adminExportHead, portalExportHead]) {
+      const response = head();
+      expect(response.status).toBe(405);
+      expect(response.headers.get("allow")).toBe("GET");
+    }
+    expect(poolRoom()).toBe(room);
+  });
+
+  it("counts the rows it streams on the same snapshot, whatever is stored meanwhile", async () => {
+    const scope = { tenantId: a.tenant.id };
+    const exported = await openCdrCsvExport({ scope, filter: RANGE, fetchRows: 5 });
+    expect(exported.total).toBe(43);
+    // A batch of an ingest commits calls of the range after the count, before the first FETCH.
+    const late = { tenantId: a.tenant.id, sourceId: sourceA, fileId: randomUUID(), startAt: at(40), customerId: a.customer.id, callee: "442071234999" };
+    await insertCalls([{ ...late, recordKey: "late-1" }, { ...late, recordKey: "late-2" }]);
+    try {
+      const lines = (await collect(exported)).join("").trimEnd().split("\n");
+      expect(lines).toHaveLength(1 + exported.total);
+      expect(lines.some((line) => line.includes("late-"))).toBe(false);
+    } finally {
+      await pool().query(`DELETE FROM cdrs WHERE tenant_id = $1 AND record_key LIKE 'late-%'`, [a.tenant.id]);
+    }
   });
 });

@@ -7,7 +7,16 @@ describe("csvText", () => {
     expect(csvText("+15551234567")).toBe("'+15551234567");
     expect(csvText("-2+3")).toBe("'-2+3");
     expect(csvText("@SUM(A1)")).toBe("'@SUM(A1)");
-    expect(csvText("\t=1+1")).toBe("'\t=1+1");
+    expect(csvText("\t=1+1")).toBe("'\t'=1+1");
+  });
+
+  it("does the same where a semicolon-separated or tab-separated reading would start a cell", () => {
+    // Excel in a ";" locale splits `…,1;=cmd|' /C calc'!A0,…` at the semicolon: `=cmd…` starts a cell.
+    expect(csvText("1;=cmd|' /C calc'!A0")).toBe("1;'=cmd|' /C calc'!A0");
+    expect(csvText("a\t+1;@x;-2")).toBe("a\t'+1;'@x;'-2");
+    expect(csvText("=1;=2")).toBe("'=1;'=2");
+    // Semicolons and tabs before anything else are left as they are.
+    expect(csvText("sip:alice;transport=udp")).toBe("sip:alice;transport=udp");
   });
 
   it("quotes as RFC 4180 and leaves plain text alone", () => {

@@ -1,8 +1,8 @@
 import { currentAuth } from "@/server/auth/session";
 import { requireTenantRole } from "@/server/auth/require";
 import { csvDownload } from "@/server/http/csv-download";
-import { errorResponse } from "@/server/http/errors";
-import { countCdrs, ZCdrFilter, cdrFilterFromQuery } from "@/server/cdr/search";
+import { errorResponse, methodNotAllowed } from "@/server/http/errors";
+import { ZCdrFilter, cdrFilterFromQuery } from "@/server/cdr/search";
 import { openCdrCsvExport } from "@/server/cdr/export";
 
 export const dynamic = "force-dynamic";
@@ -18,10 +18,17 @@ export async function GET(request: Request) {
     // Validated before the stream starts, so bad input is a 400 rather than a broken download.
     const filter = ZCdrFilter.parse(cdrFilterFromQuery(new URL(request.url).searchParams));
     const scope = { tenantId: auth.tenantId };
-    const total = await countCdrs({ scope, filter });
-    const fileName = `calls-${filter.from.toISOString().slice(0, 10)}-to-${filter.to.toISOString().slice(0, 10)}.csv`;
-    return csvDownload(await openCdrCsvExport({ scope, filter }), { fileName, headers: { "x-total-rows": String(total) } });
+    const exported = await openCdrCsvExport({ scope, filter, signal: request.signal });
+    return csvDownload(exported.chunks, { fileName: exported.fileName, headers: { "x-total-rows": String(exported.total) } });
   } catch (error) {
     return errorResponse(error);
   }
+}
+
+/**
+ * Not a download: Next.js would answer HEAD by running GET and dropping its body unread, which
+ * opens a cursor (and holds a connection) for nobody.
+ */
+export function HEAD() {
+  return methodNotAllowed("GET");
 }

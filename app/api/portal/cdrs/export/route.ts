@@ -3,8 +3,8 @@ import { requireTenantRole } from "@/server/auth/require";
 import { CUSTOMER_ROLES } from "@/server/auth/roles";
 import { AppError } from "@/server/errors";
 import { csvDownload } from "@/server/http/csv-download";
-import { errorResponse } from "@/server/http/errors";
-import { countCdrs, ZCdrFilter, cdrFilterFromQuery } from "@/server/cdr/search";
+import { errorResponse, methodNotAllowed } from "@/server/http/errors";
+import { ZCdrFilter, cdrFilterFromQuery } from "@/server/cdr/search";
 import { openCdrCsvExport } from "@/server/cdr/export";
 
 export const dynamic = "force-dynamic";
@@ -16,10 +16,17 @@ export async function GET(request: Request) {
     if (!auth.customerId) throw new AppError("FORBIDDEN", "This is for customer accounts");
     const filter = ZCdrFilter.parse(cdrFilterFromQuery(new URL(request.url).searchParams));
     const scope = { tenantId: auth.tenantId, customerId: auth.customerId };
-    const total = await countCdrs({ scope, filter });
-    const fileName = `calls-${filter.from.toISOString().slice(0, 10)}-to-${filter.to.toISOString().slice(0, 10)}.csv`;
-    return csvDownload(await openCdrCsvExport({ scope, filter }), { fileName, headers: { "x-total-rows": String(total) } });
+    const exported = await openCdrCsvExport({ scope, filter, signal: request.signal });
+    return csvDownload(exported.chunks, { fileName: exported.fileName, headers: { "x-total-rows": String(exported.total) } });
   } catch (error) {
     return errorResponse(error);
   }
+}
+
+/**
+ * Not a download: Next.js would answer HEAD by running GET and dropping its body unread, which
+ * opens a cursor (and holds a connection) for nobody.
+ */
+export function HEAD() {
+  return methodNotAllowed("GET");
 }

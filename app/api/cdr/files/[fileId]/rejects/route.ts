@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { currentAuth } from "@/server/auth/session";
 import { requireTenantRole } from "@/server/auth/require";
 import { AppError } from "@/server/errors";
@@ -12,7 +13,7 @@ export async function GET(_request: Request, context: { params: Promise<{ fileId
   try {
     const auth = requireTenantRole(await currentAuth());
     const { fileId } = await context.params;
-    if (!/^[0-9a-f-]{36}$/i.test(fileId)) throw AppError.notFound("CDR file");
+    if (!z.uuid().safeParse(fileId).success) throw AppError.notFound("CDR file");
     const file = await getCdrFile({ tenantId: auth.tenantId, fileId });
     const rows = streamCdrRejectsCsv({ tenantId: auth.tenantId, fileId: file.id });
     const fileName = `${file.fileName.replace(/[^A-Za-z0-9._-]+/g, "-")}-rejects.csv`;
