@@ -81,6 +81,12 @@ export type DataTableProps<TRow> = {
   /** Cursor mode: whether a next / previous page exists. */
   hasNextPage?: boolean;
   hasPreviousPage?: boolean;
+  /**
+   * Disables Previous/Next, e.g. while the rows shown are a placeholder for a page or filter
+   * still loading: a cursor read from them would belong to other results. `loading` alone
+   * does not, so offset pages can still be clicked through quickly.
+   */
+  pagingDisabled?: boolean;
   /** Skeleton rows when there are no rows yet; otherwise the current rows are dimmed. */
   loading?: boolean;
   /** Shown when there are no rows and nothing is loading. */
@@ -130,6 +136,7 @@ export function DataTable<TRow>({
   searchPlaceholder = "Search…",
   hasNextPage,
   hasPreviousPage,
+  pagingDisabled = false,
   loading = false,
   emptyState,
   toolbar,
@@ -174,8 +181,8 @@ export function DataTable<TRow>({
   const showSkeleton = loading && rows.length === 0;
   const isEmpty = !loading && rows.length === 0;
 
-  const canPrevious = cursorMode ? (hasPreviousPage ?? page > 0) : page > 0;
-  const canNext = cursorMode ? (hasNextPage ?? false) : page < pageCount - 1;
+  const canPrevious = !pagingDisabled && (cursorMode ? (hasPreviousPage ?? page > 0) : page > 0);
+  const canNext = !pagingDisabled && (cursorMode ? (hasNextPage ?? false) : page < pageCount - 1);
 
   const activateRow = (row: Row<TRow>) => onRowClick?.(row.original);
 

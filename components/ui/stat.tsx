@@ -58,7 +58,7 @@ export function Stat({ label, value, hint, tone = "neutral", icon, loading = fal
           {loading ? <Skeleton className="my-1 h-5 w-24" /> : value}
         </dd>
         {hint ? (
-          <dd className="mt-0.5 truncate text-xs text-slate-500" title={typeof hint === "string" ? hint : undefined}>
+          <dd className="mt-0.5 line-clamp-2 text-xs text-slate-500" title={typeof hint === "string" ? hint : undefined}>
             {hint}
           </dd>
         ) : null}

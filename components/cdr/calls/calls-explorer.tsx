@@ -29,6 +29,8 @@ type TCallRow = TRouterOutputs["cdrs"]["search"]["rows"][number];
 const PAGE_SIZE = 50;
 const STATUSES = ["RATED", "UNANSWERED", "UNBILLABLE"] as const;
 const CATEGORIES = ["LOCAL", "LONG_DISTANCE", "TOLL_FREE", "INTERNATIONAL", "MOBILE", "PREMIUM", "OTHER"] as const;
+type TPage = { index: number; cursor: string | null; direction: "next" | "previous" };
+const FIRST_PAGE: TPage = { index: 0, cursor: null, direction: "next" };
 type TTextKey = "customerId" | "trunkId" | "caller" | "callee" | "category" | "status" | "sourceId" | "fileId";
 const numberFormat = new Intl.NumberFormat("en-US");
 
@@ -75,7 +77,7 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
   const admin = audience === "admin";
   // Rolling ranges ("last 7 days") are anchored when chosen or refreshed, so the query key is stable.
   const [now, setNow] = useState(() => new Date());
-  const [page, setPage] = useState<{ index: number; cursor: string | null; direction: "next" | "previous" }>({ index: 0, cursor: null, direction: "next" });
+  const [page, setPage] = useState<TPage>(FIRST_PAGE);
 
   const options = useQuery(admin ? trpc.cdrs.filterOptions.queryOptions() : trpc.cdrs.portalFilterOptions.queryOptions());
   const timeZone = options.data?.tenant.timeZone ?? "UTC";
@@ -86,8 +88,11 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
   const toDay = params.get("toDay") ?? "";
   const text = (key: TTextKey) => params.get(key) ?? "";
   const range = rangeFor(preset, now, timeZone, fromDay || undefined, toDay || undefined);
-  const calleeInvalid = text("callee") !== "" && !/^\+?[0-9]{1,15}$/.test(text("callee"));
+  const calleeError = text("callee") !== "" && !/^\+?[0-9]{1,15}$/.test(text("callee")) ? "Digits only, with an optional leading +" : null;
   const customError = preset === "custom" && fromDay && toDay && toDay < fromDay ? "The end must be on or after the start" : null;
+  // Nothing is searched while a filter is invalid: dropping the field instead would widen the
+  // list, totals and export to every call without saying so.
+  const inputError = customError ?? (calleeError ? "The callee prefix takes digits only, with an optional leading +" : null);
 
   const filter = {
     from: range?.from,
@@ -95,13 +100,13 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
     customerId: admin ? text("customerId") || null : null,
     trunkId: text("trunkId") || null,
     caller: text("caller") || null,
-    calleePrefix: calleeInvalid ? null : text("callee") || null,
+    calleePrefix: text("callee") || null,
     category: text("category") || null,
     status: text("status") || null,
     sourceId: admin ? text("sourceId") || null : null,
     fileId: admin ? text("fileId") || null : null,
   };
-  const ready = options.isSuccess && range !== null && !customError;
+  const ready = options.isSuccess && range !== null && !inputError;
 
   const searchInput = { filter, cursor: page.cursor, direction: page.direction, limit: PAGE_SIZE };
   const search = useQuery({
@@ -118,6 +123,12 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
     enabled: ready,
   });
   const serverErrors = fieldErrorsOf(search.error);
+  // keepPreviousData shows the last results until the requested ones arrive; with an invalid
+  // filter they would pass for its results.
+  const shown = inputError ? undefined : search.data;
+  // Until then their cursors belong to the previous filter or page: paging from them would skip
+  // rows (new filter, old cursor) or request the same page twice.
+  const pagingLocked = !ready || search.isPlaceholderData || search.isFetching;
 
   const update = (changes: Record<string, string | null>) => {
     const next = new URLSearchParams(params.toString());
@@ -125,7 +136,7 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
       if (value) next.set(key, value);
       else next.delete(key);
     }
-    setPage({ index: 0, cursor: null, direction: "next" });
+    setPage(FIRST_PAGE);
     setNow(new Date());
     const query = next.toString();
     router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false });
@@ -208,6 +219,8 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
   );
 
   const t = totals.data;
+  // An invalid filter runs no query, so there is nothing to wait for.
+  const totalsLoading = !t && !inputError;
   return (
     <div>
       <PageHeader
@@ -258,7 +271,7 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
         <FormField label="Caller contains" className="w-36">
           <CommitInput value={text("caller")} onCommit={(value) => update({ caller: value || null })} placeholder="e.g. 5550100" />
         </FormField>
-        <FormField label="Callee prefix" className="w-36" error={calleeInvalid ? "Digits only, with an optional leading +" : serverErrors.calleePrefix}>
+        <FormField label="Callee prefix" className="w-36" error={calleeError ?? serverErrors.calleePrefix}>
           <CommitInput value={text("callee")} onCommit={(value) => update({ callee: value || null })} placeholder="e.g. +4420" inputMode="tel" />
         </FormField>
         {select("category", "Category", CATEGORIES.map((value) => ({ value, label: statusLabel(value) })), "Any category")}
@@ -279,27 +292,31 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
       <div className={`mb-3 grid grid-cols-2 gap-2 ${admin ? "sm:grid-cols-5" : "sm:grid-cols-3"}`}>
         <Stat
           label="Calls"
-          loading={!t}
-          value={t ? numberFormat.format(t.calls) : null}
+          loading={totalsLoading}
+          value={t ? numberFormat.format(t.calls) : "—"}
           hint={t ? `${numberFormat.format(t.rated)} rated · ${numberFormat.format(t.unanswered)} unanswered · ${numberFormat.format(t.unbillable)} unbillable` : undefined}
         />
-        <Stat label="Billed minutes" loading={!t} value={t ? t.minutes : null} hint={t ? `${numberFormat.format(Number(t.billedSeconds))} s` : undefined} />
-        <Stat label="Price" loading={!t} value={t ? <Money micros={t.price} currency={currency} /> : null} />
+        <Stat label="Billed minutes" loading={totalsLoading} value={t ? t.minutes : "—"} hint={t ? `${numberFormat.format(Number(t.billedSeconds))} s` : undefined} />
+        <Stat label="Price" loading={totalsLoading} value={t ? <Money micros={t.price} currency={currency} /> : "—"} />
         {admin ? (
           <>
-            <Stat label="Cost" loading={!t} value={t ? <Money micros={t.cost} currency={currency} /> : null} />
+            <Stat label="Cost" loading={totalsLoading} value={t ? <Money micros={t.cost} currency={currency} /> : "—"} />
             <Stat
               label="Margin"
-              loading={!t}
+              loading={totalsLoading}
               tone={t && t.margin !== null && t.margin < 0n ? "danger" : "neutral"}
-              value={t ? <Money micros={t.margin} currency={currency} /> : null}
+              value={t ? <Money micros={t.margin} currency={currency} /> : "—"}
               hint={t && t.ratedWithoutCost > 0 ? `${numberFormat.format(t.ratedWithoutCost)} rated calls without a cost left out` : undefined}
             />
           </>
         ) : null}
       </div>
 
-      <CallsTimeline timeline={timeline.data} loading={!timeline.data} />
+      <CallsTimeline
+        timeline={timeline.data}
+        loading={!timeline.data && !inputError}
+        emptyMessage={inputError ? "Fix the filter to see calls" : undefined}
+      />
 
       {search.isError && !serverErrors.from && !serverErrors.to ? (
         <QueryError error={search.error} what="calls" onRetry={() => void search.refetch()} />
@@ -307,25 +324,30 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
         <DataTable
           label="Calls"
           columns={columns}
-          rows={search.data?.rows ?? []}
+          rows={shown?.rows ?? []}
           pageSize={PAGE_SIZE}
           pageSizeOptions={[PAGE_SIZE]}
           page={page.index}
-          hasNextPage={Boolean(search.data?.nextCursor)}
+          hasNextPage={Boolean(shown?.nextCursor)}
           hasPreviousPage={page.index > 0}
+          pagingDisabled={pagingLocked}
           onPageChange={(index) => {
+            if (pagingLocked || !shown) return;
             const forward = index > page.index;
-            const cursor = forward ? search.data?.nextCursor : search.data?.previousCursor;
-            setPage(index === 0 || !cursor ? { index: 0, cursor: null, direction: "next" } : { index, cursor, direction: forward ? "next" : "previous" });
+            const cursor = forward ? shown.nextCursor : shown.previousCursor;
+            const target = page.index + (forward ? 1 : -1);
+            const next: TPage = target <= 0 || !cursor ? FIRST_PAGE : { index: target, cursor, direction: forward ? "next" : "previous" };
+            // A second click before this render's page arrives would step from a page not shown.
+            setPage((current) => (current === page ? next : current));
           }}
-          loading={(!ready && !customError) || search.isFetching}
+          loading={(!ready && !inputError) || search.isFetching}
           getRowId={(row) => `${row.sourceId}:${row.recordKey}:${row.startAt.toISOString()}`}
           emptyState={
             <EmptyState
               compact
               icon={<CallsIcon />}
-              title="No calls match"
-              description={customError ?? "Widen the period or clear a filter. Calls appear here once their CDR file is ingested."}
+              title={inputError ? "Fix the filter to search" : "No calls match"}
+              description={inputError ?? "Widen the period or clear a filter. Calls appear here once their CDR file is ingested."}
             />
           }
         />

@@ -16,7 +16,7 @@ function bucketLabel(at: string | number, unit: TTimeline["unit"]): string {
 }
 
 /** Calls of the filter per hour or day, answered over unanswered: gaps and spikes show at a glance. */
-export function CallsTimeline({ timeline, loading }: { timeline: TTimeline | undefined; loading: boolean }) {
+export function CallsTimeline({ timeline, loading, emptyMessage = "No calls in this period" }: { timeline: TTimeline | undefined; loading: boolean; emptyMessage?: string }) {
   const unit = timeline?.unit ?? "day";
   return (
     <Card className="mb-3">
@@ -36,7 +36,7 @@ export function CallsTimeline({ timeline, loading }: { timeline: TTimeline | und
           loading={loading}
           label={`Calls per ${unit}`}
           xFormatter={(value) => bucketLabel(value, unit)}
-          emptyMessage="No calls in this period"
+          emptyMessage={emptyMessage}
         />
       </CardContent>
     </Card>

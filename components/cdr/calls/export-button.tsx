@@ -1,6 +1,6 @@
 "use client";
 
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { DownloadIcon } from "@/components/shell/icons";
 import { Button, buttonClassName } from "@/components/ui/button";
 import { toast } from "@/components/ui/toast";
@@ -8,6 +8,9 @@ import { toast } from "@/components/ui/toast";
 const numberFormat = new Intl.NumberFormat("en-US");
 
 type TProgress = { rows: number; total: number | null };
+
+/** Abort reason when the button leaves the page: the person went elsewhere, nothing to tell them. */
+const UNMOUNTED = Symbol("unmounted");
 
 /**
  * Exports up to this many calls are read into the page (with a progress bar) and saved from
@@ -26,6 +29,10 @@ export const IN_PAGE_EXPORT_MAX_ROWS = 250_000;
 export function ExportCsvButton({ href, disabled, rows }: { href: string; disabled?: boolean; rows?: number }) {
   const [progress, setProgress] = useState<TProgress | null>(null);
   const abortRef = useRef<AbortController | null>(null);
+
+  // Leaving the page mid-export would otherwise keep reading the whole file into memory and then
+  // save it from whatever page the person is on by then.
+  useEffect(() => () => abortRef.current?.abort(UNMOUNTED), []);
 
   const start = async () => {
     const controller = new AbortController();
@@ -56,6 +63,8 @@ export function ExportCsvButton({ href, disabled, rows }: { href: string; disabl
           setProgress({ rows, total });
         }
       }
+      // An abort as the last chunk arrives ends the loop normally: still no download.
+      controller.signal.throwIfAborted();
       const rows = Math.max(0, newlines - 1);
       const url = URL.createObjectURL(new Blob(parts, { type: "text/csv;charset=utf-8" }));
       const link = document.createElement("a");
@@ -67,8 +76,9 @@ export function ExportCsvButton({ href, disabled, rows }: { href: string; disabl
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
       toast.success(`Exported ${numberFormat.format(rows)} call${rows === 1 ? "" : "s"}`);
     } catch (error) {
-      if (controller.signal.aborted) toast.message("Export cancelled");
-      else toast.error(error instanceof Error ? error.message : "Export failed");
+      if (controller.signal.aborted) {
+        if (controller.signal.reason !== UNMOUNTED) toast.message("Export cancelled");
+      } else toast.error(error instanceof Error ? error.message : "Export failed");
     } finally {
       abortRef.current = null;
       setProgress(null);
