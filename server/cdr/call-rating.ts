@@ -9,8 +9,10 @@ import { rateCall, type CallToRate, type RatedCall } from "@/server/rating/prici
  * Who a call belongs to and what it costs, for ingest and re-rating alike. A call is the
  * customer's whose SIP trunk carries its account code; else the customer an admin mapped
  * that account code to; else — inbound and toll-free calls carry no customer account — the
- * customer who holds the called number as a DID. Then it is priced by the trunk's deck (if
- * it overrides) or the customer's, and its cost by the source's BUY deck.
+ * customer who holds the called number as a DID (at ingest only, soon after the call: a
+ * re-rate finds an ownerless call's owner by account code alone, see rerate.ts). Then it is
+ * priced by the trunk's deck (if it overrides) or the customer's, and its cost by the
+ * source's BUY deck.
  */
 
 /** Whose a call is, and the SELL deck that prices it (the trunk's, else the customer's). */
@@ -20,6 +22,11 @@ export interface TCallRatingContext {
   normalizeNumber: NumberNormalizer;
   /** The call's owner by account code, else (inbound, toll-free) by the called DID; null when unknown. */
   ownerOf(account: string | null, callee: string): TCallOwner | null;
+  /**
+   * The owner by account code only (a trunk's code, else a mapping): for calls rated after
+   * the fact, which the called DID's holder of today may not have held when they were made.
+   */
+  accountOwner(account: string | null): TCallOwner | null;
   /**
    * The owner a call was stored with, priced with that customer's deck (the trunk's own deck
    * while the trunk is still theirs): re-rating bills whoever the call was made for, even if
@@ -82,11 +89,13 @@ export async function loadCallRatingContext(options: { tenantId: string; costDec
   await Promise.all([...deckIds].map(async (deckId) => matchers.set(deckId, await getDeckMatcher(tenantId, deckId))));
   const buyDeck = options.costDeckId ? await getDeckMatcher(tenantId, options.costDeckId) : null;
 
+  function accountOwner(account: string | null): TCallOwner | null {
+    return account === null ? null : (byAccount.get(account) ?? null);
+  }
+
   function ownerOf(account: string | null, callee: string): TCallOwner | null {
-    if (account !== null) {
-      const owner = byAccount.get(account);
-      if (owner) return owner;
-    }
+    const owner = accountOwner(account);
+    if (owner) return owner;
     if (byDid.size === 0) return null;
     const normalized = normalizeNumber(callee);
     return normalized.ok ? (byDid.get(normalized.digits) ?? null) : null;
@@ -95,6 +104,7 @@ export async function loadCallRatingContext(options: { tenantId: string; costDec
   return {
     normalizeNumber,
     ownerOf,
+    accountOwner,
     storedOwner(customerId, trunkId) {
       const trunkStillTheirs = trunkId !== null && trunkCustomer.get(trunkId) === customerId;
       return { customerId, trunkId, deckId: (trunkStillTheirs ? trunkDeck.get(trunkId) : customerDeck.get(customerId)) ?? null };

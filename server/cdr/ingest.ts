@@ -11,6 +11,7 @@ import { loadCallRatingContext, type TCallRatingContext } from "./call-rating";
 import { spooledSize } from "./files";
 import { ensureCdrPartitions, forgetCdrPartitions, monthIndexOf } from "./partitions";
 import { MicrosSum } from "@/server/rating/money";
+import { MAX_RECORD_KEY_CHARS } from "./search";
 
 /**
  * Ingests one spooled CDR file: stream → parse → rate → COPY into `cdrs`, in batches of
@@ -50,6 +51,20 @@ const WRITERS = 3;
  */
 const MAX_CALL_START_DAYS_AFTER_ARRIVAL = 2;
 const MAX_CALL_START_AFTER_ARRIVAL_MS = MAX_CALL_START_DAYS_AFTER_ARRIVAL * 24 * 60 * 60 * 1000;
+
+/**
+ * Why a line's call id or account code cannot be stored, or null. Both go into indexes (the
+ * primary key, the ownerless-calls index), whose entries PostgreSQL caps at about 2.7 kB: one
+ * absurd field would fail its whole batch, and the file with it, on every retry. A call id
+ * must also fit a search page's cursor. Counted in characters (code points), checked only past
+ * the cheap UTF-16 length.
+ */
+function oversizedField(record: CdrRecord): string | null {
+  const tooLong = (value: string | null) => value !== null && value.length > MAX_RECORD_KEY_CHARS && [...value].length > MAX_RECORD_KEY_CHARS;
+  if (tooLong(record.recordKey)) return `call id is longer than ${MAX_RECORD_KEY_CHARS} characters`;
+  if (tooLong(record.account)) return `account code is longer than ${MAX_RECORD_KEY_CHARS} characters`;
+  return null;
+}
 
 /** A time as an ISO 8601 UTC timestamp to the second, for a rejected line's reason. */
 function utcToTheSecond(date: Date): string {
@@ -131,9 +146,16 @@ type TBatch = {
   months: Set<number>;
 };
 
-/** What stored calls add to their file's totals (cdr_files). */
+/**
+ * What stored calls add to their file's totals (cdr_files), in the transaction that stores
+ * them: a file's counters are then the sum of what its committed batches stored, whatever
+ * runs of it crashed, overlapped or retried, and whatever a re-rate moved meanwhile.
+ */
 type TStoredTotals = {
   calls: number;
+  rated: number;
+  unanswered: number;
+  unbillable: number;
   billedSeconds: number;
   /** Of RATED calls, micro-units. */
   price: bigint;
@@ -149,7 +171,8 @@ class BatchReader {
   private pending: CdrRecord[] = [];
   private pendingIndex = 0;
   private done = false;
-  readonly counts: TIngestCounts = { lines: 0, rated: 0, unanswered: 0, unbillable: 0, rejected: 0 };
+  /** Lines read so far: the file's line count once it is read to the end. */
+  lines = 0;
   /** The batches' buffers, reused once a batch is stored. */
   private readonly buffers = new BufferPool();
   /** Rate ids as BIGINTs, parsed once per rate rather than once per call. */
@@ -212,7 +235,7 @@ class BatchReader {
       lastLine: 0,
       chunks: [],
       release: () => out.release(),
-      stored: { calls: 0, billedSeconds: 0, price: 0n, cost: 0n, firstCallMs: null, lastCallMs: null },
+      stored: emptyTotals(),
       charges: new Map(),
       rejects: [],
       months: new Set(),
@@ -233,6 +256,11 @@ class BatchReader {
           raw: record.raw,
           reason: `start ${utcToTheSecond(record.startUtc)} is more than ${MAX_CALL_START_DAYS_AFTER_ARRIVAL} days after the file arrived (${utcToTheSecond(this.fileArrivedAt)})`,
         });
+        continue;
+      }
+      const oversized = record.status === "REJECTED" ? null : oversizedField(record);
+      if (oversized !== null) {
+        batch.rejects.push({ line: record.lineNumber, raw: record.raw, reason: oversized });
         continue;
       }
       const owner = this.context.ownerOf(record.account, record.callee);
@@ -295,17 +323,15 @@ class BatchReader {
         priceSum.add(price!);
         if (rated.costMicros !== null) costSum.add(rated.costMicros);
       }
-      const counts = this.counts;
-      if (rated.status === "RATED") counts.rated++;
-      else if (rated.status === "UNANSWERED") counts.unanswered++;
-      else counts.unbillable++;
+      if (rated.status === "RATED") stored.rated++;
+      else if (rated.status === "UNANSWERED") stored.unanswered++;
+      else stored.unbillable++;
     }
     batch.chunks = out.finish();
     batch.stored.price = priceSum.total;
     batch.stored.cost = costSum.total;
     for (const [customerId, charge] of chargeSums) batch.charges.set(customerId, charge.total);
-    this.counts.lines += batch.taken;
-    this.counts.rejected += batch.rejects.length;
+    this.lines += batch.taken;
     if (batch.taken === 0) {
       out.release(); // the end of the file: nothing to store
       return null;
@@ -331,26 +357,43 @@ async function insertThroughStaging(client: pg.PoolClient, batch: TBatch): Promi
   await copyBinaryChunks(client, "cdr_ingest_batch", CDR_COLUMNS, batch.chunks);
   // One row per charged customer, plus one (customer_id NULL, charge NULL) with the totals of
   // everything inserted.
-  const inserted = await client.query<{ customer_id: string | null; charge: string | null; calls: string; billed_seconds: string; price: string; cost: string; first_ms: string | null; last_ms: string | null }>(
+  const inserted = await client.query<{
+    customer_id: string | null;
+    charge: string | null;
+    calls: string;
+    rated: string;
+    unanswered: string;
+    unbillable: string;
+    billed_seconds: string;
+    price: string;
+    cost: string;
+    first_ms: string | null;
+    last_ms: string | null;
+  }>(
     `WITH inserted AS (
        INSERT INTO cdrs SELECT * FROM cdr_ingest_batch ON CONFLICT DO NOTHING
        RETURNING customer_id, status, price, cost, billed_seconds, start_at
      )
-     SELECT customer_id, SUM(price)::text AS charge, '0' AS calls, '0' AS billed_seconds, '0' AS price, '0' AS cost, NULL AS first_ms, NULL AS last_ms
+     SELECT customer_id, SUM(price)::text AS charge, '0' AS calls, '0' AS rated, '0' AS unanswered, '0' AS unbillable,
+            '0' AS billed_seconds, '0' AS price, '0' AS cost, NULL AS first_ms, NULL AS last_ms
      FROM inserted WHERE status = 'RATED' AND customer_id IS NOT NULL AND price > 0 GROUP BY customer_id
      UNION ALL
-     SELECT NULL, NULL, count(*)::text, COALESCE(SUM(billed_seconds), 0)::text, COALESCE(SUM(price), 0)::text, COALESCE(SUM(cost), 0)::text,
+     SELECT NULL, NULL, count(*)::text, (count(*) FILTER (WHERE status = 'RATED'))::text, (count(*) FILTER (WHERE status = 'UNANSWERED'))::text,
+            (count(*) FILTER (WHERE status = 'UNBILLABLE'))::text, COALESCE(SUM(billed_seconds), 0)::text, COALESCE(SUM(price), 0)::text, COALESCE(SUM(cost), 0)::text,
             (extract(epoch FROM min(start_at)) * 1000)::bigint::text, (extract(epoch FROM max(start_at)) * 1000)::bigint::text
      FROM inserted`,
   );
   await client.query(`TRUNCATE cdr_ingest_batch`);
   const charges = new Map<string, bigint>();
-  let stored: TStoredTotals = { calls: 0, billedSeconds: 0, price: 0n, cost: 0n, firstCallMs: null, lastCallMs: null };
+  let stored = emptyTotals();
   for (const row of inserted.rows) {
     if (row.customer_id !== null) charges.set(row.customer_id, BigInt(row.charge!));
     else {
       stored = {
         calls: Number(row.calls),
+        rated: Number(row.rated),
+        unanswered: Number(row.unanswered),
+        unbillable: Number(row.unbillable),
         billedSeconds: Number(row.billed_seconds),
         price: BigInt(row.price),
         cost: BigInt(row.cost),
@@ -360,6 +403,10 @@ async function insertThroughStaging(client: pg.PoolClient, batch: TBatch): Promi
     }
   }
   return { charges, stored };
+}
+
+function emptyTotals(): TStoredTotals {
+  return { calls: 0, rated: 0, unanswered: 0, unbillable: 0, billedSeconds: 0, price: 0n, cost: 0n, firstCallMs: null, lastCallMs: null };
 }
 
 /** Key of a batch's charge: what it is (file, line range, customer), never when it ran. */
@@ -392,14 +439,17 @@ async function writeBatch(
     }
     // Stored (the COPY has completed, so nothing reads them any more): reused by a next batch.
     batch.release();
+    // Counted as stored: a rerun's batch finds its lines rejected already and adds nothing.
+    let rejected = 0;
     if (batch.rejects.length > 0) {
-      await client.query(
+      const inserted = await client.query(
         `INSERT INTO cdr_rejects (tenant_id, file_id, line, raw, reason)
          SELECT $1::uuid, $2::uuid, r.line, r.raw, r.reason
          FROM unnest($3::int[], $4::text[], $5::text[]) AS r(line, raw, reason)
          ON CONFLICT DO NOTHING`,
         [ids.tenantId, ids.fileId, batch.rejects.map((reject) => reject.line), batch.rejects.map((reject) => reject.raw), batch.rejects.map((reject) => reject.reason)],
       );
+      rejected = inserted.rowCount ?? 0;
     }
     const results = await postLedgerEntriesOnConnection(
       client,
@@ -413,12 +463,13 @@ async function writeBatch(
         memo: `Calls in ${ids.fileName}, lines ${batch.firstLine}–${batch.lastLine}`,
       })),
     );
-    // The file's totals grow with the calls this transaction stores, and only with those: a
-    // rerun adds nothing for batches an earlier run committed.
+    // The file's totals grow with the calls and rejected lines this transaction stores, and
+    // only with those: a rerun adds nothing for batches an earlier run committed.
     await client.query(
       `UPDATE cdr_files SET lines_read = lines_read + $3, calls_stored = calls_stored + $4, billed_seconds = billed_seconds + $5,
          price_total = price_total + $6::bigint, cost_total = cost_total + $7::bigint,
-         first_call_at = LEAST(first_call_at, $8::timestamptz), last_call_at = GREATEST(last_call_at, $9::timestamptz)
+         first_call_at = LEAST(first_call_at, $8::timestamptz), last_call_at = GREATEST(last_call_at, $9::timestamptz),
+         rated = rated + $10, unanswered = unanswered + $11, unbillable = unbillable + $12, rejected = rejected + $13
        WHERE tenant_id = $1::uuid AND id = $2::uuid`,
       [
         ids.tenantId,
@@ -430,6 +481,10 @@ async function writeBatch(
         stored.cost.toString(),
         stored.firstCallMs === null ? null : new Date(stored.firstCallMs),
         stored.lastCallMs === null ? null : new Date(stored.lastCallMs),
+        stored.rated,
+        stored.unanswered,
+        stored.unbillable,
+        rejected,
       ],
     );
     await client.query("COMMIT");
@@ -475,18 +530,15 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
   // DONE is final; HELD, DUPLICATE and DISMISSED files are never billed.
   if (!["RECEIVED", "PROCESSING", "FAILED"].includes(file.status)) return skipped();
   if (file.spoolPath === null || (await spooledSize(file.spoolPath)) === null) {
-    const message = "The spooled copy of this file is missing; deliver or upload it again.";
+    const message = "The spooled copy of this file is missing: upload the same file again (that restores the copy), then retry this one.";
     await failFile(tenantId, fileId, message);
     throw new UnreadableCdrFile(message);
   }
-  // A re-rate may move calls of this file from unbillable to rated while it runs, adjusting
-  // these two counters: the DONE update keeps what it moved since this snapshot.
-  const started = await pool().query<{ rated: number; unbillable: number }>(
+  await pool().query(
     `UPDATE cdr_files SET status = 'PROCESSING', attempts = attempts + 1, started_at = now(), error = NULL, lines_read = 0
-     WHERE tenant_id = $1 AND id = $2 RETURNING rated, unbillable`,
+     WHERE tenant_id = $1 AND id = $2`,
     [tenantId, fileId],
   );
-  const atStart = started.rows[0] ?? { rated: 0, unbillable: 0 };
 
   const ids = { tenantId, sourceId: file.sourceId, fileId, fileName: file.fileName };
   const client = await pool().connect();
@@ -549,16 +601,29 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
     const outcomes = await Promise.allSettled(writers.map((connection) => writer(connection)));
     const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
     if (failure) throw failure.reason;
-    const counts = batchReader.counts;
-    const totals = await db().cdrFile.findFirstOrThrow({ where: { tenantId, id: fileId }, select: { callsStored: true, priceTotal: true } });
-    const alreadyPresent = counts.rated + counts.unanswered + counts.unbillable - totals.callsStored;
-    await pool().query(
-      `UPDATE cdr_files SET status = 'DONE', lines = $3, rated = $4 + (rated - $5), unanswered = $6, unbillable = $7 + (unbillable - $8), rejected = $9,
-              already_present = $10, lines_read = $3, finished_at = now(), error = NULL
-       WHERE tenant_id = $1 AND id = $2`,
-      [tenantId, fileId, counts.lines, counts.rated, atStart.rated, counts.unanswered, counts.unbillable, atStart.unbillable, counts.rejected, alreadyPresent],
+    // The counters were kept by the batches; what is left is the line count, and the lines whose
+    // call was stored before (by another file, or an earlier line of this one) and not again.
+    const done = await pool().query<{ rated: number; unanswered: number; unbillable: number; rejected: number; already_present: number; price_total: string }>(
+      `UPDATE cdr_files SET status = 'DONE', lines = $3, already_present = $3 - rejected - calls_stored, lines_read = $3, finished_at = now(), error = NULL
+       WHERE tenant_id = $1 AND id = $2
+       RETURNING rated, unanswered, unbillable, rejected, already_present, price_total::text`,
+      [tenantId, fileId, batchReader.lines],
     );
-    return { fileId, status: "DONE", batches, writers: writers.length, ...counts, alreadyPresent, priceTotal: totals.priceTotal };
+    const row = done.rows[0];
+    if (!row) throw AppError.notFound("CDR file");
+    return {
+      fileId,
+      status: "DONE",
+      batches,
+      writers: writers.length,
+      lines: batchReader.lines,
+      rated: row.rated,
+      unanswered: row.unanswered,
+      unbillable: row.unbillable,
+      rejected: row.rejected,
+      alreadyPresent: row.already_present,
+      priceTotal: BigInt(row.price_total),
+    };
   } catch (error) {
     if (error instanceof CdrFileError || error instanceof TimeZoneError) {
       await failFile(tenantId, fileId, error.message);

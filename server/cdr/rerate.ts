@@ -12,11 +12,12 @@ import { CLAIM_UNANSWERED_SQL, claimParameters } from "./unanswered-claims";
 import { digestOf } from "./ingest";
 
 /**
- * Re-rating the unbillable queue after a fix (a new rate, an account-code mapping, a DID,
- * a deck assigned). Each call that now prices is switched from UNBILLABLE to RATED in the
- * same transaction as the charge for it, and only while it is still UNBILLABLE — so a call
- * is billed once however often re-rating runs or retries. The charge's key is a digest of
- * the calls it covers: a retried batch of the same calls posts it once.
+ * Re-rating the unbillable queue after a fix (a new rate, an account-code mapping, a deck
+ * assigned; not a DID assigned since: see the owner lookup below). Each call that now prices
+ * is switched from UNBILLABLE to RATED in the same transaction as the charge for it, and
+ * only while it is still UNBILLABLE — so a call is billed once however often re-rating runs
+ * or retries. The charge's key is a digest of the calls it covers: a retried batch of the
+ * same calls posts it once.
  */
 
 const RERATE_BATCH = 5_000;
@@ -122,8 +123,12 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
           // Stored callees are E.164 digits already: "+" keeps the plan from reading an
           // international number (e.g. 886…, 10 digits) as a national one a second time.
           const callee = `+${row.callee}`;
-          // A call stored with its customer stays theirs; only an ownerless one finds its owner now.
-          const owner = row.customer_id ? context.storedOwner(row.customer_id, row.trunk_id) : context.ownerOf(row.account_code, callee);
+          // A call stored with its customer stays theirs; only an ownerless one finds its owner
+          // now, by its account code alone. The DID fallback reads who holds the number today,
+          // and dids records no time of assignment (created_at is the row's, updated_at any
+          // edit's): it would bill a call made to a number nobody held then to whoever was
+          // given it since, with their deck.
+          const owner = row.customer_id ? context.storedOwner(row.customer_id, row.trunk_id) : context.accountOwner(row.account_code);
           const rated = context.rate({ caller: row.caller, callee, startUtc: row.start_at, billsec: row.billsec }, owner);
           const nowRated = rated.status === "RATED";
           if (!nowRated) result.stillUnbillable++;
@@ -180,14 +185,6 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
           // Rows are locked FOR UPDATE above, so every selected row changes as computed.
           if (changed.rowCount !== updates[0]!.length) throw new Error("re-rate: calls changed while locked");
         }
-        for (const [fileId, delta] of fileDeltas) {
-          await client.query(
-            `UPDATE cdr_files SET rated = rated + $3, unbillable = unbillable - $3, price_total = price_total + $4::bigint,
-                    cost_total = cost_total + $5::bigint, billed_seconds = billed_seconds + $6::bigint
-             WHERE tenant_id = $1::uuid AND id = $2::uuid`,
-            [tenantId, fileId, delta.rated, delta.price.toString(), delta.cost.toString(), delta.seconds.toString()],
-          );
-        }
         const customers = [...charges.keys()].sort();
         for (const customerId of customers) result.charged += charges.get(customerId)!.amount;
         posted.push(
@@ -207,6 +204,18 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
             }),
           )),
         );
+        // Customers, then files, as an ingest batch of the same file locks them (ledger post,
+        // then its counters): the opposite order deadlocks the two. Files in id order, so two
+        // re-rates whose batches share files cannot lock them in opposite orders either.
+        for (const fileId of [...fileDeltas.keys()].sort()) {
+          const delta = fileDeltas.get(fileId)!;
+          await client.query(
+            `UPDATE cdr_files SET rated = rated + $3, unbillable = unbillable - $3, price_total = price_total + $4::bigint,
+                    cost_total = cost_total + $5::bigint, billed_seconds = billed_seconds + $6::bigint
+             WHERE tenant_id = $1::uuid AND id = $2::uuid`,
+            [tenantId, fileId, delta.rated, delta.price.toString(), delta.cost.toString(), delta.seconds.toString()],
+          );
+        }
         await client.query("COMMIT");
       } catch (error) {
         await client.query("ROLLBACK").catch(() => undefined);

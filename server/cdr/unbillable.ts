@@ -146,9 +146,13 @@ export async function unbillableDetail(options: { tenantId: string; input: z.inp
   }
 
   if (input.reason === UNBILLABLE_REASONS.noRate) {
-    // The deck that priced (or failed to price) the call: the trunk's own, else the customer's.
+    // The deck a re-rate prices the call with (storedOwner in call-rating.ts): the trunk's own
+    // while the trunk is still the call's customer's, else the customer's. A trunk moved to
+    // another customer since would name a deck whose new rate changes nothing for these calls.
     const result = await pool().query<TGroupRow & { customer_id: string | null; deck_id: string | null; prefix: string }>(
-      `SELECT c.customer_id, COALESCE(t.rate_deck_id, cu.rate_deck_id) AS deck_id, left(c.callee, $3::int) AS prefix, ${GROUP_MEASURES}
+      `SELECT c.customer_id,
+              CASE WHEN t.customer_id = c.customer_id THEN COALESCE(t.rate_deck_id, cu.rate_deck_id) ELSE cu.rate_deck_id END AS deck_id,
+              left(c.callee, $3::int) AS prefix, ${GROUP_MEASURES}
        FROM cdrs c
        LEFT JOIN sip_trunks t ON t.id = c.trunk_id AND t.tenant_id = c.tenant_id
        LEFT JOIN customers cu ON cu.id = c.customer_id AND cu.tenant_id = c.tenant_id

@@ -115,3 +115,16 @@ export function withJobRunner(): { drain: (timeoutMs?: number) => Promise<void>;
     },
   };
 }
+
+/** A rate for Taiwan (886), missing from the test decks: what an admin adds to fix "no rate" calls. */
+export const TAIWAN_RATE = {
+  prefix: "886",
+  description: "Taiwan",
+  category: "INTERNATIONAL" as const,
+  ratePerMinute: "0.0600",
+  connectFee: "0",
+  initialIncrement: "60",
+  increment: "60",
+  graceSeconds: "0",
+  effectiveFrom: new Date("2026-10-01T00:00:00Z"),
+};

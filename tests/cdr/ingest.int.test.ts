@@ -410,3 +410,98 @@ describe("re-rating the unbillable queue", () => {
     for (const file of files) expect(file.unbillable).toBe(0);
   });
 });
+
+describe("a file's counters", () => {
+  /** Delivered without starting its ingest, so the test runs it. */
+  async function deliverQuietly(tenantId: string, sourceId: string, name: string, content: string) {
+    const quiet = new EmbeddedRunner({ functions: [] });
+    setEmbeddedRunner(quiet);
+    try {
+      return await deliver({ tenantId, sourceId, name, content });
+    } finally {
+      quiet.stop();
+      setEmbeddedRunner(runner.current);
+    }
+  }
+
+  /** Counters against the file's stored calls and rejects, and every line accounted for. */
+  async function expectCountersOfStoredRows(fileId: string) {
+    const file = await fileRow(fileId);
+    const byStatus = await pool().query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM cdrs WHERE file_id = $1::uuid GROUP BY status`, [fileId]);
+    const stored = Object.fromEntries(byStatus.rows.map((row) => [row.status, row.n]));
+    const rejects = await db().cdrReject.count({ where: { fileId } });
+    expect({ rated: file.rated, unanswered: file.unanswered, unbillable: file.unbillable, rejected: file.rejected }).toEqual({
+      rated: stored.RATED ?? 0,
+      unanswered: stored.UNANSWERED ?? 0,
+      unbillable: stored.UNBILLABLE ?? 0,
+      rejected: rejects,
+    });
+    expect(file.lines).toBe(file.rated + file.unanswered + file.unbillable + file.rejected + file.alreadyPresent);
+    return file;
+  }
+
+  it("are counted once when two runs of the file overlap", async () => {
+    const world = await createBillingTenant();
+    const file = await deliverQuietly(world.tenant.id, world.asterisk.id, "twice.csv", `${syntheticAsteriskFile(400)}not a CDR\n`);
+    // An admin's Retry racing the automatic retry: both take the file and both finish it.
+    const runs = await Promise.all([0, 1].map(() => ingestCdrFile({ tenantId: world.tenant.id, fileId: file.id, batchLines: 50 })));
+    expect(runs.map((run) => run.status)).toEqual(["DONE", "DONE"]);
+    const counted = await expectCountersOfStoredRows(file.id);
+    expect(counted).toMatchObject({ lines: 401, rejected: 1, alreadyPresent: 0 });
+    expect(counted.unbillable).toBe(8); // acct-7777
+    await expectFileTotalsOfStoredCalls(file.id);
+  });
+
+  it("follow the stored calls when a rate is added between a crash and the rerun", async () => {
+    const world = await createBillingTenant();
+    const file = await deliverQuietly(world.tenant.id, world.asterisk.id, "fixed.csv", syntheticAsteriskFile(400));
+    await expect(ingestCdrFile({ tenantId: world.tenant.id, fileId: file.id, batchLines: 100, crashAfterBatches: 2 })).rejects.toBeInstanceOf(SimulatedCrash);
+    // Batches in flight when it stopped may have committed too: whatever it stored counts.
+    const storedUnbillable = await db().cdr.count({ where: { tenantId: world.tenant.id, fileId: file.id, status: "UNBILLABLE" } });
+    expect(storedUnbillable).toBeGreaterThan(0);
+    // The unknown account is mapped before the rerun: the rerun rates the later batches' calls
+    // of acct-7777, while the crashed run's stay stored unbillable, for a re-rate to bill.
+    await db().accountCodeMapping.create({ data: { tenantId: world.tenant.id, accountCode: "acct-7777", customerId: world.bob.id } });
+    expect((await ingestCdrFile({ tenantId: world.tenant.id, fileId: file.id, batchLines: 100 })).status).toBe("DONE");
+    const rerun = await expectCountersOfStoredRows(file.id);
+    expect(rerun.unbillable).toBe(storedUnbillable);
+    expect(rerun.alreadyPresent).toBe(0);
+    expect((await rerateUnbillable({ tenantId: world.tenant.id })).rated).toBe(storedUnbillable);
+    expect(await expectCountersOfStoredRows(file.id)).toMatchObject({ unbillable: 0, lines: 400 });
+  });
+
+  it("leave calls stored by another file to that file", async () => {
+    const world = await createBillingTenant();
+    const first = await deliverQuietly(world.tenant.id, world.asterisk.id, "day.csv", syntheticAsteriskFile(100));
+    await ingestCdrFile({ tenantId: world.tenant.id, fileId: first.id });
+    // The carrier's next file repeats the day's calls and adds one (unanswered: its billsec is 0).
+    const again = `${syntheticAsteriskFile(100)}${syntheticAsteriskFile(101).split("\n")[100]}\n`;
+    const second = await deliverQuietly(world.tenant.id, world.asterisk.id, "day-and-more.csv", again);
+    const result = await ingestCdrFile({ tenantId: world.tenant.id, fileId: second.id });
+    expect(result).toMatchObject({ lines: 101, alreadyPresent: 100, rated: 0, unanswered: 1, unbillable: 0 });
+    expect(await expectCountersOfStoredRows(second.id)).toMatchObject({ lines: 101, alreadyPresent: 100, unanswered: 1 });
+    expect(await expectCountersOfStoredRows(first.id)).toMatchObject({ lines: 100, alreadyPresent: 0 });
+  });
+});
+
+describe("fields too long to store", () => {
+  it("rejects a line whose call id or account code is absurdly long, and stores the rest of the file", async () => {
+    const world = await createBillingTenant();
+    const emoji = "📞".repeat(300); // 300 characters, 600 UTF-16 units: stored
+    const lines = syntheticAsteriskFile(4).split("\n");
+    lines[0] = lines[0]!.replace('"syn.0"', `"${"x".repeat(513)}"`);
+    lines[1] = lines[1]!.replace('"syn.1"', `"${emoji}"`);
+    lines[2] = lines[2]!.replace('"acct-1001"', `"${"a".repeat(600)}"`);
+    const content = lines.join("\n");
+    const file = await deliver({ tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "long.csv", content });
+    await runner.drain(60_000);
+    const done = await fileRow(file.id);
+    expect(done).toMatchObject({ status: "DONE", lines: 4, rejected: 2 });
+    const rejects = await db().cdrReject.findMany({ where: { fileId: file.id }, orderBy: { line: "asc" } });
+    expect(rejects.map((reject) => [reject.line, reject.reason])).toEqual([
+      [1, "call id is longer than 512 characters"],
+      [3, "account code is longer than 512 characters"],
+    ]);
+    expect(await db().cdr.count({ where: { fileId: file.id, recordKey: emoji } })).toBe(1);
+  });
+});

@@ -14,7 +14,7 @@ import { requestRerate, rerateUnbillable } from "@/server/cdr/rerate";
 import { saveTrunk } from "@/server/catalog/trunks";
 import { callerAs, createUser } from "../support/factories";
 import { fixturePath } from "../rating/fixtures";
-import { ACTOR, balances, createBillingTenant, deliver, withJobRunner } from "./ingest-support";
+import { ACTOR, balances, createBillingTenant, deliver, TAIWAN_RATE, withJobRunner } from "./ingest-support";
 import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner";
 import { ingestCdrFile } from "@/server/cdr/ingest";
 
@@ -234,18 +234,7 @@ describe("the unbillable queue", () => {
     });
 
     // The import's own validation speaks through the form's fields.
-    const rate = {
-      deckId: world.deck.id,
-      prefix: "886",
-      description: "Taiwan",
-      category: "INTERNATIONAL" as const,
-      ratePerMinute: "0.0600",
-      connectFee: "0",
-      initialIncrement: "60",
-      increment: "60",
-      graceSeconds: "0",
-      effectiveFrom: new Date("2026-10-01T00:00:00Z"),
-    };
+    const rate = { ...TAIWAN_RATE, deckId: world.deck.id };
     await expect(addRateForPrefix({ tenantId, actor: ACTOR, input: { ...rate, ratePerMinute: "abc" } })).rejects.toMatchObject({
       fieldErrors: { ratePerMinute: [expect.any(String)] },
     });
@@ -304,9 +293,8 @@ describe("re-rating a call whose trunk has moved", () => {
     await saveTrunk({ tenantId, actor: ACTOR, trunkId: world.aliceTrunk.id, fields: { customerId: world.bob.id, name: "Alice main", accountCode: "acct-1001" } });
     const bobDeck = await db().rateDeck.create({ data: { tenantId, name: "Bob's deck", kind: "SELL", currency: "USD" } });
     await db().customer.update({ where: { id: world.bob.id }, data: { rateDeckId: bobDeck.id } });
-    const taiwan = { prefix: "886", description: "Taiwan", category: "INTERNATIONAL" as const, connectFee: "0", initialIncrement: "60", increment: "60", graceSeconds: "0", effectiveFrom: new Date("2026-10-01T00:00:00Z") };
-    await addRateForPrefix({ tenantId, actor: ACTOR, input: { ...taiwan, deckId: world.deck.id, ratePerMinute: "0.0600" } });
-    await addRateForPrefix({ tenantId, actor: ACTOR, input: { ...taiwan, deckId: bobDeck.id, ratePerMinute: "0.5000" } });
+    await addRateForPrefix({ tenantId, actor: ACTOR, input: { ...TAIWAN_RATE, deckId: world.deck.id, ratePerMinute: "0.0600" } });
+    await addRateForPrefix({ tenantId, actor: ACTOR, input: { ...TAIWAN_RATE, deckId: bobDeck.id, ratePerMinute: "0.5000" } });
 
     const before = await balances(tenantId);
     expect(await rerateUnbillable({ tenantId })).toMatchObject({ rated: 1 });
@@ -315,6 +303,33 @@ describe("re-rating a call whose trunk has moved", () => {
     const after = await balances(tenantId);
     expect(after["1001"]! - before["1001"]!).toBe(-120_000n);
     expect(after["1002"]).toBe(before["1002"]);
+  });
+});
+
+describe("the no-rate detail of a call whose trunk has moved", () => {
+  it("names the deck a re-rate prices it with: the trunk's own while the trunk is the customer's, then the customer's", async () => {
+    const world = await createBillingTenant();
+    const tenantId = world.tenant.id;
+    // Alice's trunk has a deck of its own, without Taiwan.
+    const trunkDeck = await db().rateDeck.create({ data: { tenantId, name: "Alice trunk deck", kind: "SELL", currency: "USD" } });
+    await saveTrunk({ tenantId, actor: ACTOR, trunkId: world.aliceTrunk.id, fields: { customerId: world.alice.id, name: "Alice main", accountCode: "acct-1001", rateDeckId: trunkDeck.id } });
+    const file = line("acct-1001", "0118869123456", "2026-10-06 10:00:00", 120, "deck.1") + "\n";
+    await upload(tenantId, world.asterisk.id, "deck.csv", Readable.from([Buffer.from(file)]));
+    await runner.drain(60_000);
+    const named = async () => {
+      const detail = await unbillableDetail({ tenantId, input: { reason: "no rate for prefix", prefixLength: 3 } });
+      if (detail.kind !== "prefix") throw new Error(`expected prefix groups, got ${detail.kind}`);
+      return detail.rows.map((row) => [row.customer?.name, row.deck?.name, row.prefix, row.calls]);
+    };
+    expect(await named()).toEqual([["Alice Co", "Alice trunk deck", "886", 1]]);
+
+    // The trunk, deck and all, now belongs to Bob: Alice's call is priced with her deck.
+    await saveTrunk({ tenantId, actor: ACTOR, trunkId: world.aliceTrunk.id, fields: { customerId: world.bob.id, name: "Alice main", accountCode: "acct-1001", rateDeckId: trunkDeck.id } });
+    expect(await named()).toEqual([["Alice Co", "Retail", "886", 1]]);
+    // And the rate added to the deck named is the one that prices it.
+    await addRateForPrefix({ tenantId, actor: ACTOR, input: { ...TAIWAN_RATE, deckId: world.deck.id } });
+    expect(await rerateUnbillable({ tenantId })).toMatchObject({ rated: 1, charged: 120_000n });
+    expect(await named()).toEqual([]);
   });
 });
 
@@ -336,7 +351,7 @@ describe("re-rating while the file is still being ingested", () => {
       quiet.stop();
       setEmbeddedRunner(runner.current);
     });
-    const rate = { deckId: world.deck.id, prefix: "886", description: "Taiwan", category: "INTERNATIONAL" as const, ratePerMinute: "0.0600", connectFee: "0", initialIncrement: "60", increment: "60", graceSeconds: "0", effectiveFrom: new Date("2026-10-01T00:00:00Z") };
+    const rate = { ...TAIWAN_RATE, deckId: world.deck.id };
     let rerated = 0;
     const result = await ingestCdrFile({
       tenantId,
@@ -351,7 +366,8 @@ describe("re-rating while the file is still being ingested", () => {
       },
     });
     expect(rerated).toBeGreaterThanOrEqual(2);
-    expect(result).toMatchObject({ status: "DONE", rated: 1, unbillable: 3 }); // as this run's reader rated them
+    // The run reports the file's counters: its stored calls', re-rated ones included.
+    expect(result).toMatchObject({ status: "DONE", rated: 1 + rerated, unbillable: 3 - rerated });
     const stored = await pool().query<{ status: string; calls: number }>(
       `SELECT status::text, count(*)::int AS calls FROM cdrs WHERE tenant_id = $1 AND file_id = $2 GROUP BY 1`,
       [tenantId, file.id],

@@ -153,4 +153,41 @@ describe("data migrations", () => {
       await client.end();
     }
   });
+  it("counts a finished file's own stored calls when it moves to counting lines already present apart", async () => {
+    const target = "20261203030000_cdr_file_counts_of_stored_calls";
+    const before = mkdtempSync(path.join(os.tmpdir(), "migrations-"));
+    for (const name of readdirSync(MIGRATIONS_DIR)) {
+      if (/^\d{14}_/.test(name) && name < target) cpSync(path.join(MIGRATIONS_DIR, name), path.join(before, name), { recursive: true });
+    }
+    const url = await freshDatabase();
+    await migrate({ databaseUrl: url, directory: before });
+    // Under the old rule a file of 5 lines whose 3 calls were all stored by an earlier file
+    // counted them as its own (3 rated): 5 = 3 + 1 + 0 + 1, already present 3, none stored.
+    // Its neighbour stored its own 2 calls and met none already present: left as it was.
+    await query(
+      url,
+      `INSERT INTO tenants (id, name, slug, time_zone, updated_at) VALUES ('00000000-0000-4000-8000-000000000001', 'T', 't', 'UTC', now());
+       INSERT INTO cdr_sources (id, tenant_id, name, format, time_zone, updated_at)
+         VALUES ('00000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-000000000001', 'S', 'asterisk', 'UTC', now());
+       INSERT INTO cdr_files (id, tenant_id, source_id, file_name, remote_path, size, sha256, status, lines, rated, unanswered, unbillable, rejected, already_present, calls_stored)
+         VALUES ('00000000-0000-4000-8000-000000000003', '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002',
+                 'again.csv', '/again.csv', 1, repeat('a', 64), 'DONE', 5, 3, 1, 0, 1, 3, 1),
+                ('00000000-0000-4000-8000-000000000004', '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002',
+                 'first.csv', '/first.csv', 1, repeat('b', 64), 'DONE', 2, 1, 1, 0, 0, 0, 2);
+       SELECT ensure_cdr_partitions('2026-10-01', '2026-10-01');
+       INSERT INTO cdrs (tenant_id, source_id, file_id, line, record_key, start_at, billsec, caller, callee, status)
+         VALUES ('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-000000000003',
+                 4, 'own-1', '2026-10-02T00:00:00Z', 0, '1', '2', 'UNANSWERED');`,
+    );
+    cpSync(path.join(MIGRATIONS_DIR, target), path.join(before, target), { recursive: true });
+    expect((await migrate({ databaseUrl: url, directory: before })).applied).toEqual([target]);
+    const files = await query<{ file_name: string; lines: number; rated: number; unanswered: number; unbillable: number; rejected: number; already_present: number }>(
+      url,
+      `SELECT file_name, lines, rated, unanswered, unbillable, rejected, already_present FROM cdr_files ORDER BY file_name`,
+    );
+    expect(files).toEqual([
+      { file_name: "again.csv", lines: 5, rated: 0, unanswered: 1, unbillable: 0, rejected: 1, already_present: 3 },
+      { file_name: "first.csv", lines: 2, rated: 1, unanswered: 1, unbillable: 0, rejected: 0, already_present: 0 },
+    ]);
+  });
 });

@@ -14,7 +14,7 @@ export type TOtherGroup = Extract<TUnbillableDetail, { kind: "other" }>["rows"][
 export const REASON_TITLES: Record<string, { title: string; fix: string }> = {
   "unknown account": {
     title: "Unknown account code",
-    fix: "No trunk carries these account codes and none is mapped to a customer. Map each code to its customer, then re-rate.",
+    fix: "No trunk carries these account codes and none is mapped to a customer. Map each code to its customer, then re-rate. Calls without an account code cannot be assigned afterwards: a number given to a customer as a DID now does not make earlier calls theirs.",
   },
   "no rate for prefix": {
     title: "No rate for the number",

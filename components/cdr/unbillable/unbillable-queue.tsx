@@ -123,6 +123,8 @@ function ReasonDetail({
                 <Button size="sm" onClick={() => onMap(row.accountCode!)}>
                   Map account code…
                 </Button>
+              ) : row.accountCode === null ? (
+                <span className="text-xs text-slate-500">No code to map: not assignable</span>
               ) : null}
             </MiniCell>
           </MiniRow>
