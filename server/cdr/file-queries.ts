@@ -5,6 +5,7 @@ import { AppError } from "@/server/errors";
 import { sortOrder, type TPage, type TPageInput } from "@/server/lib/pagination";
 import { csvText } from "@/server/lib/csv";
 import { getZoneConverter } from "@/server/rating/time-zone";
+import { ACCEPTED_FILE_STATUSES } from "@/server/cdr/files";
 
 /**
  * Read side of CDR files for the admin pages: the files list, one file with its counts and
@@ -17,6 +18,14 @@ export const ZCdrFileFilter = z.object({
   status: z.enum(CDR_FILE_STATUSES).nullable().default(null),
   sourceId: z.uuid().nullable().default(null),
 });
+
+/**
+ * Why a file is HELD, from the file its hold points at (receiveCdrFile records it as
+ * `duplicateOfId`): an accepted file of the same source with the same name and other
+ * content, or an accepted file of another source with the same content.
+ */
+export const CDR_HELD_REASONS = ["SAME_NAME_OTHER_CONTENT", "SAME_CONTENT_OTHER_SOURCE"] as const;
+export type TCdrHeldReason = (typeof CDR_HELD_REASONS)[number];
 
 const SORTABLE = ["receivedAt", "fileName", "status", "lines", "priceTotal", "size"] as const;
 
@@ -58,6 +67,8 @@ type TFileRow = Prisma.CdrFileGetPayload<{ select: typeof fileSummary }>;
 export type TCdrFileSummary = TFileRow & {
   /** Expected number of lines of a file being read, from its size; null once it is not running. */
   estimatedLines: number | null;
+  /** Why a HELD file is held; null for any other status. */
+  heldReason: TCdrHeldReason | null;
 };
 
 /**
@@ -79,14 +90,38 @@ async function bytesPerLineOf(tenantId: string, sourceIds: string[]): Promise<Ma
   return result;
 }
 
+/**
+ * The hold's reason of each HELD row. The file a hold points at belongs to the same source for
+ * a name clash and to another one for a content clash; one whose file is gone was held for
+ * another source's content (only deleting that source removes it without removing this one).
+ * A hold pointing nowhere (receiveCdrFile writes none) reads as a name clash, the milder one:
+ * releasing is guarded by the content check either way.
+ */
+async function heldReasonsOf(tenantId: string, rows: Pick<TFileRow, "id" | "status" | "duplicateOfId" | "source">[]): Promise<Map<string, TCdrHeldReason>> {
+  const held = rows.filter((row) => row.status === "HELD");
+  const pointedAt = [...new Set(held.flatMap((row) => (row.duplicateOfId ? [row.duplicateOfId] : [])))];
+  const twins =
+    pointedAt.length === 0 ? [] : await db().cdrFile.findMany({ where: { tenantId, id: { in: pointedAt } }, select: { id: true, sourceId: true } });
+  const sourceOf = new Map(twins.map((twin) => [twin.id, twin.sourceId]));
+  const reasonOf = (row: (typeof held)[number]): TCdrHeldReason => {
+    const twinSource = row.duplicateOfId ? (sourceOf.get(row.duplicateOfId) ?? null) : row.source.id;
+    return twinSource === row.source.id ? "SAME_NAME_OTHER_CONTENT" : "SAME_CONTENT_OTHER_SOURCE";
+  };
+  return new Map(held.map((row) => [row.id, reasonOf(row)]));
+}
+
 async function withEstimates(tenantId: string, rows: TFileRow[]): Promise<TCdrFileSummary[]> {
   const running = rows.filter((row) => row.status === "RECEIVED" || row.status === "PROCESSING");
-  const perLine = await bytesPerLineOf(tenantId, [...new Set(running.map((row) => row.source.id))]);
+  const [perLine, heldReasons] = await Promise.all([
+    bytesPerLineOf(tenantId, [...new Set(running.map((row) => row.source.id))]),
+    heldReasonsOf(tenantId, rows),
+  ]);
   return rows.map((row) => {
-    if (row.status !== "RECEIVED" && row.status !== "PROCESSING") return { ...row, estimatedLines: null };
+    const heldReason = heldReasons.get(row.id) ?? null;
+    if (row.status !== "RECEIVED" && row.status !== "PROCESSING") return { ...row, estimatedLines: null, heldReason };
     const bytesPerLine = perLine.get(row.source.id) ?? DEFAULT_BYTES_PER_LINE;
     // Never below what was read already: the estimate is a guess, the count is a fact.
-    return { ...row, estimatedLines: Math.max(row.linesRead, Math.ceil(Number(row.size) / bytesPerLine)) };
+    return { ...row, estimatedLines: Math.max(row.linesRead, Math.ceil(Number(row.size) / bytesPerLine)), heldReason };
   });
 }
 
@@ -124,20 +159,41 @@ export async function getCdrFile(options: { tenantId: string; fileId: string }) 
     select: { ...fileSummary, sha256: true, remoteModifiedAt: true, serverId: true, callsStored: true, firstCallAt: true, lastCallAt: true },
   });
   if (!file) throw AppError.notFound("CDR file");
-  const [duplicateOf, uploadedBy, server, tenant] = await Promise.all([
+  const [duplicateOf, uploadedBy, server, tenant, acceptedElsewhere] = await Promise.all([
     file.duplicateOfId
-      ? db().cdrFile.findFirst({ where: { tenantId, id: file.duplicateOfId }, select: { id: true, fileName: true, status: true, receivedAt: true } })
+      ? db().cdrFile.findFirst({
+          where: { tenantId, id: file.duplicateOfId },
+          select: { id: true, fileName: true, status: true, receivedAt: true, source: { select: { id: true, name: true } } },
+        })
       : null,
     file.uploadedById ? db().user.findUnique({ where: { id: file.uploadedById }, select: { name: true, email: true } }) : null,
     file.serverId ? db().cdrSourceServer.findFirst({ where: { tenantId, id: file.serverId }, select: { host: true, port: true } }) : null,
     db().tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { timeZone: true } }),
+    // What makes releaseHeldFile refuse: the page offers only Dismiss while it stands.
+    file.status === "HELD"
+      ? db().cdrFile.findFirst({
+          where: { tenantId, sourceId: { not: file.source.id }, sha256: file.sha256, status: { in: [...ACCEPTED_FILE_STATUSES] } },
+          orderBy: { receivedAt: "asc" },
+          select: { id: true, fileName: true, receivedAt: true, source: { select: { id: true, name: true } } },
+        })
+      : null,
   ]);
   const [withEstimate] = await withEstimates(tenantId, [file]);
   // The tenant's days its calls fall on: the calls page opens on them rather than on its
   // default "last 7 days", which an older file's calls are not in.
   const callDays =
     file.firstCallAt && file.lastCallAt ? { fromDay: dayIn(file.firstCallAt, tenant.timeZone), toDay: dayIn(file.lastCallAt, tenant.timeZone) } : null;
-  return { ...file, estimatedLines: withEstimate!.estimatedLines, duplicateOf, uploadedBy, server, callDays };
+  return {
+    ...file,
+    estimatedLines: withEstimate!.estimatedLines,
+    heldReason: withEstimate!.heldReason,
+    duplicateOf,
+    /** For a HELD file: the accepted file of another source with its content, which bars releasing it. */
+    acceptedElsewhere,
+    uploadedBy,
+    server,
+    callDays,
+  };
 }
 
 /** YYYY-MM-DD of an instant in a time zone. */

@@ -11,6 +11,8 @@ import { sendEvent } from "@/server/jobs/send";
  * CDR files exactly once. Every file that arrives (from an SFTP poll or an upload) is hashed
  * and recorded before anything reads it:
  *  - content already accepted on this source (any name) → DUPLICATE, never billed again;
+ *  - content already accepted on another source → HELD, and never released while that file
+ *    stands: calls are unique per source, so this one would bill them a second time;
  *  - a name already accepted on this source with other content → HELD for an admin, whether
  *    each copy was polled (from any folder) or uploaded: the name is the file's own, not its path;
  *  - otherwise RECEIVED, and `cdr/file.received` starts the ingest.
@@ -111,6 +113,37 @@ function describeWhen(date: Date): string {
 }
 
 /**
+ * One arrival (or release) decided at a time per tenant (a few indexed lookups): two copies of
+ * the same content arriving at once on two sources would otherwise both find nothing
+ * "elsewhere" and both be billed; two different files of one name on one source would both
+ * pass unheld; a release would miss the copy an arrival is accepting on another source.
+ */
+async function lockArrivals(tx: TTransaction, tenantId: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`cdr-file-arrival:${tenantId}`}, 0))`;
+}
+
+/**
+ * A file that becomes RECEIVED waits for an edit of its source in progress (which holds the
+ * row FOR UPDATE), and an edit waits for it: the edit's "no calls stored yet" check and its
+ * new format or time zone then commit with no file slipping in between to be read the old
+ * way. KEY SHARE is the weakest lock FOR UPDATE waits for: a poll's lease writes go on.
+ * Taken before the arrival lock, so an edit holds up only its own source's arrivals.
+ */
+async function lockSourceForArrival(tx: TTransaction, tenantId: string, sourceId: string): Promise<void> {
+  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM cdr_sources WHERE tenant_id = ${tenantId}::uuid AND id = ${sourceId}::uuid FOR KEY SHARE`;
+  if (rows.length === 0) throw AppError.notFound("CDR source");
+}
+
+/** The earliest accepted file with this content on another source of the tenant. */
+async function acceptedElsewhere(tx: TTransaction, options: { tenantId: string; sourceId: string; sha256: string }) {
+  return tx.cdrFile.findFirst({
+    where: { tenantId: options.tenantId, sourceId: { not: options.sourceId }, sha256: options.sha256, status: { in: [...ACCEPTED_FILE_STATUSES] } },
+    orderBy: { receivedAt: "asc" },
+    select: { id: true, fileName: true, receivedAt: true, source: { select: { name: true } } },
+  });
+}
+
+/**
  * Records a file that has been written to `localPath` (a path from {@link spoolTempPath}),
  * with the size and sha256 its writer computed on the way (a download or an upload hashes
  * what it writes, so no second pass reads the file): moves it into the spool and decides
@@ -154,12 +187,10 @@ export async function receiveCdrFile(options: {
     uploadedById: options.uploadedById ?? null,
   };
 
-  // One arrival decided at a time per tenant (a few indexed lookups): two copies of the same
-  // content arriving at once on two sources would otherwise both find nothing "elsewhere" and
-  // both be billed; two different files of one name on one source would both pass unheld.
   const decide = () =>
     db().$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`cdr-file-arrival:${tenantId}`}, 0))`;
+      await lockSourceForArrival(tx, tenantId, sourceId);
+      await lockArrivals(tx, tenantId);
       return decideIn(tx);
     });
   const decideIn = async (tx: TTransaction): Promise<TReceivedFile> => {
@@ -176,16 +207,13 @@ export async function receiveCdrFile(options: {
       return { id: file.id, status: "DUPLICATE", note };
     }
     // Calls are unique per source: the same file under another source (an upload with the
-    // wrong source chosen) would bill every call a second time, so it waits for an admin.
-    const elsewhere = await tx.cdrFile.findFirst({
-      where: { tenantId, sourceId: { not: sourceId }, sha256, status: { in: [...ACCEPTED_FILE_STATUSES] } },
-      orderBy: { receivedAt: "asc" },
-      select: { id: true, fileName: true, receivedAt: true, source: { select: { name: true } } },
-    });
+    // wrong source chosen) would bill every call a second time. It is held so an admin sees
+    // it, and can only be dismissed while that file stands (releaseHeldFile refuses).
+    const elsewhere = await acceptedElsewhere(tx, { tenantId, sourceId, sha256 });
     if (elsewhere) {
       const note =
         `Same content as ${elsewhere.fileName} received from source ${elsewhere.source.name} ${describeWhen(elsewhere.receivedAt)}. ` +
-        "Held: ingesting it under this source would bill its calls again. Release it only if both sources really carried these calls.";
+        "Held: ingesting it under this source would bill its calls again, so it cannot be released while that file stands; dismiss it.";
       const file = await tx.cdrFile.create({
         data: { ...base, status: "HELD", duplicateOfId: elsewhere.id, note },
         select: { id: true },
@@ -277,8 +305,11 @@ export async function resendLostFileEvents(options: { now?: Date } = {}): Promis
 
 /**
  * Accepts a HELD file for ingest. Its calls already stored from another file of the same
- * source are not billed again; a file held because another source delivered the same content
- * is billed in full under this one (the admin's note says so before they release it).
+ * source are not billed again. Calls are unique per source only, so content accepted on
+ * another source would be billed a second time under this one: that release is refused,
+ * whether the file was held for it or for its name (the copy elsewhere may have come after
+ * the hold). Decided under the arrival lock, so an arrival of the same content on another
+ * source is either seen here or sees this file accepted.
  */
 export async function releaseHeldFile(options: { tenantId: string; actor: TActor; fileId: string }): Promise<TReceivedFile> {
   const file = await db().cdrFile.findFirst({ where: { tenantId: options.tenantId, id: options.fileId } });
@@ -286,6 +317,16 @@ export async function releaseHeldFile(options: { tenantId: string; actor: TActor
   if (file.status !== "HELD") throw new AppError("CONFLICT", `Only a held file can be released; this one is ${file.status.toLowerCase()}.`);
   try {
     await db().$transaction(async (tx) => {
+      await lockSourceForArrival(tx, options.tenantId, file.sourceId);
+      await lockArrivals(tx, options.tenantId);
+      const elsewhere = await acceptedElsewhere(tx, { tenantId: options.tenantId, sourceId: file.sourceId, sha256: file.sha256 });
+      if (elsewhere) {
+        throw new AppError(
+          "CONFLICT",
+          `Source ${elsewhere.source.name} already has this content, as ${elsewhere.fileName} received ${describeWhen(elsewhere.receivedAt)}: ` +
+            "releasing this file would bill its calls a second time. Dismiss it instead.",
+        );
+      }
       const updated = await tx.cdrFile.updateMany({
         where: { tenantId: options.tenantId, id: file.id, status: "HELD" },
         data: { status: "RECEIVED", note: `Released for ingest by ${options.actor.email ?? "an admin"}.`, ingestEventId: null, ingestEventSentAt: null },
@@ -322,6 +363,7 @@ export async function retryFailedFile(options: { tenantId: string; actor: TActor
   // A new event id: the first ingest run of this file has finished (failed).
   const ingestEventId = `cdr-file-${file.id}-retry-${Date.now()}`;
   await db().$transaction(async (tx) => {
+    await lockSourceForArrival(tx, options.tenantId, file.sourceId);
     const updated = await tx.cdrFile.updateMany({
       where: { tenantId: options.tenantId, id: file.id, status: "FAILED" },
       data: { status: "RECEIVED", error: null, ingestEventId, ingestEventSentAt: null },

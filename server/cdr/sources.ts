@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Prisma } from "@/server/db/generated/client";
-import { db, type TTransaction } from "@/server/db/client";
+import { db, type TDb, type TTransaction } from "@/server/db/client";
 import { recordAudit, type TActor } from "@/server/audit/audit";
 import { AppError, isUniqueViolation } from "@/server/errors";
 import { ZPageInput, sortOrder, type TPage } from "@/server/lib/pagination";
@@ -292,9 +292,9 @@ function resolveServers(submitted: TParsedSourceFields["servers"], stored: TStor
 }
 
 /** Fields parsed, zone canonical, cost deck checked: the source row's data. */
-async function sourceData(tenantId: string, fields: TParsedSourceFields) {
+async function sourceData(tenantId: string, fields: TParsedSourceFields, client: TDb = db()) {
   if (fields.costDeckId) {
-    const deck = await db().rateDeck.findFirst({ where: { tenantId, id: fields.costDeckId }, select: { kind: true } });
+    const deck = await client.rateDeck.findFirst({ where: { tenantId, id: fields.costDeckId }, select: { kind: true } });
     if (!deck) throw AppError.invalidField("costDeckId", "Choose one of your BUY decks");
     if (deck.kind !== "BUY") throw AppError.invalidField("costDeckId", "The cost deck must be a BUY deck (a carrier's cost), not a SELL deck");
   }
@@ -401,8 +401,8 @@ export async function createCdrSource(options: { tenantId: string; actor: TActor
 }
 
 /** Whether calls of the source are stored, or a file of it is on its way in. */
-async function callsStoredFrom(tenantId: string, sourceId: string): Promise<boolean> {
-  const inUse = await db().cdrFile.findFirst({
+async function callsStoredFrom(tenantId: string, sourceId: string, client: TDb = db()): Promise<boolean> {
+  const inUse = await client.cdrFile.findFirst({
     where: { tenantId, sourceId, OR: [{ callsStored: { gt: 0 } }, { status: { in: ["RECEIVED", "PROCESSING"] } }] },
     select: { id: true },
   });
@@ -416,9 +416,14 @@ async function callsStoredFrom(tenantId: string, sourceId: string): Promise<bool
  * times, so an overlapping or retried file would bill them again: the format and the zone are
  * then fixed. Files written another way from some day on belong to a new source.
  */
-async function refuseRereadingStoredCalls(tenantId: string, existing: { id: string; format: string; timeZone: string }, next: { format: string; timeZone: string }) {
+async function refuseRereadingStoredCalls(
+  tx: TTransaction,
+  tenantId: string,
+  existing: { id: string; format: string; timeZone: string },
+  next: { format: string; timeZone: string },
+) {
   const changed = (["format", "timeZone"] as const).filter((field) => existing[field] !== next[field]);
-  if (changed.length === 0 || !(await callsStoredFrom(tenantId, existing.id))) return;
+  if (changed.length === 0 || !(await callsStoredFrom(tenantId, existing.id, tx))) return;
   const what = { format: `as ${existing.format} files`, timeZone: `with times in ${existing.timeZone}` };
   const field = changed[0]!;
   throw AppError.invalidField(
@@ -429,42 +434,48 @@ async function refuseRereadingStoredCalls(tenantId: string, existing: { id: stri
 
 export async function updateCdrSource(options: { tenantId: string; actor: TActor; sourceId: string; fields: TCdrSourceFields }): Promise<TCdrSourceDetail> {
   const fields = ZCdrSourceFields.parse(options.fields);
-  const existing = await db().cdrSource.findFirst({
-    where: { tenantId: options.tenantId, id: options.sourceId },
-    select: sourceSelect,
-  });
-  if (!existing) throw AppError.notFound("CDR source");
-  const data = await sourceData(options.tenantId, fields);
-  await refuseRereadingStoredCalls(options.tenantId, existing, data);
-  const servers = resolveServers(fields.servers, existing.servers);
-  if (existing.enabled && servers.length === 0) {
-    throw AppError.invalidField("servers", "Polling is enabled: keep at least one server, or disable polling first");
-  }
-  const before = auditView(
-    {
-      name: existing.name,
-      format: existing.format,
-      timeZone: existing.timeZone,
-      remoteDir: existing.remoteDir,
-      filePattern: existing.filePattern,
-      afterDownload: existing.afterDownload,
-      processedDir: existing.processedDir,
-      pollIntervalMinutes: existing.pollIntervalMinutes,
-      alertEmails: existing.alertEmails,
-      costDeckId: existing.costDeckId,
-    },
-    existing.servers,
-  );
+  const { tenantId, sourceId } = options;
   try {
     await db().$transaction(async (tx) => {
-      await tx.cdrSource.update({ where: { tenantId_id: { tenantId: options.tenantId, id: options.sourceId } }, data });
-      await writeServers(tx, options.tenantId, options.sourceId, servers);
+      // Everything this edit decides from is read under the source's row lock (and its live
+      // servers'), so it is what the edit overwrites: another admin's edit saving at the same
+      // time is waited for, not undone with the password it replaced; a host key a poll learns
+      // meanwhile is waited for and kept; a file arriving meanwhile (receiveCdrFile takes the
+      // row KEY SHARE) is seen by the "calls already stored" check or is read the new way.
+      const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM cdr_sources WHERE tenant_id = ${tenantId}::uuid AND id = ${sourceId}::uuid FOR UPDATE`;
+      if (locked.length === 0) throw AppError.notFound("CDR source");
+      await tx.$queryRaw`SELECT id FROM cdr_source_servers WHERE tenant_id = ${tenantId}::uuid AND source_id = ${sourceId}::uuid AND removed_at IS NULL ORDER BY id FOR UPDATE`;
+      const existing = await tx.cdrSource.findFirst({ where: { tenantId, id: sourceId }, select: sourceSelect });
+      if (!existing) throw AppError.notFound("CDR source");
+      const data = await sourceData(tenantId, fields, tx);
+      await refuseRereadingStoredCalls(tx, tenantId, existing, data);
+      const servers = resolveServers(fields.servers, existing.servers);
+      if (existing.enabled && servers.length === 0) {
+        throw AppError.invalidField("servers", "Polling is enabled: keep at least one server, or disable polling first");
+      }
+      const before = auditView(
+        {
+          name: existing.name,
+          format: existing.format,
+          timeZone: existing.timeZone,
+          remoteDir: existing.remoteDir,
+          filePattern: existing.filePattern,
+          afterDownload: existing.afterDownload,
+          processedDir: existing.processedDir,
+          pollIntervalMinutes: existing.pollIntervalMinutes,
+          alertEmails: existing.alertEmails,
+          costDeckId: existing.costDeckId,
+        },
+        existing.servers,
+      );
+      await tx.cdrSource.update({ where: { tenantId_id: { tenantId, id: sourceId } }, data });
+      await writeServers(tx, tenantId, sourceId, servers);
       await recordAudit(tx, {
-        tenantId: options.tenantId,
+        tenantId,
         actor: options.actor,
         action: "cdr_source.updated",
         targetType: "cdr_source",
-        targetId: options.sourceId,
+        targetId: sourceId,
         before,
         after: auditView(data, servers),
       });
@@ -473,7 +484,7 @@ export async function updateCdrSource(options: { tenantId: string; actor: TActor
     if (isUniqueViolation(error)) throw AppError.invalidField("name", "A source with this name exists");
     throw error;
   }
-  return getCdrSource({ tenantId: options.tenantId, sourceId: options.sourceId });
+  return getCdrSource({ tenantId, sourceId });
 }
 
 export const ZAcceptHostKey = z.object({ sourceId: z.uuid(), serverId: z.uuid(), fingerprint: z.string().trim().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, "A fingerprint like SHA256:…") });

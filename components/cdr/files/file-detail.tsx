@@ -61,13 +61,14 @@ function Field({ label, children }: { label: string; children: ReactNode }) {
 }
 
 function Equation({ file }: { file: TCdrFile }) {
-  const sum = file.rated + file.unanswered + file.unbillable + file.rejected;
+  const sum = file.rated + file.unanswered + file.unbillable + file.rejected + file.alreadyPresent;
   const balanced = sum === file.lines;
   return (
     <p className={balanced ? "text-sm text-slate-700" : "text-sm font-medium text-danger-700"} data-testid="line-equation">
       <span className="numeric">
         {formatCount(file.lines)} lines = {formatCount(file.rated)} rated + {formatCount(file.unanswered)} unanswered + {formatCount(file.unbillable)} unbillable +{" "}
         {formatCount(file.rejected)} rejected
+        {file.alreadyPresent > 0 ? <> + {formatCount(file.alreadyPresent)} already stored</> : null}
       </span>{" "}
       {file.status === "DONE" ? (balanced ? <span className="text-success-700">✓ every line accounted for</span> : <span>(does not add up: tell support)</span>) : null}
     </p>
@@ -136,6 +137,14 @@ function DismissDialog({ open, onClose, fileId }: { open: boolean; onClose: () =
       </form>
     </Dialog>
   );
+}
+
+/** What releasing does, by why the file is held: only calls of its own source are recognised. */
+function releaseDescription(file: TCdrFile): string {
+  if (file.heldReason === "SAME_CONTENT_OTHER_SOURCE") {
+    return `It was held for the same content on another source, which no longer has it: its calls are read and billed in full under ${file.source.name}.`;
+  }
+  return "Its calls are read and billed. Calls already stored from the earlier file with the same name are recognised and not billed again.";
 }
 
 /** One CDR file: where it stands, what its lines became, and what to do when it is held or failed. */
@@ -222,9 +231,12 @@ export function CdrFileDetail({ fileId }: { fileId: string }) {
                   <Button variant="danger" onClick={() => setDismissing(true)}>
                     Dismiss…
                   </Button>
-                  <Button variant="primary" onClick={() => setReleasing(true)}>
-                    Release for ingest…
-                  </Button>
+                  {/* The server refuses it: another source's accepted file has these calls. */}
+                  {data.acceptedElsewhere ? null : (
+                    <Button variant="primary" onClick={() => setReleasing(true)}>
+                      Release for ingest…
+                    </Button>
+                  )}
                 </>
               ) : null}
               {access.canEdit && data.status === "FAILED" ? (
@@ -260,9 +272,20 @@ export function CdrFileDetail({ fileId }: { fileId: string }) {
                   {" "}
                   <Link href={fileHref(data.duplicateOf.id)} className="font-medium text-brand-700 hover:underline">
                     Open {data.duplicateOf.fileName}
+                    {data.duplicateOf.source.id === data.source.id ? null : ` (${data.duplicateOf.source.name})`}
                   </Link>
                 </>
               ) : null}
+            </p>
+          ) : null}
+          {data.status === "HELD" && data.acceptedElsewhere ? (
+            <p role="status" className="rounded-md border border-warning-600/30 bg-warning-50 px-3 py-2 text-sm text-warning-800" data-testid="release-barred">
+              <span className="font-medium">This file cannot be released.</span> Source {data.acceptedElsewhere.source.name} already has this content, as{" "}
+              <Link href={fileHref(data.acceptedElsewhere.id)} className="font-medium text-brand-700 hover:underline">
+                {data.acceptedElsewhere.fileName}
+              </Link>
+              : calls are recognised per source, so releasing it would bill its calls a second time.
+              {access.canEdit ? " Dismiss it, with the reason." : null}
             </p>
           ) : null}
           {running ? (
@@ -301,7 +324,8 @@ export function CdrFileDetail({ fileId }: { fileId: string }) {
               <Equation file={data} />
               {data.alreadyPresent > 0 ? (
                 <p className="text-xs text-slate-600">
-                  {formatCount(data.alreadyPresent)} of these calls were already stored from another file and were not billed again.
+                  {formatCount(data.alreadyPresent)} lines repeat calls already stored (from another file, or an earlier line of this one): they are
+                  not stored or billed again.
                 </p>
               ) : null}
               <dl className="grid grid-cols-2 gap-3 border-t border-slate-100 pt-3 md:grid-cols-4">
@@ -413,7 +437,7 @@ export function CdrFileDetail({ fileId }: { fileId: string }) {
         open={releasing}
         onOpenChange={setReleasing}
         title="Release this file for ingest?"
-        description="Its calls are read and billed. Calls already stored from the earlier file with the same name are recognised and not billed again."
+        description={data ? releaseDescription(data) : undefined}
         confirmLabel="Release and ingest"
         destructive={false}
         pending={release.isPending}

@@ -16,6 +16,7 @@ import { UploadCdrFileDialog } from "@/components/cdr/files/upload-dialog";
 import {
   CDR_FILE_STATUSES,
   FILE_STATUS_OPTIONS,
+  HELD_REASON_LABELS,
   RUNNING_STATUSES,
   fileHref,
   formatCount,
@@ -39,16 +40,21 @@ function oneOf<T extends string>(value: string | null, allowed: readonly T[]): T
   return value !== null && (allowed as readonly string[]).includes(value) ? (value as T) : null;
 }
 
-/** rated + unanswered + unbillable + rejected = lines, as the issue asks every file to show. */
+/**
+ * rated + unanswered + unbillable + rejected = lines, as every file shows, plus the lines whose
+ * call was already stored (a file repeating calls of another), only when there are any.
+ */
 function LineCounts({ file }: { file: TCdrFileRow }) {
   if (file.lines === 0 && file.status !== "DONE") return <span className="text-slate-400">—</span>;
+  const repeated = file.alreadyPresent > 0;
   return (
     <span className="flex flex-col items-end gap-0.5">
       <span className="font-medium text-slate-900">{formatCount(file.lines)}</span>
-      <span className="text-xs whitespace-nowrap text-slate-500" title="rated + unanswered + unbillable + rejected">
+      <span className="text-xs whitespace-nowrap text-slate-500" title={`rated + unanswered + unbillable + rejected${repeated ? " + already stored" : ""}`}>
         <span className="text-success-700">{formatCount(file.rated)}</span> + {formatCount(file.unanswered)} +{" "}
         <span className={file.unbillable > 0 ? "font-medium text-warning-700" : undefined}>{formatCount(file.unbillable)}</span> +{" "}
         <span className={file.rejected > 0 ? "font-medium text-danger-700" : undefined}>{formatCount(file.rejected)}</span>
+        {repeated ? <> + {formatCount(file.alreadyPresent)} already stored</> : null}
       </span>
     </span>
   );
@@ -103,7 +109,7 @@ function columns(currency: string): ColumnDef<TCdrFileRow>[] {
                 Same content as an earlier file
               </Link>
             ) : null}
-            {file.status === "HELD" ? <span className="text-xs text-warning-800">Same name, other content: review it</span> : null}
+            {file.status === "HELD" && file.heldReason ? <span className="text-xs text-warning-800">{HELD_REASON_LABELS[file.heldReason]}</span> : null}
           </span>
         );
       },

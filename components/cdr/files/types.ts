@@ -23,6 +23,14 @@ export const FILE_STATUS_LABELS: Record<TCdrFileStatus, string> = {
   DISMISSED: "Dismissed",
 };
 
+export type TCdrHeldReason = NonNullable<TCdrFileRow["heldReason"]>;
+
+/** What a held file clashes with, in the files list. */
+export const HELD_REASON_LABELS: Record<TCdrHeldReason, string> = {
+  SAME_NAME_OTHER_CONTENT: "Same name, other content: review it",
+  SAME_CONTENT_OTHER_SOURCE: "Same content as another source's file: review it",
+};
+
 export const FILE_STATUS_OPTIONS = CDR_FILE_STATUSES.map((value) => ({ value, label: FILE_STATUS_LABELS[value] }));
 
 export function fileHref(fileId: string): string {

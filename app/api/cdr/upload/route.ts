@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { currentAuth } from "@/server/auth/session";
 import { requireTenantRole } from "@/server/auth/require";
 import { TENANT_ADMIN_ROLES } from "@/server/auth/roles";
@@ -18,8 +19,10 @@ export async function POST(request: Request) {
   try {
     const auth = requireTenantRole(await currentAuth(), TENANT_ADMIN_ROLES);
     const params = new URL(request.url).searchParams;
-    const sourceId = params.get("sourceId") ?? "";
-    if (!/^[0-9a-f-]{36}$/i.test(sourceId)) throw AppError.invalidField("sourceId", "Choose the CDR source the file comes from");
+    // A real UUID, not just its characters: anything else would reach the database's uuid cast.
+    const parsedSourceId = z.uuid().safeParse(params.get("sourceId") ?? "");
+    if (!parsedSourceId.success) throw AppError.invalidField("sourceId", "Choose the CDR source the file comes from");
+    const sourceId = parsedSourceId.data;
     if (!request.body) throw AppError.invalidField("file", "Choose a CDR file to upload");
     const received = await uploadCdrFile({
       tenantId: auth.tenantId,
