@@ -87,6 +87,9 @@ export class EmbeddedRunner {
   private readonly active = new Map<string, number>();
   /** Runs due but held back by a full lane, per function, in arrival order. */
   private readonly waiting = new Map<string, { runId: string; lanes: TLane[] }[]>();
+  /** When each lane last had a run admitted (a count of admissions), for fair admission. */
+  private readonly admittedAt = new Map<string, number>();
+  private admissions = 0;
   private readonly pending = new Set<Promise<void>>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly crons: Cron[] = [];
@@ -160,18 +163,30 @@ export class EmbeddedRunner {
     this.timers.set(runId, timer);
   }
 
-  /** Starts every waiting run of the function whose lanes all have room, oldest first. */
+  /**
+   * Starts waiting runs of the function while their lanes have room. Of those that fit, the
+   * run whose key was served longest ago goes first (the oldest among equals): in arrival
+   * order, two tenants with a backlog would take every freed slot in turn, and a third
+   * tenant's one file would wait for both backlogs.
+   */
   private admitWaiting(functionId: string): void {
     const fn = this.byId.get(functionId);
     const queue = this.waiting.get(functionId);
     if (!fn || !queue) return;
-    for (let index = 0; index < queue.length; ) {
-      const entry = queue[index]!;
-      if (!entry.lanes.every((lane) => (this.active.get(lane.key) ?? 0) < lane.limit)) {
-        index++;
-        continue;
-      }
-      queue.splice(index, 1);
+    // A function-wide lane was served at every admission: a keyed lane decides.
+    const lastServed = (lanes: TLane[]) => Math.min(...lanes.map((lane) => this.admittedAt.get(lane.key) ?? -1));
+    for (;;) {
+      let chosen = -1;
+      let chosenServed = Infinity;
+      queue.forEach((candidate, index) => {
+        if (!candidate.lanes.every((lane) => (this.active.get(lane.key) ?? 0) < lane.limit)) return;
+        const served = lastServed(candidate.lanes);
+        if (served < chosenServed) [chosen, chosenServed] = [index, served];
+      });
+      if (chosen < 0) return;
+      const entry = queue.splice(chosen, 1)[0]!;
+      this.admissions++;
+      for (const lane of entry.lanes) this.admittedAt.set(lane.key, this.admissions);
       for (const lane of entry.lanes) this.active.set(lane.key, (this.active.get(lane.key) ?? 0) + 1);
       const work = this.attempt(fn, entry.runId)
         .catch((error: unknown) => this.log(`job runner: ${functionId} ${entry.runId}: ${String(error)}`))

@@ -78,6 +78,34 @@ describe("embedded job runner", () => {
     expect(Math.max(...runs.map((run) => Number(run.output)))).toBe(2);
   });
 
+  it("admits a tenant with one waiting run before two tenants' backlogs take every freed slot", async () => {
+    const [busyA, busyB, quiet] = await Promise.all([createTenant(), createTenant(), createTenant()]);
+    const started: string[] = [];
+    // The first runs hold their slots until every event is queued, however slow the machine.
+    let openGate = () => {};
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const fair = inngest.createFunction(
+      { id: "fair", retries: 0, concurrency: [{ limit: 2 }, { limit: 1, key: "event.data.tenantId" }], triggers: [trigger] },
+      async ({ event }) => {
+        started.push(String(event.data.tenantId));
+        await gate;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      },
+    );
+    runner = new EmbeddedRunner({ functions: [fair] });
+    const userId = "5b1d2c3b-0a1b-4c5d-8e9f-0123456789ab";
+    // Sent one after another, so the queue's order is known: A, B, A, B, A, B, then the quiet tenant.
+    for (const tenant of [busyA, busyB, busyA, busyB, busyA, busyB, quiet]) {
+      await runner.dispatch({ name: "auth/password-reset.requested", data: { userId, tenantId: tenant.id } });
+    }
+    expect(started).toEqual([busyA.id, busyB.id]);
+    openGate();
+    await runner.drain();
+    expect(started).toHaveLength(7);
+    // Served in arrival order it would start last; fairly, it starts with the first slot freed.
+    expect(started.indexOf(quiet.id)).toBe(2);
+  });
+
   it("runs cron functions (as Inngest's scheduled event) once per tick", async () => {
     const ticks: string[] = [];
     const scheduled = inngest.createFunction({ id: "nightly", retries: 0, triggers: [cron("0 3 * * *")] }, async ({ event, step }) =>

@@ -6,8 +6,11 @@ import { ensureUpcomingPartitions } from "@/server/cdr/partitions";
 import { rerateUnbillable } from "@/server/cdr/rerate";
 import { removeAbandonedSpoolParts, resendLostFileEvents } from "@/server/cdr/files";
 
-// Several files at once overall, two per tenant: one tenant's backlog cannot starve the
-// others, and a tenant's files do not queue behind each other one by one.
+// Several files at once overall, two per tenant: no tenant takes more than half the slots,
+// and a tenant's files do not queue behind each other one by one. The embedded runner gives a
+// freed slot to the tenant served longest ago, so a third tenant's file does not wait for two
+// others' backlogs; an Inngest server does the same with key queues (an Enterprise feature
+// today), else it starts waiting runs oldest first.
 export const ingestFile = inngest.createFunction(
   {
     id: "cdr-ingest-file",
