@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import { z } from "zod";
 import type { Prisma } from "@/server/db/generated/client";
 import { db, type TDb, type TTransaction } from "@/server/db/client";
@@ -35,9 +36,18 @@ const ZRemotePath = z
   .max(500)
   .refine((value) => !value.includes("\0"), "The path contains a NUL character");
 
+/** A remote folder as the server resolves it: "cdr/../cdr/", "./cdr" and "cdr" are one folder. */
+function sameRemoteFolder(a: string, b: string): boolean {
+  const canonical = (value: string) => posix.normalize(value).replace(/(.)\/+$/, "$1");
+  return canonical(a) === canonical(b);
+}
+
 export const ZCdrServerFields = z
   .object({
-    /** An existing server of this source (keeps its status, outages and stored secret). */
+    /**
+     * An existing server of this source (keeps its status, outages and stored secret). At
+     * another host or port it is another machine: the old server is removed and a new one added.
+     */
     id: z.uuid().optional(),
     host: z
       .string()
@@ -93,6 +103,11 @@ export const ZCdrSourceFields = z
   .superRefine((fields, context) => {
     if (fields.afterDownload === "MOVE" && !fields.processedDir) {
       context.addIssue({ code: "custom", path: ["processedDir"], message: "Give the folder processed files are moved to" });
+    }
+    // A file moved into the folder polled is listed again by the next poll, fetched as a
+    // duplicate and moved once more under a new name, forever.
+    if (fields.afterDownload === "MOVE" && fields.processedDir && sameRemoteFolder(fields.processedDir, fields.remoteDir)) {
+      context.addIssue({ code: "custom", path: ["processedDir"], message: "The processed folder must differ from the folder polled" });
     }
     const seen = new Set<string>();
     fields.servers.forEach((server, index) => {
@@ -267,13 +282,21 @@ type TResolvedServer = {
  */
 function resolveServers(submitted: TParsedSourceFields["servers"], stored: TStoredServer[]): TResolvedServer[] {
   const byId = new Map(stored.map((server) => [server.id, server]));
+  const claimed = new Set<string>();
   return submitted.map((server, index) => {
     const existing = server.id ? byId.get(server.id) : undefined;
     // Only live servers are `stored`: a removed server's id is refused like an unknown one.
     if (server.id && !existing) throw AppError.invalidField(`servers.${index}.host`, SERVER_GONE);
+    if (server.id) {
+      if (claimed.has(server.id)) throw AppError.invalidField(`servers.${index}.host`, "This server is already in the list");
+      claimed.add(server.id);
+    }
     const sameMachine = existing !== undefined && existing.host.toLowerCase() === server.host.toLowerCase() && existing.port === server.port;
     const sameAccount = sameMachine && existing.username === server.username;
-    const base = { id: server.id, host: server.host, port: server.port, username: server.username, hostKey: sameMachine ? existing.hostKey : null };
+    // Another host or port is another machine: the row's status, outages and creation date
+    // are the old machine's SLA evidence, so the old server is removed (writeServers, as when
+    // it is taken out of the list) and this one added as a new server with a clean history.
+    const base = { id: sameMachine ? existing.id : undefined, host: server.host, port: server.port, username: server.username, hostKey: sameMachine ? existing.hostKey : null };
     if (server.authMethod === "PASSWORD") {
       if (server.password.length > 0) return { ...base, passwordEnc: encryptSecret(server.password), privateKeyEnc: null };
       if (existing?.passwordEnc && sameAccount) return { ...base, passwordEnc: existing.passwordEnc, privateKeyEnc: null };
@@ -330,7 +353,9 @@ function auditView(data: Omit<Awaited<ReturnType<typeof sourceData>>, "format"> 
  * server left out is removed (soft: `removedAt`, keeping its last position, which the
  * live-position index ignores) so its outage history survives. Its open outage ends at the
  * removal: nobody checks it any more, and it did not recover, so no recovery mail. With no
- * server left, an open "every server down" outage ends the same way.
+ * server left, an open "every server down" outage ends the same way. A server moved to
+ * another host or port comes without its id (see resolveServers): its old row is removed
+ * like one left out, and a new row is added.
  */
 async function writeServers(tx: TTransaction, tenantId: string, sourceId: string, servers: TResolvedServer[]): Promise<void> {
   const now = new Date();
@@ -360,6 +385,8 @@ async function writeServers(tx: TTransaction, tenantId: string, sourceId: string
     if (parked.count !== 1) throw AppError.invalidField(`servers.${index}.host`, SERVER_GONE);
   }
   for (const [position, server] of servers.entries()) {
+    // A kept row is still the same machine (resolveServers), so its host key stays; a new
+    // row learns its key at the first connection.
     const data = {
       position,
       host: server.host,
@@ -367,8 +394,6 @@ async function writeServers(tx: TTransaction, tenantId: string, sourceId: string
       username: server.username,
       passwordEnc: server.passwordEnc,
       privateKeyEnc: server.privateKeyEnc,
-      // A server moved to another host or port is another machine: its key is learnt afresh.
-      ...(server.hostKey === null ? { hostKey: null, presentedHostKey: null } : {}),
     };
     if (server.id) await tx.cdrSourceServer.updateMany({ where: { tenantId, sourceId, id: server.id }, data });
     else await tx.cdrSourceServer.create({ data: { tenantId, sourceId, ...data } });
