@@ -7,20 +7,33 @@ import { AppError } from "@/server/errors";
 import { sendMail } from "@/server/mail/mailer";
 import { allServersDownMail, allServersRecoveredMail, serverDownMail, serverRecoveredMail, type TAlertMail } from "./alerts";
 import { isKnownRemoteFile, receiveCdrFile, spoolTempPath } from "./files";
-import { SftpConnectError, SftpSession, SftpStallError, serverLabel, type TRemoteFile, type TSftpConnectOptions } from "./sftp";
+import {
+  SFTP_STATUS_NO_SUCH_FILE,
+  SftpConnectError,
+  SftpFileChangedError,
+  SftpRequestError,
+  SftpSession,
+  SftpStallError,
+  serverLabel,
+  type TDownloadedContent,
+  type TRemoteFile,
+  type TSftpConnectOptions,
+} from "./sftp";
 import { LIVE_SERVER, credentialsOf, serversForTest, type TCdrSourceFields, type TServerCredentials } from "./sources";
 
 /**
  * Polling a CDR source: at most one poll per source at a time (a lease row in cdr_sources,
  * so a crashed poll frees the source when its lease expires), servers tried in order with
- * roll-over when one cannot be logged into or cannot list the folder, every outage recorded,
- * and each event mailed about (at least once: a mail is marked sent after the relay took it).
+ * roll-over when one cannot be logged into, cannot list the folder or cannot deliver the files
+ * it lists, every outage recorded, and each event mailed about (at least once: a mail is
+ * marked sent after the relay took it), oldest event first.
  *
  * Outage bookkeeping is per server: the first failed check opens an outage (one open
  * outage per server is enforced by the cdr_source_outages_one_open index), later failures
- * count on it, the first successful check closes it. Every poll checks every server (the
- * ones not used for fetching get a probe: log in, list the folder, close), so a backup
- * server's outage is measured too, not just the primary's. A row with no server is "every server down".
+ * count on it, the first successful check closes it, each dated when the check found it. Every
+ * poll checks every server once (the ones after the server that delivered get a probe: log in,
+ * list the folder, close), so a backup server's outage is measured too, not just the primary's.
+ * A row with no server is "every server down": no server delivered (or listed nothing to fetch).
  *
  * Only live servers (not removed from the source, see server/cdr/sources.ts) are polled,
  * counted and mailed about. Removing a server ends its open outage; a poll that was already
@@ -182,7 +195,7 @@ async function tryServer(
   tenantId: string,
   sourceId: string,
   server: Parameters<typeof credentialsOf>[0] & { id: string },
-  now: Date,
+  clock: () => Date,
   connectOptions: TSftpConnectOptions,
   lease: PollLease,
 ): Promise<{ session: SftpSession | null; attempt: TPollAttempt }> {
@@ -203,12 +216,18 @@ async function tryServer(
   // Only where none is known yet and the server still is the machine it was (an edit that
   // moved it cleared the key and must not get this one).
   if (session && server.hostKey === null) {
-    await db().cdrSourceServer.updateMany({
-      where: { tenantId, id: server.id, host: server.host, port: server.port, hostKey: null, ...LIVE_SERVER },
-      data: { hostKey: session.hostKey, presentedHostKey: null },
-    });
+    try {
+      await db().cdrSourceServer.updateMany({
+        where: { tenantId, id: server.id, host: server.host, port: server.port, hostKey: null, ...LIVE_SERVER },
+        data: { hostKey: session.hostKey, presentedHostKey: null },
+      });
+    } catch (failure) {
+      // Nobody else would close it: the caller gets the error, not the session.
+      await session.close();
+      throw failure;
+    }
   }
-  if (error !== null) await markServer(tenantId, sourceId, server.id, error, now, lease);
+  if (error !== null) await markServer(tenantId, sourceId, server.id, error, clock(), lease);
   return { session, attempt: { serverId: server.id, server: label, ok: error === null, error, kind } };
 }
 
@@ -225,24 +244,34 @@ async function tryServerFolder(
   tenantId: string,
   source: { id: string; remoteDir: string; filePattern: string },
   server: Parameters<typeof tryServer>[2],
-  now: Date,
+  clock: () => Date,
   connectOptions: TSftpConnectOptions,
   lease: PollLease,
   successCheckedLater: boolean,
 ): Promise<{ session: SftpSession | null; files: TRemoteFile[]; attempt: TPollAttempt }> {
-  const result = await tryServer(tenantId, source.id, server, now, connectOptions, lease);
-  if (!result.session) return { session: null, files: [], attempt: result.attempt };
-  let files: TRemoteFile[];
+  const result = await tryServer(tenantId, source.id, server, clock, connectOptions, lease);
+  const session = result.session;
+  if (!session) return { session: null, files: [], attempt: result.attempt };
+  // Closed here, or handed to the caller.
+  let settled = false;
   try {
-    files = await result.session.list(source.remoteDir, source.filePattern);
-  } catch (error) {
-    const message = error instanceof SftpStallError ? error.message : `Cannot list ${source.remoteDir} on ${result.session.label}: ${errorText(error)}`;
-    await result.session.close();
-    await markServer(tenantId, source.id, server.id, message, now, lease);
-    return { session: null, files: [], attempt: { ...result.attempt, ok: false, error: message, kind: "LIST" } };
+    let files: TRemoteFile[];
+    try {
+      files = await session.list(source.remoteDir, source.filePattern);
+    } catch (error) {
+      const message = error instanceof SftpStallError ? error.message : `Cannot list ${source.remoteDir} on ${session.label}: ${errorText(error)}`;
+      settled = true;
+      await session.close();
+      await markServer(tenantId, source.id, server.id, message, clock(), lease);
+      return { session: null, files: [], attempt: { ...result.attempt, ok: false, error: message, kind: "LIST" } };
+    }
+    if (!successCheckedLater) await markServer(tenantId, source.id, server.id, null, clock(), lease);
+    settled = true;
+    return { session, files, attempt: result.attempt };
+  } finally {
+    // A database failure on the way must not leave the connection open (keepalives would hold it).
+    if (!settled) await session.close();
   }
-  if (!successCheckedLater) await markServer(tenantId, source.id, server.id, null, now, lease);
-  return { session: result.session, files, attempt: result.attempt };
 }
 
 /** Who hears about a source's outages: its alert list, else the tenant's admins. */
@@ -307,55 +336,87 @@ async function sendOwedAlerts(options: { tenantId: string; sourceId: string; now
     await db().cdrSourceOutage.updateMany({ where: { tenantId, id: { in: outageIds }, [field]: null }, data: { [field]: now } });
   };
 
-  // Every server down: one loud mail, which also stands for each server's own "down" mail.
-  const allDown = owed.find((outage) => outage.serverId === null && outage.endedAt === null);
-  if (allDown) {
-    const openServerOutages = owed.filter((outage) => outage.serverId !== null && outage.endedAt === null).map((outage) => outage.id);
-    await deliver(
-      allServersDownMail({
-        sourceId,
-        sourceName: source.name,
-        since: allDown.startedAt,
-        servers: source.servers.map((server) => ({ server: serverLabel(server), error: server.lastError })),
-      }),
-      [allDown.id, ...openServerOutages],
-      "downAlertedAt",
-    );
-  }
-  // The source is back: one mail, which also stands for the recovery of each server that the
-  // loud mail announced and that came back with it.
-  const allRecovered = owed.find((outage) => outage.serverId === null && outage.endedAt !== null && outage.downAlertedAt !== null);
-  if (allRecovered?.endedAt && allRecovered.downAlertedAt) {
-    const announcedAt = allRecovered.downAlertedAt.getTime();
-    const cameBackWith = owed
-      .filter((outage) => outage.serverId !== null && outage.endedAt !== null && outage.downAlertedAt?.getTime() === announcedAt)
-      .map((outage) => outage.id);
-    await deliver(
-      allServersRecoveredMail({ sourceId, sourceName: source.name, since: allRecovered.startedAt, until: allRecovered.endedAt, via: options.via }),
-      [allRecovered.id, ...cameBackWith],
-      "recoveryAlertedAt",
-    );
-  }
-  const stillOwed = await db().cdrSourceOutage.findMany({
-    where: { tenantId, id: { in: owed.map((outage) => outage.id) } },
-    include: { server: { select: { host: true, port: true } } },
-    orderBy: { startedAt: "asc" },
-  });
-  for (const outage of stillOwed) {
-    const label = outage.server ? serverLabel(outage.server) : null;
-    if (outage.endedAt === null && outage.downAlertedAt === null && label) {
-      await deliver(
-        serverDownMail({ sourceId, sourceName: source.name, server: label, since: outage.startedAt, error: outage.error, failover: options.via }),
-        [outage.id],
-        "downAlertedAt",
-      );
+  // Every owed mail is an event at the instant it announces (an outage's start or end), sent
+  // oldest first: a "recovered" still owed from an earlier poll must not arrive after a newer
+  // "ALL down". Ties go to the recovery (what ended came before what began at that instant).
+  type TOwedMail = { at: Date; recovery: boolean; send: () => Promise<void> };
+  const mails: TOwedMail[] = [];
+  // Server outages a source-wide mail stands for: they get no mail of their own. Left owed when
+  // that mail fails, so the next poll's mail stands for them again (or, the source back, their own).
+  const coveredDown = new Set<string>();
+  const coveredRecovery = new Set<string>();
+  for (const outage of owed) {
+    if (outage.serverId !== null) continue;
+    if (outage.endedAt === null && outage.downAlertedAt === null) {
+      // Every server down: one loud mail, which also stands for each server's own "down" mail.
+      const openServerOutages = owed.filter((other) => other.serverId !== null && other.endedAt === null).map((other) => other.id);
+      for (const id of openServerOutages) coveredDown.add(id);
+      mails.push({
+        at: outage.startedAt,
+        recovery: false,
+        send: () =>
+          deliver(
+            allServersDownMail({
+              sourceId,
+              sourceName: source.name,
+              since: outage.startedAt,
+              servers: source.servers.map((server) => ({ server: serverLabel(server), error: server.lastError })),
+            }),
+            [outage.id, ...openServerOutages],
+            "downAlertedAt",
+          ),
+      });
     } else if (outage.endedAt !== null && outage.downAlertedAt !== null && outage.recoveryAlertedAt === null) {
-      const mail = label
-        ? serverRecoveredMail({ sourceId, sourceName: source.name, server: label, since: outage.startedAt, until: outage.endedAt, error: outage.lastError ?? outage.error })
-        : allServersRecoveredMail({ sourceId, sourceName: source.name, since: outage.startedAt, until: outage.endedAt, via: options.via });
-      await deliver(mail, [outage.id], "recoveryAlertedAt");
+      // The source is back: one mail, which also stands for the recovery of each server that the
+      // loud mail announced and that came back with it.
+      const { endedAt } = outage;
+      const announcedAt = outage.downAlertedAt.getTime();
+      const cameBackWith = owed
+        .filter((other) => other.serverId !== null && other.endedAt !== null && other.downAlertedAt?.getTime() === announcedAt)
+        .map((other) => other.id);
+      for (const id of cameBackWith) coveredRecovery.add(id);
+      mails.push({
+        at: endedAt,
+        recovery: true,
+        send: () =>
+          deliver(
+            allServersRecoveredMail({ sourceId, sourceName: source.name, since: outage.startedAt, until: endedAt, via: options.via }),
+            [outage.id, ...cameBackWith],
+            "recoveryAlertedAt",
+          ),
+      });
     }
   }
+  for (const outage of owed) {
+    if (!outage.server) continue;
+    const label = serverLabel(outage.server);
+    if (outage.endedAt === null && outage.downAlertedAt === null && !coveredDown.has(outage.id)) {
+      mails.push({
+        at: outage.startedAt,
+        recovery: false,
+        send: () =>
+          deliver(
+            serverDownMail({ sourceId, sourceName: source.name, server: label, since: outage.startedAt, error: outage.error, failover: options.via }),
+            [outage.id],
+            "downAlertedAt",
+          ),
+      });
+    } else if (outage.endedAt !== null && outage.downAlertedAt !== null && outage.recoveryAlertedAt === null && !coveredRecovery.has(outage.id)) {
+      const { endedAt } = outage;
+      mails.push({
+        at: endedAt,
+        recovery: true,
+        send: () =>
+          deliver(
+            serverRecoveredMail({ sourceId, sourceName: source.name, server: label, since: outage.startedAt, until: endedAt, error: outage.lastError ?? outage.error }),
+            [outage.id],
+            "recoveryAlertedAt",
+          ),
+      });
+    }
+  }
+  mails.sort((a, b) => a.at.getTime() - b.at.getTime() || Number(b.recovery) - Number(a.recovery));
+  for (const mail of mails) await mail.send();
   return sent;
 }
 
@@ -383,6 +444,10 @@ export type TPollOptions = {
 export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
   const { tenantId, sourceId } = options;
   const now = options.now ?? new Date();
+  // When each check happened: a server found down at the end of a long download went down then,
+  // not when the poll began (the outage and its mail would claim minutes it was serving).
+  const startedAt = Date.now();
+  const clock = () => new Date(now.getTime() + (Date.now() - startedAt));
   const summary: TPollSummary = {
     sourceId,
     outcome: "POLLED",
@@ -413,66 +478,72 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
       return { ...summary, outcome: "NO_SERVERS" };
     }
 
-    let session: SftpSession | null = null;
-    let stalledServer: SftpStallError | null = null;
-    let used: (typeof source.servers)[number] | null = null;
-    let files: TRemoteFile[] = [];
-    const tried = new Set<string>();
-    for (const server of source.servers) {
-      if (lease.lost) break;
-      const result = await tryServerFolder(tenantId, source, server, now, connectOptions, lease, true);
-      tried.add(server.id);
+    // Servers in order until one delivers: lets the poll in, lists the folder, and serves the
+    // files (or has none to fetch). One that lists and then cannot serve them (its reads stall
+    // or fail) is down like one that refused the login, and the next one fetches the rest
+    // (those already received are known and skipped).
+    let delivered: (typeof source.servers)[number] | null = null;
+    let next = 0;
+    while (next < source.servers.length && !lease.lost) {
+      const server = source.servers[next++]!;
+      const result = await tryServerFolder(tenantId, source, server, clock, connectOptions, lease, true);
       summary.attempts.push(result.attempt);
-      if (!result.session) continue;
-      session = result.session;
-      files = result.files;
-      used = server;
-      break;
-    }
-
-    if (lease.lost) {
-      await session?.close();
-    } else if (!session || !used) {
-      const reasons = summary.attempts.map((attempt) => attempt.error).join("; ");
-      await recordFailure(tenantId, sourceId, null, `Every server is down: ${reasons}`, now);
-      pollError = `${source.servers.length === 1 ? "The only server is" : `All ${source.servers.length} servers are`} down: ${reasons}`;
-      summary.outcome = "ALL_SERVERS_DOWN";
-    } else {
-      summary.server = serverLabel(used);
-      summary.serverId = used.id;
-      await closeOutage(tenantId, sourceId, null, now);
-      // The servers after the one used are probed too (log in and list the folder, as a poll
-      // would), so their outages are measured.
-      const probes = Promise.all(
-        source.servers
-          .filter((server) => !tried.has(server.id))
-          .map(async (server) => {
-            const result = await tryServerFolder(tenantId, source, server, now, connectOptions, lease, false);
-            await result.session?.close();
-            summary.attempts.push(result.attempt);
-          }),
-      );
-      // Awaited after the fetch; failing meanwhile (a long download, the settle pause) is not unhandled.
-      probes.catch(() => undefined);
+      const session = result.session;
+      if (!session) continue;
+      let failure: { error: string; kind: string } | null;
+      // What a server that then fails counted is counted again by the next one, from its listing.
+      const counted = { skipped: summary.skipped, waiting: summary.waiting };
       try {
-        await fetchFiles({ session, files, source, serverId: used.id, summary, now, settleSeconds: options.settleSeconds ?? 0, lease });
+        failure = await fetchFiles({ session, files: result.files, source, serverId: server.id, summary, clock, settleSeconds: options.settleSeconds ?? 0, lease });
       } finally {
         await session.close();
-        await probes;
       }
-      // A server that stopped answering mid-poll is down like one that refused the connection:
-      // its outage is recorded and mailed about (there was no failover, so no "via").
-      stalledServer = session.stalled;
-      await markServer(tenantId, sourceId, used.id, stalledServer?.message ?? null, now, lease);
-      if (summary.errors.length > 0) pollError = summary.errors.length === 1 ? summary.errors[0]! : `${summary.errors.length} problems, the first: ${summary.errors[0]}`;
+      if (lease.lost) break;
+      if (failure === null) {
+        delivered = server;
+        break;
+      }
+      Object.assign(summary, counted);
+      Object.assign(result.attempt, { ok: false, ...failure });
+      await markServer(tenantId, sourceId, server.id, failure.error, clock(), lease);
     }
-    if (lease.lost) {
-      // Stopped cleanly: the new owner fetches the rest, measures the servers and mails.
+
+    // Stopped cleanly: the new owner fetches the rest, measures the servers and mails.
+    const stopped = () => {
       summary.outcome = "LEASE_LOST";
       summary.errors.push("Stopped: the poll outlasted its lease and another poll took the source over");
       return summary;
+    };
+    if (lease.lost) return stopped();
+    if (!delivered) {
+      const reasons = summary.attempts.map((attempt) => attempt.error).join("; ");
+      await recordFailure(tenantId, sourceId, null, `Every server is down: ${reasons}`, clock());
+      pollError = `${source.servers.length === 1 ? "The only server is" : `All ${source.servers.length} servers are`} down: ${reasons}`;
+      summary.outcome = "ALL_SERVERS_DOWN";
+    } else {
+      summary.server = serverLabel(delivered);
+      summary.serverId = delivered.id;
+      await markServer(tenantId, sourceId, delivered.id, null, clock(), lease);
+      await closeOutage(tenantId, sourceId, null, clock());
+      // The servers after the one used are probed too (log in and list the folder, as a poll
+      // would), so their outages are measured. Each probe settles on its own: one failing (the
+      // database) leaves the others' checks and this poll's alerts standing.
+      const probed = source.servers.slice(next);
+      const probes = await Promise.allSettled(
+        probed.map(async (server) => {
+          const result = await tryServerFolder(tenantId, source, server, clock, connectOptions, lease, false);
+          await result.session?.close();
+          return result.attempt;
+        }),
+      );
+      probes.forEach((probe, index) => {
+        if (probe.status === "fulfilled") summary.attempts.push(probe.value);
+        else summary.errors.push(`Checking ${serverLabel(probed[index]!)} failed: ${errorText(probe.reason)}`);
+      });
+      if (summary.errors.length > 0) pollError = summary.errors.length === 1 ? summary.errors[0]! : `${summary.errors.length} problems, the first: ${summary.errors[0]}`;
     }
-    summary.alertsSent = await sendOwedAlerts({ tenantId, sourceId, now, via: stalledServer ? null : summary.server });
+    if (lease.lost) return stopped();
+    summary.alertsSent = await sendOwedAlerts({ tenantId, sourceId, now: clock(), via: summary.server });
     return summary;
   } catch (error) {
     pollError = errorText(error);
@@ -530,6 +601,48 @@ async function filesStillWritten(options: {
   );
 }
 
+/**
+ * Downloads a listed file to `localPath`; null when what came is not the file as listed: its
+ * size differs, it grew while it was read, or a look at it afterwards finds another size or
+ * modification time. The carrier is still writing it (a server whose clock lags makes a file
+ * being written look old enough to skip the second listing): it waits for a later poll, as
+ * the listing's size and time, recorded with the file, would not describe this copy.
+ */
+async function downloadAsListed(session: SftpSession, file: TRemoteFile, localPath: string): Promise<TDownloadedContent | null> {
+  let content: TDownloadedContent;
+  try {
+    content = await session.download(file.remotePath, localPath);
+  } catch (error) {
+    if (error instanceof SftpFileChangedError) return null;
+    throw error;
+  }
+  if (content.size !== file.size) return null;
+  let after: { size: number; modifiedAt: Date };
+  try {
+    after = await session.stat(file.remotePath);
+  } catch (error) {
+    // Gone right after it was read whole (moved away by the carrier): nothing newer to wait
+    // for, and waiting would lose it.
+    if (error instanceof SftpRequestError && error.code === SFTP_STATUS_NO_SUCH_FILE) return content;
+    throw error;
+  }
+  return after.size === file.size && after.modifiedAt.getTime() === file.modifiedAt.getTime() ? content : null;
+}
+
+/**
+ * A download that failed on the server's side: it stopped answering, or answered with an
+ * error (an I/O error, no permission). A file gone since the listing is the carrier's doing,
+ * and a failure on our side (the spool disk, the database) is not the server's.
+ */
+function isServerFailure(error: unknown): boolean {
+  return error instanceof SftpStallError || (error instanceof SftpRequestError && error.code !== SFTP_STATUS_NO_SUCH_FILE);
+}
+
+/**
+ * Fetches the listed files that are new and complete. Returns why the server failed to deliver
+ * them, or null: it stopped answering, or its downloads failed and none succeeded (one file it
+ * cannot serve among others it can is that file's problem, reported and retried, not an outage).
+ */
 async function fetchFiles(options: {
   session: SftpSession;
   /** The remote folder's listing, oldest first. */
@@ -537,11 +650,12 @@ async function fetchFiles(options: {
   source: { id: string; tenantId: string; remoteDir: string; filePattern: string; afterDownload: "LEAVE" | "MOVE" | "DELETE"; processedDir: string | null };
   serverId: string;
   summary: TPollSummary;
-  now: Date;
+  clock: () => Date;
   settleSeconds: number;
   lease: PollLease;
-}): Promise<void> {
+}): Promise<{ error: string; kind: string } | null> {
   const { session, source, summary, lease } = options;
+  const stalled = () => (session.stalled ? { error: session.stalled.message, kind: "STALL" } : null);
   const known = new Set<string>();
   const files: TRemoteFile[] = [];
   for (const file of options.files) {
@@ -555,13 +669,15 @@ async function fetchFiles(options: {
   }
   const stillWritten =
     options.settleSeconds > 0
-      ? await filesStillWritten({ session, source, files, isNew: (file) => !known.has(file.remotePath), now: options.now, settleSeconds: options.settleSeconds, summary })
+      ? await filesStillWritten({ session, source, files, isNew: (file) => !known.has(file.remotePath), now: options.clock(), settleSeconds: options.settleSeconds, summary })
       : new Set<string>();
-  // The second listing stalled: the connection is gone, the files wait for the next poll.
-  if (session.stalled) return;
+  // The second listing stalled: the connection is gone, the files are left to the next server.
+  if (session.stalled) return stalled();
+  let downloads = 0;
+  let downloadFailure: string | null = null;
   for (const file of files) {
     // Taken over (this poll stalled past its lease): no further files, the new owner has them.
-    if (lease.lost) return;
+    if (lease.lost) return null;
     if (stillWritten.has(file.remotePath)) {
       summary.waiting++;
       continue;
@@ -576,10 +692,21 @@ async function fetchFiles(options: {
       const localPath = await spoolTempPath();
       let received: Awaited<ReturnType<typeof receiveCdrFile>>;
       try {
-        const content = await session.download(file.remotePath, localPath);
+        let content: TDownloadedContent | null;
+        try {
+          content = await downloadAsListed(session, file, localPath);
+        } catch (error) {
+          if (isServerFailure(error)) downloadFailure ??= `Cannot download ${file.remotePath} from ${session.label}: ${errorText(error)}`;
+          throw error;
+        }
+        downloads++;
+        if (content === null) {
+          summary.waiting++;
+          continue;
+        }
         // Still ours after a long download? If not, the new owner may be fetching, moving or
         // deleting this very file: the copy is dropped (the finally below) and left to it.
-        if (!(await lease.renew())) return;
+        if (!(await lease.renew())) return null;
         received = await receiveCdrFile({
           content,
           tenantId: source.tenantId,
@@ -591,7 +718,7 @@ async function fetchFiles(options: {
           serverId: options.serverId,
         });
       } finally {
-        // receiveCdrFile moved it into the spool; anything left is a failed download.
+        // receiveCdrFile moved it into the spool; anything left is a failed or dropped download.
         await rm(localPath, { force: true });
       }
       // Only now that the file is recorded may the carrier's copy be moved or deleted.
@@ -599,10 +726,12 @@ async function fetchFiles(options: {
       summary.fetched.push({ name: file.name, remotePath: file.remotePath, size: file.size, fileId: received.id, status: received.status, afterDownload: after });
     } catch (error) {
       summary.errors.push(`${file.name}: ${errorText(error)}`);
-      // The connection was ended: the other files wait for the next poll.
-      if (session.stalled) return;
+      // The connection was ended: the other files are left to the next server.
+      if (session.stalled) return stalled();
     }
   }
+  if (session.stalled) return stalled();
+  return downloads === 0 && downloadFailure !== null ? { error: downloadFailure, kind: "READ" } : null;
 }
 
 async function applyAfterDownload(

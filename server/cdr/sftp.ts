@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { open, type FileHandle } from "node:fs/promises";
 import path from "node:path/posix";
-import type { FileEntryWithStats, SFTPWrapper } from "ssh2";
+import type { FileEntryWithStats, SFTPWrapper, Stats } from "ssh2";
 import SftpClient from "ssh2-sftp-client";
 import { globToRegExp, type TServerCredentials } from "./sources";
 
@@ -46,6 +46,11 @@ const READS_IN_FLIGHT = 32;
 const WRITE_BYTES = 1024 * 1024;
 /** SSH_FX_EOF, the status that ends a folder listing (SFTP v3). */
 const SFTP_STATUS_EOF = 1;
+/** SSH_FX_NO_SUCH_FILE (SFTP v3). */
+export const SFTP_STATUS_NO_SUCH_FILE = 2;
+/** The file-type bits of a POSIX mode, and the type of a regular file. */
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 
@@ -76,6 +81,26 @@ export class SftpStallError extends Error {
   ) {
     super(`${server} stopped answering: no answer to ${stalledOn} for ${timeoutMs / 1000} s`);
   }
+}
+
+/**
+ * The server answered an SFTP request with an error status: it is the server's answer (a
+ * read it cannot serve, a file it does not have), not a failure on our side such as a full
+ * spool disk. `code` is the SSH_FX_* status when the server sent one.
+ */
+export class SftpRequestError extends Error {
+  override name = "SftpRequestError";
+  readonly code: number | null;
+  constructor(error: unknown) {
+    super(messageOf(error), { cause: error });
+    const code = (error as { code?: unknown } | null)?.code;
+    this.code = typeof code === "number" ? code : null;
+  }
+}
+
+/** The remote file grew while it was read: the carrier is still writing it. */
+export class SftpFileChangedError extends Error {
+  override name = "SftpFileChangedError";
 }
 
 /**
@@ -181,6 +206,17 @@ export function classifyConnectError(error: unknown, target: string): SftpConnec
   return new SftpConnectError("PROTOCOL", `Could not open an SFTP session on ${target}: ${message}`, { cause: error });
 }
 
+/**
+ * A regular file, by the file-type bits of its mode. SFTP v3 leaves the longname's format to
+ * the server (an `ls -l` line on OpenSSH, anything elsewhere), so it is read only when the
+ * server sent no mode or one without type bits.
+ */
+function isRegularFile(entry: FileEntryWithStats): boolean {
+  const mode: unknown = entry.attrs.mode;
+  if (typeof mode === "number" && (mode & S_IFMT) !== 0) return (mode & S_IFMT) === S_IFREG;
+  return entry.longname.startsWith("-");
+}
+
 export function serverLabel(server: { host: string; port: number }): string {
   return server.host.includes(":") ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`;
 }
@@ -218,7 +254,7 @@ export class SftpSession {
 
   /** One SFTP request of ssh2's callback style, under the stall watch. */
   private request<T>(what: string, send: (callback: (error: Error | null | undefined, value: T) => void) => void): Promise<T> {
-    return this.watch.track(what, () => new Promise<T>((resolve, reject) => send((error, value) => (error ? reject(error) : resolve(value)))));
+    return this.watch.track(what, () => new Promise<T>((resolve, reject) => send((error, value) => (error ? reject(new SftpRequestError(error)) : resolve(value)))));
   }
 
   /**
@@ -273,6 +309,10 @@ export class SftpSession {
       ]);
     } catch (error) {
       await client.end().catch(() => undefined);
+      // end() closes nothing until the SFTP channel is open: a server that logged us in and
+      // never answered the subsystem request (or refused it) would keep the connection, and
+      // the keepalives would keep it up for good.
+      transport.destroy();
       if (presented !== null && server.hostKey !== null && presented !== server.hostKey) {
         throw new SftpConnectError(
           "HOST_KEY",
@@ -318,7 +358,7 @@ export class SftpSession {
       await this.closeHandle(handle, remoteDir);
     }
     return entries
-      .filter((entry) => entry.longname.startsWith("-") && matcher.test(entry.filename))
+      .filter((entry) => isRegularFile(entry) && matcher.test(entry.filename))
       .map((entry) => ({
         name: entry.filename,
         remotePath: path.join(remoteDir, entry.filename),
@@ -326,6 +366,13 @@ export class SftpSession {
         modifiedAt: new Date(entry.attrs.mtime * 1000),
       }))
       .sort((a, b) => a.modifiedAt.getTime() - b.modifiedAt.getTime() || a.name.localeCompare(b.name));
+  }
+
+  /** The size and modification time of a remote file now (following a symbolic link, as a download does). */
+  async stat(remotePath: string): Promise<{ size: number; modifiedAt: Date }> {
+    const sftp = this.sftp;
+    const attrs = await this.request<Stats>(`a look at ${remotePath}`, (callback) => sftp.stat(remotePath, callback));
+    return { size: attrs.size, modifiedAt: new Date(attrs.mtime * 1000) };
   }
 
   /** Closes a file or folder handle; a failure to is not the operation's failure. */
@@ -414,7 +461,7 @@ export class SftpSession {
       // Replies past the end carry nothing, but their buffers must not be reused while they
       // are outstanding.
       for (const outstanding of pending.splice(0)) {
-        if ((await outstanding.read) > 0) throw new Error(`${remotePath} changed while it was read`);
+        if ((await outstanding.read) > 0) throw new SftpFileChangedError(`${remotePath} changed while it was read`);
       }
       if (blockFill > 0) await writeBlock();
       await writing;

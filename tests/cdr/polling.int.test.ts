@@ -15,7 +15,7 @@ import { alertRecipients, dueSources, pollSource, testSourceConnection } from "@
 import { sourceAvailability } from "@/server/cdr/availability";
 import { callerAs, createWorld } from "../support/factories";
 import { startSmtpServer, type TReceivedMail } from "../support/smtp";
-import { generateSshKeyPair, startSftpServer, startSilentServer, unusedPort, type TSftpServer, type TUnansweredRequest } from "../support/sftp-server";
+import { generateSshKeyPair, startSftpServer, startSilentServer, unusedPort, type TSftpServer, type TSftpServerOptions, type TUnansweredRequest } from "../support/sftp-server";
 
 /**
  * Polling against two real SFTP servers on loopback (ssh2's Server over temp folders) and a
@@ -704,7 +704,7 @@ describe("a server that logs in and then stops answering", () => {
 
   const spoolParts = async () => (await readdir(path.join(process.env.DATA_DIR!, "spool", "cdr", "incoming")).catch(() => [])).filter((name) => name.endsWith(".part"));
 
-  it("ends a download the server never answers: the server counts as down, is mailed about once, and the source is free", async () => {
+  it("ends a download the server never answers: the server (the only one) down, one loud mail, the source free", async () => {
     const { server, sourceId, recipient } = await hungSource("READ");
     try {
       const partsBefore = await spoolParts();
@@ -715,7 +715,9 @@ describe("a server that logs in and then stops answering", () => {
       expect(Date.now() - started).toBeLessThan(5000);
       expect(unhandled).toEqual([]);
       const stall = new RegExp(`127\\.0\\.0\\.1:${server.port} stopped answering: no answer to a read of \\S*Master-hung-READ\\.csv for 0\\.5 s`);
-      expect(polled).toMatchObject({ outcome: "POLLED", fetched: [] });
+      // It listed the folder but delivered nothing: no server delivers, as when a listing stalls.
+      expect(polled).toMatchObject({ outcome: "ALL_SERVERS_DOWN", fetched: [] });
+      expect(polled.attempts).toEqual([expect.objectContaining({ ok: false, kind: "STALL", error: expect.stringMatching(stall) })]);
       expect(polled.errors).toEqual([expect.stringMatching(stall)]);
       // The partial download is removed, as for any failed download.
       expect(await spoolParts()).toEqual(partsBefore);
@@ -726,17 +728,18 @@ describe("a server that logs in and then stops answering", () => {
       expect(source.lastPollError).toMatch(stall);
       const [stored] = await db().cdrSourceServer.findMany({ where: { sourceId } });
       expect(stored).toMatchObject({ status: "DOWN", lastError: expect.stringMatching(stall) });
-      expect(await db().cdrSourceOutage.findFirstOrThrow({ where: { sourceId } })).toMatchObject({ serverId: stored!.id, endedAt: null, failedChecks: 1 });
-      const down = await smtp.waitFor((mail) => mail.to.includes(recipient) && /CDR server down/.test(mail.subject));
-      expect(down.text).toMatch(stall);
+      expect(await db().cdrSourceOutage.findFirstOrThrow({ where: { sourceId, serverId: stored!.id } })).toMatchObject({ endedAt: null, failedChecks: 1 });
+      expect(await db().cdrSourceOutage.count({ where: { sourceId, endedAt: null } })).toBe(2);
+      const loud = await smtp.waitFor((mail) => mail.to.includes(recipient) && /ALL servers down/.test(mail.subject));
+      expect(loud.text).toMatch(stall);
 
       // The lease was released: the next poll runs (not BUSY), meets the same stall, and counts
-      // it on the same outage without a "recovered" and a second "down" mail.
+      // it on the same outages without a "recovered" and a second "down" mail.
       const again = await pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT, stallTimeoutMs: STALL_MS });
-      expect(again.outcome).toBe("POLLED");
+      expect(again.outcome).toBe("ALL_SERVERS_DOWN");
       expect(again.errors).toEqual([expect.stringMatching(stall)]);
-      expect(await db().cdrSourceOutage.findFirstOrThrow({ where: { sourceId } })).toMatchObject({ endedAt: null, failedChecks: 2 });
-      expect((await mailsMatching(/./)).filter((mail) => mail.to.includes(recipient)).map((mail) => mail.subject)).toEqual([down.subject]);
+      expect(await db().cdrSourceOutage.findFirstOrThrow({ where: { sourceId, serverId: stored!.id } })).toMatchObject({ endedAt: null, failedChecks: 2 });
+      expect((await mailsMatching(/./)).filter((mail) => mail.to.includes(recipient)).map((mail) => mail.subject)).toEqual([loud.subject]);
     } finally {
       await server.stop();
     }
@@ -764,6 +767,270 @@ describe("a server that logs in and then stops answering", () => {
       expect((await pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT, stallTimeoutMs: STALL_MS })).outcome).toBe("ALL_SERVERS_DOWN");
       expect((await mailsMatching(/./)).filter((mail) => mail.to.includes(recipient))).toHaveLength(1);
     } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe("a server that lists the folder but cannot deliver the files", () => {
+  const STALL_MS = 500;
+  const label = (server: { port: number }) => `127.0.0.1:${server.port}`;
+  const mailsTo = async (recipient: string) => (await mailsMatching(/./)).filter((mail) => mail.to.includes(recipient)).map((mail) => mail.subject);
+
+  const primaries: [string, TSftpServerOptions["neverAnswer"], TSftpServerOptions["fail"], string, (port: number) => RegExp][] = [
+    ["stall", ["READ"], [], "STALL", (port) => new RegExp(`127\\.0\\.0\\.1:${port} stopped answering: no answer to a read of \\S*Master-unread-stall-1\\.csv`)],
+    ["fail", [], ["READ"], "READ", (port) => new RegExp(`Cannot download \\S*Master-unread-fail-1\\.csv from 127\\.0\\.0\\.1:${port}: I/O error`)],
+  ];
+  for (const [behaviour, neverAnswer, fail, kind, readError] of primaries) {
+    it(`rolls over to the backup when the primary's reads ${behaviour}: files from the backup, the primary down with the read error, one mail naming the backup`, async () => {
+      const tenantId = world.tenant.id;
+      const primaryRoot = path.join(scratch, `sftp-unread-${behaviour}`);
+      const backupRoot = path.join(scratch, `sftp-unread-${behaviour}-backup`);
+      const primary = await startSftpServer({ root: primaryRoot, username: USER, password: PASSWORD, neverAnswer, fail });
+      const backup = await startSftpServer({ root: backupRoot, username: USER, password: PASSWORD });
+      const recipient = `unread-${behaviour}@carrier.test`;
+      try {
+        await dropFile(`Master-unread-${behaviour}-1.csv`, `unread-${behaviour}-1\n`, [primaryRoot, backupRoot]);
+        const source = await createCdrSource({
+          tenantId,
+          actor,
+          fields: fieldsFor({ name: `Unreadable ${behaviour} carrier`, alertEmails: [recipient], servers: [serverAt(primary.port), serverAt(backup.port)] }),
+        });
+        await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: true });
+        const [primaryRow, backupRow] = source.servers;
+        const started = Date.now();
+        const polled = await pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: TIMEOUT, stallTimeoutMs: STALL_MS });
+        expect(polled).toMatchObject({ outcome: "POLLED", server: label(backup), serverId: backupRow!.id });
+        expect(polled.fetched).toEqual([expect.objectContaining({ name: `Master-unread-${behaviour}-1.csv`, status: "RECEIVED" })]);
+        expect(polled.attempts.map((attempt) => [attempt.server, attempt.ok, attempt.kind])).toEqual([
+          [label(primary), false, kind],
+          [label(backup), true, null],
+        ]);
+        expect(await db().cdrFile.findFirstOrThrow({ where: { sourceId: source.id } })).toMatchObject({ serverId: backupRow!.id });
+
+        const servers = await db().cdrSourceServer.findMany({ where: { sourceId: source.id }, orderBy: { position: "asc" } });
+        expect(servers.map((server) => server.status)).toEqual(["DOWN", "UP"]);
+        expect(servers[0]!.lastError).toMatch(readError(primary.port));
+        const outages = await db().cdrSourceOutage.findMany({ where: { sourceId: source.id } });
+        expect(outages).toEqual([expect.objectContaining({ serverId: primaryRow!.id, endedAt: null, error: expect.stringMatching(readError(primary.port)) })]);
+        if (behaviour === "stall") {
+          // Dated when the stall was found, not when the poll began.
+          expect(outages[0]!.startedAt.getTime()).toBeGreaterThanOrEqual(started + STALL_MS - 5);
+        }
+        const down = await smtp.waitFor((mail) => mail.to.includes(recipient) && /CDR server down/.test(mail.subject));
+        expect(down.subject).toContain(label(primary));
+        expect(down.text).toMatch(readError(primary.port));
+        expect(down.text).toContain(`Files now fetched from: ${label(backup)}`);
+
+        // A new file: the primary still cannot serve it, the backup does; the same outage counts on.
+        await dropFile(`Master-unread-${behaviour}-2.csv`, `unread-${behaviour}-2\n`, [primaryRoot, backupRoot]);
+        const again = await pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: TIMEOUT, stallTimeoutMs: STALL_MS });
+        expect(again).toMatchObject({ outcome: "POLLED", server: label(backup), skipped: 1 });
+        expect(again.fetched.map((file) => file.name)).toEqual([`Master-unread-${behaviour}-2.csv`]);
+        expect(await db().cdrSourceOutage.findMany({ where: { sourceId: source.id } })).toEqual([expect.objectContaining({ endedAt: null, failedChecks: 2 })]);
+        expect(await mailsTo(recipient)).toEqual([down.subject]);
+        await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: false });
+      } finally {
+        await primary.stop();
+        await backup.stop();
+      }
+    });
+  }
+
+  it("counts every server down when each lists the folder and none can serve a file: one loud mail, no false recovery", async () => {
+    const tenantId = world.tenant.id;
+    const firstRoot = path.join(scratch, "sftp-unread-both-1");
+    const secondRoot = path.join(scratch, "sftp-unread-both-2");
+    let first = await startSftpServer({ root: firstRoot, username: USER, password: PASSWORD, fail: ["READ"] });
+    const second = await startSftpServer({ root: secondRoot, username: USER, password: PASSWORD, neverAnswer: ["READ"] });
+    const recipient = "unread-both@carrier.test";
+    try {
+      await dropFile("Master-unread-both.csv", "unread-both\n", [firstRoot, secondRoot]);
+      const source = await createCdrSource({
+        tenantId,
+        actor,
+        fields: fieldsFor({ name: "Unreadable mirrors", alertEmails: [recipient], servers: [serverAt(first.port), serverAt(second.port)] }),
+      });
+      await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: true });
+      for (let poll = 1; poll <= 2; poll++) {
+        const polled = await pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: TIMEOUT, stallTimeoutMs: STALL_MS });
+        expect(polled).toMatchObject({ outcome: "ALL_SERVERS_DOWN", fetched: [], server: null });
+        expect(polled.attempts.map((attempt) => [attempt.ok, attempt.kind])).toEqual([
+          [false, "READ"],
+          [false, "STALL"],
+        ]);
+        const open = await db().cdrSourceOutage.findMany({ where: { sourceId: source.id, endedAt: null } });
+        expect(open.map((outage) => [outage.serverId === null, outage.failedChecks])).toEqual(expect.arrayContaining([[true, poll], [false, poll], [false, poll]]));
+        expect(open).toHaveLength(3);
+        expect((await db().cdrSource.findUniqueOrThrow({ where: { id: source.id } })).lastPollError).toMatch(/All 2 servers are down: .*I\/O error.*stopped answering/);
+        expect((await db().cdrSourceServer.findMany({ where: { sourceId: source.id } })).map((server) => server.status)).toEqual(["DOWN", "DOWN"]);
+      }
+      const loud = await smtp.waitFor((mail) => mail.to.includes(recipient) && /ALL servers down/.test(mail.subject));
+      expect(loud.text).toMatch(/I\/O error/);
+      expect(loud.text).toMatch(/stopped answering/);
+      expect(await mailsTo(recipient)).toEqual([loud.subject]);
+
+      // The first server serves again: the source has recovered, once.
+      await first.stop();
+      first = await startSftpServer({ root: firstRoot, username: USER, password: PASSWORD, port: first.port });
+      const back = await pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: TIMEOUT, stallTimeoutMs: STALL_MS });
+      expect(back).toMatchObject({ outcome: "POLLED", server: label(first) });
+      expect(back.fetched.map((file) => file.name)).toEqual(["Master-unread-both.csv"]);
+      expect(await mailsTo(recipient)).toEqual([loud.subject, expect.stringMatching(/^\[Trunkline\] Recovered: CDR source Unreadable mirrors/)]);
+      await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: false });
+    } finally {
+      await first.stop();
+      await second.stop();
+    }
+  });
+});
+
+describe("the database failing around a connect", () => {
+  /** Makes keeping the first host key of `serverId` fail, as a database hiccup would. */
+  async function failHostKeyWrites(serverId: string): Promise<() => Promise<void>> {
+    const name = `fail_host_key_${serverId.replaceAll("-", "_")}`;
+    await pool().query(
+      `CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'database hiccup'; END $$;
+       CREATE TRIGGER ${name} BEFORE UPDATE OF host_key ON cdr_source_servers FOR EACH ROW
+         WHEN (NEW.id = '${serverId}' AND NEW.host_key IS NOT NULL) EXECUTE FUNCTION ${name}();`,
+    );
+    return async () => {
+      await pool().query(`DROP TRIGGER ${name} ON cdr_source_servers; DROP FUNCTION ${name}();`);
+    };
+  }
+
+  it("closes the session it cannot record, and a probe's failure neither hides the poll's work nor skips its checks", async () => {
+    const tenantId = world.tenant.id;
+    const primaryRoot = path.join(scratch, "sftp-db-primary");
+    const backupRoot = path.join(scratch, "sftp-db-backup");
+    const primary = await startSftpServer({ root: primaryRoot, username: USER, password: PASSWORD });
+    const backup = await startSftpServer({ root: backupRoot, username: USER, password: PASSWORD });
+    try {
+      await dropFile("Master-db.csv", "db-1\n", [primaryRoot, backupRoot]);
+      const source = await createCdrSource({ tenantId, actor, fields: fieldsFor({ name: "Hiccup carrier", servers: [serverAt(primary.port), serverAt(backup.port)] }) });
+      const [primaryRow, backupRow] = source.servers;
+
+      // The backup's probe cannot record its host key: the poll still fetches, records the
+      // primary as checked and reports the probe's failure; the probe's connection is closed.
+      const restoreBackup = await failHostKeyWrites(backupRow!.id);
+      try {
+        const polled = await pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: TIMEOUT });
+        expect(polled).toMatchObject({ outcome: "POLLED", server: `127.0.0.1:${primary.port}` });
+        expect(polled.fetched.map((file) => file.name)).toEqual(["Master-db.csv"]);
+        expect(polled.errors).toEqual([expect.stringMatching(new RegExp(`^Checking 127\\.0\\.0\\.1:${backup.port} failed: .*database hiccup`, "s"))]);
+        expect(await db().cdrSourceServer.findUniqueOrThrow({ where: { id: primaryRow!.id } })).toMatchObject({ status: "UP", lastCheckedAt: expect.any(Date) });
+        await until(async () => backup.openConnections() === 0, 3000);
+      } finally {
+        await restoreBackup();
+      }
+
+      // The server used for fetching cannot record its host key: the poll fails with that
+      // error, and the connection it opened is closed all the same.
+      await db().cdrSourceServer.update({ where: { id: primaryRow!.id }, data: { hostKey: null } });
+      const restorePrimary = await failHostKeyWrites(primaryRow!.id);
+      try {
+        await expect(pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: TIMEOUT })).rejects.toThrow(/database hiccup/);
+        await until(async () => primary.openConnections() === 0, 3000);
+      } finally {
+        await restorePrimary();
+      }
+    } finally {
+      await primary.stop();
+      await backup.stop();
+    }
+  });
+});
+
+describe("a file received short", () => {
+  /** A source on its own server whose `onFileRequest` the test sets. */
+  async function sourceOnHookedServer(name: string) {
+    const root = path.join(scratch, `sftp-short-${name}`);
+    let hook: TSftpServerOptions["onFileRequest"];
+    const server = await startSftpServer({ root, username: USER, password: PASSWORD, onFileRequest: (request, remotePath) => hook?.(request, remotePath) });
+    const source = await createCdrSource({ tenantId: world.tenant.id, actor, fields: fieldsFor({ name: `Short ${name}`, servers: [serverAt(server.port)] }) });
+    return { root, server, sourceId: source.id, setHook: (next: TSftpServerOptions["onFileRequest"]) => (hook = next) };
+  }
+
+  it("drops a copy whose size is not the listed size (written to after the listing) and fetches the file whole at a later poll", async () => {
+    const { root, server, sourceId, setHook } = await sourceOnHookedServer("grown");
+    try {
+      // Listed an hour old (the carrier's clock lags), so no second listing: the file grows
+      // between the listing and the download.
+      await dropFile("Master-grown.csv", "grown-1\n", [root], 3600);
+      const file = path.join(root, "Master-grown.csv");
+      setHook(async (request) => {
+        if (request !== "OPEN") return;
+        setHook(undefined);
+        await appendFile(file, "grown-2\n");
+      });
+      const first = await pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT });
+      expect(first).toMatchObject({ outcome: "POLLED", fetched: [], waiting: 1, errors: [] });
+      expect(await db().cdrFile.count({ where: { sourceId } })).toBe(0);
+
+      const second = await pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT });
+      expect(second.fetched.map((fetched) => [fetched.name, fetched.size])).toEqual([["Master-grown.csv", "grown-1\ngrown-2\n".length]]);
+      const stored = await db().cdrFile.findFirstOrThrow({ where: { sourceId } });
+      expect(Number(stored.size)).toBe("grown-1\ngrown-2\n".length);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("drops a copy when a look after the download finds another modification time, and records the identity that was downloaded", async () => {
+    const { root, server, sourceId, setHook } = await sourceOnHookedServer("touched");
+    try {
+      await dropFile("Master-touched.csv", "touched-1\n", [root], 3600);
+      const file = path.join(root, "Master-touched.csv");
+      const rewrittenAt = new Date(Math.floor(Date.now() / 1000 - 1800) * 1000);
+      // Rewritten in place, at the same size, once every byte was read.
+      setHook(async (request) => {
+        if (request !== "CLOSE") return;
+        setHook(undefined);
+        await writeFile(file, "touched-2\n");
+        await utimes(file, rewrittenAt, rewrittenAt);
+      });
+      const first = await pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT });
+      expect(first).toMatchObject({ fetched: [], waiting: 1, errors: [] });
+      expect(await db().cdrFile.count({ where: { sourceId } })).toBe(0);
+
+      const second = await pollSource({ tenantId: world.tenant.id, sourceId, connectTimeoutMs: TIMEOUT });
+      expect(second.fetched).toHaveLength(1);
+      const stored = await db().cdrFile.findFirstOrThrow({ where: { sourceId } });
+      expect(stored.remoteModifiedAt).toEqual(rewrittenAt);
+      expect(await readFile(stored.spoolPath!, "utf8")).toBe("touched-2\n");
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe("alerts owed from earlier polls", () => {
+  it("are mailed in the order the events happened: a recovery still owed goes before a newer ALL down", async () => {
+    const tenantId = world.tenant.id;
+    const root = path.join(scratch, "sftp-owed-order");
+    const server = await startSftpServer({ root, username: USER, password: PASSWORD });
+    const recipient = "owed-order@carrier.test";
+    const source = await createCdrSource({ tenantId, actor, fields: fieldsFor({ name: "Flapping carrier", alertEmails: [recipient], servers: [serverAt(server.port)] }) });
+    await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: true });
+    const poll = () => pollSource({ tenantId, sourceId: source.id, connectTimeoutMs: TIMEOUT });
+    try {
+      await server.stop();
+      expect(await poll()).toMatchObject({ outcome: "ALL_SERVERS_DOWN", alertsSent: 1 });
+      // Back, but the relay fails the "recovered" mail: it stays owed.
+      await server.restart();
+      smtp.beforeAccept(async (mail) => {
+        if (mail.to.includes(recipient) && /Recovered/.test(mail.subject)) throw new Error("relay hiccup");
+      });
+      expect(await poll()).toMatchObject({ outcome: "POLLED", alertsSent: 0 });
+      smtp.beforeAccept(null);
+      // Down again before the next poll: that poll owes the old recovery and the new ALL down.
+      await server.stop();
+      expect(await poll()).toMatchObject({ outcome: "ALL_SERVERS_DOWN", alertsSent: 2 });
+      const subjects = (await mailsMatching(/./)).filter((mail) => mail.to.includes(recipient)).map((mail) => mail.subject);
+      expect(subjects).toEqual([expect.stringMatching(/ALL servers down/), expect.stringMatching(/Recovered: CDR source/), expect.stringMatching(/ALL servers down/)]);
+    } finally {
+      smtp.beforeAccept(null);
+      await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: false });
       await server.stop();
     }
   });

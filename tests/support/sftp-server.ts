@@ -28,6 +28,8 @@ export type TSftpServer = {
   connections(): number;
   /** Authentication attempts so far (a client that refused the host key makes none). */
   authAttempts(): number;
+  /** Connections still open (for tests that assert a client let go of one). */
+  openConnections(): number;
 };
 
 export type TSftpServerOptions = {
@@ -46,9 +48,23 @@ export type TSftpServerOptions = {
    * connection stays up: the client must give up by itself. None by default.
    */
   neverAnswer?: readonly TUnansweredRequest[];
+  /** Requests the server answers with a failure status ("I/O error"), as when its storage fails. */
+  fail?: readonly TFailedRequest[];
+  /**
+   * Called before the server serves the OPEN or CLOSE of a file (by its remote path), so a test
+   * can change the file at that moment, as a carrier still writing it would.
+   */
+  onFileRequest?: (request: "OPEN" | "CLOSE", remotePath: string) => Promise<void> | void;
+  /**
+   * "bare": each listing entry's longname is just its name, not an `ls -l` line (SFTP v3 leaves
+   * its format to the server). "ls" by default.
+   */
+  longnames?: "ls" | "bare";
 };
 
-export type TUnansweredRequest = "READ" | "READDIR";
+/** "SFTP": the subsystem request itself, after the login (the session never becomes SFTP). */
+export type TUnansweredRequest = "READ" | "READDIR" | "SFTP";
+export type TFailedRequest = "READ";
 
 let hostKey: string | undefined;
 
@@ -84,9 +100,16 @@ function statusOf(error: unknown): number {
   return STATUS_CODE.FAILURE;
 }
 
-type THandle = { kind: "file"; file: FileHandle } | { kind: "dir"; dir: string; done: boolean };
+type THandle = { kind: "file"; file: FileHandle; remotePath: string } | { kind: "dir"; dir: string; done: boolean };
 
-function serveSftp(sftp: SFTPWrapper, root: string, maxReadBytes: number, neverAnswer: ReadonlySet<TUnansweredRequest> = new Set()): void {
+type TServeOptions = Pick<TSftpServerOptions, "onFileRequest" | "longnames"> & {
+  maxReadBytes: number;
+  neverAnswer: ReadonlySet<TUnansweredRequest>;
+  fail: ReadonlySet<TFailedRequest>;
+};
+
+function serveSftp(sftp: SFTPWrapper, root: string, options: TServeOptions): void {
+  const { maxReadBytes, neverAnswer } = options;
   const handles = new Map<number, THandle>();
   let nextHandle = 1;
   const toLocal = (remote: string) => {
@@ -114,13 +137,15 @@ function serveSftp(sftp: SFTPWrapper, root: string, maxReadBytes: number, neverA
       guard(reqId, async () => {
         const mode = flagsToString(flags);
         if (!mode) return void sftp.status(reqId, STATUS_CODE.FAILURE, "unsupported open flags");
+        await options.onFileRequest?.("OPEN", filename);
         const file = await open(toLocal(filename), mode);
-        sftp.handle(reqId, newHandle({ kind: "file", file }));
+        sftp.handle(reqId, newHandle({ kind: "file", file, remotePath: filename }));
       }),
     )
     .on("READ", (reqId, handle, offset, length) =>
       guard(reqId, async () => {
         if (neverAnswer.has("READ")) return;
+        if (options.fail.has("READ")) return void sftp.status(reqId, STATUS_CODE.FAILURE, "I/O error");
         const entry = handleOf(handle);
         if (entry?.kind !== "file") return void sftp.status(reqId, STATUS_CODE.FAILURE, "bad handle");
         const size = Math.min(length, maxReadBytes);
@@ -149,6 +174,7 @@ function serveSftp(sftp: SFTPWrapper, root: string, maxReadBytes: number, neverA
       guard(reqId, async () => {
         const entry = handleOf(handle);
         if (!entry) return void sftp.status(reqId, STATUS_CODE.FAILURE, "bad handle");
+        if (entry.kind === "file") await options.onFileRequest?.("CLOSE", entry.remotePath);
         handles.delete(handle.readUInt32BE(0));
         if (entry.kind === "file") await entry.file.close();
         sftp.status(reqId, STATUS_CODE.OK);
@@ -172,7 +198,7 @@ function serveSftp(sftp: SFTPWrapper, root: string, maxReadBytes: number, neverA
         const listing = [];
         for (const name of names) {
           const stats = await lstat(path.join(entry.dir, name)).catch(() => null);
-          if (stats) listing.push({ filename: name, longname: longnameOf(name, stats), attrs: attributesOf(stats) });
+          if (stats) listing.push({ filename: name, longname: options.longnames === "bare" ? name : longnameOf(name, stats), attrs: attributesOf(stats) });
         }
         if (listing.length === 0) return void sftp.status(reqId, STATUS_CODE.EOF);
         sftp.name(reqId, listing);
@@ -243,6 +269,13 @@ export async function startSftpServer(options: TSftpServerOptions): Promise<TSft
   const root = path.resolve(options.root);
   const clients = new Set<Connection>();
   const neverAnswer = new Set(options.neverAnswer ?? []);
+  const serveOptions: TServeOptions = {
+    maxReadBytes: options.maxReadBytes ?? Number.MAX_SAFE_INTEGER,
+    neverAnswer,
+    fail: new Set(options.fail ?? []),
+    onFileRequest: options.onFileRequest,
+    longnames: options.longnames,
+  };
   let accepted = 0;
   let authentications = 0;
 
@@ -269,7 +302,11 @@ export async function startSftpServer(options: TSftpServerOptions): Promise<TSft
         .on("ready", () => {
           client.on("session", (acceptSession) => {
             const session = acceptSession();
-            session.on("sftp", (acceptSftp) => serveSftp(acceptSftp(), root, options.maxReadBytes ?? Number.MAX_SAFE_INTEGER, neverAnswer));
+            session.on("sftp", (acceptSftp) => {
+              // Left pending: the client waits for an SFTP channel that never opens.
+              if (neverAnswer.has("SFTP")) return;
+              serveSftp(acceptSftp(), root, serveOptions);
+            });
           });
         })
         .on("close", () => clients.delete(client))
@@ -305,6 +342,7 @@ export async function startSftpServer(options: TSftpServerOptions): Promise<TSft
     },
     connections: () => accepted,
     authAttempts: () => authentications,
+    openConnections: () => clients.size,
   };
 }
 
