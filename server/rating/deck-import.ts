@@ -14,7 +14,10 @@ import { invalidateDeckMatcher } from "./deck-cache";
  * bad, is COPY'd into `deck_import_rows`; SQL then counts new, changed and unchanged rates
  * against the deck. Commit: one transaction applies the plan — or nothing, when any line is
  * invalid. A rate that changes is closed at the new version's start instead of being
- * overwritten, so history (and re-rating of old calls) keeps the old price.
+ * overwritten, so history (and re-rating of old calls) keeps the old price. A rate ends
+ * only where a row of the file says so (its effective_to); otherwise each version runs until
+ * the next one, so an import never leaves a prefix without a rate at an instant it had one,
+ * unless a row ends it there — the commit refuses a plan that would.
  */
 
 export const ZDeckImportRequest = z.object({
@@ -54,8 +57,17 @@ const STAGING_COLUMNS = [
  *   existing version before a staged one that starts at the same instant). Walking it
  *   gives, for each staged row, the latest existing start at or before its own (`prior_from`:
  *   the version in force then, if it has not ended — versions never overlap, so no earlier
- *   one can be) and the next start of either kind (`next_from`, which bounds the new
- *   version so versions never overlap).
+ *   one can be), the next start of either kind (`next_from`, which bounds the new
+ *   version so versions never overlap) and whether the row comes right after the version in
+ *   force (`follows_cur`: no other staged row starts within that version before it). Only
+ *   such a row closes that version: were a later one to close it too, it would undo the
+ *   end that a row replacing the version from its start gave it.
+ * A row is unchanged — skipped — only when skipping it leaves the deck exactly as applying it
+ * would: its terms are those of the version in force, no other row of the file shortens that
+ * version first (`follows_cur`), and the end it would get is that version's end. Matching
+ * terms alone is not enough: a row restoring the old price after a promotion in the same
+ * file, skipped, left the prefix without a rate after the promotion (calls then matched a
+ * shorter prefix), and an open-ended row could never reopen a version that had ended.
  * Both are set-based, not a lookup per staged row: a million-row first import costs one
  * sort, and a deck that already has the prefixes adds its rows for them to that sort (the
  * planner still probes the indexes row by row when the file is small).
@@ -63,18 +75,20 @@ const STAGING_COLUMNS = [
 const TOUCHING_PLAN_SQL = `
   SELECT p.line, p.prefix, p.description, p.category, p.rate_per_minute, p.connect_fee, p.initial_increment,
          p.increment, p.grace_seconds, p.effective_from, p.effective_to, p.next_from,
-         cur.id AS cur_id, cur.effective_from AS cur_from,
+         cur.id AS cur_id, cur.effective_from AS cur_from, cur.effective_to AS cur_to,
+         p.previous_kind = 0 AS follows_cur,
          (cur.id IS NOT NULL
           AND cur.description = p.description AND cur.category = p.category
           AND cur.rate_per_minute = p.rate_per_minute AND cur.connect_fee = p.connect_fee
           AND cur.initial_increment = p.initial_increment AND cur.increment = p.increment
           AND cur.grace_seconds = p.grace_seconds
-          -- an open-ended row with the same terms is what is already in force; a row with an
-          -- end differs from an open-ended version (IS NOT DISTINCT FROM: never NULL, which
-          -- would leave the row neither unchanged nor changed, counted and applied nowhere)
-          AND (p.effective_to IS NULL OR p.effective_to IS NOT DISTINCT FROM cur.effective_to)) AS unchanged
+          AND p.previous_kind = 0
+          -- LEAST skips NULLs: open-ended only when both are. IS NOT DISTINCT FROM, never NULL,
+          -- which would leave the row neither unchanged nor changed, counted and applied nowhere.
+          AND LEAST(p.effective_to, p.next_from) IS NOT DISTINCT FROM cur.effective_to) AS unchanged
   FROM (
-    SELECT t.*, lead(t.effective_from) OVER w AS next_from, max(t.existing_from) OVER w AS prior_from
+    SELECT t.*, lead(t.effective_from) OVER w AS next_from, max(t.existing_from) OVER w AS prior_from,
+           lag(t.kind) OVER w AS previous_kind
     FROM (
       SELECT s.line, s.prefix, s.description, s.category, s.rate_per_minute, s.connect_fee, s.initial_increment,
              s.increment, s.grace_seconds, s.effective_from, s.effective_to, 1 AS kind, NULL::timestamptz AS existing_from
@@ -87,7 +101,7 @@ const TOUCHING_PLAN_SQL = `
       WHERE r.deck_id = $2
         AND EXISTS (SELECT FROM deck_import_rows s WHERE s.import_id = $1 AND s.error IS NULL AND s.prefix = r.prefix)
     ) t
-    -- One frame for both (lead ignores it), so one pass computes them.
+    -- One frame for all three (lead and lag ignore it), so one pass computes them.
     WINDOW w AS (PARTITION BY t.prefix ORDER BY t.effective_from, t.kind ROWS UNBOUNDED PRECEDING)
   ) p
   LEFT JOIN rates cur ON cur.deck_id = $2 AND cur.prefix = p.prefix AND cur.effective_from = p.prior_from
@@ -381,12 +395,12 @@ export async function commitDeckImport(options: { tenantId: string; actor: TActo
          FROM import_plan p WHERE r.id = p.cur_id AND NOT p.unchanged AND p.cur_from = p.effective_from`,
       );
       // A later start closes the current version there: history keeps the old price. When
-      // the file has several later versions of one prefix, the earliest closes it.
+      // the file has several later versions of one prefix, the earliest closes it — unless a
+      // row replaced the version from its start: that row's end already stops before them,
+      // and may be its own, earlier one.
       const closedResult = await client.query(
-        `UPDATE rates r SET effective_to = c.first_from
-         FROM (SELECT cur_id, min(effective_from) AS first_from FROM import_plan
-               WHERE NOT unchanged AND cur_from < effective_from GROUP BY cur_id) c
-         WHERE r.id = c.cur_id`,
+        `UPDATE rates r SET effective_to = p.effective_from
+         FROM import_plan p WHERE r.id = p.cur_id AND p.follows_cur AND NOT p.unchanged AND p.cur_from < p.effective_from`,
       );
       const insertedResult = await client.query(
         `INSERT INTO rates (${RATE_COLUMNS})
@@ -414,23 +428,51 @@ export async function commitDeckImport(options: { tenantId: string; actor: TActo
       [deckImport.id, deckImport.deckId],
     );
     inserted += fresh.rowCount ?? 0;
-    // Belt and braces: no prefix may have two versions in force at once after this import.
-    // Checked where versions met: the prefixes the deck had and this import changed. (A
-    // prefix the import left unchanged keeps its versions; a fresh prefix's versions all
-    // come from the file, each ending where the next begins.)
-    const overlaps = await client.query<{ prefix: string }>(
-      `SELECT prefix FROM (
-         SELECT prefix, effective_from, lag(effective_to) OVER (PARTITION BY prefix ORDER BY effective_from) AS previous_to,
-                lag(effective_from) OVER (PARTITION BY prefix ORDER BY effective_from) AS previous_from
-         FROM rates WHERE deck_id = $1 AND prefix IN (SELECT DISTINCT prefix FROM import_plan WHERE NOT unchanged)
+    // Belt and braces: after this import no prefix may have two versions in force at once,
+    // nor lose its rate at an instant it had one before unless a row of the file ends it
+    // there. An import ends a rate only by a row's own effective_to: a version a later row
+    // shortens is closed where that row starts, and that row covers on from there (an
+    // open-ended row runs until the prefix's next version). The import moves no start and
+    // deletes no version, so coverage it loses is always the tail of a version that a staged
+    // row found in force (`cur_from`, `cur_to`): a version end that no version starts at
+    // and that lies inside such a span is a new gap, allowed only when that version is a
+    // row of the file ending there by its own date. Checked where versions met: the
+    // prefixes the deck had and this import changed. (A prefix the import left unchanged
+    // keeps its versions; a fresh prefix's versions all come from the file, each ending
+    // where the next begins or where its row says.)
+    const broken = await client.query<{ prefix: string; problem: "overlap" | "gap"; effective_to: Date | null }>(
+      `SELECT prefix, CASE WHEN overlap THEN 'overlap' ELSE 'gap' END AS problem, effective_to FROM (
+         SELECT v.prefix, v.effective_from, v.effective_to, v.next_from,
+                v.previous_from IS NOT NULL AND (v.previous_to IS NULL OR v.previous_to > v.effective_from) AS overlap
+         FROM (
+           SELECT prefix, effective_from, effective_to, lag(effective_to) OVER w AS previous_to,
+                  lag(effective_from) OVER w AS previous_from, lead(effective_from) OVER w AS next_from
+           FROM rates WHERE deck_id = $1 AND prefix IN (SELECT DISTINCT prefix FROM import_plan WHERE NOT unchanged)
+           WINDOW w AS (PARTITION BY prefix ORDER BY effective_from)
+         ) v
        ) versions
-       WHERE previous_from IS NOT NULL AND (previous_to IS NULL OR previous_to > effective_from) LIMIT 5`,
+       WHERE overlap
+          OR (effective_to IS NOT NULL AND (next_from IS NULL OR next_from > effective_to)
+              AND EXISTS (SELECT FROM import_plan c WHERE c.prefix = versions.prefix AND c.cur_from <= versions.effective_to
+                                                      AND (c.cur_to IS NULL OR c.cur_to > versions.effective_to))
+              AND NOT EXISTS (SELECT FROM import_plan e WHERE e.prefix = versions.prefix AND e.effective_from = versions.effective_from
+                                                          AND e.effective_to = versions.effective_to))
+       ORDER BY overlap DESC, prefix LIMIT 5`,
       [deckImport.deckId],
     );
-    if (overlaps.rows.length > 0) {
+    const overlaps = broken.rows.filter((row) => row.problem === "overlap");
+    if (overlaps.length > 0) {
       throw new AppError(
         "PRECONDITION_FAILED",
-        `The import would leave overlapping versions for prefix ${overlaps.rows.map((row) => row.prefix).join(", ")}; nothing was imported.`,
+        `The import would leave overlapping versions for prefix ${overlaps.map((row) => row.prefix).join(", ")}; nothing was imported.`,
+      );
+    }
+    if (broken.rows.length > 0) {
+      throw new AppError(
+        "PRECONDITION_FAILED",
+        `The import would leave prefix ${broken.rows
+          .map((row) => `${row.prefix} without a rate${row.effective_to ? ` from ${row.effective_to.toISOString()}` : ""}`)
+          .join(", ")}, where no line of the file ends it; nothing was imported.`,
       );
     }
     await client.query(`UPDATE rate_decks SET version = version + 1, updated_at = now() WHERE id = $1`, [deckImport.deckId]);

@@ -182,9 +182,15 @@ describe("deck import", () => {
 
 // The plan before it became set-based: per staged row, the version in force at its start
 // and the next later start, found by lookups. Kept here as the definition the set-based
-// plan must agree with. (With one fix made at the same time: it compared an ending row's
-// end with an open-ended version's by "=", which is NULL, so such a row was neither
-// unchanged nor changed and the commit silently skipped it.)
+// plan must agree with. (With fixes made since: it compared an ending row's end with an
+// open-ended version's by "=", which is NULL, so such a row was neither unchanged nor
+// changed and the commit silently skipped it; and it called a row unchanged on its terms
+// alone, though an earlier row of the file could shorten the version in force first — a
+// promotion followed by the old price left the prefix without a rate after the promotion —
+// or the row could mean to reopen a version that had ended. Now a row is unchanged only
+// when no other row starts within the version in force before it and its end would be that
+// version's end. And a version a row replaces from its start is no longer also closed by a
+// later row: that overwrote the replacing row's own end.)
 const LOOKUP_PLAN_SQL = `
   SELECT s.*, cur.id AS cur_id, cur.effective_from AS cur_from, nxt.effective_from AS next_from,
          (cur.id IS NOT NULL
@@ -192,7 +198,12 @@ const LOOKUP_PLAN_SQL = `
           AND cur.rate_per_minute = s.rate_per_minute AND cur.connect_fee = s.connect_fee
           AND cur.initial_increment = s.initial_increment AND cur.increment = s.increment
           AND cur.grace_seconds = s.grace_seconds
-          AND (s.effective_to IS NULL OR s.effective_to IS NOT DISTINCT FROM cur.effective_to)) AS unchanged
+          AND NOT EXISTS (
+            SELECT FROM deck_import_rows o
+            WHERE o.import_id = $1 AND o.error IS NULL AND o.prefix = s.prefix
+              AND o.effective_from >= cur.effective_from AND o.effective_from < s.effective_from)
+          AND (CASE WHEN s.effective_to IS NULL THEN nxt.effective_from WHEN nxt.effective_from IS NULL THEN s.effective_to
+                    ELSE LEAST(s.effective_to, nxt.effective_from) END) IS NOT DISTINCT FROM cur.effective_to) AS unchanged
   FROM deck_import_rows s
   LEFT JOIN LATERAL (
     SELECT r.* FROM rates r
@@ -231,7 +242,8 @@ async function commitWithLookupPlan(importId: string, deckId: string) {
       `UPDATE rates r SET effective_to = c.first_from
        FROM (SELECT cur_id, min(effective_from) AS first_from FROM lookup_plan
              WHERE NOT unchanged AND cur_from < effective_from GROUP BY cur_id) c
-       WHERE r.id = c.cur_id`,
+       WHERE r.id = c.cur_id
+         AND NOT EXISTS (SELECT FROM lookup_plan x WHERE x.cur_id = c.cur_id AND x.cur_from = x.effective_from AND NOT x.unchanged)`,
     );
     const inserted = await client.query(
       `INSERT INTO rates (deck_id, prefix, description, category, rate_per_minute, connect_fee, initial_increment,
@@ -277,6 +289,25 @@ describe("the set-based import plan", () => {
       (
         await db().rate.findMany({ where: { deckId }, orderBy: [{ prefix: "asc" }, { effectiveFrom: "asc" }] })
       ).map((rate) => [rate.prefix, rate.effectiveFrom.toISOString(), rate.effectiveTo?.toISOString() ?? null, rate.description, rate.ratePerMinute, rate.increment]);
+    const DAY_MS = 86_400_000;
+    const dayOf = (date: Date): number => (date.getTime() - Date.UTC(2026, 0, 1)) / DAY_MS;
+    type TSpan = { prefix: string; from: number; to: number | null };
+    const spansOf = async (deckId: string): Promise<TSpan[]> =>
+      (await db().rate.findMany({ where: { deckId } })).map((rate) => ({
+        prefix: rate.prefix,
+        from: dayOf(rate.effectiveFrom),
+        to: rate.effectiveTo === null ? null : dayOf(rate.effectiveTo),
+      }));
+    const covers = (spans: TSpan[], prefix: string, at: number): boolean =>
+      spans.some((span) => span.prefix === prefix && span.from <= at && (span.to === null || at < span.to));
+    // Independent of either plan: an import may take a prefix's rate away at an instant only
+    // where the file's last word on the prefix by then is a row's own end.
+    const endedByFile = (rows: TSpan[], prefix: string, at: number): boolean => {
+      const ends = rows.flatMap((row) => (row.prefix === prefix && row.to !== null && row.to <= at ? [row.to] : []));
+      if (ends.length === 0) return false;
+      const lastEnd = Math.max(...ends);
+      return !rows.some((row) => row.prefix === prefix && row.from >= lastEnd && row.from <= at);
+    };
 
     for (let round = 0; round < 20; round++) {
       // A deck of up to 6 prefixes with chains of versions, some ending early (gaps).
@@ -291,10 +322,15 @@ describe("the set-based import plan", () => {
       }
       // A file touching those prefixes and new ones, with several versions per prefix.
       let file = HEADER;
+      const fileRows: TSpan[] = [];
       for (let prefix = 0; prefix < 9; prefix++) {
         const starts = new Set<number>();
         for (let count = below(4); count > 0; count--) starts.add(below(60));
-        for (const start of starts) file += line(`4${prefix}`, start, below(4) === 0 ? start + 1 + below(30) : null);
+        for (const start of starts) {
+          const end = below(4) === 0 ? start + 1 + below(30) : null;
+          fileRows.push({ prefix: `4${prefix}`, from: start, to: end });
+          file += line(`4${prefix}`, start, end);
+        }
       }
 
       const decks = [await newDeck(tenant.id), await newDeck(tenant.id)];
@@ -304,6 +340,7 @@ describe("the set-based import plan", () => {
       }
       expect(await versionsOf(decks[1]!.id)).toEqual(await versionsOf(decks[0]!.id));
 
+      const before = await spansOf(decks[0]!.id);
       const setBased = await importText(tenant.id, decks[0]!.id, file);
       const lookup = await importText(tenant.id, decks[1]!.id, file);
       const expected = await commitWithLookupPlan(lookup.id, decks[1]!.id);
@@ -311,6 +348,15 @@ describe("the set-based import plan", () => {
       const result = await commitDeckImport({ tenantId: tenant.id, actor, importId: setBased.id });
       expect({ inserted: result.inserted, replaced: result.replaced, closed: result.closed }, file).toEqual(expected.result);
       expect(await versionsOf(decks[0]!.id), `${deckFile}\n${file}`).toEqual(await versionsOf(decks[1]!.id));
+      const after = await spansOf(decks[0]!.id);
+      const lost: string[] = [];
+      for (let prefix = 0; prefix < 6; prefix++) {
+        for (let at = 0; at < 130; at++) {
+          const name = `4${prefix}`;
+          if (covers(before, name, at) && !covers(after, name, at) && !endedByFile(fileRows, name, at)) lost.push(`${name} on day ${at}`);
+        }
+      }
+      expect(lost, `${deckFile}\n${file}`).toEqual([]);
     }
   });
 });
