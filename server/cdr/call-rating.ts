@@ -2,7 +2,7 @@ import { db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { getDeckMatcher, type TDeckRate } from "@/server/rating/deck-cache";
 import type { RateMatcher } from "@/server/rating/matcher";
-import { createNumberNormalizer, type NumberNormalizer } from "@/server/rating/normalize";
+import { createNumberNormalizer, type NumberingPlan, type NumberNormalizer } from "@/server/rating/normalize";
 import { rateCall, type CallToRate, type RatedCall } from "@/server/rating/pricing";
 
 /**
@@ -52,22 +52,29 @@ export async function loadCallRatingContext(options: { tenantId: string; costDec
     select: { countryCode: true, internationalPrefixes: true, nationalNumberLength: true, techPrefixes: true },
   });
   if (!tenant) throw AppError.notFound("Tenant");
-  const normalizeNumber = createNumberNormalizer({
+  const plan: NumberingPlan = {
     countryCode: tenant.countryCode,
     internationalPrefixes: tenant.internationalPrefixes,
     nationalNumberLength: tenant.nationalNumberLength,
     techPrefixes: tenant.techPrefixes,
-  });
+  };
+  const normalizeNumber = createNumberNormalizer(plan);
 
   const [customers, trunks, mappings, dids] = await Promise.all([
     db().customer.findMany({ where: { tenantId }, select: { id: true, rateDeckId: true } }),
-    db().sipTrunk.findMany({ where: { tenantId }, select: { id: true, customerId: true, accountCode: true, rateDeckId: true } }),
+    db().sipTrunk.findMany({ where: { tenantId }, select: { id: true, customerId: true, accountCode: true, rateDeckId: true, techPrefix: true } }),
     db().accountCodeMapping.findMany({ where: { tenantId }, select: { accountCode: true, customerId: true } }),
     db().did.findMany({ where: { tenantId }, select: { number: true, customerId: true, trunkId: true } }),
   ]);
   const customerDeck = new Map(customers.map((customer) => [customer.id, customer.rateDeckId]));
   const trunkDeck = new Map(trunks.map((trunk) => [trunk.id, trunk.rateDeckId ?? customerDeck.get(trunk.customerId) ?? null]));
   const trunkCustomer = new Map(trunks.map((trunk) => [trunk.id, trunk.customerId]));
+  // The customer's equipment dials the trunk's tech prefix in front of the number; compiled
+  // once per trunk so a call costs a map lookup, not a normaliser.
+  const calleeNormalizerOfTrunk = new Map<string, NumberNormalizer>();
+  for (const trunk of trunks) {
+    if (trunk.techPrefix) calleeNormalizerOfTrunk.set(trunk.id, createNumberNormalizer(plan, { trunkTechPrefix: trunk.techPrefix }));
+  }
   const byAccount = new Map<string, TCallOwner>();
   for (const mapping of mappings) {
     byAccount.set(mapping.accountCode, { customerId: mapping.customerId, trunkId: null, deckId: customerDeck.get(mapping.customerId) ?? null });
@@ -110,8 +117,13 @@ export async function loadCallRatingContext(options: { tenantId: string; costDec
       return { customerId, trunkId, deckId: (trunkStillTheirs ? trunkDeck.get(trunkId) : customerDeck.get(customerId)) ?? null };
     },
     rate(call, owner) {
+      // By the trunk the call was stored with (re-rate) or found by, even one moved to another
+      // customer since: its prefix is what that customer dialled through it.
+      const normalizeCallee =
+        owner?.trunkId && calleeNormalizerOfTrunk.size > 0 ? (calleeNormalizerOfTrunk.get(owner.trunkId) ?? normalizeNumber) : normalizeNumber;
       return rateCall(call, {
         normalizeNumber,
+        normalizeCallee,
         accountKnown: owner !== null,
         sellDeck: owner?.deckId ? (matchers.get(owner.deckId) ?? null) : null,
         buyDeck,

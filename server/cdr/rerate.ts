@@ -121,8 +121,10 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
           result.examined++;
           const context = await contextFor(row.source_id);
           // Stored callees are E.164 digits already: "+" keeps the plan from reading an
-          // international number (e.g. 886…, 10 digits) as a national one a second time.
-          const callee = `+${row.callee}`;
+          // international number (e.g. 886…, 10 digits) as a national one a second time. A
+          // short code or local number (stored as dialled) is read as dialled again, or a
+          // local 5550101 would be priced as Brazil (55) once the "+" made it international.
+          const callee = row.unbillable_reason === UNBILLABLE_REASONS.noShortCodeRate ? row.callee : `+${row.callee}`;
           // A call stored with its customer stays theirs; only an ownerless one finds its owner
           // now, by its account code alone. The DID fallback reads who holds the number today,
           // and dids records no time of assignment (created_at is the row's, updated_at any

@@ -123,9 +123,30 @@ const CSV_HEADER_SYNONYMS: Record<CsvField, readonly string[]> = {
   answer: ["answer", "answertime", "answertimeutc", "answerstamp", "answerutc", "connecttime"],
   end: ["end", "endtime", "endtimeutc", "endstamp", "endutc", "hanguptime"],
   duration: ["duration", "durationsec", "durationsecs", "durationseconds"],
-  billsec: ["billsec", "billsecs", "billablesec", "billableseconds"],
+  // Not "billed_seconds"/"billed_duration": a carrier's own rounding (e.g. 60/60) already
+  // applied, which our increments would round up again. Such a header is refused below.
+  billsec: [
+    "billsec",
+    "billsecs",
+    "billablesec",
+    "billableseconds",
+    "billablesecs",
+    "billableduration",
+    "talktime",
+    "talktimesec",
+    "talktimeseconds",
+    "conversationtime",
+    "conversationseconds",
+    "connectedseconds",
+    "connectedtime",
+  ],
   disposition: ["disposition", "hangupcause", "callstatus"],
 };
+
+/** Header keys (see {@link headerKey}) that suggest billable time when no billsec column is recognised. */
+const BILLABLE_LOOKING = /bill|talk|conversation/;
+/** "billing_account", "bill_to_account": names, not times, so no reason to refuse the file. */
+const NOT_A_TIME = /account/;
 
 function headerKey(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]/g, "");
@@ -173,7 +194,24 @@ function layoutFromHeader(headerLine: string): CdrLayout {
   expect("start", "a start-time column");
   if (layout.billsec === -1) {
     if (layout.duration === -1) missing.push("a billsec or duration column");
-    else layout.billsecFromDuration = true;
+    else {
+      // Total duration includes ringing. A column that looks like billable time under a
+      // name we do not know would be ignored for it, billing every call's ring time.
+      const mapped = new Set((Object.keys(CSV_HEADER_SYNONYMS) as CsvField[]).map((field) => layout[field]));
+      const suspect = split.fields.findIndex((name, index) => {
+        const key = headerKey(name);
+        return !mapped.has(index) && BILLABLE_LOOKING.test(key) && !NOT_A_TIME.test(key);
+      });
+      if (suspect !== -1) {
+        throw new CdrFileError(
+          `line 1 (header): column ${suspect + 1} ${JSON.stringify(split.fields[suspect]!.trim())} looks like billable seconds ` +
+            `but is not a name we read as billsec (one of ${CSV_HEADER_SYNONYMS.billsec.slice(0, 6).join(", ")}), ` +
+            `so calls would be billed by total duration, ringing included: rename it to billsec if it holds the answered ` +
+            `seconds before any rounding, or remove it to bill by duration`,
+        );
+      }
+      layout.billsecFromDuration = true;
+    }
   }
   if (missing.length > 0) {
     throw new CdrFileError(`line 1 (header) is not a CDR header: missing ${missing.join("; ")}. Header: ${headerLine.slice(0, 200)}`);

@@ -27,12 +27,34 @@ export interface NumberingPlan {
   trunkPrefix?: string;
 }
 
-/** On failure, `reason` says what is wrong without repeating the number (callers show it). */
-export type NormalizeResult = { ok: true; digits: string } | { ok: false; reason: string };
+/**
+ * On failure, `reason` says what is wrong without repeating the number (callers show it).
+ * `shortCode` marks a number dialled without "+" or an international prefix that is shorter
+ * than a national number ("911", "411", a 7-digit local "5550101"), or an international one
+ * too short to be a real number: its digits are not a country code plus a subscriber number,
+ * so only a rate for the whole number may price it (rating checks this; "911" must never be
+ * billed by India's "91").
+ */
+export type NormalizeResult = { ok: true; digits: string; shortCode: boolean } | { ok: false; reason: string };
 export type NumberNormalizer = (raw: string) => NormalizeResult;
+
+export interface NormalizerOptions {
+  /**
+   * The tech prefix of the SIP trunk the call came in on (SipTrunk.techPrefix), stripped
+   * before the tenant's own. Also stripped right after a leading "+": a re-rate passes stored
+   * digits as "+digits", and a call stored before its trunk was known still carries it.
+   */
+  trunkTechPrefix?: string | null;
+}
 
 export const MIN_NUMBER_DIGITS = 3;
 export const MAX_NUMBER_DIGITS = 15; // E.164 maximum
+/**
+ * No country's numbers are shorter in E.164 (Niue and Tokelau: 3-digit code + 4 digits), so a
+ * shorter "+"-number is a short code — typically one re-rated, which passes stored digits as
+ * "+digits" — and must not be priced by a country's rate either ("+911" is not India).
+ */
+export const MIN_INTERNATIONAL_DIGITS = 7;
 
 export class NumberingPlanError extends Error {
   override name = "NumberingPlanError";
@@ -77,17 +99,36 @@ function validatePlan(plan: NumberingPlan): void {
  *    anything else (letters, "*") rejects the number;
  * 3. "+"-numbers are already E.164; otherwise strip an international prefix (longest
  *    first), or replace a trunk prefix by the country code, or give a national-length
- *    number the country code ("6135550101" → "16135550101"); anything else is taken as
- *    E.164 already ("16135550101", "442071838750");
+ *    number the country code ("6135550101" → "16135550101"); a shorter number is a short
+ *    code or a local number and is kept as dialled, flagged `shortCode`; anything longer is
+ *    taken as E.164 already ("16135550101", "442071838750"). An international number
+ *    shorter than {@link MIN_INTERNATIONAL_DIGITS} is flagged `shortCode` too;
  * 4. the result must have 3 to 15 digits.
+ * With `options.trunkTechPrefix`, that prefix is stripped first (or, failing that, after the
+ * tenant's tech prefix, whichever order the switch wrote them in).
  */
-export function createNumberNormalizer(plan: NumberingPlan): NumberNormalizer {
+export function createNumberNormalizer(plan: NumberingPlan, options: NormalizerOptions = {}): NumberNormalizer {
   validatePlan(plan);
+  const ownPrefix = options.trunkTechPrefix ?? "";
+  if (/\s|\+/.test(ownPrefix)) {
+    throw new NumberingPlanError(`trunkTechPrefix must be without spaces or "+", got ${JSON.stringify(ownPrefix)}`);
+  }
   const countryCode = plan.countryCode;
   const nationalLength = plan.nationalNumberLength;
   const internationalPrefixes = [...plan.internationalPrefixes].sort((a, b) => b.length - a.length);
   const techPrefixes = [...(plan.techPrefixes ?? [])].sort((a, b) => b.length - a.length);
   const trunkPrefix = plan.trunkPrefix ?? "";
+
+  /** Where the number goes on after the trunk's tech prefix at `start`, or -1 when it has none there. */
+  function afterOwnPrefix(raw: string, start: number, end: number): number {
+    if (ownPrefix.length === 0) return -1;
+    if (end - start > ownPrefix.length && raw.startsWith(ownPrefix, start)) return start + ownPrefix.length;
+    // The "+" goes with the prefix: what follows was dialled after the tech prefix, not as E.164.
+    if (end - start > ownPrefix.length + 1 && raw.charCodeAt(start) === CHAR_PLUS && raw.startsWith(ownPrefix, start + 1)) {
+      return start + 1 + ownPrefix.length;
+    }
+    return -1;
+  }
 
   return function normalizeNumber(raw: string): NormalizeResult {
     let start = 0;
@@ -96,6 +137,8 @@ export function createNumberNormalizer(plan: NumberingPlan): NumberNormalizer {
     while (end > start && raw.charCodeAt(end - 1) <= 32) end--;
     if (start === end) return { ok: false, reason: "number is empty" };
 
+    const afterOwn = afterOwnPrefix(raw, start, end);
+    if (afterOwn !== -1) start = afterOwn;
     for (const prefix of techPrefixes) {
       if (end - start > prefix.length && raw.startsWith(prefix, start)) {
         start += prefix.length;
@@ -110,6 +153,10 @@ export function createNumberNormalizer(plan: NumberingPlan): NumberNormalizer {
       scan++;
     }
     if (scan > start && scan < end - 1 && raw.charCodeAt(scan) === CHAR_HASH) start = scan + 1;
+    if (afterOwn === -1) {
+      const afterOwnLate = afterOwnPrefix(raw, start, end);
+      if (afterOwnLate !== -1) start = afterOwnLate;
+    }
 
     let digits = "";
     let hasPlus = false;
@@ -129,12 +176,14 @@ export function createNumberNormalizer(plan: NumberingPlan): NumberNormalizer {
     if (digits.length === 0) return { ok: false, reason: "not a phone number (no digits)" };
 
     let e164 = digits;
+    let shortCode = hasPlus && digits.length < MIN_INTERNATIONAL_DIGITS;
     if (!hasPlus) {
       let matchedInternational = false;
       for (const prefix of internationalPrefixes) {
         if (digits.length > prefix.length && digits.startsWith(prefix)) {
           e164 = digits.slice(prefix.length);
           matchedInternational = true;
+          shortCode = e164.length < MIN_INTERNATIONAL_DIGITS;
           break;
         }
       }
@@ -143,6 +192,9 @@ export function createNumberNormalizer(plan: NumberingPlan): NumberNormalizer {
           e164 = countryCode + digits.slice(trunkPrefix.length);
         } else if (digits.length === nationalLength) {
           e164 = countryCode + digits;
+        } else if (digits.length < nationalLength) {
+          // Read as E.164, "911" would be India (91) and "5550101" Brazil (55).
+          shortCode = true;
         }
       }
     }
@@ -153,7 +205,7 @@ export function createNumberNormalizer(plan: NumberingPlan): NumberNormalizer {
     if (e164.length > MAX_NUMBER_DIGITS) {
       return { ok: false, reason: `too long: ${e164.length} digits (E.164 allows ${MAX_NUMBER_DIGITS})` };
     }
-    return { ok: true, digits: e164 };
+    return { ok: true, digits: e164, shortCode };
   };
 }
 

@@ -30,18 +30,20 @@ export async function priceCallTool(options: { tenantId: string; input: z.input<
   });
   const steps: TExplainedStep[] = [];
   let sellDeckId = input.deckId;
+  // Looked up whether or not a deck was chosen: its tech prefix changes the number rated.
+  const trunk =
+    input.trunkId && input.customerId
+      ? await db().sipTrunk.findFirst({
+          where: { tenantId: options.tenantId, customerId: input.customerId, id: input.trunkId },
+          select: { name: true, techPrefix: true, rateDeck: { select: { id: true, name: true } } },
+        })
+      : null;
   if (!sellDeckId && input.customerId) {
     const customer = await db().customer.findFirst({
       where: { tenantId: options.tenantId, id: input.customerId },
       select: { name: true, rateDeck: { select: { id: true, name: true } } },
     });
     if (!customer) throw AppError.notFound("Customer");
-    const trunk = input.trunkId
-      ? await db().sipTrunk.findFirst({
-          where: { tenantId: options.tenantId, customerId: input.customerId, id: input.trunkId },
-          select: { name: true, rateDeck: { select: { id: true, name: true } } },
-        })
-      : null;
     if (trunk?.rateDeck) {
       sellDeckId = trunk.rateDeck.id;
       steps.push({ rule: "DECK", detail: `Trunk ${trunk.name} overrides the customer's deck: ${trunk.rateDeck.name}` });
@@ -53,16 +55,25 @@ export async function priceCallTool(options: { tenantId: string; input: z.input<
     }
   }
   if (!input.deckId && !input.customerId) throw AppError.invalidField("deckId", "Choose a deck or a customer");
-  const normalizeNumber = createNumberNormalizer({
-    countryCode: tenant.countryCode,
-    internationalPrefixes: tenant.internationalPrefixes,
-    nationalNumberLength: tenant.nationalNumberLength,
-    techPrefixes: tenant.techPrefixes,
-  });
+  // The same normaliser ingest uses for a call on this trunk (call-rating.ts), so the tool
+  // gives the answer the bill will.
+  const normalizeNumber = createNumberNormalizer(
+    {
+      countryCode: tenant.countryCode,
+      internationalPrefixes: tenant.internationalPrefixes,
+      nationalNumberLength: tenant.nationalNumberLength,
+      techPrefixes: tenant.techPrefixes,
+    },
+    { trunkTechPrefix: trunk?.techPrefix ?? null },
+  );
   const normalized = normalizeNumber(input.number);
   steps.push({
     rule: "NORMALISE",
-    detail: normalized.ok ? `${input.number} → ${normalized.digits} (E.164 without +)` : `${input.number} is not a number: ${normalized.reason}`,
+    detail: !normalized.ok
+      ? `${input.number} is not a number: ${normalized.reason}`
+      : normalized.shortCode
+        ? `${input.number} → ${normalized.digits}: a short code or local number, priced only by a rate for all of ${normalized.digits}`
+        : `${input.number} → ${normalized.digits} (E.164 without +)`,
   });
   const sellDeck = sellDeckId ? await getDeckMatcher(options.tenantId, sellDeckId) : null;
   const buyDeck = input.buyDeckId ? await getDeckMatcher(options.tenantId, input.buyDeckId) : null;

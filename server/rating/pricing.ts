@@ -159,6 +159,12 @@ export const UNBILLABLE_REASONS = {
   unknownAccount: "unknown account",
   noDeck: "no rate deck assigned",
   noRate: "no rate for prefix",
+  /**
+   * A short code or local number ("911", "5550101") and no rate for the whole number. One
+   * reason for all of them, not one per number: the unbillable list groups by reason, and a
+   * reason per local number dialled would bury the others (the detail shows the numbers).
+   */
+  noShortCodeRate: "no rate for short code",
 } as const;
 
 export interface CallToRate {
@@ -174,6 +180,8 @@ export interface CallToRate {
 
 export interface RateCallOptions<TRate extends Rate = Rate> {
   normalizeNumber: NumberNormalizer;
+  /** Normaliser of the called number when it differs (it strips the call's trunk's tech prefix); default `normalizeNumber`. */
+  normalizeCallee?: NumberNormalizer;
   /** False when no customer owns the call's account code → UNBILLABLE "unknown account". Default true. */
   accountKnown?: boolean;
   /** The customer's SELL deck; null when none is assigned → UNBILLABLE "no rate deck assigned". */
@@ -233,10 +241,22 @@ function unpriced<TRate extends Rate>(
 }
 
 /**
+ * The rate for `digits` at `atMs`. A short code may only be priced by a rate for the whole
+ * number: its leading digits are not a country code, so a shorter prefix ("91" for "911")
+ * would bill it as a call abroad. The trie walk already found the longest prefix in force,
+ * so an exact rate, if there is one, is the one it returned.
+ */
+function lookupRate<TRate extends Rate>(deck: RateMatcher<TRate>, digits: string, shortCode: boolean, atMs: number): TRate | null {
+  const rate = deck.lookup(digits, atMs);
+  return rate !== null && shortCode && rate.prefix.length !== digits.length ? null : rate;
+}
+
+/**
  * Rates one call. The checks run in this order, first match wins:
  * REJECTED (parser rejected it, no start/billsec, callee is not a number) →
  * UNANSWERED (billsec 0: free whatever the account or destination) →
- * UNBILLABLE (unknown account, no deck, no rate for the number at the call's start) →
+ * UNBILLABLE (unknown account, no deck, no rate for the number at the call's start — for a
+ * short code, none for the whole number) →
  * RATED (price by the SELL deck, cost and margin by the BUY deck when given).
  * The caller number is normalised best-effort only: a withheld or odd caller ID must not
  * make a billable call unbillable.
@@ -252,12 +272,13 @@ export function rateCall<TRate extends Rate = Rate>(call: CallToRate, options: R
   if (call.billsec === null || !Number.isSafeInteger(call.billsec) || call.billsec < 0) {
     return unpriced("REJECTED", "billsec is missing or not a whole number ≥ 0", caller, call.callee);
   }
-  const normalizedCallee = options.normalizeNumber(call.callee);
+  const normalizedCallee = (options.normalizeCallee ?? options.normalizeNumber)(call.callee);
   if (!normalizedCallee.ok) {
     const shownCallee = JSON.stringify(call.callee.length > 40 ? `${call.callee.slice(0, 40)}…` : call.callee);
     return unpriced("REJECTED", `called number ${shownCallee}: ${normalizedCallee.reason}`, caller, call.callee);
   }
   const callee = normalizedCallee.digits;
+  const shortCode = normalizedCallee.shortCode;
 
   if (call.billsec === 0) {
     return {
@@ -272,8 +293,10 @@ export function rateCall<TRate extends Rate = Rate>(call: CallToRate, options: R
   if (options.sellDeck === null) return unpriced("UNBILLABLE", UNBILLABLE_REASONS.noDeck, caller, callee);
 
   const startMs = call.startUtc.getTime();
-  const rate = options.sellDeck.lookup(callee, startMs);
-  if (rate === null) return unpriced("UNBILLABLE", UNBILLABLE_REASONS.noRate, caller, callee);
+  const rate = lookupRate(options.sellDeck, callee, shortCode, startMs);
+  if (rate === null) {
+    return unpriced("UNBILLABLE", shortCode ? UNBILLABLE_REASONS.noShortCodeRate : UNBILLABLE_REASONS.noRate, caller, callee);
+  }
 
   let billedSeconds: number;
   let priceMicros: bigint;
@@ -289,8 +312,8 @@ export function rateCall<TRate extends Rate = Rate>(call: CallToRate, options: R
   let costMicros: bigint | null = null;
   let costReason: string | null = null;
   if (options.buyDeck) {
-    buyRate = options.buyDeck.lookup(callee, startMs);
-    if (buyRate === null) costReason = "no buy rate for prefix";
+    buyRate = lookupRate(options.buyDeck, callee, shortCode, startMs);
+    if (buyRate === null) costReason = shortCode ? "no buy rate for short code" : "no buy rate for prefix";
     else costMicros = computeCallPrice(buyRate, call.billsec).priceMicros;
   }
 

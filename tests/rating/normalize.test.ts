@@ -88,6 +88,6 @@ describe("numbering plan validation", () => {
   });
 
   it("normalizeNumber compiles once per plan object", () => {
-    expect(normalizeNumber("6135550101", NANP_NUMBERING_PLAN)).toEqual({ ok: true, digits: "16135550101" });
+    expect(normalizeNumber("6135550101", NANP_NUMBERING_PLAN)).toEqual({ ok: true, digits: "16135550101", shortCode: false });
   });
 });

@@ -1,0 +1,168 @@
+import { Readable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { pool } from "@/server/db/client";
+import { saveTrunk } from "@/server/catalog/trunks";
+import { loadCallRatingContext } from "@/server/cdr/call-rating";
+import { rerateUnbillable } from "@/server/cdr/rerate";
+import { addRateForPrefix } from "@/server/cdr/unbillable";
+import { uploadCdrFile } from "@/server/cdr/upload";
+import { ACTOR, createBillingTenant, withJobRunner } from "./ingest-support";
+
+const runner = withJobRunner();
+
+const START = new Date("2026-10-06T14:00:00Z");
+const FROM = new Date("2026-01-01T00:00:00Z");
+
+/** Country rates whose codes start the short codes dialled in NANP (911 → 91, 711 → 7, 5550101 → 55). */
+async function addCountryRates(tenantId: string, deckId: string): Promise<void> {
+  for (const [prefix, description] of [
+    ["91", "India"],
+    ["7", "Russia"],
+    ["55", "Brazil"],
+  ] as const) {
+    await addRateForPrefix({
+      tenantId,
+      actor: ACTOR,
+      input: { deckId, prefix, description, category: "INTERNATIONAL", ratePerMinute: "0.5000", effectiveFrom: FROM },
+    });
+  }
+}
+
+function asteriskLine(account: string, callee: string, start: string, billsec: number, key: string): string {
+  return `"${account}","6135550101","${callee}","from-internal","""Caller"" <6135550101>","SIP/t-1","SIP/c-1","Dial","SIP/c/${callee}","${start}","${start}","${start}",${billsec + 1},${billsec},"ANSWERED","DOCUMENTATION","${key}",""`;
+}
+
+async function storedCall(tenantId: string, key: string) {
+  const result = await pool().query(
+    `SELECT callee, status, unbillable_reason, matched_prefix, price::text FROM cdrs WHERE tenant_id = $1 AND record_key = $2`,
+    [tenantId, key],
+  );
+  return result.rows[0];
+}
+
+describe("short codes in the rating context (ingest and re-rate)", () => {
+  it("never prices 911, 711 or a 7-digit local number by a country code; a rate for the whole number does", async () => {
+    const world = await createBillingTenant();
+    const tenantId = world.tenant.id;
+    await addCountryRates(tenantId, world.deck.id);
+    const call = (callee: string) => ({ caller: "6135550101", callee, startUtc: START, billsec: 60 });
+
+    let context = await loadCallRatingContext({ tenantId, costDeckId: null });
+    for (const callee of ["911", "711", "411", "5550101"]) {
+      const rated = context.rate(call(callee), context.ownerOf("acct-1001", callee));
+      expect(rated, callee).toMatchObject({ status: "UNBILLABLE", reason: "no rate for short code", callee, matchedPrefix: null });
+    }
+    // Full international numbers still go by their country code.
+    expect(context.rate(call("011919876543210"), context.ownerOf("acct-1001", "011919876543210"))).toMatchObject({ status: "RATED", matchedPrefix: "91" });
+
+    await addRateForPrefix({
+      tenantId,
+      actor: ACTOR,
+      input: { deckId: world.deck.id, prefix: "911", description: "Emergency", category: "OTHER", ratePerMinute: "0", effectiveFrom: FROM },
+    });
+    context = await loadCallRatingContext({ tenantId, costDeckId: null });
+    expect(context.rate(call("911"), context.ownerOf("acct-1001", "911"))).toMatchObject({ status: "RATED", matchedPrefix: "911", priceMicros: 0n });
+    // A re-rate passes the stored digits as "+911": still a short code, never India.
+    expect(context.rate(call("+911"), context.storedOwner(world.alice.id, world.aliceTrunk.id))).toMatchObject({ status: "RATED", matchedPrefix: "911" });
+    expect(context.rate(call("+711"), context.storedOwner(world.alice.id, world.aliceTrunk.id))).toMatchObject({
+      status: "UNBILLABLE",
+      reason: "no rate for short code",
+    });
+  });
+
+  it("stores an ingested short-code call as unbillable with the reason, and a re-rate keeps it off the country rate", async () => {
+    const world = await createBillingTenant();
+    const tenantId = world.tenant.id;
+    await addCountryRates(tenantId, world.deck.id);
+    const file = [
+      asteriskLine("acct-1001", "911", "2026-10-06 10:00:00", 30, "sc.1"),
+      asteriskLine("acct-1001", "711", "2026-10-06 10:05:00", 30, "sc.2"),
+      asteriskLine("acct-1001", "5550101", "2026-10-06 10:10:00", 30, "sc.3"),
+    ].join("\n");
+    await uploadCdrFile({ tenantId, actor: ACTOR, sourceId: world.asterisk.id, fileName: "short.csv", body: Readable.from([Buffer.from(`${file}\n`)]) });
+    await runner.drain(60_000);
+    expect(await storedCall(tenantId, "sc.1")).toEqual({ callee: "911", status: "UNBILLABLE", unbillable_reason: "no rate for short code", matched_prefix: null, price: null });
+    expect(await storedCall(tenantId, "sc.2")).toMatchObject({ callee: "711", status: "UNBILLABLE", unbillable_reason: "no rate for short code" });
+
+    expect(await storedCall(tenantId, "sc.3")).toMatchObject({ callee: "5550101", status: "UNBILLABLE", unbillable_reason: "no rate for short code" });
+
+    expect(await rerateUnbillable({ tenantId })).toMatchObject({ rated: 0 });
+    expect(await storedCall(tenantId, "sc.1")).toMatchObject({ status: "UNBILLABLE", matched_prefix: null });
+    // A 7-digit local number is read as dialled again, not as +5550101 (Brazil): only a rate
+    // for the whole number prices it.
+    expect(await storedCall(tenantId, "sc.3")).toMatchObject({ status: "UNBILLABLE", matched_prefix: null });
+    await addRateForPrefix({
+      tenantId,
+      actor: ACTOR,
+      input: { deckId: world.deck.id, prefix: "5550101", description: "Local info line", category: "OTHER", ratePerMinute: "0.0100", effectiveFrom: FROM },
+    });
+    expect(await rerateUnbillable({ tenantId })).toMatchObject({ rated: 1 });
+    expect(await storedCall(tenantId, "sc.3")).toMatchObject({ status: "RATED", matched_prefix: "5550101" });
+  });
+});
+
+describe("a SIP trunk's tech prefix", () => {
+  it("is stripped from the called number of the trunk's calls at ingest and at re-rate, and only of that trunk's", async () => {
+    const world = await createBillingTenant();
+    const tenantId = world.tenant.id;
+    await addCountryRates(tenantId, world.deck.id);
+    await saveTrunk({
+      tenantId,
+      actor: ACTOR,
+      trunkId: world.aliceTrunk.id,
+      fields: { customerId: world.alice.id, name: "Alice main", accountCode: "acct-1001", techPrefix: "5501" },
+    });
+    const context = await loadCallRatingContext({ tenantId, costDeckId: null });
+    const call = (callee: string) => ({ caller: "6135550101", callee, startUtc: START, billsec: 60 });
+
+    // Ingest: the owner is found by the trunk's account code.
+    expect(context.rate(call("55016139990123"), context.ownerOf("acct-1001", "55016139990123"))).toMatchObject({
+      status: "RATED",
+      callee: "16139990123",
+      matchedPrefix: "1613",
+    });
+    // The retail deck's longest prefix for 1613555… is its premium block.
+    expect(context.rate(call("55016135550101"), context.ownerOf("acct-1001", "55016135550101"))).toMatchObject({
+      status: "RATED",
+      callee: "16135550101",
+      matchedPrefix: "1613555",
+    });
+    // Re-rate of a call ingested before the trunk was known: "+" + the digits stored then.
+    expect(context.rate(call("+55016139990123"), context.accountOwner("acct-1001"))).toMatchObject({ callee: "16139990123", matchedPrefix: "1613" });
+    // Re-rate of a call stored with the prefix already stripped is unchanged.
+    expect(context.rate(call("+16139990123"), context.storedOwner(world.alice.id, world.aliceTrunk.id))).toMatchObject({
+      callee: "16139990123",
+      matchedPrefix: "1613",
+    });
+    // Bob's trunk has no tech prefix: the same digits are his number as dialled.
+    expect(context.rate(call("55016135550101"), context.ownerOf("acct-1002", "55016135550101"))).toMatchObject({
+      callee: "55016135550101",
+      matchedPrefix: "55",
+    });
+  });
+
+  it("bills an ingested call by the number after the prefix, and re-rates a call that came before its trunk", async () => {
+    const world = await createBillingTenant();
+    const tenantId = world.tenant.id;
+    await saveTrunk({
+      tenantId,
+      actor: ACTOR,
+      trunkId: world.aliceTrunk.id,
+      fields: { customerId: world.alice.id, name: "Alice main", accountCode: "acct-1001", techPrefix: "5501" },
+    });
+    const file = [
+      asteriskLine("acct-1001", "55016139990123", "2026-10-06 10:00:00", 60, "tp.1"),
+      asteriskLine("acct-4242", "55016139990123", "2026-10-06 10:05:00", 60, "tp.2"),
+    ].join("\n");
+    await uploadCdrFile({ tenantId, actor: ACTOR, sourceId: world.asterisk.id, fileName: "tech.csv", body: Readable.from([Buffer.from(`${file}\n`)]) });
+    await runner.drain(60_000);
+    // 1613 Ottawa: $0.0050/min, 60/60 → 60 s = 5000 µ.
+    expect(await storedCall(tenantId, "tp.1")).toEqual({ callee: "16139990123", status: "RATED", unbillable_reason: null, matched_prefix: "1613", price: "5000" });
+    expect(await storedCall(tenantId, "tp.2")).toMatchObject({ callee: "55016139990123", status: "UNBILLABLE", unbillable_reason: "unknown account" });
+
+    // The customer's second trunk, with the same prefix, arrives; the call is re-rated.
+    await saveTrunk({ tenantId, actor: ACTOR, fields: { customerId: world.alice.id, name: "Alice branch", accountCode: "acct-4242", techPrefix: "5501" } });
+    expect(await rerateUnbillable({ tenantId })).toMatchObject({ rated: 1 });
+    expect(await storedCall(tenantId, "tp.2")).toEqual({ callee: "16139990123", status: "RATED", unbillable_reason: null, matched_prefix: "1613", price: "5000" });
+  });
+});
