@@ -14,6 +14,8 @@ const ZEnv = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(5488),
   APP_URL: z.url().default("http://localhost:3000"),
+  // How many reverse proxies in front of the app append to X-Forwarded-For (server/auth/client-ip.ts).
+  TRUSTED_PROXY_COUNT: z.coerce.number().int().min(0).max(10).default(0),
   AUTH_SECRET: z.string().min(32, "must be at least 32 characters"),
   ENCRYPTION_KEY: z
     .string()
@@ -29,6 +31,17 @@ const ZEnv = z.object({
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   STRIPE_API_URL: ZOptionalUrl,
   JOBS_ENABLED: z.enum(["true", "false"]).default("true"),
+}).superRefine((config, context) => {
+  // The SDK's dev mode serves /api/inngest without checking request signatures: anyone who
+  // can reach the app could then run any function (recharges, provisioning) with any payload.
+  if (config.NODE_ENV === "production" && config.INNGEST_DEV?.trim()) {
+    context.addIssue({
+      code: "custom",
+      path: ["INNGEST_DEV"],
+      params: { refused: true },
+      message: "must not be set when NODE_ENV=production (it turns off signature checks on /api/inngest); use INNGEST_BASE_URL with INNGEST_SIGNING_KEY",
+    });
+  }
 });
 
 export type TEnv = z.infer<typeof ZEnv>;
@@ -47,6 +60,8 @@ export function parseEnv(source: Record<string, string | undefined>): TEnv {
       result.error.issues.map((issue) => {
         const name = issue.path.join(".");
         const value = source[name];
+        // A valid value this deployment must not use: "malformed" would send the reader astray.
+        if (issue.code === "custom" && issue.params?.refused === true) return `${name} ${issue.message}`;
         return value === undefined || value === ""
           ? `${name} is required (${issue.message})`
           : `${name} is malformed: ${issue.message}`;

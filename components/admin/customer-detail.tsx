@@ -25,7 +25,7 @@ import { Badge } from "@/components/ui/badge";
 import { Button, buttonClassName } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { CustomerRatingCard } from "@/components/rating/customer-rating-card";
-import { useRatingAccess } from "@/components/rating/use-rating-access";
+import { useStaffAccess } from "@/components/admin/use-staff-access";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Skeleton, SkeletonText } from "@/components/ui/skeleton";
@@ -62,7 +62,7 @@ const BREADCRUMB_ROOT = { label: "Customers", href: "/admin/customers" };
 
 export function CustomerDetail({ customerId }: { customerId: string }) {
   const trpc = useTRPC();
-  const ratingAccess = useRatingAccess();
+  const access = useStaffAccess();
   const queryClient = useQueryClient();
   const valid = isUuid(customerId);
   const customer = useQuery({ ...trpc.customers.get.queryOptions({ customerId }), enabled: valid });
@@ -163,7 +163,7 @@ export function CustomerDetail({ customerId }: { customerId: string }) {
                 <WalletIcon />
                 Wallet
               </Link>
-              {statusTargets(data.status).map((target) => (
+              {(access.canEdit ? statusTargets(data.status) : []).map((target) => (
                 <Button
                   key={target}
                   variant={target === "ACTIVE" ? "primary" : "secondary"}
@@ -192,15 +192,17 @@ export function CustomerDetail({ customerId }: { customerId: string }) {
           <Card aria-labelledby="customer-details-title" className="self-start">
             <CardHeader
               actions={
-                <Button
-                  size="sm"
-                  onClick={() => {
-                    update.reset();
-                    setEditing(true);
-                  }}
-                >
-                  Edit details
-                </Button>
+                access.canEdit ? (
+                  <Button
+                    size="sm"
+                    onClick={() => {
+                      update.reset();
+                      setEditing(true);
+                    }}
+                  >
+                    Edit details
+                  </Button>
+                ) : null
               }
             >
               <CardTitle id="customer-details-title">Details</CardTitle>
@@ -233,19 +235,21 @@ export function CustomerDetail({ customerId }: { customerId: string }) {
           <Card aria-labelledby="customer-users-title">
             <CardHeader
               actions={
-                <Button
-                  size="sm"
-                  variant="primary"
-                  disabled={closed}
-                  title={closed ? "The account is closed" : undefined}
-                  onClick={() => {
-                    invite.reset();
-                    setInviting(true);
-                  }}
-                >
-                  <PlusIcon />
-                  Invite user
-                </Button>
+                access.canEdit ? (
+                  <Button
+                    size="sm"
+                    variant="primary"
+                    disabled={closed}
+                    title={closed ? "The account is closed" : undefined}
+                    onClick={() => {
+                      invite.reset();
+                      setInviting(true);
+                    }}
+                  >
+                    <PlusIcon />
+                    Invite user
+                  </Button>
+                ) : null
               }
             >
               <CardTitle id="customer-users-title">Users</CardTitle>
@@ -299,17 +303,19 @@ export function CustomerDetail({ customerId }: { customerId: string }) {
                           {expired ? <Badge tone="warning">Expired</Badge> : <DateTime value={invitation.expiresAt} style="date" />}
                         </MiniCell>
                         <MiniCell align="right">
-                          <Button
-                            size="sm"
-                            variant="ghost"
-                            aria-label={`Revoke invitation for ${invitation.email}`}
-                            onClick={() => {
-                              revoke.reset();
-                              setRevoking({ id: invitation.id, email: invitation.email });
-                            }}
-                          >
-                            Revoke
-                          </Button>
+                          {access.canEdit ? (
+                            <Button
+                              size="sm"
+                              variant="ghost"
+                              aria-label={`Revoke invitation for ${invitation.email}`}
+                              onClick={() => {
+                                revoke.reset();
+                                setRevoking({ id: invitation.id, email: invitation.email });
+                              }}
+                            >
+                              Revoke
+                            </Button>
+                          ) : null}
                         </MiniCell>
                       </MiniRow>
                     );
@@ -320,7 +326,7 @@ export function CustomerDetail({ customerId }: { customerId: string }) {
           </Card>
         </div>
         <div className="mt-5">
-          <CustomerRatingCard customerId={data.id} currentDeckId={data.rateDeckId} canEdit={ratingAccess.canEdit} />
+          <CustomerRatingCard customerId={data.id} currentDeckId={data.rateDeckId} canEdit={access.canEdit} />
         </div>
       </BehindModal>
 

@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import type { ColumnDef } from "@tanstack/react-table";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useStaffAccess } from "@/components/admin/use-staff-access";
 import { useTRPC } from "@/components/trpc/react";
 import { BehindModal } from "@/components/admin/behind-modal";
 import { ClearFiltersButton } from "@/components/admin/clear-filters-button";
@@ -86,6 +87,7 @@ const columns: ColumnDef<TCustomerRow>[] = [
 
 export function CustomersList() {
   const trpc = useTRPC();
+  const access = useStaffAccess();
   const router = useRouter();
   const queryClient = useQueryClient();
   const list = useListState({ sortIds: SORT_IDS, filterKeys: ["status", "billing"] as const });
@@ -120,16 +122,18 @@ export function CustomersList() {
           title="Customers"
           description="Accounts billed by your tenant: prepaid accounts draw down a balance, postpaid accounts are invoiced."
           actions={
-            <Button
-              variant="primary"
-              onClick={() => {
-                create.reset();
-                setCreating(true);
-              }}
-            >
-              <PlusIcon />
-              New customer
-            </Button>
+            access.canEdit ? (
+              <Button
+                variant="primary"
+                onClick={() => {
+                  create.reset();
+                  setCreating(true);
+                }}
+              >
+                <PlusIcon />
+                New customer
+              </Button>
+            ) : null
           }
         />
 

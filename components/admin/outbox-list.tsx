@@ -18,7 +18,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { SkeletonText } from "@/components/ui/skeleton";
 import { StatusBadge } from "@/components/ui/status-badge";
-import { Tabs, type TabItem } from "@/components/ui/tabs";
+import { TabLinks, Tabs, type TabItem } from "@/components/ui/tabs";
 
 const SORT_IDS = ["createdAt", "to", "subject", "status"] as const;
 
@@ -68,18 +68,33 @@ const columns: ColumnDef<TOutboxRow>[] = [
 
 export function OutboxList({ smtpConfigured }: { smtpConfigured: boolean }) {
   const trpc = useTRPC();
-  const list = useListState({ sortIds: SORT_IDS });
+  const list = useListState({ sortIds: SORT_IDS, filterKeys: ["scope"] });
   const openId = list.searchParams.get("email");
-  const messages = useQuery({ ...trpc.outbox.list.queryOptions(list.pageInput), placeholderData: keepPreviousData });
+  // Reset and confirmation mail acts for one person: only platform admins see it (server/mail/outbox.ts).
+  const me = useQuery(trpc.me.get.queryOptions());
+  const platformAdmin = me.data?.membership.role === "PLATFORM_ADMIN";
+  const scope = platformAdmin && list.filters.scope === "account" ? "account" : "tenant";
+  const messages = useQuery({ ...trpc.outbox.list.queryOptions({ ...list.pageInput, scope }), placeholderData: keepPreviousData });
 
   const openMessage = (id: string | null) => list.update({ email: id }, false);
 
   return (
     <div>
       <BehindModal hidden={openId !== null}>
-        <PageHeader title="Outbox" description="Email the system sent on your tenant's behalf: invitations, verifications, password resets." />
+        <PageHeader title="Outbox" description="Email the system sent on your tenant's behalf: invitations, alerts, statements." />
 
         <DeliveryModeNotice smtpConfigured={smtpConfigured} />
+
+        {platformAdmin ? (
+          <TabLinks
+            label="Outbox sections"
+            className="mb-4"
+            items={[
+              { href: "/admin/outbox", label: "This tenant", active: scope === "tenant" },
+              { href: "/admin/outbox?scope=account", label: "Account mail (all tenants)", active: scope === "account" },
+            ]}
+          />
+        ) : null}
 
         <DataTable<TOutboxRow>
           label="Outbox"
@@ -97,7 +112,7 @@ export function OutboxList({ smtpConfigured }: { smtpConfigured: boolean }) {
             ) : list.search ? (
               <EmptyState compact title="No matching messages" description={`Nothing matches “${list.search}”.`} />
             ) : (
-              <EmptyState compact icon={<OutboxIcon />} title="No messages yet" description="Invitations and account emails show up here." />
+              <EmptyState compact icon={<OutboxIcon />} title="No messages yet" description="Invitations and alerts show up here." />
             )
           }
         />
@@ -127,8 +142,10 @@ function DeliveryModeNotice({ smtpConfigured }: { smtpConfigured: boolean }) {
         <>
           <p className="font-medium">Embedded mode: no SMTP server is configured, so mail is kept here instead of being sent.</p>
           <p className="mt-0.5">
-            Open a message to read it and follow its links (invitations, email verification, password resets). Set{" "}
-            <code className="font-mono text-xs">SMTP_URL</code> to deliver mail; from then on only the envelope is kept.
+            Open a message to read it and follow its links (invitations, alerts). Password resets and email confirmations act
+            for one person, so they are not shown to the tenant: they are printed to the server&apos;s log and only platform
+            admins see them here. Set <code className="font-mono text-xs">SMTP_URL</code> to deliver mail; from then on only
+            the envelope is kept.
           </p>
         </>
       )}

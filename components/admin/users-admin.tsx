@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useState } from "react";
 import type { ColumnDef } from "@tanstack/react-table";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useStaffAccess } from "@/components/admin/use-staff-access";
 import { useTRPC } from "@/components/trpc/react";
 import { BehindModal } from "@/components/admin/behind-modal";
 import { ConfirmDialog } from "@/components/admin/confirm-dialog";
@@ -37,6 +38,7 @@ type TRemoveTarget = { membershipId: string; name: string; email: string };
 
 export function UsersAdmin() {
   const trpc = useTRPC();
+  const access = useStaffAccess();
   const queryClient = useQueryClient();
   const list = useListState({ sortIds: SORT_IDS });
   const [inviting, setInviting] = useState(false);
@@ -144,24 +146,25 @@ export function UsersAdmin() {
       id: "actions",
       header: () => <span className="sr-only">Actions</span>,
       meta: { align: "right", width: "1%" },
-      cell: ({ row }) => (
-        <Button
-          size="sm"
-          variant="ghost"
-          className="text-danger-700"
-          aria-label={`Remove ${row.original.user.email}`}
-          onClick={() => {
-            remove.reset();
-            setRemoving({
-              membershipId: row.original.id,
-              name: row.original.user.name,
-              email: row.original.user.email,
-            });
-          }}
-        >
-          Remove
-        </Button>
-      ),
+      cell: ({ row }) =>
+        access.canEdit ? (
+          <Button
+            size="sm"
+            variant="ghost"
+            className="text-danger-700"
+            aria-label={`Remove ${row.original.user.email}`}
+            onClick={() => {
+              remove.reset();
+              setRemoving({
+                membershipId: row.original.id,
+                name: row.original.user.name,
+                email: row.original.user.email,
+              });
+            }}
+          >
+            Remove
+          </Button>
+        ) : null,
     },
   ];
 
@@ -174,16 +177,18 @@ export function UsersAdmin() {
           title="Users"
           description="Everyone with access to your tenant: your staff and your customers' portal users."
           actions={
-            <Button
-              variant="primary"
-              onClick={() => {
-                invite.reset();
-                setInviting(true);
-              }}
-            >
-              <PlusIcon />
-              Invite user
-            </Button>
+            access.canEdit ? (
+              <Button
+                variant="primary"
+                onClick={() => {
+                  invite.reset();
+                  setInviting(true);
+                }}
+              >
+                <PlusIcon />
+                Invite user
+              </Button>
+            ) : null
           }
         />
 
@@ -249,17 +254,19 @@ export function UsersAdmin() {
                         {expired ? <Badge tone="warning">Expired</Badge> : <DateTime value={invitation.expiresAt} style="date" />}
                       </MiniCell>
                       <MiniCell align="right">
-                        <Button
-                          size="sm"
-                          variant="ghost"
-                          aria-label={`Revoke invitation for ${invitation.email}`}
-                          onClick={() => {
-                            revoke.reset();
-                            setRevoking({ id: invitation.id, email: invitation.email });
-                          }}
-                        >
-                          Revoke
-                        </Button>
+                        {access.canEdit ? (
+                          <Button
+                            size="sm"
+                            variant="ghost"
+                            aria-label={`Revoke invitation for ${invitation.email}`}
+                            onClick={() => {
+                              revoke.reset();
+                              setRevoking({ id: invitation.id, email: invitation.email });
+                            }}
+                          >
+                            Revoke
+                          </Button>
+                        ) : null}
                       </MiniCell>
                     </MiniRow>
                   );

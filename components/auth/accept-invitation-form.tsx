@@ -3,7 +3,7 @@
 import { useState, type FormEvent } from "react";
 import { useRouter } from "next/navigation";
 import { signIn } from "next-auth/react";
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
 import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
 import { Button } from "@/components/ui/button";
@@ -19,11 +19,26 @@ export function AcceptInvitationForm(props: { token: string; email: string; exis
   const [confirmation, setConfirmation] = useState("");
   const [touched, setTouched] = useState(false);
   const [signInError, setSignInError] = useState<string | null>(null);
+  // An existing account joins only when its owner proves it (server/users/invitations.ts):
+  // signed in as it, or with its password.
+  const described = useQuery({ ...trpc.auth.describeInvitation.queryOptions({ token: props.token }), enabled: props.existingUser });
+  const signedInAsInvitee = described.data?.signedInAsInvitee === true;
   const accept = useMutation(
     trpc.auth.acceptInvitation.mutationOptions({
       onSuccess: async () => {
+        if (props.existingUser && signedInAsInvitee) {
+          router.replace("/");
+          router.refresh();
+          return;
+        }
         if (props.existingUser) {
-          router.replace(`/sign-in?notice=${encodeURIComponent("Invitation accepted. Sign in with your existing password.")}`);
+          const result = await signIn("credentials", { email: props.email, password, redirect: false });
+          if (!result || result.error) {
+            router.replace("/sign-in?notice=invitation-accepted");
+            return;
+          }
+          router.replace("/");
+          router.refresh();
           return;
         }
         const result = await signIn("credentials", { email: props.email, password, redirect: false });
@@ -39,12 +54,19 @@ export function AcceptInvitationForm(props: { token: string; email: string; exis
   const local = touched && !props.existingUser ? passwordProblems(password, confirmation) : {};
   const server = fieldErrorsOf(accept.error);
   const nameProblem = touched && !props.existingUser && name.trim() === "" ? "Enter your name" : undefined;
+  const needsPassword = props.existingUser && !signedInAsInvitee;
+  const existingPasswordProblem = touched && needsPassword && password === "" ? "Enter your password" : undefined;
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     setTouched(true);
-    if (!props.existingUser && (name.trim() === "" || Object.keys(passwordProblems(password, confirmation)).length > 0)) return;
-    accept.mutate({ token: props.token, name: props.existingUser ? "-" : name, password: props.existingUser ? "" : password });
+    if (props.existingUser) {
+      if (needsPassword && password === "") return;
+      accept.mutate({ token: props.token, name: "-", password: needsPassword ? password : "" });
+      return;
+    }
+    if (name.trim() === "" || Object.keys(passwordProblems(password, confirmation)).length > 0) return;
+    accept.mutate({ token: props.token, name, password });
   }
 
   return (
@@ -52,8 +74,17 @@ export function AcceptInvitationForm(props: { token: string; email: string; exis
       <FormField label="Email">
         <Input value={props.email} readOnly disabled />
       </FormField>
-      {props.existingUser ? (
-        <p className="text-sm text-slate-600">You already have a Trunkline account with this email. Accept to add this access to it.</p>
+      {props.existingUser && !needsPassword ? (
+        <p className="text-sm text-slate-600">You are signed in to the Trunkline account with this email. Accept to add this access to it.</p>
+      ) : props.existingUser ? (
+        <>
+          <p className="text-sm text-slate-600">
+            A Trunkline account already uses this email. Enter its password (or sign in as it first) to add this access to it.
+          </p>
+          <FormField label="Password" required error={existingPasswordProblem ?? server.password}>
+            <Input type="password" value={password} onChange={(event) => setPassword(event.target.value)} autoComplete="current-password" autoFocus />
+          </FormField>
+        </>
       ) : (
         <>
           <FormField label="Your name" required error={nameProblem ?? server.name}>

@@ -16,7 +16,7 @@ export function ResetPasswordForm({ token }: { token: string }) {
   const [touched, setTouched] = useState(false);
   const reset = useMutation(
     trpc.auth.resetPassword.mutationOptions({
-      onSuccess: () => router.replace(`/sign-in?notice=${encodeURIComponent("Your password was changed. Sign in with the new one.")}`),
+      onSuccess: () => router.replace("/sign-in?notice=password-changed"),
     }),
   );
   const local = touched ? passwordProblems(password, confirmation) : {};

@@ -8,18 +8,36 @@ import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 
+// The page's URL is anyone's to write (a link in a phishing mail): ?error= and ?notice= only
+// pick one of these texts, never supply their own.
 const KNOWN_ERRORS: Record<string, string> = {
   CredentialsSignin: "Invalid email or password.",
   SessionRequired: "Sign in to continue.",
 };
 
+const KNOWN_NOTICES: Record<string, string> = {
+  "password-changed": "Your password was changed. Sign in with the new one.",
+  "invitation-accepted": "Invitation accepted. Sign in with your existing password.",
+};
+
+/** The text for `?error=`: a known code's, else a generic one; never the parameter itself. */
+export function signInErrorFromUrl(code: string | null): string | null {
+  if (!code) return null;
+  return Object.hasOwn(KNOWN_ERRORS, code) ? (KNOWN_ERRORS[code] ?? null) : "Sign-in failed. Try again.";
+}
+
+/** The text for `?notice=`: a known code's, else nothing. */
+export function signInNoticeFromUrl(notice: string | null): string | null {
+  if (!notice || !Object.hasOwn(KNOWN_NOTICES, notice)) return null;
+  return KNOWN_NOTICES[notice] ?? null;
+}
+
 export function SignInForm() {
   const router = useRouter();
   const params = useSearchParams();
   const [pending, setPending] = useState(false);
-  const initialError = params.get("error");
-  const [error, setError] = useState<string | null>(initialError ? (KNOWN_ERRORS[initialError] ?? initialError) : null);
-  const notice = params.get("notice");
+  const [error, setError] = useState<string | null>(signInErrorFromUrl(params.get("error")));
+  const notice = signInNoticeFromUrl(params.get("notice"));
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -33,6 +51,7 @@ export function SignInForm() {
     });
     setPending(false);
     if (!result || result.error) {
+      // Here `error` comes from our own response (the server's message, e.g. how long to wait).
       setError(result?.error ? (KNOWN_ERRORS[result.error] ?? result.error) : "Sign-in failed. Try again.");
       return;
     }

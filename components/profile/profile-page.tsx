@@ -5,6 +5,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
 import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
 import { NewPasswordFields, passwordProblems } from "@/components/auth/new-password-fields";
+import { continueSession, signOutAfterChange } from "@/components/auth/refresh-session";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { FormField } from "@/components/ui/form-field";
@@ -42,38 +43,54 @@ function NameForm({ initialName }: { initialName: string }) {
   );
 }
 
+function emailProblem(value: string): string | undefined {
+  if (value.trim() === "") return "Enter the new email address";
+  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value.trim()) ? undefined : "Enter a valid email address";
+}
+
 function EmailForm({ email, pendingEmail }: { email: string; pendingEmail: string | null }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [next, setNext] = useState("");
+  const [current, setCurrent] = useState("");
+  const [touched, setTouched] = useState(false);
   const change = useMutation(
     trpc.me.requestEmailChange.mutationOptions({
       onSuccess: async (result) => {
         toast.success(`We sent a confirmation link to ${result.pendingEmail}`);
         setNext("");
+        setCurrent("");
+        setTouched(false);
         await queryClient.invalidateQueries({ queryKey: trpc.me.get.queryKey() });
       },
     }),
   );
-  const errors = fieldErrorsOf(change.error);
+  const server = fieldErrorsOf(change.error);
+  const local = touched ? { email: emailProblem(next), currentPassword: current === "" ? "Enter your current password" : undefined } : {};
+  const formError = change.error && !server.email && !server.currentPassword ? messageOf(change.error) : undefined;
   return (
     <form
       className="space-y-3"
+      noValidate
       onSubmit={(event: FormEvent) => {
         event.preventDefault();
-        change.mutate({ email: next });
+        setTouched(true);
+        if (emailProblem(next) || current === "") return;
+        change.mutate({ email: next, currentPassword: current });
       }}
     >
       <p className="text-sm text-slate-600">
         Signed in as <strong>{email}</strong>.
         {pendingEmail ? <> Waiting for you to confirm <strong>{pendingEmail}</strong> from the link we sent there.</> : null}
       </p>
-      <div className="flex flex-col gap-3 sm:flex-row sm:items-end">
-        <FormField label="New email address" error={errors.email ?? (change.error && !errors.email ? messageOf(change.error) : undefined)} className="flex-1">
-          <Input type="email" value={next} onChange={(event) => setNext(event.target.value)} autoComplete="email" />
-        </FormField>
-        <Button type="submit" loading={change.isPending} disabled={next.trim() === ""}>Send confirmation link</Button>
-      </div>
+      <FormField label="New email address" required error={local.email ?? server.email}>
+        <Input type="email" value={next} onChange={(event) => setNext(event.target.value)} autoComplete="email" />
+      </FormField>
+      <FormField label="Current password" required error={local.currentPassword ?? server.currentPassword}>
+        <Input type="password" value={current} onChange={(event) => setCurrent(event.target.value)} autoComplete="current-password" />
+      </FormField>
+      {formError ? <p role="alert" className="text-sm text-danger-700">{formError}</p> : null}
+      <Button type="submit" loading={change.isPending}>Send confirmation link</Button>
     </form>
   );
 }
@@ -86,8 +103,13 @@ function PasswordForm() {
   const [touched, setTouched] = useState(false);
   const change = useMutation(
     trpc.me.changePassword.mutationOptions({
-      onSuccess: () => {
-        toast.success("Password changed");
+      onSuccess: async (result) => {
+        // The change signed out every session, this one included, until it takes the ticket.
+        if (!(await continueSession(result.sessionTicket))) {
+          await signOutAfterChange("password-changed");
+          return;
+        }
+        toast.success("Password changed. Your other sessions were signed out.");
         setCurrent("");
         setPassword("");
         setConfirmation("");
@@ -137,7 +159,9 @@ export function ProfilePage() {
       <Card>
         <CardHeader>
           <CardTitle>Email address</CardTitle>
-          <CardDescription>A change takes effect once you open the link we send to the new address.</CardDescription>
+          <CardDescription>
+            A change takes effect once you open the link we send to the new address; your other sessions are then signed out.
+          </CardDescription>
         </CardHeader>
         <CardContent>{me.data ? <EmailForm email={me.data.profile.email} pendingEmail={me.data.profile.pendingEmail} /> : <Skeleton className="h-10" />}</CardContent>
       </Card>

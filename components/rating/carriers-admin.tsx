@@ -11,7 +11,7 @@ import { useListState } from "@/components/admin/list-state";
 import { QueryError } from "@/components/admin/query-error";
 import { deckHref } from "@/components/rating/labels";
 import type { TCarrierRow } from "@/components/rating/types";
-import { useRatingAccess } from "@/components/rating/use-rating-access";
+import { useStaffAccess } from "@/components/admin/use-staff-access";
 import { CarriersIcon, PlusIcon } from "@/components/shell/icons";
 import { Button } from "@/components/ui/button";
 import { DataTable } from "@/components/ui/data-table";
@@ -101,7 +101,7 @@ function carrierColumns(canEdit: boolean, onEdit: (carrier: TCarrierRow) => void
 /** The carriers whose BUY decks give the cost of calls. */
 export function CarriersAdmin() {
   const trpc = useTRPC();
-  const access = useRatingAccess();
+  const access = useStaffAccess();
   const list = useListState({ sortIds: [] });
   const carriers = useQuery(trpc.rating.carriers.queryOptions());
   const [editing, setEditing] = useState<TCarrierRow | "new" | null>(null);

@@ -10,7 +10,7 @@ import { DeckKindBadge } from "@/components/rating/deck-kind-badge";
 import { ImportRatesDialog } from "@/components/rating/import-rates-dialog";
 import { plural, priceCallHref } from "@/components/rating/labels";
 import { RatesTable } from "@/components/rating/rates-table";
-import { useRatingAccess } from "@/components/rating/use-rating-access";
+import { useStaffAccess } from "@/components/admin/use-staff-access";
 import { CallsIcon, DownloadIcon, RatesIcon, UploadIcon } from "@/components/shell/icons";
 import { Button, buttonClassName } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
@@ -32,7 +32,7 @@ function Fact({ label, children }: { label: string; children: ReactNode }) {
 /** One deck: its facts, its rates (keyset-paginated), import and export. */
 export function DeckDetail({ deckId }: { deckId: string }) {
   const trpc = useTRPC();
-  const access = useRatingAccess();
+  const access = useStaffAccess();
   const deck = useQuery(trpc.rating.deck.queryOptions({ deckId }));
   const [editing, setEditing] = useState(false);
   // When the import dialog was opened (null: closed); its effective date starts there.

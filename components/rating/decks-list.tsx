@@ -14,7 +14,7 @@ import { DeckFormDialog } from "@/components/rating/deck-form-dialog";
 import { DeckKindBadge } from "@/components/rating/deck-kind-badge";
 import { DECK_KINDS, deckHref, formatCount, oneOf } from "@/components/rating/labels";
 import type { TDeckRow } from "@/components/rating/types";
-import { useRatingAccess } from "@/components/rating/use-rating-access";
+import { useStaffAccess } from "@/components/admin/use-staff-access";
 import { CallsIcon, PlusIcon, RatesIcon } from "@/components/shell/icons";
 import { Button, buttonClassName } from "@/components/ui/button";
 import { DataTable } from "@/components/ui/data-table";
@@ -109,7 +109,7 @@ const columns: ColumnDef<TDeckRow>[] = [
 export function DecksList() {
   const trpc = useTRPC();
   const router = useRouter();
-  const access = useRatingAccess();
+  const access = useStaffAccess();
   const list = useListState({ sortIds: [], filterKeys: ["kind"] as const });
   const kind = oneOf(list.filters.kind, DECK_KINDS);
   const [creating, setCreating] = useState(false);

@@ -13,7 +13,7 @@ import { useListState } from "@/components/admin/list-state";
 import { QueryError } from "@/components/admin/query-error";
 import { DECK_FORMAT_OPTIONS, deckHref, formatCount, plural } from "@/components/rating/labels";
 import type { TCommitResult, TDeckImport, TImportErrorRow } from "@/components/rating/types";
-import { useRatingAccess } from "@/components/rating/use-rating-access";
+import { useStaffAccess } from "@/components/admin/use-staff-access";
 import { RatesIcon } from "@/components/shell/icons";
 import { Button, buttonClassName } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
@@ -56,7 +56,7 @@ export function ImportPreview({ deckId, importId }: { deckId: string; importId: 
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
-  const access = useRatingAccess();
+  const access = useStaffAccess();
   const list = useListState({ sortIds: [], defaultPageSize: 50 });
   const [confirming, setConfirming] = useState<"commit" | "discard" | null>(null);
   const [result, setResult] = useState<TCommitResult | null>(null);

@@ -47,8 +47,6 @@ export const DECK_FORMAT_HINTS: Record<TDeckFormat, string> = {
 export const CARRIER_STATUSES = ["ACTIVE", "INACTIVE"] as const;
 export const TRUNK_STATUSES = ["ACTIVE", "DISABLED"] as const;
 
-/** Roles allowed to change prices, decks, carriers and trunks (TENANT_ADMIN_ROLES on the server). */
-export const RATING_ADMIN_ROLES: readonly string[] = ["PLATFORM_ADMIN", "TENANT_ADMIN"];
 
 export function deckHref(deckId: string): string {
   return `/admin/rates/${deckId}`;

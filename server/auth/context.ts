@@ -18,12 +18,21 @@ export type TAuthContext = {
   customerId: string | null;
 };
 
-export async function loadAuthContext(userId: string, membershipId?: string): Promise<TAuthContext | null> {
+/**
+ * `sessionVersion` is the version a session was issued with: a session issued before the
+ * account's last password reset, password change or email change (each bumps the version)
+ * resolves to nobody. Sessions must pass it (currentAuth does); only callers that already
+ * trust the user id (tests, server-side tools) leave it out.
+ */
+export async function loadAuthContext(
+  userId: string,
+  options: { membershipId?: string; sessionVersion?: number } = {},
+): Promise<TAuthContext | null> {
   const membership = await db().membership.findFirst({
     where: {
       userId,
-      ...(membershipId ? { id: membershipId } : {}),
-      user: { status: "ACTIVE" },
+      ...(options.membershipId ? { id: options.membershipId } : {}),
+      user: { status: "ACTIVE", ...(options.sessionVersion !== undefined ? { sessionVersion: options.sessionVersion } : {}) },
       tenant: { status: "ACTIVE" },
     },
     orderBy: { createdAt: "asc" },
@@ -42,4 +51,10 @@ export async function loadAuthContext(userId: string, membershipId?: string): Pr
     role: membership.role,
     customerId: membership.customerId,
   };
+}
+
+/** The version a new session starts with (see loadAuthContext). */
+export async function currentSessionVersion(userId: string): Promise<number | null> {
+  const user = await db().user.findUnique({ where: { id: userId }, select: { sessionVersion: true } });
+  return user?.sessionVersion ?? null;
 }

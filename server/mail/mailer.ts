@@ -18,10 +18,31 @@ function smtpTransport(url: string): Transporter {
  * Sends one message. With SMTP_URL it goes out over SMTP and only the envelope is kept
  * (bodies carry single-use links that should not linger). Without SMTP (the embedded
  * default) the whole message is kept in the outbox, where tenant admins can read it, so
- * invitations and resets work on a machine with no mail server.
+ * invitations work on a machine with no mail server. Only mail the tenant's admins may read
+ * goes through here: a link that acts for its recipient alone goes through sendAccountMail.
  * A failed SMTP delivery throws, so the job that sent it is retried.
  */
-export async function sendMail(mail: TMail): Promise<{ id: string; delivered: boolean }> {
+export function sendMail(mail: TMail): Promise<{ id: string; delivered: boolean }> {
+  return deliver(mail);
+}
+
+/**
+ * Mail whose link acts for its recipient alone (password reset, email confirmation). It is
+ * never filed under a tenant: a tenant admin who could read a member's reset link could take
+ * over that member's account, and a member may be another tenant's admin or a platform admin.
+ * Without SMTP the body is kept tenant-less, readable only by platform admins in the outbox,
+ * and printed to the server's log: with no mail server the operator is the only one who can
+ * pass the link on, and the embedded demo has no platform admin to open the outbox.
+ */
+export async function sendAccountMail(mail: Omit<TMail, "tenantId">): Promise<{ id: string; delivered: boolean }> {
+  const config = env();
+  if (!config.SMTP_URL) {
+    console.info(`[mail] No SMTP server: mail for ${mail.to} kept in the outbox (platform admins only).\n  Subject: ${mail.subject}\n  ${mail.text.replaceAll("\n", "\n  ")}`);
+  }
+  return deliver({ ...mail, tenantId: null });
+}
+
+async function deliver(mail: TMail): Promise<{ id: string; delivered: boolean }> {
   const config = env();
   if (!config.SMTP_URL) {
     const stored = await db().outboundEmail.create({

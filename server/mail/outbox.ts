@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { Prisma } from "@/server/db/generated/client";
 import { db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
@@ -6,10 +7,26 @@ import { sortOrder, type TPage, type TPageInput } from "@/server/lib/pagination"
 const outboxRow = { id: true, to: true, subject: true, status: true, error: true, createdAt: true, sentAt: true } satisfies Prisma.OutboundEmailSelect;
 export type TOutboxRow = Prisma.OutboundEmailGetPayload<{ select: typeof outboxRow }>;
 
-export async function listOutbox(options: { tenantId: string; query: TPageInput }): Promise<TPage<TOutboxRow>> {
-  const { tenantId, query } = options;
+/**
+ * `tenant`: mail sent on the tenant's behalf (invitations, alerts, statements). `account`:
+ * mail whose link acts for one person (password resets, email confirmations), filed under no
+ * tenant (see sendAccountMail) and shown only to platform admins, who run the platform.
+ */
+export const ZOutboxScope = z.enum(["tenant", "account"]);
+export type TOutboxScope = z.infer<typeof ZOutboxScope>;
+
+export type TOutboxViewer = { tenantId: string; platformAdmin: boolean };
+
+function scopeFilter(viewer: TOutboxViewer, scope: TOutboxScope): Prisma.OutboundEmailWhereInput {
+  if (scope === "tenant") return { tenantId: viewer.tenantId };
+  if (!viewer.platformAdmin) throw new AppError("FORBIDDEN", "Only platform admins read account mail");
+  return { tenantId: null };
+}
+
+export async function listOutbox(options: { viewer: TOutboxViewer; scope?: TOutboxScope; query: TPageInput }): Promise<TPage<TOutboxRow>> {
+  const { query } = options;
   const where: Prisma.OutboundEmailWhereInput = {
-    tenantId,
+    ...scopeFilter(options.viewer, options.scope ?? "tenant"),
     ...(query.search
       ? { OR: [{ to: { contains: query.search, mode: "insensitive" } }, { subject: { contains: query.search, mode: "insensitive" } }] }
       : {}),
@@ -27,8 +44,14 @@ export async function listOutbox(options: { tenantId: string; query: TPageInput 
   return { rows, total, page: query.page, pageSize: query.pageSize };
 }
 
-export async function getOutboxMessage(options: { tenantId: string; emailId: string }) {
-  const message = await db().outboundEmail.findFirst({ where: { tenantId: options.tenantId, id: options.emailId } });
+export async function getOutboxMessage(options: { viewer: TOutboxViewer; emailId: string }) {
+  const { viewer } = options;
+  const message = await db().outboundEmail.findFirst({
+    where: {
+      id: options.emailId,
+      OR: viewer.platformAdmin ? [{ tenantId: viewer.tenantId }, { tenantId: null }] : [{ tenantId: viewer.tenantId }],
+    },
+  });
   if (!message) throw AppError.notFound("Message");
   return message;
 }

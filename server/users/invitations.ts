@@ -4,7 +4,7 @@ import { recordAudit, type TActor } from "@/server/audit/audit";
 import { AppError } from "@/server/errors";
 import { hashToken, newToken } from "@/server/security/secrets";
 import { assertPasswordStrength, hashPassword } from "@/server/auth/password";
-import { normalizeEmail } from "@/server/auth/sign-in";
+import { authenticate, normalizeEmail } from "@/server/auth/sign-in";
 import { sendMail } from "@/server/mail/mailer";
 import { invitationMail } from "@/server/mail/templates";
 import { sendEvent } from "@/server/jobs/send";
@@ -146,7 +146,8 @@ async function findOpenInvitation(token: string) {
   return invitation;
 }
 
-export async function describeInvitation(token: string) {
+/** `signedInUserId`: who the browser is signed in as, to say whether a password is needed. */
+export async function describeInvitation(token: string, signedInUserId: string | null = null) {
   const invitation = await findOpenInvitation(token);
   const existingUser = await db().user.findUnique({ where: { email: invitation.email }, select: { id: true } });
   return {
@@ -156,19 +157,54 @@ export async function describeInvitation(token: string) {
     role: invitation.role,
     expiresAt: invitation.expiresAt,
     existingUser: existingUser !== null,
+    signedInAsInvitee: existingUser !== null && existingUser.id === signedInUserId,
   };
 }
 
 /**
- * Registers the invited person (or adds the membership to their existing account). Opening
- * the emailed link proves the address, so the email counts as verified. Single use: the
- * conditional update lets exactly one acceptance win.
+ * The link alone never attaches access to an account that already exists: whoever holds it
+ * (an admin reads invitations in the outbox when there is no SMTP, and a mailbox can be
+ * forwarded) could otherwise hand the tenant's role to, or act as, someone else's account.
+ * So the person proves they are that account's owner: signed in as it, or by its password,
+ * checked by sign-in's authenticate so guesses are throttled like sign-ins.
  */
-export async function acceptInvitation(input: z.infer<typeof ZAcceptInvitation>, ip: string | null) {
+async function assertAccountOwner(options: { email: string; userId: string; signedInUserId: string | null; password: string; ip: string | null }) {
+  if (options.signedInUserId === options.userId) return;
+  if (options.password === "") {
+    throw AppError.invalidField("password", "Sign in as this account first, or enter its password.");
+  }
+  try {
+    await authenticate({ email: options.email, password: options.password, ip: options.ip });
+  } catch (error) {
+    // authenticate refuses an unconfirmed address only once the password matched; the
+    // invitation's link confirms the address below.
+    if (error instanceof AppError && error.code === "FORBIDDEN") return;
+    if (error instanceof AppError && error.code === "UNAUTHENTICATED") {
+      throw AppError.invalidField("password", "That is not this account's password.");
+    }
+    throw error;
+  }
+}
+
+/**
+ * Registers the invited person, or adds the membership to their existing account once they
+ * prove it is theirs (assertAccountOwner). Opening the emailed link proves the address, so
+ * the email counts as verified. Single use: the conditional update lets exactly one
+ * acceptance win.
+ */
+export async function acceptInvitation(
+  input: z.infer<typeof ZAcceptInvitation>,
+  options: { ip: string | null; signedInUserId: string | null },
+) {
   const accept = ZAcceptInvitation.parse(input);
   const invitation = await findOpenInvitation(accept.token);
   const existingUser = await db().user.findUnique({ where: { email: invitation.email } });
-  if (!existingUser) assertPasswordStrength(accept.password);
+  const ip = options.ip;
+  if (existingUser) {
+    await assertAccountOwner({ email: existingUser.email, userId: existingUser.id, signedInUserId: options.signedInUserId, password: accept.password, ip });
+  } else {
+    assertPasswordStrength(accept.password);
+  }
   const passwordHash = existingUser ? null : await hashPassword(accept.password);
   return db().$transaction(async (tx) => {
     const claimed = await tx.invitation.updateMany({

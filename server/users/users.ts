@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Prisma } from "@/server/db/generated/client";
+import type { Role } from "@/server/db/generated/enums";
 import { db } from "@/server/db/client";
 import { recordAudit, type TActor } from "@/server/audit/audit";
 import { AppError } from "@/server/errors";
@@ -67,9 +68,16 @@ export async function listOpenInvitations(options: { tenantId: string }) {
   });
 }
 
-/** Removes someone's access to the tenant; their account stays for other tenants. */
-export async function removeMember(options: { tenantId: string; actor: TActor; membershipId: string }) {
+/**
+ * Removes someone's access to the tenant; their account stays for other tenants. A platform
+ * admin's access is removed only by a platform admin, and the tenant keeps at least one
+ * tenant admin.
+ */
+export async function removeMember(options: { tenantId: string; actor: TActor; actorRole: Role; membershipId: string }) {
   return db().$transaction(async (tx) => {
+    // Locks the tenant's admin memberships first: two admins removing each other at the same
+    // time would otherwise each see the other still there and leave none.
+    await tx.$queryRaw`SELECT "id" FROM "memberships" WHERE "tenant_id" = ${options.tenantId}::uuid AND "role" = 'TENANT_ADMIN' FOR UPDATE`;
     const membership = await tx.membership.findFirst({
       where: { tenantId: options.tenantId, id: options.membershipId },
       select: { id: true, role: true, userId: true, customerId: true, user: { select: { email: true } } },
@@ -77,6 +85,17 @@ export async function removeMember(options: { tenantId: string; actor: TActor; m
     if (!membership) throw AppError.notFound("Member");
     if (membership.userId === options.actor.userId) {
       throw new AppError("PRECONDITION_FAILED", "You cannot remove your own access");
+    }
+    if (membership.role === "PLATFORM_ADMIN" && options.actorRole !== "PLATFORM_ADMIN") {
+      throw new AppError("FORBIDDEN", "Only a platform admin can remove a platform admin's access");
+    }
+    if (membership.role === "TENANT_ADMIN") {
+      const otherAdmins = await tx.membership.count({
+        where: { tenantId: options.tenantId, role: "TENANT_ADMIN", id: { not: membership.id } },
+      });
+      if (otherAdmins === 0) {
+        throw new AppError("PRECONDITION_FAILED", "This is the tenant's last tenant admin: invite another one before removing this access");
+      }
     }
     await tx.membership.delete({ where: { id: membership.id } });
     await recordAudit(tx, {
@@ -93,7 +112,10 @@ export async function removeMember(options: { tenantId: string; actor: TActor; m
 
 export const ZUpdateProfile = z.object({ name: z.string().trim().min(1, "Enter your name").max(200) });
 export const ZChangePassword = z.object({ currentPassword: z.string().min(1, "Enter your current password"), newPassword: z.string() });
-export const ZChangeEmail = z.object({ email: z.email("Enter a valid email address") });
+export const ZChangeEmail = z.object({
+  email: z.email("Enter a valid email address"),
+  currentPassword: z.string().min(1, "Enter your current password"),
+});
 
 export async function getProfile(userId: string) {
   return db().user.findUniqueOrThrow({
@@ -107,23 +129,48 @@ export async function updateProfile(userId: string, input: z.infer<typeof ZUpdat
   return db().user.update({ where: { id: userId }, data: { name }, select: { id: true, name: true } });
 }
 
-export async function changePassword(userId: string, input: z.infer<typeof ZChangePassword>) {
-  const { currentPassword, newPassword } = ZChangePassword.parse(input);
+async function assertCurrentPassword(userId: string, currentPassword: string): Promise<void> {
   const user = await db().user.findUniqueOrThrow({ where: { id: userId }, select: { passwordHash: true } });
   if (!user.passwordHash || !(await verifyPassword(user.passwordHash, currentPassword))) {
     throw AppError.invalidField("currentPassword", "That is not your current password");
   }
-  assertPasswordStrength(newPassword, "newPassword");
-  await db().user.update({ where: { id: userId }, data: { passwordHash: await hashPassword(newPassword) } });
-  return { changed: true };
 }
 
-/** The new address takes effect once the link mailed to it is opened. */
-export async function requestEmailChange(userId: string, tenantId: string, input: z.infer<typeof ZChangeEmail>) {
-  const email = normalizeEmail(ZChangeEmail.parse(input).email);
+/**
+ * Ends every other session of the account (sessionVersion); the returned version lets the
+ * caller keep the session that made the change.
+ */
+export async function changePassword(userId: string, input: z.infer<typeof ZChangePassword>) {
+  const { currentPassword, newPassword } = ZChangePassword.parse(input);
+  await assertCurrentPassword(userId, currentPassword);
+  assertPasswordStrength(newPassword, "newPassword");
+  const updated = await db().user.update({
+    where: { id: userId },
+    data: { passwordHash: await hashPassword(newPassword), sessionVersion: { increment: 1 } },
+    select: { sessionVersion: true },
+  });
+  return { changed: true, sessionVersion: updated.sessionVersion };
+}
+
+/**
+ * The new address takes effect once the link mailed to it is opened. Asks for the password,
+ * so a session left open on someone else's screen cannot move the account to another inbox;
+ * links mailed for an earlier pending address stop working (verifyEmail checks the address).
+ */
+export async function requestEmailChange(userId: string, input: z.infer<typeof ZChangeEmail>) {
+  const parsed = ZChangeEmail.parse(input);
+  const email = normalizeEmail(parsed.email);
+  await assertCurrentPassword(userId, parsed.currentPassword);
+  const user = await db().user.findUniqueOrThrow({ where: { id: userId }, select: { email: true } });
+  if (user.email === email) throw AppError.invalidField("email", "That is already your email address");
   const taken = await db().user.findFirst({ where: { email, NOT: { id: userId } }, select: { id: true } });
   if (taken) throw AppError.invalidField("email", "Another account already uses that email address");
-  await db().user.update({ where: { id: userId }, data: { pendingEmail: email } });
-  await sendEvent({ name: "auth/email-verification.requested", data: { userId, tenantId } });
+  await db().$transaction(async (tx) => {
+    await tx.user.update({ where: { id: userId }, data: { pendingEmail: email } });
+    await tx.userToken.updateMany({ where: { userId, purpose: "VERIFY_EMAIL", usedAt: null }, data: { usedAt: new Date() } });
+  });
+  // No tenant on the event: confirmation mail is account mail, and the run would otherwise
+  // show in the tenant's job list.
+  await sendEvent({ name: "auth/email-verification.requested", data: { userId } });
   return { pendingEmail: email };
 }

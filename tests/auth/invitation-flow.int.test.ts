@@ -3,7 +3,7 @@ import { db } from "@/server/db/client";
 import { authenticate } from "@/server/auth/sign-in";
 import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner";
 import { functions } from "@/server/jobs/functions/index";
-import { callerAs, createWorld } from "../support/factories";
+import { TEST_PASSWORD, callerAs, createWorld } from "../support/factories";
 import { linkIn, startSmtpServer } from "../support/smtp";
 
 let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
@@ -83,7 +83,7 @@ describe("invitation → email → registration → sign-in", () => {
   it("changes an email address only after the new address is verified", async () => {
     const world = await createWorld();
     const me = await callerAs(world.customerAdmin.user.id);
-    await me.me.requestEmailChange({ email: "moved@example.test" });
+    await me.me.requestEmailChange({ email: "moved@example.test", currentPassword: TEST_PASSWORD });
     await runner.drain();
     const mail = await smtp.waitFor((message) => message.to.includes("moved@example.test"));
     expect((await me.me.get()).profile.email).toBe(world.customerAdmin.user.email);

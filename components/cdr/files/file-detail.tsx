@@ -10,7 +10,7 @@ import { DateTime } from "@/components/admin/date-time";
 import { formErrorsOf, toastError } from "@/components/trpc/errors";
 import { formatDuration } from "@/components/admin/format";
 import { QueryError } from "@/components/admin/query-error";
-import { useRatingAccess } from "@/components/rating/use-rating-access";
+import { useStaffAccess } from "@/components/admin/use-staff-access";
 import { CdrFileProgress, CdrFileStatusBadge } from "@/components/cdr/files/file-status";
 import {
   RUNNING_STATUSES,
@@ -151,7 +151,7 @@ function releaseDescription(file: TCdrFile): string {
 export function CdrFileDetail({ fileId }: { fileId: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const access = useRatingAccess();
+  const access = useStaffAccess();
   const [rejectsPage, setRejectsPage] = useState(0);
   const [rejectsPageSize, setRejectsPageSize] = useState(25);
   const [releasing, setReleasing] = useState(false);

@@ -10,7 +10,7 @@ import { ClearFiltersButton } from "@/components/admin/clear-filters-button";
 import { DateTime } from "@/components/admin/date-time";
 import { useListState } from "@/components/admin/list-state";
 import { QueryError } from "@/components/admin/query-error";
-import { useRatingAccess } from "@/components/rating/use-rating-access";
+import { useStaffAccess } from "@/components/admin/use-staff-access";
 import { CdrFileProgress, CdrFileStatusBadge } from "@/components/cdr/files/file-status";
 import { UploadCdrFileDialog } from "@/components/cdr/files/upload-dialog";
 import {
@@ -136,7 +136,7 @@ export function CdrFilesList() {
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
-  const access = useRatingAccess();
+  const access = useStaffAccess();
   const list = useListState({ sortIds: SORT_IDS, filterKeys: ["status", "source"] as const });
   const status = oneOf(list.filters.status, CDR_FILE_STATUSES);
   const sourceId = list.filters.source;

@@ -12,7 +12,7 @@ import { MiniTable } from "@/components/admin/mini-table";
 import { ServerStatusBadge } from "@/components/cdr/sources/server-status-badge";
 import { SourceForm } from "@/components/cdr/sources/source-form";
 import { availabilityHref, serverLabel, sourceHref, type TCdrSource } from "@/components/cdr/sources/types";
-import { useRatingAccess } from "@/components/rating/use-rating-access";
+import { useStaffAccess } from "@/components/admin/use-staff-access";
 import { Badge } from "@/components/ui/badge";
 import { Button, buttonClassName } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
@@ -32,7 +32,7 @@ const BREADCRUMBS = [{ label: "CDR sources", href: "/admin/cdr/sources" }];
 /** A new source ("new") or an existing one: state, actions and the edit form. */
 export function SourceDetail({ sourceId }: { sourceId: string }) {
   const router = useRouter();
-  const access = useRatingAccess();
+  const access = useStaffAccess();
   if (sourceId === "new") {
     return (
       <div>

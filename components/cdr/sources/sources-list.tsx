@@ -11,7 +11,7 @@ import { useListState } from "@/components/admin/list-state";
 import { QueryError } from "@/components/admin/query-error";
 import { ServerStatusBadge } from "@/components/cdr/sources/server-status-badge";
 import { cdrFormatName, sourceHref, type TCdrSourceRow } from "@/components/cdr/sources/types";
-import { useRatingAccess } from "@/components/rating/use-rating-access";
+import { useStaffAccess } from "@/components/admin/use-staff-access";
 import { CarriersIcon, PlusIcon } from "@/components/shell/icons";
 import { Badge } from "@/components/ui/badge";
 import { buttonClassName } from "@/components/ui/button";
@@ -105,7 +105,7 @@ const columns: ColumnDef<TCdrSourceRow>[] = [
 export function SourcesList() {
   const trpc = useTRPC();
   const router = useRouter();
-  const access = useRatingAccess();
+  const access = useStaffAccess();
   const list = useListState({ sortIds: SORT_IDS, filterKeys: ["polling"] as const });
   const enabled = list.filters.polling === "on" ? true : list.filters.polling === "off" ? false : null;
 

@@ -7,7 +7,7 @@ import { useTRPC } from "@/components/trpc/react";
 import { DateTime } from "@/components/admin/date-time";
 import { MiniCell, MiniRow, MiniTable } from "@/components/admin/mini-table";
 import { QueryError } from "@/components/admin/query-error";
-import { useRatingAccess } from "@/components/rating/use-rating-access";
+import { useStaffAccess } from "@/components/admin/use-staff-access";
 import { AddRateDialog, type TAddRateTarget } from "@/components/cdr/unbillable/add-rate-dialog";
 import { MapAccountCodeDialog } from "@/components/cdr/unbillable/map-account-dialog";
 import { useRerate } from "@/components/cdr/unbillable/use-rerate";
@@ -249,7 +249,7 @@ function ReasonCard({
 /** Calls that could not be billed, grouped by what fixes them, with their value and the fixes. */
 export function UnbillableQueue() {
   const trpc = useTRPC();
-  const access = useRatingAccess();
+  const access = useStaffAccess();
   const currency = access.tenantCurrency ?? "USD";
   const summary = useQuery(trpc.cdrFiles.unbillableSummary.queryOptions());
   const rerate = useRerate(currency);

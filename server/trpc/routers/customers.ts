@@ -16,6 +16,10 @@ import { ZInviteCustomerUser, inviteCustomerUser, revokeInvitation } from "@/ser
 
 const ZCustomerId = z.object({ customerId: z.uuid() });
 
+// Support reads customers; creating them, changing their billing and deciding who may act
+// for them (a CUSTOMER_ADMIN controls cards and auto-recharge) need TENANT_ADMIN.
+const admin = () => tenantProcedure(TENANT_ADMIN_ROLES);
+
 export const customersRouter = createTRPCRouter({
   list: tenantProcedure()
     .input(ZPageInput.extend({ filter: ZCustomerListFilter.default({ status: null, billingType: null }) }))
@@ -23,21 +27,21 @@ export const customersRouter = createTRPCRouter({
   get: tenantProcedure()
     .input(ZCustomerId)
     .query(({ ctx, input }) => getCustomer({ tenantId: ctx.tenantId, customerId: input.customerId })),
-  create: tenantProcedure()
+  create: admin()
     .input(ZCustomerFields)
     .mutation(({ ctx, input }) => createCustomer({ tenantId: ctx.tenantId, actor: ctx.actor, fields: input })),
-  update: tenantProcedure()
+  update: admin()
     .input(ZCustomerId.extend({ fields: ZCustomerFields }))
     .mutation(({ ctx, input }) =>
       updateCustomer({ tenantId: ctx.tenantId, actor: ctx.actor, customerId: input.customerId, fields: input.fields }),
     ),
-  changeStatus: tenantProcedure(TENANT_ADMIN_ROLES)
+  changeStatus: admin()
     .input(ZCustomerStatusChange)
     .mutation(({ ctx, input }) => changeCustomerStatus({ tenantId: ctx.tenantId, actor: ctx.actor, change: input })),
-  inviteUser: tenantProcedure()
+  inviteUser: admin()
     .input(ZInviteCustomerUser)
     .mutation(({ ctx, input }) => inviteCustomerUser({ tenantId: ctx.tenantId, actor: ctx.actor, invite: input })),
-  revokeInvitation: tenantProcedure()
+  revokeInvitation: admin()
     .input(z.object({ invitationId: z.uuid() }))
     .mutation(({ ctx, input }) =>
       revokeInvitation({ tenantId: ctx.tenantId, actor: ctx.actor, invitationId: input.invitationId }),

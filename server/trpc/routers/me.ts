@@ -1,3 +1,4 @@
+import { sessionTicket } from "@/server/auth/options";
 import { authedProcedure, createTRPCRouter } from "@/server/trpc/init";
 import {
   ZChangeEmail,
@@ -20,8 +21,10 @@ export const meRouter = createTRPCRouter({
     },
   })),
   updateProfile: authedProcedure.input(ZUpdateProfile).mutation(({ ctx, input }) => updateProfile(ctx.auth.userId, input)),
-  changePassword: authedProcedure.input(ZChangePassword).mutation(({ ctx, input }) => changePassword(ctx.auth.userId, input)),
-  requestEmailChange: authedProcedure
-    .input(ZChangeEmail)
-    .mutation(({ ctx, input }) => requestEmailChange(ctx.auth.userId, ctx.auth.tenantId, input)),
+  // The change ends every session; the ticket lets this one continue (components/auth/refresh-session.ts).
+  changePassword: authedProcedure.input(ZChangePassword).mutation(async ({ ctx, input }) => {
+    const changed = await changePassword(ctx.auth.userId, input);
+    return { changed: true, sessionTicket: sessionTicket({ userId: ctx.auth.userId, sessionVersion: changed.sessionVersion }) };
+  }),
+  requestEmailChange: authedProcedure.input(ZChangeEmail).mutation(({ ctx, input }) => requestEmailChange(ctx.auth.userId, input)),
 });

@@ -15,5 +15,5 @@ export const usersRouter = createTRPCRouter({
     .mutation(({ ctx, input }) => inviteTenantUser({ tenantId: ctx.tenantId, actor: ctx.actor, invite: input })),
   remove: tenantProcedure(TENANT_ADMIN_ROLES)
     .input(z.object({ membershipId: z.uuid() }))
-    .mutation(({ ctx, input }) => removeMember({ tenantId: ctx.tenantId, actor: ctx.actor, membershipId: input.membershipId })),
+    .mutation(({ ctx, input }) => removeMember({ tenantId: ctx.tenantId, actor: ctx.actor, actorRole: ctx.auth.role, membershipId: input.membershipId })),
 });

@@ -5,6 +5,7 @@ import { TENANT_ADMIN_ROLES } from "@/server/auth/roles";
 import { clientIp } from "@/server/auth/client-ip";
 import { AppError } from "@/server/errors";
 import { errorResponse } from "@/server/http/errors";
+import { assertSameOrigin } from "@/server/http/same-origin";
 import { uploadCdrFile } from "@/server/cdr/upload";
 
 export const dynamic = "force-dynamic";
@@ -17,6 +18,7 @@ export const dynamic = "force-dynamic";
  */
 export async function POST(request: Request) {
   try {
+    assertSameOrigin(request);
     const auth = requireTenantRole(await currentAuth(), TENANT_ADMIN_ROLES);
     const params = new URL(request.url).searchParams;
     // A real UUID, not just its characters: anything else would reach the database's uuid cast.

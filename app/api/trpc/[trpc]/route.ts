@@ -1,4 +1,7 @@
+import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { AppError } from "@/server/errors";
+import { assertSameOrigin } from "@/server/http/same-origin";
 import { createContext } from "@/server/trpc/context";
 import { appRouter } from "@/server/trpc/root";
 
@@ -9,7 +12,17 @@ function handler(request: Request) {
     endpoint: "/api/trpc",
     req: request,
     router: appRouter,
-    createContext: () => createContext(request.headers),
+    createContext: () => {
+      // Mutations arrive as POST (tRPC refuses them over GET): another site's page must not
+      // run them with the user's cookie. Refused here, before the session is even read.
+      try {
+        assertSameOrigin(request);
+      } catch (error) {
+        if (error instanceof AppError) throw new TRPCError({ code: "FORBIDDEN", message: error.message, cause: error });
+        throw error;
+      }
+      return createContext(request.headers);
+    },
   });
 }
 

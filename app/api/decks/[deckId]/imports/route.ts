@@ -6,6 +6,7 @@ import { TENANT_ADMIN_ROLES } from "@/server/auth/roles";
 import { clientIp } from "@/server/auth/client-ip";
 import { AppError } from "@/server/errors";
 import { errorResponse } from "@/server/http/errors";
+import { assertSameOrigin } from "@/server/http/same-origin";
 import { previewDeckImport } from "@/server/rating/deck-import";
 
 export const dynamic = "force-dynamic";
@@ -13,6 +14,7 @@ export const dynamic = "force-dynamic";
 /** Upload a deck file for preview (multipart: file, format, effectiveFrom, timeZone?). */
 export async function POST(request: Request, context: { params: Promise<{ deckId: string }> }) {
   try {
+    assertSameOrigin(request);
     const auth = requireTenantRole(await currentAuth(), TENANT_ADMIN_ROLES);
     const { deckId } = await context.params;
     const form = await request.formData();
