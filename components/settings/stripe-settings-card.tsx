@@ -93,7 +93,13 @@ export function StripeSettingsCard({ settings }: { settings: TStripeSettings }) 
         setValues(initialValues(next));
         setClearKeys(false);
         setErrors({});
-        toast.success("Stripe settings saved");
+        const change = next.accountChange;
+        if (change && (change.stripeCustomersCleared > 0 || change.savedCardsRemoved > 0)) {
+          // Saved cards live in one Stripe account; the customers must add theirs again.
+          toast.success(
+            `Stripe settings saved. The new key belongs to another Stripe account: ${change.savedCardsRemoved} saved card${change.savedCardsRemoved === 1 ? "" : "s"} removed and ${change.stripeCustomersCleared} customer${change.stripeCustomersCleared === 1 ? "" : "s"} will be set up again at their next payment.`,
+          );
+        } else toast.success("Stripe settings saved");
       },
       onError: (error) => {
         const inline = inlineErrorsOf(error);
@@ -128,8 +134,15 @@ export function StripeSettingsCard({ settings }: { settings: TStripeSettings }) 
       if (publishableProblem) add("publishableKey", publishableProblem);
       const webhookProblem = prefixError(webhookSecret, WEBHOOK_SECRET_PREFIXES, "webhook signing secret");
       if (webhookProblem) add("webhookSecret", webhookProblem);
-      if (!settings.secretKeyConfigured && secretKey === "" && (publishableKey !== "" || webhookSecret !== "")) {
-        add("secretKey", "Enter the secret key too: a tenant's keys are used as a set");
+      // Your own keys are a set: whatever stays stored after this save must be all three or none.
+      const present = {
+        secretKey: secretKey !== "" || settings.secretKeyConfigured,
+        publishableKey: publishableKey !== "" || settings.publishableKey !== null,
+        webhookSecret: webhookSecret !== "" || settings.webhookSecretConfigured,
+      };
+      const missing = (["secretKey", "publishableKey", "webhookSecret"] as const).filter((field) => !present[field]);
+      if (missing.length > 0 && missing.length < 3) {
+        for (const field of missing) add(field, `Enter the ${KEY_LABELS[field]} too: your own Stripe keys are used as a set`);
       }
     }
 
@@ -241,7 +254,12 @@ export function StripeSettingsCard({ settings }: { settings: TStripeSettings }) 
       </CardHeader>
       <form id={FORM_ID} onSubmit={onSubmit} noValidate aria-label="Stripe settings">
         <CardContent className="flex flex-col gap-5">
-          {!settings.cardPaymentsAvailable ? (
+          {!settings.cardPaymentsAvailable && settings.usingOwnKeys ? (
+            <p role="note" className="rounded-lg border border-warning-600/30 bg-warning-50 px-3 py-2 text-sm text-warning-800">
+              Card payments are off until your Stripe keys are complete: enter the{" "}
+              {settings.missingKeys.map((field) => KEY_LABELS[field]).join(" and ")}.
+            </p>
+          ) : !settings.cardPaymentsAvailable ? (
             <p role="note" className="rounded-lg border border-warning-600/30 bg-warning-50 px-3 py-2 text-sm text-warning-800">
               No Stripe keys are configured for this tenant or the platform, so customers cannot pay by card yet.
             </p>
@@ -280,13 +298,25 @@ export function StripeSettingsCard({ settings }: { settings: TStripeSettings }) 
               "Webhook signing secret",
               settings.webhookSecretConfigured,
               "whsec_…",
-              "Shown by Stripe after you add the endpoint below.",
+              settings.usingOwnKeys ? (
+                "Shown by Stripe after you add the endpoint below."
+              ) : (
+                <>
+                  To use your own account, first add the endpoint{" "}
+                  <span className="font-mono break-all text-slate-700">{settings.ownWebhookUrl}</span> in your Stripe Dashboard, then paste
+                  its signing secret here.
+                </>
+              ),
               true,
             )}
             {settings.usingOwnKeys ? (
               <Checkbox
                 label="Forget these keys and use the platform's Stripe account"
-                description={settings.platformKeysConfigured ? "Takes effect when you save." : "The platform has no keys: card payments will stop."}
+                description={
+                  settings.platformKeysConfigured
+                    ? "Takes effect when you save. Saved cards and Stripe customers of your account do not exist in the platform's: your customers' saved cards are removed."
+                    : "The platform has no keys: card payments will stop."
+                }
                 checked={clearKeys}
                 disabled={update.isPending}
                 onChange={(event) => {
@@ -297,7 +327,7 @@ export function StripeSettingsCard({ settings }: { settings: TStripeSettings }) 
             ) : null}
           </fieldset>
 
-          <WebhookUrl url={settings.webhookUrl} />
+          <WebhookUrl url={settings.webhookUrl} platform={!settings.usingOwnKeys} />
 
           <fieldset className="flex flex-col gap-3">
             <legend className="mb-2 text-sm font-semibold text-slate-900">Card top-ups</legend>
@@ -362,7 +392,9 @@ export function StripeSettingsCard({ settings }: { settings: TStripeSettings }) 
   );
 }
 
-function WebhookUrl({ url }: { url: string }) {
+const KEY_LABELS = { secretKey: "secret key", publishableKey: "publishable key", webhookSecret: "webhook signing secret" } as const;
+
+function WebhookUrl({ url, platform }: { url: string; platform: boolean }) {
   const copy = () => {
     if (!navigator.clipboard) {
       toast.error("Copying is not available here; select the address instead");
@@ -385,8 +417,18 @@ function WebhookUrl({ url }: { url: string }) {
         </Button>
       </div>
       <p id="stripe-webhook-url-hint" className="text-xs text-slate-500">
-        In Stripe Dashboard → Developers → Webhooks, add this endpoint for the checkout.session.*, payment_intent.succeeded,
-        payment_intent.payment_failed, charge.refunded and charge.dispute.* events, then paste its signing secret above.
+        {platform ? (
+          <>
+            The platform&apos;s Stripe account sends the events of every provider on it to this one address; the platform operator
+            registers it, you need do nothing.
+          </>
+        ) : (
+          <>
+            In Stripe Dashboard → Developers → Webhooks, add this endpoint for the checkout.session.*, payment_intent.succeeded,
+            payment_intent.payment_failed, charge.refunded, charge.refund.updated, refund.* and charge.dispute.* events, then paste
+            its signing secret above.
+          </>
+        )}
       </p>
     </div>
   );

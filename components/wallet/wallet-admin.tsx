@@ -119,7 +119,13 @@ export function WalletAdmin({ customerId }: { customerId: string }) {
         void queryClient.invalidateQueries({ queryKey: trpc.payments.pathKey() });
         const currency = refunding?.id === variables.paymentId ? refunding.currency : null;
         const amount = currency ? formatMicros(result.amount, currency) : "The payment";
-        toast.success(result.status === "pending" ? `Refund of ${amount} requested; Stripe is processing it` : `Refunded ${amount}`);
+        toast.success(
+          !result.debited
+            ? `Refund of ${amount} requested; the balance changes once Stripe completes it`
+            : result.status === "pending"
+              ? `Refund of ${amount} requested; Stripe is processing it`
+              : `Refunded ${amount}`,
+        );
       },
     }),
   );

@@ -33,8 +33,17 @@ export const ZAutoRechargeInput = z.object({
 });
 export type TAutoRechargeInput = z.input<typeof ZAutoRechargeInput>;
 
-/** A pending recharge older than this with no PaymentIntent was abandoned by a crashed run and may be resumed (same key). */
+/**
+ * A pending recharge untouched for this long with no PaymentIntent was abandoned by a crashed
+ * run, or its charge's outcome is unknown: it is resumed under the same key.
+ */
 const STALE_CLAIM_MS = 10 * 60 * 1000;
+
+/**
+ * Stripe keeps an idempotency key's result for 24 hours; past that, resending the key could
+ * charge again. A claim this old is not resent but given up (see chargeAutoRecharge).
+ */
+const IDEMPOTENCY_WINDOW_MS = 23 * 60 * 60 * 1000;
 
 export async function getAutoRecharge(options: { tenantId: string; customerId: string }) {
   const customer = await db().customer.findFirst({
@@ -121,7 +130,7 @@ export async function claimAutoRecharge(options: { tenantId: string; customerId:
 
       const customer = await tx.customer.findUniqueOrThrow({
         where: { id: options.customerId },
-        select: { balance: true, status: true, tenant: { select: { currency: true, timeZone: true, topUpMinimum: true } } },
+        select: { balance: true, status: true, tenant: { select: { currency: true, timeZone: true, topUpMinimum: true, topUpMaximum: true } } },
       });
       if (customer.status === "CLOSED" || customer.status === "SUSPENDED") return { claimed: false, reason: "account-inactive" };
       if (customer.balance >= settings.threshold) return { claimed: false, reason: "balance-ok" };
@@ -138,7 +147,11 @@ export async function claimAutoRecharge(options: { tenantId: string; customerId:
       const currency = customer.tenant.currency;
       const wanted = settings.topUpTo !== null ? settings.topUpTo - customer.balance : settings.amount;
       const floor = customer.tenant.topUpMinimum;
-      const amount = minorToMicros(microsToMinorCeil(wanted > floor ? wanted : floor, currency), currency);
+      // "Top up to" a deeply negative balance would otherwise charge the card any sum off-session;
+      // the largest top-up is the cap, and the next balance event recharges again (within the daily cap).
+      const ceiling = customer.tenant.topUpMaximum;
+      const bounded = wanted < floor ? floor : wanted > ceiling ? ceiling : wanted;
+      const amount = minorToMicros(microsToMinorCeil(bounded, currency), currency);
 
       const bumped = await tx.autoRechargeSettings.update({
         where: { customerId: options.customerId },
@@ -195,10 +208,18 @@ export type TChargeOutcome = { status: "SUCCEEDED" | "FAILED" | "PENDING" | "SKI
 export async function chargeAutoRecharge(options: { tenantId: string; paymentId: string }): Promise<TChargeOutcome> {
   const payment = await db().payment.findFirst({
     where: { tenantId: options.tenantId, id: options.paymentId, kind: "AUTO_RECHARGE" },
-    select: { id: true, customerId: true, amount: true, currency: true, status: true, sequence: true, paymentIntentId: true },
+    select: { id: true, customerId: true, amount: true, currency: true, status: true, sequence: true, paymentIntentId: true, createdAt: true },
   });
   if (!payment) throw AppError.notFound("Payment");
   if (payment.status !== "PENDING") return { status: payment.status === "SUCCEEDED" ? "SUCCEEDED" : "SKIPPED" };
+  if (!payment.paymentIntentId && Date.now() - payment.createdAt.getTime() > IDEMPOTENCY_WINDOW_MS) {
+    // Stripe may have forgotten the key: resending it could charge a second time. Had the
+    // first attempt charged, its payment_intent.succeeded webhook would have credited this
+    // payment by now (and still would: the payment id is in the metadata).
+    console.error(`[payments] auto-recharge ${payment.id}: outcome still unknown after Stripe's idempotency window; giving up`);
+    await recordRechargeFailure({ tenantId: options.tenantId, paymentId: payment.id, code: "outcome_unknown", message: "The payment provider never confirmed the charge", suspend: false });
+    return { status: "FAILED", code: "outcome_unknown" };
+  }
   const customer = await db().customer.findUniqueOrThrow({
     where: { id: payment.customerId },
     select: { stripeCustomerId: true, paymentMethods: { where: { isDefault: true }, select: { stripePaymentMethodId: true } } },
@@ -238,18 +259,31 @@ export async function chargeAutoRecharge(options: { tenantId: string; paymentId:
       });
       return { status: "FAILED", code };
     }
-    // Unknown outcome (Stripe down after the SDK's own retries with the same key). The
-    // payment is closed so the customer is not stuck behind it; should Stripe have charged
-    // after all, its payment_intent.succeeded webhook carries this payment's id and credits it.
-    console.error("[payments] auto-recharge charge failed:", error);
-    await recordRechargeFailure({
-      tenantId: options.tenantId,
-      paymentId: payment.id,
-      code: "provider_unavailable",
-      message: "The payment provider did not answer",
-      suspend: false,
+    if (
+      error instanceof Stripe.errors.StripeInvalidRequestError ||
+      error instanceof Stripe.errors.StripeAuthenticationError ||
+      error instanceof Stripe.errors.StripePermissionError
+    ) {
+      // Refused before anything was charged (a detached card, revoked keys): nothing to wait for.
+      console.error("[payments] auto-recharge refused by Stripe:", error);
+      await recordRechargeFailure({ tenantId: options.tenantId, paymentId: payment.id, code: error.code ?? "invalid_request", message: error.message, suspend: false });
+      return { status: "FAILED", code: error.code ?? "invalid_request" };
+    }
+    // Unknown outcome: Stripe down or timing out after the SDK's own retries, or an
+    // idempotency error. Stripe may have charged. Closing the payment would free the one
+    // pending recharge and let the next balance event charge again under a new key, so it
+    // stays PENDING, marked; the next claim after STALE_CLAIM_MS resends the same key, which
+    // Stripe answers with the first attempt's result, and a payment_intent.succeeded webhook
+    // (it carries this payment's id) credits it in the meantime.
+    console.error("[payments] auto-recharge outcome unknown:", error);
+    await db().payment.updateMany({
+      where: { id: payment.id, status: "PENDING" },
+      data: { failureCode: "outcome_unknown", failureMessage: "The payment provider did not confirm the charge; it will be retried under the same key" },
     });
-    return { status: "FAILED", code: "provider_unavailable" };
+    // Until the outcome is known no money is coming: a balance that cannot carry calls locks,
+    // and the credit, should the charge have gone through, unlocks it.
+    await lockForBalance({ tenantId: options.tenantId, customerId: payment.customerId, reason: "The automatic top-up could not be confirmed and the balance cannot carry calls" });
+    return { status: "PENDING", code: "outcome_unknown" };
   }
   return settleAutoRechargeIntent({ tenantId: options.tenantId, paymentId: payment.id, intent });
 }
@@ -283,7 +317,8 @@ async function settleAutoRechargeIntent(options: { tenantId: string; paymentId: 
  * or an authentication demand auto-recharge is suspended (retrying a declined card every few
  * minutes helps nobody) and the customer is emailed; an account that can no longer carry
  * calls is locked, since no recharge is coming. Only the call that flips PENDING → FAILED
- * does the rest, so retries and a racing webhook act once.
+ * does the rest, so retries and a racing webhook act once. The lock comes before the mail:
+ * a mail that fails leaves a retry that no longer flips, and the lock must not depend on it.
  */
 export async function recordRechargeFailure(options: {
   tenantId: string;
@@ -317,11 +352,10 @@ export async function recordRechargeFailure(options: {
     return true;
   });
   if (!flipped) return false;
-  const customer = await db().customer.findUniqueOrThrow({
-    where: { id: payment.customerId },
-    select: { id: true, name: true, contactEmail: true, billingType: true, status: true, balance: true, lockThreshold: true, creditLimit: true, tenant: { select: { name: true } } },
-  });
+  // Conditional on the balance at the moment of the UPDATE, not on a read taken before it.
+  await lockForBalance({ tenantId: options.tenantId, customerId: payment.customerId, reason: "The automatic top-up failed and the balance cannot carry calls" });
   if (options.suspend) {
+    const customer = await db().customer.findUniqueOrThrow({ where: { id: payment.customerId }, select: { name: true, contactEmail: true, tenant: { select: { name: true } } } });
     await sendMail({
       tenantId: options.tenantId,
       to: customer.contactEmail,
@@ -334,9 +368,6 @@ export async function recordRechargeFailure(options: {
         appUrl("/portal/balance"),
       ].join("\n"),
     });
-  }
-  if (balanceExhausted(customer) && customer.status === "ACTIVE") {
-    await lockForBalance({ tenantId: options.tenantId, customerId: customer.id, reason: "The automatic top-up failed and the balance cannot carry calls" });
   }
   return true;
 }

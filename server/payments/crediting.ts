@@ -21,6 +21,15 @@ export async function creditPaymentInTransaction(
     select: { id: true, customerId: true, kind: true, amount: true, status: true, paymentIntentId: true },
   });
   if (!payment) return null;
+  if (payment.paymentIntentId && payment.paymentIntentId !== options.paymentIntentId) {
+    // A second PaymentIntent for one payment (a stale claim resent after Stripe forgot its
+    // idempotency key): the ledger key is per PaymentIntent, so crediting it would
+    // credit the payment twice. The customer was charged twice; that needs a person (a refund).
+    console.error(
+      `[payments] payment ${payment.id} is paid by ${payment.paymentIntentId}; PaymentIntent ${options.paymentIntentId} also succeeded for it and is not credited: refund it in Stripe`,
+    );
+    return null;
+  }
   const result = await postLedgerEntryInTransaction(tx, {
     tenantId: options.tenantId,
     customerId: payment.customerId,

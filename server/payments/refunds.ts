@@ -6,12 +6,14 @@ import { parseMoneyToMicros } from "@/server/rating/money";
 import { notifyBalanceChanged } from "@/server/wallet/ledger";
 import { microsToMinor, minorToMicros } from "./stripe-amounts";
 import { stripeFailure, stripeForTenant } from "./stripe-client";
-import { postRefundInTransaction } from "./webhooks";
+import { applyRefundInTransaction } from "./webhooks";
 
 /**
  * A tenant admin refunds a card payment. The ledger debit is posted as soon as Stripe
- * accepts the refund, under the key the charge.refunded webhook uses (`stripe:refund:<id>`),
- * so whichever of the two comes first debits and the other finds it done: exactly once.
+ * accepts the refund (succeeded or pending), under the key the refund webhooks use
+ * (`stripe:refund:<id>`), so whichever comes first debits and the others find it done:
+ * exactly once. A refund that needs action is debited when its webhook says it went through;
+ * one that fails, now or later, is netted out by `stripe:refund-failed:<id>`.
  */
 
 export const ZRefund = z.object({
@@ -38,6 +40,11 @@ export async function refundPayment(options: { tenantId: string; actor: TActor; 
   if (amount > remaining) throw AppError.invalidField("amount", "That is more than is left to refund");
   const amountMinor = microsToMinor(amount, payment.currency);
   const { stripe } = await stripeForTenant(options.tenantId);
+  // A refund that failed gave its amount back, so the same amount can be refunded again; that
+  // attempt needs a key of its own, or Stripe would replay the failed refund.
+  const failedBefore = await db().ledgerEntry.count({
+    where: { tenantId: options.tenantId, referenceType: "payment", referenceId: payment.id, idempotencyKey: { startsWith: "stripe:refund-failed:" } },
+  });
   let refund;
   try {
     refund = await stripe.refunds.create(
@@ -48,26 +55,30 @@ export async function refundPayment(options: { tenantId: string; actor: TActor; 
       },
       // Payment, amount and what was refunded before: a double click refunds once, a second
       // deliberate partial refund of the same amount (after the first landed) is a new one.
-      { idempotencyKey: `refund:${payment.id}:${amountMinor}:${payment.refundedAmount}` },
+      { idempotencyKey: `refund:${payment.id}:${amountMinor}:${payment.refundedAmount}${failedBefore > 0 ? `:after-${failedBefore}-failed` : ""}` },
     );
   } catch (error) {
     throw stripeFailure(error, "Stripe refused the refund");
   }
   const refunded = minorToMicros(refund.amount, payment.currency);
-  const result = await db().$transaction(async (tx) => {
-    const posted = await postRefundInTransaction(tx, { tenantId: options.tenantId, paymentId: payment.id, refundId: refund.id, amount: refunded });
+  const results = await db().$transaction(async (tx) => {
+    const posted = await applyRefundInTransaction(tx, { tenantId: options.tenantId, paymentId: payment.id, refund });
     await recordAudit(tx, {
       tenantId: options.tenantId,
       actor: options.actor,
       action: "payment.refunded",
       targetType: "payment",
       targetId: payment.id,
-      after: { refundId: refund.id, amount: refunded.toString(), reason: input.reason ?? null },
+      after: { refundId: refund.id, amount: refunded.toString(), status: refund.status, reason: input.reason ?? null },
     });
     return posted;
   });
-  if (result) await notifyBalanceChanged([result]);
-  return { refundId: refund.id, amount: refunded, status: refund.status };
+  await notifyBalanceChanged(results);
+  if (refund.status === "failed" || refund.status === "canceled") {
+    throw new AppError("EXTERNAL_SERVICE", `Stripe could not refund this payment (${refund.failure_reason ?? refund.status}); the balance is unchanged`);
+  }
+  // requires_action: not debited yet; the refund webhooks debit it once it goes through.
+  return { refundId: refund.id, amount: refunded, status: refund.status, debited: refund.status === "succeeded" || refund.status === "pending" };
 }
 
 /** Tenant staff's view of a customer's card payments. */

@@ -7,6 +7,17 @@ import { appUrl } from "@/server/mail/templates";
 import { parseMoneyToMicros } from "@/server/rating/money";
 import { encryptSecret } from "@/server/security/secrets";
 import { microsToMinor } from "./stripe-amounts";
+import {
+  STRIPE_KEY_LABELS,
+  Stripe,
+  missingStripeKeys,
+  platformStripeKeys,
+  rawStripeKeys,
+  stripeClient,
+  stripeFailure,
+  usesOwnStripeKeys,
+  type TStripeKeyField,
+} from "./stripe-client";
 
 /**
  * A tenant's Stripe keys and card top-up limits. Secrets are encrypted before they touch the
@@ -36,32 +47,55 @@ export const ZStripeSettingsUpdate = z.object({
 });
 export type TStripeSettingsUpdate = z.input<typeof ZStripeSettingsUpdate>;
 
+/** What the settings page shows and an update starts from: the keys (encrypted) and top-up limits. */
+const PAYMENT_SETTINGS_COLUMNS = {
+  currency: true,
+  stripeSecretKeyEnc: true,
+  stripePublishableKey: true,
+  stripeWebhookSecretEnc: true,
+  topUpMinimum: true,
+  topUpMaximum: true,
+  topUpPresets: true,
+} as const;
+
 export async function getStripeSettings(options: { tenantId: string }) {
-  const tenant = await db().tenant.findUnique({
-    where: { id: options.tenantId },
-    select: {
-      slug: true,
-      currency: true,
-      stripeSecretKeyEnc: true,
-      stripePublishableKey: true,
-      stripeWebhookSecretEnc: true,
-      topUpMinimum: true,
-      topUpMaximum: true,
-      topUpPresets: true,
-    },
-  });
+  const tenant = await db().tenant.findUnique({ where: { id: options.tenantId }, select: { ...PAYMENT_SETTINGS_COLUMNS, slug: true } });
   if (!tenant) throw AppError.notFound("Tenant");
   const config = env();
-  const own = Boolean(tenant.stripeSecretKeyEnc);
+  const own = usesOwnStripeKeys(tenant);
+  const platformMissing = missingStripeKeys({
+    source: "platform",
+    secretKey: config.STRIPE_SECRET_KEY ?? null,
+    publishableKey: config.STRIPE_PUBLISHABLE_KEY ?? null,
+    webhookSecret: config.STRIPE_WEBHOOK_SECRET ?? null,
+  });
+  // Presence only: the secrets are not decrypted to answer a yes/no question.
+  const ownMissing = missingStripeKeys({
+    source: "tenant",
+    secretKey: tenant.stripeSecretKeyEnc ? "set" : null,
+    publishableKey: tenant.stripePublishableKey,
+    webhookSecret: tenant.stripeWebhookSecretEnc ? "set" : null,
+  });
+  const ownWebhookUrl = appUrl(`/api/webhooks/stripe/${tenant.slug}`);
+  const platformWebhookUrl = appUrl("/api/webhooks/stripe");
   // Only flags and the publishable key (public by design) go back to the browser.
   return {
     usingOwnKeys: own,
-    secretKeyConfigured: own,
+    secretKeyConfigured: Boolean(tenant.stripeSecretKeyEnc),
     webhookSecretConfigured: Boolean(tenant.stripeWebhookSecretEnc),
     publishableKey: tenant.stripePublishableKey,
-    platformKeysConfigured: Boolean(config.STRIPE_SECRET_KEY),
-    cardPaymentsAvailable: own || Boolean(config.STRIPE_SECRET_KEY),
-    webhookUrl: appUrl(`/api/webhooks/stripe/${tenant.slug}`),
+    platformKeysConfigured: platformMissing.length === 0,
+    /** What the keys in effect lack; card payments stay off until the set is complete. */
+    missingKeys: own ? ownMissing : platformMissing,
+    cardPaymentsAvailable: (own ? ownMissing : platformMissing).length === 0,
+    /**
+     * Where Stripe sends this tenant's events: its own endpoint for its own account, the
+     * platform's single endpoint otherwise (Stripe signs per endpoint, so the platform's
+     * account cannot have one per tenant).
+     */
+    webhookUrl: own ? ownWebhookUrl : platformWebhookUrl,
+    /** The endpoint to add in the tenant's own Stripe account before saving its keys. */
+    ownWebhookUrl,
     currency: tenant.currency,
     topUpMinimum: tenant.topUpMinimum,
     topUpMaximum: tenant.topUpMaximum,
@@ -69,12 +103,12 @@ export async function getStripeSettings(options: { tenantId: string }) {
   };
 }
 
+/** What a change of Stripe account did to the customers' Stripe data. */
+export type TStripeAccountChange = { stripeCustomersCleared: number; savedCardsRemoved: number };
+
 export async function updateStripeSettings(options: { tenantId: string; actor: TActor; input: TStripeSettingsUpdate }) {
   const input = ZStripeSettingsUpdate.parse(options.input);
-  const tenant = await db().tenant.findUnique({
-    where: { id: options.tenantId },
-    select: { currency: true, stripeSecretKeyEnc: true, topUpMinimum: true, topUpMaximum: true, topUpPresets: true },
-  });
+  const tenant = await db().tenant.findUnique({ where: { id: options.tenantId }, select: PAYMENT_SETTINGS_COLUMNS });
   if (!tenant) throw AppError.notFound("Tenant");
 
   const minimum = input.topUpMinimum !== undefined ? parseMoneyToMicros(input.topUpMinimum) : tenant.topUpMinimum;
@@ -92,9 +126,14 @@ export async function updateStripeSettings(options: { tenantId: string; actor: T
   if (presets.some((preset) => preset < minimum || preset > maximum)) {
     throw AppError.invalidField("topUpPresets", "Every preset must lie between the minimum and the maximum");
   }
-  if (!input.clearKeys && input.secretKey === undefined && !tenant.stripeSecretKeyEnc && (input.webhookSecret || input.publishableKey)) {
-    throw AppError.invalidField("secretKey", "Enter the secret key too: a tenant's keys are used as a set");
-  }
+  if (!input.clearKeys) requireCompleteKeySet(tenant, input);
+
+  // The account money goes through before and after this change. A customer's Stripe
+  // customer id and saved cards exist in exactly one account; under another they point at
+  // nothing (every top-up would fail on the unknown customer, every recharge on the card).
+  const before = rawStripeKeys(tenant).secretKey;
+  const after = input.clearKeys ? platformStripeKeys().secretKey : input.secretKey !== undefined ? input.secretKey : before;
+  const accountChanged = before !== after && !(await sameStripeAccount({ tenantId: options.tenantId, secretKey: after }));
 
   const data = {
     topUpMinimum: minimum,
@@ -108,8 +147,21 @@ export async function updateStripeSettings(options: { tenantId: string; actor: T
           ...(input.webhookSecret !== undefined ? { stripeWebhookSecretEnc: encryptSecret(input.webhookSecret) } : {}),
         }),
   };
-  await db().$transaction(async (tx) => {
+  const accountChange = await db().$transaction(async (tx) => {
+    // The account check above ran against the key read before; a save that slipped in
+    // meanwhile would make it wrong, so it must still be the stored one.
+    const [locked] = await tx.$queryRaw<{ stripe_secret_key_enc: string | null }[]>`
+      SELECT stripe_secret_key_enc FROM tenants WHERE id = ${options.tenantId}::uuid FOR UPDATE`;
+    if (!locked || locked.stripe_secret_key_enc !== tenant.stripeSecretKeyEnc) {
+      throw new AppError("CONFLICT", "The Stripe settings were changed meanwhile; reload and try again");
+    }
     await tx.tenant.update({ where: { id: options.tenantId }, data });
+    let change: TStripeAccountChange | null = null;
+    if (accountChanged) {
+      const cleared = await tx.customer.updateMany({ where: { tenantId: options.tenantId, stripeCustomerId: { not: null } }, data: { stripeCustomerId: null } });
+      const removed = await tx.paymentMethod.deleteMany({ where: { tenantId: options.tenantId } });
+      change = { stripeCustomersCleared: cleared.count, savedCardsRemoved: removed.count };
+    }
     await recordAudit(tx, {
       tenantId: options.tenantId,
       actor: options.actor,
@@ -122,11 +174,60 @@ export async function updateStripeSettings(options: { tenantId: string; actor: T
         publishableKeyChanged: input.publishableKey !== undefined,
         webhookSecretChanged: input.webhookSecret !== undefined,
         clearedKeys: input.clearKeys,
+        stripeAccountChanged: accountChanged,
+        ...(change ? { stripeCustomersCleared: change.stripeCustomersCleared, savedCardsRemoved: change.savedCardsRemoved } : {}),
         topUpMinimum: minimum.toString(),
         topUpMaximum: maximum.toString(),
         topUpPresets: data.topUpPresets.map(String),
       },
     });
+    return change;
   });
-  return getStripeSettings({ tenantId: options.tenantId });
+  return { ...(await getStripeSettings({ tenantId: options.tenantId })), accountChange };
+}
+
+/**
+ * A tenant's own keys are used as a set: a secret key without its webhook secret lets
+ * customers pay while every webhook fails, so nobody is ever credited. Whatever the save
+ * leaves stored must be all three or none.
+ */
+function requireCompleteKeySet(
+  stored: { stripeSecretKeyEnc: string | null; stripePublishableKey: string | null; stripeWebhookSecretEnc: string | null },
+  input: { secretKey?: string; publishableKey?: string; webhookSecret?: string },
+) {
+  const present: Record<TStripeKeyField, boolean> = {
+    secretKey: input.secretKey !== undefined || Boolean(stored.stripeSecretKeyEnc),
+    publishableKey: input.publishableKey !== undefined || Boolean(stored.stripePublishableKey),
+    webhookSecret: input.webhookSecret !== undefined || Boolean(stored.stripeWebhookSecretEnc),
+  };
+  const missing = (Object.keys(present) as TStripeKeyField[]).filter((field) => !present[field]);
+  if (missing.length === 0 || missing.length === 3) return;
+  const fieldErrors: Record<string, string[]> = {};
+  for (const field of missing) fieldErrors[field] = [`Enter the ${STRIPE_KEY_LABELS[field]} too: your own Stripe keys are used as a set`];
+  throw new AppError("INVALID_INPUT", `Your own Stripe keys are used as a set: enter the ${missing.map((field) => STRIPE_KEY_LABELS[field]).join(" and ")} too`, { fieldErrors });
+}
+
+/**
+ * Whether a new secret key reaches the same Stripe account as the tenant's stored customer
+ * ids: one of them is looked up with it. A rolled key of the same account finds it; another
+ * account (or the other of test and live mode) does not. With no customer ids stored there is
+ * nothing to keep, and an unusable key is refused before anything is saved.
+ */
+async function sameStripeAccount(options: { tenantId: string; secretKey: string | null }): Promise<boolean> {
+  const sample = await db().customer.findFirst({
+    where: { tenantId: options.tenantId, stripeCustomerId: { not: null } },
+    select: { stripeCustomerId: true },
+  });
+  if (!sample?.stripeCustomerId) return false;
+  if (!options.secretKey) return false;
+  try {
+    const found = await stripeClient(options.secretKey).customers.retrieve(sample.stripeCustomerId);
+    return !found.deleted;
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeAuthenticationError || error instanceof Stripe.errors.StripePermissionError) {
+      throw AppError.invalidField("secretKey", "Stripe does not accept this secret key");
+    }
+    if (error instanceof Stripe.errors.StripeError && (error.code === "resource_missing" || error.statusCode === 404)) return false;
+    throw stripeFailure(error, "Could not check the new key with Stripe; nothing was changed");
+  }
 }

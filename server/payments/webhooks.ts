@@ -5,51 +5,164 @@ import { recordRechargeFailure } from "./auto-recharge";
 import { creditPaymentInTransaction } from "./crediting";
 import { cardDetailsOf, saveCardInTransaction, type TCardDetails } from "./payment-methods";
 import { minorToMicros } from "./stripe-amounts";
-import { resolveStripeKeys, stripeClient, type Stripe } from "./stripe-client";
+import { platformStripeKeys, rawStripeKeys, stripeClient, usesOwnStripeKeys, type Stripe } from "./stripe-client";
 
 /**
- * Stripe webhooks for one tenant. Order of business:
- *  1. verify the signature over the raw body with the tenant's signing secret (else 400,
- *     nothing read, nothing written);
- *  2. fetch from Stripe what the event does not carry (card details, refund list) — before
+ * Stripe webhooks. Two kinds of endpoint, because Stripe signs per endpoint and sends every
+ * event of an account to every endpoint of that account:
+ *  - /api/webhooks/stripe — the platform account's one endpoint, for all tenants without keys
+ *    of their own. The signature (platform secret) proves the event is the platform's; the
+ *    tenant comes from what we put in the object's metadata (tenant_id, payment_id), or, for
+ *    objects Stripe makes itself (disputes, dashboard refunds), from the payment it names.
+ *  - /api/webhooks/stripe/<slug> — a tenant with its own Stripe account, verified with that
+ *    tenant's signing secret. For a tenant on the platform's keys this address behaves as
+ *    the platform endpoint: before the platform route existed, that is where it was registered.
+ * Order of business:
+ *  1. verify the signature over the raw body (else 400, nothing read, nothing written);
+ *  2. find the tenant and the payment; an event that names one of our tenants or payments
+ *     but cannot be matched is answered with an error and NOT recorded, so Stripe retries it
+ *     (for up to three days) while someone looks at the log; only what is truly not ours
+ *     (another system on the same account) is acknowledged without effect;
+ *  3. fetch from Stripe what the event does not carry (card details, refund list) — before
  *     any transaction, so no row lock waits on the network;
- *  3. in ONE transaction: record the event id (a duplicate delivery stops here), update the
+ *  4. in ONE transaction: record the event id (a duplicate delivery stops here), update the
  *     payment, post ledger entries with keys derived from Stripe's ids; commit;
- *  4. emit balance-changed events, then answer 2xx.
+ *  5. emit balance-changed events, then answer 2xx.
  * Every ledger key names the Stripe object it comes from, so even two different events about
  * one payment (checkout.session.completed and payment_intent.succeeded) credit once, in
  * either order.
  */
 
-export type TWebhookResult = { received: true; duplicate: boolean; type: string };
+export type TWebhookResult = { received: true; duplicate: boolean; type: string; ignored?: boolean };
 
+const tenantKeySelect = { id: true, currency: true, stripeSecretKeyEnc: true, stripePublishableKey: true, stripeWebhookSecretEnc: true } as const;
+
+/** The slug route: the tenant's own Stripe account, or the platform's for a tenant without one. */
 export async function handleStripeWebhook(options: { tenantSlug: string; rawBody: string; signature: string | null }): Promise<TWebhookResult> {
-  const tenant = await db().tenant.findUnique({
-    where: { slug: options.tenantSlug },
-    select: { id: true, currency: true, stripeSecretKeyEnc: true, stripePublishableKey: true, stripeWebhookSecretEnc: true },
-  });
+  const tenant = await db().tenant.findUnique({ where: { slug: options.tenantSlug }, select: tenantKeySelect });
   if (!tenant) throw AppError.notFound("Tenant");
-  const keys = resolveStripeKeys(tenant);
-  if (!keys.webhookSecret || !keys.secretKey) throw new AppError("PRECONDITION_FAILED", "Stripe webhooks are not configured for this tenant");
-  if (!options.signature) throw new AppError("INVALID_INPUT", "Missing Stripe-Signature header");
+  if (!usesOwnStripeKeys(tenant)) return handlePlatformStripeWebhook(options);
+  const keys = rawStripeKeys(tenant);
+  if (!keys.webhookSecret || !keys.secretKey) {
+    console.error(`[payments] Stripe webhook for tenant ${tenant.id} refused: its Stripe settings lack the ${!keys.secretKey ? "secret key" : "webhook signing secret"}`);
+    throw new AppError("PRECONDITION_FAILED", "Stripe webhooks are not configured for this tenant");
+  }
   const stripe = stripeClient(keys.secretKey);
-  let event: Stripe.Event;
+  const event = verify(stripe, options, keys.webhookSecret);
+  return processEvent({ tenantId: tenant.id, stripe, event });
+}
+
+/** The platform route: one endpoint for every tenant that uses the platform's Stripe account. */
+export async function handlePlatformStripeWebhook(options: { rawBody: string; signature: string | null }): Promise<TWebhookResult> {
+  const keys = platformStripeKeys();
+  if (!keys.webhookSecret || !keys.secretKey) throw new AppError("PRECONDITION_FAILED", "Stripe webhooks are not configured for the platform");
+  const stripe = stripeClient(keys.secretKey);
+  const event = verify(stripe, options, keys.webhookSecret);
+  const routing = routingOf(event);
+  // Events we act on nothing for (customer.created, …) need no tenant.
+  if (!routing) return { received: true, duplicate: false, type: event.type, ignored: true };
+  const tenantId = await platformTenantOf(event, routing);
+  if (!tenantId) {
+    console.warn(`[payments] Stripe event ${event.id} (${event.type}) names no tenant or payment of ours; acknowledged without effect`);
+    return { received: true, duplicate: false, type: event.type, ignored: true };
+  }
+  return processEvent({ tenantId, stripe, event });
+}
+
+function verify(stripe: Stripe, options: { rawBody: string; signature: string | null }, secret: string): Stripe.Event {
+  if (!options.signature) throw new AppError("INVALID_INPUT", "Missing Stripe-Signature header");
   try {
-    event = stripe.webhooks.constructEvent(options.rawBody, options.signature, keys.webhookSecret);
+    return stripe.webhooks.constructEvent(options.rawBody, options.signature, secret);
   } catch {
     throw new AppError("INVALID_INPUT", "Invalid Stripe signature");
   }
+}
 
-  const already = await db().stripeEvent.findUnique({ where: { tenantId_eventId: { tenantId: tenant.id, eventId: event.id } }, select: { processedAt: true } });
+/**
+ * An event that is ours but cannot be applied where it arrived. Answering non-2xx and not
+ * recording it keeps it in Stripe's retries (and its dashboard) instead of silently
+ * dropping a customer's money.
+ */
+function unroutable(event: Stripe.Event, why: string): AppError {
+  console.error(`[payments] Stripe event ${event.id} (${event.type}) not applied: ${why}`);
+  return new AppError("CONFLICT", `Stripe event ${event.id} could not be matched: ${why}`);
+}
+
+type TRouting = { metadata: Stripe.Metadata; checkoutSessionId: string | null; paymentIntentId: string | null };
+
+/** What an event we handle says about its payment; null for events we do not act on. */
+function routingOf(event: Stripe.Event): TRouting | null {
+  switch (event.type) {
+    case "checkout.session.completed":
+    case "checkout.session.async_payment_succeeded":
+    case "checkout.session.expired":
+    case "checkout.session.async_payment_failed": {
+      const session = event.data.object;
+      return { metadata: session.metadata ?? {}, checkoutSessionId: session.id, paymentIntentId: idOf(session.payment_intent) };
+    }
+    case "payment_intent.succeeded":
+    case "payment_intent.payment_failed":
+      return { metadata: event.data.object.metadata ?? {}, checkoutSessionId: null, paymentIntentId: event.data.object.id };
+    case "charge.refunded":
+      return { metadata: event.data.object.metadata ?? {}, checkoutSessionId: null, paymentIntentId: idOf(event.data.object.payment_intent) };
+    case "charge.refund.updated":
+    case "refund.created":
+    case "refund.updated":
+    case "refund.failed":
+      return { metadata: event.data.object.metadata ?? {}, checkoutSessionId: null, paymentIntentId: idOf(event.data.object.payment_intent) };
+    case "charge.dispute.created":
+    case "charge.dispute.funds_withdrawn":
+    case "charge.dispute.funds_reinstated":
+      return { metadata: event.data.object.metadata ?? {}, checkoutSessionId: null, paymentIntentId: idOf(event.data.object.payment_intent) };
+    default:
+      return null;
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The tenant of a platform-signed event. Only tenants that really use the platform's keys
+ * are accepted: a tenant with keys of its own takes money through its own account, so a
+ * platform event about it is a routing error (e.g. a payment from before it switched).
+ */
+async function platformTenantOf(event: Stripe.Event, routing: TRouting): Promise<string | null> {
+  const named = routing.metadata.tenant_id;
+  if (named) {
+    // Another deployment sharing the Stripe account (staging on a test account) has tenant
+    // ids we never issued: not ours. One we know is ours and must land.
+    const tenant = UUID.test(named) ? await db().tenant.findUnique({ where: { id: named }, select: tenantKeySelect }) : null;
+    if (!tenant) return null;
+    if (usesOwnStripeKeys(tenant)) throw unroutable(event, `tenant ${tenant.id} uses its own Stripe keys, but the event came from the platform's account`);
+    return tenant.id;
+  }
+  // Objects Stripe creates itself (disputes, refunds made in its dashboard) carry no metadata
+  // of ours; the payment they name tells the tenant. Stripe ids are unique across accounts,
+  // so this lookup across tenants cannot pick the wrong one; everything after it is filtered
+  // by the tenant found here.
+  const ids = [
+    ...(routing.paymentIntentId ? [{ paymentIntentId: routing.paymentIntentId }] : []),
+    ...(routing.checkoutSessionId ? [{ checkoutSessionId: routing.checkoutSessionId }] : []),
+  ];
+  if (ids.length === 0) return null;
+  const payment = await db().payment.findFirst({ where: { OR: ids }, select: { tenantId: true, tenant: { select: tenantKeySelect } } });
+  if (!payment) return null;
+  if (usesOwnStripeKeys(payment.tenant)) throw unroutable(event, `its payment belongs to tenant ${payment.tenantId}, which uses its own Stripe keys`);
+  return payment.tenantId;
+}
+
+async function processEvent(options: { tenantId: string; stripe: Stripe; event: Stripe.Event }): Promise<TWebhookResult> {
+  const { tenantId, stripe, event } = options;
+  const already = await db().stripeEvent.findUnique({ where: { tenantId_eventId: { tenantId, eventId: event.id } }, select: { processedAt: true } });
   if (already) return { received: true, duplicate: true, type: event.type };
 
-  const plan = await prepare({ tenantId: tenant.id, currency: tenant.currency, stripe, event });
+  const plan = await prepare({ tenantId, stripe, event });
   const outcome = await db().$transaction(async (tx) => {
     // The primary key (tenant, event id) makes a concurrent duplicate wait for this
     // transaction and then insert nothing.
     const inserted = await tx.$executeRaw`
       INSERT INTO stripe_events (tenant_id, event_id, type, received_at, processed_at)
-      VALUES (${tenant.id}::uuid, ${event.id}, ${event.type}, now(), now())
+      VALUES (${tenantId}::uuid, ${event.id}, ${event.type}, now(), now())
       ON CONFLICT DO NOTHING`;
     if (inserted === 0) return { duplicate: true, results: [] as TPostResult[] };
     const results = plan ? await plan(tx) : [];
@@ -66,15 +179,21 @@ function idOf(value: string | { id: string } | null | undefined): string | null 
   return typeof value === "string" ? value : value.id;
 }
 
-/** The payment an object is about: our id in its metadata first, then Stripe's ids. */
-async function findPayment(tenantId: string, lookup: { metadata?: Stripe.Metadata | null; checkoutSessionId?: string | null; paymentIntentId?: string | null }) {
+/**
+ * The payment an object is about: our id in its metadata first, then Stripe's ids. An object
+ * whose metadata names this tenant's payment must find it; one that names another tenant is
+ * that tenant's business (two tenants may share one Stripe account, each with its endpoint).
+ */
+async function findPayment(event: Stripe.Event, tenantId: string, lookup: { metadata?: Stripe.Metadata | null; checkoutSessionId?: string | null; paymentIntentId?: string | null }) {
   const select = { id: true, customerId: true, kind: true, amount: true, status: true, saveCard: true, paymentIntentId: true, refundedAmount: true, currency: true } as const;
   const metadata = lookup.metadata ?? {};
-  // Metadata is trusted only for our own tenant: the signature proves it came from this
-  // tenant's Stripe account, and the tenant id in it must match as well.
-  if (metadata.payment_id && metadata.tenant_id === tenantId && /^[0-9a-f-]{36}$/i.test(metadata.payment_id)) {
-    const byId = await db().payment.findFirst({ where: { tenantId, id: metadata.payment_id }, select });
+  if (metadata.tenant_id && metadata.tenant_id !== tenantId) return null;
+  // Metadata is trusted only for our own tenant: the signature proves it came from the
+  // account this tenant uses, and the tenant id in it must match as well.
+  if (metadata.payment_id && metadata.tenant_id === tenantId) {
+    const byId = UUID.test(metadata.payment_id) ? await db().payment.findFirst({ where: { tenantId, id: metadata.payment_id }, select }) : null;
     if (byId) return byId;
+    throw unroutable(event, `payment ${metadata.payment_id} of tenant ${tenantId} does not exist`);
   }
   if (lookup.checkoutSessionId) {
     const bySession = await db().payment.findFirst({ where: { tenantId, checkoutSessionId: lookup.checkoutSessionId }, select });
@@ -92,7 +211,7 @@ async function cardFor(stripe: Stripe, paymentMethod: string | Stripe.PaymentMet
   return cardDetailsOf(method);
 }
 
-async function prepare(options: { tenantId: string; currency: string; stripe: Stripe; event: Stripe.Event }): Promise<TPlan> {
+async function prepare(options: { tenantId: string; stripe: Stripe; event: Stripe.Event }): Promise<TPlan> {
   const { tenantId, stripe, event } = options;
   switch (event.type) {
     case "checkout.session.completed":
@@ -101,7 +220,7 @@ async function prepare(options: { tenantId: string; currency: string; stripe: St
       if (session.mode !== "payment" || session.payment_status !== "paid") return null;
       const paymentIntentId = idOf(session.payment_intent);
       if (!paymentIntentId) return null;
-      const payment = await findPayment(tenantId, { metadata: session.metadata, checkoutSessionId: session.id, paymentIntentId });
+      const payment = await findPayment(event, tenantId, { metadata: session.metadata, checkoutSessionId: session.id, paymentIntentId });
       if (!payment) return null;
       let card: TCardDetails | null = null;
       if (payment.saveCard) {
@@ -117,7 +236,7 @@ async function prepare(options: { tenantId: string; currency: string; stripe: St
     case "checkout.session.expired":
     case "checkout.session.async_payment_failed": {
       const session = event.data.object;
-      const payment = await findPayment(tenantId, { metadata: session.metadata, checkoutSessionId: session.id });
+      const payment = await findPayment(event, tenantId, { metadata: session.metadata, checkoutSessionId: session.id });
       if (!payment) return null;
       return async (tx) => {
         await tx.payment.updateMany({
@@ -129,7 +248,7 @@ async function prepare(options: { tenantId: string; currency: string; stripe: St
     }
     case "payment_intent.succeeded": {
       const intent = event.data.object;
-      const payment = await findPayment(tenantId, { metadata: intent.metadata, paymentIntentId: intent.id });
+      const payment = await findPayment(event, tenantId, { metadata: intent.metadata, paymentIntentId: intent.id });
       if (!payment) return null;
       const card = payment.saveCard && payment.kind === "TOPUP" ? await cardFor(stripe, intent.payment_method) : null;
       return async (tx) => {
@@ -140,7 +259,7 @@ async function prepare(options: { tenantId: string; currency: string; stripe: St
     }
     case "payment_intent.payment_failed": {
       const intent = event.data.object;
-      const payment = await findPayment(tenantId, { metadata: intent.metadata, paymentIntentId: intent.id });
+      const payment = await findPayment(event, tenantId, { metadata: intent.metadata, paymentIntentId: intent.id });
       // A failed attempt inside Checkout is retried there by the customer; only an off-session
       // recharge fails for good.
       if (!payment || payment.kind !== "AUTO_RECHARGE" || payment.status !== "PENDING") return null;
@@ -160,64 +279,67 @@ async function prepare(options: { tenantId: string; currency: string; stripe: St
     case "charge.refunded": {
       const charge = event.data.object;
       const paymentIntentId = idOf(charge.payment_intent);
-      const payment = await findPayment(tenantId, { metadata: charge.metadata, paymentIntentId });
+      const payment = await findPayment(event, tenantId, { metadata: charge.metadata, paymentIntentId });
       if (!payment) return null;
       // Recent API versions leave `refunds` out of the charge; ask for the list then.
       const refunds = charge.refunds?.data ?? (await stripe.refunds.list({ charge: charge.id, limit: 100 })).data;
-      const currency = charge.currency.toUpperCase();
       return async (tx) => {
         const results: TPostResult[] = [];
-        for (const refund of refunds) {
-          if (refund.status !== "succeeded" && refund.status !== "pending") continue;
-          const result = await postRefundInTransaction(tx, { tenantId, paymentId: payment.id, refundId: refund.id, amount: minorToMicros(refund.amount, currency) });
-          if (result) results.push(result);
-        }
+        for (const refund of refunds) results.push(...(await applyRefundInTransaction(tx, { tenantId, paymentId: payment.id, refund })));
         return results;
       };
     }
-    case "charge.dispute.created": {
+    case "charge.refund.updated":
+    case "refund.created":
+    case "refund.updated":
+    case "refund.failed": {
+      const refund = event.data.object;
+      // Our own refunds carry the payment's metadata; dashboard refunds only the intent.
+      const payment = await findPayment(event, tenantId, { metadata: refund.metadata, paymentIntentId: idOf(refund.payment_intent) });
+      if (!payment) return null;
+      return (tx) => applyRefundInTransaction(tx, { tenantId, paymentId: payment.id, refund });
+    }
+    case "charge.dispute.created":
+    case "charge.dispute.funds_withdrawn": {
       const dispute = event.data.object;
-      const payment = await findPayment(tenantId, { metadata: dispute.metadata, paymentIntentId: idOf(dispute.payment_intent) });
+      // An inquiry (warning_*) or a prevented dispute takes no money from the account, and no
+      // funds_reinstated follows it; debiting then would take the credit for good. If an
+      // inquiry escalates, Stripe withdraws the funds and says so with funds_withdrawn.
+      if (event.type === "charge.dispute.created" && !fundsWithdrawn(dispute)) return null;
+      const payment = await findPayment(event, tenantId, { metadata: dispute.metadata, paymentIntentId: idOf(dispute.payment_intent) });
       if (!payment) return null;
       const amount = minorToMicros(dispute.amount, dispute.currency.toUpperCase());
       return async (tx) => {
-        await tx.payment.update({ where: { id: payment.id }, data: { status: "DISPUTED" } });
-        // Stripe takes the disputed amount out of the merchant's balance the moment a dispute
-        // opens. The prepaid credit this payment bought is no longer backed by money, so it
-        // comes off the customer's balance now (keyed by the dispute, so once), rather than
-        // letting the customer spend it on calls while the dispute runs for weeks. A won
-        // dispute gives it back on charge.dispute.funds_reinstated.
-        const result = await postLedgerEntryInTransaction(tx, {
-          tenantId,
-          customerId: payment.customerId,
-          amount: -amount,
-          kind: "CHARGEBACK",
-          idempotencyKey: `stripe:dispute:${dispute.id}`,
-          reference: { type: "payment", id: payment.id },
-          memo: `Card payment disputed (${dispute.reason})`,
-        });
-        return [result];
+        const debit = await debitDisputeInTransaction(tx, { tenantId, paymentId: payment.id, customerId: payment.customerId, disputeId: dispute.id, amount, reason: dispute.reason });
+        // Already won (the reinstatement came first): the payment is not disputed any more.
+        const reinstated = await ledgerEntryOf(tx, tenantId, `stripe:dispute-reinstated:${dispute.id}`);
+        if (!reinstated) {
+          await tx.payment.updateMany({ where: { id: payment.id, status: { in: ["SUCCEEDED", "PARTIALLY_REFUNDED", "REFUNDED"] } }, data: { status: "DISPUTED" } });
+        }
+        return [debit];
       };
     }
     case "charge.dispute.funds_reinstated": {
       const dispute = event.data.object;
-      const payment = await findPayment(tenantId, { metadata: dispute.metadata, paymentIntentId: idOf(dispute.payment_intent) });
+      const payment = await findPayment(event, tenantId, { metadata: dispute.metadata, paymentIntentId: idOf(dispute.payment_intent) });
       if (!payment) return null;
       const amount = minorToMicros(dispute.amount, dispute.currency.toUpperCase());
       return async (tx) => {
-        const debited = await tx.ledgerEntry.findUnique({ where: { tenantId_idempotencyKey: { tenantId, idempotencyKey: `stripe:dispute:${dispute.id}` } }, select: { id: true } });
-        if (!debited) return [];
-        await tx.payment.updateMany({ where: { id: payment.id, status: "DISPUTED" }, data: { status: "SUCCEEDED" } });
-        const result = await postLedgerEntryInTransaction(tx, {
+        // Reinstated funds were withdrawn first, whether or not that event has come yet: both
+        // entries are posted here, each under its own key, so the pair nets to zero in any
+        // order and the withdrawal arriving later finds its debit done.
+        const debit = await debitDisputeInTransaction(tx, { tenantId, paymentId: payment.id, customerId: payment.customerId, disputeId: dispute.id, amount, reason: dispute.reason });
+        const credit = await postLedgerEntryInTransaction(tx, {
           tenantId,
           customerId: payment.customerId,
-          amount,
+          amount: -debit.entry.amount,
           kind: "CHARGEBACK",
           idempotencyKey: `stripe:dispute-reinstated:${dispute.id}`,
           reference: { type: "payment", id: payment.id },
           memo: "Dispute won: funds reinstated",
         });
-        return [result];
+        await restorePaymentStatus(tx, payment.id, ["DISPUTED"]);
+        return [debit, credit];
       };
     }
     default:
@@ -226,9 +348,74 @@ async function prepare(options: { tenantId: string; currency: string; stripe: St
 }
 
 /**
+ * Whether a just-opened dispute took money from the account. The balance transactions say so
+ * when the event carries them; otherwise the status does: inquiries (warning_*) and prevented
+ * disputes withdraw nothing.
+ */
+function fundsWithdrawn(dispute: Stripe.Dispute): boolean {
+  if (Array.isArray(dispute.balance_transactions)) return dispute.balance_transactions.some((transaction) => transaction.amount < 0);
+  return !dispute.status.startsWith("warning_") && dispute.status !== "prevented";
+}
+
+async function ledgerEntryOf(tx: TTransaction, tenantId: string, idempotencyKey: string) {
+  return tx.ledgerEntry.findUnique({ where: { tenantId_idempotencyKey: { tenantId, idempotencyKey } }, select: { id: true, amount: true } });
+}
+
+/**
+ * The disputed amount comes off the customer's balance once the money has left the account
+ * (keyed by the dispute, so once): the prepaid credit it bought is no longer backed, and the
+ * customer should not spend it on calls while the dispute runs for weeks.
+ */
+async function debitDisputeInTransaction(
+  tx: TTransaction,
+  options: { tenantId: string; paymentId: string; customerId: string; disputeId: string; amount: bigint; reason: string },
+): Promise<TPostResult> {
+  const key = `stripe:dispute:${options.disputeId}`;
+  const existing = await ledgerEntryOf(tx, options.tenantId, key);
+  return postLedgerEntryInTransaction(tx, {
+    tenantId: options.tenantId,
+    customerId: options.customerId,
+    // Whatever was debited first is what the pair must net against.
+    amount: existing ? existing.amount : -options.amount,
+    kind: "CHARGEBACK",
+    idempotencyKey: key,
+    reference: { type: "payment", id: options.paymentId },
+    memo: `Card payment disputed (${options.reason})`,
+  });
+}
+
+/** A payment's status after a dispute or a refund went away: what its refunds say it is. */
+async function restorePaymentStatus(tx: TTransaction, paymentId: string, from: ("DISPUTED" | "REFUNDED" | "PARTIALLY_REFUNDED")[]) {
+  await tx.$executeRaw`
+    UPDATE payments SET status = (CASE WHEN refunded_amount <= 0 THEN 'SUCCEEDED'
+                                       WHEN refunded_amount >= amount THEN 'REFUNDED'
+                                       ELSE 'PARTIALLY_REFUNDED' END)::"PaymentStatus",
+                        updated_at = now()
+    WHERE id = ${paymentId}::uuid AND status::text = ANY(${from}::text[])`;
+}
+
+/**
+ * One refund as Stripe reports it now. Succeeded and pending refunds are debited (pending ones
+ * nearly always succeed, and the money must not be spent meanwhile); failed and canceled ones
+ * are reversed; requires_action waits for the next update.
+ */
+export async function applyRefundInTransaction(tx: TTransaction, options: { tenantId: string; paymentId: string; refund: Stripe.Refund }): Promise<TPostResult[]> {
+  const { refund } = options;
+  const amount = minorToMicros(refund.amount, refund.currency.toUpperCase());
+  if (refund.status === "succeeded" || refund.status === "pending") {
+    const posted = await postRefundInTransaction(tx, { tenantId: options.tenantId, paymentId: options.paymentId, refundId: refund.id, amount });
+    return posted ? [posted] : [];
+  }
+  if (refund.status === "failed" || refund.status === "canceled") {
+    return reverseFailedRefundInTransaction(tx, { tenantId: options.tenantId, paymentId: options.paymentId, refundId: refund.id, amount });
+  }
+  return [];
+}
+
+/**
  * One Stripe refund off the balance, keyed by the refund id: the admin's refund action and
- * the charge.refunded webhook post under the same key, so whichever comes first debits and
- * the other finds it done. The payment's refunded total moves only with a new ledger entry.
+ * the refund webhooks post under the same key, so whichever comes first debits and the
+ * others find it done. The payment's refunded total moves only with a new ledger entry.
  */
 export async function postRefundInTransaction(
   tx: TTransaction,
@@ -257,4 +444,36 @@ export async function postRefundInTransaction(
     }
   }
   return result;
+}
+
+/**
+ * A refund that failed or was canceled gives the money back to the customer's balance under
+ * `stripe:refund-failed:<refund id>`. If its debit has not been posted yet (the failure came
+ * first), the debit is posted here too, so a late "pending" report about the same refund
+ * finds it done: the pair nets to zero exactly once, in any order, however often.
+ */
+export async function reverseFailedRefundInTransaction(
+  tx: TTransaction,
+  options: { tenantId: string; paymentId: string; refundId: string; amount: bigint },
+): Promise<TPostResult[]> {
+  const debit = await postRefundInTransaction(tx, options);
+  if (!debit) return [];
+  const payment = await tx.payment.findFirstOrThrow({ where: { tenantId: options.tenantId, id: options.paymentId }, select: { id: true, customerId: true } });
+  const restored = -debit.entry.amount;
+  const credit = await postLedgerEntryInTransaction(tx, {
+    tenantId: options.tenantId,
+    customerId: payment.customerId,
+    amount: restored,
+    kind: "REFUND",
+    idempotencyKey: `stripe:refund-failed:${options.refundId}`,
+    reference: { type: "payment", id: payment.id },
+    memo: "Card refund failed: amount restored",
+  });
+  if (credit.created) {
+    await tx.$executeRaw`
+      UPDATE payments SET refunded_amount = GREATEST(0, refunded_amount - ${restored}), updated_at = now()
+      WHERE id = ${payment.id}::uuid`;
+    await restorePaymentStatus(tx, payment.id, ["REFUNDED", "PARTIALLY_REFUNDED"]);
+  }
+  return [debit, credit];
 }

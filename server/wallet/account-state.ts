@@ -1,3 +1,4 @@
+import { Prisma } from "@/server/db/generated/client";
 import { db, pool } from "@/server/db/client";
 import { recordAudit, SYSTEM_ACTOR, type TActor } from "@/server/audit/audit";
 import { AppError } from "@/server/errors";
@@ -60,6 +61,9 @@ export function balanceExhausted(customer: Pick<TCustomerState, "billingType" | 
   return customer.billingType === "PREPAID" ? customer.balance <= customer.lockThreshold : customer.balance < -customer.creditLimit;
 }
 
+/** {@link balanceExhausted} in SQL, over the customers row `c`: the two must say the same. */
+const EXHAUSTED_SQL = `CASE WHEN c.billing_type = 'PREPAID' THEN c.balance <= c.lock_threshold ELSE c.balance < -c.credit_limit END`;
+
 function money(customer: TCustomerState, micros: bigint): string {
   return `${formatMicros(micros, { minFractionDigits: 2 })} ${customer.tenant.currency}`;
 }
@@ -112,13 +116,27 @@ export async function lockForBalance(options: { tenantId: string; customerId: st
   return lock({ ...options, actor: SYSTEM_ACTOR, source: "BALANCE" });
 }
 
+/**
+ * A balance lock or unlock is decided on a read taken without a lock, often seconds earlier
+ * (a mail went out in between), so the balance condition is part of the UPDATE itself: a
+ * payment or a charge committed meanwhile makes a stale decision update nothing. The ledger
+ * locks the customer row to post, so the UPDATE sees every committed entry; an entry that
+ * commits after it finds the new status, and its own reaction undoes what no longer fits.
+ */
 async function lock(options: { tenantId: string; customerId: string; reason: string; actor: TActor; source: "BALANCE" | "MANUAL" }): Promise<boolean> {
   const locked = await db().$transaction(async (tx) => {
-    const changed = await tx.customer.updateMany({
-      where: { tenantId: options.tenantId, id: options.customerId, status: "ACTIVE" },
-      data: { status: "LOCKED", lockSource: options.source, lockReason: options.reason, lockedAt: new Date() },
-    });
-    if (changed.count === 0) return false;
+    const changed =
+      options.source === "BALANCE"
+        ? await tx.$executeRaw`
+            UPDATE customers c SET status = 'LOCKED', lock_source = 'BALANCE', lock_reason = ${options.reason}, locked_at = now(), updated_at = now()
+            WHERE c.tenant_id = ${options.tenantId}::uuid AND c.id = ${options.customerId}::uuid AND c.status = 'ACTIVE' AND ${Prisma.raw(EXHAUSTED_SQL)}`
+        : (
+            await tx.customer.updateMany({
+              where: { tenantId: options.tenantId, id: options.customerId, status: "ACTIVE" },
+              data: { status: "LOCKED", lockSource: options.source, lockReason: options.reason, lockedAt: new Date() },
+            })
+          ).count;
+    if (changed === 0) return false;
     await recordAudit(tx, {
       tenantId: options.tenantId,
       actor: options.actor,
@@ -141,20 +159,30 @@ async function lock(options: { tenantId: string; customerId: string; reason: str
   return true;
 }
 
+/** `onlySource: "BALANCE"` is the system lifting a balance lock, only while the balance can carry calls (see {@link lock}). */
 async function unlock(options: { tenantId: string; customerId: string; actor: TActor; reason: string; onlySource?: "BALANCE" }): Promise<boolean> {
   const unlocked = await db().$transaction(async (tx) => {
-    const changed = await tx.customer.updateMany({
-      where: { tenantId: options.tenantId, id: options.customerId, status: "LOCKED", ...(options.onlySource ? { lockSource: options.onlySource } : {}) },
-      data: { status: "ACTIVE", lockSource: null, lockReason: null, lockedAt: null },
-    });
-    if (changed.count === 0) return false;
+    const changed =
+      options.onlySource === "BALANCE"
+        ? await tx.$executeRaw`
+            UPDATE customers c SET status = 'ACTIVE', lock_source = NULL, lock_reason = NULL, locked_at = NULL, updated_at = now()
+            WHERE c.tenant_id = ${options.tenantId}::uuid AND c.id = ${options.customerId}::uuid AND c.status = 'LOCKED' AND c.lock_source = 'BALANCE'
+              AND NOT (${Prisma.raw(EXHAUSTED_SQL)})`
+        : (
+            await tx.customer.updateMany({
+              where: { tenantId: options.tenantId, id: options.customerId, status: "LOCKED" },
+              data: { status: "ACTIVE", lockSource: null, lockReason: null, lockedAt: null },
+            })
+          ).count;
+    if (changed === 0) return false;
     await recordAudit(tx, {
       tenantId: options.tenantId,
       actor: options.actor,
       action: "customer.unlocked",
       targetType: "customer",
       targetId: options.customerId,
-      after: { reason: options.reason },
+      // The sweep tells the system's own unlocks (BALANCE) from an admin's decision (MANUAL).
+      after: { source: options.onlySource ?? "MANUAL", reason: options.reason },
     });
     return true;
   });
@@ -185,7 +213,7 @@ const SWEEP_LIMIT = 500;
 const CUSTOMER_STATE_FROM = `customers c
     LEFT JOIN auto_recharge_settings a ON a.customer_id = c.id AND a.enabled AND a.suspended_at IS NULL
     CROSS JOIN LATERAL (
-      SELECT CASE WHEN c.billing_type = 'PREPAID' THEN c.balance <= c.lock_threshold ELSE c.balance < -c.credit_limit END AS exhausted
+      SELECT ${EXHAUSTED_SQL} AS exhausted
     ) s`;
 
 /**
@@ -223,7 +251,8 @@ export async function customersWhoseStateLags(tenantId: string, customerIds: rea
  * the customers with a ledger entry in the last hour whose state lags their balance and
  * reacts for each, exactly as the event would. An admin's lock or unlock after the newest
  * entry is a decision, not a lag: such a customer is left alone until the next entry, as the
- * events would. The hour bounds the work and lets a state no reaction can change (an
+ * events would. The system's own balance lock or unlock is no such decision: one taken on a
+ * stale read is exactly what the sweep must repair. The hour bounds the work and lets a state no reaction can change (an
  * auto-recharge without a card) drop out instead of coming back forever.
  */
 export async function sweepBalanceReactions(): Promise<{ reacted: number; actions: Record<string, number> }> {
@@ -238,6 +267,7 @@ export async function sweepBalanceReactions(): Promise<{ reacted: number; action
          SELECT 1 FROM audit_events ev
          WHERE ev.tenant_id = c.tenant_id AND ev.target_type = 'customer' AND ev.target_id = c.id::text
            AND ev.action IN ('customer.locked', 'customer.unlocked') AND ev.at > l.last_entry
+           AND (ev.actor_user_id IS NOT NULL OR ev.after->>'source' IS DISTINCT FROM 'BALANCE')
        )
        AND ${STATE_LAGS_BALANCE}
      ORDER BY l.last_entry DESC

@@ -68,19 +68,27 @@ export function billingPeriod(at: Date, timeZone: string): { period: string; sta
   return { period, start: new Date(Date.UTC(year, month, 1)), end: new Date(Date.UTC(year, month + 1, 1)) };
 }
 
+export type TRecurringFeeFailure = { tenantId: string; chargeId: string; error: string };
+
 /**
  * Posts each active fee once for the period `now` falls in. The idempotency key is
  * `(fee, period)`: running this hourly, twice, or after a crash never charges twice, and a
- * missed hour is caught by the next run.
+ * missed hour is caught by the next run. A period already posted for a fee stays as posted
+ * whatever the fee's amount is now: an edit applies from the next period (posting the new
+ * amount under the old key would be refused as a different posting). A fee that cannot be
+ * posted is reported and the run goes on: one bad fee must not keep every fee after it, of
+ * every tenant, from being charged this month.
  */
 export async function postRecurringFees(options: { now?: Date; tenantId?: string } = {}) {
   const now = options.now ?? new Date();
   const tenants = await db().tenant.findMany({
     where: { status: "ACTIVE", ...(options.tenantId ? { id: options.tenantId } : {}) },
     select: { id: true, timeZone: true },
+    orderBy: { id: "asc" },
   });
   let posted = 0;
   let skipped = 0;
+  const failed: TRecurringFeeFailure[] = [];
   for (const tenant of tenants) {
     const { period, start, end } = billingPeriod(now, tenant.timeZone);
     const charges = await db().recurringCharge.findMany({
@@ -92,23 +100,42 @@ export async function postRecurringFees(options: { now?: Date; tenantId?: string
         customer: { status: { not: "CLOSED" } },
       },
       select: { id: true, customerId: true, amount: true, description: true },
+      orderBy: { id: "asc" },
     });
+    const keyOf = (chargeId: string) => `recurring:${chargeId}:${period}`;
+    const done = await db().ledgerEntry.findMany({
+      where: { tenantId: tenant.id, idempotencyKey: { in: charges.map((charge) => keyOf(charge.id)) } },
+      select: { idempotencyKey: true },
+    });
+    const postedKeys = new Set(done.map((entry) => entry.idempotencyKey));
     for (const charge of charges) {
-      const result: TPostResult = await db().$transaction((tx) =>
-        postLedgerEntryInTransaction(tx, {
-          tenantId: tenant.id,
-          customerId: charge.customerId,
-          amount: -charge.amount,
-          kind: "RECURRING_FEE",
-          idempotencyKey: `recurring:${charge.id}:${period}`,
-          reference: { type: "recurring_fee", id: charge.id },
-          memo: `${charge.description} (${period})`,
-        }),
-      );
-      await notifyBalanceChanged([result]);
+      if (postedKeys.has(keyOf(charge.id))) {
+        skipped += 1;
+        continue;
+      }
+      let result: TPostResult;
+      try {
+        result = await db().$transaction((tx) =>
+          postLedgerEntryInTransaction(tx, {
+            tenantId: tenant.id,
+            customerId: charge.customerId,
+            amount: -charge.amount,
+            kind: "RECURRING_FEE",
+            idempotencyKey: keyOf(charge.id),
+            reference: { type: "recurring_fee", id: charge.id },
+            memo: `${charge.description} (${period})`,
+          }),
+        );
+      } catch (error) {
+        console.error(`[wallet] recurring fee ${charge.id} (tenant ${tenant.id}, ${period}) not posted:`, error);
+        failed.push({ tenantId: tenant.id, chargeId: charge.id, error: error instanceof Error ? error.message : String(error) });
+        continue;
+      }
       if (result.created) posted += 1;
       else skipped += 1;
+      // The entry is committed; a lost reaction is caught by the balance sweep.
+      await notifyBalanceChanged([result]).catch((error: unknown) => console.error(`[wallet] balance reaction for recurring fee ${charge.id} not sent:`, error));
     }
   }
-  return { posted, alreadyPosted: skipped };
+  return { posted, alreadyPosted: skipped, failed };
 }

@@ -1,49 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { db } from "@/server/db/client";
 import { loadAuthContext } from "@/server/auth/context";
-import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner";
-import { functions } from "@/server/jobs/functions/index";
-import { findLedgerDrift, postLedgerEntry } from "@/server/wallet/ledger";
+import { postLedgerEntry } from "@/server/wallet/ledger";
 import { createCallerFactory, createTRPCRouter } from "@/server/trpc/init";
 import { paymentsRouter } from "@/server/trpc/routers/payments";
 import { POST as stripeWebhook } from "@/app/api/webhooks/stripe/[tenant]/route";
 import { createWorld } from "../support/factories";
-import { startFakeStripe, type TFakeStripe } from "../support/fake-stripe";
-import { startSmtpServer } from "../support/smtp";
+import { withMoneyServices } from "../support/money-services";
 
-let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
-let stripe: TFakeStripe;
-let runner: EmbeddedRunner;
+const services = withMoneyServices({ smtp: true, stripe: true });
 
-beforeAll(async () => {
-  smtp = await startSmtpServer();
-  stripe = await startFakeStripe();
-  // Before anything reads configuration: real SMTP, and the platform's Stripe keys pointing
-  // the real SDK at the fake server.
-  process.env.SMTP_URL = smtp.url;
-  process.env.STRIPE_API_URL = stripe.url;
-  process.env.STRIPE_SECRET_KEY = "sk_test_platform_key_123";
-  process.env.STRIPE_PUBLISHABLE_KEY = "pk_test_platform_key_123";
-  process.env.STRIPE_WEBHOOK_SECRET = stripe.webhookSecret;
-  runner = new EmbeddedRunner({ functions, backoffMs: () => 10 });
-  setEmbeddedRunner(runner);
-});
-
-afterAll(async () => {
-  await runner.drain();
-  runner.stop();
-  setEmbeddedRunner(undefined);
-  await stripe.close();
-  await smtp.close();
-});
-
-afterEach(async () => {
-  await runner.drain();
-  stripe.setOffSessionOutcome("succeed");
-  // The money invariant, after every test: balance == SUM(ledger) for every customer.
-  expect(await findLedgerDrift()).toEqual([]);
-});
 
 const createCaller = createCallerFactory(createTRPCRouter({ payments: paymentsRouter }));
 
@@ -54,7 +21,7 @@ async function as(userId: string) {
 type TWorld = Awaited<ReturnType<typeof createWorld>>;
 
 async function webhook(slug: string, event: unknown, secret?: string): Promise<Response> {
-  const { payload, header } = stripe.sign(event, secret);
+  const { payload, header } = services.stripe.sign(event, secret);
   const request = new Request(`http://localhost:3000/api/webhooks/stripe/${slug}`, {
     method: "POST",
     headers: { "content-type": "application/json", "stripe-signature": header },
@@ -72,7 +39,7 @@ async function paidTopUp(world: TWorld, amount: string, saveCard = false) {
   const portal = await as(world.customerAdmin.user.id);
   const started = await portal.startTopUp({ amount, saveCard });
   const payment = await db().payment.findUniqueOrThrow({ where: { id: started.paymentId } });
-  const paid = await stripe.pay(payment.checkoutSessionId ?? "");
+  const paid = await services.stripe.pay(payment.checkoutSessionId ?? "");
   return { started, payment, paid };
 }
 
@@ -92,9 +59,9 @@ describe("card top-ups through Stripe Checkout", () => {
     expect(options).toMatchObject({ minimum: 5_000_000n, maximum: 1_000_000_000n, cardPaymentsAvailable: true, publishableKey: "pk_test_platform_key_123" });
 
     const { started, payment, paid } = await paidTopUp(world, "25.00", true);
-    expect(started.checkoutUrl).toBe(`${stripe.url}/pay/${payment.checkoutSessionId}`);
+    expect(started.checkoutUrl).toBe(`${services.stripe.url}/pay/${payment.checkoutSessionId}`);
     expect(payment).toMatchObject({ kind: "TOPUP", status: "PENDING", amount: 25_000_000n, saveCard: true, customerId: world.customer.id });
-    const sessionRequest = stripe.requestsTo("POST", "/v1/checkout/sessions").at(-1);
+    const sessionRequest = services.stripe.requestsTo("POST", "/v1/checkout/sessions").at(-1);
     expect(sessionRequest?.idempotencyKey).toBe(`topup:${payment.id}`);
     expect(sessionRequest?.body).toMatchObject({ mode: "payment", payment_intent_data: { setup_future_usage: "off_session" } });
     // The Stripe customer is created once, lazily, and remembered.
@@ -107,7 +74,7 @@ describe("card top-ups through Stripe Checkout", () => {
       expect((await webhook(world.tenant.slug, event)).status).toBe(200);
     }
     // A different event about the same payment (Stripe re-sends with a new id sometimes) credits nothing either.
-    expect((await webhook(world.tenant.slug, stripe.event("payment_intent.succeeded", paid.intent))).status).toBe(200);
+    expect((await webhook(world.tenant.slug, services.stripe.event("payment_intent.succeeded", paid.intent))).status).toBe(200);
 
     expect(await balanceOf(world.customer.id)).toBe(25_000_000n);
     const entries = await db().ledgerEntry.findMany({ where: { customerId: world.customer.id } });
@@ -141,7 +108,7 @@ describe("card top-ups through Stripe Checkout", () => {
     const { paid } = await paidTopUp(world, "25.00");
     const forged = await webhook(world.tenant.slug, paid.events.completed, "whsec_not_the_right_secret");
     expect(forged.status).toBe(400);
-    const tampered = stripe.sign(paid.events.completed);
+    const tampered = services.stripe.sign(paid.events.completed);
     const response = await stripeWebhook(
       new Request("http://localhost/api/webhooks/stripe/x", {
         method: "POST",
@@ -167,23 +134,23 @@ describe("auto-recharge", () => {
     await toppedUp(world, "25.00", true);
     const portal = await as(world.customerAdmin.user.id);
     await portal.saveAutoRecharge({ enabled: true, threshold: settings.threshold, amount: settings.amount, topUpTo: settings.topUpTo ?? null, maxPerDay: settings.maxPerDay ?? 3 });
-    await runner.drain();
+    await services.runner.drain();
     return portal;
   }
 
   it("sends exactly one off-session charge when 50 concurrent debits cross the threshold", async () => {
     const world = await createWorld();
     await withAutoRecharge(world, { threshold: "20.00", amount: "50.00" });
-    const before = stripe.requestsTo("POST", "/v1/payment_intents").length;
+    const before = services.stripe.requestsTo("POST", "/v1/payment_intents").length;
 
     await Promise.all(
       Array.from({ length: 50 }, (_, index) =>
         postLedgerEntry({ tenantId: world.tenant.id, customerId: world.customer.id, amount: -200_000n, kind: "CALL_CHARGES", idempotencyKey: `calls-${index}` }),
       ),
     );
-    await runner.drain();
+    await services.runner.drain();
 
-    const charges = stripe.requestsTo("POST", "/v1/payment_intents").slice(before);
+    const charges = services.stripe.requestsTo("POST", "/v1/payment_intents").slice(before);
     expect(charges).toHaveLength(1);
     expect(charges[0]?.idempotencyKey).toBe(`auto-recharge:${world.customer.id}:1`);
     expect(charges[0]?.body).toMatchObject({ confirm: "true", off_session: "true", amount: "5000", currency: "usd" });
@@ -193,8 +160,8 @@ describe("auto-recharge", () => {
     expect(await balanceOf(world.customer.id)).toBe(25_000_000n - 10_000_000n + 50_000_000n);
 
     // Stripe's webhook for the same PaymentIntent credits nothing more.
-    const intent = stripe.intents.get(recharges[0]?.paymentIntentId ?? "");
-    expect((await webhook(world.tenant.slug, stripe.event("payment_intent.succeeded", intent))).status).toBe(200);
+    const intent = services.stripe.intents.get(recharges[0]?.paymentIntentId ?? "");
+    expect((await webhook(world.tenant.slug, services.stripe.event("payment_intent.succeeded", intent))).status).toBe(200);
     expect(await balanceOf(world.customer.id)).toBe(65_000_000n);
     expect(await db().ledgerEntry.count({ where: { customerId: world.customer.id, kind: "AUTO_RECHARGE" } })).toBe(1);
   });
@@ -202,10 +169,10 @@ describe("auto-recharge", () => {
   it("on a decline: FAILED payment, suspension, an email, a lock — and a top-up unlocks", async () => {
     const world = await createWorld();
     const portal = await withAutoRecharge(world, { threshold: "20.00", amount: "25.00" });
-    stripe.setOffSessionOutcome("decline");
+    services.stripe.setOffSessionOutcome("decline");
 
     await postLedgerEntry({ tenantId: world.tenant.id, customerId: world.customer.id, amount: -25_000_000n, kind: "CALL_CHARGES", idempotencyKey: "calls-big" });
-    await runner.drain();
+    await services.runner.drain();
 
     const failed = await db().payment.findFirstOrThrow({ where: { customerId: world.customer.id, kind: "AUTO_RECHARGE" } });
     expect(failed).toMatchObject({ status: "FAILED", failureCode: "card_declined" });
@@ -213,25 +180,25 @@ describe("auto-recharge", () => {
     const settings = await portal.autoRecharge();
     expect(settings.suspendedAt).not.toBeNull();
     expect(settings.suspendedReason).toContain("card_declined");
-    const mail = await smtp.waitFor((message) => message.to.includes(world.customer.contactEmail) && /Automatic top-up failed/.test(message.subject));
+    const mail = await services.smtp.waitFor((message) => message.to.includes(world.customer.contactEmail) && /Automatic top-up failed/.test(message.subject));
     expect(mail.text).toContain("http://localhost:3000/portal/balance");
     const locked = await db().customer.findUniqueOrThrow({ where: { id: world.customer.id } });
     expect(locked).toMatchObject({ status: "LOCKED", lockSource: "BALANCE", balance: 0n });
 
     // Suspended: more usage does not retry the declined card.
-    const before = stripe.requestsTo("POST", "/v1/payment_intents").length;
+    const before = services.stripe.requestsTo("POST", "/v1/payment_intents").length;
     await postLedgerEntry({ tenantId: world.tenant.id, customerId: world.customer.id, amount: -1_000_000n, kind: "CALL_CHARGES", idempotencyKey: "calls-more" });
-    await runner.drain();
-    expect(stripe.requestsTo("POST", "/v1/payment_intents").length).toBe(before);
+    await services.runner.drain();
+    expect(services.stripe.requestsTo("POST", "/v1/payment_intents").length).toBe(before);
 
     // A top-up through Checkout brings the balance back and the account unlocks.
     await toppedUp(world, "30.00");
-    await runner.drain();
+    await services.runner.drain();
     const restored = await db().customer.findUniqueOrThrow({ where: { id: world.customer.id } });
     expect(restored).toMatchObject({ status: "ACTIVE", balance: 29_000_000n });
 
     // The manual retry lifts the suspension (the balance is above the threshold: nothing to charge).
-    stripe.setOffSessionOutcome("succeed");
+    services.stripe.setOffSessionOutcome("succeed");
     const retried = await portal.retryAutoRecharge();
     expect(retried.settings.suspendedAt).toBeNull();
     expect(retried.outcome).toMatchObject({ status: "SKIPPED", code: "balance-ok" });
@@ -240,20 +207,20 @@ describe("auto-recharge", () => {
   it("on authentication_required: FAILED with that code, suspended; the retry charges once", async () => {
     const world = await createWorld();
     const portal = await withAutoRecharge(world, { threshold: "20.00", amount: "10.00", topUpTo: "40.00" });
-    stripe.setOffSessionOutcome("authentication_required");
+    services.stripe.setOffSessionOutcome("authentication_required");
     await postLedgerEntry({ tenantId: world.tenant.id, customerId: world.customer.id, amount: -10_000_000n, kind: "CALL_CHARGES", idempotencyKey: "calls-1" });
-    await runner.drain();
+    await services.runner.drain();
     const failed = await db().payment.findFirstOrThrow({ where: { customerId: world.customer.id, kind: "AUTO_RECHARGE" } });
     expect(failed).toMatchObject({ status: "FAILED", failureCode: "authentication_required" });
     expect((await portal.autoRecharge()).suspendedAt).not.toBeNull();
     // Not exhausted (15.00 left): no lock.
     expect((await db().customer.findUniqueOrThrow({ where: { id: world.customer.id } })).status).toBe("ACTIVE");
 
-    stripe.setOffSessionOutcome("succeed");
+    services.stripe.setOffSessionOutcome("succeed");
     const retried = await portal.retryAutoRecharge();
     expect(retried.outcome.status).toBe("SUCCEEDED");
     // "Top up to 40.00" from 15.00 charges 25.00, under the next sequence number.
-    expect(stripe.requestsTo("POST", "/v1/payment_intents").at(-1)).toMatchObject({ idempotencyKey: `auto-recharge:${world.customer.id}:2`, body: { amount: "2500" } });
+    expect(services.stripe.requestsTo("POST", "/v1/payment_intents").at(-1)).toMatchObject({ idempotencyKey: `auto-recharge:${world.customer.id}:2`, body: { amount: "2500" } });
     expect(await balanceOf(world.customer.id)).toBe(40_000_000n);
     expect(retried.settings.suspendedAt).toBeNull();
   });
@@ -261,21 +228,21 @@ describe("auto-recharge", () => {
   it("respects the daily cap", async () => {
     const world = await createWorld();
     await withAutoRecharge(world, { threshold: "20.00", amount: "5.00", maxPerDay: 2 });
-    const before = stripe.requestsTo("POST", "/v1/payment_intents").length;
+    const before = services.stripe.requestsTo("POST", "/v1/payment_intents").length;
     for (let round = 0; round < 4; round++) {
       await postLedgerEntry({ tenantId: world.tenant.id, customerId: world.customer.id, amount: -6_000_000n, kind: "CALL_CHARGES", idempotencyKey: `round-${round}` });
-      await runner.drain();
+      await services.runner.drain();
     }
-    expect(stripe.requestsTo("POST", "/v1/payment_intents").length - before).toBe(2);
+    expect(services.stripe.requestsTo("POST", "/v1/payment_intents").length - before).toBe(2);
     expect(await db().payment.count({ where: { customerId: world.customer.id, kind: "AUTO_RECHARGE", status: "SUCCEEDED" } })).toBe(2);
 
     // The cap reached, the balance runs out: no recharge can cover it, so the account locks.
     expect(await balanceOf(world.customer.id)).toBe(11_000_000n);
     expect((await db().customer.findUniqueOrThrow({ where: { id: world.customer.id } })).status).toBe("ACTIVE");
     await postLedgerEntry({ tenantId: world.tenant.id, customerId: world.customer.id, amount: -12_000_000n, kind: "CALL_CHARGES", idempotencyKey: "round-dry" });
-    await runner.drain();
+    await services.runner.drain();
     expect(await db().customer.findUniqueOrThrow({ where: { id: world.customer.id } })).toMatchObject({ status: "LOCKED", lockSource: "BALANCE" });
-    expect(stripe.requestsTo("POST", "/v1/payment_intents").length - before).toBe(2);
+    expect(services.stripe.requestsTo("POST", "/v1/payment_intents").length - before).toBe(2);
   });
 
   it("refuses to enable auto-recharge without a saved card", async () => {
@@ -295,22 +262,22 @@ describe("refunds and disputes", () => {
 
     const refund = await admin.refund({ paymentId: payment.id, amount: "10.00" });
     expect(refund.amount).toBe(10_000_000n);
-    expect(stripe.requestsTo("POST", "/v1/refunds").at(-1)?.idempotencyKey).toBe(`refund:${payment.id}:1000:0`);
+    expect(services.stripe.requestsTo("POST", "/v1/refunds").at(-1)?.idempotencyKey).toBe(`refund:${payment.id}:1000:0`);
     expect(await balanceOf(world.customer.id)).toBe(15_000_000n);
 
     // The webhook, twice, with and without the refund list on the charge.
-    const withList = stripe.chargeRefundedEvent(paid.intent.id);
+    const withList = services.stripe.chargeRefundedEvent(paid.intent.id);
     expect((await webhook(world.tenant.slug, withList)).status).toBe(200);
     expect((await webhook(world.tenant.slug, withList)).status).toBe(200);
-    expect((await webhook(world.tenant.slug, stripe.chargeRefundedEvent(paid.intent.id, { withRefunds: false }))).status).toBe(200);
+    expect((await webhook(world.tenant.slug, services.stripe.chargeRefundedEvent(paid.intent.id, { withRefunds: false }))).status).toBe(200);
     expect(await balanceOf(world.customer.id)).toBe(15_000_000n);
     expect(await db().payment.findUniqueOrThrow({ where: { id: payment.id } })).toMatchObject({ status: "PARTIALLY_REFUNDED", refundedAmount: 10_000_000n });
 
     await expect(admin.refund({ paymentId: payment.id, amount: "20.00" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
 
     // The rest refunded in Stripe's dashboard: only the webhook tells us.
-    stripe.refundOutside(paid.intent.id);
-    expect((await webhook(world.tenant.slug, stripe.chargeRefundedEvent(paid.intent.id))).status).toBe(200);
+    services.stripe.refundOutside(paid.intent.id);
+    expect((await webhook(world.tenant.slug, services.stripe.chargeRefundedEvent(paid.intent.id))).status).toBe(200);
     expect(await balanceOf(world.customer.id)).toBe(0n);
     expect(await db().payment.findUniqueOrThrow({ where: { id: payment.id } })).toMatchObject({ status: "REFUNDED", refundedAmount: 25_000_000n });
     expect(await db().ledgerEntry.count({ where: { customerId: world.customer.id, kind: "REFUND" } })).toBe(2);
@@ -319,10 +286,10 @@ describe("refunds and disputes", () => {
   it("flags a disputed payment and debits the chargeback once", async () => {
     const world = await createWorld();
     const { payment, paid } = await toppedUp(world, "25.00");
-    const dispute = stripe.disputeCreatedEvent(paid.intent.id);
+    const dispute = services.stripe.disputeCreatedEvent(paid.intent.id);
     expect((await webhook(world.tenant.slug, dispute)).status).toBe(200);
     expect((await webhook(world.tenant.slug, dispute)).status).toBe(200);
-    expect((await webhook(world.tenant.slug, stripe.event("charge.dispute.created", dispute.data.object))).status).toBe(200);
+    expect((await webhook(world.tenant.slug, services.stripe.event("charge.dispute.created", dispute.data.object))).status).toBe(200);
     expect(await db().payment.findUniqueOrThrow({ where: { id: payment.id } })).toMatchObject({ status: "DISPUTED" });
     expect(await balanceOf(world.customer.id)).toBe(0n);
     expect(await db().ledgerEntry.count({ where: { customerId: world.customer.id, kind: "CHARGEBACK" } })).toBe(1);
@@ -351,7 +318,7 @@ describe("saved cards", () => {
     const remaining = await portal.removePaymentMethod({ paymentMethodId: other?.id ?? "" });
     expect(remaining).toHaveLength(1);
     expect(remaining[0]?.isDefault).toBe(true);
-    expect(stripe.requestsTo("POST", `/v1/payment_methods/${stored.stripePaymentMethodId}/detach`)).toHaveLength(1);
+    expect(services.stripe.requestsTo("POST", `/v1/payment_methods/${stored.stripePaymentMethodId}/detach`)).toHaveLength(1);
   });
 });
 
@@ -379,7 +346,7 @@ describe("Stripe settings", () => {
     expect(JSON.stringify(options, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value))).not.toContain(secretKey);
     expect(options.publishableKey).toBe("pk_test_tenant_own");
     // Now only the tenant's own signing secret verifies its webhooks.
-    const event = stripe.event("payment_intent.succeeded", { id: "pi_unknown", object: "payment_intent", metadata: {} });
+    const event = services.stripe.event("payment_intent.succeeded", { id: "pi_unknown", object: "payment_intent", metadata: {} });
     expect((await webhook(world.tenant.slug, event)).status).toBe(400);
     expect((await webhook(world.tenant.slug, event, webhookSecret)).status).toBe(200);
 

@@ -12,7 +12,8 @@ import Stripe from "stripe";
 
 type TJson = Record<string, unknown>;
 export type TFakeRequest = { method: string; path: string; idempotencyKey: string | null; body: TJson };
-export type TOffSessionOutcome = "succeed" | "decline" | "authentication_required";
+/** `unavailable`: the charge is made (and kept under its idempotency key) but every answer is a 500, as when Stripe charged and the response was lost. */
+export type TOffSessionOutcome = "succeed" | "decline" | "authentication_required" | "unavailable";
 
 export type TFakeStripeOptions = {
   webhookSecret?: string;
@@ -80,6 +81,12 @@ export async function startFakeStripe(options: TFakeStripeOptions = {}) {
   const refunds = new Map<string, TJson & { id: string }>();
   const charges = new Map<string, TJson & { id: string }>();
   const state = { offSession: "succeed" as TOffSessionOutcome, webhookUrl: options.webhookUrl ?? null };
+  // Which Stripe account a secret key belongs to; every key is in "acct_default" unless told
+  // otherwise, and customers are visible only to keys of the account that created them.
+  const keyAccounts = new Map<string, string>();
+  const caller = { account: "acct_default" };
+  /** How the next refunds come back from POST /v1/refunds. */
+  const refundState = { status: "succeeded" };
 
   function newCard(customer: string | null, brand = "visa", last4 = "4242") {
     const method = {
@@ -144,9 +151,14 @@ export async function startFakeStripe(options: TFakeStripeOptions = {}) {
   function route(method: string, path: string, query: URLSearchParams, body: TJson): { status: number; body: unknown } {
     const notFound = { status: 404, body: { error: { type: "invalid_request_error", code: "resource_missing", message: `No such object: ${path}` } } };
     if (method === "POST" && path === "/v1/customers") {
-      const customer = { id: id("cus"), object: "customer", name: str(body.name), email: str(body.email), metadata: record(body.metadata) };
+      const customer = { id: id("cus"), object: "customer", name: str(body.name), email: str(body.email), metadata: record(body.metadata), account: caller.account };
       customers.set(customer.id, customer);
       return { status: 200, body: customer };
+    }
+    const customerMatch = path.match(/^\/v1\/customers\/([^/]+)$/);
+    if (method === "GET" && customerMatch) {
+      const customer = customers.get(customerMatch[1] ?? "");
+      return customer && customer.account === caller.account ? { status: 200, body: customer } : notFound;
     }
     if (method === "POST" && path === "/v1/checkout/sessions") {
       const items = (Array.isArray(body.line_items) ? body.line_items : []) as TJson[];
@@ -224,8 +236,9 @@ export async function startFakeStripe(options: TFakeStripeOptions = {}) {
       const remaining = int(charge.amount) - int(charge.amount_refunded);
       const amount = body.amount === undefined ? remaining : int(body.amount);
       if (amount > remaining) return { status: 400, body: { error: { type: "invalid_request_error", code: "amount_too_large", message: "Refund amount is greater than unrefunded amount" } } };
-      const refund = { id: id("re"), object: "refund", amount, currency: charge.currency, charge: charge.id, payment_intent: intent.id, status: "succeeded", metadata: record(body.metadata) };
+      const refund = { id: id("re"), object: "refund", amount, currency: charge.currency, charge: charge.id, payment_intent: intent.id, status: refundState.status, metadata: record(body.metadata) };
       refunds.set(refund.id, refund);
+      if (refund.status === "failed" || refund.status === "canceled") return { status: 200, body: refund };
       charge.amount_refunded = int(charge.amount_refunded) + amount;
       charge.refunded = charge.amount_refunded === charge.amount;
       return { status: 200, body: refund };
@@ -266,7 +279,16 @@ export async function startFakeStripe(options: TFakeStripeOptions = {}) {
       const keyHeader = request.headers["idempotency-key"];
       const idempotencyKey = typeof keyHeader === "string" ? keyHeader : null;
       const method = request.method ?? "GET";
+      const bearer = (request.headers.authorization ?? "").replace(/^Bearer /, "");
+      caller.account = keyAccounts.get(bearer) ?? "acct_default";
       requests.push({ method, path: url.pathname, idempotencyKey, body });
+      if (state.offSession === "unavailable" && method === "POST" && url.pathname === "/v1/payment_intents") {
+        const key = `${url.pathname}|${idempotencyKey ?? ""}`;
+        if (!idempotencyKey) route(method, url.pathname, url.searchParams, body);
+        else if (!replay.has(key)) replay.set(key, route(method, url.pathname, url.searchParams, body));
+        send(response, 500, { error: { type: "api_error", message: "An unknown error occurred" } });
+        return;
+      }
       if (idempotencyKey && method === "POST") {
         const stored = replay.get(`${url.pathname}|${idempotencyKey}`);
         if (stored) {
@@ -404,6 +426,14 @@ button{background:#635bff;color:#fff;border:0;border-radius:6px;padding:12px 20p
     /** How the next off-session PaymentIntents end. */
     setOffSessionOutcome(outcome: TOffSessionOutcome) {
       state.offSession = outcome;
+    },
+    /** The status the next refunds are created with (succeeded, pending, requires_action, failed). */
+    setRefundStatus(status: string) {
+      refundState.status = status;
+    },
+    /** Puts a secret key in another (fake) Stripe account. */
+    setKeyAccount(secretKey: string, account: string) {
+      keyAccounts.set(secretKey, account);
     },
     setWebhookUrl(url: string | null) {
       state.webhookUrl = url;

@@ -1,39 +1,16 @@
 import fc from "fast-check";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { db } from "@/server/db/client";
 import { findLedgerDrift, postLedgerEntry, postLedgerEntryInTransaction } from "@/server/wallet/ledger";
 import { sweepBalanceReactions } from "@/server/wallet/account-state";
 import { adjustBalance, lockCustomer, unlockCustomer } from "@/server/wallet/wallet";
 import { postRecurringFees, saveRecurringCharge } from "@/server/wallet/recurring";
-import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner";
-import { functions } from "@/server/jobs/functions/index";
 import { createCustomer, createTenant, createWorld } from "../support/factories";
-import { startSmtpServer } from "../support/smtp";
+import { withMoneyServices } from "../support/money-services";
+
+const services = withMoneyServices({ smtp: true, drainMs: 100_000 });
 
 const actor = { userId: null, email: "admin@example.test", ip: "127.0.0.1" };
-let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
-let runner: EmbeddedRunner;
-
-beforeAll(async () => {
-  smtp = await startSmtpServer();
-  process.env.SMTP_URL = smtp.url;
-  runner = new EmbeddedRunner({ functions, backoffMs: () => 10 });
-  setEmbeddedRunner(runner);
-});
-
-afterEach(async () => {
-  // Hundreds of balance reactions queue behind the random postings: on a slow machine they
-  // take longer than the default 30 s.
-  await runner.drain(100_000);
-  // The invariant, after every test.
-  expect(await findLedgerDrift()).toEqual([]);
-});
-
-afterAll(async () => {
-  runner.stop();
-  setEmbeddedRunner(undefined);
-  await smtp.close();
-});
 
 describe("ledger", () => {
   it("keeps balance == SUM(ledger) under random concurrent postings, and posts each key once", async () => {
@@ -107,14 +84,14 @@ describe("recurring fees", () => {
     const { tenant, customer } = await createWorld();
     await saveRecurringCharge({ tenantId: tenant.id, actor, charge: { customerId: customer.id, description: "DID +16135550100 monthly", amount: "2.00", startsOn: new Date("2026-01-01") } });
     const november = new Date("2026-11-10T12:00:00Z");
-    expect(await postRecurringFees({ now: november, tenantId: tenant.id })).toEqual({ posted: 1, alreadyPosted: 0 });
-    expect(await postRecurringFees({ now: november, tenantId: tenant.id })).toEqual({ posted: 0, alreadyPosted: 1 });
+    expect(await postRecurringFees({ now: november, tenantId: tenant.id })).toEqual({ posted: 1, alreadyPosted: 0, failed: [] });
+    expect(await postRecurringFees({ now: november, tenantId: tenant.id })).toEqual({ posted: 0, alreadyPosted: 1, failed: [] });
     // A top-up in between does not make the fee post again.
     await postLedgerEntry({ tenantId: tenant.id, customerId: customer.id, amount: 50_000_000n, kind: "TOPUP", idempotencyKey: "stripe:pi:test" });
-    expect(await postRecurringFees({ now: new Date("2026-11-30T23:00:00Z"), tenantId: tenant.id })).toEqual({ posted: 0, alreadyPosted: 1 });
+    expect(await postRecurringFees({ now: new Date("2026-11-30T23:00:00Z"), tenantId: tenant.id })).toEqual({ posted: 0, alreadyPosted: 1, failed: [] });
     // December (in the tenant's zone, America/Toronto: still November at 03:00 UTC on Dec 1).
-    expect(await postRecurringFees({ now: new Date("2026-12-01T03:00:00Z"), tenantId: tenant.id })).toEqual({ posted: 0, alreadyPosted: 1 });
-    expect(await postRecurringFees({ now: new Date("2026-12-01T06:00:00Z"), tenantId: tenant.id })).toEqual({ posted: 1, alreadyPosted: 0 });
+    expect(await postRecurringFees({ now: new Date("2026-12-01T03:00:00Z"), tenantId: tenant.id })).toEqual({ posted: 0, alreadyPosted: 1, failed: [] });
+    expect(await postRecurringFees({ now: new Date("2026-12-01T06:00:00Z"), tenantId: tenant.id })).toEqual({ posted: 1, alreadyPosted: 0, failed: [] });
     const fees = await db().ledgerEntry.findMany({ where: { customerId: customer.id, kind: "RECURRING_FEE" }, orderBy: { id: "asc" } });
     expect(fees.map((fee) => [fee.amount, fee.memo])).toEqual([
       [-2_000_000n, "DID +16135550100 monthly (2026-11)"],
@@ -130,24 +107,24 @@ describe("low balance, lock and unlock", () => {
     await postLedgerEntry({ tenantId: tenant.id, customerId: customer.id, amount: 10_000_000n, kind: "TOPUP", idempotencyKey: "t1" });
     await postLedgerEntry({ tenantId: tenant.id, customerId: customer.id, amount: -6_000_000n, kind: "CALL_CHARGES", idempotencyKey: "c1" });
     await postLedgerEntry({ tenantId: tenant.id, customerId: customer.id, amount: -1_000_000n, kind: "CALL_CHARGES", idempotencyKey: "c2" });
-    await runner.drain();
-    const lowAlerts = () => smtp.received.filter((mail) => mail.to.includes("owner@lowbalance.test") && /Low balance/.test(mail.subject));
+    await services.runner.drain();
+    const lowAlerts = () => services.smtp.received.filter((mail) => mail.to.includes("owner@lowbalance.test") && /Low balance/.test(mail.subject));
     expect(lowAlerts()).toHaveLength(1);
     expect((await db().customer.findUniqueOrThrow({ where: { id: customer.id } })).status).toBe("ACTIVE");
 
     await postLedgerEntry({ tenantId: tenant.id, customerId: customer.id, amount: -3_000_000n, kind: "CALL_CHARGES", idempotencyKey: "c3" });
-    await runner.drain();
+    await services.runner.drain();
     const locked = await db().customer.findUniqueOrThrow({ where: { id: customer.id } });
     expect(locked).toMatchObject({ status: "LOCKED", lockSource: "BALANCE", balance: 0n });
-    await smtp.waitFor((mail) => mail.to.includes("owner@lowbalance.test") && /on hold/.test(mail.subject));
+    await services.smtp.waitFor((mail) => mail.to.includes("owner@lowbalance.test") && /on hold/.test(mail.subject));
     expect(await db().jobRun.count({ where: { tenantId: tenant.id, functionId: "wallet-balance-changed", status: "COMPLETED" } })).toBe(4);
 
     await postLedgerEntry({ tenantId: tenant.id, customerId: customer.id, amount: 20_000_000n, kind: "TOPUP", idempotencyKey: "t2" });
-    await runner.drain();
+    await services.runner.drain();
     expect(await db().customer.findUniqueOrThrow({ where: { id: customer.id } })).toMatchObject({ status: "ACTIVE", lockSource: null, lowBalanceAlerted: false });
     // Crossing below again is a new crossing: a second email.
     await postLedgerEntry({ tenantId: tenant.id, customerId: customer.id, amount: -17_000_000n, kind: "CALL_CHARGES", idempotencyKey: "c4" });
-    await runner.drain();
+    await services.runner.drain();
     expect(lowAlerts()).toHaveLength(2);
   });
 
@@ -158,15 +135,15 @@ describe("low balance, lock and unlock", () => {
     await db().$transaction((tx) =>
       postLedgerEntryInTransaction(tx, { tenantId: tenant.id, customerId: customer.id, amount: -2_000_000n, kind: "CALL_CHARGES", idempotencyKey: "lost-1" }),
     );
-    await runner.drain();
+    await services.runner.drain();
     expect(await db().customer.findUniqueOrThrow({ where: { id: customer.id } })).toMatchObject({ status: "ACTIVE", lowBalanceAlerted: false });
 
-    const [runId] = await runner.fireCron("wallet-balance-sweep", new Date("2026-12-02T05:10:00Z"));
-    await runner.drain();
+    const [runId] = await services.runner.fireCron("wallet-balance-sweep", new Date("2026-12-02T05:10:00Z"));
+    await services.runner.drain();
     const run = await db().jobRun.findUniqueOrThrow({ where: { id: runId } });
     expect(run.status).toBe("COMPLETED");
     expect(await db().customer.findUniqueOrThrow({ where: { id: customer.id } })).toMatchObject({ status: "LOCKED", lockSource: "BALANCE", lowBalanceAlerted: true });
-    await smtp.waitFor((mail) => mail.to.includes("owner@lost-event.test") && /Low balance/.test(mail.subject));
+    await services.smtp.waitFor((mail) => mail.to.includes("owner@lost-event.test") && /Low balance/.test(mail.subject));
 
     // An account that never had an entry is left alone, though it sits at zero.
     const untouched = await createCustomer(tenant.id, { billingType: "PREPAID" });
@@ -176,12 +153,12 @@ describe("low balance, lock and unlock", () => {
     // Caught up: the next sweep finds nothing to do for this customer.
     const again = await sweepBalanceReactions();
     expect(again.actions.locked ?? 0).toBe(0);
-    expect(smtp.received.filter((mail) => mail.to.includes("owner@lost-event.test") && /Low balance/.test(mail.subject))).toHaveLength(1);
+    expect(services.smtp.received.filter((mail) => mail.to.includes("owner@lost-event.test") && /Low balance/.test(mail.subject))).toHaveLength(1);
 
     // An admin unlocks the account on purpose: the sweep leaves that decision alone.
     await unlockCustomer({ tenantId: tenant.id, actor, change: { customerId: customer.id, reason: "Customer promised to pay today" } });
     await sweepBalanceReactions();
-    await runner.drain();
+    await services.runner.drain();
     expect((await db().customer.findUniqueOrThrow({ where: { id: customer.id } })).status).toBe("ACTIVE");
   });
 
@@ -189,7 +166,7 @@ describe("low balance, lock and unlock", () => {
     const { tenant, customer } = await createWorld();
     await lockCustomer({ tenantId: tenant.id, actor, change: { customerId: customer.id, reason: "Fraud review" } });
     await postLedgerEntry({ tenantId: tenant.id, customerId: customer.id, amount: 50_000_000n, kind: "TOPUP", idempotencyKey: "t-manual" });
-    await runner.drain();
+    await services.runner.drain();
     expect(await db().customer.findUniqueOrThrow({ where: { id: customer.id } })).toMatchObject({ status: "LOCKED", lockSource: "MANUAL", lockReason: "Fraud review" });
     await expect(lockCustomer({ tenantId: tenant.id, actor, change: { customerId: customer.id, reason: "Again" } })).rejects.toMatchObject({ code: "PRECONDITION_FAILED" });
     await unlockCustomer({ tenantId: tenant.id, actor, change: { customerId: customer.id, reason: "Review cleared" } });

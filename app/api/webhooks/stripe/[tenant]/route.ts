@@ -1,6 +1,8 @@
 import { errorResponse } from "@/server/http/errors";
 import { handleStripeWebhook } from "@/server/payments/webhooks";
 
+// A tenant's own Stripe account's endpoint (for a tenant on the platform's keys it acts as the
+// platform endpoint, app/api/webhooks/stripe/route.ts, where it may have been registered before).
 // Stripe signs the exact bytes it sent: the body is read raw, never parsed first.
 export const dynamic = "force-dynamic";
 

@@ -1,0 +1,120 @@
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { db } from "@/server/db/client";
+import { loadAuthContext } from "@/server/auth/context";
+import { createCallerFactory, createTRPCRouter } from "@/server/trpc/init";
+import { paymentsRouter } from "@/server/trpc/routers/payments";
+import { POST as platformWebhook } from "@/app/api/webhooks/stripe/route";
+import { createWorld } from "../support/factories";
+import { withMoneyServices } from "../support/money-services";
+
+const services = withMoneyServices({ stripe: true });
+
+/** A tenant's own Stripe keys: a complete set or none, and a change of account forgets its customers. */
+
+
+const createCaller = createCallerFactory(createTRPCRouter({ payments: paymentsRouter }));
+
+async function as(userId: string) {
+  return createCaller({ auth: await loadAuthContext(userId), ip: "127.0.0.1" }).payments;
+}
+
+const key = (prefix: string) => `${prefix}${randomUUID().replaceAll("-", "")}`;
+
+type TWorld = Awaited<ReturnType<typeof createWorld>>;
+
+/** A platform top-up that saved the card: the customer now has a Stripe customer id and a card. */
+async function withSavedCard(world: TWorld) {
+  const portal = await as(world.customerAdmin.user.id);
+  const started = await portal.startTopUp({ amount: "25.00", saveCard: true });
+  const payment = await db().payment.findUniqueOrThrow({ where: { id: started.paymentId } });
+  const paid = await services.stripe.pay(payment.checkoutSessionId ?? "");
+  for (const event of [paid.events.completed, paid.events.succeeded]) {
+    const { payload, header } = services.stripe.sign(event);
+    const answer = await platformWebhook(new Request("http://localhost:3000/api/webhooks/stripe", { method: "POST", headers: { "stripe-signature": header }, body: payload }));
+    expect(answer.status).toBe(200);
+  }
+  expect(await portal.paymentMethods()).toHaveLength(1);
+}
+
+describe("a tenant's own Stripe keys", () => {
+  it("are refused unless secret key, publishable key and webhook secret come as a set", async () => {
+    const world = await createWorld();
+    const admin = await as(world.admin.user.id);
+    const error = await admin.updateStripeSettings({ secretKey: key("sk_test_"), publishableKey: "pk_test_own" }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "BAD_REQUEST" });
+    expect(JSON.stringify(error)).toContain("webhook signing secret");
+    await expect(admin.updateStripeSettings({ secretKey: key("sk_test_") })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(admin.updateStripeSettings({ webhookSecret: key("whsec_") })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    expect(await db().tenant.findUniqueOrThrow({ where: { id: world.tenant.id } })).toMatchObject({ stripeSecretKeyEnc: null, stripePublishableKey: null, stripeWebhookSecretEnc: null });
+
+    const saved = await admin.updateStripeSettings({ secretKey: key("sk_test_"), publishableKey: "pk_test_own", webhookSecret: key("whsec_") });
+    expect(saved).toMatchObject({ usingOwnKeys: true, cardPaymentsAvailable: true, missingKeys: [], webhookUrl: `http://localhost:3000/api/webhooks/stripe/${world.tenant.slug}` });
+    // Replacing one key of a complete set is fine.
+    await admin.updateStripeSettings({ publishableKey: "pk_test_own_2" });
+  });
+
+  it("an incomplete set stored earlier turns card payments off with a clear reason", async () => {
+    const world = await createWorld();
+    // What the old settings form let through: a secret key alone.
+    const admin = await as(world.admin.user.id);
+    await admin.updateStripeSettings({ secretKey: key("sk_test_"), publishableKey: "pk_test_own", webhookSecret: key("whsec_") });
+    await db().tenant.update({ where: { id: world.tenant.id }, data: { stripeWebhookSecretEnc: null, stripePublishableKey: null } });
+
+    const settings = await admin.stripeSettings();
+    expect(settings).toMatchObject({ usingOwnKeys: true, cardPaymentsAvailable: false, missingKeys: ["publishableKey", "webhookSecret"] });
+    const portal = await as(world.customerAdmin.user.id);
+    expect(await portal.topUpOptions()).toMatchObject({ cardPaymentsAvailable: false, publishableKey: null });
+    const refused = await portal.startTopUp({ amount: "25.00" }).catch((caught: unknown) => caught);
+    expect(refused).toMatchObject({ code: "PRECONDITION_FAILED" });
+    expect(String((refused as Error).message)).toContain("webhook signing secret");
+    expect(await db().payment.count({ where: { tenantId: world.tenant.id } })).toBe(0);
+  });
+
+  it("forgets Stripe customer ids and saved cards when the key moves to another Stripe account", async () => {
+    const world = await createWorld();
+    await withSavedCard(world);
+    const admin = await as(world.admin.user.id);
+
+    // A rolled key of the same account keeps them.
+    const sameAccountKey = key("sk_test_");
+    const kept = await admin.updateStripeSettings({ secretKey: sameAccountKey, publishableKey: "pk_test_own", webhookSecret: key("whsec_") });
+    expect(kept.accountChange).toBeNull();
+    expect((await db().customer.findUniqueOrThrow({ where: { id: world.customer.id } })).stripeCustomerId).toMatch(/^cus_/);
+    expect(await db().paymentMethod.count({ where: { tenantId: world.tenant.id } })).toBe(1);
+
+    // Another account's key: the old ids point at nothing there.
+    const otherAccountKey = key("sk_test_");
+    services.stripe.setKeyAccount(otherAccountKey, "acct_other");
+    const moved = await admin.updateStripeSettings({ secretKey: otherAccountKey });
+    expect(moved.accountChange).toEqual({ stripeCustomersCleared: 1, savedCardsRemoved: 1 });
+    expect((await db().customer.findUniqueOrThrow({ where: { id: world.customer.id } })).stripeCustomerId).toBeNull();
+    expect(await db().paymentMethod.count({ where: { tenantId: world.tenant.id } })).toBe(0);
+    const audit = await db().auditEvent.findFirstOrThrow({ where: { tenantId: world.tenant.id, action: "tenant.stripe-settings.updated" }, orderBy: [{ at: "desc" }, { id: "desc" }] });
+    expect(audit.after).toMatchObject({ stripeAccountChanged: true, stripeCustomersCleared: 1, savedCardsRemoved: 1 });
+
+    // The next top-up creates the customer afresh in the new account.
+    const portal = await as(world.customerAdmin.user.id);
+    await portal.startTopUp({ amount: "25.00" });
+    expect((await db().customer.findUniqueOrThrow({ where: { id: world.customer.id } })).stripeCustomerId).toMatch(/^cus_/);
+  });
+
+  it("going back to the platform's account forgets them too", async () => {
+    const world = await createWorld();
+    const admin = await as(world.admin.user.id);
+    const ownKey = key("sk_test_");
+    services.stripe.setKeyAccount(ownKey, `acct_${world.tenant.slug}`);
+    await admin.updateStripeSettings({ secretKey: ownKey, publishableKey: "pk_test_own", webhookSecret: key("whsec_") });
+    await withSavedCardOwnEndpoint(world);
+    const cleared = await admin.updateStripeSettings({ clearKeys: true });
+    expect(cleared).toMatchObject({ usingOwnKeys: false, webhookUrl: "http://localhost:3000/api/webhooks/stripe", accountChange: { stripeCustomersCleared: 1 } });
+    expect((await db().customer.findUniqueOrThrow({ where: { id: world.customer.id } })).stripeCustomerId).toBeNull();
+  });
+});
+
+/** The customer gets a Stripe customer id in the tenant's own account (its first top-up). */
+async function withSavedCardOwnEndpoint(world: TWorld) {
+  const portal = await as(world.customerAdmin.user.id);
+  await portal.startTopUp({ amount: "25.00" });
+  expect((await db().customer.findUniqueOrThrow({ where: { id: world.customer.id } })).stripeCustomerId).toMatch(/^cus_/);
+}
