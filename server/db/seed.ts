@@ -5,7 +5,7 @@ export const DEMO_PASSWORD = "trunkline-demo";
 
 export const DEMO_SIGN_INS = [
   { email: "admin@demo-telecom.test", role: "TENANT_ADMIN", label: "Tenant admin" },
-  { email: "support@demo-telecom.test", role: "TENANT_SUPPORT", label: "Support (read-only for money)" },
+  { email: "support@demo-telecom.test", role: "TENANT_SUPPORT", label: "Support (reads everything, changes nothing)" },
   { email: "alice@alice-co.test", role: "CUSTOMER_ADMIN", label: "Alice's company (acct-1001, prepaid)" },
   { email: "bob@bob-co.test", role: "CUSTOMER_ADMIN", label: "Bob's company (acct-1002, postpaid)" },
 ] as const;
