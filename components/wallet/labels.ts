@@ -34,19 +34,47 @@ export function ledgerKindLabel(kind: string): string {
 
 const DATE_INPUT = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** A `<input type="date">` value ("2026-10-01") as local midnight, or null when empty or invalid. */
+// An exact instant ("2026-09-30T15:00:00.000Z"): a statement's period, the month in the
+// tenant's zone, which calendar dates read in the browser's zone would shift.
+const INSTANT = /^\d{4}-\d{2}-\d{2}T/;
+
+function instantOf(value: string): Date | null {
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/**
+ * The start of a "from" filter: a `<input type="date">` value ("2026-10-01") as local
+ * midnight, or an exact instant as itself; null when empty or invalid.
+ */
 export function dateInputStart(value: string | null | undefined): Date | null {
+  if (value && INSTANT.test(value)) return instantOf(value);
   const match = value ? DATE_INPUT.exec(value) : null;
   if (!match) return null;
   const date = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
-/** The end (exclusive) of a "to" date: local midnight of the next day, so the whole day is included. */
+/**
+ * The end (exclusive) of a "to" filter: local midnight of the day after a date, so the whole
+ * day is included, or an exact instant (already exclusive) as itself.
+ */
 export function dateInputEnd(value: string | null | undefined): Date | null {
+  if (value && INSTANT.test(value)) return instantOf(value);
   const start = dateInputStart(value);
   if (!start) return null;
   return new Date(start.getFullYear(), start.getMonth(), start.getDate() + 1);
+}
+
+/** What a date input shows for a filter: the date itself, or the local day an instant falls on (an end's last day). */
+export function dateInputValue(value: string | null | undefined, edge: "from" | "to"): string {
+  if (!value) return "";
+  if (!INSTANT.test(value)) return value;
+  const instant = instantOf(value);
+  if (!instant) return "";
+  const day = edge === "to" ? new Date(instant.getTime() - 1) : instant;
+  const pad = (part: number) => String(part).padStart(2, "0");
+  return `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
 }
 
 /** Query string of a CSV export with the same filters as the table (instants as ISO). */

@@ -18,6 +18,7 @@ import {
   LEDGER_KIND_OPTIONS,
   dateInputEnd,
   dateInputStart,
+  dateInputValue,
   ledgerExportQuery,
   ledgerKindLabel,
   type TLedgerPage,
@@ -142,8 +143,8 @@ export function LedgerTable({
               type="date"
               size="sm"
               aria-label="From date"
-              value={list.filters.from ?? ""}
-              max={list.filters.to ?? undefined}
+              value={dateInputValue(list.filters.from, "from")}
+              max={dateInputValue(list.filters.to, "to") || undefined}
               onChange={(event) => list.setFilter("from", event.target.value || null)}
               className="w-36"
             />
@@ -154,8 +155,8 @@ export function LedgerTable({
               type="date"
               size="sm"
               aria-label="To date"
-              value={list.filters.to ?? ""}
-              min={list.filters.from ?? undefined}
+              value={dateInputValue(list.filters.to, "to")}
+              min={dateInputValue(list.filters.from, "from") || undefined}
               onChange={(event) => list.setFilter("to", event.target.value || null)}
               className="w-36"
             />

@@ -15,10 +15,6 @@ import { RecordUnavailable } from "@/components/admin/record-unavailable";
 
 const BREADCRUMB_ROOT = { label: "Statements", href: "/portal/statements" };
 
-function dateInput(value: Date): string {
-  return `${value.getFullYear()}-${String(value.getMonth() + 1).padStart(2, "0")}-${String(value.getDate()).padStart(2, "0")}`;
-}
-
 /** One statement: opening balance, the month's movements by category, closing balance. */
 export function StatementView({ statementId }: { statementId: string }) {
   const trpc = useTRPC();
@@ -55,8 +51,9 @@ export function StatementView({ statementId }: { statementId: string }) {
   const currency = data.tenant.currency;
   const lastDay = new Date(data.periodEnd.getTime() - 1);
   const dayFormat = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeZone: data.tenant.timeZone });
-  // The month's transactions in the browser's zone; close enough to the tenant's for a link.
-  const transactionsHref = `/portal/transactions?${new URLSearchParams({ from: dateInput(data.periodStart), to: dateInput(new Date(data.periodEnd.getTime() - 1)) }).toString()}`;
+  // The statement's own instants (the month in the tenant's zone, end exclusive): calendar
+  // dates would be read in the browser's zone and list a different set of entries.
+  const transactionsHref = `/portal/transactions?${new URLSearchParams({ from: data.periodStart.toISOString(), to: data.periodEnd.toISOString() }).toString()}`;
   const title = `Statement for ${periodLabel(data.period)}`;
 
   return (

@@ -136,11 +136,15 @@ async function post(execute: TSqlExecutor, postings: readonly TLedgerPosting[]):
   const insertedByKey = new Map<string, TLedgerEntryRow>();
   if (inserts.length > 0) {
     const column = <T>(pick: (item: TPlanned) => T) => inserts.map(pick);
+    // created_at is the clock now, under the row locks, not the column default (the start of
+    // the transaction): a CDR batch begins, loads for minutes, then posts, and an entry dated
+    // at its BEGIN could fall in an earlier month than an entry chained before it. Statements
+    // pick a month's entries by created_at and chain them by id; the two orders must agree.
     const inserted = await execute(
       `INSERT INTO ledger_entries (tenant_id, customer_id, amount, kind, idempotency_key, reference_type, reference_id,
-                                   balance_after, actor_user_id, actor_email, memo)
+                                   balance_after, actor_user_id, actor_email, memo, created_at)
        SELECT $1::uuid, e.customer_id, e.amount, e.kind::"LedgerKind", e.idempotency_key, e.reference_type, e.reference_id,
-              e.balance_after, e.actor_user_id, e.actor_email, e.memo
+              e.balance_after, e.actor_user_id, e.actor_email, e.memo, clock_timestamp()
        FROM unnest($2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::uuid[], $10::text[], $11::text[])
             WITH ORDINALITY AS e(customer_id, amount, kind, idempotency_key, reference_type, reference_id, balance_after, actor_user_id, actor_email, memo, position)
        ORDER BY e.position

@@ -15,9 +15,19 @@ import { LEDGER_KINDS } from "./wallet";
  * ("YYYY-MM" in the tenant's time zone): the opening balance (the balance after the last
  * entry before the period), the period's entries summed by kind, and the closing balance,
  * which must equal the balance after the period's last entry. Entries are never back-dated
- * (created_at is the time of posting), so a finished period's statement never changes and
- * regenerating it is free; (tenant, customer, period) is unique.
+ * (created_at is the clock time of the insert, taken under the customer's row lock, so a
+ * customer's entries are in the same order by created_at as by id), so a settled period's
+ * statement never changes and regenerating it is free; (tenant, customer, period) is unique.
  */
+
+/**
+ * How long after a period's end its statement waits. An entry's created_at is the time it was
+ * inserted, but it becomes visible only when its transaction commits: a CDR batch that posts
+ * at 23:59:59.9 may commit seconds (or, loading a large file, minutes) later. A snapshot
+ * taken an hour after the end sees every entry dated in the period, because no posting
+ * transaction runs that long; a statement read earlier could miss one and be wrong forever.
+ */
+export const STATEMENT_GRACE_MS = 60 * 60 * 1000;
 
 export const ZPeriod = z.string().trim().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "Enter a period like 2026-10");
 
@@ -41,6 +51,14 @@ export function previousPeriod(now: Date, timeZone: string): string {
   return month === 1 ? `${year - 1}-12` : `${year}-${String(month - 1).padStart(2, "0")}`;
 }
 
+/**
+ * The last period whose statement can be written at `now`: it ended at least
+ * {@link STATEMENT_GRACE_MS} ago, in the tenant's time zone.
+ */
+export function settledPeriod(now: Date, timeZone: string): string {
+  return previousPeriod(new Date(now.getTime() - STATEMENT_GRACE_MS), timeZone);
+}
+
 /** Reads the totals column back, tolerating kinds added after a statement was written. */
 export function parseTotals(value: unknown): Record<LedgerKind, bigint> {
   const source = value && typeof value === "object" ? (value as Record<string, unknown>) : {};
@@ -60,12 +78,17 @@ export class StatementReconciliationError extends Error {
 export async function computeStatement(options: { tenantId: string; customerId: string; start: Date; end: Date }) {
   const scope = { tenantId: options.tenantId, customerId: options.customerId };
   const inPeriod = { ...scope, createdAt: { gte: options.start, lt: options.end } };
+  // One snapshot for the three reads: separate ones could each see a different set of
+  // committed entries, and the check below would fail on a ledger that is fine.
   // id order is the order entries were chained in (each posting holds the customer's row lock).
-  const [before, grouped, last] = await Promise.all([
-    db().ledgerEntry.findFirst({ where: { ...scope, createdAt: { lt: options.start } }, orderBy: { id: "desc" }, select: { balanceAfter: true } }),
-    db().ledgerEntry.groupBy({ by: ["kind"], where: inPeriod, _sum: { amount: true }, _count: { _all: true } }),
-    db().ledgerEntry.findFirst({ where: inPeriod, orderBy: { id: "desc" }, select: { balanceAfter: true } }),
-  ]);
+  const [before, grouped, last] = await db().$transaction(
+    async (tx) => [
+      await tx.ledgerEntry.findFirst({ where: { ...scope, createdAt: { lt: options.start } }, orderBy: { id: "desc" }, select: { balanceAfter: true } }),
+      await tx.ledgerEntry.groupBy({ by: ["kind"], where: inPeriod, _sum: { amount: true }, _count: { _all: true } }),
+      await tx.ledgerEntry.findFirst({ where: inPeriod, orderBy: { id: "desc" }, select: { balanceAfter: true } }),
+    ] as const,
+    { isolationLevel: "RepeatableRead" },
+  );
   const openingBalance = before?.balanceAfter ?? 0n;
   const totals = {} as TStatementTotals;
   let movement = 0n;
@@ -98,8 +121,8 @@ export async function generateStatement(options: { tenantId: string; customerId:
   });
   if (!customer) throw AppError.notFound("Customer");
   const { start, end } = periodBounds(period, customer.tenant.timeZone);
-  if (end.getTime() > (options.now ?? new Date()).getTime()) {
-    throw AppError.invalidField("period", "A statement can be generated once its month has ended");
+  if (end.getTime() + STATEMENT_GRACE_MS > (options.now ?? new Date()).getTime()) {
+    throw AppError.invalidField("period", "A statement can be generated an hour after its month has ended");
   }
   const computed = await computeStatement({ tenantId: options.tenantId, customerId: customer.id, start, end });
   const data = { openingBalance: computed.openingBalance, closingBalance: computed.closingBalance, totals: computed.totals };
@@ -119,11 +142,16 @@ export async function generateStatement(options: { tenantId: string; customerId:
   }
 }
 
+export type TStatementFailure = { tenantId: string; customerId: string; period: string; error: string };
+
 /**
- * The monthly run: for every active tenant whose month has ended at `now` (in its own zone),
- * writes the missing statements of the last finished period. Existing statements are left
- * alone (a finished period cannot change), so running this several times, or on two days so
- * that zones west of UTC have finished their month, writes each statement once.
+ * The monthly run: for every active tenant whose month has settled at `now` (in its own zone,
+ * {@link settledPeriod}), writes the missing statements of that period. Existing statements
+ * are left alone (a settled period cannot change), so running this several times, or on two
+ * days so that zones west of UTC have finished their month, writes each statement once.
+ * A customer whose statement cannot be written (a ledger that does not reconcile) is
+ * reported in `failed` and skipped, so the others still get theirs; a later run of the same
+ * period tries it again.
  */
 export async function generateMissingStatements(options: { now?: Date; tenantId?: string } = {}) {
   const now = options.now ?? new Date();
@@ -133,8 +161,9 @@ export async function generateMissingStatements(options: { now?: Date; tenantId?
     orderBy: { createdAt: "asc" },
   });
   const written: { tenantId: string; statementId: string; period: string }[] = [];
+  const failed: TStatementFailure[] = [];
   for (const tenant of tenants) {
-    const period = previousPeriod(now, tenant.timeZone);
+    const period = settledPeriod(now, tenant.timeZone);
     const { end } = periodBounds(period, tenant.timeZone);
     const customers = await db().customer.findMany({
       where: { tenantId: tenant.id, createdAt: { lt: end }, statements: { none: { period } } },
@@ -142,14 +171,26 @@ export async function generateMissingStatements(options: { now?: Date; tenantId?
       orderBy: { createdAt: "asc" },
     });
     for (const customer of customers) {
-      const statement = await generateStatement({ tenantId: tenant.id, customerId: customer.id, period, now });
-      written.push({ tenantId: tenant.id, statementId: statement.id, period });
+      try {
+        const statement = await generateStatement({ tenantId: tenant.id, customerId: customer.id, period, now });
+        written.push({ tenantId: tenant.id, statementId: statement.id, period });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        console.error(`[statements] statement ${period} of customer ${customer.id} (tenant ${tenant.id}) failed: ${message}`);
+        failed.push({ tenantId: tenant.id, customerId: customer.id, period, error: message });
+      }
     }
   }
-  return { written };
+  return { written, failed };
 }
 
-/** Statements of the last finished period that have not been emailed yet (to resume after a crash). */
+/** Active tenants, for a run that works on them one at a time. */
+export async function activeTenantIds(): Promise<string[]> {
+  const tenants = await db().tenant.findMany({ where: { status: "ACTIVE" }, select: { id: true }, orderBy: { createdAt: "asc" } });
+  return tenants.map((tenant) => tenant.id);
+}
+
+/** Statements of the last settled period that have not been emailed yet (to resume after a crash). */
 export async function statementsToEmail(options: { now?: Date; tenantId?: string } = {}) {
   const now = options.now ?? new Date();
   const tenants = await db().tenant.findMany({
@@ -158,7 +199,7 @@ export async function statementsToEmail(options: { now?: Date; tenantId?: string
   });
   const pending: { tenantId: string; statementId: string }[] = [];
   for (const tenant of tenants) {
-    const period = previousPeriod(now, tenant.timeZone);
+    const period = settledPeriod(now, tenant.timeZone);
     const rows = await db().statement.findMany({ where: { tenantId: tenant.id, period, emailedAt: null }, select: { id: true }, orderBy: { generatedAt: "asc" } });
     for (const row of rows) pending.push({ tenantId: tenant.id, statementId: row.id });
   }

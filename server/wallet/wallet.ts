@@ -29,26 +29,44 @@ function ledgerWhere(tenantId: string, query: z.infer<typeof ZLedgerQuery>): Pri
   };
 }
 
-const ledgerRow = {
+/** What a customer may see of an entry: not who on the tenant's staff posted it. */
+const customerLedgerRow = {
   id: true,
   amount: true,
   kind: true,
   referenceType: true,
   referenceId: true,
   balanceAfter: true,
-  actorEmail: true,
   memo: true,
   createdAt: true,
 } satisfies Prisma.LedgerEntrySelect;
 
-export async function listLedger(options: { tenantId: string; query: TLedgerQuery }) {
+const ledgerRow = { ...customerLedgerRow, actorEmail: true } satisfies Prisma.LedgerEntrySelect;
+
+async function ledgerPage<TSelect extends typeof customerLedgerRow>(options: { tenantId: string; query: TLedgerQuery; select: TSelect }) {
   const query = ZLedgerQuery.parse(options.query);
   const where = ledgerWhere(options.tenantId, query);
   const [rows, total] = await Promise.all([
-    db().ledgerEntry.findMany({ where, select: ledgerRow, orderBy: [{ createdAt: "desc" }, { id: "desc" }], skip: query.page * query.pageSize, take: query.pageSize }),
+    db().ledgerEntry.findMany({ where, select: options.select, orderBy: [{ createdAt: "desc" }, { id: "desc" }], skip: query.page * query.pageSize, take: query.pageSize }),
     db().ledgerEntry.count({ where }),
   ]);
   return { rows, total, page: query.page, pageSize: query.pageSize };
+}
+
+/**
+ * A row of either view. actorEmail is optional in the type because one table component shows
+ * both; the customer's rows do not carry the key at all.
+ */
+export type TLedgerRow = Prisma.LedgerEntryGetPayload<{ select: typeof customerLedgerRow }> & { actorEmail?: string | null };
+
+/** Tenant staff's view of a customer's ledger, with who posted each entry. */
+export async function listLedger(options: { tenantId: string; query: TLedgerQuery }): Promise<{ rows: TLedgerRow[]; total: number; page: number; pageSize: number }> {
+  return ledgerPage({ ...options, select: ledgerRow });
+}
+
+/** The customer's own ledger. */
+export async function listCustomerLedger(options: { tenantId: string; query: TLedgerQuery }) {
+  return ledgerPage({ ...options, select: customerLedgerRow });
 }
 
 /** The ledger as CSV in keyset batches (constant memory), for the admin and the customer alike. */

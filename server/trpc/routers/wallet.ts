@@ -2,7 +2,7 @@ import { z } from "zod";
 import { TENANT_ADMIN_ROLES } from "@/server/auth/roles";
 import { createTRPCRouter, customerProcedure, tenantProcedure } from "@/server/trpc/init";
 import { ZAdjustment } from "@/server/wallet/ledger";
-import { ZLedgerQuery, ZLockChange, ZWalletLimits, adjustBalance, getWallet, listLedger, lockCustomer, unlockCustomer, updateWalletLimits } from "@/server/wallet/wallet";
+import { ZLedgerQuery, ZLockChange, ZWalletLimits, adjustBalance, getWallet, listCustomerLedger, listLedger, lockCustomer, unlockCustomer, updateWalletLimits } from "@/server/wallet/wallet";
 import { ZRecurringCharge, saveRecurringCharge, setRecurringChargeActive } from "@/server/wallet/recurring";
 
 // Reading is open to tenant staff; anything that moves money or account state needs TENANT_ADMIN.
@@ -35,5 +35,5 @@ export const walletRouter = createTRPCRouter({
   mine: customerProcedure().query(({ ctx }) => getWallet({ tenantId: ctx.tenantId, customerId: ctx.customerId })),
   myLedger: customerProcedure()
     .input(ZLedgerQuery.omit({ customerId: true }))
-    .query(({ ctx, input }) => listLedger({ tenantId: ctx.tenantId, query: { ...input, customerId: ctx.customerId } })),
+    .query(({ ctx, input }) => listCustomerLedger({ tenantId: ctx.tenantId, query: { ...input, customerId: ctx.customerId } })),
 });
