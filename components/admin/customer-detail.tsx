@@ -41,7 +41,7 @@ const CUSTOMER_ROLE_OPTIONS = [
 const STATUS_DONE: Record<TStatusTarget, string> = {
   SUSPENDED: "Account suspended",
   ACTIVE: "Account reactivated",
-  CLOSED: "Account closed",
+  CLOSED: "Account closed; its trunks are disabled",
 };
 
 /** Which manual status changes make sense from a status. LOCKED is lifted by the wallet after payment. */
@@ -183,10 +183,10 @@ export function CustomerDetail({ customerId }: { customerId: string }) {
         {data.status === "LOCKED" ? (
           <Notice>
             This prepaid account is locked because its balance ran out. It unlocks by itself once a payment brings the
-            balance back above the threshold.
+            balance back above the threshold, or by hand from its wallet. Suspending it keeps the lock.
           </Notice>
         ) : null}
-        {closed ? <Notice>This account is closed. Its status can no longer be changed and no one can be invited.</Notice> : null}
+        {closed ? <Notice>This account is closed. Its trunks are disabled, its status can no longer be changed and no one can be invited.</Notice> : null}
 
         <div className="grid gap-5 xl:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
           <Card aria-labelledby="customer-details-title" className="self-start">

@@ -4,6 +4,7 @@ import { db } from "@/server/db/client";
 import { recordAudit, type TActor } from "@/server/audit/audit";
 import { AppError, isUniqueViolation } from "@/server/errors";
 import { CLAIM_UNANSWERED_SQL, claimParameters } from "@/server/cdr/unanswered-claims";
+import { codeAsFound, lockAccountCode, mappingOfCode, trunkWithCode } from "./account-codes";
 
 /** An address or a CIDR block, IPv4 or IPv6. */
 function isAclEntry(value: string): boolean {
@@ -53,34 +54,64 @@ export async function listCustomerTrunks(options: { tenantId: string; customerId
 }
 
 export async function saveTrunk(options: { tenantId: string; actor: TActor; trunkId?: string; fields: TTrunkFields }) {
+  const { tenantId } = options;
   const fields = ZTrunkFields.parse(options.fields);
-  const customer = await db().customer.findFirst({ where: { tenantId: options.tenantId, id: fields.customerId }, select: { id: true } });
-  if (!customer) throw AppError.notFound("Customer");
   if (fields.rateDeckId) {
-    const deck = await db().rateDeck.findFirst({ where: { tenantId: options.tenantId, id: fields.rateDeckId }, select: { kind: true } });
+    const deck = await db().rateDeck.findFirst({ where: { tenantId, id: fields.rateDeckId }, select: { kind: true } });
     if (!deck || deck.kind !== "SELL") throw AppError.invalidField("rateDeckId", "Choose one of your SELL decks");
   }
   try {
     return await db().$transaction(async (tx) => {
+      await lockAccountCode(tx, tenantId, fields.accountCode);
+      // Shared, so closing the customer (which disables its trunks) waits for this save or this save for it.
+      const [customer] = await tx.$queryRaw<{ name: string; status: string }[]>`
+        SELECT name, status::text AS status FROM customers WHERE tenant_id = ${tenantId}::uuid AND id = ${fields.customerId}::uuid FOR SHARE`;
+      if (!customer) throw AppError.notFound("Customer");
       if (options.trunkId) {
-        const existing = await tx.sipTrunk.findFirst({ where: { tenantId: options.tenantId, id: options.trunkId } });
-        if (!existing) throw AppError.notFound("Trunk");
+        const before = await tx.sipTrunk.findFirst({ where: { tenantId, id: options.trunkId }, select: { customerId: true } });
+        if (!before) throw AppError.notFound("Trunk");
+        // Its calls, DIDs and audit trail are the first customer's; moving it would re-rate them to the new one.
+        if (before.customerId !== fields.customerId) {
+          throw AppError.invalidField("customerId", "A trunk cannot move to another customer; create a new one");
+        }
       }
+      if (customer.status === "CLOSED") {
+        if (!options.trunkId) throw AppError.invalidField("customerId", `${customer.name} is closed: it cannot have a new trunk.`);
+        if (fields.status === "ACTIVE") {
+          throw AppError.invalidField("status", `${customer.name} is closed: its trunks stay disabled.`);
+        }
+      }
+      const sameCode = await trunkWithCode(tx, tenantId, fields.accountCode);
+      if (sameCode && sameCode.id !== options.trunkId) {
+        throw AppError.invalidField(
+          "accountCode",
+          `Account code ${codeAsFound(fields.accountCode, sameCode.accountCode)} is the code of trunk "${sameCode.name}" of ${sameCode.customerName}.`,
+        );
+      }
+      const mapping = await mappingOfCode(tx, tenantId, fields.accountCode);
+      if (mapping && mapping.customerId !== fields.customerId) {
+        throw AppError.invalidField(
+          "accountCode",
+          `Account code ${codeAsFound(fields.accountCode, mapping.accountCode)} is mapped to ${mapping.customerName}: its calls are that customer's.`,
+        );
+      }
+      // Mapped to this very customer: the trunk carries the code from now on, and one code has one holder.
+      if (mapping) await tx.accountCodeMapping.deleteMany({ where: { tenantId, id: mapping.id } });
       const trunk = options.trunkId
         ? await tx.sipTrunk.update({ where: { id: options.trunkId }, data: fields })
-        : await tx.sipTrunk.create({ data: { tenantId: options.tenantId, ...fields } });
+        : await tx.sipTrunk.create({ data: { tenantId, ...fields } });
       // Unanswered calls that arrived under this code before the trunk did are its customer's.
       await tx.$executeRawUnsafe(
         CLAIM_UNANSWERED_SQL,
-        ...claimParameters({ tenantId: options.tenantId, accountCode: trunk.accountCode, customerId: trunk.customerId, trunkId: trunk.id }),
+        ...claimParameters({ tenantId, accountCode: trunk.accountCode, customerId: trunk.customerId, trunkId: trunk.id }),
       );
       await recordAudit(tx, {
-        tenantId: options.tenantId,
+        tenantId,
         actor: options.actor,
         action: options.trunkId ? "trunk.updated" : "trunk.created",
         targetType: "customer",
         targetId: fields.customerId,
-        after: { trunkId: trunk.id, ...fields },
+        after: { trunkId: trunk.id, ...fields, ...(mapping ? { replacedMapping: mapping.accountCode } : {}) },
       });
       return trunk;
     });

@@ -76,12 +76,20 @@ export async function loadCallRatingContext(options: { tenantId: string; costDec
     if (trunk.techPrefix) calleeNormalizerOfTrunk.set(trunk.id, createNumberNormalizer(plan, { trunkTechPrefix: trunk.techPrefix }));
   }
   const byAccount = new Map<string, TCallOwner>();
+  // Codes are unique regardless of case (a switch may change it): the exact map serves nearly
+  // every call, the folded one only its misses, so the hot path pays no case folding.
+  const byFoldedAccount = new Map<string, TCallOwner>();
+  const own = (accountCode: string, owner: TCallOwner) => {
+    byAccount.set(accountCode, owner);
+    byFoldedAccount.set(accountCode.toLowerCase(), owner);
+  };
   for (const mapping of mappings) {
-    byAccount.set(mapping.accountCode, { customerId: mapping.customerId, trunkId: null, deckId: customerDeck.get(mapping.customerId) ?? null });
+    own(mapping.accountCode, { customerId: mapping.customerId, trunkId: null, deckId: customerDeck.get(mapping.customerId) ?? null });
   }
-  // A trunk's own account code wins over a mapping of the same code.
+  // A trunk's own account code wins over a mapping of the same code (which saveTrunk and
+  // mapAccountCode no longer let anyone make, but older data may hold).
   for (const trunk of trunks) {
-    byAccount.set(trunk.accountCode, { customerId: trunk.customerId, trunkId: trunk.id, deckId: trunkDeck.get(trunk.id) ?? null });
+    own(trunk.accountCode, { customerId: trunk.customerId, trunkId: trunk.id, deckId: trunkDeck.get(trunk.id) ?? null });
   }
   const byDid = new Map<string, TCallOwner>();
   for (const did of dids) {
@@ -97,7 +105,8 @@ export async function loadCallRatingContext(options: { tenantId: string; costDec
   const buyDeck = options.costDeckId ? await getDeckMatcher(tenantId, options.costDeckId) : null;
 
   function accountOwner(account: string | null): TCallOwner | null {
-    return account === null ? null : (byAccount.get(account) ?? null);
+    if (account === null) return null;
+    return byAccount.get(account) ?? byFoldedAccount.get(account.toLowerCase()) ?? null;
   }
 
   function ownerOf(account: string | null, callee: string): TCallOwner | null {

@@ -9,6 +9,7 @@ import { commitDeckImport, discardDeckImport, listDeckImportErrors, previewDeckI
 import { RATE_CATEGORIES } from "@/server/rating/matcher";
 import { UNBILLABLE_REASONS } from "@/server/rating/pricing";
 import { CLAIM_UNANSWERED_SQL, claimParameters } from "./unanswered-claims";
+import { codeAsFound, lockAccountCode, mappingOfCode, trunkWithCode } from "@/server/catalog/account-codes";
 
 /**
  * The unbillable queue: calls stored as UNBILLABLE, grouped so an admin sees what to fix
@@ -212,14 +213,21 @@ async function customerNames(tenantId: string, ids: (string | null)[]) {
 }
 
 export const ZMapAccountCode = z.object({
-  accountCode: z.string().trim().min(1, "Enter the account code").max(100),
+  accountCode: z
+    .string()
+    .trim()
+    .min(1, "Enter the account code")
+    .max(100)
+    // A CDR field never holds them, so a code with one could only be a typo that maps nothing.
+    .regex(/^[^\s\p{Cc}\p{Cf}]+$/u, "An account code cannot contain spaces or control characters"),
   customerId: z.uuid("Choose a customer"),
 });
 
 /**
  * Sends an account code's calls to a customer. A SIP trunk's own code already names its
  * customer (and wins over any mapping in rating), so mapping it would change nothing but
- * confuse: refused, saying which trunk has it.
+ * confuse: refused, saying which trunk has it. Codes are one regardless of case (rating
+ * matches them so), so a case variant of a trunk's or a mapping's code is refused the same way.
  */
 export async function mapAccountCode(options: { tenantId: string; actor: TActor; input: z.input<typeof ZMapAccountCode> }) {
   const { tenantId, actor } = options;
@@ -227,18 +235,21 @@ export async function mapAccountCode(options: { tenantId: string; actor: TActor;
   const customer = await db().customer.findFirst({ where: { tenantId, id: input.customerId }, select: { id: true, name: true, accountNumber: true, status: true } });
   if (!customer) throw AppError.invalidField("customerId", "Choose one of your customers");
   if (customer.status === "CLOSED") throw AppError.invalidField("customerId", `${customer.name} is closed: its account cannot take calls.`);
-  const trunk = await db().sipTrunk.findFirst({
-    where: { tenantId, accountCode: input.accountCode },
-    select: { name: true, customer: { select: { name: true } } },
-  });
-  if (trunk) {
-    throw AppError.invalidField(
-      "accountCode",
-      `Account code ${input.accountCode} is the code of trunk "${trunk.name}" of ${trunk.customer.name}: its calls already belong to that customer.`,
-    );
-  }
   try {
     return await db().$transaction(async (tx) => {
+      // The same lock saveTrunk takes: a trunk saved at this moment with this code sees this mapping, or this sees it.
+      await lockAccountCode(tx, tenantId, input.accountCode);
+      const trunk = await trunkWithCode(tx, tenantId, input.accountCode);
+      if (trunk) {
+        throw AppError.invalidField(
+          "accountCode",
+          `Account code ${codeAsFound(input.accountCode, trunk.accountCode)} is the code of trunk "${trunk.name}" of ${trunk.customerName}: its calls already belong to that customer.`,
+        );
+      }
+      const existing = await mappingOfCode(tx, tenantId, input.accountCode);
+      if (existing) {
+        throw AppError.invalidField("accountCode", `Account code ${codeAsFound(input.accountCode, existing.accountCode)} is already mapped to ${existing.customerName}.`);
+      }
       const mapping = await tx.accountCodeMapping.create({
         data: { tenantId, accountCode: input.accountCode, customerId: customer.id },
         select: { id: true, accountCode: true, customerId: true, createdAt: true },
@@ -256,12 +267,9 @@ export async function mapAccountCode(options: { tenantId: string; actor: TActor;
       return mapping;
     });
   } catch (error) {
+    // The lock makes this unlikely, not impossible (a mapping written by another path): the index has the last word.
     if (!isUniqueViolation(error)) throw error;
-    const existing = await db().accountCodeMapping.findFirst({
-      where: { tenantId, accountCode: input.accountCode },
-      select: { customer: { select: { name: true } } },
-    });
-    throw AppError.invalidField("accountCode", `Account code ${input.accountCode} is already mapped to ${existing?.customer.name ?? "another customer"}.`);
+    throw AppError.invalidField("accountCode", `Account code ${input.accountCode} is already mapped to another customer.`);
   }
 }
 

@@ -162,36 +162,72 @@ export async function updateCustomer(options: {
   }
 }
 
-/** Suspend, reactivate or close an account by hand. LOCKED is the wallet's to set. */
+/**
+ * The manual changes from each status (the ones the customer page offers). LOCKED is the
+ * wallet's: it is lifted by a payment or the wallet's unlock, which clear the lock and tell
+ * the switch; lifting it here would do neither.
+ */
+const STATUS_TARGETS: Record<"ACTIVE" | "SUSPENDED" | "LOCKED" | "CLOSED", readonly z.infer<typeof ZCustomerStatusChange>["status"][]> = {
+  ACTIVE: ["SUSPENDED", "CLOSED"],
+  SUSPENDED: ["ACTIVE", "CLOSED"],
+  LOCKED: ["SUSPENDED", "CLOSED"],
+  CLOSED: [],
+};
+
+/** Suspend, reactivate or close an account by hand. Closing disables its trunks: a closed account takes no calls. */
 export async function changeCustomerStatus(options: {
   tenantId: string;
   actor: TActor;
   change: z.infer<typeof ZCustomerStatusChange>;
 }) {
   const change = ZCustomerStatusChange.parse(options.change);
+  const { tenantId } = options;
   return db().$transaction(async (tx) => {
-    const before = await tx.customer.findFirst({
-      where: { tenantId: options.tenantId, id: change.customerId },
-      select: { status: true },
-    });
+    // Locked first: the wallet's lock and unlock, and a trunk being saved, must see the status this decides from.
+    const [before] = await tx.$queryRaw<{ status: keyof typeof STATUS_TARGETS; lockSource: string | null }[]>`
+      SELECT status::text AS status, lock_source::text AS "lockSource" FROM customers
+      WHERE tenant_id = ${tenantId}::uuid AND id = ${change.customerId}::uuid FOR UPDATE`;
     if (!before) throw AppError.notFound("Customer");
     if (before.status === "CLOSED") {
       throw new AppError("PRECONDITION_FAILED", "A closed account cannot be changed");
     }
+    if (before.status === "LOCKED" && change.status === "ACTIVE") {
+      throw new AppError("PRECONDITION_FAILED", "This account is locked: unlock it from its wallet page (or take a payment), which also restores its service on the switch.");
+    }
+    if (!STATUS_TARGETS[before.status].includes(change.status)) {
+      throw new AppError("PRECONDITION_FAILED", `The account is already ${before.status.toLowerCase()}`);
+    }
+    // Suspending a locked account keeps its lock: reactivating it gives the lock back rather than lifting it unpaid.
+    const status = change.status === "ACTIVE" && before.lockSource !== null ? "LOCKED" : change.status;
     const customer = await tx.customer.update({
-      where: { tenantId_id: { tenantId: options.tenantId, id: change.customerId } },
-      data: { status: change.status },
+      where: { tenantId_id: { tenantId, id: change.customerId } },
+      data: { status },
       select: customerSummary,
     });
     await recordAudit(tx, {
-      tenantId: options.tenantId,
+      tenantId,
       actor: options.actor,
-      action: `customer.status.${change.status.toLowerCase()}`,
+      action: `customer.status.${status.toLowerCase()}`,
       targetType: "customer",
       targetId: customer.id,
       before: { status: before.status },
-      after: { status: change.status, reason: change.reason },
+      after: { status, reason: change.reason },
     });
+    if (status === "CLOSED") {
+      const trunks = await tx.sipTrunk.findMany({ where: { tenantId, customerId: customer.id, status: "ACTIVE" }, select: { id: true, name: true } });
+      await tx.sipTrunk.updateMany({ where: { tenantId, id: { in: trunks.map((trunk) => trunk.id) } }, data: { status: "DISABLED" } });
+      for (const trunk of trunks) {
+        await recordAudit(tx, {
+          tenantId,
+          actor: options.actor,
+          action: "trunk.disabled",
+          targetType: "customer",
+          targetId: customer.id,
+          before: { trunkId: trunk.id, name: trunk.name, status: "ACTIVE" },
+          after: { trunkId: trunk.id, name: trunk.name, status: "DISABLED", reason: "The customer was closed" },
+        });
+      }
+    }
     return customer;
   });
 }

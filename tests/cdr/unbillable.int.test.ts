@@ -289,8 +289,9 @@ describe("re-rating a call whose trunk has moved", () => {
     const stored = () => pool().query(`SELECT customer_id, trunk_id, status, price::text FROM cdrs WHERE tenant_id = $1 AND record_key = 'moved.1'`, [tenantId]);
     expect((await stored()).rows).toEqual([{ customer_id: world.alice.id, trunk_id: world.aliceTrunk.id, status: "UNBILLABLE", price: null }]);
 
-    // Her trunk now belongs to Bob, whose own deck prices Taiwan at another rate than hers.
-    await saveTrunk({ tenantId, actor: ACTOR, trunkId: world.aliceTrunk.id, fields: { customerId: world.bob.id, name: "Alice main", accountCode: "acct-1001" } });
+    // Her trunk now belongs to Bob, whose own deck prices Taiwan at another rate than hers
+    // (moved before saveTrunk refused moves: such trunks remain in older data).
+    await db().sipTrunk.update({ where: { id: world.aliceTrunk.id }, data: { customerId: world.bob.id } });
     const bobDeck = await db().rateDeck.create({ data: { tenantId, name: "Bob's deck", kind: "SELL", currency: "USD" } });
     await db().customer.update({ where: { id: world.bob.id }, data: { rateDeckId: bobDeck.id } });
     await addRateForPrefix({ tenantId, actor: ACTOR, input: { ...TAIWAN_RATE, deckId: world.deck.id, ratePerMinute: "0.0600" } });
@@ -323,8 +324,8 @@ describe("the no-rate detail of a call whose trunk has moved", () => {
     };
     expect(await named()).toEqual([["Alice Co", "Alice trunk deck", "886", 1]]);
 
-    // The trunk, deck and all, now belongs to Bob: Alice's call is priced with her deck.
-    await saveTrunk({ tenantId, actor: ACTOR, trunkId: world.aliceTrunk.id, fields: { customerId: world.bob.id, name: "Alice main", accountCode: "acct-1001", rateDeckId: trunkDeck.id } });
+    // The trunk, deck and all, now belongs to Bob (moved as older data may hold): Alice's call is priced with her deck.
+    await db().sipTrunk.update({ where: { id: world.aliceTrunk.id }, data: { customerId: world.bob.id } });
     expect(await named()).toEqual([["Alice Co", "Retail", "886", 1]]);
     // And the rate added to the deck named is the one that prices it.
     await addRateForPrefix({ tenantId, actor: ACTOR, input: { ...TAIWAN_RATE, deckId: world.deck.id } });

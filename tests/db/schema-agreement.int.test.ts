@@ -40,6 +40,8 @@ const SQL_ONLY_INDEXES = new Set<string>([
   "cdrs_unbillable", // the unbillable queue
   "cdrs_ownerless_unanswered", // unanswered calls waiting for their account's customer
   "cdrs_callee_by_day", // an expression and INCLUDE columns, which Prisma's schema cannot state
+  "sip_trunks_tenant_id_lower_account_code_key", // account codes unique regardless of case (an expression)
+  "account_code_mappings_tenant_id_lower_account_code_key", // the same for mapped codes
 ]);
 
 function expectedSqlType(field: TField): string {
