@@ -39,6 +39,13 @@ export interface TCallRatingContext {
    * an allocation per call that outlived V8's young generation (~48 MB per million calls).
    */
   rate(call: CallToRate, owner: TCallOwner | null): RatedCall<TDeckRate>;
+  /**
+   * A stored callee (E.164 digits) as a re-rate passes it to {@link rate}: with "+", so the
+   * plan cannot read it as national a second time. Except, as dialled: a short code or local
+   * number (a "+" would make 5550101 Brazil), and the digits of a call stored before its
+   * owner's trunk was known when they begin with that trunk's tech prefix (still on them).
+   */
+  storedCallee(digits: string, stored: { shortCode: boolean; trunkId: string | null }, owner: TCallOwner | null): string;
 }
 
 /**
@@ -72,8 +79,11 @@ export async function loadCallRatingContext(options: { tenantId: string; costDec
   // The customer's equipment dials the trunk's tech prefix in front of the number; compiled
   // once per trunk so a call costs a map lookup, not a normaliser.
   const calleeNormalizerOfTrunk = new Map<string, NumberNormalizer>();
+  const techPrefixOfTrunk = new Map<string, string>();
   for (const trunk of trunks) {
-    if (trunk.techPrefix) calleeNormalizerOfTrunk.set(trunk.id, createNumberNormalizer(plan, { trunkTechPrefix: trunk.techPrefix }));
+    if (!trunk.techPrefix) continue;
+    calleeNormalizerOfTrunk.set(trunk.id, createNumberNormalizer(plan, { trunkTechPrefix: trunk.techPrefix }));
+    techPrefixOfTrunk.set(trunk.id, trunk.techPrefix);
   }
   const byAccount = new Map<string, TCallOwner>();
   // Codes are unique regardless of case (a switch may change it): the exact map serves nearly
@@ -125,11 +135,15 @@ export async function loadCallRatingContext(options: { tenantId: string; costDec
       const trunkStillTheirs = trunkId !== null && trunkCustomer.get(trunkId) === customerId;
       return { customerId, trunkId, deckId: (trunkStillTheirs ? trunkDeck.get(trunkId) : customerDeck.get(customerId)) ?? null };
     },
+    storedCallee(digits, stored, owner) {
+      if (stored.shortCode) return digits;
+      const prefix = stored.trunkId === null && owner?.trunkId ? techPrefixOfTrunk.get(owner.trunkId) : undefined;
+      return prefix !== undefined && digits.length > prefix.length && digits.startsWith(prefix) ? digits : `+${digits}`;
+    },
     rate(call, owner) {
       // By the trunk the call was stored with (re-rate) or found by, even one moved to another
       // customer since: its prefix is what that customer dialled through it.
-      const normalizeCallee =
-        owner?.trunkId && calleeNormalizerOfTrunk.size > 0 ? (calleeNormalizerOfTrunk.get(owner.trunkId) ?? normalizeNumber) : normalizeNumber;
+      const normalizeCallee = owner?.trunkId ? (calleeNormalizerOfTrunk.get(owner.trunkId) ?? normalizeNumber) : normalizeNumber;
       return rateCall(call, {
         normalizeNumber,
         normalizeCallee,

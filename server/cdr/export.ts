@@ -69,7 +69,7 @@ type TExportOptions = {
  * (server/db/client.ts keeps a few for requests and jobs): a customer opening export after
  * export gets TOO_MANY_REQUESTS rather than starving the app of connections. It is given back
  * however the export ends: read to the end, stopped (return(), the request's signal), or
- * never read at all (a HEAD, a client gone before the response): the server ends a
+ * never read at all (a client gone before the response): the server ends a
  * transaction idle for EXPORT_READER_IDLE_LIMIT, and the connection's error gives it back then.
  */
 export async function openCdrCsvExport(options: TExportOptions): Promise<TCdrCsvExport> {

@@ -5,7 +5,7 @@ import { AppError } from "@/server/errors";
 import { sortOrder, type TPage, type TPageInput } from "@/server/lib/pagination";
 import { csvText } from "@/server/lib/csv";
 import { getZoneConverter } from "@/server/rating/time-zone";
-import { ACCEPTED_FILE_STATUSES } from "@/server/cdr/files";
+import { acceptedElsewhere as findAcceptedElsewhere } from "@/server/cdr/files";
 
 /**
  * Read side of CDR files for the admin pages: the files list, one file with its counts and
@@ -170,13 +170,7 @@ export async function getCdrFile(options: { tenantId: string; fileId: string }) 
     file.serverId ? db().cdrSourceServer.findFirst({ where: { tenantId, id: file.serverId }, select: { host: true, port: true } }) : null,
     db().tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { timeZone: true } }),
     // What makes releaseHeldFile refuse: the page offers only Dismiss while it stands.
-    file.status === "HELD"
-      ? db().cdrFile.findFirst({
-          where: { tenantId, sourceId: { not: file.source.id }, sha256: file.sha256, status: { in: [...ACCEPTED_FILE_STATUSES] } },
-          orderBy: { receivedAt: "asc" },
-          select: { id: true, fileName: true, receivedAt: true, source: { select: { id: true, name: true } } },
-        })
-      : null,
+    file.status === "HELD" ? findAcceptedElsewhere(db(), { tenantId, sourceId: file.source.id, sha256: file.sha256 }) : null,
   ]);
   const [withEstimate] = await withEstimates(tenantId, [file]);
   // The tenant's days its calls fall on: the calls page opens on them rather than on its

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { db, type TTransaction } from "@/server/db/client";
+import { db, type TDb, type TTransaction } from "@/server/db/client";
 import { env } from "@/server/env";
 import { AppError, isUniqueViolation } from "@/server/errors";
 import { recordAudit, type TActor } from "@/server/audit/audit";
@@ -135,11 +135,11 @@ async function lockSourceForArrival(tx: TTransaction, tenantId: string, sourceId
 }
 
 /** The earliest accepted file with this content on another source of the tenant. */
-async function acceptedElsewhere(tx: TTransaction, options: { tenantId: string; sourceId: string; sha256: string }) {
-  return tx.cdrFile.findFirst({
+export async function acceptedElsewhere(client: TDb, options: { tenantId: string; sourceId: string; sha256: string }) {
+  return client.cdrFile.findFirst({
     where: { tenantId: options.tenantId, sourceId: { not: options.sourceId }, sha256: options.sha256, status: { in: [...ACCEPTED_FILE_STATUSES] } },
     orderBy: { receivedAt: "asc" },
-    select: { id: true, fileName: true, receivedAt: true, source: { select: { name: true } } },
+    select: { id: true, fileName: true, receivedAt: true, source: { select: { id: true, name: true } } },
   });
 }
 

@@ -120,17 +120,13 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
         for (const row of rows.rows) {
           result.examined++;
           const context = await contextFor(row.source_id);
-          // Stored callees are E.164 digits already: "+" keeps the plan from reading an
-          // international number (e.g. 886…, 10 digits) as a national one a second time. A
-          // short code or local number (stored as dialled) is read as dialled again, or a
-          // local 5550101 would be priced as Brazil (55) once the "+" made it international.
-          const callee = row.unbillable_reason === UNBILLABLE_REASONS.noShortCodeRate ? row.callee : `+${row.callee}`;
           // A call stored with its customer stays theirs; only an ownerless one finds its owner
           // now, by its account code alone. The DID fallback reads who holds the number today,
           // and dids records no time of assignment (created_at is the row's, updated_at any
           // edit's): it would bill a call made to a number nobody held then to whoever was
           // given it since, with their deck.
           const owner = row.customer_id ? context.storedOwner(row.customer_id, row.trunk_id) : context.accountOwner(row.account_code);
+          const callee = context.storedCallee(row.callee, { shortCode: row.unbillable_reason === UNBILLABLE_REASONS.noShortCodeRate, trunkId: row.trunk_id }, owner);
           const rated = context.rate({ caller: row.caller, callee, startUtc: row.start_at, billsec: row.billsec }, owner);
           const nowRated = rated.status === "RATED";
           if (!nowRated) result.stillUnbillable++;

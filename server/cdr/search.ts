@@ -492,13 +492,6 @@ export async function cdrTimeline(options: { scope: TCdrScope; filter: TCdrFilte
   return { unit, points };
 }
 
-/** How many calls match: the export's "n of N" before the first byte is sent. */
-export async function countCdrs(options: { scope: TCdrScope; filter: TCdrFilterInput }): Promise<number> {
-  const filter = ZCdrFilter.parse(options.filter);
-  const where = cdrWhere(options.scope, filter);
-  const { rows } = await pool().query<{ n: string }>(`SELECT count(*)::text AS n FROM cdrs c WHERE ${where.sql}`, where.params);
-  return Number(rows[0]?.n ?? 0);
-}
 
 /** Filter choices for the UI: the scope's trunks, sources (admin) and customers (admin), and how to show figures. */
 export async function cdrFilterOptions(scope: TCdrScope) {

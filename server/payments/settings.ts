@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { db } from "@/server/db/client";
 import { recordAudit, type TActor } from "@/server/audit/audit";
-import { env } from "@/server/env";
 import { AppError } from "@/server/errors";
 import { appUrl } from "@/server/mail/templates";
 import { parseMoneyToMicros } from "@/server/rating/money";
@@ -61,14 +60,8 @@ const PAYMENT_SETTINGS_COLUMNS = {
 export async function getStripeSettings(options: { tenantId: string }) {
   const tenant = await db().tenant.findUnique({ where: { id: options.tenantId }, select: { ...PAYMENT_SETTINGS_COLUMNS, slug: true } });
   if (!tenant) throw AppError.notFound("Tenant");
-  const config = env();
   const own = usesOwnStripeKeys(tenant);
-  const platformMissing = missingStripeKeys({
-    source: "platform",
-    secretKey: config.STRIPE_SECRET_KEY ?? null,
-    publishableKey: config.STRIPE_PUBLISHABLE_KEY ?? null,
-    webhookSecret: config.STRIPE_WEBHOOK_SECRET ?? null,
-  });
+  const platformMissing = missingStripeKeys(platformStripeKeys());
   // Presence only: the secrets are not decrypted to answer a yes/no question.
   const ownMissing = missingStripeKeys({
     source: "tenant",
@@ -210,8 +203,9 @@ function requireCompleteKeySet(
 /**
  * Whether a new secret key reaches the same Stripe account as the tenant's stored customer
  * ids: one of them is looked up with it. A rolled key of the same account finds it; another
- * account (or the other of test and live mode) does not. With no customer ids stored there is
- * nothing to keep, and an unusable key is refused before anything is saved.
+ * account (or the other of test and live mode) does not, and a key Stripe refuses is refused
+ * before anything is saved. With no customer ids stored there is nothing to keep or check:
+ * the key counts as another account's, which clears nothing.
  */
 async function sameStripeAccount(options: { tenantId: string; secretKey: string | null }): Promise<boolean> {
   const sample = await db().customer.findFirst({

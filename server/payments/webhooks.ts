@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { db, type TTransaction } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { notifyBalanceChanged, postLedgerEntryInTransaction, type TPostResult } from "@/server/wallet/ledger";
@@ -104,12 +105,10 @@ function routingOf(event: Stripe.Event): TRouting | null {
     case "payment_intent.payment_failed":
       return { metadata: event.data.object.metadata ?? {}, checkoutSessionId: null, paymentIntentId: event.data.object.id };
     case "charge.refunded":
-      return { metadata: event.data.object.metadata ?? {}, checkoutSessionId: null, paymentIntentId: idOf(event.data.object.payment_intent) };
     case "charge.refund.updated":
     case "refund.created":
     case "refund.updated":
     case "refund.failed":
-      return { metadata: event.data.object.metadata ?? {}, checkoutSessionId: null, paymentIntentId: idOf(event.data.object.payment_intent) };
     case "charge.dispute.created":
     case "charge.dispute.funds_withdrawn":
     case "charge.dispute.funds_reinstated":
@@ -119,7 +118,7 @@ function routingOf(event: Stripe.Event): TRouting | null {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isUuid = (value: string) => z.uuid().safeParse(value).success;
 
 /**
  * The tenant of a platform-signed event. Only tenants that really use the platform's keys
@@ -131,7 +130,7 @@ async function platformTenantOf(event: Stripe.Event, routing: TRouting): Promise
   if (named) {
     // Another deployment sharing the Stripe account (staging on a test account) has tenant
     // ids we never issued: not ours. One we know is ours and must land.
-    const tenant = UUID.test(named) ? await db().tenant.findUnique({ where: { id: named }, select: tenantKeySelect }) : null;
+    const tenant = isUuid(named) ? await db().tenant.findUnique({ where: { id: named }, select: tenantKeySelect }) : null;
     if (!tenant) return null;
     if (usesOwnStripeKeys(tenant)) throw unroutable(event, `tenant ${tenant.id} uses its own Stripe keys, but the event came from the platform's account`);
     return tenant.id;
@@ -191,7 +190,7 @@ async function findPayment(event: Stripe.Event, tenantId: string, lookup: { meta
   // Metadata is trusted only for our own tenant: the signature proves it came from the
   // account this tenant uses, and the tenant id in it must match as well.
   if (metadata.payment_id && metadata.tenant_id === tenantId) {
-    const byId = UUID.test(metadata.payment_id) ? await db().payment.findFirst({ where: { tenantId, id: metadata.payment_id }, select }) : null;
+    const byId = isUuid(metadata.payment_id) ? await db().payment.findFirst({ where: { tenantId, id: metadata.payment_id }, select }) : null;
     if (byId) return byId;
     throw unroutable(event, `payment ${metadata.payment_id} of tenant ${tenantId} does not exist`);
   }
@@ -314,7 +313,7 @@ async function prepare(options: { tenantId: string; stripe: Stripe; event: Strip
         // Already won (the reinstatement came first): the payment is not disputed any more.
         const reinstated = await ledgerEntryOf(tx, tenantId, `stripe:dispute-reinstated:${dispute.id}`);
         if (!reinstated) {
-          await tx.payment.updateMany({ where: { id: payment.id, status: { in: ["SUCCEEDED", "PARTIALLY_REFUNDED", "REFUNDED"] } }, data: { status: "DISPUTED" } });
+          await tx.payment.updateMany({ where: { tenantId, id: payment.id, status: { in: ["SUCCEEDED", "PARTIALLY_REFUNDED", "REFUNDED"] } }, data: { status: "DISPUTED" } });
         }
         return [debit];
       };
@@ -338,7 +337,7 @@ async function prepare(options: { tenantId: string; stripe: Stripe; event: Strip
           reference: { type: "payment", id: payment.id },
           memo: "Dispute won: funds reinstated",
         });
-        await restorePaymentStatus(tx, payment.id, ["DISPUTED"]);
+        await restorePaymentStatus(tx, tenantId, payment.id, ["DISPUTED"]);
         return [debit, credit];
       };
     }
@@ -385,13 +384,13 @@ async function debitDisputeInTransaction(
 }
 
 /** A payment's status after a dispute or a refund went away: what its refunds say it is. */
-async function restorePaymentStatus(tx: TTransaction, paymentId: string, from: ("DISPUTED" | "REFUNDED" | "PARTIALLY_REFUNDED")[]) {
+async function restorePaymentStatus(tx: TTransaction, tenantId: string, paymentId: string, from: ("DISPUTED" | "REFUNDED" | "PARTIALLY_REFUNDED")[]) {
   await tx.$executeRaw`
     UPDATE payments SET status = (CASE WHEN refunded_amount <= 0 THEN 'SUCCEEDED'
                                        WHEN refunded_amount >= amount THEN 'REFUNDED'
                                        ELSE 'PARTIALLY_REFUNDED' END)::"PaymentStatus",
                         updated_at = now()
-    WHERE id = ${paymentId}::uuid AND status::text = ANY(${from}::text[])`;
+    WHERE tenant_id = ${tenantId}::uuid AND id = ${paymentId}::uuid AND status::text = ANY(${from}::text[])`;
 }
 
 /**
@@ -435,10 +434,10 @@ export async function postRefundInTransaction(
   if (result.created) {
     const [updated] = await tx.$queryRaw<{ refunded_amount: bigint; amount: bigint }[]>`
       UPDATE payments SET refunded_amount = LEAST(amount, refunded_amount + ${options.amount}), updated_at = now()
-      WHERE id = ${payment.id}::uuid RETURNING refunded_amount, amount`;
+      WHERE tenant_id = ${options.tenantId}::uuid AND id = ${payment.id}::uuid RETURNING refunded_amount, amount`;
     if (updated) {
       await tx.payment.updateMany({
-        where: { id: payment.id, status: { in: ["SUCCEEDED", "PARTIALLY_REFUNDED"] } },
+        where: { tenantId: options.tenantId, id: payment.id, status: { in: ["SUCCEEDED", "PARTIALLY_REFUNDED"] } },
         data: { status: updated.refunded_amount >= updated.amount ? "REFUNDED" : "PARTIALLY_REFUNDED" },
       });
     }
@@ -452,7 +451,7 @@ export async function postRefundInTransaction(
  * first), the debit is posted here too, so a late "pending" report about the same refund
  * finds it done: the pair nets to zero exactly once, in any order, however often.
  */
-export async function reverseFailedRefundInTransaction(
+async function reverseFailedRefundInTransaction(
   tx: TTransaction,
   options: { tenantId: string; paymentId: string; refundId: string; amount: bigint },
 ): Promise<TPostResult[]> {
@@ -472,8 +471,8 @@ export async function reverseFailedRefundInTransaction(
   if (credit.created) {
     await tx.$executeRaw`
       UPDATE payments SET refunded_amount = GREATEST(0, refunded_amount - ${restored}), updated_at = now()
-      WHERE id = ${payment.id}::uuid`;
-    await restorePaymentStatus(tx, payment.id, ["REFUNDED", "PARTIALLY_REFUNDED"]);
+      WHERE tenant_id = ${options.tenantId}::uuid AND id = ${payment.id}::uuid`;
+    await restorePaymentStatus(tx, options.tenantId, payment.id, ["REFUNDED", "PARTIALLY_REFUNDED"]);
   }
   return [debit, credit];
 }

@@ -122,12 +122,9 @@ export function createNumberNormalizer(plan: NumberingPlan, options: NormalizerO
   /** Where the number goes on after the trunk's tech prefix at `start`, or -1 when it has none there. */
   function afterOwnPrefix(raw: string, start: number, end: number): number {
     if (ownPrefix.length === 0) return -1;
-    if (end - start > ownPrefix.length && raw.startsWith(ownPrefix, start)) return start + ownPrefix.length;
-    // The "+" goes with the prefix: what follows was dialled after the tech prefix, not as E.164.
-    if (end - start > ownPrefix.length + 1 && raw.charCodeAt(start) === CHAR_PLUS && raw.startsWith(ownPrefix, start + 1)) {
-      return start + 1 + ownPrefix.length;
-    }
-    return -1;
+    // Only in front of a number as dialled: "+44…" is E.164 (a customer dialling it, or a
+    // stored number re-rated), whose first digits are the country's, never a tech prefix.
+    return end - start > ownPrefix.length && raw.startsWith(ownPrefix, start) ? start + ownPrefix.length : -1;
   }
 
   return function normalizeNumber(raw: string): NormalizeResult {

@@ -127,8 +127,10 @@ describe("a SIP trunk's tech prefix", () => {
       callee: "16135550101",
       matchedPrefix: "1613555",
     });
-    // Re-rate of a call ingested before the trunk was known: "+" + the digits stored then.
-    expect(context.rate(call("+55016139990123"), context.accountOwner("acct-1001"))).toMatchObject({ callee: "16139990123", matchedPrefix: "1613" });
+    // Re-rate of a call ingested before the trunk was known: its stored digits still carry the prefix.
+    const owner = context.accountOwner("acct-1001");
+    const storedBefore = context.storedCallee("55016139990123", { shortCode: false, trunkId: null }, owner);
+    expect(context.rate(call(storedBefore), owner)).toMatchObject({ callee: "16139990123", matchedPrefix: "1613" });
     // Re-rate of a call stored with the prefix already stripped is unchanged.
     expect(context.rate(call("+16139990123"), context.storedOwner(world.alice.id, world.aliceTrunk.id))).toMatchObject({
       callee: "16139990123",
@@ -164,5 +166,20 @@ describe("a SIP trunk's tech prefix", () => {
     await saveTrunk({ tenantId, actor: ACTOR, fields: { customerId: world.alice.id, name: "Alice branch", accountCode: "acct-4242", techPrefix: "5501" } });
     expect(await rerateUnbillable({ tenantId })).toMatchObject({ rated: 1 });
     expect(await storedCall(tenantId, "tp.2")).toEqual({ callee: "16139990123", status: "RATED", unbillable_reason: null, matched_prefix: "1613", price: "5000" });
+  });
+
+  it("strips a prefix once: a call stored with its trunk is re-rated by its stored number, and E.164 dialled on the trunk is kept", async () => {
+    const world = await createBillingTenant();
+    const tenantId = world.tenant.id;
+    // A tech prefix that is also a country code (44): only a number as dialled loses it.
+    await saveTrunk({ tenantId, actor: ACTOR, trunkId: world.aliceTrunk.id, fields: { customerId: world.alice.id, name: "Alice main", accountCode: "acct-1001", techPrefix: "44" } });
+    const context = await loadCallRatingContext({ tenantId, costDeckId: null });
+    const owner = context.accountOwner("acct-1001");
+    const at = { caller: "16135550101", startUtc: START, billsec: 60 };
+    expect(context.rate({ ...at, callee: "446135550101" }, owner)).toMatchObject({ callee: "16135550101" });
+    expect(context.rate({ ...at, callee: "+442071838750" }, owner)).toMatchObject({ callee: "442071838750" });
+    // Re-rated: stored with its trunk (already stripped), the digits go back as E.164.
+    const stored = context.storedCallee("442071838750", { shortCode: false, trunkId: world.aliceTrunk.id }, context.storedOwner(world.alice.id, world.aliceTrunk.id));
+    expect(context.rate({ ...at, callee: stored }, context.storedOwner(world.alice.id, world.aliceTrunk.id))).toMatchObject({ callee: "442071838750" });
   });
 });

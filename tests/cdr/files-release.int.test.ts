@@ -87,7 +87,7 @@ describe("releasing a held file", () => {
       await arrival.query("BEGIN");
       await arrival.query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))", [`cdr-file-arrival:${tenantId}`]);
       const release = releaseHeldFile({ tenantId, actor: ACTOR, fileId: held.id });
-      await expectStillWaiting(release);
+      await expectStillWaiting(release, arrival);
       await arrival.query(
         `INSERT INTO cdr_files (tenant_id, source_id, file_name, remote_path, size, sha256, status)
          VALUES ($1::uuid, $2::uuid, 'Y.csv', 'upload:Y.csv', $3, $4, 'RECEIVED')`,

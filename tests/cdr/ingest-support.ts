@@ -9,10 +9,10 @@ import { findLedgerDrift } from "@/server/wallet/ledger";
 import { saveDeck } from "@/server/rating/decks";
 import { commitDeckImport, previewDeckImport } from "@/server/rating/deck-import";
 import { receiveCdrFile, spoolTempPath } from "@/server/cdr/files";
-import { createCustomer, createTenant } from "../support/factories";
+import { createCustomer, createTenant, TEST_ACTOR } from "../support/factories";
 import { fixturePath } from "../rating/fixtures";
 
-export const ACTOR = { userId: null, email: "admin@example.test", ip: "127.0.0.1" };
+export const ACTOR = TEST_ACTOR;
 
 /**
  * A tenant as the shared fixtures expect it: the retail deck, Alice (acct-1001) and Bob

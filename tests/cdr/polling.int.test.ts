@@ -13,7 +13,7 @@ import { decryptSecret } from "@/server/security/secrets";
 import { createCdrSource, setCdrSourceEnabled, updateCdrSource, type TCdrSourceFields } from "@/server/cdr/sources";
 import { alertRecipients, dueSources, pollSource, testSourceConnection } from "@/server/cdr/polling";
 import { sourceAvailability } from "@/server/cdr/availability";
-import { callerAs, createWorld } from "../support/factories";
+import { callerAs, createWorld, TEST_ACTOR } from "../support/factories";
 import { startSmtpServer, type TReceivedMail } from "../support/smtp";
 import { generateSshKeyPair, startSftpServer, startSilentServer, unusedPort, type TSftpServer, type TSftpServerOptions, type TUnansweredRequest } from "../support/sftp-server";
 
@@ -23,7 +23,7 @@ import { generateSshKeyPair, startSftpServer, startSilentServer, unusedPort, typ
  * after-download actions, availability over a period.
  */
 
-const actor = { userId: null, email: "admin@example.test", ip: "127.0.0.1" };
+const actor = TEST_ACTOR;
 const TIMEOUT = 2000;
 const USER = "cdr";
 const PASSWORD = "s3cret-sftp-pass";

@@ -7,6 +7,7 @@ import { addRateForPrefix, mapAccountCode } from "@/server/cdr/unbillable";
 import { rerateUnbillable, type TRerateResult } from "@/server/cdr/rerate";
 import { createCustomer } from "../support/factories";
 import { ACTOR, balances, createBillingTenant, TAIWAN_RATE, withJobRunner } from "./ingest-support";
+import { expectStillWaiting } from "../support/waiting";
 
 const runner = withJobRunner();
 
@@ -35,20 +36,11 @@ describe("re-rating while an ingest batch of the same file commits", () => {
     const ingestBatch = await pool().connect();
     try {
       await ingestBatch.query("BEGIN");
-      const { rows } = await ingestBatch.query<{ pid: number }>(`SELECT pg_backend_pid() AS pid`);
       await ingestBatch.query(`SELECT id FROM customers WHERE tenant_id = $1::uuid AND id = $2::uuid FOR UPDATE`, [tenantId, world.alice.id]);
 
       const rerate: Promise<TRerateResult | Error> = rerateUnbillable({ tenantId }).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
       // The re-rate reaches the customer's lock and waits for the batch.
-      const deadline = Date.now() + 20_000;
-      for (;;) {
-        const waiting = await pool().query<{ waiting: boolean }>(`SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE $1::int = ANY(pg_blocking_pids(pid))) AS waiting`, [
-          rows[0]!.pid,
-        ]);
-        if (waiting.rows[0]!.waiting) break;
-        if (Date.now() > deadline) throw new Error("the re-rate never waited for the batch's customer lock");
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await expectStillWaiting(rerate, ingestBatch);
       // Had the re-rate updated the file's row before locking the customer, this would wait
       // for it while it waits for us: PostgreSQL would abort one after deadlock_timeout.
       await ingestBatch.query(`UPDATE cdr_files SET lines = lines WHERE tenant_id = $1::uuid AND id = $2::uuid`, [tenantId, file.id]);

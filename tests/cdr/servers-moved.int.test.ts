@@ -7,7 +7,7 @@ import { createCdrSource, getCdrSource, serversForTest, setCdrSourceEnabled, upd
 import { pollSource } from "@/server/cdr/polling";
 import { sourceAvailability } from "@/server/cdr/availability";
 import { decryptSecret } from "@/server/security/secrets";
-import { callerAs, createWorld } from "../support/factories";
+import { callerAs, createWorld, TEST_ACTOR } from "../support/factories";
 import { startSftpServer, unusedPort, type TSftpServer } from "../support/sftp-server";
 
 /**
@@ -17,7 +17,7 @@ import { startSftpServer, unusedPort, type TSftpServer } from "../support/sftp-s
  * in the list keeps the row. Mails land in the outbox (no SMTP_URL).
  */
 
-const actor = { userId: null, email: "admin@example.test", ip: "127.0.0.1" };
+const actor = TEST_ACTOR;
 const TIMEOUT = 2000;
 const USER = "cdr";
 const PASSWORD = "s3cret-sftp-pass";

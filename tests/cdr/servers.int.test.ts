@@ -7,7 +7,7 @@ import { db, pool } from "@/server/db/client";
 import { createCdrSource, getCdrSource, listCdrSources, serversForTest, setCdrSourceEnabled, updateCdrSource, type TCdrSourceFields } from "@/server/cdr/sources";
 import { dueSources, pollSource, requestPoll } from "@/server/cdr/polling";
 import { sourceAvailability } from "@/server/cdr/availability";
-import { callerAs, createWorld } from "../support/factories";
+import { callerAs, createWorld, TEST_ACTOR } from "../support/factories";
 import { startSftpServer, unusedPort, type TSftpServer } from "../support/sftp-server";
 
 /**
@@ -16,7 +16,7 @@ import { startSftpServer, unusedPort, type TSftpServer } from "../support/sftp-s
  * listed or counted, and its id cannot be edited back. Mails land in the outbox (no SMTP_URL).
  */
 
-const actor = { userId: null, email: "admin@example.test", ip: "127.0.0.1" };
+const actor = TEST_ACTOR;
 const TIMEOUT = 2000;
 const USER = "cdr";
 const PASSWORD = "s3cret-sftp-pass";

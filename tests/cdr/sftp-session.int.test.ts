@@ -46,7 +46,7 @@ async function until(condition: () => boolean, timeoutMs: number): Promise<void>
 describe("connecting", () => {
   it("closes the connection of a server that logs in and never answers the SFTP subsystem request", async () => {
     const server = await start({ neverAnswer: ["SFTP"] });
-    const failure = await SftpSession.connect(credentials(server), { timeoutMs: 500 }).then(
+    const failure = await SftpSession.connect(credentials(server), { timeoutMs: 2000 }).then(
       () => null,
       (error: unknown) => error,
     );

@@ -53,7 +53,7 @@ describe("editing a source while something else writes it", () => {
       await other.query("SELECT id FROM cdr_sources WHERE id = $1::uuid FOR UPDATE", [source.id]);
       await other.query("UPDATE cdr_source_servers SET password_enc = $2 WHERE id = $1::uuid", [server.id, encryptSecret("newer-secret")]);
       const edit = keepPasswordEdit(tenantId, source.id, server.id);
-      await expectStillWaiting(edit);
+      await expectStillWaiting(edit, other);
       await other.query("COMMIT");
       await edit;
     });
@@ -68,7 +68,7 @@ describe("editing a source while something else writes it", () => {
       // The poll's first connection learning the key (polling.ts: only while none is known).
       await other.query("UPDATE cdr_source_servers SET host_key = $2 WHERE id = $1::uuid AND host_key IS NULL", [server.id, HOST_KEY]);
       const edit = keepPasswordEdit(tenantId, source.id, server.id);
-      await expectStillWaiting(edit);
+      await expectStillWaiting(edit, other);
       await other.query("COMMIT");
       await edit;
     });
@@ -86,7 +86,7 @@ describe("editing a source while something else writes it", () => {
         [tenantId, source.id, createHash("sha256").update("a").digest("hex")],
       );
       const edit = keepPasswordEdit(tenantId, source.id, server.id, { format: "asterisk" });
-      await expectStillWaiting(edit);
+      await expectStillWaiting(edit, other);
       await other.query("COMMIT");
       await expect(edit).rejects.toMatchObject({ code: "INVALID_INPUT", fieldErrors: { format: [expect.stringMatching(/^Calls of this source are stored/)] } });
     });
@@ -98,7 +98,7 @@ describe("editing a source while something else writes it", () => {
     await inOtherTransaction(async (other) => {
       await other.query("SELECT id FROM cdr_sources WHERE id = $1::uuid FOR UPDATE", [source.id]);
       const arrival = deliver({ tenantId, sourceId: source.id, name: "b.csv", content: "callee,start,billsec\n" });
-      await expectStillWaiting(arrival);
+      await expectStillWaiting(arrival, other);
       await other.query("COMMIT");
       expect((await arrival).status).toBe("RECEIVED");
     });

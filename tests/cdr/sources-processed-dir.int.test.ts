@@ -3,7 +3,7 @@ import { TRPCError } from "@trpc/server";
 import { ZodError } from "zod";
 import { db } from "@/server/db/client";
 import { createCdrSource, updateCdrSource, type TCdrSourceFields } from "@/server/cdr/sources";
-import { callerAs, createWorld } from "../support/factories";
+import { callerAs, createWorld, TEST_ACTOR } from "../support/factories";
 
 /**
  * MOVE into the folder that is polled would loop: each poll lists the moved file again,
@@ -11,7 +11,7 @@ import { callerAs, createWorld } from "../support/factories";
  * is refused on create and on update, however it is spelt.
  */
 
-const actor = { userId: null, email: "admin@example.test", ip: "127.0.0.1" };
+const actor = TEST_ACTOR;
 const MESSAGE = "The processed folder must differ from the folder polled";
 
 let world: Awaited<ReturnType<typeof createWorld>>;

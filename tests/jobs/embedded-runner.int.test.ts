@@ -98,6 +98,7 @@ describe("embedded job runner", () => {
     for (const tenant of [busyA, busyB, busyA, busyB, busyA, busyB, quiet]) {
       await runner.dispatch({ name: "auth/password-reset.requested", data: { userId, tenantId: tenant.id } });
     }
+    await expect.poll(() => started.length).toBe(2);
     expect(started).toEqual([busyA.id, busyB.id]);
     openGate();
     await runner.drain();

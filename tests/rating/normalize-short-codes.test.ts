@@ -68,8 +68,8 @@ describe("a SIP trunk's tech prefix", () => {
     ["99#55016135550101", "16135550101"], // tenant's prefix first, then the trunk's
     ["550199#6135550101", "16135550101"], // or the other way round
     ["6135550101", "16135550101"], // dialled without it
-    // A call stored before its trunk was known, re-rated as "+digits".
-    ["+55016135550101", "16135550101"],
+    // E.164 ("+" first) is never stripped: a customer dialling +5501…, or a stored number re-rated.
+    ["+55016135550101", "55016135550101"],
     ["+16135550101", "16135550101"],
   ])("%j → %s", (raw, expected) => {
     expect(shape(trunk(raw))).toBe(expected);

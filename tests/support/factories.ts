@@ -6,6 +6,9 @@ import { loadAuthContext } from "@/server/auth/context";
 import { createCaller } from "@/server/trpc/root";
 
 export const TEST_PASSWORD = "correct-horse-battery";
+
+/** The admin a service call is made for in tests that do not go through a session. */
+export const TEST_ACTOR = { userId: null, email: "admin@example.test", ip: "127.0.0.1" };
 let passwordHash: Promise<string> | undefined;
 
 function suffix(): string {
@@ -62,4 +65,12 @@ export async function createWorld(name?: string) {
   const customerAdmin = await createUser({ tenantId: tenant.id, role: "CUSTOMER_ADMIN", customerId: customer.id });
   const otherCustomerAdmin = await createUser({ tenantId: tenant.id, role: "CUSTOMER_ADMIN", customerId: otherCustomer.id });
   return { tenant, admin, support, customer, otherCustomer, customerAdmin, otherCustomerAdmin };
+}
+
+/** A tenant with two customers and no users: for services called directly. */
+export async function createTenantWithTwoCustomers() {
+  const tenant = await createTenant();
+  const alice = await createCustomer(tenant.id, { name: "Alice Co" });
+  const bob = await createCustomer(tenant.id, { name: "Bob Co" });
+  return { tenantId: tenant.id, alice, bob };
 }

@@ -1,15 +1,30 @@
+import type pg from "pg";
 import { expect } from "vitest";
+import { pool } from "@/server/db/client";
 
 /**
- * Asserts that `promise` is still pending after `ms`: it waits on a lock another connection
- * holds. Its rejection, if it comes later, is left for the caller's await to hear.
+ * Waits until PostgreSQL shows a backend blocked by `holder`'s transaction (a lock it holds),
+ * then asserts `promise` has not settled: the call under test is waiting on that lock, however
+ * slow the machine. A sleep would not prove it (the call may not have reached its lock yet).
+ * The promise's rejection, if it comes later, is left for the caller's await to hear.
  */
-export async function expectStillWaiting(promise: Promise<unknown>, ms = 400): Promise<void> {
+export async function expectStillWaiting(promise: Promise<unknown>, holder: pg.PoolClient | pg.Client, timeoutMs = 20_000): Promise<void> {
   const state = { settled: false };
   promise.then(
     () => (state.settled = true),
     () => (state.settled = true),
   );
-  await new Promise((resolve) => setTimeout(resolve, ms));
+  const holderPid = (await holder.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]!.pid;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const blocked = await pool().query<{ waiting: boolean }>(
+      "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE $1::int = ANY(pg_blocking_pids(pid))) AS waiting",
+      [holderPid],
+    );
+    if (blocked.rows[0]!.waiting) break;
+    if (state.settled) throw new Error("the call finished without waiting for the lock held by the other transaction");
+    if (Date.now() > deadline) throw new Error("nothing waited for the lock held by the other transaction");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   expect(state.settled).toBe(false);
 }

@@ -5,12 +5,12 @@ import { findLedgerDrift, postLedgerEntry, postLedgerEntryInTransaction } from "
 import { sweepBalanceReactions } from "@/server/wallet/account-state";
 import { adjustBalance, lockCustomer, unlockCustomer } from "@/server/wallet/wallet";
 import { postRecurringFees, saveRecurringCharge } from "@/server/wallet/recurring";
-import { createCustomer, createTenant, createWorld } from "../support/factories";
+import { createCustomer, createTenant, createWorld, TEST_ACTOR } from "../support/factories";
 import { withMoneyServices } from "../support/money-services";
 
 const services = withMoneyServices({ smtp: true, drainMs: 100_000 });
 
-const actor = { userId: null, email: "admin@example.test", ip: "127.0.0.1" };
+const actor = TEST_ACTOR;
 
 describe("ledger", () => {
   it("keeps balance == SUM(ledger) under random concurrent postings, and posts each key once", async () => {

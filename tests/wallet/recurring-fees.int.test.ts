@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { db } from "@/server/db/client";
 import { postRecurringFees, saveRecurringCharge } from "@/server/wallet/recurring";
-import { createCustomer, createWorld } from "../support/factories";
+import { createCustomer, createWorld, TEST_ACTOR } from "../support/factories";
 import { withMoneyServices } from "../support/money-services";
 
 withMoneyServices({ smtp: true });
 
-const actor = { userId: null, email: "admin@example.test", ip: "127.0.0.1" };
+const actor = TEST_ACTOR;
 
 async function feesOf(customerId: string) {
   const fees = await db().ledgerEntry.findMany({ where: { customerId, kind: "RECURRING_FEE" }, orderBy: { id: "asc" } });

@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { AppError } from "@/server/errors";
+import { AppError, TRPC_CODE_BY_CODE } from "@/server/errors";
 import { assertSameOrigin } from "@/server/http/same-origin";
 import { createContext } from "@/server/trpc/context";
 import { appRouter } from "@/server/trpc/root";
@@ -18,7 +18,7 @@ function handler(request: Request) {
       try {
         assertSameOrigin(request);
       } catch (error) {
-        if (error instanceof AppError) throw new TRPCError({ code: "FORBIDDEN", message: error.message, cause: error });
+        if (error instanceof AppError) throw new TRPCError({ code: TRPC_CODE_BY_CODE[error.code], message: error.message, cause: error });
         throw error;
       }
       return createContext(request.headers);
