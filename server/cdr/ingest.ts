@@ -3,7 +3,7 @@ import { createReadStream } from "node:fs";
 import type pg from "pg";
 import { db, pool, spareConnection } from "@/server/db/client";
 import { AppError } from "@/server/errors";
-import { BinaryCopyWriter, BufferPool, copyBinaryChunks } from "@/server/lib/copy";
+import { BinaryCopyWriter, BufferPool, copyBinaryChunks, encodeUuidFields, type EncodedFields } from "@/server/lib/copy";
 import { CdrFileError, parseCdrBatches, type CdrFormat, type CdrRecord } from "@/server/rating/cdr-formats";
 import { TimeZoneError } from "@/server/rating/time-zone";
 import { BalanceChangeNotices, postLedgerEntriesOnConnection, type TPostResult } from "@/server/wallet/ledger";
@@ -179,6 +179,8 @@ class BatchReader {
   private readonly rateIds = new Map<string, bigint>();
   /** Epoch ms of the latest start a call of this file may have; computed once per file. */
   private readonly latestCallStartMs: number;
+  /** tenant_id, source_id and file_id: the same in every row of the file. */
+  private readonly fileIdFields: EncodedFields;
 
   private rateIdOf(id: string): bigint {
     let value = this.rateIds.get(id);
@@ -195,6 +197,7 @@ class BatchReader {
     private readonly fileArrivedAt: Date,
   ) {
     this.latestCallStartMs = fileArrivedAt.getTime() + MAX_CALL_START_AFTER_ARRIVAL_MS;
+    this.fileIdFields = encodeUuidFields([ids.tenantId, ids.sourceId, ids.fileId]);
     this.records = input[Symbol.asyncIterator]();
   }
 
@@ -223,7 +226,6 @@ class BatchReader {
    * end of the file. Batches are contiguous line ranges, so a rerun cuts the same batches.
    */
   async nextBatch(): Promise<TBatch | null> {
-    const { tenantId, sourceId, fileId } = this.ids;
     const out = new BinaryCopyWriter(this.buffers);
     // Exact, without a BigInt per call (see MicrosSum).
     const priceSum = new MicrosSum();
@@ -289,9 +291,7 @@ class BatchReader {
       const priced = rated.status === "RATED";
       // In CDR_COLUMNS order.
       out.startRow(CDR_COLUMNS.length);
-      out.uuid(tenantId);
-      out.uuid(sourceId);
-      out.uuid(fileId);
+      out.encoded(this.fileIdFields);
       out.int4(record.lineNumber);
       out.text(record.recordKey);
       out.timestamptz(start);

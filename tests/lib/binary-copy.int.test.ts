@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { pool } from "@/server/db/client";
-import { BinaryCopyWriter, BufferPool, copyBinaryChunks } from "@/server/lib/copy";
+import { BinaryCopyWriter, BufferPool, copyBinaryChunks, encodeUuidFields } from "@/server/lib/copy";
 
 const COLUMNS = ["id", "label", "count", "amount", "at", "ref"] as const;
 
@@ -89,6 +89,30 @@ describe("BinaryCopyWriter", () => {
     expect(new Set(next.finish().map((chunk) => chunk.buffer))).toEqual(releasedBuffers);
     // Reused buffers hold a new stream intact.
     expect(await roundTrip(rows, pool)).toEqual(rows);
+  });
+
+  it("copies UUID fields encoded once into every row, rows across buffers included", async () => {
+    const ids = ["0b8e4a3c-1f2d-4e5f-8a9b-0c1d2e3f4a5b", "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF"];
+    const encoded = encodeUuidFields(ids);
+    const out = new BinaryCopyWriter(new BufferPool(64));
+    for (let id = 0; id < 50; id++) {
+      out.startRow(3);
+      out.encoded(encoded);
+      out.int4(id);
+    }
+    const chunks = out.finish();
+    expect(chunks.length).toBeGreaterThan(10);
+    const client = await pool().connect();
+    try {
+      await client.query(`CREATE TEMP TABLE encoded (a UUID, b UUID, id INTEGER)`);
+      await copyBinaryChunks(client, "encoded", ["a", "b", "id"], chunks);
+      const { rows } = await client.query<{ a: string; b: string; n: string }>(`SELECT a::text, b::text, count(*)::text AS n FROM encoded GROUP BY a, b`);
+      await client.query(`DROP TABLE encoded`);
+      expect(rows).toEqual([{ a: ids[0], b: ids[1]!.toLowerCase(), n: "50" }]);
+    } finally {
+      client.release();
+    }
+    expect(() => encodeUuidFields(["0b8e4a3c", ids[0]!])).toThrow("not a UUID: 0b8e4a3c");
   });
 
   it("refuses what its column type cannot hold on this side, naming the value", () => {

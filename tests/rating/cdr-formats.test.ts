@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { CdrFileError, createCdrLineParser, parseCdrStream, type CdrRecord } from "@/server/rating/cdr-formats";
+import { readLineBatches } from "@/server/rating/csv-text";
 
 import { chunked, collect, readFixture } from "./fixtures";
 
@@ -116,6 +117,32 @@ describe("Asterisk cdr_csv (asterisk-master.csv)", () => {
     const line = '"a","1","2","c","""Zoë Ståhl"" <1>","e","f","g","h","2026-10-01 09:00:00","","2026-10-01 09:00:05",5,0,"NO ANSWER","DOC","u1",""';
     const records = await collect(parseCdrStream(chunked(`${line}\n`, 1), { format: "asterisk" }));
     expect(records[0]!.raw).toBe(line);
+  });
+});
+
+describe("readLineBatches", () => {
+  async function linesOf(chunks: Uint8Array[]): Promise<string[]> {
+    const lines: string[] = [];
+    for await (const batch of readLineBatches((async function* () { yield* chunks; })())) lines.push(...batch);
+    return lines;
+  }
+
+  it("reads ASCII chunks and UTF-8 chunks alike, whatever the boundaries, an invalid byte as U+FFFD", async () => {
+    const bytes = Buffer.concat([
+      Buffer.from("\ufeffplain ascii line\r\nZoë Ståhl, 📞 +44\n"),
+      Buffer.from([0x61, 0xff, 0x62, 0x0a]), // a, an invalid byte, b
+      Buffer.from("ascii after\nlast without a break é"),
+    ]);
+    const expected = ["plain ascii line", "Zoë Ståhl, 📞 +44", "a\ufffdb", "ascii after", "last without a break é"];
+    for (const size of [1, 2, 3, 5, 7, 64, bytes.length]) {
+      const chunks: Uint8Array[] = [];
+      for (let offset = 0; offset < bytes.length; offset += size) {
+        // Views into one buffer (as a file stream's are) and standalone arrays.
+        const view = bytes.subarray(offset, offset + size);
+        chunks.push(size % 2 === 1 ? view : new Uint8Array(view));
+      }
+      expect(await linesOf(chunks), `chunks of ${size} bytes`).toEqual(expected);
+    }
   });
 });
 
