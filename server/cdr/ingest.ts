@@ -85,6 +85,7 @@ const CDR_COLUMNS = [
   "account_code",
   "caller",
   "callee",
+  "callee_short_code",
   "customer_id",
   "trunk_id",
   "status",
@@ -302,6 +303,7 @@ class BatchReader {
       out.text(record.account);
       out.text(rated.caller);
       out.text(rated.callee);
+      out.bool(rated.calleeShortCode);
       out.uuid(owner?.customerId ?? null);
       out.uuid(owner?.trunkId ?? null);
       out.text(rated.status);

@@ -54,6 +54,7 @@ type TUnbillableRow = {
   account_code: string | null;
   caller: string;
   callee: string;
+  callee_short_code: boolean;
   billsec: number;
   unbillable_reason: string | null;
   customer_id: string | null;
@@ -97,7 +98,7 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
       const posted: TPostResult[] = [];
       try {
         const rows: { rows: TUnbillableRow[] } = await client.query<TUnbillableRow>(
-          `SELECT source_id, record_key, start_at, file_id, account_code, caller, callee, billsec, unbillable_reason, customer_id, trunk_id
+          `SELECT source_id, record_key, start_at, file_id, account_code, caller, callee, callee_short_code, billsec, unbillable_reason, customer_id, trunk_id
            FROM cdrs
            WHERE tenant_id = $1::uuid AND status = 'UNBILLABLE'
              AND ($2::text IS NULL OR unbillable_reason = $2)
@@ -116,7 +117,7 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
 
         const charges = new Map<string, { amount: bigint; keys: string[] }>();
         const fileDeltas = new Map<string, { rated: number; price: bigint; cost: bigint; seconds: bigint }>();
-        const updates: unknown[][] = [[], [], [], [], [], [], [], [], [], [], [], [], [], []];
+        const updates: unknown[][] = [[], [], [], [], [], [], [], [], [], [], [], [], [], [], []];
         for (const row of rows.rows) {
           result.examined++;
           const context = await contextFor(row.source_id);
@@ -126,7 +127,7 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
           // edit's): it would bill a call made to a number nobody held then to whoever was
           // given it since, with their deck.
           const owner = row.customer_id ? context.storedOwner(row.customer_id, row.trunk_id) : context.accountOwner(row.account_code);
-          const callee = context.storedCallee(row.callee, { shortCode: row.unbillable_reason === UNBILLABLE_REASONS.noShortCodeRate, trunkId: row.trunk_id }, owner);
+          const callee = context.storedCallee(row.callee, { shortCode: row.callee_short_code, trunkId: row.trunk_id }, owner);
           const rated = context.rate({ caller: row.caller, callee, startUtc: row.start_at, billsec: row.billsec }, owner);
           const nowRated = rated.status === "RATED";
           if (!nowRated) result.stillUnbillable++;
@@ -148,6 +149,7 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
             price?.toString() ?? null,
             cost?.toString() ?? null,
             row.callee === rated.callee ? row.callee : rated.callee,
+            rated.calleeShortCode,
           ];
           values.forEach((value, index) => updates[index]!.push(value));
           if (!nowRated) continue;
@@ -170,11 +172,12 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
           const changed = await client.query<{ customer_id: string | null; price: string | null; status: string }>(
             `UPDATE cdrs c SET status = u.status::"CdrStatus", unbillable_reason = u.reason, customer_id = u.customer_id, trunk_id = u.trunk_id,
                     category = u.category::"RateCategory", matched_prefix = u.matched_prefix, rate_id = u.rate_id,
-                    billed_seconds = u.billed_seconds, price = u.price, cost = u.cost, callee = u.callee, rated_at = now()
+                    billed_seconds = u.billed_seconds, price = u.price, cost = u.cost, callee = u.callee,
+                    callee_short_code = u.callee_short_code, rated_at = now()
              FROM unnest($2::uuid[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::uuid[], $8::uuid[], $9::text[],
-                         $10::text[], $11::bigint[], $12::int[], $13::bigint[], $14::bigint[], $15::text[])
+                         $10::text[], $11::bigint[], $12::int[], $13::bigint[], $14::bigint[], $15::text[], $16::boolean[])
                   AS u(source_id, record_key, start_at, status, reason, customer_id, trunk_id, category, matched_prefix, rate_id,
-                       billed_seconds, price, cost, callee)
+                       billed_seconds, price, cost, callee, callee_short_code)
              WHERE c.tenant_id = $1::uuid AND c.source_id = u.source_id AND c.record_key = u.record_key AND c.start_at = u.start_at
                AND c.status = 'UNBILLABLE'
              RETURNING c.customer_id, c.price::text, c.status::text`,

@@ -179,6 +179,13 @@ export class BinaryCopyWriter {
     this.offset += written;
   }
 
+  bool(value: boolean | null): void {
+    if (value === null) return this.null();
+    this.ensure(5);
+    this.int32(1);
+    this.chunk[this.offset++] = value ? 1 : 0;
+  }
+
   int4(value: number | null): void {
     if (value === null) return this.null();
     // Text COPY refused what does not fit; bytes would wrap silently.

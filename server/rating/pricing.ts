@@ -199,6 +199,12 @@ export interface RatedCall<TRate extends Rate = Rate> {
   /** E.164 digits when the number normalised; otherwise the number as received. */
   caller: string;
   callee: string;
+  /**
+   * The callee is a short code or local number, its digits as dialled rather than E.164
+   * (see NormalizeResult.shortCode); false when it did not normalise. Stored with the call, so
+   * a re-rate reads those digits as dialled again whatever made the call unbillable.
+   */
+  calleeShortCode: boolean;
   rate: TRate | null;
   matchedPrefix: string | null;
   category: RateCategory | null;
@@ -221,12 +227,14 @@ function unpriced<TRate extends Rate>(
   reason: string,
   caller: string,
   callee: string,
+  calleeShortCode = false,
 ): RatedCall<TRate> {
   return {
     status,
     reason,
     caller,
     callee,
+    calleeShortCode,
     rate: null,
     matchedPrefix: null,
     category: null,
@@ -282,20 +290,20 @@ export function rateCall<TRate extends Rate = Rate>(call: CallToRate, options: R
 
   if (call.billsec === 0) {
     return {
-      ...unpriced<TRate>("UNANSWERED", "billsec is 0", caller, callee),
+      ...unpriced<TRate>("UNANSWERED", "billsec is 0", caller, callee, shortCode),
       billedSeconds: 0,
       priceMicros: 0n,
       costMicros: options.buyDeck ? 0n : null,
       marginMicros: options.buyDeck ? 0n : null,
     };
   }
-  if (options.accountKnown === false) return unpriced("UNBILLABLE", UNBILLABLE_REASONS.unknownAccount, caller, callee);
-  if (options.sellDeck === null) return unpriced("UNBILLABLE", UNBILLABLE_REASONS.noDeck, caller, callee);
+  if (options.accountKnown === false) return unpriced("UNBILLABLE", UNBILLABLE_REASONS.unknownAccount, caller, callee, shortCode);
+  if (options.sellDeck === null) return unpriced("UNBILLABLE", UNBILLABLE_REASONS.noDeck, caller, callee, shortCode);
 
   const startMs = call.startUtc.getTime();
   const rate = lookupRate(options.sellDeck, callee, shortCode, startMs);
   if (rate === null) {
-    return unpriced("UNBILLABLE", shortCode ? UNBILLABLE_REASONS.noShortCodeRate : UNBILLABLE_REASONS.noRate, caller, callee);
+    return unpriced("UNBILLABLE", shortCode ? UNBILLABLE_REASONS.noShortCodeRate : UNBILLABLE_REASONS.noRate, caller, callee, shortCode);
   }
 
   let billedSeconds: number;
@@ -322,6 +330,7 @@ export function rateCall<TRate extends Rate = Rate>(call: CallToRate, options: R
     reason: null,
     caller,
     callee,
+    calleeShortCode: shortCode,
     rate,
     matchedPrefix: rate.prefix,
     category: rate.category,

@@ -4,7 +4,7 @@ import { pool } from "@/server/db/client";
 import { saveTrunk } from "@/server/catalog/trunks";
 import { loadCallRatingContext } from "@/server/cdr/call-rating";
 import { rerateUnbillable } from "@/server/cdr/rerate";
-import { addRateForPrefix } from "@/server/cdr/unbillable";
+import { addRateForPrefix, mapAccountCode } from "@/server/cdr/unbillable";
 import { uploadCdrFile } from "@/server/cdr/upload";
 import { ACTOR, createBillingTenant, withJobRunner } from "./ingest-support";
 
@@ -34,7 +34,7 @@ function asteriskLine(account: string, callee: string, start: string, billsec: n
 
 async function storedCall(tenantId: string, key: string) {
   const result = await pool().query(
-    `SELECT callee, status, unbillable_reason, matched_prefix, price::text FROM cdrs WHERE tenant_id = $1 AND record_key = $2`,
+    `SELECT callee, callee_short_code, status, unbillable_reason, matched_prefix, price::text FROM cdrs WHERE tenant_id = $1 AND record_key = $2`,
     [tenantId, key],
   );
   return result.rows[0];
@@ -81,7 +81,14 @@ describe("short codes in the rating context (ingest and re-rate)", () => {
     ].join("\n");
     await uploadCdrFile({ tenantId, actor: ACTOR, sourceId: world.asterisk.id, fileName: "short.csv", body: Readable.from([Buffer.from(`${file}\n`)]) });
     await runner.drain(60_000);
-    expect(await storedCall(tenantId, "sc.1")).toEqual({ callee: "911", status: "UNBILLABLE", unbillable_reason: "no rate for short code", matched_prefix: null, price: null });
+    expect(await storedCall(tenantId, "sc.1")).toEqual({
+      callee: "911",
+      callee_short_code: true,
+      status: "UNBILLABLE",
+      unbillable_reason: "no rate for short code",
+      matched_prefix: null,
+      price: null,
+    });
     expect(await storedCall(tenantId, "sc.2")).toMatchObject({ callee: "711", status: "UNBILLABLE", unbillable_reason: "no rate for short code" });
 
     expect(await storedCall(tenantId, "sc.3")).toMatchObject({ callee: "5550101", status: "UNBILLABLE", unbillable_reason: "no rate for short code" });
@@ -98,6 +105,30 @@ describe("short codes in the rating context (ingest and re-rate)", () => {
     });
     expect(await rerateUnbillable({ tenantId })).toMatchObject({ rated: 1 });
     expect(await storedCall(tenantId, "sc.3")).toMatchObject({ status: "RATED", matched_prefix: "5550101" });
+  });
+
+  it("keeps a local number dialled on an unknown account off the country rate when the account is mapped and re-rated", async () => {
+    const world = await createBillingTenant();
+    const tenantId = world.tenant.id;
+    await addCountryRates(tenantId, world.deck.id);
+    const file = [
+      asteriskLine("acct-new", "5550101", "2026-10-06 10:00:00", 30, "uk.1"),
+      asteriskLine("acct-new", "911", "2026-10-06 10:01:00", 30, "uk.2"),
+      asteriskLine("acct-new", "16139990123", "2026-10-06 10:02:00", 30, "uk.3"),
+    ].join("\n");
+    await uploadCdrFile({ tenantId, actor: ACTOR, sourceId: world.asterisk.id, fileName: "unknown.csv", body: Readable.from([Buffer.from(`${file}\n`)]) });
+    await runner.drain(60_000);
+    // Unbillable for the account, not the number: only the flag says how the number was dialled.
+    expect(await storedCall(tenantId, "uk.1")).toMatchObject({ callee: "5550101", callee_short_code: true, unbillable_reason: "unknown account" });
+    expect(await storedCall(tenantId, "uk.2")).toMatchObject({ callee: "911", callee_short_code: true, unbillable_reason: "unknown account" });
+    expect(await storedCall(tenantId, "uk.3")).toMatchObject({ callee: "16139990123", callee_short_code: false, unbillable_reason: "unknown account" });
+
+    await mapAccountCode({ tenantId, actor: ACTOR, input: { accountCode: "acct-new", customerId: world.alice.id } });
+    expect(await rerateUnbillable({ tenantId })).toMatchObject({ rated: 1 });
+    // Not +5550101 (Brazil) or +911 (India): short codes without a rate for the whole number.
+    expect(await storedCall(tenantId, "uk.1")).toMatchObject({ status: "UNBILLABLE", unbillable_reason: "no rate for short code", callee_short_code: true, price: null });
+    expect(await storedCall(tenantId, "uk.2")).toMatchObject({ status: "UNBILLABLE", unbillable_reason: "no rate for short code", callee_short_code: true });
+    expect(await storedCall(tenantId, "uk.3")).toMatchObject({ status: "RATED", matched_prefix: "1613", callee_short_code: false });
   });
 });
 
@@ -159,13 +190,13 @@ describe("a SIP trunk's tech prefix", () => {
     await uploadCdrFile({ tenantId, actor: ACTOR, sourceId: world.asterisk.id, fileName: "tech.csv", body: Readable.from([Buffer.from(`${file}\n`)]) });
     await runner.drain(60_000);
     // 1613 Ottawa: $0.0050/min, 60/60 → 60 s = 5000 µ.
-    expect(await storedCall(tenantId, "tp.1")).toEqual({ callee: "16139990123", status: "RATED", unbillable_reason: null, matched_prefix: "1613", price: "5000" });
+    expect(await storedCall(tenantId, "tp.1")).toEqual({ callee: "16139990123", callee_short_code: false, status: "RATED", unbillable_reason: null, matched_prefix: "1613", price: "5000" });
     expect(await storedCall(tenantId, "tp.2")).toMatchObject({ callee: "55016139990123", status: "UNBILLABLE", unbillable_reason: "unknown account" });
 
     // The customer's second trunk, with the same prefix, arrives; the call is re-rated.
     await saveTrunk({ tenantId, actor: ACTOR, fields: { customerId: world.alice.id, name: "Alice branch", accountCode: "acct-4242", techPrefix: "5501" } });
     expect(await rerateUnbillable({ tenantId })).toMatchObject({ rated: 1 });
-    expect(await storedCall(tenantId, "tp.2")).toEqual({ callee: "16139990123", status: "RATED", unbillable_reason: null, matched_prefix: "1613", price: "5000" });
+    expect(await storedCall(tenantId, "tp.2")).toEqual({ callee: "16139990123", callee_short_code: false, status: "RATED", unbillable_reason: null, matched_prefix: "1613", price: "5000" });
   });
 
   it("strips a prefix once: a call stored with its trunk is re-rated by its stored number, and E.164 dialled on the trunk is kept", async () => {

@@ -45,6 +45,17 @@ afterAll(async () => {
   await client.end();
 });
 
+/** A database with every migration before `target` applied, and the folder holding them. */
+async function databaseMigratedUpTo(target: string): Promise<{ url: string; before: string }> {
+  const before = mkdtempSync(path.join(os.tmpdir(), "migrations-"));
+  for (const name of readdirSync(MIGRATIONS_DIR)) {
+    if (/^\d{14}_/.test(name) && name < target) cpSync(path.join(MIGRATIONS_DIR, name), path.join(before, name), { recursive: true });
+  }
+  const url = await freshDatabase();
+  await migrate({ databaseUrl: url, directory: before });
+  return { url, before };
+}
+
 describe("migration runner", () => {
   it("applies the project's migrations once and records them as prisma migrate deploy does", async () => {
     const url = await freshDatabase();
@@ -155,12 +166,7 @@ describe("data migrations", () => {
   });
   it("counts a finished file's own stored calls when it moves to counting lines already present apart", async () => {
     const target = "20261203030000_cdr_file_counts_of_stored_calls";
-    const before = mkdtempSync(path.join(os.tmpdir(), "migrations-"));
-    for (const name of readdirSync(MIGRATIONS_DIR)) {
-      if (/^\d{14}_/.test(name) && name < target) cpSync(path.join(MIGRATIONS_DIR, name), path.join(before, name), { recursive: true });
-    }
-    const url = await freshDatabase();
-    await migrate({ databaseUrl: url, directory: before });
+    const { url, before } = await databaseMigratedUpTo(target);
     // Under the old rule a file of 5 lines whose 3 calls were all stored by an earlier file
     // counted them as its own (3 rated): 5 = 3 + 1 + 0 + 1, already present 3, none stored.
     // Its neighbour stored its own 2 calls and met none already present: left as it was.
@@ -188,6 +194,33 @@ describe("data migrations", () => {
     expect(files).toEqual([
       { file_name: "again.csv", lines: 5, rated: 0, unanswered: 1, unbillable: 0, rejected: 1, already_present: 3 },
       { file_name: "first.csv", lines: 2, rated: 1, unanswered: 1, unbillable: 0, rejected: 0, already_present: 0 },
+    ]);
+  });
+  it("marks the stored short codes it can know of when calls start keeping the flag", async () => {
+    const target = "20261203110000_cdr_callee_short_code";
+    const { url, before } = await databaseMigratedUpTo(target);
+    const call = (key: string, callee: string, status: string, reason: string | null) =>
+      `('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-000000000003',
+        1, '${key}', '2026-10-02T00:00:00Z', 30, '1', '${callee}', '${status}', ${reason === null ? "NULL" : `'${reason}'`})`;
+    await query(
+      url,
+      `INSERT INTO tenants (id, name, slug, time_zone, updated_at) VALUES ('00000000-0000-4000-8000-000000000001', 'T', 't', 'UTC', now());
+       INSERT INTO cdr_sources (id, tenant_id, name, format, time_zone, updated_at)
+         VALUES ('00000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-000000000001', 'S', 'asterisk', 'UTC', now());
+       SELECT ensure_cdr_partitions('2026-10-01', '2026-10-01');
+       INSERT INTO cdrs (tenant_id, source_id, file_id, line, record_key, start_at, billsec, caller, callee, status, unbillable_reason) VALUES
+         ${call("short", "911", "UNBILLABLE", "no rate for short code")},
+         ${call("prefix", "442071838750", "UNBILLABLE", "no rate for prefix")},
+         ${call("account", "5550101", "UNBILLABLE", "unknown account")};`,
+    );
+    cpSync(path.join(MIGRATIONS_DIR, target), path.join(before, target), { recursive: true });
+    expect((await migrate({ databaseUrl: url, directory: before })).applied).toEqual([target]);
+    const calls = await query<{ record_key: string; callee_short_code: boolean }>(url, `SELECT record_key, callee_short_code FROM cdrs ORDER BY record_key`);
+    // An unknown account's call kept no trace of how its number was dialled: left unmarked.
+    expect(calls).toEqual([
+      { record_key: "account", callee_short_code: false },
+      { record_key: "prefix", callee_short_code: false },
+      { record_key: "short", callee_short_code: true },
     ]);
   });
 });
