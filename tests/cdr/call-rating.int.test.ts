@@ -40,11 +40,23 @@ async function storedCall(tenantId: string, key: string) {
   return result.rows[0];
 }
 
+/** Uploads the lines as one Asterisk file of the tenant's source and ingests it. */
+async function ingestLines(world: Awaited<ReturnType<typeof createBillingTenant>>, fileName: string, lines: string[]): Promise<void> {
+  const body = Readable.from([Buffer.from(`${lines.join("\n")}\n`)]);
+  await uploadCdrFile({ tenantId: world.tenant.id, actor: ACTOR, sourceId: world.asterisk.id, fileName, body });
+  await runner.drain(60_000);
+}
+
+/** A tenant whose retail deck also has country rates that short codes' first digits spell. */
+async function tenantWithCountryRates() {
+  const world = await createBillingTenant();
+  await addCountryRates(world.tenant.id, world.deck.id);
+  return { world, tenantId: world.tenant.id };
+}
+
 describe("short codes in the rating context (ingest and re-rate)", () => {
   it("never prices 911, 711 or a 7-digit local number by a country code; a rate for the whole number does", async () => {
-    const world = await createBillingTenant();
-    const tenantId = world.tenant.id;
-    await addCountryRates(tenantId, world.deck.id);
+    const { world, tenantId } = await tenantWithCountryRates();
     const call = (callee: string) => ({ caller: "6135550101", callee, startUtc: START, billsec: 60 });
 
     let context = await loadCallRatingContext({ tenantId, costDeckId: null });
@@ -71,16 +83,12 @@ describe("short codes in the rating context (ingest and re-rate)", () => {
   });
 
   it("stores an ingested short-code call as unbillable with the reason, and a re-rate keeps it off the country rate", async () => {
-    const world = await createBillingTenant();
-    const tenantId = world.tenant.id;
-    await addCountryRates(tenantId, world.deck.id);
-    const file = [
+    const { world, tenantId } = await tenantWithCountryRates();
+    await ingestLines(world, "short.csv", [
       asteriskLine("acct-1001", "911", "2026-10-06 10:00:00", 30, "sc.1"),
       asteriskLine("acct-1001", "711", "2026-10-06 10:05:00", 30, "sc.2"),
       asteriskLine("acct-1001", "5550101", "2026-10-06 10:10:00", 30, "sc.3"),
-    ].join("\n");
-    await uploadCdrFile({ tenantId, actor: ACTOR, sourceId: world.asterisk.id, fileName: "short.csv", body: Readable.from([Buffer.from(`${file}\n`)]) });
-    await runner.drain(60_000);
+    ]);
     expect(await storedCall(tenantId, "sc.1")).toEqual({
       callee: "911",
       callee_short_code: true,
@@ -108,16 +116,12 @@ describe("short codes in the rating context (ingest and re-rate)", () => {
   });
 
   it("keeps a local number dialled on an unknown account off the country rate when the account is mapped and re-rated", async () => {
-    const world = await createBillingTenant();
-    const tenantId = world.tenant.id;
-    await addCountryRates(tenantId, world.deck.id);
-    const file = [
+    const { world, tenantId } = await tenantWithCountryRates();
+    await ingestLines(world, "unknown.csv", [
       asteriskLine("acct-new", "5550101", "2026-10-06 10:00:00", 30, "uk.1"),
       asteriskLine("acct-new", "911", "2026-10-06 10:01:00", 30, "uk.2"),
       asteriskLine("acct-new", "16139990123", "2026-10-06 10:02:00", 30, "uk.3"),
-    ].join("\n");
-    await uploadCdrFile({ tenantId, actor: ACTOR, sourceId: world.asterisk.id, fileName: "unknown.csv", body: Readable.from([Buffer.from(`${file}\n`)]) });
-    await runner.drain(60_000);
+    ]);
     // Unbillable for the account, not the number: only the flag says how the number was dialled.
     expect(await storedCall(tenantId, "uk.1")).toMatchObject({ callee: "5550101", callee_short_code: true, unbillable_reason: "unknown account" });
     expect(await storedCall(tenantId, "uk.2")).toMatchObject({ callee: "911", callee_short_code: true, unbillable_reason: "unknown account" });
@@ -134,9 +138,7 @@ describe("short codes in the rating context (ingest and re-rate)", () => {
 
 describe("a SIP trunk's tech prefix", () => {
   it("is stripped from the called number of the trunk's calls at ingest and at re-rate, and only of that trunk's", async () => {
-    const world = await createBillingTenant();
-    const tenantId = world.tenant.id;
-    await addCountryRates(tenantId, world.deck.id);
+    const { world, tenantId } = await tenantWithCountryRates();
     await saveTrunk({
       tenantId,
       actor: ACTOR,
@@ -183,12 +185,10 @@ describe("a SIP trunk's tech prefix", () => {
       trunkId: world.aliceTrunk.id,
       fields: { customerId: world.alice.id, name: "Alice main", accountCode: "acct-1001", techPrefix: "5501" },
     });
-    const file = [
+    await ingestLines(world, "tech.csv", [
       asteriskLine("acct-1001", "55016139990123", "2026-10-06 10:00:00", 60, "tp.1"),
       asteriskLine("acct-4242", "55016139990123", "2026-10-06 10:05:00", 60, "tp.2"),
-    ].join("\n");
-    await uploadCdrFile({ tenantId, actor: ACTOR, sourceId: world.asterisk.id, fileName: "tech.csv", body: Readable.from([Buffer.from(`${file}\n`)]) });
-    await runner.drain(60_000);
+    ]);
     // 1613 Ottawa: $0.0050/min, 60/60 → 60 s = 5000 µ.
     expect(await storedCall(tenantId, "tp.1")).toEqual({ callee: "16139990123", callee_short_code: false, status: "RATED", unbillable_reason: null, matched_prefix: "1613", price: "5000" });
     expect(await storedCall(tenantId, "tp.2")).toMatchObject({ callee: "55016139990123", status: "UNBILLABLE", unbillable_reason: "unknown account" });
