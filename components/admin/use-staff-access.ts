@@ -2,6 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
+import { TENANT_ADMIN_ROLES } from "@/server/auth/roles";
 
 /**
  * Whether the signed-in staff member may change things (customers, users, decks, carriers, CDR
@@ -9,7 +10,7 @@ import { useTRPC } from "@/components/trpc/react";
  * hides what would be refused. Unknown while the profile loads, so write actions appear once
  * we know rather than flash for support users.
  */
-const STAFF_ADMIN_ROLES: readonly string[] = ["PLATFORM_ADMIN", "TENANT_ADMIN"];
+const STAFF_ADMIN_ROLES: readonly string[] = TENANT_ADMIN_ROLES;
 
 export function useStaffAccess(): { canEdit: boolean; known: boolean; tenantCurrency: string | null } {
   const trpc = useTRPC();

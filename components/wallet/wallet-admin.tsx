@@ -35,8 +35,8 @@ import { ReasonDialog, type TReasonSubmit } from "@/components/wallet/reason-dia
 import { RefundDialog, type TRefundSubmit } from "@/components/wallet/refund-dialog";
 import { RecurringFeeDialog, RecurringFeesCard, type TFeeSubmit } from "@/components/wallet/recurring-fees-card";
 import { RecordUnavailable } from "@/components/admin/record-unavailable";
+import { useStaffAccess } from "@/components/admin/use-staff-access";
 
-const ADMIN_ROLES = ["PLATFORM_ADMIN", "TENANT_ADMIN"];
 const BREADCRUMB_ROOT = { label: "Customers", href: "/admin/customers" };
 
 function lastFinishedPeriod(): string {
@@ -50,8 +50,7 @@ export function WalletAdmin({ customerId }: { customerId: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const valid = isUuid(customerId);
-  const me = useQuery(trpc.me.get.queryOptions());
-  const canManage = ADMIN_ROLES.includes(me.data?.membership.role ?? "");
+  const { canEdit: canManage, known: roleKnown } = useStaffAccess();
   const wallet = useQuery({ ...trpc.wallet.get.queryOptions({ customerId }), enabled: valid });
   const filters = useLedgerFilters();
   const ledger = useQuery({
@@ -240,7 +239,7 @@ export function WalletAdmin({ customerId }: { customerId: string }) {
             </p>
           </div>
         ) : null}
-        {!canManage && me.data ? (
+        {!canManage && roleKnown ? (
           <p role="note" className="mb-5 rounded-lg border border-slate-200 bg-slate-50 px-4 py-2.5 text-sm text-slate-600">
             You can view this wallet. Moving money, changing limits and locking need a tenant admin.
           </p>
