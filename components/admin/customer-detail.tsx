@@ -13,6 +13,7 @@ import { isUuid } from "@/components/admin/format";
 import { InviteUserDialog, type TInviteSubmit } from "@/components/admin/invite-user-dialog";
 import { auditHref, billingTypeLabel, roleLabel } from "@/components/admin/labels";
 import { MiniCell, MiniRow, MiniTable } from "@/components/admin/mini-table";
+import { OpenInvitationsTable } from "@/components/admin/open-invitations-table";
 import {
   STATUS_ACTIONS,
   StatusChangeDialog,
@@ -21,7 +22,6 @@ import {
 } from "@/components/admin/status-change-dialog";
 import type { TCustomerDetail } from "@/components/admin/types";
 import { AuditIcon, CustomersIcon, PlusIcon, UsersIcon, WalletIcon } from "@/components/shell/icons";
-import { Badge } from "@/components/ui/badge";
 import { Button, buttonClassName } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { CustomerRatingCard } from "@/components/rating/customer-rating-card";
@@ -286,41 +286,18 @@ export function CustomerDetail({ customerId }: { customerId: string }) {
                 <h3 className="px-4 pt-3 pb-2 text-xs font-semibold tracking-wide text-slate-500 uppercase">
                   Open invitations
                 </h3>
-                <MiniTable
-                  label="Open invitations"
-                  columns={["Email", "Role", "Sent", "Expires", { label: "Actions", align: "right", srOnly: true }]}
-                >
-                  {data.invitations.map((invitation) => {
-                    const expired = invitation.expiresAt.getTime() <= customer.dataUpdatedAt;
-                    return (
-                      <MiniRow key={invitation.id}>
-                        <MiniCell className="text-slate-900">{invitation.email}</MiniCell>
-                        <MiniCell>{roleLabel(invitation.role)}</MiniCell>
-                        <MiniCell>
-                          <DateTime value={invitation.createdAt} style="date" />
-                        </MiniCell>
-                        <MiniCell>
-                          {expired ? <Badge tone="warning">Expired</Badge> : <DateTime value={invitation.expiresAt} style="date" />}
-                        </MiniCell>
-                        <MiniCell align="right">
-                          {access.canEdit ? (
-                            <Button
-                              size="sm"
-                              variant="ghost"
-                              aria-label={`Revoke invitation for ${invitation.email}`}
-                              onClick={() => {
-                                revoke.reset();
-                                setRevoking({ id: invitation.id, email: invitation.email });
-                              }}
-                            >
-                              Revoke
-                            </Button>
-                          ) : null}
-                        </MiniCell>
-                      </MiniRow>
-                    );
-                  })}
-                </MiniTable>
+                <OpenInvitationsTable
+                  invitations={data.invitations}
+                  asOf={customer.dataUpdatedAt}
+                  onRevoke={
+                    access.canEdit
+                      ? (invitation) => {
+                          revoke.reset();
+                          setRevoking({ id: invitation.id, email: invitation.email });
+                        }
+                      : null
+                  }
+                />
               </div>
             ) : null}
           </Card>

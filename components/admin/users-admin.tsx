@@ -13,7 +13,7 @@ import { isForbidden, toastError } from "@/components/trpc/errors";
 import { InviteUserDialog, type TInviteSubmit } from "@/components/admin/invite-user-dialog";
 import { customerHref, roleLabel } from "@/components/admin/labels";
 import { useListState } from "@/components/admin/list-state";
-import { MiniCell, MiniRow, MiniTable } from "@/components/admin/mini-table";
+import { OpenInvitationsTable } from "@/components/admin/open-invitations-table";
 import { QueryError } from "@/components/admin/query-error";
 import type { TMemberRow } from "@/components/admin/types";
 import { MailIcon, PlusIcon, UsersIcon } from "@/components/shell/icons";
@@ -228,50 +228,19 @@ export function UsersAdmin() {
             ) : openInvitations.length === 0 ? (
               <EmptyState compact icon={<MailIcon />} title="No open invitations" />
             ) : (
-              <MiniTable
-                label="Open invitations"
-                columns={["Email", "Role", "Customer", "Sent", "Expires", { label: "Actions", align: "right", srOnly: true }]}
-              >
-                {openInvitations.map((invitation) => {
-                  const expired = invitation.expiresAt.getTime() <= invitations.dataUpdatedAt;
-                  return (
-                    <MiniRow key={invitation.id}>
-                      <MiniCell className="text-slate-900">{invitation.email}</MiniCell>
-                      <MiniCell>{roleLabel(invitation.role)}</MiniCell>
-                      <MiniCell>
-                        {invitation.customer ? (
-                          <Link href={customerHref(invitation.customer.id)} className="text-brand-700 hover:underline">
-                            {invitation.customer.name}
-                          </Link>
-                        ) : (
-                          <span className="text-slate-400">Tenant staff</span>
-                        )}
-                      </MiniCell>
-                      <MiniCell>
-                        <DateTime value={invitation.createdAt} style="date" />
-                      </MiniCell>
-                      <MiniCell>
-                        {expired ? <Badge tone="warning">Expired</Badge> : <DateTime value={invitation.expiresAt} style="date" />}
-                      </MiniCell>
-                      <MiniCell align="right">
-                        {access.canEdit ? (
-                          <Button
-                            size="sm"
-                            variant="ghost"
-                            aria-label={`Revoke invitation for ${invitation.email}`}
-                            onClick={() => {
-                              revoke.reset();
-                              setRevoking({ id: invitation.id, email: invitation.email });
-                            }}
-                          >
-                            Revoke
-                          </Button>
-                        ) : null}
-                      </MiniCell>
-                    </MiniRow>
-                  );
-                })}
-              </MiniTable>
+              <OpenInvitationsTable
+                invitations={openInvitations}
+                asOf={invitations.dataUpdatedAt}
+                showCustomer
+                onRevoke={
+                  access.canEdit
+                    ? (invitation) => {
+                        revoke.reset();
+                        setRevoking({ id: invitation.id, email: invitation.email });
+                      }
+                    : null
+                }
+              />
             )}
           </CardContent>
         </Card>
