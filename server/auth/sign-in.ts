@@ -28,10 +28,10 @@ import { burnPasswordCheck, verifyPassword } from "./password";
  * against one account does not tie up the connection pool. Refused attempts are not recorded:
  * they cannot extend anyone's wait.
  */
-const ADDRESS_WINDOW_MS = 15 * 60 * 1000;
+export const ADDRESS_WINDOW_MS = 15 * 60 * 1000;
 export const MAX_FAILURES_PER_ADDRESS_AND_ACCOUNT = 5;
 export const MAX_FAILURES_PER_ADDRESS = 20;
-const ACCOUNT_WINDOW_MS = 60 * 60 * 1000;
+export const ACCOUNT_WINDOW_MS = 60 * 60 * 1000;
 export const FREE_FAILURES_PER_ACCOUNT = 10;
 const FIRST_ACCOUNT_DELAY_MS = 1000;
 const MAX_ACCOUNT_DELAY_MS = 15 * 60 * 1000;

@@ -5,6 +5,7 @@ import { autoRecharge } from "./payments";
 import { monthlyStatements } from "./statements";
 import { cdrLostFileEvents, cdrPartitions, cdrSpoolCleanup, ingestFile, rerateCalls } from "./cdr";
 import { pollCdrSource, scheduleCdrPolls } from "./cdr-polling";
+import { pruneSecurityRecordsDaily } from "./maintenance";
 
 /** Every function, served to an Inngest server and run by the embedded runner alike. */
-export const functions: InngestFunction.Any[] = [sendInvitationEmail, sendPasswordResetEmail, sendEmailVerification, onBalanceChanged, balanceReactionSweep, recurringFees, ledgerInvariant, autoRecharge, monthlyStatements, ingestFile, rerateCalls, cdrPartitions, cdrSpoolCleanup, cdrLostFileEvents, scheduleCdrPolls, pollCdrSource];
+export const functions: InngestFunction.Any[] = [sendInvitationEmail, sendPasswordResetEmail, sendEmailVerification, onBalanceChanged, balanceReactionSweep, recurringFees, ledgerInvariant, autoRecharge, monthlyStatements, ingestFile, rerateCalls, cdrPartitions, cdrSpoolCleanup, cdrLostFileEvents, scheduleCdrPolls, pollCdrSource, pruneSecurityRecordsDaily];
