@@ -394,7 +394,8 @@ describe("re-rating after an account code is mapped", () => {
     expect(await ownerOf("u.1")).toEqual({ customer_id: null, status: "UNANSWERED" });
 
     const before = await balances(tenantId);
-    await mapAccountCode({ tenantId, actor: ACTOR, input: { accountCode: "acct-7777", customerId: world.alice.id } });
+    // Mapped in another case than the switch writes it: codes match regardless of case.
+    await mapAccountCode({ tenantId, actor: ACTOR, input: { accountCode: "ACCT-7777", customerId: world.alice.id } });
     // The mapping gives the unanswered call its customer at once; the answered one waits for the re-rate, which charges it.
     expect(await ownerOf("u.1")).toEqual({ customer_id: world.alice.id, status: "UNANSWERED" });
     expect(await ownerOf("u.2")).toEqual({ customer_id: null, status: "UNBILLABLE" });
@@ -411,7 +412,7 @@ describe("re-rating after an account code is mapped", () => {
     await upload(tenantId, world.asterisk.id, "lonely.csv", Readable.from([Buffer.from(`${lonely}\n`)]));
     await runner.drain(60_000);
     expect(await ownerOf("u.3")).toEqual({ customer_id: null, status: "UNANSWERED" });
-    const trunk = await saveTrunk({ tenantId, actor: ACTOR, fields: { customerId: world.bob.id, name: "Bob's PBX", accountCode: "acct-8888" } });
+    const trunk = await saveTrunk({ tenantId, actor: ACTOR, fields: { customerId: world.bob.id, name: "Bob's PBX", accountCode: "Acct-8888" } });
     expect(await ownerOf("u.3")).toEqual({ customer_id: world.bob.id, status: "UNANSWERED" });
     expect((await pool().query(`SELECT trunk_id FROM cdrs WHERE tenant_id = $1 AND record_key = 'u.3'`, [tenantId])).rows[0]).toEqual({ trunk_id: trunk.id });
 
