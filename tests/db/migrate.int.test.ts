@@ -223,4 +223,30 @@ describe("data migrations", () => {
       { record_key: "short", callee_short_code: true },
     ]);
   });
+  it("disables the active trunks of customers closed before closing did, with the audit event a closing writes", async () => {
+    const target = "20261203130000_closed_customers_trunks_disabled";
+    const { url, before } = await databaseMigratedUpTo(target);
+    await query(
+      url,
+      `INSERT INTO tenants (id, name, slug, time_zone, updated_at) VALUES ('00000000-0000-4000-8000-000000000001', 'T', 't', 'UTC', now());
+       INSERT INTO customers (id, tenant_id, account_number, name, billing_type, status, contact_email, updated_at) VALUES
+         ('00000000-0000-4000-8000-0000000000c1', '00000000-0000-4000-8000-000000000001', '1', 'Closed', 'PREPAID', 'CLOSED', 'c@example.com', now()),
+         ('00000000-0000-4000-8000-0000000000c2', '00000000-0000-4000-8000-000000000001', '2', 'Open', 'PREPAID', 'ACTIVE', 'o@example.com', now());
+       INSERT INTO sip_trunks (id, tenant_id, customer_id, name, account_code, status, updated_at) VALUES
+         ('00000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-0000000000c1', 'closed main', 'c-1', 'ACTIVE', now()),
+         ('00000000-0000-4000-8000-0000000000a2', '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-0000000000c1', 'closed spare', 'c-2', 'DISABLED', now()),
+         ('00000000-0000-4000-8000-0000000000a3', '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-0000000000c2', 'open main', 'o-1', 'ACTIVE', now());`,
+    );
+    cpSync(path.join(MIGRATIONS_DIR, target), path.join(before, target), { recursive: true });
+    expect((await migrate({ databaseUrl: url, directory: before })).applied).toEqual([target]);
+    expect(await query(url, `SELECT name, status::text FROM sip_trunks ORDER BY name`)).toEqual([
+      { name: "closed main", status: "DISABLED" },
+      { name: "closed spare", status: "DISABLED" },
+      { name: "open main", status: "ACTIVE" },
+    ]);
+    // One event, for the trunk this disabled (the spare was disabled already).
+    expect(await query(url, `SELECT actor_email, action, target_id, after->>'name' AS trunk FROM audit_events`)).toEqual([
+      { actor_email: "system", action: "trunk.disabled", target_id: "00000000-0000-4000-8000-0000000000c1", trunk: "closed main" },
+    ]);
+  });
 });
