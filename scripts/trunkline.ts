@@ -17,12 +17,13 @@ const USAGE = `Usage:
   npm run trunkline -- rate --deck <file> [--deck-format native|astpp|magnus]
                             --cdrs <file> --format asterisk|freeswitch|csv
                             [--tz <IANA zone>] [--country 1] [--intl-prefix 011[,00]]
-                            [--national-length 10] [--tech-prefix 99#[,5501]]
+                            [--national-length 10] [--trunk-prefix 0] [--tech-prefix 99#[,5501]]
                             --out <file>
 
   --tz            zone of timestamps written without an offset (default UTC)
   --country       home country calling code for number normalisation (default 1)
   --intl-prefix   international dial prefixes (default 011 for country 1, else 00)
+  --trunk-prefix  national trunk prefix dialled before a national number (0 in the UK; default none)
 `;
 
 class UsageError extends Error {}
@@ -61,6 +62,7 @@ async function runRate(args: string[]): Promise<void> {
       "intl-prefix": { type: "string" },
       "national-length": { type: "string" },
       "tech-prefix": { type: "string" },
+      "trunk-prefix": { type: "string" },
       out: { type: "string" },
     },
   });
@@ -85,6 +87,7 @@ async function runRate(args: string[]): Promise<void> {
     ...(internationalPrefixes !== undefined ? { internationalPrefixes } : {}),
     ...(nationalLengthText !== undefined ? { nationalNumberLength: Number(nationalLengthText) } : {}),
     ...(techPrefixes !== undefined ? { techPrefixes } : {}),
+    ...(values["trunk-prefix"] !== undefined ? { trunkPrefix: values["trunk-prefix"] } : {}),
   });
   const seconds = (performance.now() - startedAt) / 1000;
   console.log(formatOfflineSummary(summary));

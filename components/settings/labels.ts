@@ -4,9 +4,6 @@ import type { AppRouter } from "@/server/trpc/root";
 type TOutputs = inferRouterOutputs<AppRouter>;
 export type TStripeSettings = TOutputs["payments"]["stripeSettings"];
 
-/** Client copy of the roles the settings procedures accept (server/auth/roles.ts TENANT_ADMIN_ROLES). */
-export const SETTINGS_ADMIN_ROLES: readonly string[] = ["PLATFORM_ADMIN", "TENANT_ADMIN"];
-
 /** The same shape the service's zod schema accepts for money: "25", "25.00", up to 6 decimals. */
 export const MONEY_PATTERN = /^\d{1,9}(\.\d{1,6})?$/;
 

@@ -9,15 +9,16 @@ import { Card, CardContent } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { SkeletonText } from "@/components/ui/skeleton";
-import { SETTINGS_ADMIN_ROLES } from "@/components/settings/labels";
+import { TENANT_ADMIN_ROLES } from "@/server/auth/roles";
 import { StripeSettingsCard } from "@/components/settings/stripe-settings-card";
+import { DiallingPlanCard } from "@/components/settings/dialling-plan-card";
 
 /** Tenant-wide settings. Tenant admins only: the server refuses everyone else (FORBIDDEN). */
 export function TenantSettings() {
   const trpc = useTRPC();
   const me = useQuery(trpc.me.get.queryOptions());
   const role = me.data?.membership.role ?? null;
-  const isAdmin = role !== null && SETTINGS_ADMIN_ROLES.includes(role);
+  const isAdmin = role !== null && (TENANT_ADMIN_ROLES as readonly string[]).includes(role);
   const settings = useQuery({ ...trpc.payments.stripeSettings.queryOptions(), enabled: isAdmin });
   const forbidden = (me.data !== undefined && !isAdmin) || errorCodeOf(settings.error) === "FORBIDDEN";
 
@@ -44,8 +45,9 @@ export function TenantSettings() {
           <QueryError error={settings.error} what="the payment settings" onRetry={() => void settings.refetch()} />
         </Card>
       ) : settings.data ? (
-        <div className="max-w-3xl">
+        <div className="flex max-w-3xl flex-col gap-4">
           <StripeSettingsCard settings={settings.data} />
+          <DiallingPlanCard />
         </div>
       ) : (
         <Card className="max-w-3xl" aria-busy="true">

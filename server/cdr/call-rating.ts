@@ -4,6 +4,7 @@ import { getDeckMatcher, type TDeckRate } from "@/server/rating/deck-cache";
 import type { RateMatcher } from "@/server/rating/matcher";
 import { createNumberNormalizer, type NumberingPlan, type NumberNormalizer } from "@/server/rating/normalize";
 import { rateCall, type CallToRate, type RatedCall } from "@/server/rating/pricing";
+import { DIALLING_PLAN_COLUMNS, numberingPlanOf } from "@/server/tenants/dialling-plan";
 
 /**
  * Who a call belongs to and what it costs, for ingest and re-rating alike. A call is the
@@ -56,15 +57,10 @@ export async function loadCallRatingContext(options: { tenantId: string; costDec
   const { tenantId } = options;
   const tenant = await db().tenant.findUnique({
     where: { id: tenantId },
-    select: { countryCode: true, internationalPrefixes: true, nationalNumberLength: true, techPrefixes: true },
+    select: DIALLING_PLAN_COLUMNS,
   });
   if (!tenant) throw AppError.notFound("Tenant");
-  const plan: NumberingPlan = {
-    countryCode: tenant.countryCode,
-    internationalPrefixes: tenant.internationalPrefixes,
-    nationalNumberLength: tenant.nationalNumberLength,
-    techPrefixes: tenant.techPrefixes,
-  };
+  const plan: NumberingPlan = numberingPlanOf(tenant);
   const normalizeNumber = createNumberNormalizer(plan);
 
   const [customers, trunks, mappings, dids] = await Promise.all([

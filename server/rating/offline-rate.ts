@@ -55,6 +55,11 @@ export interface OfflineRateOptions {
   /** Default 10. */
   nationalNumberLength?: number;
   techPrefixes?: string[];
+  /**
+   * National trunk prefix ("0" in the UK): "020 7183 8750" → 44 20 7183 8750. Default none:
+   * not every country outside NANP has one (Italy's leading 0 is part of the E.164 number).
+   */
+  trunkPrefix?: string;
 }
 
 export interface OfflineRateSummary {
@@ -140,13 +145,17 @@ function outputRow(record: CdrRecord, rated: RatedCall): string {
   );
 }
 
-export function numberingPlanFor(options: Pick<OfflineRateOptions, "countryCode" | "internationalPrefixes" | "nationalNumberLength" | "techPrefixes">): NumberingPlan {
+export function numberingPlanFor(
+  options: Pick<OfflineRateOptions, "countryCode" | "internationalPrefixes" | "nationalNumberLength" | "techPrefixes" | "trunkPrefix">,
+): NumberingPlan {
   const countryCode = options.countryCode ?? "1";
   return {
     countryCode,
     internationalPrefixes: options.internationalPrefixes ?? (countryCode === "1" ? ["011"] : ["00"]),
     nationalNumberLength: options.nationalNumberLength ?? 10,
     techPrefixes: options.techPrefixes ?? [],
+    // "" means none, as in the tenant's column; the normaliser refuses an empty prefix.
+    ...(options.trunkPrefix ? { trunkPrefix: options.trunkPrefix } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
+import { DIALLING_PLAN_COLUMNS, numberingPlanOf } from "@/server/tenants/dialling-plan";
 import { createNumberNormalizer } from "./normalize";
 import { rateCall, type PricingStep } from "./pricing";
 import { getDeckMatcher } from "./deck-cache";
@@ -26,7 +27,7 @@ export async function priceCallTool(options: { tenantId: string; input: z.input<
   const input = ZPriceCallInput.parse(options.input);
   const tenant = await db().tenant.findUniqueOrThrow({
     where: { id: options.tenantId },
-    select: { countryCode: true, internationalPrefixes: true, nationalNumberLength: true, techPrefixes: true, currency: true },
+    select: { ...DIALLING_PLAN_COLUMNS, currency: true },
   });
   const steps: TExplainedStep[] = [];
   let sellDeckId = input.deckId;
@@ -57,15 +58,7 @@ export async function priceCallTool(options: { tenantId: string; input: z.input<
   if (!input.deckId && !input.customerId) throw AppError.invalidField("deckId", "Choose a deck or a customer");
   // The same normaliser ingest uses for a call on this trunk (call-rating.ts), so the tool
   // gives the answer the bill will.
-  const normalizeNumber = createNumberNormalizer(
-    {
-      countryCode: tenant.countryCode,
-      internationalPrefixes: tenant.internationalPrefixes,
-      nationalNumberLength: tenant.nationalNumberLength,
-      techPrefixes: tenant.techPrefixes,
-    },
-    { trunkTechPrefix: trunk?.techPrefix ?? null },
-  );
+  const normalizeNumber = createNumberNormalizer(numberingPlanOf(tenant), { trunkTechPrefix: trunk?.techPrefix ?? null });
   const normalized = normalizeNumber(input.number);
   steps.push({
     rule: "NORMALISE",

@@ -42,6 +42,7 @@ type TCase =
 
 const FIELDS = { accountNumber: "hijack-1", name: "Hijacked", billingType: "PREPAID", contactEmail: "evil@example.test" };
 const PAGE = { page: 0, pageSize: 200, search: "" };
+const UK_PLAN = { countryCode: "44", internationalPrefixes: ["00"], nationalNumberLength: 10, nationalTrunkPrefix: "0", techPrefixes: [] };
 
 const cases: Record<string, TCase> = {
   "auth.describeInvitation": { publicToken: () => ({ token: "x".repeat(43) }) },
@@ -73,6 +74,11 @@ const cases: Record<string, TCase> = {
   "audit.list": { input: () => PAGE },
   "portal.overview": { input: () => undefined },
   "tenant.overview": { input: () => undefined },
+  "tenant.diallingPlan": { input: () => undefined },
+  "tenant.previewDiallingPlan": { input: () => ({ plan: UK_PLAN, numbers: ["02071838750"] }) },
+  // Tenant B's admin only changes tenant B's own plan (tenants has no tenant_id column, so the
+  // snapshot misses it: tests/tenants/dialling-plan.int.test.ts checks tenant A's row).
+  "tenant.updateDiallingPlan": { input: () => UK_PLAN },
   "rating.carriers": { input: () => undefined },
   "rating.saveCarrier": { input: (t) => ({ carrierId: t.carrierId, fields: { name: "Hijacked carrier" } }) },
   "rating.decks": { input: () => ({ kind: null }) },

@@ -1,6 +1,17 @@
+import { TENANT_ADMIN_ROLES } from "@/server/auth/roles";
 import { createTRPCRouter, tenantProcedure } from "@/server/trpc/init";
 import { getTenantOverview } from "@/server/tenants/overview";
+import { ZDiallingPlanInput, ZDiallingPlanPreviewInput, getDiallingPlan, previewDiallingPlan, updateDiallingPlan } from "@/server/tenants/dialling-plan";
 
 export const tenantRouter = createTRPCRouter({
   overview: tenantProcedure().query(({ ctx }) => getTenantOverview({ tenantId: ctx.tenantId })),
+  // Staff may read the plan and try numbers against a draft (support explains bills with it);
+  // only tenant admins change how the tenant's calls are read.
+  diallingPlan: tenantProcedure().query(({ ctx }) => getDiallingPlan({ tenantId: ctx.tenantId })),
+  previewDiallingPlan: tenantProcedure()
+    .input(ZDiallingPlanPreviewInput)
+    .query(({ input }) => previewDiallingPlan(input)),
+  updateDiallingPlan: tenantProcedure(TENANT_ADMIN_ROLES)
+    .input(ZDiallingPlanInput)
+    .mutation(({ ctx, input }) => updateDiallingPlan({ tenantId: ctx.tenantId, actor: ctx.actor, input })),
 });
