@@ -84,7 +84,7 @@ function verify(stripe: Stripe, options: { rawBody: string; signature: string | 
  * recording it keeps it in Stripe's retries (and its dashboard) instead of silently
  * dropping a customer's money.
  */
-function unroutable(event: Stripe.Event, why: string): AppError {
+function unroutable(event: TEventOf<Stripe.Event>, why: string): AppError {
   console.error(`[payments] Stripe event ${event.id} (${event.type}) not applied: ${why}`);
   return new AppError("CONFLICT", `Stripe event ${event.id} could not be matched: ${why}`);
 }
@@ -171,7 +171,31 @@ async function processEvent(options: { tenantId: string; stripe: Stripe; event: 
   return { received: true, duplicate: outcome.duplicate, type: event.type };
 }
 
-type TPlan = ((tx: TTransaction) => Promise<TPostResult[]>) | null;
+/** What applying an event does inside its transaction; null when there is nothing to write. */
+export type TPlan = ((tx: TTransaction) => Promise<TPostResult[]>) | null;
+
+/**
+ * What handling an event reads of it: its id (for the log), its type and its object. An
+ * event Stripe delivered is one; reconciliation builds one from an object it fetched.
+ */
+type TEventOf<E> = E extends Stripe.Event ? Pick<E, "id" | "type" | "data"> : never;
+
+/** The events reconciliation settles a payment with when Stripe's own never came. */
+export type TSettlingEvent = TEventOf<
+  Stripe.CheckoutSessionCompletedEvent | Stripe.CheckoutSessionExpiredEvent | Stripe.CheckoutSessionAsyncPaymentFailedEvent | Stripe.PaymentIntentSucceededEvent
+>;
+
+/**
+ * The webhook's own handling of a payment's Stripe object, for reconciliation
+ * (server/payments/reconcile.ts), which asked Stripe for the object because its event never
+ * came. What must be fetched is fetched now, outside any transaction; the plan then writes
+ * inside the caller's transaction exactly what the event would have (the credit under the
+ * PaymentIntent's ledger key, the saved card, the failed checkout), so the real event
+ * arriving before, after or at the same moment moves no money a second time.
+ */
+export async function planSettlement(options: { tenantId: string; stripe: Stripe; event: TSettlingEvent }): Promise<TPlan> {
+  return prepare(options);
+}
 
 function idOf(value: string | { id: string } | null | undefined): string | null {
   if (!value) return null;
@@ -183,7 +207,7 @@ function idOf(value: string | { id: string } | null | undefined): string | null 
  * whose metadata names this tenant's payment must find it; one that names another tenant is
  * that tenant's business (two tenants may share one Stripe account, each with its endpoint).
  */
-async function findPayment(event: Stripe.Event, tenantId: string, lookup: { metadata?: Stripe.Metadata | null; checkoutSessionId?: string | null; paymentIntentId?: string | null }) {
+async function findPayment(event: TEventOf<Stripe.Event>, tenantId: string, lookup: { metadata?: Stripe.Metadata | null; checkoutSessionId?: string | null; paymentIntentId?: string | null }) {
   const select = { id: true, customerId: true, kind: true, amount: true, status: true, saveCard: true, paymentIntentId: true, refundedAmount: true, currency: true } as const;
   const metadata = lookup.metadata ?? {};
   if (metadata.tenant_id && metadata.tenant_id !== tenantId) return null;
@@ -210,7 +234,7 @@ async function cardFor(stripe: Stripe, paymentMethod: string | Stripe.PaymentMet
   return cardDetailsOf(method);
 }
 
-async function prepare(options: { tenantId: string; stripe: Stripe; event: Stripe.Event }): Promise<TPlan> {
+async function prepare(options: { tenantId: string; stripe: Stripe; event: TEventOf<Stripe.Event> }): Promise<TPlan> {
   const { tenantId, stripe, event } = options;
   switch (event.type) {
     case "checkout.session.completed":
@@ -262,17 +286,9 @@ async function prepare(options: { tenantId: string; stripe: Stripe; event: Strip
       // A failed attempt inside Checkout is retried there by the customer; only an off-session
       // recharge fails for good.
       if (!payment || payment.kind !== "AUTO_RECHARGE" || payment.status !== "PENDING") return null;
-      const error = intent.last_payment_error;
       // Mails and locks must not run inside the event's transaction; the failure record is
       // idempotent (only PENDING → FAILED acts), so doing it first is safe on a redelivery.
-      await recordRechargeFailure({
-        tenantId,
-        paymentId: payment.id,
-        code: error?.code ?? "payment_failed",
-        message: error?.message ?? "The card could not be charged",
-        paymentIntentId: intent.id,
-        suspend: true,
-      });
+      await failRechargeOnIntent({ tenantId, paymentId: payment.id, intent });
       return null;
     }
     case "charge.refunded": {
@@ -344,6 +360,24 @@ async function prepare(options: { tenantId: string; stripe: Stripe; event: Strip
     default:
       return null;
   }
+}
+
+/**
+ * An off-session recharge whose PaymentIntent failed, as `payment_intent.payment_failed`
+ * records it (reconciliation too, when that event was lost): FAILED with the card's error,
+ * auto-recharge suspended, the customer told, the account locked if it cannot carry calls.
+ * Returns whether this call was the one that failed the payment.
+ */
+export async function failRechargeOnIntent(options: { tenantId: string; paymentId: string; intent: Stripe.PaymentIntent }): Promise<boolean> {
+  const error = options.intent.last_payment_error;
+  return recordRechargeFailure({
+    tenantId: options.tenantId,
+    paymentId: options.paymentId,
+    code: error?.code ?? "payment_failed",
+    message: error?.message ?? "The card could not be charged",
+    paymentIntentId: options.intent.id,
+    suspend: true,
+  });
 }
 
 /**

@@ -6,25 +6,17 @@ import { reactToBalanceChange } from "@/server/wallet/account-state";
 import { postLedgerEntry, postLedgerEntryInTransaction } from "@/server/wallet/ledger";
 import { createCallerFactory, createTRPCRouter } from "@/server/trpc/init";
 import { paymentsRouter } from "@/server/trpc/routers/payments";
-import { POST as stripeWebhook } from "@/app/api/webhooks/stripe/[tenant]/route";
 import { createWorld } from "../support/factories";
 import { withMoneyServices } from "../support/money-services";
+import { deliverToTenantEndpoint } from "../support/payments";
 
 const services = withMoneyServices({ smtp: true, stripe: true });
+const webhook = (slug: string, event: unknown) => deliverToTenantEndpoint(services.stripe, slug, event);
 
 
 const createCaller = createCallerFactory(createTRPCRouter({ payments: paymentsRouter }));
 type TWorld = Awaited<ReturnType<typeof createWorld>>;
 
-async function webhook(slug: string, event: unknown): Promise<Response> {
-  const { payload, header } = services.stripe.sign(event);
-  const request = new Request(`http://localhost:3000/api/webhooks/stripe/${slug}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "stripe-signature": header },
-    body: payload,
-  });
-  return stripeWebhook(request, { params: Promise.resolve({ tenant: slug }) });
-}
 
 async function stateOf(customerId: string) {
   return db().customer.findUniqueOrThrow({ where: { id: customerId }, select: { status: true, lockSource: true, balance: true } });

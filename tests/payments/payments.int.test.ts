@@ -1,38 +1,21 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { db } from "@/server/db/client";
-import { loadAuthContext } from "@/server/auth/context";
 import { postLedgerEntry } from "@/server/wallet/ledger";
-import { createCallerFactory, createTRPCRouter } from "@/server/trpc/init";
-import { paymentsRouter } from "@/server/trpc/routers/payments";
 import { POST as stripeWebhook } from "@/app/api/webhooks/stripe/[tenant]/route";
 import { createWorld } from "../support/factories";
 import { withMoneyServices } from "../support/money-services";
+import { balanceOf, deliverToTenantEndpoint, paymentsAs } from "../support/payments";
 
 const services = withMoneyServices({ smtp: true, stripe: true });
+const as = paymentsAs;
+const webhook = (slug: string, event: unknown, secret?: string) => deliverToTenantEndpoint(services.stripe, slug, event, secret);
 
 
-const createCaller = createCallerFactory(createTRPCRouter({ payments: paymentsRouter }));
-
-async function as(userId: string) {
-  return createCaller({ auth: await loadAuthContext(userId), ip: "127.0.0.1" }).payments;
-}
 
 type TWorld = Awaited<ReturnType<typeof createWorld>>;
 
-async function webhook(slug: string, event: unknown, secret?: string): Promise<Response> {
-  const { payload, header } = services.stripe.sign(event, secret);
-  const request = new Request(`http://localhost:3000/api/webhooks/stripe/${slug}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "stripe-signature": header },
-    body: payload,
-  });
-  return stripeWebhook(request, { params: Promise.resolve({ tenant: slug }) });
-}
 
-async function balanceOf(customerId: string): Promise<bigint> {
-  return (await db().customer.findUniqueOrThrow({ where: { id: customerId }, select: { balance: true } })).balance;
-}
 
 /** A paid Checkout top-up whose events have not been delivered yet. */
 async function paidTopUp(world: TWorld, amount: string, saveCard = false) {

@@ -1,23 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { db } from "@/server/db/client";
-import { loadAuthContext } from "@/server/auth/context";
-import { createCallerFactory, createTRPCRouter } from "@/server/trpc/init";
-import { paymentsRouter } from "@/server/trpc/routers/payments";
 import { POST as platformWebhook } from "@/app/api/webhooks/stripe/route";
 import { createWorld } from "../support/factories";
 import { withMoneyServices } from "../support/money-services";
+import { paymentsAs } from "../support/payments";
 
 const services = withMoneyServices({ stripe: true });
 
 /** A tenant's own Stripe keys: a complete set or none, and a change of account forgets its customers. */
 
 
-const createCaller = createCallerFactory(createTRPCRouter({ payments: paymentsRouter }));
-
-async function as(userId: string) {
-  return createCaller({ auth: await loadAuthContext(userId), ip: "127.0.0.1" }).payments;
-}
+const as = paymentsAs;
 
 const key = (prefix: string) => `${prefix}${randomUUID().replaceAll("-", "")}`;
 

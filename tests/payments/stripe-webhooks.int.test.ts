@@ -1,15 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { db } from "@/server/db/client";
-import { loadAuthContext } from "@/server/auth/context";
-import { createCallerFactory, createTRPCRouter } from "@/server/trpc/init";
-import { paymentsRouter } from "@/server/trpc/routers/payments";
-import { POST as platformWebhook } from "@/app/api/webhooks/stripe/route";
-import { POST as tenantWebhook } from "@/app/api/webhooks/stripe/[tenant]/route";
 import { createWorld } from "../support/factories";
 import { withMoneyServices } from "../support/money-services";
+import { balanceOf, deliverToPlatformEndpoint, deliverToTenantEndpoint, paymentsAs } from "../support/payments";
 
 const services = withMoneyServices({ stripe: true });
+const as = paymentsAs;
+const toPlatform = (event: unknown, secret?: string) => deliverToPlatformEndpoint(services.stripe, event, secret);
+const toSlug = (slug: string, event: unknown, secret?: string) => deliverToTenantEndpoint(services.stripe, slug, event, secret);
 
 /**
  * Webhook routing (one platform endpoint for every tenant on the platform's keys), refunds
@@ -17,30 +16,10 @@ const services = withMoneyServices({ stripe: true });
  */
 
 
-const createCaller = createCallerFactory(createTRPCRouter({ payments: paymentsRouter }));
-
-async function as(userId: string) {
-  return createCaller({ auth: await loadAuthContext(userId), ip: "127.0.0.1" }).payments;
-}
 
 type TWorld = Awaited<ReturnType<typeof createWorld>>;
 
-function signed(url: string, event: unknown, secret?: string): Request {
-  const { payload, header } = services.stripe.sign(event, secret);
-  return new Request(url, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": header }, body: payload });
-}
 
-async function toPlatform(event: unknown, secret?: string): Promise<Response> {
-  return platformWebhook(signed("http://localhost:3000/api/webhooks/stripe", event, secret));
-}
-
-async function toSlug(slug: string, event: unknown, secret?: string): Promise<Response> {
-  return tenantWebhook(signed(`http://localhost:3000/api/webhooks/stripe/${slug}`, event, secret), { params: Promise.resolve({ tenant: slug }) });
-}
-
-async function balanceOf(customerId: string): Promise<bigint> {
-  return (await db().customer.findUniqueOrThrow({ where: { id: customerId }, select: { balance: true } })).balance;
-}
 
 async function paidTopUp(world: TWorld, amount: string) {
   const portal = await as(world.customerAdmin.user.id);

@@ -5,15 +5,22 @@ import Stripe from "stripe";
 /**
  * A local HTTP server speaking enough of Stripe's API for the real `stripe` SDK (pointed at
  * it through STRIPE_API_URL): customers, Checkout Sessions (with a hosted "pay" page),
- * off-session PaymentIntents, payment methods, refunds. It records every request with its
- * Idempotency-Key and, like Stripe, replays the stored response for a repeated key.
- * Webhook events are built here and signed with the SDK's own test-header helper.
+ * off-session PaymentIntents, payment methods, refunds, and the lists of sessions and
+ * PaymentIntents (filtered by customer and creation time, newest first, paged with
+ * starting_after). It records every request with its Idempotency-Key and, like Stripe,
+ * replays the stored response for a repeated key. Webhook events are built here and signed
+ * with the SDK's own test-header helper.
  */
 
 type TJson = Record<string, unknown>;
 export type TFakeRequest = { method: string; path: string; idempotencyKey: string | null; body: TJson };
-/** `unavailable`: the charge is made (and kept under its idempotency key) but every answer is a 500, as when Stripe charged and the response was lost. */
-export type TOffSessionOutcome = "succeed" | "decline" | "authentication_required" | "unavailable";
+/**
+ * `unavailable`: the charge is made (and kept under its idempotency key) but every answer is a 500, as when Stripe charged and the response was lost.
+ * `processing`: the PaymentIntent is accepted and not settled yet (see settleIntent).
+ */
+export type TOffSessionOutcome = "succeed" | "decline" | "authentication_required" | "unavailable" | "processing";
+/** How Stripe answers every request made with one secret key: 401 for a revoked key, 500 when it is down. */
+export type TKeyFailure = "unauthorized" | "unavailable";
 
 export type TFakeStripeOptions = {
   webhookSecret?: string;
@@ -87,6 +94,7 @@ export async function startFakeStripe(options: TFakeStripeOptions = {}) {
   const caller = { account: "acct_default" };
   /** How the next refunds come back from POST /v1/refunds. */
   const refundState = { status: "succeeded" };
+  const keyFailures = new Map<string, TKeyFailure>();
 
   function newCard(customer: string | null, brand = "visa", last4 = "4242") {
     const method = {
@@ -148,6 +156,31 @@ export async function startFakeStripe(options: TFakeStripeOptions = {}) {
     return { object: "list", data, has_more: false, url };
   }
 
+  /**
+   * A list endpoint's page, as Stripe pages: newest first, `created[gt|gte|lt|lte]` filters,
+   * `limit` (10 by default, at most 100) and `starting_after` (the last id of the previous page).
+   */
+  function page(items: (TJson & { id: string })[], query: URLSearchParams, url: string) {
+    const bounds = { gt: query.get("created[gt]"), gte: query.get("created[gte]"), lt: query.get("created[lt]"), lte: query.get("created[lte]") };
+    const exact = query.get("created");
+    const matching = items
+      .map((item, position) => ({ item, position, created: int(item.created) }))
+      .filter(({ created }) =>
+        (exact === null || created === int(exact)) &&
+        (bounds.gt === null || created > int(bounds.gt)) &&
+        (bounds.gte === null || created >= int(bounds.gte)) &&
+        (bounds.lt === null || created < int(bounds.lt)) &&
+        (bounds.lte === null || created <= int(bounds.lte)),
+      )
+      .sort((a, b) => b.created - a.created || b.position - a.position)
+      .map(({ item }) => item);
+    const after = query.get("starting_after");
+    const start = after === null ? 0 : matching.findIndex((item) => item.id === after) + 1;
+    const limit = Math.min(Math.max(query.get("limit") === null ? 10 : int(query.get("limit")), 1), 100);
+    const data = matching.slice(start, start + limit);
+    return { object: "list", data, has_more: start + limit < matching.length, url };
+  }
+
   function route(method: string, path: string, query: URLSearchParams, body: TJson): { status: number; body: unknown } {
     const notFound = { status: 404, body: { error: { type: "invalid_request_error", code: "resource_missing", message: `No such object: ${path}` } } };
     if (method === "POST" && path === "/v1/customers") {
@@ -166,9 +199,13 @@ export async function startFakeStripe(options: TFakeStripeOptions = {}) {
       const price = (first.price_data ?? {}) as TJson;
       const amount = int(price.unit_amount) * int(first.quantity ?? "1");
       const sessionId = id("cs_test");
+      const created = Math.floor(Date.now() / 1000);
       const session = {
         id: sessionId,
         object: "checkout.session",
+        created,
+        // Stripe's default: a session nobody completes expires after 24 hours.
+        expires_at: created + 24 * 60 * 60,
         mode: str(body.mode) ?? "payment",
         status: "open",
         payment_status: "unpaid",
@@ -186,6 +223,19 @@ export async function startFakeStripe(options: TFakeStripeOptions = {}) {
       };
       sessions.set(session.id, session);
       return { status: 200, body: publicSession(session) };
+    }
+    if (method === "GET" && path === "/v1/checkout/sessions") {
+      const customer = query.get("customer");
+      const status = query.get("status");
+      const paymentIntent = query.get("payment_intent");
+      const matching = [...sessions.values()].filter(
+        (session) =>
+          (customer === null || session.customer === customer) &&
+          (status === null || session.status === status) &&
+          (paymentIntent === null || session.payment_intent === paymentIntent),
+      );
+      const found = page(matching, query, path);
+      return { status: 200, body: { ...found, data: found.data.map(publicSession) } };
     }
     const sessionMatch = path.match(/^\/v1\/checkout\/sessions\/([^/]+)$/);
     if (method === "GET" && sessionMatch) {
@@ -208,7 +258,14 @@ export async function startFakeStripe(options: TFakeStripeOptions = {}) {
         const intent = newIntent({ amount, currency, customer, paymentMethod, metadata, status: "requires_payment_method", error });
         return cardError("authentication_required", "Your card was declined. This transaction requires authentication.", intent);
       }
+      if (state.offSession === "processing") {
+        return { status: 200, body: newIntent({ amount, currency, customer, paymentMethod, metadata, status: "processing" }) };
+      }
       return { status: 200, body: newIntent({ amount, currency, customer, paymentMethod, metadata, status: "succeeded" }) };
+    }
+    if (method === "GET" && path === "/v1/payment_intents") {
+      const customer = query.get("customer");
+      return { status: 200, body: page([...intents.values()].filter((intent) => customer === null || intent.customer === customer), query, path) };
     }
     const intentMatch = path.match(/^\/v1\/payment_intents\/([^/]+)$/);
     if (method === "GET" && intentMatch) {
@@ -282,6 +339,15 @@ export async function startFakeStripe(options: TFakeStripeOptions = {}) {
       const bearer = (request.headers.authorization ?? "").replace(/^Bearer /, "");
       caller.account = keyAccounts.get(bearer) ?? "acct_default";
       requests.push({ method, path: url.pathname, idempotencyKey, body });
+      const keyFailure = keyFailures.get(bearer);
+      if (keyFailure === "unauthorized") {
+        send(response, 401, { error: { type: "invalid_request_error", message: `Invalid API Key provided: ${bearer.slice(0, 8)}${"*".repeat(Math.max(0, bearer.length - 12))}${bearer.slice(-4)}` } });
+        return;
+      }
+      if (keyFailure === "unavailable") {
+        send(response, 500, { error: { type: "api_error", message: "An unknown error occurred" } });
+        return;
+      }
       if (state.offSession === "unavailable" && method === "POST" && url.pathname === "/v1/payment_intents") {
         const key = `${url.pathname}|${idempotencyKey ?? ""}`;
         if (!idempotencyKey) route(method, url.pathname, url.searchParams, body);
@@ -375,6 +441,81 @@ button{background:#635bff;color:#fff;border:0;border-radius:6px;padding:12px 20p
     return { session: publicSession(session), intent, card, events: { completed, succeeded } };
   }
 
+  /**
+   * Stripe expires a Checkout Session nobody completed (at its expires_at, or when expired
+   * through the API); returns the `checkout.session.expired` event it sends.
+   */
+  function expireSession(sessionId: string) {
+    const session = sessions.get(sessionId);
+    if (!session) throw new Error(`no session ${sessionId}`);
+    if (session.status !== "open") throw new Error(`session ${sessionId} is ${String(session.status)}, not open`);
+    session.status = "expired";
+    return event("checkout.session.expired", publicSession(session));
+  }
+
+  /**
+   * A PaymentIntent that was processing settles: `succeeded` (its charge is made),
+   * `requires_payment_method` (the payment failed, with the card's error) or `canceled`.
+   * Returns the event Stripe sends about it.
+   */
+  function settleIntent(intentId: string, outcome: "succeeded" | "requires_payment_method" | "canceled") {
+    const intent = intents.get(intentId);
+    if (!intent) throw new Error(`no intent ${intentId}`);
+    intent.status = outcome;
+    if (outcome === "succeeded") {
+      const chargeId = id("ch");
+      intent.amount_received = intent.amount;
+      intent.latest_charge = chargeId;
+      charges.set(chargeId, {
+        id: chargeId,
+        object: "charge",
+        amount: intent.amount,
+        amount_refunded: 0,
+        currency: intent.currency,
+        customer: intent.customer,
+        payment_intent: intent.id,
+        payment_method: intent.payment_method,
+        metadata: intent.metadata,
+        paid: true,
+        refunded: false,
+        status: "succeeded",
+      });
+      // A Checkout Session paid by it (a delayed payment method) is paid now.
+      for (const session of sessions.values()) if (session.payment_intent === intent.id) session.payment_status = "paid";
+      return event("payment_intent.succeeded", intent);
+    }
+    if (outcome === "requires_payment_method") {
+      intent.last_payment_error = { type: "card_error", code: "card_declined", decline_code: "insufficient_funds", message: "Your card has insufficient funds." };
+      return event("payment_intent.payment_failed", intent);
+    }
+    intent.cancellation_reason = "abandoned";
+    intent.canceled_at = Math.floor(Date.now() / 1000);
+    return event("payment_intent.canceled", intent);
+  }
+
+  /**
+   * The customer pays a session with a delayed payment method (a bank debit): the session
+   * completes unpaid, its PaymentIntent is processing, and Stripe sends
+   * `checkout.session.completed` (payment_status "unpaid"). settleIntent ends it later.
+   */
+  function payDelayed(sessionId: string) {
+    const session = sessions.get(sessionId);
+    if (!session) throw new Error(`no session ${sessionId}`);
+    const data = (session.payment_intent_data ?? {}) as TJson;
+    const intent = newIntent({
+      amount: int(session.amount_total),
+      currency: str(session.currency) ?? "usd",
+      customer: str(session.customer),
+      paymentMethod: null,
+      metadata: record(data.metadata),
+      status: "processing",
+    });
+    session.payment_intent = intent.id;
+    session.payment_status = "unpaid";
+    session.status = "complete";
+    return { session: publicSession(session), intent, events: { completed: event("checkout.session.completed", publicSession(session)) } };
+  }
+
   /** `charge.refunded` for a PaymentIntent's charge as it stands (refunds listed unless `withRefunds` is false). */
   function chargeRefundedEvent(paymentIntentId: string, eventOptions: { withRefunds?: boolean } = {}) {
     const intent = intents.get(paymentIntentId);
@@ -431,6 +572,11 @@ button{background:#635bff;color:#fff;border:0;border-radius:6px;padding:12px 20p
     setRefundStatus(status: string) {
       refundState.status = status;
     },
+    /** Every request with this secret key fails: 401 (a revoked key) or 500 (Stripe down for it); null answers again. */
+    setKeyFailure(secretKey: string, failure: TKeyFailure | null) {
+      if (failure) keyFailures.set(secretKey, failure);
+      else keyFailures.delete(secretKey);
+    },
     /** Puts a secret key in another (fake) Stripe account. */
     setKeyAccount(secretKey: string, account: string) {
       keyAccounts.set(secretKey, account);
@@ -445,8 +591,11 @@ button{background:#635bff;color:#fff;border:0;border-radius:6px;padding:12px 20p
     sign,
     deliver,
     pay,
+    payDelayed,
     chargeRefundedEvent,
     refundOutside,
+    expireSession,
+    settleIntent,
     disputeCreatedEvent,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
