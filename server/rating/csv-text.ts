@@ -148,7 +148,9 @@ export function detectDelimiter(headerLine: string): CsvDelimiter {
  * chunks, and a last line without a newline. Invalid UTF-8 becomes U+FFFD, never an error.
  */
 export async function* readLineBatches(input: AsyncIterable<Uint8Array | string>): AsyncGenerator<string[]> {
-  const decoder = new TextDecoder("utf-8");
+  // The BOM is removed below, and only at the start of the file: the decoder would drop one at
+  // its own first call, which is mid-file when earlier chunks took the ASCII path.
+  const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
   // Whether the decoder may hold the first bytes of a character split across chunks.
   let decoderMidCharacter = false;
   let carry = "";

@@ -131,9 +131,9 @@ describe("readLineBatches", () => {
     const bytes = Buffer.concat([
       Buffer.from("\ufeffplain ascii line\r\nZoë Ståhl, 📞 +44\n"),
       Buffer.from([0x61, 0xff, 0x62, 0x0a]), // a, an invalid byte, b
-      Buffer.from("ascii after\nlast without a break é"),
+      Buffer.from("ascii after\n\ufeffmid-file no-break space\nlast without a break é"),
     ]);
-    const expected = ["plain ascii line", "Zoë Ståhl, 📞 +44", "a\ufffdb", "ascii after", "last without a break é"];
+    const expected = ["plain ascii line", "Zoë Ståhl, 📞 +44", "a\ufffdb", "ascii after", "\ufeffmid-file no-break space", "last without a break é"];
     for (const size of [1, 2, 3, 5, 7, 64, bytes.length]) {
       const chunks: Uint8Array[] = [];
       for (let offset = 0; offset < bytes.length; offset += size) {
