@@ -156,6 +156,8 @@ export async function* readLineBatches(input: AsyncIterable<Uint8Array | string>
   let carry = "";
   let atStart = true;
   for await (const chunk of input) {
+    // An empty chunk would reset decoderMidCharacter while the decoder still holds a lead byte.
+    if (chunk.length === 0) continue;
     let text: string;
     if (typeof chunk === "string") text = chunk;
     else if (!decoderMidCharacter && isAscii(chunk)) {

@@ -143,6 +143,8 @@ describe("readLineBatches", () => {
       }
       expect(await linesOf(chunks), `chunks of ${size} bytes`).toEqual(expected);
     }
+    // A lone first byte of a character, an empty chunk, then ASCII: the byte is U+FFFD where it stood.
+    expect(await linesOf([Buffer.from([0x78, 0x2c, 0xe2]), new Uint8Array(0), Buffer.from("abc\n")])).toEqual(["x,\ufffdabc"]);
   });
 });
 
