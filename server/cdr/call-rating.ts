@@ -39,7 +39,7 @@ export interface TCallRatingContext {
    * holding both: this runs once per call, and adding the owner to the priced result cost
    * an allocation per call that outlived V8's young generation (~48 MB per million calls).
    */
-  rate(call: CallToRate, owner: TCallOwner | null): RatedCall<TDeckRate>;
+  rate(call: CallToRate, owner: TCallOwner | null, stored?: TStoredCallee): RatedCall<TDeckRate>;
   /**
    * A stored callee (E.164 digits) as a re-rate passes it to {@link rate}: with "+", so the
    * plan cannot read it as national a second time. Except, as dialled: a short code or local
@@ -48,6 +48,16 @@ export interface TCallRatingContext {
    */
   storedCallee(digits: string, stored: { shortCode: boolean; trunkId: string | null }, owner: TCallOwner | null): string;
 }
+
+/** How a re-rated call's callee was stored (see {@link TCallRatingContext.rate}). */
+export type TStoredCallee = {
+  /**
+   * Stored with its trunk: the trunk's tech prefix came off at ingest. A number passed as
+   * dialled (a short code) must not lose its first digits to it again ("911" through a trunk
+   * whose prefix is "9" is not "11").
+   */
+  techPrefixRemoved: boolean;
+};
 
 /**
  * Loads what rating a tenant's calls needs — trunks, account-code mappings, DIDs, compiled
@@ -132,14 +142,17 @@ export async function loadCallRatingContext(options: { tenantId: string; costDec
       return { customerId, trunkId, deckId: (trunkStillTheirs ? trunkDeck.get(trunkId) : customerDeck.get(customerId)) ?? null };
     },
     storedCallee(digits, stored, owner) {
-      if (stored.shortCode) return digits;
+      // No E.164 number begins with 0: such digits were kept as dialled (a national number read
+      // before the plan had its trunk prefix), and are read as dialled again.
+      if (stored.shortCode || digits.startsWith("0")) return digits;
       const prefix = stored.trunkId === null && owner?.trunkId ? techPrefixOfTrunk.get(owner.trunkId) : undefined;
       return prefix !== undefined && digits.length > prefix.length && digits.startsWith(prefix) ? digits : `+${digits}`;
     },
-    rate(call, owner) {
+    rate(call, owner, stored) {
       // By the trunk the call was stored with (re-rate) or found by, even one moved to another
       // customer since: its prefix is what that customer dialled through it.
-      const normalizeCallee = owner?.trunkId ? (calleeNormalizerOfTrunk.get(owner.trunkId) ?? normalizeNumber) : normalizeNumber;
+      const normalizeCallee =
+        owner?.trunkId && !stored?.techPrefixRemoved ? (calleeNormalizerOfTrunk.get(owner.trunkId) ?? normalizeNumber) : normalizeNumber;
       return rateCall(call, {
         normalizeNumber,
         normalizeCallee,

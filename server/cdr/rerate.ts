@@ -128,7 +128,11 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
           // given it since, with their deck.
           const owner = row.customer_id ? context.storedOwner(row.customer_id, row.trunk_id) : context.accountOwner(row.account_code);
           const callee = context.storedCallee(row.callee, { shortCode: row.callee_short_code, trunkId: row.trunk_id }, owner);
-          const rated = context.rate({ caller: row.caller, callee, startUtc: row.start_at, billsec: row.billsec }, owner);
+          const rated = context.rate({ caller: row.caller, callee, startUtc: row.start_at, billsec: row.billsec }, owner, {
+            techPrefixRemoved: row.trunk_id !== null,
+          });
+          // A number the plan cannot read now keeps what was stored of it, not the form passed in.
+          const readable = rated.status !== "REJECTED";
           const nowRated = rated.status === "RATED";
           if (!nowRated) result.stillUnbillable++;
           if (!nowRated && rated.reason === row.unbillable_reason) continue;
@@ -148,8 +152,8 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
             nowRated ? rated.billedSeconds : null,
             price?.toString() ?? null,
             cost?.toString() ?? null,
-            row.callee === rated.callee ? row.callee : rated.callee,
-            rated.calleeShortCode,
+            readable ? rated.callee : row.callee,
+            readable ? rated.calleeShortCode : row.callee_short_code,
           ];
           values.forEach((value, index) => updates[index]!.push(value));
           if (!nowRated) continue;

@@ -213,4 +213,36 @@ describe("a SIP trunk's tech prefix", () => {
     const stored = context.storedCallee("442071838750", { shortCode: false, trunkId: world.aliceTrunk.id }, context.storedOwner(world.alice.id, world.aliceTrunk.id));
     expect(context.rate({ ...at, callee: stored }, context.storedOwner(world.alice.id, world.aliceTrunk.id))).toMatchObject({ callee: "442071838750" });
   });
+
+  it("re-rates a stored short code as stored: its trunk's prefix does not come off it a second time", async () => {
+    const { world, tenantId } = await tenantWithCountryRates();
+    await saveTrunk({ tenantId, actor: ACTOR, trunkId: world.aliceTrunk.id, fields: { customerId: world.alice.id, name: "Alice main", accountCode: "acct-1001", techPrefix: "9" } });
+    await ingestLines(world, "nine.csv", [asteriskLine("acct-1001", "9911", "2026-10-06 11:00:00", 30, "nine.1")]);
+    expect(await storedCall(tenantId, "nine.1")).toMatchObject({ callee: "911", callee_short_code: true, unbillable_reason: "no rate for short code" });
+    // Not "11" (too short, and then read as +911, India, by the re-rate after).
+    expect(await rerateUnbillable({ tenantId })).toMatchObject({ rated: 0 });
+    expect(await rerateUnbillable({ tenantId })).toMatchObject({ rated: 0 });
+    expect(await storedCall(tenantId, "nine.1")).toMatchObject({ callee: "911", callee_short_code: true, unbillable_reason: "no rate for short code" });
+    await addRateForPrefix({
+      tenantId,
+      actor: ACTOR,
+      input: { deckId: world.deck.id, prefix: "911", description: "Emergency", category: "OTHER", ratePerMinute: "0", effectiveFrom: FROM },
+    });
+    expect(await rerateUnbillable({ tenantId })).toMatchObject({ rated: 1 });
+    expect(await storedCall(tenantId, "nine.1")).toMatchObject({ callee: "911", status: "RATED", matched_prefix: "911" });
+  });
+});
+
+describe("a national trunk prefix set after calls were stored", () => {
+  it("re-rates a national number kept as dialled (no E.164 number begins with 0) by the new plan", async () => {
+    const world = await createBillingTenant();
+    const tenantId = world.tenant.id;
+    await pool().query(`UPDATE tenants SET country_code = '44', international_prefixes = '{00}', national_number_length = 10 WHERE id = $1`, [tenantId]);
+    // The retail deck prices 4420 (London).
+    await ingestLines(world, "uk.csv", [asteriskLine("acct-1001", "02071838750", "2026-10-06 12:00:00", 60, "uk.london")]);
+    expect(await storedCall(tenantId, "uk.london")).toMatchObject({ callee: "02071838750", status: "UNBILLABLE", unbillable_reason: "no rate for prefix" });
+    await pool().query(`UPDATE tenants SET national_trunk_prefix = '0' WHERE id = $1`, [tenantId]);
+    expect(await rerateUnbillable({ tenantId })).toMatchObject({ rated: 1 });
+    expect(await storedCall(tenantId, "uk.london")).toMatchObject({ callee: "442071838750", status: "RATED", matched_prefix: "4420" });
+  });
 });
