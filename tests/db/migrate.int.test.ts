@@ -211,16 +211,20 @@ describe("data migrations", () => {
        INSERT INTO cdrs (tenant_id, source_id, file_id, line, record_key, start_at, billsec, caller, callee, status, unbillable_reason) VALUES
          ${call("short", "911", "UNBILLABLE", "no rate for short code")},
          ${call("prefix", "442071838750", "UNBILLABLE", "no rate for prefix")},
-         ${call("account", "5550101", "UNBILLABLE", "unknown account")};`,
+         ${call("account-local", "5550101", "UNBILLABLE", "unknown account")},
+         ${call("account-national", "16135550123", "UNBILLABLE", "unknown account")},
+         ${call("unanswered-local", "5550102", "UNANSWERED", null)};`,
     );
     cpSync(path.join(MIGRATIONS_DIR, target), path.join(before, target), { recursive: true });
     expect((await migrate({ databaseUrl: url, directory: before })).applied).toEqual([target]);
     const calls = await query<{ record_key: string; callee_short_code: boolean }>(url, `SELECT record_key, callee_short_code FROM cdrs ORDER BY record_key`);
-    // An unknown account's call kept no trace of how its number was dialled: left unmarked.
+    // An unknown account's local number is shorter than the tenant's national numbers (10 digits).
     expect(calls).toEqual([
-      { record_key: "account", callee_short_code: false },
+      { record_key: "account-local", callee_short_code: true },
+      { record_key: "account-national", callee_short_code: false },
       { record_key: "prefix", callee_short_code: false },
       { record_key: "short", callee_short_code: true },
+      { record_key: "unanswered-local", callee_short_code: false },
     ]);
   });
   it("disables the active trunks of customers closed before closing did, with the audit event a closing writes", async () => {

@@ -5,8 +5,13 @@
 -- of its own keeps it whatever the reason. A constant default: no table rewrite.
 ALTER TABLE "cdrs" ADD COLUMN "callee_short_code" BOOLEAN NOT NULL DEFAULT false;
 
--- Calls stored before: the reason is the only record of it.
-UPDATE "cdrs" SET "callee_short_code" = true
-WHERE "status" = 'UNBILLABLE' AND "unbillable_reason" = 'no rate for short code';
--- Older rated and unanswered calls keep false: only a re-rate reads the number again, and it
--- re-rates unbillable calls only.
+-- Calls stored before, that a re-rate may read again (the unbillable ones): the reason says so,
+-- or the number is shorter than the tenant's national numbers, which the normaliser only ever
+-- stored as dialled (a short code or local number) or as a short foreign number. Taking the
+-- second for the first leaves a call unbillable for want of a rate for the whole number; the
+-- other way round would bill a local call as a call abroad. Older rated and unanswered calls
+-- keep false: only a re-rate reads the number again, and it re-rates unbillable calls only.
+UPDATE "cdrs" c SET "callee_short_code" = true
+FROM "tenants" t
+WHERE c."tenant_id" = t."id" AND c."status" = 'UNBILLABLE'
+  AND (c."unbillable_reason" = 'no rate for short code' OR length(c."callee") < t."national_number_length");
