@@ -8,7 +8,6 @@ import { sendEvent } from "@/server/jobs/send";
 import { BalanceChangeNotices, postLedgerEntriesOnConnection, type TPostResult } from "@/server/wallet/ledger";
 import { UNBILLABLE_REASONS } from "@/server/rating/pricing";
 import { loadCallRatingContext, type TCallRatingContext } from "./call-rating";
-import { CLAIM_UNANSWERED_SQL, claimParameters } from "./unanswered-claims";
 import { digestOf } from "./ingest";
 
 /**
@@ -240,23 +239,24 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
   return result;
 }
 
-/** Every known code's ownerless unanswered calls get their owner (see unanswered-claims.ts). */
+/**
+ * Every known code's ownerless unanswered calls get their owner (see unanswered-claims.ts), in
+ * one statement: one pass over the tenant's entries of the partial index, however many codes.
+ * Codes match regardless of case, and a trunk's code wins over a mapping of it, as in rating.
+ */
 async function claimOwnerlessUnanswered(client: pg.PoolClient, tenantId: string): Promise<number> {
-  // A trunk's own code wins over a mapping of the same code, as in rating.
-  const owners = await client.query<{ account_code: string; customer_id: string; trunk_id: string | null }>(
-    `SELECT t.account_code, t.customer_id, t.id AS trunk_id FROM sip_trunks t WHERE t.tenant_id = $1::uuid
-     UNION ALL
-     SELECT m.account_code, m.customer_id, NULL FROM account_code_mappings m
-     WHERE m.tenant_id = $1::uuid AND NOT EXISTS (SELECT 1 FROM sip_trunks t WHERE t.tenant_id = m.tenant_id AND t.account_code = m.account_code)`,
+  const claimed = await client.query(
+    `WITH owners AS (
+       SELECT lower(t.account_code) AS code, t.customer_id, t.id AS trunk_id, 0 AS rank FROM sip_trunks t WHERE t.tenant_id = $1::uuid
+       UNION ALL
+       SELECT lower(m.account_code), m.customer_id, NULL, 1 FROM account_code_mappings m WHERE m.tenant_id = $1::uuid
+     ), chosen AS (
+       SELECT DISTINCT ON (code) code, customer_id, trunk_id FROM owners ORDER BY code, rank
+     )
+     UPDATE cdrs c SET customer_id = o.customer_id, trunk_id = o.trunk_id
+     FROM chosen o
+     WHERE c.tenant_id = $1::uuid AND c.status = 'UNANSWERED' AND c.customer_id IS NULL AND lower(c.account_code) = o.code`,
     [tenantId],
   );
-  let claimed = 0;
-  for (const owner of owners.rows) {
-    const changed = await client.query(
-      CLAIM_UNANSWERED_SQL,
-      claimParameters({ tenantId, accountCode: owner.account_code, customerId: owner.customer_id, trunkId: owner.trunk_id }),
-    );
-    claimed += changed.rowCount ?? 0;
-  }
-  return claimed;
+  return claimed.rowCount ?? 0;
 }
