@@ -107,6 +107,11 @@ type TClaim = { claimed: true; paymentId: string } | { claimed: false; reason: s
 export async function claimAutoRecharge(options: { tenantId: string; customerId: string }): Promise<TClaim> {
   try {
     return await db().$transaction(async (tx): Promise<TClaim> => {
+      // A share of the tenant row's lock, taken first (a change of Stripe account takes the
+      // row before the customers, so this order cannot deadlock with it): the change either
+      // sees this claim PENDING and is refused, or commits first and the charge, which reads
+      // the keys after this commits, uses the new account (where the old cards are gone).
+      await tx.$queryRaw`SELECT id FROM tenants WHERE id = ${options.tenantId}::uuid FOR SHARE`;
       const locked = await tx.$queryRaw<{ customer_id: string }[]>`
         SELECT customer_id FROM auto_recharge_settings WHERE tenant_id = ${options.tenantId}::uuid AND customer_id = ${options.customerId}::uuid FOR UPDATE`;
       if (locked.length === 0) return { claimed: false, reason: "not-configured" };

@@ -12,7 +12,10 @@ import { failRechargeOnIntent, planSettlement, type TSettlingEvent } from "./web
  * Stripe's answer and our update), the card is charged and the balance never credited. Every
  * few minutes, each payment still PENDING a while after it began is looked up at Stripe, with
  * the keys its tenant's money goes through (its own, or the platform's: the webhooks' rule),
- * and settled as the event would have settled it:
+ * and settled as the event would have settled it. Those are the keys the payment was made
+ * with: settings.ts refuses to move a tenant to another Stripe account while any of its card
+ * payments is PENDING, since the old account's objects are invisible to the new keys and its
+ * events are refused by the webhooks as unroutable.
  *
  *  - the money arrived → credited through the webhook's own handling (planSettlement), under
  *    the PaymentIntent's ledger key, inside a transaction holding the customer and the payment
@@ -23,8 +26,8 @@ import { failRechargeOnIntent, planSettlement, type TSettlingEvent } from "./web
  *    a recharge whose PaymentIntent failed → FAILED as payment_intent.payment_failed does, with
  *    the auto-recharge rules that go with it (suspension, email, a lock if the balance cannot
  *    carry calls);
- *  - a checkout still open (the customer may yet pay; Stripe expires it within 24 hours) or a
- *    PaymentIntent still processing → left for a later run;
+ *  - a checkout still open (the customer may yet pay; top-ups set it to expire after an hour) or
+ *    a PaymentIntent still processing → left for a later run;
  *  - no PaymentIntent or session recorded (a crash between Stripe's answer and our update) →
  *    looked for among the Stripe customer's PaymentIntents or Checkout Sessions since the
  *    payment began, matched by the payment id every object we create carries in its metadata.
@@ -34,11 +37,18 @@ import { failRechargeOnIntent, planSettlement, type TSettlingEvent } from "./web
  *    nothing can send it any more (past Stripe's idempotency window, which the auto-recharge
  *    respects); a top-up without a session never had a checkout page to pay on.
  *
- * Only what Stripe says for certain changes a payment. A tenant whose Stripe cannot be asked
- * (no secret key, a key Stripe refuses, Stripe down) keeps its payments PENDING and is
+ * Only what Stripe says for certain changes a payment, and only an object whose metadata names
+ * the payment (and tenant) being settled is applied to it. A tenant whose Stripe cannot be
+ * asked (no secret key, a key Stripe refuses, Stripe down) keeps its payments PENDING and is
  * reported; every other tenant is reconciled regardless. Each payment reconciliation settled
  * gets a `payment.reconciled` audit event (by the system), since the webhook that should
  * have done it never did.
+ *
+ * Every payment checked is stamped with when and what was found (reconcile_checked_at,
+ * reconcile_note). A run takes the least recently checked first (never checked before all),
+ * so payments that stay unresolved or waiting cannot fill every batch and starve newer ones;
+ * and an unresolved finding is reported as new (the job fails on it) only the first time it
+ * is found, not on every run while it waits for a person.
  */
 
 /** How long a payment is left to its webhook (and an auto-recharge to its own retries) before Stripe is asked. */
@@ -52,7 +62,7 @@ export const RECONCILE_GRACE_MS = 15 * 60 * 1000;
  */
 const NOTHING_SENT_AFTER_MS = 24 * 60 * 60 * 1000;
 
-/** Payments looked at per tenant and run, oldest first; the next run takes the rest. */
+/** Payments looked at per tenant and run, least recently checked first; the next run takes the rest. */
 const BATCH = 200;
 
 /** Stripe's clock and ours may disagree; objects are looked for from this long before the payment began. */
@@ -70,7 +80,15 @@ export type TReconcileOutcome =
   /** Could not be decided (not found with the tenant's keys, an unexpected state or error); left PENDING for a person. */
   | "unresolved";
 
-export type TReconciledPayment = { paymentId: string; customerId: string; kind: "TOPUP" | "AUTO_RECHARGE"; outcome: TReconcileOutcome; detail: string };
+export type TReconciledPayment = {
+  paymentId: string;
+  customerId: string;
+  kind: "TOPUP" | "AUTO_RECHARGE";
+  outcome: TReconcileOutcome;
+  detail: string;
+  /** Unresolved, and not what the previous check found: a person hears of it for the first time. */
+  newProblem: boolean;
+};
 
 export type TTenantReconciliation = {
   tenantId: string;
@@ -81,6 +99,8 @@ export type TTenantReconciliation = {
   error: string | null;
   /** Payments past the grace period not looked at because of `error`. */
   notChecked: number;
+  /** The tenant's PENDING payments whose last check (this run's or an earlier one) left them unresolved. */
+  needPerson: number;
 };
 
 type TStalePayment = {
@@ -91,6 +111,7 @@ type TStalePayment = {
   checkoutSessionId: string | null;
   paymentIntentId: string | null;
   createdAt: Date;
+  reconcileNote: string | null;
 };
 
 type TContext = { tenantId: string; stripe: Stripe; now: Date };
@@ -99,6 +120,7 @@ type TResult = { outcome: TReconcileOutcome; detail: string };
 /** Tenants with a payment still PENDING a grace period after it began. */
 export async function tenantsWithStalePayments(options: { now?: Date; graceMs?: number } = {}): Promise<string[]> {
   const cutoff = new Date((options.now ?? new Date()).getTime() - (options.graceMs ?? RECONCILE_GRACE_MS));
+  // Served by the partial index payments_pending_by_tenant (PENDING rows only).
   const groups = await db().payment.groupBy({ by: ["tenantId"], where: { status: "PENDING", createdAt: { lte: cutoff } }, orderBy: { tenantId: "asc" } });
   return groups.map((group) => group.tenantId);
 }
@@ -107,16 +129,17 @@ export async function tenantsWithStalePayments(options: { now?: Date; graceMs?: 
  * Reconciles one tenant's stale PENDING payments with Stripe. Never throws: whatever goes
  * wrong is in the report, so a job running tenant after tenant goes on to the next.
  */
-export async function reconcileTenantPayments(options: { tenantId: string; now?: Date; graceMs?: number }): Promise<TTenantReconciliation> {
+export async function reconcileTenantPayments(options: { tenantId: string; now?: Date; graceMs?: number; batchSize?: number }): Promise<TTenantReconciliation> {
   const now = options.now ?? new Date();
-  const report: TTenantReconciliation = { tenantId: options.tenantId, checked: 0, payments: [], error: null, notChecked: 0 };
+  const report: TTenantReconciliation = { tenantId: options.tenantId, checked: 0, payments: [], error: null, notChecked: 0, needPerson: 0 };
   let stale: TStalePayment[] = [];
   try {
     stale = await db().payment.findMany({
       where: { tenantId: options.tenantId, status: "PENDING", createdAt: { lte: new Date(now.getTime() - (options.graceMs ?? RECONCILE_GRACE_MS)) } },
-      select: { id: true, tenantId: true, customerId: true, kind: true, checkoutSessionId: true, paymentIntentId: true, createdAt: true },
-      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-      take: BATCH,
+      select: { id: true, tenantId: true, customerId: true, kind: true, checkoutSessionId: true, paymentIntentId: true, createdAt: true, reconcileNote: true },
+      // Least recently checked first: what stays PENDING run after run goes to the back.
+      orderBy: [{ reconcileCheckedAt: { sort: "asc", nulls: "first" } }, { createdAt: "asc" }, { id: "asc" }],
+      take: options.batchSize ?? BATCH,
     });
     if (stale.length === 0) return report;
     const tenant = await db().tenant.findUnique({
@@ -148,14 +171,16 @@ export async function reconcileTenantPayments(options: { tenantId: string; now?:
         }
         console.error(`[payments] reconcile: payment ${payment.id} of tenant ${options.tenantId} could not be reconciled; left PENDING:`, error);
         result = { outcome: "unresolved", detail: `Could not be reconciled: ${error instanceof Error ? error.message : String(error)}` };
-        report.checked += 1;
-        report.payments.push({ paymentId: payment.id, customerId: payment.customerId, kind: payment.kind, ...result });
-        continue;
       }
+      const newProblem = await remember(payment, result, now);
       report.checked += 1;
-      report.payments.push({ paymentId: payment.id, customerId: payment.customerId, kind: payment.kind, ...result });
-      if (result.outcome === "unresolved") console.error(`[payments] reconcile: payment ${payment.id} of tenant ${options.tenantId} left PENDING: ${result.detail}`);
+      report.payments.push({ paymentId: payment.id, customerId: payment.customerId, kind: payment.kind, ...result, newProblem });
+      if (result.outcome === "unresolved") {
+        if (newProblem) console.error(`[payments] reconcile: payment ${payment.id} of tenant ${options.tenantId} left PENDING: ${result.detail}`);
+        else console.warn(`[payments] reconcile: payment ${payment.id} of tenant ${options.tenantId} still needs a person: ${result.detail}`);
+      }
     }
+    report.needPerson = await db().payment.count({ where: { tenantId: options.tenantId, status: "PENDING", reconcileNote: { startsWith: UNRESOLVED_NOTE } } });
   } catch (error) {
     // The database or a decryption: nothing of this tenant can be trusted to have run.
     console.error(`[payments] reconcile: tenant ${options.tenantId} failed:`, error);
@@ -163,6 +188,26 @@ export async function reconcileTenantPayments(options: { tenantId: string; now?:
     report.notChecked = Math.max(stale.length - report.checked, 0);
   }
   return report;
+}
+
+const UNRESOLVED_NOTE = "unresolved: ";
+
+function noteOf(result: TResult): string {
+  return `${result.outcome}: ${result.detail}`;
+}
+
+/**
+ * Stamps a checked payment with the run's instant and its finding; returns whether an
+ * unresolved finding is new (the payment was not unresolved for this reason at its previous
+ * check). Raw SQL, because Prisma's @updatedAt would move updated_at, which says when the
+ * payment itself last changed (and a stale auto-recharge claim is recognised by it).
+ */
+async function remember(payment: TStalePayment, result: TResult, now: Date): Promise<boolean> {
+  const note = noteOf(result);
+  await db().$executeRaw`
+    UPDATE payments SET reconcile_checked_at = ${now}, reconcile_note = ${note}
+    WHERE tenant_id = ${payment.tenantId}::uuid AND id = ${payment.id}::uuid`;
+  return result.outcome === "unresolved" && payment.reconcileNote !== note;
 }
 
 /** A failure that says nothing about one payment but that this tenant's Stripe cannot be asked now. */
@@ -390,6 +435,16 @@ async function stripeAccountChangedSince(tenantId: string, since: Date): Promise
  * read here holds until commit: a payment its webhook settled first is left as it is.
  */
 async function settle(context: TContext, payment: TStalePayment, event: TSettlingEvent, stripeState: string): Promise<TResult> {
+  // The payment locked below must be the one the object is about: the webhook's handling
+  // applies whatever payment the metadata names, and a stored id pointing at another
+  // payment's object (a bug, a hand edit) would settle that one under this one's lock.
+  const metadata = event.data.object.metadata;
+  if (!isFor(payment, metadata)) {
+    return {
+      outcome: "unresolved",
+      detail: `${stripeState}, but it was made for payment ${metadata?.payment_id ?? "(none)"} of tenant ${metadata?.tenant_id ?? "(none)"}, not this one`,
+    };
+  }
   // Whatever the webhook would fetch (a saved card's details) is fetched before the transaction.
   const plan = await planSettlement({ tenantId: context.tenantId, stripe: context.stripe, event });
   const applied = await db().$transaction(async (tx) => {

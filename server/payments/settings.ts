@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { db } from "@/server/db/client";
+import { db, type TTransaction } from "@/server/db/client";
 import { recordAudit, type TActor } from "@/server/audit/audit";
 import { AppError } from "@/server/errors";
 import { appUrl } from "@/server/mail/templates";
@@ -148,6 +148,7 @@ export async function updateStripeSettings(options: { tenantId: string; actor: T
     if (!locked || locked.stripe_secret_key_enc !== tenant.stripeSecretKeyEnc) {
       throw new AppError("CONFLICT", "The Stripe settings were changed meanwhile; reload and try again");
     }
+    if (accountChanged) await refuseWhilePaymentsInFlight(tx, options.tenantId);
     await tx.tenant.update({ where: { id: options.tenantId }, data });
     let change: TStripeAccountChange | null = null;
     if (accountChanged) {
@@ -177,6 +178,26 @@ export async function updateStripeSettings(options: { tenantId: string; actor: T
     return change;
   });
   return { ...(await getStripeSettings({ tenantId: options.tenantId })), accountChange };
+}
+
+/**
+ * A PENDING card payment lives in the Stripe account it was started in: its Checkout Session
+ * can still be paid there, its PaymentIntent still settle there. After a move to another
+ * account its events are refused as unroutable (they come from the wrong account) and
+ * reconciliation cannot see it with the new keys, so a charged card would never be credited.
+ * The move waits until none is PENDING: a checkout expires after an hour (top-up.ts), and
+ * reconciliation settles or closes every other payment within 24 hours. Checked under the
+ * tenant row's lock, which payment creation shares (startTopUp, claimAutoRecharge): a payment
+ * either committed before this count or is created after the change, with the new keys.
+ */
+async function refuseWhilePaymentsInFlight(tx: TTransaction, tenantId: string) {
+  const pending = await tx.payment.count({ where: { tenantId, status: "PENDING" } });
+  if (pending === 0) return;
+  throw new AppError(
+    "PRECONDITION_FAILED",
+    `${pending} card payment${pending === 1 ? " is" : "s are"} still in progress with the current Stripe account, and would never be credited after a change to another account. ` +
+      "They settle within 24 hours (an unpaid checkout expires after an hour); change the account once none is pending.",
+  );
 }
 
 /**

@@ -18,6 +18,14 @@ export const ZStartTopUp = z.object({
 });
 export type TStartTopUp = z.input<typeof ZStartTopUp>;
 
+/**
+ * How long a checkout page can be paid. Stripe's default is 24 hours; an abandoned checkout
+ * keeps its payment PENDING until it expires, and a PENDING payment holds back a change of
+ * the tenant's Stripe account (settings.ts), so it is let go after an hour. Stripe accepts
+ * 30 minutes to 24 hours.
+ */
+export const CHECKOUT_EXPIRES_AFTER_SECONDS = 60 * 60;
+
 /** Metadata every Stripe object we create carries; webhooks trust it only after the signature check. */
 export type TPaymentMetadata = { tenant_id: string; customer_id: string; payment_id: string; kind: "topup" | "auto_recharge"; save_card?: "true" | "false" };
 
@@ -75,7 +83,7 @@ export async function startTopUp(options: { tenantId: string; customerId: string
   const input = ZStartTopUp.parse(options.input);
   const tenant = await db().tenant.findUniqueOrThrow({
     where: { id: options.tenantId },
-    select: { currency: true, topUpMinimum: true, topUpMaximum: true },
+    select: { currency: true, topUpMinimum: true, topUpMaximum: true, stripeSecretKeyEnc: true },
   });
   const parsed = tryParseMoneyToMicros(input.amount);
   if (!parsed.ok) throw AppError.invalidField("amount", "Enter an amount like 25.00");
@@ -87,17 +95,28 @@ export async function startTopUp(options: { tenantId: string; customerId: string
   const { stripe } = await stripeForTenant(options.tenantId);
   const stripeCustomerId = await ensureStripeCustomer({ tenantId: options.tenantId, customerId: options.customerId, stripe });
 
-  const payment = await db().payment.create({
-    data: {
-      tenantId: options.tenantId,
-      customerId: options.customerId,
-      kind: "TOPUP",
-      amount,
-      currency: tenant.currency,
-      status: "PENDING",
-      saveCard: input.saveCard,
-    },
-    select: { id: true },
+  // The payment is created under a share of the tenant row's lock, with the keys it will be
+  // paid with still the stored ones: a change of Stripe account (settings.ts) either sees it
+  // PENDING and waits, or happened before and this top-up is refused, never paid in the old
+  // account behind the change's back.
+  const payment = await db().$transaction(async (tx) => {
+    const [locked] = await tx.$queryRaw<{ stripe_secret_key_enc: string | null }[]>`
+      SELECT stripe_secret_key_enc FROM tenants WHERE id = ${options.tenantId}::uuid FOR SHARE`;
+    if (!locked || locked.stripe_secret_key_enc !== tenant.stripeSecretKeyEnc) {
+      throw new AppError("CONFLICT", "The payment settings changed meanwhile; please try again");
+    }
+    return tx.payment.create({
+      data: {
+        tenantId: options.tenantId,
+        customerId: options.customerId,
+        kind: "TOPUP",
+        amount,
+        currency: tenant.currency,
+        status: "PENDING",
+        saveCard: input.saveCard,
+      },
+      select: { id: true },
+    });
   });
   const metadata: TPaymentMetadata = {
     tenant_id: options.tenantId,
@@ -112,6 +131,7 @@ export async function startTopUp(options: { tenantId: string; customerId: string
       {
         mode: "payment",
         customer: stripeCustomerId,
+        expires_at: Math.floor(Date.now() / 1000) + CHECKOUT_EXPIRES_AFTER_SECONDS,
         client_reference_id: payment.id,
         line_items: [
           {

@@ -31,6 +31,7 @@ const dmmf = JSON.parse(get_dmmf(JSON.stringify({ prismaSchema: [["schema.prisma
 const SQL_ONLY_TABLES = new Set<string>(["_prisma_migrations"]);
 const SQL_ONLY_INDEXES = new Set<string>([
   "payments_one_pending_auto_recharge", // one auto-recharge in flight per customer
+  "payments_pending_by_tenant", // reconciliation reads only PENDING payments (a WHERE)
   "payment_methods_one_default", // one default card per customer
   "cdr_source_outages_one_open", // one open outage per server / per source
   "cdr_source_monitoring_one_open", // one open monitoring period per source

@@ -4,6 +4,7 @@ import { db, pool } from "@/server/db/client";
 import { EmbeddedRunner } from "@/server/jobs/embedded-runner";
 import { paymentsReconcile } from "@/server/jobs/functions/payments-reconcile";
 import { chargeAutoRecharge, claimAutoRecharge } from "@/server/payments/auto-recharge";
+import { stripeClient, Stripe } from "@/server/payments/stripe-client";
 import { reconcileTenantPayments, tenantsWithStalePayments, type TTenantReconciliation } from "@/server/payments/reconcile";
 import { postLedgerEntry, postLedgerEntryInTransaction } from "@/server/wallet/ledger";
 import { createWorld } from "../support/factories";
@@ -476,5 +477,153 @@ describe("tenants whose Stripe cannot be asked", () => {
     }
     expect(await balanceOf(revoked.customer.id)).toBe(30_000_000n);
     expect(await balanceOf(down.customer.id)).toBe(35_000_000n);
+  });
+});
+
+/** A cron run of the job by itself, at its own tick (a tick runs once). */
+async function cronRun(tick: string) {
+  const runner = new EmbeddedRunner({ functions: [paymentsReconcile], backoffMs: () => 10 });
+  try {
+    const [runId] = await runner.fireCron("payments-reconcile", new Date(tick));
+    await runner.drain(60_000);
+    return await db().jobRun.findUniqueOrThrow({ where: { id: runId ?? "" } });
+  } finally {
+    runner.stop();
+  }
+}
+
+/** A top-up whose stored session is not at Stripe: unresolved at every check, for the same reason. */
+async function stuckTopUp(world: TWorld, minutes: number) {
+  const payment = await startedTopUp(world, "25.00");
+  await db().payment.update({ where: { id: payment.id }, data: { checkoutSessionId: `cs_test_missing_${randomUUID()}` } });
+  await age(payment.id, minutes);
+  return payment;
+}
+
+describe("payments that stay PENDING run after run", () => {
+  it("go to the back of the queue: a newer payment is reconciled even when stuck ones fill a batch", async () => {
+    const world = await createWorld();
+    const stuckA = await stuckTopUp(world, 50);
+    const stuckB = await stuckTopUp(world, 40);
+    const { payment: paid } = await paidTopUp(world, "30.00");
+    await age(paid.id, 20);
+
+    const first = await reconcileTenantPayments({ tenantId: world.tenant.id, batchSize: 2 });
+    // Never checked before, oldest first.
+    expect(first.payments.map((entry) => [entry.paymentId, entry.outcome])).toEqual([
+      [stuckA.id, "unresolved"],
+      [stuckB.id, "unresolved"],
+    ]);
+    expect(await paymentOf(stuckA.id)).toMatchObject({ status: "PENDING", reconcileCheckedAt: expect.any(Date), reconcileNote: expect.stringContaining("not found") });
+    expect((await paymentOf(paid.id)).reconcileCheckedAt).toBeNull();
+
+    // The next run takes the never-checked payment first, then the least recently checked.
+    const second = await reconcileTenantPayments({ tenantId: world.tenant.id, batchSize: 2 });
+    expect(second.payments.map((entry) => [entry.paymentId, entry.outcome])).toEqual([
+      [paid.id, "credited"],
+      [stuckA.id, "unresolved"],
+    ]);
+    expect(await balanceOf(world.customer.id)).toBe(30_000_000n);
+    expect(second.needPerson).toBe(2);
+  });
+
+  it("fail the cron run once, when first found; later runs succeed and count them, and a new one fails the run again", async () => {
+    const world = await createWorld();
+    const stuck = await stuckTopUp(world, 30);
+
+    const first = await cronRun("2026-12-03T13:00:00Z");
+    expect(first.status).toBe("FAILED");
+    expect(first.error).toContain(`payment ${stuck.id} of tenant ${world.tenant.id}`);
+
+    // Still stuck, nothing new: the run is green and says how many need a person.
+    const second = await cronRun("2026-12-03T13:10:00Z");
+    expect(second).toMatchObject({ status: "COMPLETED", error: null });
+    expect(second.output).toMatchObject({ newlyUnresolved: 0 });
+    const output = second.output as { unresolved: number; needPerson: number };
+    expect(output.unresolved).toBeGreaterThanOrEqual(1);
+    expect(output.needPerson).toBeGreaterThanOrEqual(1);
+    expect((await paymentOf(stuck.id)).status).toBe("PENDING");
+
+    // A new problem is reported, and only it.
+    const another = await stuckTopUp(world, 30);
+    const third = await cronRun("2026-12-03T13:20:00Z");
+    expect(third.status).toBe("FAILED");
+    expect(third.error).toContain(`payment ${another.id} of tenant ${world.tenant.id}`);
+    expect(third.error).not.toContain(stuck.id);
+    // Cron runs are the platform's: no tenant sees them in its job list.
+    expect(third.tenantId).toBeNull();
+  });
+});
+
+describe("an object that names another payment", () => {
+  it("is not applied to the payment whose stored id points at it, nor to the one it names", async () => {
+    const world = await createWorld();
+    // A's checkout is paid at Stripe; B's stored session id points at A's session (a bug, a hand edit).
+    const { payment: a } = await paidTopUp(world, "40.00");
+    const b = await startedTopUp(world, "25.00");
+    await db().payment.update({ where: { id: a.id }, data: { checkoutSessionId: null } });
+    await db().payment.update({ where: { id: b.id }, data: { checkoutSessionId: a.checkoutSessionId } });
+    await age(b.id, 20);
+
+    const report = await reconcileTenantPayments({ tenantId: world.tenant.id });
+    expect(outcomeOf(report, b.id)).toMatchObject({ outcome: "unresolved", detail: expect.stringContaining(`made for payment ${a.id}`) });
+    // A is its own payment's business (its own reconciliation or webhook), not B's.
+    expect(await paymentOf(a.id)).toMatchObject({ status: "PENDING" });
+    expect(await paymentOf(b.id)).toMatchObject({ status: "PENDING" });
+    expect(await balanceOf(world.customer.id)).toBe(0n);
+    expect(await auditOf(b.id)).toHaveLength(0);
+  });
+});
+
+describe("a change of Stripe account while card payments are in flight", () => {
+  const key = (prefix: string) => `${prefix}${randomUUID().replaceAll("-", "")}`;
+
+  it("is refused while one is PENDING (to own keys, and back to the platform's), and allowed once it settled", async () => {
+    const world = await createWorld();
+    const admin = await as(world.admin.user.id);
+    const payment = await startedTopUp(world, "25.00");
+    const sessionId = payment.checkoutSessionId ?? "";
+    // An abandoned checkout lets go after an hour, not Stripe's default 24.
+    const session = services.stripe.sessions.get(sessionId);
+    expect(Number(session?.expires_at) - Number(session?.created)).toBe(60 * 60);
+
+    const newKey = key("sk_test_");
+    services.stripe.setKeyAccount(newKey, `acct_new_${world.tenant.slug}`);
+    // The new account cannot see the old account's checkout: after a switch it could never be reconciled.
+    const missing = await stripeClient(newKey).checkout.sessions.retrieve(sessionId).catch((caught: unknown) => caught);
+    expect(missing).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    expect(missing).toMatchObject({ statusCode: 404 });
+    expect((await stripeClient(newKey).checkout.sessions.list({ limit: 100 })).data.map((entry) => entry.id)).not.toContain(sessionId);
+
+    const refused = await admin.updateStripeSettings({ secretKey: newKey, publishableKey: "pk_test_new", webhookSecret: key("whsec_") }).catch((caught: unknown) => caught);
+    expect(refused).toMatchObject({ code: "PRECONDITION_FAILED" });
+    expect(String((refused as Error).message)).toMatch(/1 card payment is still in progress.*24 hours/);
+    // Nothing changed: the keys, the Stripe customer, the payment.
+    expect(await db().tenant.findUniqueOrThrow({ where: { id: world.tenant.id } })).toMatchObject({ stripeSecretKeyEnc: null });
+    expect((await db().customer.findUniqueOrThrow({ where: { id: world.customer.id } })).stripeCustomerId).toMatch(/^cus_/);
+
+    // Paid in the old account after all: reconciliation still sees it with the keys it was made with.
+    await services.stripe.pay(sessionId);
+    await age(payment.id, 20);
+    expect(outcomeOf(await reconcileTenantPayments({ tenantId: world.tenant.id }), payment.id)).toMatchObject({ outcome: "credited" });
+    expect(await balanceOf(world.customer.id)).toBe(25_000_000n);
+
+    // Nothing in flight: the change goes through.
+    const moved = await admin.updateStripeSettings({ secretKey: newKey, publishableKey: "pk_test_new", webhookSecret: key("whsec_") });
+    expect(moved.accountChange).toEqual({ stripeCustomersCleared: 1, savedCardsRemoved: 0 });
+
+    // Own keys → the platform's is a change of account too.
+    const second = await startedTopUp(world, "30.00");
+    const back = await admin.updateStripeSettings({ clearKeys: true }).catch((caught: unknown) => caught);
+    expect(back).toMatchObject({ code: "PRECONDITION_FAILED" });
+    expect(await db().tenant.findUniqueOrThrow({ where: { id: world.tenant.id } })).toMatchObject({ stripeSecretKeyEnc: expect.any(String) });
+    // A rolled key of the same account is no change of account: allowed with the payment in flight.
+    const rolled = key("sk_test_");
+    services.stripe.setKeyAccount(rolled, `acct_new_${world.tenant.slug}`);
+    expect((await admin.updateStripeSettings({ secretKey: rolled })).accountChange).toBeNull();
+    expect(await paymentOf(second.id)).toMatchObject({ status: "PENDING" });
+    services.stripe.expireSession(second.checkoutSessionId ?? "");
+    await age(second.id, 20);
+    expect(outcomeOf(await reconcileTenantPayments({ tenantId: world.tenant.id }), second.id)).toMatchObject({ outcome: "failed" });
   });
 });

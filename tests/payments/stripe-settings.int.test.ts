@@ -4,7 +4,7 @@ import { db } from "@/server/db/client";
 import { POST as platformWebhook } from "@/app/api/webhooks/stripe/route";
 import { createWorld } from "../support/factories";
 import { withMoneyServices } from "../support/money-services";
-import { paymentsAs } from "../support/payments";
+import { deliverToTenantEndpoint, paymentsAs } from "../support/payments";
 
 const services = withMoneyServices({ stripe: true });
 
@@ -98,17 +98,25 @@ describe("a tenant's own Stripe keys", () => {
     const admin = await as(world.admin.user.id);
     const ownKey = key("sk_test_");
     services.stripe.setKeyAccount(ownKey, `acct_${world.tenant.slug}`);
-    await admin.updateStripeSettings({ secretKey: ownKey, publishableKey: "pk_test_own", webhookSecret: key("whsec_") });
-    await withSavedCardOwnEndpoint(world);
+    const ownWebhookSecret = key("whsec_");
+    await admin.updateStripeSettings({ secretKey: ownKey, publishableKey: "pk_test_own", webhookSecret: ownWebhookSecret });
+    await withSavedCardOwnEndpoint(world, ownWebhookSecret);
     const cleared = await admin.updateStripeSettings({ clearKeys: true });
     expect(cleared).toMatchObject({ usingOwnKeys: false, webhookUrl: "http://localhost:3000/api/webhooks/stripe", accountChange: { stripeCustomersCleared: 1 } });
     expect((await db().customer.findUniqueOrThrow({ where: { id: world.customer.id } })).stripeCustomerId).toBeNull();
   });
 });
 
-/** The customer gets a Stripe customer id in the tenant's own account (its first top-up). */
-async function withSavedCardOwnEndpoint(world: TWorld) {
+/**
+ * The customer gets a Stripe customer id in the tenant's own account (its first top-up), and
+ * abandons the checkout: it expires, so no payment is left in flight to hold back a change of account.
+ */
+async function withSavedCardOwnEndpoint(world: TWorld, webhookSecret: string) {
   const portal = await as(world.customerAdmin.user.id);
-  await portal.startTopUp({ amount: "25.00" });
+  const started = await portal.startTopUp({ amount: "25.00" });
   expect((await db().customer.findUniqueOrThrow({ where: { id: world.customer.id } })).stripeCustomerId).toMatch(/^cus_/);
+  const payment = await db().payment.findUniqueOrThrow({ where: { id: started.paymentId } });
+  const expired = services.stripe.expireSession(payment.checkoutSessionId ?? "");
+  expect((await deliverToTenantEndpoint(services.stripe, world.tenant.slug, expired, webhookSecret)).status).toBe(200);
+  expect(await db().payment.findUniqueOrThrow({ where: { id: payment.id } })).toMatchObject({ status: "FAILED", failureCode: "expired" });
 }

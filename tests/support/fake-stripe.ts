@@ -8,8 +8,13 @@ import Stripe from "stripe";
  * off-session PaymentIntents, payment methods, refunds, and the lists of sessions and
  * PaymentIntents (filtered by customer and creation time, newest first, paged with
  * starting_after). It records every request with its Idempotency-Key and, like Stripe,
- * replays the stored response for a repeated key. Webhook events are built here and signed
- * with the SDK's own test-header helper.
+ * replays the stored response for a repeated key of the same account. Webhook events are
+ * built here and signed with the SDK's own test-header helper.
+ *
+ * Like Stripe, objects belong to the account of the key that made them: customers, Checkout
+ * Sessions and PaymentIntents are retrieved and listed only by keys of that account (another
+ * account's key gets a 404, or an empty list), so a tenant that moved to another account
+ * cannot see what the old one holds.
  */
 
 type TJson = Record<string, unknown>;
@@ -89,9 +94,13 @@ export async function startFakeStripe(options: TFakeStripeOptions = {}) {
   const charges = new Map<string, TJson & { id: string }>();
   const state = { offSession: "succeed" as TOffSessionOutcome, webhookUrl: options.webhookUrl ?? null };
   // Which Stripe account a secret key belongs to; every key is in "acct_default" unless told
-  // otherwise, and customers are visible only to keys of the account that created them.
+  // otherwise, and customers, sessions and PaymentIntents are visible only to keys of the
+  // account that created them.
   const keyAccounts = new Map<string, string>();
   const caller = { account: "acct_default" };
+  /** The account each session and PaymentIntent was made in (kept off the objects Stripe returns). */
+  const owners = new Map<string, string>();
+  const ownedByCaller = (objectId: string) => (owners.get(objectId) ?? "acct_default") === caller.account;
   /** How the next refunds come back from POST /v1/refunds. */
   const refundState = { status: "succeeded" };
   const keyFailures = new Map<string, TKeyFailure>();
@@ -111,7 +120,17 @@ export async function startFakeStripe(options: TFakeStripeOptions = {}) {
     return method;
   }
 
-  function newIntent(params: { amount: number; currency: string; customer: string | null; paymentMethod: string | null; metadata: Record<string, string>; status: string; error?: TJson | null }) {
+  function newIntent(params: {
+    amount: number;
+    currency: string;
+    customer: string | null;
+    paymentMethod: string | null;
+    metadata: Record<string, string>;
+    status: string;
+    error?: TJson | null;
+    /** The account it is made in: the caller's, or its Checkout Session's when a customer pays one. */
+    account: string;
+  }) {
     const chargeId = params.status === "succeeded" ? id("ch") : null;
     const intent = {
       id: id("pi"),
@@ -129,6 +148,7 @@ export async function startFakeStripe(options: TFakeStripeOptions = {}) {
       livemode: false,
     };
     intents.set(intent.id, intent);
+    owners.set(intent.id, params.account);
     if (chargeId) {
       charges.set(chargeId, {
         id: chargeId,
@@ -200,12 +220,17 @@ export async function startFakeStripe(options: TFakeStripeOptions = {}) {
       const amount = int(price.unit_amount) * int(first.quantity ?? "1");
       const sessionId = id("cs_test");
       const created = Math.floor(Date.now() / 1000);
+      const expiresAt = body.expires_at === undefined ? null : int(body.expires_at);
+      // Stripe's bounds for expires_at: 30 minutes to 24 hours after creation.
+      if (expiresAt !== null && (expiresAt < created + 30 * 60 || expiresAt > created + 24 * 60 * 60)) {
+        return { status: 400, body: { error: { type: "invalid_request_error", param: "expires_at", message: "The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation." } } };
+      }
       const session = {
         id: sessionId,
         object: "checkout.session",
         created,
         // Stripe's default: a session nobody completes expires after 24 hours.
-        expires_at: created + 24 * 60 * 60,
+        expires_at: expiresAt ?? created + 24 * 60 * 60,
         mode: str(body.mode) ?? "payment",
         status: "open",
         payment_status: "unpaid",
@@ -222,6 +247,7 @@ export async function startFakeStripe(options: TFakeStripeOptions = {}) {
         livemode: false,
       };
       sessions.set(session.id, session);
+      owners.set(session.id, caller.account);
       return { status: 200, body: publicSession(session) };
     }
     if (method === "GET" && path === "/v1/checkout/sessions") {
@@ -230,6 +256,7 @@ export async function startFakeStripe(options: TFakeStripeOptions = {}) {
       const paymentIntent = query.get("payment_intent");
       const matching = [...sessions.values()].filter(
         (session) =>
+          ownedByCaller(session.id) &&
           (customer === null || session.customer === customer) &&
           (status === null || session.status === status) &&
           (paymentIntent === null || session.payment_intent === paymentIntent),
@@ -240,7 +267,7 @@ export async function startFakeStripe(options: TFakeStripeOptions = {}) {
     const sessionMatch = path.match(/^\/v1\/checkout\/sessions\/([^/]+)$/);
     if (method === "GET" && sessionMatch) {
       const session = sessions.get(sessionMatch[1] ?? "");
-      return session ? { status: 200, body: publicSession(session) } : notFound;
+      return session && ownedByCaller(session.id) ? { status: 200, body: publicSession(session) } : notFound;
     }
     if (method === "POST" && path === "/v1/payment_intents") {
       const amount = int(body.amount);
@@ -248,29 +275,31 @@ export async function startFakeStripe(options: TFakeStripeOptions = {}) {
       const customer = str(body.customer);
       const paymentMethod = str(body.payment_method);
       const metadata = record(body.metadata);
+      const account = caller.account;
       if (state.offSession === "decline") {
         const error = { type: "card_error", code: "card_declined", decline_code: "insufficient_funds", message: "Your card has insufficient funds." };
-        const intent = newIntent({ amount, currency, customer, paymentMethod, metadata, status: "requires_payment_method", error });
+        const intent = newIntent({ amount, currency, customer, paymentMethod, metadata, status: "requires_payment_method", error, account });
         return cardError("card_declined", "Your card has insufficient funds.", intent, "insufficient_funds");
       }
       if (state.offSession === "authentication_required") {
         const error = { type: "card_error", code: "authentication_required", message: "This payment requires authentication." };
-        const intent = newIntent({ amount, currency, customer, paymentMethod, metadata, status: "requires_payment_method", error });
+        const intent = newIntent({ amount, currency, customer, paymentMethod, metadata, status: "requires_payment_method", error, account });
         return cardError("authentication_required", "Your card was declined. This transaction requires authentication.", intent);
       }
       if (state.offSession === "processing") {
-        return { status: 200, body: newIntent({ amount, currency, customer, paymentMethod, metadata, status: "processing" }) };
+        return { status: 200, body: newIntent({ amount, currency, customer, paymentMethod, metadata, status: "processing", account }) };
       }
-      return { status: 200, body: newIntent({ amount, currency, customer, paymentMethod, metadata, status: "succeeded" }) };
+      return { status: 200, body: newIntent({ amount, currency, customer, paymentMethod, metadata, status: "succeeded", account }) };
     }
     if (method === "GET" && path === "/v1/payment_intents") {
       const customer = query.get("customer");
-      return { status: 200, body: page([...intents.values()].filter((intent) => customer === null || intent.customer === customer), query, path) };
+      const matching = [...intents.values()].filter((intent) => ownedByCaller(intent.id) && (customer === null || intent.customer === customer));
+      return { status: 200, body: page(matching, query, path) };
     }
     const intentMatch = path.match(/^\/v1\/payment_intents\/([^/]+)$/);
     if (method === "GET" && intentMatch) {
       const intent = intents.get(intentMatch[1] ?? "");
-      return intent ? { status: 200, body: intent } : notFound;
+      return intent && ownedByCaller(intent.id) ? { status: 200, body: intent } : notFound;
     }
     if (method === "GET" && path === "/v1/payment_methods") {
       const customer = query.get("customer");
@@ -349,14 +378,15 @@ export async function startFakeStripe(options: TFakeStripeOptions = {}) {
         return;
       }
       if (state.offSession === "unavailable" && method === "POST" && url.pathname === "/v1/payment_intents") {
-        const key = `${url.pathname}|${idempotencyKey ?? ""}`;
+        const key = `${caller.account}|${url.pathname}|${idempotencyKey ?? ""}`;
         if (!idempotencyKey) route(method, url.pathname, url.searchParams, body);
         else if (!replay.has(key)) replay.set(key, route(method, url.pathname, url.searchParams, body));
         send(response, 500, { error: { type: "api_error", message: "An unknown error occurred" } });
         return;
       }
       if (idempotencyKey && method === "POST") {
-        const stored = replay.get(`${url.pathname}|${idempotencyKey}`);
+        // Stripe keeps idempotency keys per account: the same key in another account is a new request.
+        const stored = replay.get(`${caller.account}|${url.pathname}|${idempotencyKey}`);
         if (stored) {
           response.setHeader("idempotent-replayed", "true");
           send(response, stored.status, stored.body);
@@ -364,7 +394,7 @@ export async function startFakeStripe(options: TFakeStripeOptions = {}) {
         }
       }
       const result = route(method, url.pathname, url.searchParams, body);
-      if (idempotencyKey && method === "POST") replay.set(`${url.pathname}|${idempotencyKey}`, result);
+      if (idempotencyKey && method === "POST") replay.set(`${caller.account}|${url.pathname}|${idempotencyKey}`, result);
       send(response, result.status, result.body);
     })().catch((error: unknown) => {
       send(response, 500, { error: { type: "api_error", message: String(error) } });
@@ -426,6 +456,7 @@ button{background:#635bff;color:#fff;border:0;border-radius:6px;padding:12px 20p
       paymentMethod: card.id,
       metadata: record(data.metadata),
       status: "succeeded",
+      account: owners.get(session.id) ?? "acct_default",
     });
     session.payment_intent = intent.id;
     session.payment_status = "paid";
@@ -509,6 +540,7 @@ button{background:#635bff;color:#fff;border:0;border-radius:6px;padding:12px 20p
       paymentMethod: null,
       metadata: record(data.metadata),
       status: "processing",
+      account: owners.get(session.id) ?? "acct_default",
     });
     session.payment_intent = intent.id;
     session.payment_status = "unpaid";
