@@ -21,6 +21,7 @@ import { toast } from "@/components/ui/toast";
 type TOutputs = inferRouterOutputs<AppRouter>;
 type TDiallingPlanData = TOutputs["tenant"]["diallingPlan"];
 type TPlan = TDiallingPlanData["plan"];
+type TPreview = TOutputs["tenant"]["previewDiallingPlan"];
 
 const FORM_ID = "dialling-plan-form";
 const FIELDS = ["countryCode", "internationalPrefixes", "nationalNumberLength", "nationalTrunkPrefix", "techPrefixes"] as const;
@@ -88,6 +89,34 @@ function inlineErrorsOf(raw: TFieldErrors): TFieldErrors {
   return inline;
 }
 
+const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+
+/**
+ * What the preview tells the admin: its field errors (the plan's, and the sample numbers'),
+ * whether the plan is refused, and one line for screen readers. `data` may be the answer for
+ * an earlier draft (kept while the next is on its way); after a failed request it is dropped,
+ * because its errors may no longer be true and nothing would replace them.
+ */
+export function previewFeedback(preview: { data: TPreview | undefined; isError: boolean; error: unknown }, draftSendable: boolean) {
+  const data = preview.isError ? undefined : preview.data;
+  const raw = data?.fieldErrors ?? {};
+  const errors = inlineErrorsOf(raw);
+  if (raw.sampleNumbers) errors.sampleNumbers = raw.sampleNumbers;
+  const planInvalid = !draftSendable || Boolean(data?.fieldErrors);
+  const rows = data?.rows ?? [];
+  const count = (outcome: TPreview["rows"][number]["outcome"]) => rows.filter((row) => row.outcome === outcome).length;
+  const summary = planInvalid
+    ? "Fix the highlighted fields to see how numbers are read."
+    : preview.isError
+      ? `Preview failed: ${messageOf(preview.error)}`
+      : !data
+        ? ""
+        : rows.length === 0
+          ? "Enter a number to see how it is read."
+          : `${plural(rows.length, "sample number", "sample numbers")}: ${count("E164")} read as E.164, ${plural(count("SHORT_CODE"), "short code", "short codes")}, ${count("INVALID")} rejected.`;
+  return { errors, planInvalid, summary };
+}
+
 function useDebounced<T>(value: T, delayMs: number): T {
   const [settled, setSettled] = useState(value);
   useEffect(() => {
@@ -148,7 +177,8 @@ function DiallingPlanForm({ data }: { data: TDiallingPlanData }) {
   // The answer for exactly what the form shows now, not for an earlier draft.
   const previewCurrent = settledKey === draftKey && preview.data !== undefined && !preview.isPlaceholderData;
   // Kept while the next answer is on its way, so a message does not blink at every key.
-  const previewErrors = preview.data ? inlineErrorsOf(preview.data.fieldErrors ?? {}) : {};
+  const feedback = previewFeedback(preview, draftSendable);
+  const previewErrors = feedback.errors;
 
   const errors: TFieldErrors = { ...saveErrors, ...previewErrors, ...draft.errors };
 
@@ -208,8 +238,8 @@ function DiallingPlanForm({ data }: { data: TDiallingPlanData }) {
     </FormField>
   );
 
-  const rows = preview.data?.rows ?? [];
-  const planInvalid = Boolean(preview.data?.fieldErrors) || !draftSendable;
+  const rows = preview.isError ? [] : (preview.data?.rows ?? []);
+  const planInvalid = feedback.planInvalid;
 
   return (
     <Card aria-labelledby="dialling-plan-title">
@@ -237,8 +267,12 @@ function DiallingPlanForm({ data }: { data: TDiallingPlanData }) {
 
           <fieldset className="flex flex-col gap-2">
             <legend className="mb-1 text-sm font-semibold text-slate-900">Preview</legend>
+            {/* One line, not the table: a live table re-reads every row at each change. */}
+            <p className="sr-only" role="status" aria-live="polite">
+              {feedback.summary}
+            </p>
             <div className="grid gap-3 sm:grid-cols-[minmax(0,14rem)_minmax(0,1fr)]">
-              <FormField label="Sample numbers" hint={`One per line, as your switch writes them (up to ${MAX_SAMPLES}).`}>
+              <FormField label="Sample numbers" hint={`One per line, as your switch writes them (up to ${MAX_SAMPLES}).`} error={errors.sampleNumbers}>
                 <Textarea
                   name="sampleNumbers"
                   rows={6}
@@ -248,7 +282,7 @@ function DiallingPlanForm({ data }: { data: TDiallingPlanData }) {
                   className="font-mono"
                 />
               </FormField>
-              <div className="min-w-0 overflow-hidden rounded-md border border-slate-200" aria-live="polite" aria-busy={preview.isFetching || settledKey !== draftKey}>
+              <div className="min-w-0 overflow-hidden rounded-md border border-slate-200" aria-busy={preview.isFetching || settledKey !== draftKey}>
                 {planInvalid ? (
                   <p className="px-3 py-2 text-sm text-slate-500">Fix the highlighted fields to see how numbers are read.</p>
                 ) : preview.isError ? (

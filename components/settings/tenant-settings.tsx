@@ -40,25 +40,37 @@ export function TenantSettings() {
         <Card>
           <QueryError error={me.error} what="your profile" onRetry={() => void me.refetch()} />
         </Card>
-      ) : settings.isError ? (
-        <Card>
-          <QueryError error={settings.error} what="the payment settings" onRetry={() => void settings.refetch()} />
-        </Card>
-      ) : settings.data ? (
+      ) : me.data ? (
+        // Each card loads (and fails) on its own: Stripe being unreachable must not keep an
+        // admin from the dialling plan, which has nothing to do with it.
         <div className="flex max-w-3xl flex-col gap-4">
-          <StripeSettingsCard settings={settings.data} />
+          {settings.isError ? (
+            <Card>
+              <QueryError error={settings.error} what="the payment settings" onRetry={() => void settings.refetch()} />
+            </Card>
+          ) : settings.data ? (
+            <StripeSettingsCard settings={settings.data} />
+          ) : (
+            <SettingsSkeleton label="Loading payment settings" />
+          )}
           <DiallingPlanCard />
         </div>
       ) : (
-        <Card className="max-w-3xl" aria-busy="true">
-          <span className="sr-only" role="status">
-            Loading settings
-          </span>
-          <CardContent>
-            <SkeletonText lines={8} />
-          </CardContent>
-        </Card>
+        <SettingsSkeleton label="Loading settings" />
       )}
     </div>
+  );
+}
+
+function SettingsSkeleton({ label }: { label: string }) {
+  return (
+    <Card className="max-w-3xl" aria-busy="true">
+      <span className="sr-only" role="status">
+        {label}
+      </span>
+      <CardContent>
+        <SkeletonText lines={8} />
+      </CardContent>
+    </Card>
   );
 }

@@ -98,11 +98,16 @@ function validatePlan(plan: NumberingPlan): void {
  * 2. drop separators (space, - . ( ) /); a "+" is allowed only before the first digit;
  *    anything else (letters, "*") rejects the number;
  * 3. "+"-numbers are already E.164; otherwise strip an international prefix (longest
- *    first), or replace a trunk prefix by the country code, or give a national-length
- *    number the country code ("6135550101" → "16135550101"); a shorter number is a short
- *    code or a local number and is kept as dialled, flagged `shortCode`; anything longer is
- *    taken as E.164 already ("16135550101", "442071838750"). An international number
- *    shorter than {@link MIN_INTERNATIONAL_DIGITS} is flagged `shortCode` too;
+ *    first), or give a national-length number the country code ("6135550101" →
+ *    "16135550101"), or replace a trunk prefix by the country code. A national-length
+ *    number starting with a trunk prefix that begins with "0" is trunk + number ("0123456789"
+ *    in the UK), and one whose remainder begins with that trunk prefix again ("00…" where
+ *    "00" is not listed) is refused; with another trunk prefix (Russia's "8") it is a national
+ *    number ("8001234567" → "78001234567"). A shorter number is a short code or a local
+ *    number and is kept as dialled, flagged `shortCode`; anything longer is taken as E.164
+ *    already ("16135550101", "442071838750"). An international number shorter than
+ *    {@link MIN_INTERNATIONAL_DIGITS} is flagged `shortCode` too, and so is a national one that
+ *    would be with the country code: "0123" in the UK is kept as dialled, not read as "44123";
  * 4. the result must have 3 to 15 digits.
  * With `options.trunkTechPrefix`, that prefix is stripped first (or, failing that, after the
  * tenant's tech prefix, whichever order the switch wrote them in).
@@ -118,6 +123,12 @@ export function createNumberNormalizer(plan: NumberingPlan, options: NormalizerO
   const internationalPrefixes = [...plan.internationalPrefixes].sort((a, b) => b.length - a.length);
   const techPrefixes = [...(plan.techPrefixes ?? [])].sort((a, b) => b.length - a.length);
   const trunkPrefix = plan.trunkPrefix ?? "";
+  /**
+   * "0" (UK, Germany, Australia) or "06" (Hungary): no national number there begins with 0,
+   * so digits starting with the trunk prefix are always trunk + national number. A trunk
+   * prefix like Russia's "8" is also how national numbers may begin ("800…", "812…").
+   */
+  const trunkIsZero = trunkPrefix.startsWith("0");
 
   /** Where the number goes on after the trunk's tech prefix at `start`, or -1 when it has none there. */
   function afterOwnPrefix(raw: string, start: number, end: number): number {
@@ -185,13 +196,25 @@ export function createNumberNormalizer(plan: NumberingPlan, options: NormalizerO
         }
       }
       if (!matchedInternational) {
-        if (trunkPrefix.length > 0 && digits.length > trunkPrefix.length && digits.startsWith(trunkPrefix)) {
-          e164 = countryCode + digits.slice(trunkPrefix.length);
-        } else if (digits.length === nationalLength) {
-          e164 = countryCode + digits;
-        } else if (digits.length < nationalLength) {
+        const trunked = trunkPrefix.length > 0 && digits.length > trunkPrefix.length && digits.startsWith(trunkPrefix);
+        // Russia's "8001234567" is an 800 number dialled without the trunk "8", not 7 + 001….
+        const asDialled = digits.length === nationalLength && !(trunked && trunkIsZero);
+        const national = asDialled ? digits : trunked ? digits.slice(trunkPrefix.length) : null;
+        if (national === null) {
           // Read as E.164, "911" would be India (91) and "5550101" Brazil (55).
+          if (digits.length < nationalLength) shortCode = true;
+        } else if (countryCode.length + national.length < MIN_INTERNATIONAL_DIGITS) {
+          // With the country code "0123" would look like a UK number ("44123") and be priced by
+          // the UK's "44"; it is too short to be anyone's, so it stays as dialled like "911"
+          // (Australia's "000" too), for a rate for the whole number only.
           shortCode = true;
+        } else if (!asDialled && trunkIsZero && national.startsWith(trunkPrefix)) {
+          // Where the trunk prefix begins with 0 no national number does, so "0" + "0…" is an
+          // international prefix the plan does not list: reading it as national would bill a
+          // call abroad as a call at home ("00 1 613…" as +44 01613…).
+          return { ok: false, reason: "dialled with an international prefix this plan does not list" };
+        } else {
+          e164 = countryCode + national;
         }
       }
     }

@@ -71,6 +71,7 @@ const MAX_INTERNATIONAL_PREFIX_DIGITS = 6;
 const MAX_INTERNATIONAL_PREFIXES = 5;
 const MAX_TECH_PREFIXES = 20;
 const MAX_TECH_PREFIX_LENGTH = 16;
+const DIGITS = /^\d+$/;
 
 /**
  * The problem the normaliser finds with one field, judged on its own: the other fields are
@@ -103,6 +104,20 @@ const ZDiallingPlanShape = z.object({
     .default([]),
 });
 
+/**
+ * NANP's international prefix, every tenant's default. It begins with "0", but no country with a
+ * trunk prefix dials abroad with it (Japan's "010" and Australia's "0011" do begin with "0"), so
+ * under a trunk prefix it is a default left in place, never the prefix the tenant's callers dial.
+ */
+const NANP_INTERNATIONAL_PREFIX = "011";
+
+/** The international prefix dialled where the plan's trunk prefix is (the UK's "00" after "0"). */
+function internationalPrefixOfTrunk(plan: TDiallingPlan): string | undefined {
+  const trunk = plan.nationalTrunkPrefix;
+  if (trunk === "") return undefined;
+  return plan.internationalPrefixes.find((prefix) => prefix !== NANP_INTERNATIONAL_PREFIX && prefix.startsWith(trunk));
+}
+
 /** Problems of a plan that has the right shape: the normaliser's, then how the fields combine. */
 function planProblems(plan: TDiallingPlan): TFieldErrors {
   const problems: TFieldErrors = {};
@@ -112,6 +127,8 @@ function planProblems(plan: TDiallingPlan): TFieldErrors {
     const problem = normaliserProblem(field, plan);
     if (problem) add(field, problem);
   }
+  // The normaliser would take "01" as a country code and bill calls to numbers no network has.
+  if (/^0\d*$/.test(plan.countryCode)) add("countryCode", `Country code cannot begin with 0, got "${plan.countryCode}"`);
   const trunk = plan.nationalTrunkPrefix;
   // International prefixes are tried first: "00" before the UK's "0" is right, but a trunk
   // prefix that starts with an international one is never reached.
@@ -119,11 +136,26 @@ function planProblems(plan: TDiallingPlan): TFieldErrors {
   if (shadowing !== undefined) {
     add("nationalTrunkPrefix", `National trunk prefix "${trunk}" would never apply: numbers starting with it are read as international (prefix "${shadowing}")`);
   }
+  // Where people dial a trunk prefix, the international one is the trunk prefix followed by
+  // more digits. Without it listed (NANP's default "011" left with the UK's "0"), numbers
+  // dialled abroad with it ("00 1 613…") cannot be read, or are read as national.
+  if (DIGITS.test(trunk) && internationalPrefixOfTrunk(plan) === undefined) {
+    const leftover = plan.internationalPrefixes.includes(NANP_INTERNATIONAL_PREFIX) ? ` ("${NANP_INTERNATIONAL_PREFIX}" is NANP's, where there is no trunk prefix)` : "";
+    add(
+      "internationalPrefixes",
+      `List the international prefix dialled with national trunk prefix "${trunk}": it begins with "${trunk}", e.g. "00" with "0" in the UK or "810" with "8" in Russia${leftover}`,
+    );
+  }
   // Tech prefixes come off first, so one that every national or international number as
-  // dialled begins with would eat the digits that say which it is.
+  // dialled begins with would eat the digits that say which it is, and a digits-only one that
+  // begins with such a prefix would eat the first digits of real numbers ("01" of "01632…").
   for (const tech of plan.techPrefixes) {
-    const eaten = [trunk, ...plan.internationalPrefixes].find((prefix) => tech !== "" && prefix !== "" && prefix.startsWith(tech));
+    if (tech === "") continue;
+    const dialPrefixes = [trunk, ...plan.internationalPrefixes].filter((prefix) => prefix !== "");
+    const eaten = dialPrefixes.find((prefix) => prefix.startsWith(tech));
+    const within = DIGITS.test(tech) ? dialPrefixes.find((prefix) => tech.startsWith(prefix)) : undefined;
     if (eaten !== undefined) add("techPrefixes", `Tech prefix "${tech}" would be stripped from every number dialled with "${eaten}"`);
+    else if (within !== undefined) add("techPrefixes", `Tech prefix "${tech}" would be stripped from real numbers dialled with "${within}", taking their first digits`);
   }
   return problems;
 }
@@ -178,14 +210,19 @@ export function suggestedSampleNumbers(plan: TDiallingPlan): string[] {
   const length = Math.min(Math.max(plan.nationalNumberLength, 4), 14);
   const national = "2071838750".padEnd(length, "0").slice(0, length);
   const abroad = plan.countryCode === "44" ? "16135550101" : "442071838750";
-  const international = plan.internationalPrefixes[0];
+  const trunk = plan.nationalTrunkPrefix;
+  // With a trunk prefix, the international prefix people dial begins with it ("00" after "0");
+  // a plan saved without one (before that was checked) is shown what "00" does to a call abroad.
+  const dialledAbroad = internationalPrefixOfTrunk(plan);
+  const international = dialledAbroad ?? plan.internationalPrefixes[0];
   const tech = plan.techPrefixes[0];
   const samples = [
-    `${plan.nationalTrunkPrefix}${national}`,
+    `${trunk}${national}`,
     ...(international !== undefined ? [`${international}${abroad}`] : []),
+    ...(trunk !== "" && dialledAbroad === undefined ? [`00${abroad}`] : []),
     `+${abroad}`,
     plan.countryCode === "1" ? "911" : "112",
-    ...(tech !== undefined ? [`${tech}${plan.nationalTrunkPrefix}${national}`] : []),
+    ...(tech !== undefined ? [`${tech}${trunk}${national}`] : []),
   ];
   return dedupe(samples);
 }
@@ -241,11 +278,28 @@ export async function updateDiallingPlan(options: { tenantId: string; actor: TAc
 }
 
 export const MAX_PREVIEW_NUMBERS = 12;
+const MAX_SAMPLE_LENGTH = 64;
+/**
+ * Bounds on what the preview accepts at all, well past every limit of a plan: within them a
+ * draft that breaks a limit (a sixth international prefix, a long tech prefix or sample) is
+ * answered with the field's error like any other problem, so the form shows it where the admin
+ * typed it rather than failing the whole preview.
+ */
+const MAX_LOOSE_TEXT = 1_000;
+const MAX_LOOSE_ITEMS = 100;
+const looseText = z.string().max(MAX_LOOSE_TEXT);
+const looseList = z.array(looseText).max(MAX_LOOSE_ITEMS);
 
 /** A proposed plan (not yet valid: the preview reports its problems) and numbers to read with it. */
 export const ZDiallingPlanPreviewInput = z.object({
-  plan: ZDiallingPlanShape,
-  numbers: z.array(z.string().max(64, "A sample number is at most 64 characters")).max(MAX_PREVIEW_NUMBERS, `At most ${MAX_PREVIEW_NUMBERS} sample numbers`),
+  plan: z.object({
+    countryCode: looseText,
+    internationalPrefixes: looseList,
+    nationalNumberLength: z.number({ error: "National number length must be a number" }),
+    nationalTrunkPrefix: looseText.default(""),
+    techPrefixes: looseList.default([]),
+  }),
+  numbers: looseList,
 });
 export type TDiallingPlanPreviewInput = z.input<typeof ZDiallingPlanPreviewInput>;
 
@@ -272,13 +326,16 @@ function previewRow(number: string, result: NormalizeResult): TPreviewRow {
  * any) and the same normaliser ingest compiles. Pure: reads and writes nothing.
  */
 export function previewDiallingPlan(input: TDiallingPlanPreviewInput): { fieldErrors: TFieldErrors | null; rows: TPreviewRow[] } {
-  const { plan: proposed, numbers } = ZDiallingPlanPreviewInput.parse(input);
+  const { plan: proposed, numbers: given } = ZDiallingPlanPreviewInput.parse(input);
   const parsed = parsePlan(proposed);
-  if ("fieldErrors" in parsed) return { fieldErrors: parsed.fieldErrors, rows: [] };
+  const fieldErrors: TFieldErrors = "fieldErrors" in parsed ? { ...parsed.fieldErrors } : {};
+  const numbers = given.map((number) => number.trim()).filter((number) => number !== "");
+  const sampleProblems = [
+    ...(numbers.length > MAX_PREVIEW_NUMBERS ? [`At most ${MAX_PREVIEW_NUMBERS} sample numbers`] : []),
+    ...(numbers.some((number) => number.length > MAX_SAMPLE_LENGTH) ? [`A sample number is at most ${MAX_SAMPLE_LENGTH} characters`] : []),
+  ];
+  if (sampleProblems.length > 0) fieldErrors.sampleNumbers = sampleProblems;
+  if ("fieldErrors" in parsed || sampleProblems.length > 0) return { fieldErrors, rows: [] };
   const normalize = createNumberNormalizer(numberingPlanOf(parsed.plan));
-  const rows = numbers
-    .map((number) => number.trim())
-    .filter((number) => number !== "")
-    .map((number) => previewRow(number, normalize(number)));
-  return { fieldErrors: null, rows };
+  return { fieldErrors: null, rows: numbers.map((number) => previewRow(number, normalize(number))) };
 }

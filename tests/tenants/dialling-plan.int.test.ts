@@ -101,6 +101,27 @@ describe("a tenant's dialling plan", () => {
   });
 });
 
+describe("the dialling plan through the API", () => {
+  it("previews a draft beyond the plan's limits with field errors, refuses to save it, and refuses NANP's 011 left with trunk prefix 0", async () => {
+    const world = await createWorld();
+    const admin = await callerAs(world.admin.user.id);
+    const tooMany = ["00", "011", "010", "0011", "0012", "0013"];
+    const preview = await admin.tenant.previewDiallingPlan({ plan: { ...UK, internationalPrefixes: tooMany, techPrefixes: ["9".repeat(17)] }, numbers: ["1".repeat(65)] });
+    expect(preview).toEqual({
+      fieldErrors: {
+        internationalPrefixes: ["At most 5 international prefixes"],
+        techPrefixes: ["A tech prefix is at most 16 characters"],
+        sampleNumbers: ["A sample number is at most 64 characters"],
+      },
+      rows: [],
+    });
+    await expect(admin.tenant.updateDiallingPlan({ ...UK, internationalPrefixes: tooMany })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    const refused = await admin.tenant.updateDiallingPlan({ ...UK, internationalPrefixes: ["011"] }).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining('national trunk prefix "0"') });
+    expect((await admin.tenant.diallingPlan()).plan).toEqual(NANP_DEFAULT);
+  });
+});
+
 describe("rating with a national trunk prefix", () => {
   it("rates a UK call dialled 02071838750, ingested after the plan got trunk prefix 0, by the +44 20 rate; Price a call agrees", async () => {
     const uk = await createBillingTenant();
