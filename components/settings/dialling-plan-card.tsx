@@ -302,13 +302,13 @@ function DiallingPlanForm({ data }: { data: TDiallingPlanData }) {
                           {row.outcome === "E164" ? (
                             <span className="font-mono text-xs text-slate-900">+{row.digits}</span>
                           ) : row.outcome === "SHORT_CODE" ? (
-                            <span className="flex items-center gap-2">
+                            <span className="flex flex-wrap items-center gap-x-2 gap-y-0.5">
                               <Badge tone="info">Short code</Badge>
                               <span className="font-mono text-xs">{row.digits}</span>
                               <span className="text-xs text-slate-500">priced only by a rate for the whole number</span>
                             </span>
                           ) : (
-                            <span className="flex items-center gap-2">
+                            <span className="flex flex-wrap items-center gap-x-2 gap-y-0.5">
                               <Badge tone="danger">Rejected</Badge>
                               <span className="text-xs text-danger-700">{row.reason}</span>
                             </span>
