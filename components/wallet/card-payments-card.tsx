@@ -12,6 +12,7 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/com
 import { EmptyState } from "@/components/ui/empty-state";
 import { Money } from "@/components/ui/money";
 import { SkeletonText } from "@/components/ui/skeleton";
+import { Badge } from "@/components/ui/badge";
 import { StatusBadge } from "@/components/ui/status-badge";
 import type { AppRouter } from "@/server/trpc/root";
 
@@ -87,6 +88,9 @@ export function CardPaymentsCard({
                       tone={PAYMENT_STATUS_TONE[payment.status]}
                     />
                   </span>
+                  {payment.status === "PENDING" && payment.reconcileCheckedAt && payment.reconcileNote ? (
+                    <ReconcileState checkedAt={payment.reconcileCheckedAt} note={payment.reconcileNote} />
+                  ) : null}
                 </MiniCell>
                 {canRefund ? (
                   <MiniCell align="right">
@@ -103,5 +107,26 @@ export function CardPaymentsCard({
         )}
       </CardContent>
     </Card>
+  );
+}
+
+/**
+ * A payment still in progress as reconciliation last found it at Stripe (its webhook has not
+ * come): waiting for the customer or the bank, or something a person must look at.
+ */
+function ReconcileState({ checkedAt, note }: { checkedAt: Date; note: string }) {
+  const separator = note.indexOf(": ");
+  const outcome = separator === -1 ? note : note.slice(0, separator);
+  const detail = separator === -1 ? "" : note.slice(separator + 2);
+  return (
+    <span className="mt-1 block max-w-xs text-xs whitespace-normal text-slate-500" title={detail || undefined}>
+      {outcome === "unresolved" ? (
+        <Badge tone="warning">Needs attention</Badge>
+      ) : (
+        <>Checked with Stripe</>
+      )}{" "}
+      <DateTime value={checkedAt} />
+      {outcome === "unresolved" && detail ? <span className="mt-0.5 block text-slate-600">{detail}</span> : null}
+    </span>
   );
 }

@@ -85,7 +85,20 @@ export async function refundPayment(options: { tenantId: string; actor: TActor; 
 export async function listCustomerPayments(options: { tenantId: string; customerId: string }) {
   return db().payment.findMany({
     where: { tenantId: options.tenantId, customerId: options.customerId },
-    select: { id: true, kind: true, amount: true, currency: true, status: true, refundedAmount: true, failureCode: true, failureMessage: true, createdAt: true },
+    select: {
+      id: true,
+      kind: true,
+      amount: true,
+      currency: true,
+      status: true,
+      refundedAmount: true,
+      failureCode: true,
+      failureMessage: true,
+      createdAt: true,
+      // What reconciliation with Stripe last found for a payment still in progress (reconcile.ts).
+      reconcileCheckedAt: true,
+      reconcileNote: true,
+    },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: 100,
   });

@@ -234,6 +234,9 @@ describe("a checkout that ends without a payment", () => {
     const open = await reconcileTenantPayments({ tenantId: world.tenant.id });
     expect(outcomeOf(open, payment.id)).toMatchObject({ outcome: "waiting", detail: expect.stringContaining("is open") });
     expect(await paymentOf(payment.id)).toMatchObject({ status: "PENDING", failureCode: null });
+    // Tenant staff see what the check found on the customer's card payments.
+    const listed = await (await as(world.support.user.id)).customerPayments({ customerId: world.customer.id });
+    expect(listed.find((row) => row.id === payment.id)).toMatchObject({ status: "PENDING", reconcileCheckedAt: expect.any(Date), reconcileNote: expect.stringMatching(/^waiting: .* is open/) });
 
     const expired = services.stripe.expireSession(payment.checkoutSessionId ?? "");
     const report = await reconcileTenantPayments({ tenantId: world.tenant.id });
