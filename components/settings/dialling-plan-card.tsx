@@ -126,8 +126,12 @@ function useDebounced<T>(value: T, delayMs: number): T {
   return settled;
 }
 
-/** The tenant's dialling plan: how numbers in its CDRs are read as E.164 before rating. */
-export function DiallingPlanCard() {
+/**
+ * The tenant's dialling plan: how numbers in its CDRs are read as E.164 before rating. Support
+ * staff (`canEdit` false) read it and try numbers against it, to explain a bill; only tenant
+ * admins change it (the server refuses anyone else).
+ */
+export function DiallingPlanCard({ canEdit }: { canEdit: boolean }) {
   const trpc = useTRPC();
   const current = useQuery(trpc.tenant.diallingPlan.queryOptions());
   if (current.isError) {
@@ -152,10 +156,10 @@ export function DiallingPlanCard() {
       </Card>
     );
   }
-  return <DiallingPlanForm data={current.data} />;
+  return <DiallingPlanForm data={current.data} canEdit={canEdit} />;
 }
 
-function DiallingPlanForm({ data }: { data: TDiallingPlanData }) {
+function DiallingPlanForm({ data, canEdit }: { data: TDiallingPlanData; canEdit: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [values, setValues] = useState<TValues>(() => valuesOf(data.plan));
@@ -231,6 +235,7 @@ function DiallingPlanForm({ data }: { data: TDiallingPlanData }) {
         inputMode={options.inputMode ?? "numeric"}
         placeholder={options.placeholder}
         value={values[name]}
+        readOnly={!canEdit}
         disabled={update.isPending}
         onChange={(event) => setField(name, event.target.value)}
         className="font-mono"
@@ -254,6 +259,7 @@ function DiallingPlanForm({ data }: { data: TDiallingPlanData }) {
           <p role="note" className="rounded-lg border border-slate-200 bg-slate-50 px-3 py-2 text-sm text-slate-600">
             Applies to calls rated from now on, including re-rates of unbillable calls and Price a call. A stored call keeps the number it was read as: a re-rate
             reads again only short codes and local numbers.
+            {canEdit ? null : " Only a tenant admin can change the plan; try numbers against it in the preview."}
           </p>
           <div className="grid gap-3 sm:grid-cols-3">
             {field("countryCode", "Country code", "Without +: 1 for NANP, 44 for the UK.", { required: true, placeholder: "1" })}
@@ -322,6 +328,7 @@ function DiallingPlanForm({ data }: { data: TDiallingPlanData }) {
             </div>
           </fieldset>
         </CardContent>
+        {canEdit ? (
         <CardFooter>
           <Button
             size="sm"
@@ -338,6 +345,7 @@ function DiallingPlanForm({ data }: { data: TDiallingPlanData }) {
             Save dialling plan
           </Button>
         </CardFooter>
+        ) : null}
       </form>
     </Card>
   );

@@ -13,14 +13,18 @@ import { TENANT_ADMIN_ROLES } from "@/server/auth/roles";
 import { StripeSettingsCard } from "@/components/settings/stripe-settings-card";
 import { DiallingPlanCard } from "@/components/settings/dialling-plan-card";
 
-/** Tenant-wide settings. Tenant admins only: the server refuses everyone else (FORBIDDEN). */
+/**
+ * Tenant-wide settings. Tenant admins change them; support staff see the dialling plan only
+ * (read, and try numbers against it). The server refuses everyone else (FORBIDDEN).
+ */
 export function TenantSettings() {
   const trpc = useTRPC();
   const me = useQuery(trpc.me.get.queryOptions());
   const role = me.data?.membership.role ?? null;
   const isAdmin = role !== null && (TENANT_ADMIN_ROLES as readonly string[]).includes(role);
+  const isSupport = role === "TENANT_SUPPORT";
   const settings = useQuery({ ...trpc.payments.stripeSettings.queryOptions(), enabled: isAdmin });
-  const forbidden = (me.data !== undefined && !isAdmin) || errorCodeOf(settings.error) === "FORBIDDEN";
+  const forbidden = (me.data !== undefined && !isAdmin && !isSupport) || errorCodeOf(settings.error) === "FORBIDDEN";
 
   return (
     <div>
@@ -44,7 +48,7 @@ export function TenantSettings() {
         // Each card loads (and fails) on its own: Stripe being unreachable must not keep an
         // admin from the dialling plan, which has nothing to do with it.
         <div className="flex max-w-3xl flex-col gap-4">
-          {settings.isError ? (
+          {!isAdmin ? null : settings.isError ? (
             <Card>
               <QueryError error={settings.error} what="the payment settings" onRetry={() => void settings.refetch()} />
             </Card>
@@ -53,7 +57,7 @@ export function TenantSettings() {
           ) : (
             <SettingsSkeleton label="Loading payment settings" />
           )}
-          <DiallingPlanCard />
+          <DiallingPlanCard canEdit={isAdmin} />
         </div>
       ) : (
         <SettingsSkeleton label="Loading settings" />

@@ -14,7 +14,7 @@ import { previewDiallingPlan, suggestedSampleNumbers, type TDiallingPlan } from 
 const UK: TDiallingPlan = { countryCode: "44", internationalPrefixes: ["00"], nationalNumberLength: 10, nationalTrunkPrefix: "0", techPrefixes: ["99#"] };
 
 /** The card as the settings page first shows it, with the server's answers already cached. */
-function renderCard(plan: TDiallingPlan): string {
+function renderCard(plan: TDiallingPlan, canEdit = true): string {
   const queryClient = new QueryClient();
   // Never called: every answer the first render needs is in the cache.
   const trpcClient = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: "http://127.0.0.1:9/api/trpc", transformer: superjson })] });
@@ -24,7 +24,7 @@ function renderCard(plan: TDiallingPlan): string {
   const previewInput = { plan, numbers: sampleNumbers };
   queryClient.setQueryData(trpc.tenant.previewDiallingPlan.queryKey(previewInput), previewDiallingPlan(previewInput));
   return renderToStaticMarkup(
-    h(QueryClientProvider, { client: queryClient }, h(TRPCProvider, { trpcClient, queryClient, children: h(DiallingPlanCard) })),
+    h(QueryClientProvider, { client: queryClient }, h(TRPCProvider, { trpcClient, queryClient, children: h(DiallingPlanCard, { canEdit }) })),
   );
 }
 
@@ -43,6 +43,17 @@ describe("the dialling plan card", () => {
     expect(html).toContain("Short code");
     expect(html).toContain("calls rated from now on");
     expect(html).toContain("Save dialling plan");
+  });
+});
+
+describe("the dialling plan card for support staff", () => {
+  it("shows the plan read-only and keeps the preview, without Save or Reset", () => {
+    const html = renderCard(UK, false);
+    expect(html).toMatch(/<input[^>]*name="countryCode"[^>]*readOnly=""[^>]*value="44"|<input[^>]*readOnly=""[^>]*name="countryCode"[^>]*value="44"|<input[^>]*name="countryCode"[^>]*value="44"[^>]*readOnly=""/);
+    expect(html).not.toContain("Save dialling plan");
+    expect(html).not.toContain("Reset dialling plan");
+    expect(html).toContain("Only a tenant admin can change the plan");
+    expect(html).toContain("+442071838750");
   });
 });
 
