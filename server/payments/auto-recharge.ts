@@ -41,7 +41,7 @@ const STALE_CLAIM_MS = 10 * 60 * 1000;
 
 /**
  * Stripe keeps an idempotency key's result for 24 hours; past that, resending the key could
- * charge again. A claim this old is not resent but given up (see chargeAutoRecharge).
+ * charge again. A claim this old is not resent: reconciliation settles it (see chargeAutoRecharge).
  */
 const IDEMPOTENCY_WINDOW_MS = 23 * 60 * 60 * 1000;
 
@@ -218,12 +218,13 @@ export async function chargeAutoRecharge(options: { tenantId: string; paymentId:
   if (!payment) throw AppError.notFound("Payment");
   if (payment.status !== "PENDING") return { status: payment.status === "SUCCEEDED" ? "SUCCEEDED" : "SKIPPED" };
   if (!payment.paymentIntentId && Date.now() - payment.createdAt.getTime() > IDEMPOTENCY_WINDOW_MS) {
-    // Stripe may have forgotten the key: resending it could charge a second time. Had the
-    // first attempt charged, its payment_intent.succeeded webhook would have credited this
-    // payment by now (and still would: the payment id is in the metadata).
-    console.error(`[payments] auto-recharge ${payment.id}: outcome still unknown after Stripe's idempotency window; giving up`);
-    await recordRechargeFailure({ tenantId: options.tenantId, paymentId: payment.id, code: "outcome_unknown", message: "The payment provider never confirmed the charge", suspend: false });
-    return { status: "FAILED", code: "outcome_unknown" };
+    // Stripe may have forgotten the key: resending it could charge a second time. Failing the
+    // payment here is not ours to decide either: a send near the window's end may have charged,
+    // and with its webhook lost too, a FAILED payment is never looked at again (the card
+    // charged, nothing credited). It stays PENDING for reconciliation, which searches Stripe for
+    // it by its metadata and credits it, or closes it as not charged once nothing can be sent.
+    console.error(`[payments] auto-recharge ${payment.id}: outcome still unknown after Stripe's idempotency window; left to reconciliation`);
+    return { status: "PENDING", code: "outcome_unknown" };
   }
   const customer = await db().customer.findUniqueOrThrow({
     where: { id: payment.customerId },

@@ -56,7 +56,7 @@ export const RECONCILE_GRACE_MS = 15 * 60 * 1000;
 
 /**
  * A recharge with no PaymentIntent may be resent under its idempotency key for 23 hours (see
- * IDEMPOTENCY_WINDOW_MS in auto-recharge.ts); after that it is given up rather than resent.
+ * IDEMPOTENCY_WINDOW_MS in auto-recharge.ts); after that it is not resent, and waits for this.
  * One more hour covers a send in flight at the boundary, so nothing found at Stripe by now
  * means nothing will be.
  */

@@ -319,6 +319,29 @@ describe("a checkout that ends without a payment", () => {
 });
 
 describe("auto-recharge", () => {
+  it("leaves a recharge past Stripe's idempotency window to reconciliation, which finds and credits a charge whose answer and webhook were lost", async () => {
+    const world = await createWorld();
+    await withAutoRecharge(world, { threshold: "20.00", amount: "50.00" });
+    services.stripe.setOffSessionOutcome("unavailable");
+    await postLedgerEntry({ tenantId: world.tenant.id, customerId: world.customer.id, amount: -10_000_000n, kind: "CALL_CHARGES", idempotencyKey: "calls-window" });
+    await services.runner.drain();
+    services.stripe.setOffSessionOutcome("succeed");
+    const recharge = await rechargeOf(world);
+    expect(recharge).toMatchObject({ status: "PENDING", paymentIntentId: null });
+    await age(recharge.id, 23 * 60 + 30);
+
+    // The recharge's own retry, past the window: no resend, and not given up as failed.
+    const before = services.stripe.requests.length;
+    expect(await chargeAutoRecharge({ tenantId: world.tenant.id, paymentId: recharge.id })).toEqual({ status: "PENDING", code: "outcome_unknown" });
+    expect(stripeCalls(before, () => true)).toEqual([]);
+    expect(await paymentOf(recharge.id)).toMatchObject({ status: "PENDING" });
+
+    const report = await reconcileTenantPayments({ tenantId: world.tenant.id });
+    expect(outcomeOf(report, recharge.id)).toMatchObject({ outcome: "credited" });
+    expect(await paymentOf(recharge.id)).toMatchObject({ status: "SUCCEEDED" });
+    expect(await balanceOf(world.customer.id)).toBe(25_000_000n - 10_000_000n + 50_000_000n);
+  });
+
   it("finds the PaymentIntent of a charge whose answer was lost by its metadata, credits it once, and a resumed claim charges nothing more", async () => {
     const world = await createWorld();
     await withAutoRecharge(world, { threshold: "20.00", amount: "50.00" });
