@@ -103,8 +103,9 @@ describe("embedded job runner", () => {
     openGate();
     await runner.drain();
     expect(started).toHaveLength(7);
-    // Served in arrival order it would start last; fairly, it starts with the first slot freed.
-    expect(started.indexOf(quiet.id)).toBe(2);
+    // Served in arrival order it would start last; fairly, it takes one of the two slots freed
+    // first (the two freed slots' runs may start in either order on a loaded machine).
+    expect(started.slice(2, 4)).toContain(quiet.id);
   });
 
   it("runs cron functions (as Inngest's scheduled event) once per tick", async () => {
