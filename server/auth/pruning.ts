@@ -51,21 +51,22 @@ export type TPruneOptions = {
 export type TPruneCount = { deleted: number; batches: number; done: boolean };
 export type TPruneResult = { signInAttempts: TPruneCount; passwordResetRequests: TPruneCount; userTokens: TPruneCount };
 
-type TBatch<TKey> = { deleted: number; selected: number; last: TKey | null };
+/** One statement's work; `last` is the last key it selected, as text (the next batch starts after it). */
+type TBatch = { deleted: number; selected: number; last: string | null };
 
 /**
  * Walks the table in primary-key order, `batchSize` matching rows per statement, each batch
  * starting after the last key the previous one selected: a backlog is read once, not once per
  * batch (the deleted rows' dead tuples stay in the heap until vacuum).
  */
-async function deleteInBatches<TKey>(
-  deleteBatch: (after: TKey | null, batchSize: number) => Promise<TBatch<TKey>>,
+async function deleteInBatches(
+  deleteBatch: (after: string | null, batchSize: number) => Promise<TBatch>,
   options: TPruneOptions,
 ): Promise<TPruneCount> {
   const batchSize = options.batchSize ?? PRUNE_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, not ${batchSize}`);
   const maxBatches = options.maxBatches ?? Number.POSITIVE_INFINITY;
-  let after: TKey | null = null;
+  let after: string | null = null;
   let deleted = 0;
   let batches = 0;
   while (batches < maxBatches) {
@@ -78,7 +79,7 @@ async function deleteInBatches<TKey>(
   return { deleted, batches, done: false };
 }
 
-function firstRow<TKey>(rows: TBatch<TKey>[]): TBatch<TKey> {
+function firstRow(rows: TBatch[]): TBatch {
   const row = rows[0];
   return { deleted: row?.deleted ?? 0, selected: row?.selected ?? 0, last: row?.last ?? null };
 }
@@ -89,52 +90,51 @@ function firstRow<TKey>(rows: TBatch<TKey>[]): TBatch<TKey> {
  * version and kept if it no longer qualifies.
  */
 
-export async function pruneSignInAttempts(options: TPruneOptions = {}): Promise<TPruneCount> {
-  const cutoff = new Date((options.now ?? new Date()).getTime() - SIGN_IN_ATTEMPT_RETENTION_MS);
-  return deleteInBatches<bigint>(async (after, batchSize) => {
-    const from = after === null ? Prisma.empty : Prisma.sql`AND "id" > ${after}`;
-    const rows = await db().$queryRaw<TBatch<bigint>[]>`
+/** A table pruned by {@link pruneTable}: its key (walked in order) and when a row has expired. */
+type TPrunedTable = {
+  table: "sign_in_attempts" | "password_reset_requests" | "user_tokens";
+  key: string;
+  keyType: "bigint" | "text" | "uuid";
+  expired: (cutoff: Date) => Prisma.Sql;
+};
+
+async function pruneTable(spec: TPrunedTable, retentionMs: number, options: TPruneOptions): Promise<TPruneCount> {
+  const cutoff = new Date((options.now ?? new Date()).getTime() - retentionMs);
+  const table = Prisma.raw(`"${spec.table}"`);
+  const key = Prisma.raw(`"${spec.key}"`);
+  const expired = spec.expired(cutoff);
+  return deleteInBatches(async (after, batchSize) => {
+    const from = after === null ? Prisma.empty : Prisma.sql`AND ${key} > CAST(${after} AS ${Prisma.raw(spec.keyType)})`;
+    const rows = await db().$queryRaw<TBatch[]>`
       WITH doomed AS (
-        SELECT "id" FROM "sign_in_attempts" WHERE "at" < ${cutoff} ${from} ORDER BY "id" LIMIT ${batchSize}
+        SELECT ${key} FROM ${table} WHERE ${expired} ${from} ORDER BY ${key} LIMIT ${batchSize}
       ), gone AS (
-        DELETE FROM "sign_in_attempts" WHERE "id" IN (SELECT "id" FROM doomed) AND "at" < ${cutoff} RETURNING 1
+        DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM doomed) AND ${expired} RETURNING 1
       )
       SELECT (SELECT count(*) FROM gone)::int AS "deleted", (SELECT count(*) FROM doomed)::int AS "selected",
-             (SELECT "id" FROM doomed ORDER BY "id" DESC LIMIT 1) AS "last"`;
+             (SELECT ${key}::text FROM doomed ORDER BY ${key} DESC LIMIT 1) AS "last"`;
     return firstRow(rows);
   }, options);
 }
 
-export async function prunePasswordResetRequests(options: TPruneOptions = {}): Promise<TPruneCount> {
-  const cutoff = new Date((options.now ?? new Date()).getTime() - RESET_REQUEST_RETENTION_MS);
-  return deleteInBatches<string>(async (after, batchSize) => {
-    const from = after === null ? Prisma.empty : Prisma.sql`AND "email" > ${after}`;
-    const rows = await db().$queryRaw<TBatch<string>[]>`
-      WITH doomed AS (
-        SELECT "email" FROM "password_reset_requests" WHERE "requested_at" < ${cutoff} ${from} ORDER BY "email" LIMIT ${batchSize}
-      ), gone AS (
-        DELETE FROM "password_reset_requests" WHERE "email" IN (SELECT "email" FROM doomed) AND "requested_at" < ${cutoff} RETURNING 1
-      )
-      SELECT (SELECT count(*) FROM gone)::int AS "deleted", (SELECT count(*) FROM doomed)::int AS "selected",
-             (SELECT "email" FROM doomed ORDER BY "email" DESC LIMIT 1) AS "last"`;
-    return firstRow(rows);
-  }, options);
+export function pruneSignInAttempts(options: TPruneOptions = {}): Promise<TPruneCount> {
+  const spec: TPrunedTable = { table: "sign_in_attempts", key: "id", keyType: "bigint", expired: (cutoff) => Prisma.sql`"at" < ${cutoff}` };
+  return pruneTable(spec, SIGN_IN_ATTEMPT_RETENTION_MS, options);
 }
 
-export async function pruneUserTokens(options: TPruneOptions = {}): Promise<TPruneCount> {
-  const cutoff = new Date((options.now ?? new Date()).getTime() - USER_TOKEN_RETENTION_MS);
-  return deleteInBatches<string>(async (after, batchSize) => {
-    const from = after === null ? Prisma.empty : Prisma.sql`AND "id" > ${after}::uuid`;
-    const rows = await db().$queryRaw<TBatch<string>[]>`
-      WITH doomed AS (
-        SELECT "id" FROM "user_tokens" WHERE ("expires_at" < ${cutoff} OR "used_at" < ${cutoff}) ${from} ORDER BY "id" LIMIT ${batchSize}
-      ), gone AS (
-        DELETE FROM "user_tokens" WHERE "id" IN (SELECT "id" FROM doomed) AND ("expires_at" < ${cutoff} OR "used_at" < ${cutoff}) RETURNING 1
-      )
-      SELECT (SELECT count(*) FROM gone)::int AS "deleted", (SELECT count(*) FROM doomed)::int AS "selected",
-             (SELECT "id"::text FROM doomed ORDER BY "id" DESC LIMIT 1) AS "last"`;
-    return firstRow(rows);
-  }, options);
+export function prunePasswordResetRequests(options: TPruneOptions = {}): Promise<TPruneCount> {
+  const spec: TPrunedTable = { table: "password_reset_requests", key: "email", keyType: "text", expired: (cutoff) => Prisma.sql`"requested_at" < ${cutoff}` };
+  return pruneTable(spec, RESET_REQUEST_RETENTION_MS, options);
+}
+
+export function pruneUserTokens(options: TPruneOptions = {}): Promise<TPruneCount> {
+  const spec: TPrunedTable = {
+    table: "user_tokens",
+    key: "id",
+    keyType: "uuid",
+    expired: (cutoff) => Prisma.sql`("expires_at" < ${cutoff} OR "used_at" < ${cutoff})`,
+  };
+  return pruneTable(spec, USER_TOKEN_RETENTION_MS, options);
 }
 
 /** All three tables, each to the end of its backlog. */

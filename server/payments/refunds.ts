@@ -6,6 +6,7 @@ import { parseMoneyToMicros } from "@/server/rating/money";
 import { notifyBalanceChanged } from "@/server/wallet/ledger";
 import { microsToMinor, minorToMicros } from "./stripe-amounts";
 import { stripeFailure, stripeForTenant } from "./stripe-client";
+import { paymentRow } from "./top-up";
 import { applyRefundInTransaction } from "./webhooks";
 
 /**
@@ -85,20 +86,8 @@ export async function refundPayment(options: { tenantId: string; actor: TActor; 
 export async function listCustomerPayments(options: { tenantId: string; customerId: string }) {
   return db().payment.findMany({
     where: { tenantId: options.tenantId, customerId: options.customerId },
-    select: {
-      id: true,
-      kind: true,
-      amount: true,
-      currency: true,
-      status: true,
-      refundedAmount: true,
-      failureCode: true,
-      failureMessage: true,
-      createdAt: true,
-      // What reconciliation with Stripe last found for a payment still in progress (reconcile.ts).
-      reconcileCheckedAt: true,
-      reconcileNote: true,
-    },
+    // And what reconciliation with Stripe last found for a payment still in progress (reconcile.ts).
+    select: { ...paymentRow, reconcileCheckedAt: true, reconcileNote: true },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: 100,
   });

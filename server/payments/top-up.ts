@@ -164,7 +164,8 @@ function fmt(micros: bigint): string {
   return `${whole}.${cents}`;
 }
 
-const paymentRow = {
+/** A payment as its customer and tenant staff see it listed. */
+export const paymentRow = {
   id: true,
   kind: true,
   amount: true,
