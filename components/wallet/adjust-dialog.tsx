@@ -3,8 +3,7 @@
 import { useState, type FormEvent } from "react";
 import { formErrorsOf, isForbidden, type TFieldErrors } from "@/components/trpc/errors";
 import { reasonError } from "@/components/admin/validation";
-import { Button } from "@/components/ui/button";
-import { Dialog } from "@/components/ui/dialog";
+import { FormDialog } from "@/components/ui/form-dialog";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { formatMicros, parseDecimalToMicros } from "@/components/ui/money-format";
@@ -37,25 +36,17 @@ export function AdjustDialog({
   pending: boolean;
 }) {
   return (
-    <Dialog
+    <FormDialog
       open={open}
       onOpenChange={onOpenChange}
       title={`Credit or debit ${customerName}`}
       description="The entry is posted to the ledger at once and kept with its reason in the audit log."
-      dismissible={!pending}
-      footer={
-        <>
-          <Button onClick={() => onOpenChange(false)} disabled={pending}>
-            Cancel
-          </Button>
-          <Button type="submit" form={FORM_ID} variant="primary" loading={pending}>
-            Post adjustment
-          </Button>
-        </>
-      }
+      formId={FORM_ID}
+      submitLabel="Post adjustment"
+      pending={pending}
     >
       <AdjustForm currency={currency} balance={balance} submit={submit} pending={pending} onDone={() => onOpenChange(false)} />
-    </Dialog>
+    </FormDialog>
   );
 }
 

@@ -23,15 +23,23 @@ export function isRefundable(payment: TCustomerPayment): boolean {
   return (payment.status === "SUCCEEDED" || payment.status === "PARTIALLY_REFUNDED") && payment.amount > payment.refundedAmount;
 }
 
-/** A customer's card payments (top-ups and auto-recharges) for tenant staff, with refunds for admins. */
+/** Reconciliation with Stripe left it to a person (server/payments/manual-settlement.ts needsPerson). */
+export function needsSettlingByHand(payment: TCustomerPayment): boolean {
+  return payment.status === "PENDING" && (payment.reconcileNote?.startsWith("unresolved:") ?? false);
+}
+
+/** A customer's card payments (top-ups and auto-recharges) for tenant staff; admins refund them and settle stuck ones. */
 export function CardPaymentsCard({
   customerId,
   canRefund,
   onRefund,
+  onSettle,
 }: {
   customerId: string;
+  /** Tenant admins: refunds, and settling by hand what reconciliation could not. */
   canRefund: boolean;
   onRefund: (payment: TCustomerPayment) => void;
+  onSettle: (payment: TCustomerPayment) => void;
 }) {
   const trpc = useTRPC();
   const payments = useQuery(trpc.payments.customerPayments.queryOptions({ customerId }));
@@ -97,6 +105,10 @@ export function CardPaymentsCard({
                     {isRefundable(payment) ? (
                       <Button size="sm" onClick={() => onRefund(payment)}>
                         Refund
+                      </Button>
+                    ) : needsSettlingByHand(payment) ? (
+                      <Button size="sm" onClick={() => onSettle(payment)}>
+                        Settle…
                       </Button>
                     ) : null}
                   </MiniCell>

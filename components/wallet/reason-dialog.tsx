@@ -3,8 +3,7 @@
 import { useState, type FormEvent } from "react";
 import { formErrorsOf, isForbidden, type TFieldErrors } from "@/components/trpc/errors";
 import { reasonError } from "@/components/admin/validation";
-import { Button } from "@/components/ui/button";
-import { Dialog } from "@/components/ui/dialog";
+import { FormDialog } from "@/components/ui/form-dialog";
 import { FormField } from "@/components/ui/form-field";
 import { Textarea } from "@/components/ui/textarea";
 
@@ -33,25 +32,18 @@ export function ReasonDialog({
   pending: boolean;
 }) {
   return (
-    <Dialog
+    <FormDialog
       open={open}
       onOpenChange={onOpenChange}
       title={title}
       description={description}
-      dismissible={!pending}
-      footer={
-        <>
-          <Button onClick={() => onOpenChange(false)} disabled={pending}>
-            Cancel
-          </Button>
-          <Button type="submit" form={FORM_ID} variant={danger ? "danger" : "primary"} loading={pending}>
-            {confirmLabel}
-          </Button>
-        </>
-      }
+      formId={FORM_ID}
+      submitLabel={confirmLabel}
+      submitVariant={danger ? "danger" : "primary"}
+      pending={pending}
     >
       <ReasonForm submit={submit} pending={pending} onDone={() => onOpenChange(false)} />
-    </Dialog>
+    </FormDialog>
   );
 }
 

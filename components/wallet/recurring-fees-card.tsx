@@ -7,7 +7,7 @@ import { PlusIcon } from "@/components/shell/icons";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
-import { Dialog } from "@/components/ui/dialog";
+import { FormDialog } from "@/components/ui/form-dialog";
 import { EmptyState } from "@/components/ui/empty-state";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
@@ -119,25 +119,17 @@ export function RecurringFeeDialog({
   pending: boolean;
 }) {
   return (
-    <Dialog
+    <FormDialog
       open={open}
       onOpenChange={onOpenChange}
       title="Add recurring fee"
       description="The first charge is posted in the hour after the fee starts, then once every month."
-      dismissible={!pending}
-      footer={
-        <>
-          <Button onClick={() => onOpenChange(false)} disabled={pending}>
-            Cancel
-          </Button>
-          <Button type="submit" form={FORM_ID} variant="primary" loading={pending}>
-            Add fee
-          </Button>
-        </>
-      }
+      formId={FORM_ID}
+      submitLabel="Add fee"
+      pending={pending}
     >
       <FeeForm currency={currency} submit={submit} pending={pending} onDone={() => onOpenChange(false)} />
-    </Dialog>
+    </FormDialog>
   );
 }
 

@@ -3,8 +3,7 @@
 import { useState, type FormEvent } from "react";
 import { formErrorsOf, isForbidden, type TFieldErrors } from "@/components/trpc/errors";
 import { PAYMENT_KIND_LABEL } from "@/components/payments/labels";
-import { Button } from "@/components/ui/button";
-import { Dialog } from "@/components/ui/dialog";
+import { FormDialog } from "@/components/ui/form-dialog";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { currencyDigits, formatMicros, parseDecimalToMicros } from "@/components/ui/money-format";
@@ -38,25 +37,18 @@ export function RefundDialog({
   pending: boolean;
 }) {
   return (
-    <Dialog
+    <FormDialog
       open={payment !== null}
       onOpenChange={onOpenChange}
       title="Refund card payment"
       description="The money goes back to the customer's card and the same amount is debited from their balance."
-      dismissible={!pending}
-      footer={
-        <>
-          <Button onClick={() => onOpenChange(false)} disabled={pending}>
-            Cancel
-          </Button>
-          <Button type="submit" form={FORM_ID} variant="danger" loading={pending}>
-            Refund payment
-          </Button>
-        </>
-      }
+      formId={FORM_ID}
+      submitLabel="Refund payment"
+      submitVariant="danger"
+      pending={pending}
     >
       {payment ? <RefundForm payment={payment} submit={submit} pending={pending} onDone={() => onOpenChange(false)} /> : null}
-    </Dialog>
+    </FormDialog>
   );
 }
 

@@ -33,6 +33,7 @@ import { LedgerTable, useLedgerFilters } from "@/components/wallet/ledger-table"
 import { LimitsCard, type TLimitsSubmit } from "@/components/wallet/limits-card";
 import { ReasonDialog, type TReasonSubmit } from "@/components/wallet/reason-dialog";
 import { RefundDialog, type TRefundSubmit } from "@/components/wallet/refund-dialog";
+import { SettlePaymentDialog, type TSettleSubmit } from "@/components/wallet/settle-payment-dialog";
 import { RecurringFeeDialog, RecurringFeesCard, type TFeeSubmit } from "@/components/wallet/recurring-fees-card";
 import { RecordUnavailable } from "@/components/admin/record-unavailable";
 import { useStaffAccess } from "@/components/admin/use-staff-access";
@@ -63,6 +64,7 @@ export function WalletAdmin({ customerId }: { customerId: string }) {
   const [lockChange, setLockChange] = useState<"lock" | "unlock" | null>(null);
   const [addingFee, setAddingFee] = useState(false);
   const [refunding, setRefunding] = useState<TCustomerPayment | null>(null);
+  const [settling, setSettling] = useState<TCustomerPayment | null>(null);
 
   const refresh = () => {
     void queryClient.invalidateQueries({ queryKey: trpc.wallet.pathKey() });
@@ -128,6 +130,15 @@ export function WalletAdmin({ customerId }: { customerId: string }) {
       },
     }),
   );
+  const settle = useMutation(
+    trpc.payments.settleByHand.mutationOptions({
+      onSuccess: (result) => {
+        refresh();
+        void queryClient.invalidateQueries({ queryKey: trpc.payments.pathKey() });
+        toast.success(result.status === "SUCCEEDED" ? "Payment recorded as paid; the balance is credited" : "Payment closed as not paid");
+      },
+    }),
+  );
   const toggleFee = useMutation(
     trpc.wallet.setRecurringChargeActive.mutationOptions({
       onSuccess: (result) => {
@@ -165,11 +176,12 @@ export function WalletAdmin({ customerId }: { customerId: string }) {
   const submitLock: TReasonSubmit = (reason, handlers) =>
     (lockChange === "unlock" ? unlock : lock).mutate({ customerId: data.id, reason }, handlers);
   const submitRefund: TRefundSubmit = (values, handlers) => refund.mutate(values, handlers);
+  const submitSettle: TSettleSubmit = (values, handlers) => settle.mutate(values, handlers);
   const submitFee: TFeeSubmit = (values, handlers) => saveFee.mutate({ charge: { customerId: data.id, ...values } }, handlers);
 
   return (
     <div>
-      <BehindModal hidden={adjusting || lockChange !== null || addingFee || refunding !== null}>
+      <BehindModal hidden={adjusting || lockChange !== null || addingFee || refunding !== null || settling !== null}>
         <PageHeader
           breadcrumbs={[BREADCRUMB_ROOT, { label: data.name, href: customerHref(data.id) }, { label: "Wallet" }]}
           title={`${data.name} · Wallet`}
@@ -311,6 +323,10 @@ export function WalletAdmin({ customerId }: { customerId: string }) {
                 refund.reset();
                 setRefunding(payment);
               }}
+              onSettle={(payment) => {
+                settle.reset();
+                setSettling(payment);
+              }}
             />
             <RecurringFeesCard
               charges={data.recurringCharges}
@@ -360,6 +376,14 @@ export function WalletAdmin({ customerId }: { customerId: string }) {
         }}
         submit={submitRefund}
         pending={refund.isPending}
+      />
+      <SettlePaymentDialog
+        payment={settling}
+        onOpenChange={(open) => {
+          if (!open) setSettling(null);
+        }}
+        submit={submitSettle}
+        pending={settle.isPending}
       />
       <RecurringFeeDialog open={addingFee} onOpenChange={setAddingFee} currency={currency} submit={submitFee} pending={saveFee.isPending} />
     </div>

@@ -186,7 +186,8 @@ export async function updateStripeSettings(options: { tenantId: string; actor: T
  * account its events are refused as unroutable (they come from the wrong account) and
  * reconciliation cannot see it with the new keys, so a charged card would never be credited.
  * The move waits until none is PENDING: a checkout expires after an hour (top-up.ts), and
- * reconciliation settles or closes every other payment within 24 hours. Checked under the
+ * reconciliation settles or closes every other payment within 24 hours, or leaves it to a
+ * person, who settles it by hand (manual-settlement.ts). Checked under the
  * tenant row's lock, which payment creation shares (startTopUp, claimAutoRecharge): a payment
  * either committed before this count or is created after the change, with the new keys.
  */
@@ -196,7 +197,7 @@ async function refuseWhilePaymentsInFlight(tx: TTransaction, tenantId: string) {
   throw new AppError(
     "PRECONDITION_FAILED",
     `${pending} card payment${pending === 1 ? " is" : "s are"} still in progress with the current Stripe account, and would never be credited after a change to another account. ` +
-      "They settle within 24 hours (an unpaid checkout expires after an hour); change the account once none is pending.",
+      "They settle within 24 hours (an unpaid checkout expires after an hour); one marked \"Needs attention\" can be settled by hand from its customer's wallet. Change the account once none is pending.",
   );
 }
 

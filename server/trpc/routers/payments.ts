@@ -3,6 +3,7 @@ import { TENANT_ADMIN_ROLES } from "@/server/auth/roles";
 import { createTRPCRouter, customerProcedure, tenantProcedure } from "@/server/trpc/init";
 import { ZAutoRechargeInput, getAutoRecharge, retryAutoRecharge, saveAutoRecharge } from "@/server/payments/auto-recharge";
 import { ZPaymentMethodRef, listPaymentMethods, removePaymentMethod, setDefaultPaymentMethod } from "@/server/payments/payment-methods";
+import { ZSettleByHand, settlePaymentByHand } from "@/server/payments/manual-settlement";
 import { ZRefund, listCustomerPayments, refundPayment } from "@/server/payments/refunds";
 import { ZStripeSettingsUpdate, getStripeSettings, updateStripeSettings } from "@/server/payments/settings";
 import { ZStartTopUp, listPayments, startTopUp, topUpOptions, topUpStatus } from "@/server/payments/top-up";
@@ -11,7 +12,7 @@ import { ZStartTopUp, listPayments, startTopUp, topUpOptions, topUpStatus } from
 const CARD_OWNER_ROLES = ["CUSTOMER_ADMIN"] as const;
 
 export const paymentsRouter = createTRPCRouter({
-  // Tenant admins: Stripe keys (write-only secrets), card payments of a customer, refunds.
+  // Tenant admins: Stripe keys (write-only secrets), card payments of a customer, refunds, settling stuck payments.
   stripeSettings: tenantProcedure(TENANT_ADMIN_ROLES).query(({ ctx }) => getStripeSettings({ tenantId: ctx.tenantId })),
   updateStripeSettings: tenantProcedure(TENANT_ADMIN_ROLES)
     .input(ZStripeSettingsUpdate)
@@ -22,6 +23,9 @@ export const paymentsRouter = createTRPCRouter({
   refund: tenantProcedure(TENANT_ADMIN_ROLES)
     .input(ZRefund)
     .mutation(({ ctx, input }) => refundPayment({ tenantId: ctx.tenantId, actor: ctx.actor, input })),
+  settleByHand: tenantProcedure(TENANT_ADMIN_ROLES)
+    .input(ZSettleByHand)
+    .mutation(({ ctx, input }) => settlePaymentByHand({ tenantId: ctx.tenantId, actor: ctx.actor, input })),
 
   // The customer's own balance page.
   topUpOptions: customerProcedure().query(({ ctx }) => topUpOptions({ tenantId: ctx.tenantId, customerId: ctx.customerId })),
