@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { InngestTestEngine } from "@inngest/test";
 import { Cron } from "croner";
-import type { InngestFunction } from "inngest";
+import { durationToMs, type InngestFunction } from "inngest";
 import type { Prisma } from "@/server/db/generated/client";
 import { db } from "@/server/db/client";
 import { parseEvent, type TAppEvent } from "./events";
@@ -16,7 +16,10 @@ import { parseEvent, type TAppEvent } from "./events";
  *    a NonRetriableError fails it at once;
  *  - cron triggers fire on schedule (croner);
  *  - a function's `concurrency` limits cap how many of its runs execute at once here,
- *    overall or per key (`event.data.<field>`, e.g. per tenant or per source).
+ *    overall or per key (`event.data.<field>`, e.g. per tenant or per source);
+ *  - an attempt still unsettled after the function's `timeouts.finish` is cancelled as Inngest
+ *    cancels such a run: recorded FAILED with the limit in its error, not retried, its
+ *    concurrency slot given to the next waiting run (see settleWithin).
  * Steps execute through @inngest/test's engine, the SDK's own in-process executor. A retry
  * runs the function again from the top, so every step must be idempotent on its own —
  * which DESIGN.md requires anyway: correctness lives in the database, not in the engine.
@@ -26,6 +29,8 @@ type TFunction = InngestFunction.Any;
 type TQueuedRun = { fn: TFunction; eventName: string; eventId: string; data: Record<string, unknown> };
 type TEventLike = { name: string; data: Record<string, unknown>; id: string; ts: number };
 type TErrorLike = { name?: string; message?: string };
+type TOutcome = Awaited<ReturnType<InngestTestEngine["execute"]>>;
+type TFinishTimeout = { limit: string; ms: number };
 
 export type TRunnerOptions = {
   functions: TFunction[];
@@ -46,6 +51,17 @@ function eventTriggers(fn: TFunction): string[] {
   return (fn.opts.triggers ?? []).flatMap((trigger: { event?: unknown }) =>
     typeof trigger.event === "string" ? [trigger.event] : [],
   );
+}
+
+/**
+ * The function's `timeouts.finish`, or null for none. `timeouts.start` (cancel a run queued
+ * too long) is refused rather than silently ignored: this runner does not implement it.
+ */
+function finishTimeout(fn: TFunction): TFinishTimeout | null {
+  const { start, finish } = (fn.opts.timeouts ?? {}) as { start?: unknown; finish?: unknown };
+  if (start !== undefined) throw new Error(`${fn.id()}: the embedded runner does not support timeouts.start`);
+  if (typeof finish !== "string") return null;
+  return { limit: finish, ms: durationToMs(finish, { name: `${fn.id()} timeouts.finish` }) };
 }
 
 function cronTriggers(fn: TFunction): string[] {
@@ -83,6 +99,7 @@ function toJson(value: unknown): Prisma.InputJsonValue | undefined {
 
 export class EmbeddedRunner {
   private readonly byId: Map<string, TFunction>;
+  private readonly finishTimeouts: Map<string, TFinishTimeout | null>;
   /** Runs executing per concurrency lane. */
   private readonly active = new Map<string, number>();
   /** Runs due but held back by a full lane, per function, in arrival order. */
@@ -97,6 +114,7 @@ export class EmbeddedRunner {
 
   constructor(private readonly options: TRunnerOptions) {
     this.byId = new Map(options.functions.map((fn) => [fn.id(), fn]));
+    this.finishTimeouts = new Map(options.functions.map((fn) => [fn.id(), finishTimeout(fn)]));
   }
 
   private log(line: string): void {
@@ -213,7 +231,13 @@ export class EmbeddedRunner {
       ts: run.createdAt.getTime(),
     };
     const engine = new InngestTestEngine({ function: fn, transformCtx: (ctx) => ctx });
-    const outcome = await engine.execute({ events: [event] as never });
+    const outcome = await this.settleWithin(this.finishTimeouts.get(fn.id()) ?? null, engine.execute({ events: [event] as never }), `${fn.id()} ${runId}`);
+    if ("timedOutAfter" in outcome) {
+      const message = `Cancelled: ${fn.id()} timed out after ${outcome.timedOutAfter} (timeouts.finish)`;
+      await db().jobRun.update({ where: { id: runId }, data: { status: "FAILED", error: message, finishedAt: new Date() } });
+      this.log(`job ${fn.id()} ${runId} cancelled: timed out after ${outcome.timedOutAfter} on attempt ${run.attempts}; its slot goes to the next run, its work may still finish in the background`);
+      return;
+    }
     if (!outcome.error) {
       await db().jobRun.update({
         where: { id: runId },
@@ -235,6 +259,42 @@ export class EmbeddedRunner {
     }
     await db().jobRun.update({ where: { id: runId }, data: { status: "FAILED", error: message, finishedAt: new Date() } });
     this.log(`job ${fn.id()} failed after ${run.attempts} attempt(s): ${message}`);
+  }
+
+  /**
+   * The attempt's outcome, or the limit it exceeded once its finish timeout passes first. JS cannot
+   * cancel the execution: it is abandoned, not stopped, and may still settle later. Its late
+   * outcome reaches no one but the log — the attempt has returned, so its slot was freed once,
+   * by admitWaiting, and its record written once, as cancelled. Inngest too lets a step that
+   * is executing finish; what both must guarantee is that the work is safe to leave running
+   * beside the next run of the same concurrency key, and it is for every function we have:
+   * money moves only under idempotency keys (ledger entries are unique per tenant and key;
+   * CDRs are unique per source, record key and start; a re-rate switches only calls still
+   * UNBILLABLE, rows locked), account state changes only by conditional updates, a hung poll
+   * keeps its source's lease (later polls find it BUSY, they do not overlap), and statements
+   * are unique per customer and period, mailed once under a row lock. Cancellation is not retried, so the non-idempotent mails (a new token
+   * each run) are not sent twice either.
+   *
+   * The limit is counted from this attempt's start, where Inngest counts from the run's first
+   * start, retries included: a retry, and a run resumed after a restart, get a whole window
+   * here. The limits in timeouts.ts cover every retry, so the two cancel the same hung runs.
+   */
+  private async settleWithin(timeout: TFinishTimeout | null, execution: Promise<TOutcome>, label: string): Promise<TOutcome | { timedOutAfter: string }> {
+    if (!timeout) return execution;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<{ timedOutAfter: string }>((resolve) => (timer = setTimeout(() => resolve({ timedOutAfter: timeout.limit }), timeout.ms)));
+    try {
+      const first = await Promise.race([execution, deadline]);
+      if ("timedOutAfter" in first) {
+        execution.then(
+          (late) => this.log(`job ${label} settled after it timed out (${late.error ? "failed" : "completed"}); its cancellation stands`),
+          (error: unknown) => this.log(`job ${label} failed after it timed out: ${String(error)}; its cancellation stands`),
+        );
+      }
+      return first;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Queues the run a cron function's tick at `tick` starts (once per function and tick). */

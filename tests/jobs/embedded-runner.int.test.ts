@@ -198,6 +198,68 @@ describe("embedded job runner", () => {
     }
   });
 
+  it("cancels a run that outlives its finish timeout, frees its slot once, and ignores its late outcome", async () => {
+    const tenant = await createTenant();
+    const hungUser = "66666666-6666-4666-8666-666666666666";
+    let releaseHung = () => {};
+    const hung = new Promise<void>((resolve) => (releaseHung = resolve));
+    let running = 0;
+    let peak = 0;
+    const settledLate: string[] = [];
+    const stuck = inngest.createFunction(
+      { id: "stuck", retries: 3, concurrency: [{ limit: 1, key: "event.data.tenantId" }], timeouts: { finish: "0.1s" }, triggers: [trigger] },
+      async ({ event, step }) =>
+        step.run("work", async () => {
+          if (event.data.userId === hungUser) {
+            await hung;
+            settledLate.push(event.data.userId);
+            return "late";
+          }
+          running += 1;
+          peak = Math.max(peak, running);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          running -= 1;
+          return "done";
+        }),
+    );
+    const logs: string[] = [];
+    runner = new EmbeddedRunner({ functions: [stuck], backoffMs: () => 5, log: (line) => logs.push(line) });
+    const dispatch = (userId: string) => runner!.dispatch({ name: "auth/password-reset.requested", data: { userId, tenantId: tenant.id } });
+
+    const [hungRunId] = await dispatch(hungUser);
+    const [queuedRunId] = await dispatch("77777777-7777-4777-8777-777777777777");
+    await runner.drain(5_000);
+
+    const cancelled = await db().jobRun.findUniqueOrThrow({ where: { id: hungRunId } });
+    expect(cancelled).toMatchObject({ status: "FAILED", attempts: 1, output: null, error: "Cancelled: stuck timed out after 0.1s (timeouts.finish)" });
+    expect(cancelled.finishedAt).not.toBeNull();
+    expect(await db().jobRun.findUniqueOrThrow({ where: { id: queuedRunId } })).toMatchObject({ status: "COMPLETED", output: "done" });
+    expect(logs.some((line) => line.includes("stuck") && line.includes("timed out after 0.1s"))).toBe(true);
+
+    releaseHung();
+    await expect.poll(() => logs.some((line) => line.includes(hungRunId!) && line.includes("settled after it timed out"))).toBe(true);
+    expect(settledLate).toEqual([hungUser]);
+    expect(await db().jobRun.findUniqueOrThrow({ where: { id: hungRunId } })).toEqual(cancelled);
+
+    // A slot freed twice would let the tenant's next runs overlap.
+    const moreRunIds = (await Promise.all(["88888888-8888-4888-8888-888888888888", "99999999-9999-4999-8999-999999999999", "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"].map(dispatch))).flat();
+    await runner.drain(5_000);
+    expect(await db().jobRun.count({ where: { id: { in: moreRunIds }, status: "COMPLETED" } })).toBe(3);
+    expect(peak).toBe(1);
+  });
+
+  it("gives every application function a finish timeout, which the runner accepts", async () => {
+    const { functions } = await import("@/server/jobs/functions/index");
+    const withoutFinish = functions.filter((fn) => typeof fn.opts.timeouts?.finish !== "string").map((fn) => fn.id());
+    expect(withoutFinish).toEqual([]);
+    expect(() => new EmbeddedRunner({ functions }).stop()).not.toThrow();
+  });
+
+  it("refuses a start timeout it would not honour", () => {
+    const queuedTooLong = inngest.createFunction({ id: "start-timeout", timeouts: { start: "1m" }, triggers: [trigger] }, async () => "never");
+    expect(() => new EmbeddedRunner({ functions: [queuedTooLong] })).toThrow("does not support timeouts.start");
+  });
+
   it("resumes runs a previous process left queued", async () => {
     let calls = 0;
     const resumable = inngest.createFunction({ id: "resumable", triggers: [trigger] }, async () => ++calls);

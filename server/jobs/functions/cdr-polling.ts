@@ -1,5 +1,6 @@
 import { cron } from "inngest";
 import { inngest } from "@/server/jobs/client";
+import { RUN_TIMEOUTS } from "@/server/jobs/timeouts";
 import { cdrSourcePollRequested } from "@/server/jobs/events";
 import { sendEvent } from "@/server/jobs/send";
 import { dueSources, pollSource } from "@/server/cdr/polling";
@@ -15,7 +16,7 @@ const FILE_SETTLE_SECONDS = 30;
  * id is the source and the minute, so a tick that fires twice (or two schedulers) requests once.
  */
 export const scheduleCdrPolls = inngest.createFunction(
-  { id: "cdr-schedule-polls", retries: 1, concurrency: 1, triggers: [cron("* * * * *")] },
+  { id: "cdr-schedule-polls", retries: 1, concurrency: 1, timeouts: RUN_TIMEOUTS.schedulerTick, triggers: [cron("* * * * *")] },
   async ({ step }) => {
     const due = await step.run("find-due-sources", () => dueSources(new Date()));
     for (const source of due) {
@@ -37,7 +38,7 @@ export const scheduleCdrPolls = inngest.createFunction(
  * unexpected failure (e.g. the database) is retried.
  */
 export const pollCdrSource = inngest.createFunction(
-  { id: "cdr-poll-source", retries: 2, concurrency: [{ limit: 1, key: "event.data.sourceId" }], triggers: [cdrSourcePollRequested] },
+  { id: "cdr-poll-source", retries: 2, concurrency: [{ limit: 1, key: "event.data.sourceId" }], timeouts: RUN_TIMEOUTS.cdrPoll, triggers: [cdrSourcePollRequested] },
   async ({ event, step }) =>
     step.run("poll", async () => {
       const summary = await pollSource({ tenantId: event.data.tenantId, sourceId: event.data.sourceId, settleSeconds: FILE_SETTLE_SECONDS });

@@ -1,5 +1,6 @@
 import { cron, NonRetriableError } from "inngest";
 import { inngest } from "@/server/jobs/client";
+import { RUN_TIMEOUTS } from "@/server/jobs/timeouts";
 import { cdrFileReceived, cdrRerateRequested } from "@/server/jobs/events";
 import { ingestCdrFile, UnreadableCdrFile } from "@/server/cdr/ingest";
 import { ensureUpcomingPartitions } from "@/server/cdr/partitions";
@@ -16,6 +17,7 @@ export const ingestFile = inngest.createFunction(
     id: "cdr-ingest-file",
     retries: 5,
     concurrency: [{ limit: 4 }, { limit: 2, key: "event.data.tenantId" }],
+    timeouts: RUN_TIMEOUTS.cdrIngest,
     triggers: [cdrFileReceived],
   },
   async ({ event, step }) =>
@@ -32,7 +34,7 @@ export const ingestFile = inngest.createFunction(
 );
 
 export const rerateCalls = inngest.createFunction(
-  { id: "cdr-rerate", retries: 5, concurrency: [{ limit: 1, key: "event.data.tenantId" }], triggers: [cdrRerateRequested] },
+  { id: "cdr-rerate", retries: 5, concurrency: [{ limit: 1, key: "event.data.tenantId" }], timeouts: RUN_TIMEOUTS.cdrRerate, triggers: [cdrRerateRequested] },
   async ({ event, step }) =>
     step.run("rerate-unbillable", async () => {
       const result = await rerateUnbillable({ tenantId: event.data.tenantId, reason: event.data.reason ?? null });
@@ -42,18 +44,18 @@ export const rerateCalls = inngest.createFunction(
 
 // Every 5 minutes: files whose `cdr/file.received` event was lost between their commit and its send.
 export const cdrLostFileEvents = inngest.createFunction(
-  { id: "cdr-resend-lost-file-events", retries: 2, concurrency: 1, triggers: [cron("*/5 * * * *")] },
+  { id: "cdr-resend-lost-file-events", retries: 2, concurrency: 1, timeouts: RUN_TIMEOUTS.sweep, triggers: [cron("*/5 * * * *")] },
   async ({ step }) => step.run("resend-lost-file-events", () => resendLostFileEvents()),
 );
 
 // Daily: temp files of transfers a killed process abandoned.
 export const cdrSpoolCleanup = inngest.createFunction(
-  { id: "cdr-spool-cleanup", retries: 2, concurrency: 1, triggers: [cron("20 2 * * *")] },
+  { id: "cdr-spool-cleanup", retries: 2, concurrency: 1, timeouts: RUN_TIMEOUTS.maintenance, triggers: [cron("20 2 * * *")] },
   async ({ step }) => step.run("remove-abandoned-parts", () => removeAbandonedSpoolParts()),
 );
 
 // Daily: months ahead exist long before the first call lands in them.
 export const cdrPartitions = inngest.createFunction(
-  { id: "cdr-partitions", retries: 3, concurrency: 1, triggers: [cron("10 2 * * *")] },
+  { id: "cdr-partitions", retries: 3, concurrency: 1, timeouts: RUN_TIMEOUTS.maintenance, triggers: [cron("10 2 * * *")] },
   async ({ step }) => step.run("ensure-upcoming-partitions", () => ensureUpcomingPartitions({ monthsAhead: 3 })),
 );

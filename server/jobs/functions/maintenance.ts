@@ -1,5 +1,6 @@
 import { cron } from "inngest";
 import { inngest } from "@/server/jobs/client";
+import { RUN_TIMEOUTS } from "@/server/jobs/timeouts";
 import { prunePasswordResetRequests, pruneSignInAttempts, pruneUserTokens, type TPruneOptions, type TPruneResult } from "@/server/auth/pruning";
 
 /**
@@ -21,7 +22,7 @@ const TABLES = [
  * already past retention, so a retry or a rerun deletes nothing that is still needed.
  */
 export const pruneSecurityRecordsDaily = inngest.createFunction(
-  { id: "auth-prune-security-records", retries: 2, concurrency: 1, triggers: [cron("17 3 * * *")] },
+  { id: "auth-prune-security-records", retries: 2, concurrency: 1, timeouts: RUN_TIMEOUTS.maintenance, triggers: [cron("17 3 * * *")] },
   async ({ step }) => {
     // Steps replay: every one of them must work on the same instant.
     const now = new Date(await step.run("now", () => new Date().toISOString()));

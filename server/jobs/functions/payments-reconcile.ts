@@ -1,5 +1,6 @@
 import { cron, NonRetriableError } from "inngest";
 import { inngest } from "@/server/jobs/client";
+import { RUN_TIMEOUTS } from "@/server/jobs/timeouts";
 import { reconcileTenantPayments, tenantsWithStalePayments } from "@/server/payments/reconcile";
 
 /**
@@ -17,7 +18,7 @@ import { reconcileTenantPayments, tenantsWithStalePayments } from "@/server/paym
  * interval is not overlapped by the next.
  */
 export const paymentsReconcile = inngest.createFunction(
-  { id: "payments-reconcile", retries: 2, concurrency: 1, triggers: [cron("*/10 * * * *")] },
+  { id: "payments-reconcile", retries: 2, concurrency: 1, timeouts: RUN_TIMEOUTS.sweep, triggers: [cron("*/10 * * * *")] },
   async ({ step }) => {
     // Steps replay: every one of them must work on the same instant.
     const now = new Date(await step.run("now", () => new Date().toISOString()));

@@ -1,5 +1,6 @@
 import { cron, NonRetriableError } from "inngest";
 import { inngest } from "@/server/jobs/client";
+import { RUN_TIMEOUTS } from "@/server/jobs/timeouts";
 import { activeTenantIds, emailStatement, generateMissingStatements, statementsToEmail, type TStatementFailure } from "@/server/wallet/statements";
 
 /**
@@ -11,7 +12,7 @@ import { activeTenantIds, emailStatement, generateMissingStatements, statementsT
  * neither stops the others; the failures fail the run once the rest is emailed.
  */
 export const monthlyStatements = inngest.createFunction(
-  { id: "wallet-monthly-statements", retries: 3, concurrency: 1, triggers: [cron("0 2,14 1 * *")] },
+  { id: "wallet-monthly-statements", retries: 3, concurrency: 1, timeouts: RUN_TIMEOUTS.statements, triggers: [cron("0 2,14 1 * *")] },
   async ({ step }) => {
     // Steps replay: every one of them must work on the same instant.
     const now = new Date(await step.run("now", () => new Date().toISOString()));
