@@ -1,36 +1,47 @@
 import { spareConnection } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { csvText } from "@/server/lib/csv";
+import { createLocalTimestampFormatter, type TLocalTimestampFormatter } from "@/server/lib/local-timestamp";
 import { formatMicros } from "@/server/rating/money";
 import { CDR_COLUMNS, ZCdrFilter, cdrWhere, toCdrRow, trunkNameCondition, type TCdrFilterInput, type TRawCdrRow, type TCdrRow, type TCdrScope } from "./search";
 
 /** Rows per FETCH: big enough to keep round trips cheap, small enough to keep memory flat. */
 export const EXPORT_FETCH_ROWS = 5000;
 
+// time_zone (last, so readers that go by position are unaffected) names the zone of the three
+// times on every row: the offset in each time says which instant, the name says whose clock.
 const ADMIN_HEADER = [
   "start_at", "answer_at", "end_at", "caller", "callee", "customer_account", "customer", "trunk", "account_code", "duration", "billsec",
-  "billed_seconds", "category", "matched_prefix", "price", "cost", "status", "unbillable_reason", "disposition", "source_id", "file_id", "line", "record_key",
+  "billed_seconds", "category", "matched_prefix", "price", "cost", "status", "unbillable_reason", "disposition", "source_id", "file_id", "line", "record_key", "time_zone",
 ];
-const CUSTOMER_HEADER = ["start_at", "answer_at", "end_at", "caller", "callee", "trunk", "duration", "billsec", "billed_seconds", "category", "matched_prefix", "price", "status", "disposition"];
+const CUSTOMER_HEADER = [
+  "start_at", "answer_at", "end_at", "caller", "callee", "trunk", "duration", "billsec", "billed_seconds", "category", "matched_prefix", "price", "status", "disposition", "time_zone",
+];
 
-
-const iso = (date: Date | null) => (date ? date.toISOString() : "");
 const num = (value: number | null) => (value === null ? "" : String(value));
 const money = (value: bigint | null) => (value === null ? "" : formatMicros(value, { minFractionDigits: 2 }));
 
-function adminLine(row: TCdrRow): string {
-  return [
-    iso(row.startAt), iso(row.answerAt), iso(row.endAt), csvText(row.caller), csvText(row.callee), csvText(row.customerAccount), csvText(row.customerName), csvText(row.trunkName),
-    csvText(row.accountCode), num(row.duration), num(row.billsec), num(row.billedSeconds), row.category ?? "", csvText(row.matchedPrefix), money(row.price), money(row.cost),
-    row.status, csvText(row.unbillableReason), csvText(row.disposition), row.sourceId, row.fileId, String(row.line), csvText(row.recordKey),
-  ].join(",");
-}
-
-function customerLine(row: TCdrRow): string {
-  return [
-    iso(row.startAt), iso(row.answerAt), iso(row.endAt), csvText(row.caller), csvText(row.callee), csvText(row.trunkName), num(row.duration), num(row.billsec),
-    num(row.billedSeconds), row.category ?? "", csvText(row.matchedPrefix), money(row.price), row.status, csvText(row.disposition),
-  ].join(",");
+/**
+ * Milliseconds stay: a header-row CSV feed can give fractional seconds, which ingestion keeps
+ * (timestamptz(3)), and start_at is part of a call's key (with source_id and record_key), so
+ * a time cut to the second would no longer name the stored call.
+ */
+function cdrLineWriter(times: TLocalTimestampFormatter, customerScope: boolean): (row: TCdrRow) => string {
+  const local = (date: Date | null) => (date ? times.format(date) : "");
+  const zone = csvText(times.timeZone);
+  if (customerScope) {
+    return (row) =>
+      [
+        local(row.startAt), local(row.answerAt), local(row.endAt), csvText(row.caller), csvText(row.callee), csvText(row.trunkName), num(row.duration), num(row.billsec),
+        num(row.billedSeconds), row.category ?? "", csvText(row.matchedPrefix), money(row.price), row.status, csvText(row.disposition), zone,
+      ].join(",");
+  }
+  return (row) =>
+    [
+      local(row.startAt), local(row.answerAt), local(row.endAt), csvText(row.caller), csvText(row.callee), csvText(row.customerAccount), csvText(row.customerName), csvText(row.trunkName),
+      csvText(row.accountCode), num(row.duration), num(row.billsec), num(row.billedSeconds), row.category ?? "", csvText(row.matchedPrefix), money(row.price), money(row.cost),
+      row.status, csvText(row.unbillableReason), csvText(row.disposition), row.sourceId, row.fileId, String(row.line), csvText(row.recordKey), zone,
+    ].join(",");
 }
 
 /**
@@ -46,6 +57,8 @@ export type TCdrCsvExport = {
   total: number;
   /** calls-<first day>-to-<last day>.csv, days in the tenant's time zone (the range's end is exclusive). */
   fileName: string;
+  /** The tenant's IANA zone, which the CSV's times are written in. */
+  timeZone: string;
   /** A header, then one chunk per FETCH; stop it early with return(). */
   chunks: AsyncGenerator<string>;
 };
@@ -62,8 +75,9 @@ type TExportOptions = {
 /**
  * Opens the calls of a filter as CSV, newest first. A server-side cursor in a read-only
  * transaction streams any number of rows in constant memory; the caller pulling slowly (a
- * slow download) simply pauses the FETCH loop. Times are ISO 8601 UTC; money is an exact
- * decimal of the tenant's currency.
+ * slow download) simply pauses the FETCH loop. Times are the tenant's wall time with their UTC
+ * offset ("2026-10-01 09:00:00.000-04:00", see server/lib/local-timestamp.ts), like the calls
+ * pages; money is an exact decimal of the tenant's currency.
  *
  * The connection is taken before the first byte is sent, and only one the pool can spare
  * (server/db/client.ts keeps a few for requests and jobs): a customer opening export after
@@ -73,7 +87,7 @@ type TExportOptions = {
  * transaction idle for EXPORT_READER_IDLE_LIMIT, and the connection's error gives it back then.
  */
 export async function openCdrCsvExport(options: TExportOptions): Promise<TCdrCsvExport> {
-  const opened = { total: 0, fileName: "" };
+  const opened = { total: 0, fileName: "", timeZone: "" };
   const chunks = cdrCsvChunks(options, opened);
   // The generator's first step takes the connection, counts and opens the cursor, and yields
   // nothing to send. Started here, any failure is an HTTP error rather than a broken download.
@@ -87,7 +101,7 @@ export async function openCdrCsvExport(options: TExportOptions): Promise<TCdrCsv
   return { ...opened, chunks };
 }
 
-async function* cdrCsvChunks(options: TExportOptions, opened: { total: number; fileName: string }): AsyncGenerator<string> {
+async function* cdrCsvChunks(options: TExportOptions, opened: { total: number; fileName: string; timeZone: string }): AsyncGenerator<string> {
   const filter = ZCdrFilter.parse(options.filter);
   const customerScope = Boolean(options.scope.customerId);
   const where = cdrWhere(options.scope, filter);
@@ -129,8 +143,9 @@ async function* cdrCsvChunks(options: TExportOptions, opened: { total: number; f
     open = true;
     await client.query("SELECT set_config('idle_in_transaction_session_timeout', $1, true)", [options.readerIdleLimit ?? EXPORT_READER_IDLE_LIMIT]);
     const counted = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM cdrs c WHERE ${where.sql}`, where.params);
-    const days = await client.query<{ first_day: string; last_day: string }>(
-      `SELECT to_char($2::timestamptz AT TIME ZONE t.time_zone, 'YYYY-MM-DD') AS first_day,
+    const days = await client.query<{ time_zone: string; first_day: string; last_day: string }>(
+      `SELECT t.time_zone,
+              to_char($2::timestamptz AT TIME ZONE t.time_zone, 'YYYY-MM-DD') AS first_day,
               to_char(($3::timestamptz - interval '1 millisecond') AT TIME ZONE t.time_zone, 'YYYY-MM-DD') AS last_day
          FROM tenants t WHERE t.id = $1::uuid`,
       [options.scope.tenantId, filter.from, filter.to],
@@ -139,6 +154,9 @@ async function* cdrCsvChunks(options: TExportOptions, opened: { total: number; f
     if (!range) throw AppError.notFound("Tenant");
     opened.total = Number(counted.rows[0]?.n ?? 0);
     opened.fileName = `calls-${range.first_day}-to-${range.last_day}.csv`;
+    const times = createLocalTimestampFormatter(range.time_zone, { milliseconds: true });
+    const line = cdrLineWriter(times, customerScope);
+    opened.timeZone = times.timeZone;
     await client.query(`DECLARE cdr_export NO SCROLL CURSOR FOR ${sql}`, where.params);
     yield "";
     stillConnected();
@@ -150,7 +168,7 @@ async function* cdrCsvChunks(options: TExportOptions, opened: { total: number; f
       let chunk = "";
       for (const raw of rows) {
         const row = toCdrRow(raw, !customerScope);
-        chunk += `${customerScope ? customerLine(row) : adminLine(row)}\n`;
+        chunk += `${line(row)}\n`;
       }
       yield chunk;
       if (rows.length < fetchRows) break;

@@ -328,7 +328,7 @@ export function statementPdf(statement: Awaited<ReturnType<typeof getStatement>>
   doc.text(`Customer: ${statement.customer.name}`);
   doc.text(`Account number: ${statement.customer.accountNumber}`);
   doc.text(`Period: ${dateFormat.format(statement.periodStart)} to ${dateFormat.format(lastDay)} (${statement.tenant.timeZone})`);
-  doc.text(`Generated: ${statement.generatedAt.toISOString().slice(0, 10)}`);
+  doc.text(`Generated: ${dateFormat.format(statement.generatedAt)}`);
   doc.moveDown(1.5);
 
   const left = doc.page.margins.left;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Prisma } from "@/server/db/generated/client";
 import { db } from "@/server/db/client";
 import { csvText } from "@/server/lib/csv";
+import { createLocalTimestampFormatter } from "@/server/lib/local-timestamp";
 import type { TActor } from "@/server/audit/audit";
 import { AppError } from "@/server/errors";
 import { parseMoneyToMicros } from "@/server/rating/money";
@@ -69,11 +70,21 @@ export async function listCustomerLedger(options: { tenantId: string; query: TLe
   return ledgerPage({ ...options, select: customerLedgerRow });
 }
 
-/** The ledger as CSV in keyset batches (constant memory), for the admin and the customer alike. */
+/**
+ * The ledger as CSV in keyset batches (constant memory), for the admin and the customer alike.
+ * created_at is the tenant's wall time with its offset, as statements and the portal count
+ * days, cut to the second: the posting's milliseconds tell a reader nothing, and the id order
+ * the file is in already settles entries of the same second. time_zone (last, so readers that
+ * go by position are unaffected) names the zone.
+ */
 export async function* ledgerCsv(options: { tenantId: string; query: TLedgerQuery }): AsyncGenerator<string> {
   const query = ZLedgerQuery.parse(options.query);
   const where = ledgerWhere(options.tenantId, query);
-  yield "created_at,kind,amount,balance_after,reference_type,reference_id,memo\n";
+  const tenant = await db().tenant.findUnique({ where: { id: options.tenantId }, select: { timeZone: true } });
+  if (!tenant) throw AppError.notFound("Tenant");
+  const times = createLocalTimestampFormatter(tenant.timeZone, { milliseconds: false });
+  const zone = csvText(times.timeZone);
+  yield "created_at,kind,amount,balance_after,reference_type,reference_id,memo,time_zone\n";
   let cursor: bigint | null = null;
   const decimal = (micros: bigint) => {
     const negative = micros < 0n;
@@ -89,7 +100,7 @@ export async function* ledgerCsv(options: { tenantId: string; query: TLedgerQuer
         take: 2000,
       });
     for (const row of batch) {
-      yield `${row.createdAt.toISOString()},${row.kind},${decimal(row.amount)},${decimal(row.balanceAfter)},${csvText(row.referenceType)},${csvText(row.referenceId)},${csvText(row.memo)}\n`;
+      yield `${times.format(row.createdAt)},${row.kind},${decimal(row.amount)},${decimal(row.balanceAfter)},${csvText(row.referenceType)},${csvText(row.referenceId)},${csvText(row.memo)},${zone}\n`;
     }
     if (batch.length < 2000) return;
     cursor = batch[batch.length - 1]!.id;

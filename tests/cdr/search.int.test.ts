@@ -495,25 +495,61 @@ function poolRoom(): number {
 }
 
 describe("CSV export", () => {
-  it("writes a header and one line per call with exact money and ISO UTC times; customers get no cost", async () => {
-    const chunks = await collect(await openCdrCsvExport({ scope: { tenantId: a.tenant.id }, filter: { ...RANGE, customerId: a.customer.id } }));
-    const lines = chunks.join("").trimEnd().split("\n");
+  it("writes a header and one line per call with exact money and the tenant's local times; customers get no cost", async () => {
+    // Read to the end before any assertion: a failing one must not leave a cursor holding a connection.
+    const exported = await openCdrCsvExport({ scope: { tenantId: a.tenant.id }, filter: { ...RANGE, customerId: a.customer.id } });
+    const lines = (await collect(exported)).join("").trimEnd().split("\n");
+    expect(exported.timeZone).toBe("America/Toronto");
     expect(lines[0]).toBe(
-      "start_at,answer_at,end_at,caller,callee,customer_account,customer,trunk,account_code,duration,billsec,billed_seconds,category,matched_prefix,price,cost,status,unbillable_reason,disposition,source_id,file_id,line,record_key",
+      "start_at,answer_at,end_at,caller,callee,customer_account,customer,trunk,account_code,duration,billsec,billed_seconds,category,matched_prefix,price,cost,status,unbillable_reason,disposition,source_id,file_id,line,record_key,time_zone",
     );
     expect(lines).toHaveLength(31);
     const last = lines[30]!.split(",");
-    expect(last[0]).toBe("2026-10-10T12:00:00.000Z");
+    // 12:00 UTC is 08:00 in Toronto (EDT, UTC-4), as the calls page shows it.
+    expect(last[0]).toBe("2026-10-10 08:00:00.000-04:00");
     expect(last[4]).toBe("442071234000");
     expect(last[14]).toBe("0.001");
     expect(last[15]).toBe("0.0006");
     expect(last[16]).toBe("RATED");
     expect(last[22]).toBe("a1-0");
+    expect(last[23]).toBe("America/Toronto");
 
     const portal = (await collect(await openCdrCsvExport({ scope: { tenantId: a.tenant.id, customerId: a.otherCustomer.id }, filter: { ...RANGE, customerId: a.customer.id } }))).join("");
-    expect(portal.split("\n")[0]).not.toContain("cost");
-    expect(portal.trimEnd().split("\n")).toHaveLength(13);
+    const portalLines = portal.trimEnd().split("\n");
+    expect(portalLines[0]).toBe("start_at,answer_at,end_at,caller,callee,trunk,duration,billsec,billed_seconds,category,matched_prefix,price,status,disposition,time_zone");
+    expect(portalLines).toHaveLength(13);
     expect(portal).not.toContain("a1-");
+    // The 12 tied calls of customer 2 all start at T0 + 15 min.
+    expect(portalLines.slice(1).every((line) => line.startsWith("2026-10-10 08:15:00.000-04:00,") && line.endsWith(",America/Toronto"))).toBe(true);
+  });
+
+  it("writes start, answer and end in the tenant's zone across the DST fall-back, the repeated hour told apart by its offset", async () => {
+    const fileId = randomUUID();
+    // Toronto goes from EDT (UTC-4) back to EST (UTC-5) at 06:00 UTC on 1 November 2026:
+    // 01:30 local happens twice. A header-row CSV feed can carry milliseconds; they are kept.
+    await pool().query(
+      `INSERT INTO cdrs (tenant_id, source_id, file_id, line, record_key, start_at, answer_at, end_at, duration, billsec, caller, callee, customer_id, status, category, billed_seconds, price)
+       VALUES ($1::uuid, $2::uuid, $3::uuid, 1, 'fall-back-1', '2026-11-01T05:30:00.000Z', '2026-11-01T05:30:04.250Z', '2026-11-01T06:00:04.250Z', 1804, 1800, '16135550100', '442071234567', $4::uuid, 'RATED', 'INTERNATIONAL', 1800, 1000),
+              ($1::uuid, $2::uuid, $3::uuid, 2, 'fall-back-2', '2026-11-01T06:30:00.000Z', NULL, '2026-11-01T06:30:20.000Z', 20, 0, '16135550100', '442071234567', $4::uuid, 'UNANSWERED', NULL, NULL, NULL)`,
+      [a.tenant.id, sourceA, fileId, a.customer.id],
+    );
+    await recordFiles([{ tenantId: a.tenant.id, sourceId: sourceA, fileId }]);
+    try {
+      const filter = { from: new Date("2026-11-01T00:00:00Z"), to: new Date("2026-11-02T00:00:00Z"), fileId };
+      const adminExported = await openCdrCsvExport({ scope: { tenantId: a.tenant.id }, filter });
+      const admin = (await collect(adminExported)).join("").trimEnd().split("\n");
+      // The file name stays in the tenant's days: 00:00 UTC on 1 November is still 31 October in Toronto.
+      expect(adminExported.fileName).toBe("calls-2026-10-31-to-2026-11-01.csv");
+      expect(admin.slice(1).map((line) => line.split(",").slice(0, 3))).toEqual([
+        ["2026-11-01 01:30:00.000-05:00", "", "2026-11-01 01:30:20.000-05:00"],
+        ["2026-11-01 01:30:00.000-04:00", "2026-11-01 01:30:04.250-04:00", "2026-11-01 01:00:04.250-05:00"],
+      ]);
+      const portal = (await collect(await openCdrCsvExport({ scope: { tenantId: a.tenant.id, customerId: a.customer.id }, filter }))).join("").trimEnd().split("\n");
+      expect(portal.slice(1).map((line) => line.split(",").slice(0, 3))).toEqual(admin.slice(1).map((line) => line.split(",").slice(0, 3)));
+    } finally {
+      await pool().query(`DELETE FROM cdrs WHERE tenant_id = $1 AND file_id = $2`, [a.tenant.id, fileId]);
+      await pool().query(`DELETE FROM cdr_files WHERE tenant_id = $1 AND id = $2`, [a.tenant.id, fileId]);
+    }
   });
 
   it("streams through the routes with X-Total-Rows, scoped by the session", async () => {
@@ -524,6 +560,7 @@ describe("CSV export", () => {
     expect(portal.headers.get("x-total-rows")).toBe("30");
     expect(portal.headers.get("content-disposition")).toMatch(/^attachment; filename="calls-2026-09-30-to-2026-10-31\.csv"$/);
     expect((await portal.text()).trimEnd().split("\n")).toHaveLength(31);
+    expect(portal.headers.get("x-time-zone")).toBe("America/Toronto");
 
     // A customer user is not staff; staff get field errors for a bad range.
     expect((await adminExport(new Request(`http://localhost/api/cdrs/export?${query}`))).status).toBe(403);
@@ -534,6 +571,7 @@ describe("CSV export", () => {
     const admin = await adminExport(new Request(`http://localhost/api/cdrs/export?${query}`));
     expect(admin.headers.get("x-total-rows")).toBe("12");
     expect((await admin.text()).trimEnd().split("\n")).toHaveLength(13);
+    expect(admin.headers.get("x-time-zone")).toBe("America/Toronto");
     // A download the browser abandons closes the cursor and frees its connection.
     const abandoned = await adminExport(new Request(`http://localhost/api/cdrs/export?${query}`));
     await abandoned.body?.cancel();

@@ -195,8 +195,9 @@ describe("monthly statements", () => {
     expect(response.headers.get("content-type")).toContain("text/csv");
     const text = await response.text();
     expect(text.split("\n").filter(Boolean)).toEqual([
-      "created_at,kind,amount,balance_after,reference_type,reference_id,memo",
-      "2026-09-16T12:00:00.000Z,CALL_CHARGES,-1.500000,10.500000,,,",
+      "created_at,kind,amount,balance_after,reference_type,reference_id,memo,time_zone",
+      // The tenant's wall time (Toronto, EDT) with its offset, to the second.
+      "2026-09-16 08:00:00-04:00,CALL_CHARGES,-1.500000,10.500000,,,,America/Toronto",
     ]);
     expect((await portalCsv(new Request("http://localhost/api/portal/ledger?kind=NOPE"))).status).toBe(400);
     session.auth = await authOf(world.admin.user.id, world.tenant.id);

@@ -10,7 +10,8 @@ export const dynamic = "force-dynamic";
 /**
  * The calls of a filter as CSV for tenant staff (?from=&to=&customerId=&trunkId=&caller=&calleePrefix=
  * &category=&status=&sourceId=&fileId=), streamed through a server-side cursor. X-Total-Rows carries
- * the row count so the browser can show "n of N" while it reads the stream.
+ * the row count so the browser can show "n of N" while it reads the stream; X-Time-Zone names the
+ * tenant's zone, which the times are written in (each also carries its UTC offset).
  */
 export async function GET(request: Request) {
   try {
@@ -19,7 +20,7 @@ export async function GET(request: Request) {
     const filter = ZCdrFilter.parse(cdrFilterFromQuery(new URL(request.url).searchParams));
     const scope = { tenantId: auth.tenantId };
     const exported = await openCdrCsvExport({ scope, filter, signal: request.signal });
-    return csvDownload(exported.chunks, { fileName: exported.fileName, headers: { "x-total-rows": String(exported.total) } });
+    return csvDownload(exported.chunks, { fileName: exported.fileName, headers: { "x-total-rows": String(exported.total), "x-time-zone": exported.timeZone } });
   } catch (error) {
     return errorResponse(error);
   }

@@ -17,7 +17,7 @@ export async function GET(request: Request) {
     const filter = ZCdrFilter.parse(cdrFilterFromQuery(new URL(request.url).searchParams));
     const scope = { tenantId: auth.tenantId, customerId: auth.customerId };
     const exported = await openCdrCsvExport({ scope, filter, signal: request.signal });
-    return csvDownload(exported.chunks, { fileName: exported.fileName, headers: { "x-total-rows": String(exported.total) } });
+    return csvDownload(exported.chunks, { fileName: exported.fileName, headers: { "x-total-rows": String(exported.total), "x-time-zone": exported.timeZone } });
   } catch (error) {
     return errorResponse(error);
   }
