@@ -40,6 +40,9 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 const database = await startBenchDatabase();
 process.env.DATA_DIR = path.join(database.scratch, "data");
+// The benchmark's SFTP server listens on loopback, which the platform refuses by default
+// (server/cdr/sftp-network.ts). This process and its worker (which inherits it) may reach it.
+process.env.CDR_SFTP_ALLOWED_NETWORKS = [process.env.CDR_SFTP_ALLOWED_NETWORKS, "127.0.0.1/32"].filter(Boolean).join(",");
 const { db, pool, disconnect } = await import("@/server/db/client");
 const { saveDeck } = await import("@/server/rating/decks");
 const { commitDeckImport, previewDeckImport } = await import("@/server/rating/deck-import");

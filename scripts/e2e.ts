@@ -69,6 +69,8 @@ const env: NodeJS.ProcessEnv = {
   STRIPE_SECRET_KEY: "sk_test_e2e_platform",
   STRIPE_PUBLISHABLE_KEY: "pk_test_e2e_platform",
   STRIPE_WEBHOOK_SECRET: fakeStripe.webhookSecret,
+  // The specs' SFTP servers are on loopback, which the platform refuses by default.
+  CDR_SFTP_ALLOWED_NETWORKS: "127.0.0.1/32",
 };
 
 const app = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts", "start.ts"), "start"], {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { NetworkListError, parseNetworkList } from "@/server/lib/network-policy";
 
 /**
  * The only reader of process.env. Validated once; a missing or malformed variable stops
@@ -31,6 +32,20 @@ const ZEnv = z.object({
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   STRIPE_API_URL: ZOptionalUrl,
   JOBS_ENABLED: z.enum(["true", "false"]).default("true"),
+  // Private or reserved networks (CIDRs, comma-separated) that tenants' CDR SFTP servers may be
+  // on. Empty: only public addresses, so a tenant admin cannot make the platform probe its own
+  // networks (server/cdr/sftp.ts). A carrier's own installation lists its private networks here.
+  CDR_SFTP_ALLOWED_NETWORKS: z
+    .string()
+    .default("")
+    .superRefine((value, context) => {
+      try {
+        parseNetworkList(value);
+      } catch (error) {
+        if (!(error instanceof NetworkListError)) throw error;
+        context.addIssue({ code: "custom", message: error.message });
+      }
+    }),
 }).superRefine((config, context) => {
   // The SDK's dev mode serves /api/inngest without checking request signatures: anyone who
   // can reach the app could then run any function (recharges, provisioning) with any payload.

@@ -49,8 +49,11 @@ export type TPollAttempt = { serverId: string; server: string; ok: boolean; erro
 export type TFetchedFile = { name: string; remotePath: string; size: number; fileId: string; status: "RECEIVED" | "DUPLICATE" | "HELD"; afterDownload: string | null };
 export type TPollSummary = {
   sourceId: string;
-  /** LEASE_LOST: the poll stalled past its lease, another poll took the source over, and this one stopped. */
-  outcome: "POLLED" | "ALL_SERVERS_DOWN" | "BUSY" | "NO_SERVERS" | "LEASE_LOST";
+  /**
+   * LEASE_LOST: the poll stalled past its lease, another poll took the source over, and this one stopped.
+   * NO_ALLOWED_SERVER: every server is at an address the platform does not connect to (server/cdr/sftp-network.ts).
+   */
+  outcome: "POLLED" | "ALL_SERVERS_DOWN" | "BUSY" | "NO_SERVERS" | "LEASE_LOST" | "NO_ALLOWED_SERVER";
   /** The server files were fetched from. */
   server: string | null;
   serverId: string | null;
@@ -188,6 +191,25 @@ async function markServer(tenantId: string, sourceId: string, serverId: string, 
 }
 
 /**
+ * A server at an address the platform does not connect to is a configuration error (the
+ * source's or the platform's), not an outage: nothing was asked of the server, so it was not
+ * found down, and the carrier's SLA evidence must not count it, nor its recipients be paged.
+ * Its status says why it is not used. An outage it had open ends here, as when it is removed
+ * from the source: nobody checks it any more, and it did not recover, so no recovery mail.
+ */
+async function markServerNotAllowed(tenantId: string, sourceId: string, serverId: string, error: string, now: Date, lease: PollLease): Promise<void> {
+  if (lease.lost) return;
+  await db().cdrSourceServer.updateMany({ where: { tenantId, id: serverId, ...LIVE_SERVER }, data: { status: "DOWN", lastError: error, lastCheckedAt: now } });
+  await pool().query(
+    `UPDATE cdr_source_outages
+     SET ended_at = GREATEST(started_at, $4), recovery_alerted_at = $4,
+         last_error = COALESCE(last_error, error) || ' (monitoring stopped: the server''s address is not allowed)'
+     WHERE tenant_id = $1 AND source_id = $2 AND server_id = $3 AND ended_at IS NULL`,
+    [tenantId, sourceId, serverId, now],
+  );
+}
+
+/**
  * Connects to one server; a failure is recorded and returned, not thrown. A connection that
  * works is not yet recorded as the server being up: see tryServerFolder.
  */
@@ -227,7 +249,8 @@ async function tryServer(
       throw failure;
     }
   }
-  if (error !== null) await markServer(tenantId, sourceId, server.id, error, clock(), lease);
+  if (error !== null && kind === "NOT_ALLOWED") await markServerNotAllowed(tenantId, sourceId, server.id, error, clock(), lease);
+  else if (error !== null) await markServer(tenantId, sourceId, server.id, error, clock(), lease);
   return { session, attempt: { serverId: server.id, server: label, ok: error === null, error, kind } };
 }
 
@@ -515,7 +538,21 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
       return summary;
     };
     if (lease.lost) return stopped();
-    if (!delivered) {
+    const notAllowed = (attempt: TPollAttempt) => attempt.kind === "NOT_ALLOWED";
+    if (!delivered && summary.attempts.every(notAllowed)) {
+      // Nothing the platform may use is down: a configuration error, shown on the source, with
+      // no source-wide outage (see markServerNotAllowed).
+      pollError = `No server of this source may be polled: ${summary.attempts.map((attempt) => attempt.error).join("; ")}`;
+      summary.errors.push(pollError);
+      summary.outcome = "NO_ALLOWED_SERVER";
+      await pool().query(
+        `UPDATE cdr_source_outages
+         SET ended_at = GREATEST(started_at, $3), recovery_alerted_at = $3,
+             last_error = COALESCE(last_error, error) || ' (monitoring stopped: no server''s address is allowed)'
+         WHERE tenant_id = $1 AND source_id = $2 AND server_id IS NULL AND ended_at IS NULL`,
+        [tenantId, sourceId, clock()],
+      );
+    } else if (!delivered) {
       const reasons = summary.attempts.map((attempt) => attempt.error).join("; ");
       await recordFailure(tenantId, sourceId, null, `Every server is down: ${reasons}`, clock());
       pollError = `${source.servers.length === 1 ? "The only server is" : `All ${source.servers.length} servers are`} down: ${reasons}`;
@@ -540,6 +577,8 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
         if (probe.status === "fulfilled") summary.attempts.push(probe.value);
         else summary.errors.push(`Checking ${serverLabel(probed[index]!)} failed: ${errorText(probe.reason)}`);
       });
+      // Not an outage, but the source's settings need fixing: said on the source at each poll.
+      for (const attempt of summary.attempts) if (notAllowed(attempt) && attempt.error) summary.errors.push(attempt.error);
       if (summary.errors.length > 0) pollError = summary.errors.length === 1 ? summary.errors[0]! : `${summary.errors.length} problems, the first: ${summary.errors[0]}`;
     }
     if (lease.lost) return stopped();

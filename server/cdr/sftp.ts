@@ -3,7 +3,9 @@ import { open, type FileHandle } from "node:fs/promises";
 import path from "node:path/posix";
 import type { FileEntryWithStats, SFTPWrapper, Stats } from "ssh2";
 import SftpClient from "ssh2-sftp-client";
+import { resolvePermittedAddress, type TLookupAll } from "@/server/lib/network-policy";
 import { globToRegExp, type TServerCredentials } from "./sources";
+import { notAllowedMessage, sftpAddressPolicy } from "./sftp-network";
 
 /**
  * A thin wrapper over ssh2-sftp-client for polling: connect with a timeout, list a folder
@@ -12,7 +14,11 @@ import { globToRegExp, type TServerCredentials } from "./sources";
  * says why in words.
  */
 
-export type TConnectFailureKind = "REFUSED" | "AUTH" | "TIMEOUT" | "HOST_NOT_FOUND" | "UNREACHABLE" | "PROTOCOL" | "HOST_KEY";
+/**
+ * NOT_ALLOWED: the server is at an address the platform does not connect to (see
+ * server/cdr/sftp-network.ts); nothing was sent to it, so it says nothing about the server.
+ */
+export type TConnectFailureKind = "REFUSED" | "AUTH" | "TIMEOUT" | "HOST_NOT_FOUND" | "UNREACHABLE" | "PROTOCOL" | "HOST_KEY" | "NOT_ALLOWED";
 
 export class SftpConnectError extends Error {
   override name = "SftpConnectError";
@@ -229,6 +235,8 @@ export type TSftpConnectOptions = {
   timeoutMs?: number;
   /** See {@link DEFAULT_STALL_TIMEOUT_MS}. */
   stallTimeoutMs?: number;
+  /** Name resolution (tests give a resolver that answers what they need). */
+  lookup?: TLookupAll;
 };
 
 export class SftpSession {
@@ -273,40 +281,51 @@ export class SftpSession {
     client.on("connect", () => transport.setNoDelay(true));
     const label = serverLabel(server);
     const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    // ssh2's readyTimeout covers the handshake; the TCP connect itself is covered by the guard below.
+    // ssh2's readyTimeout covers the handshake; the name lookup and the TCP connect are covered by the guard below.
     let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
     const guard = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })), timeoutMs + 1000);
+      timer = setTimeout(() => {
+        timedOut = true;
+        reject(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" }));
+      }, timeoutMs + 1000);
     });
     let sftp: SFTPWrapper;
     let presented: string | null = null;
+    // The address checked is the address connected to: ssh2 gets the IP, never the name, so a
+    // DNS answer that changes in between (rebinding) cannot lead it elsewhere. Host keys are
+    // verified against the stored fingerprint, not by name, so connecting by IP loses nothing.
+    const connectToPermittedAddress = async (): Promise<SFTPWrapper> => {
+      const target = await resolvePermittedAddress(server.host, sftpAddressPolicy(), options.lookup);
+      if (!target.permitted) throw new SftpConnectError("NOT_ALLOWED", notAllowedMessage(label, target.literal));
+      // Given up on while the name resolved: no connection may open after the caller cleaned up.
+      if (timedOut) throw new Error("timed out");
+      return client.connect({
+        host: target.address,
+        port: server.port,
+        username: server.username,
+        ...(server.privateKey ? { privateKey: server.privateKey } : { password: server.password ?? "" }),
+        readyTimeout: timeoutMs,
+        keepaliveInterval: KEEPALIVE_INTERVAL_MS,
+        keepaliveCountMax: KEEPALIVE_COUNT_MAX,
+        // ssh2's own default set, AES-GCM first: OpenSSL runs it in hardware, ~1.7x the
+        // throughput of its chacha20 on large CDR files.
+        algorithms: {
+          cipher: ["aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "aes128-ctr", "aes192-ctr", "aes256-ctr", "chacha20-poly1305@openssh.com"],
+        },
+        // Fail over fast: the next server is tried by the poller, not by the client.
+        retries: 0,
+        tryKeyboard: false,
+        // Checked during the key exchange, before authentication: a server with another
+        // key never sees the password.
+        hostVerifier: (key: Buffer) => {
+          presented = hostKeyFingerprint(key);
+          return server.hostKey === null || presented === server.hostKey;
+        },
+      });
+    };
     try {
-      sftp = await Promise.race([
-        client.connect({
-          host: server.host,
-          port: server.port,
-          username: server.username,
-          ...(server.privateKey ? { privateKey: server.privateKey } : { password: server.password ?? "" }),
-          readyTimeout: timeoutMs,
-          keepaliveInterval: KEEPALIVE_INTERVAL_MS,
-          keepaliveCountMax: KEEPALIVE_COUNT_MAX,
-          // ssh2's own default set, AES-GCM first: OpenSSL runs it in hardware, ~1.7x the
-          // throughput of its chacha20 on large CDR files.
-          algorithms: {
-            cipher: ["aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "aes128-ctr", "aes192-ctr", "aes256-ctr", "chacha20-poly1305@openssh.com"],
-          },
-          // Fail over fast: the next server is tried by the poller, not by the client.
-          retries: 0,
-          tryKeyboard: false,
-          // Checked during the key exchange, before authentication: a server with another
-          // key never sees the password.
-          hostVerifier: (key: Buffer) => {
-            presented = hostKeyFingerprint(key);
-            return server.hostKey === null || presented === server.hostKey;
-          },
-        }),
-        guard,
-      ]);
+      sftp = await Promise.race([connectToPermittedAddress(), guard]);
     } catch (error) {
       await client.end().catch(() => undefined);
       // end() closes nothing until the SFTP channel is open: a server that logged us in and
@@ -321,6 +340,7 @@ export class SftpSession {
           { cause: error, presentedHostKey: presented },
         );
       }
+      if (error instanceof SftpConnectError) throw error;
       throw classifyConnectError(error, label);
     } finally {
       clearTimeout(timer);

@@ -8,6 +8,7 @@ import { ZPageInput, sortOrder, type TPage } from "@/server/lib/pagination";
 import { decryptSecret, encryptSecret } from "@/server/security/secrets";
 import { CDR_FORMATS } from "@/server/rating/cdr-formats";
 import { TimeZoneError, resolveTimeZone } from "@/server/rating/time-zone";
+import { isRefusedLiteralAddress, notAllowedMessage } from "./sftp-network";
 
 /**
  * CDR sources: where a tenant's CDR files come from. A source has an ordered list of SFTP
@@ -279,11 +280,14 @@ type TResolvedServer = {
  * account (host, port and username unchanged); otherwise a field error. Without that last
  * condition anyone allowed to edit the source could send the carrier's stored password to a
  * server of their own (a test connection with only the host changed) and read it there.
+ * A host typed as an address the platform does not connect to is a field error too (the
+ * connection refuses it anyway, names included; this says so next to the field).
  */
 function resolveServers(submitted: TParsedSourceFields["servers"], stored: TStoredServer[]): TResolvedServer[] {
   const byId = new Map(stored.map((server) => [server.id, server]));
   const claimed = new Set<string>();
   return submitted.map((server, index) => {
+    if (isRefusedLiteralAddress(server.host)) throw AppError.invalidField(`servers.${index}.host`, notAllowedMessage(server.host, true));
     const existing = server.id ? byId.get(server.id) : undefined;
     // Only live servers are `stored`: a removed server's id is refused like an unknown one.
     if (server.id && !existing) throw AppError.invalidField(`servers.${index}.host`, SERVER_GONE);
