@@ -1,5 +1,7 @@
 import type { ReactNode } from "react";
 import { SignedInShell } from "@/components/shell/signed-in-shell";
+import { usableTimeZone } from "@/components/time/format-instant";
+import { TimeZoneProvider } from "@/components/time/time-zone-provider";
 import { requireCustomerUser } from "@/server/auth/guards";
 import { ROLE_LABELS } from "@/server/auth/roles";
 
@@ -7,9 +9,12 @@ export const dynamic = "force-dynamic";
 
 export default async function PortalLayout({ children }: { children: ReactNode }) {
   const auth = await requireCustomerUser();
+  // Resolved here, at SSR, so every time on the page renders the same on the server and in the browser.
   return (
-    <SignedInShell area="portal" tenantName={auth.tenantName} user={{ name: auth.name, email: auth.email, roleLabel: ROLE_LABELS[auth.role] }}>
-      {children}
-    </SignedInShell>
+    <TimeZoneProvider timeZone={usableTimeZone(auth.tenantTimeZone)}>
+      <SignedInShell area="portal" tenantName={auth.tenantName} user={{ name: auth.name, email: auth.email, roleLabel: ROLE_LABELS[auth.role] }}>
+        {children}
+      </SignedInShell>
+    </TimeZoneProvider>
   );
 }

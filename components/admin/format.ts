@@ -1,27 +1,19 @@
-// Fixed locale so the same instant always reads the same way; the browser's time zone.
-const dateFormat = new Intl.DateTimeFormat("en-US", { dateStyle: "medium" });
-const dateTimeFormat = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeStyle: "short" });
-const preciseFormat = new Intl.DateTimeFormat("en-US", {
-  year: "numeric",
-  month: "short",
-  day: "numeric",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-  hour12: false,
-});
-const fullFormat = new Intl.DateTimeFormat("en-US", { dateStyle: "full", timeStyle: "long" });
+import { DEFAULT_TIME_ZONE, formatInstant, formatInstantFull, type TInstantStyle } from "@/components/time/format-instant";
 
-export type TDateStyle = "date" | "datetime" | "precise";
+export type TDateStyle = TInstantStyle;
 
-export function formatDate(value: Date, style: TDateStyle = "datetime"): string {
-  if (style === "date") return dateFormat.format(value);
-  if (style === "precise") return preciseFormat.format(value);
-  return dateTimeFormat.format(value);
+/**
+ * "02 Dec 2026, 09:30" in `timeZone`. Components take the zone from useTimeZone() or use
+ * useInstantFormat() (components/time/time-zone-provider.tsx); the UTC default only keeps
+ * server and browser renders identical, it is not the tenant's time.
+ */
+export function formatDate(value: Date, style: TDateStyle = "datetime", timeZone: string = DEFAULT_TIME_ZONE): string {
+  return formatInstant(value, timeZone, style);
 }
 
-export function formatFullDate(value: Date): string {
-  return fullFormat.format(value);
+/** Weekday, seconds and zone, for tooltips: "Wed 02 Dec 2026, 09:30:00 UTC-05:00 (America/New_York)". */
+export function formatFullDate(value: Date, timeZone: string = DEFAULT_TIME_ZONE): string {
+  return formatInstantFull(value, timeZone);
 }
 
 /** "850 ms", "12.4 s", "3 min 5 s". */

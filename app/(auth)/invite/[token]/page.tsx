@@ -2,6 +2,8 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { TRPCError } from "@trpc/server";
 import { AcceptInvitationForm } from "@/components/auth/accept-invitation-form";
+import { DateTime } from "@/components/admin/date-time";
+import { DEFAULT_TIME_ZONE } from "@/components/time/format-instant";
 import { serverApi } from "@/server/trpc/server";
 
 export const metadata: Metadata = { title: "Accept invitation" };
@@ -28,8 +30,10 @@ export default async function InvitePage({ params }: { params: Promise<{ token: 
     <div className="space-y-4">
       <div>
         <h1 className="text-base font-semibold">Join {where}</h1>
+        {/* Signed out: no tenant zone from a session, so UTC, named in the text. */}
         <p className="mt-1 text-sm text-slate-600">
-          You were invited to manage this account on Trunkline. The invitation expires {invitation.expiresAt.toUTCString()}.
+          You were invited to manage this account on Trunkline. The invitation expires{" "}
+          <DateTime value={invitation.expiresAt} timeZone={DEFAULT_TIME_ZONE} showZone />.
         </p>
       </div>
       <AcceptInvitationForm token={token} email={invitation.email} existingUser={invitation.existingUser} />
