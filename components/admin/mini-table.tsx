@@ -42,11 +42,27 @@ export function MiniTable({
   );
 }
 
-export function MiniCell({ children, align, className }: { children: ReactNode; align?: "left" | "right"; className?: string }) {
+export function MiniCell({
+  children,
+  align,
+  wrap = false,
+  className,
+}: {
+  children: ReactNode;
+  align?: "left" | "right";
+  /**
+   * Let the text wrap, long tokens (keys, paths) too; cells are single-line by default. A prop rather
+   * than a `whitespace-*` class: without tailwind-merge, the class that wins is whichever the
+   * stylesheet happens to list last, and `whitespace-normal` loses to `whitespace-nowrap`.
+   */
+  wrap?: boolean;
+  className?: string;
+}) {
   return (
     <td
       className={clsx(
-        "h-9 border-b border-slate-100 px-3 py-1.5 whitespace-nowrap text-slate-800 first:pl-4 last:pr-4 group-last/row:border-b-0",
+        "h-9 border-b border-slate-100 px-3 py-1.5 text-slate-800 first:pl-4 last:pr-4 group-last/row:border-b-0",
+        wrap ? "wrap-anywhere" : "whitespace-nowrap",
         align === "right" && "numeric text-right",
         className,
       )}

@@ -116,7 +116,7 @@ export function UsersAdmin() {
       header: "Customer",
       cell: ({ row }) => {
         const customer = row.original.customer;
-        if (!customer) return <span className="text-slate-400">Tenant staff</span>;
+        if (!customer) return <span className="text-slate-500">Tenant staff</span>;
         return (
           <Link href={customerHref(customer.id)} className="text-brand-700 hover:underline">
             {customer.name} <span className="font-mono text-xs text-slate-500">{customer.accountNumber}</span>
@@ -198,6 +198,8 @@ export function UsersAdmin() {
           rows={members.data?.rows ?? []}
           total={members.data?.total ?? 0}
           {...list.tableProps}
+          // server/users/users.ts lists the oldest members first unless asked otherwise.
+          defaultSort={{ id: "createdAt", desc: false }}
           searchPlaceholder="Search name, email, customer…"
           loading={members.isFetching}
           getRowId={(row) => row.id}

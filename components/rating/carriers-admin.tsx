@@ -15,8 +15,8 @@ import { useStaffAccess } from "@/components/admin/use-staff-access";
 import { CarriersIcon, PlusIcon } from "@/components/shell/icons";
 import { Button } from "@/components/ui/button";
 import { DataTable } from "@/components/ui/data-table";
-import { Dialog } from "@/components/ui/dialog";
 import { EmptyState } from "@/components/ui/empty-state";
+import { FormDialog } from "@/components/ui/form-dialog";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { PageHeader } from "@/components/ui/page-header";
@@ -50,7 +50,7 @@ function carrierColumns(canEdit: boolean, onEdit: (carrier: TCarrierRow) => void
       header: "Buy decks",
       cell: ({ row }) =>
         row.original.decks.length === 0 ? (
-          <span className="text-slate-400">None yet</span>
+          <span className="text-slate-500">None yet</span>
         ) : (
           <span className="flex flex-wrap gap-x-2 gap-y-0.5">
             {row.original.decks.map((deck, index) => (
@@ -199,22 +199,14 @@ export function CarrierFormDialog({
   const formId = carrier ? "carrier-edit-form" : "carrier-create-form";
 
   return (
-    <Dialog
+    <FormDialog
       open={open}
       onOpenChange={onOpenChange}
       title={carrier ? "Edit carrier" : "New carrier"}
       description={carrier ? "Changes are recorded in the audit log." : "A carrier you buy termination from."}
-      dismissible={!save.isPending}
-      footer={
-        <>
-          <Button onClick={() => onOpenChange(false)} disabled={save.isPending}>
-            Cancel
-          </Button>
-          <Button type="submit" form={formId} variant="primary" loading={save.isPending}>
-            {carrier ? "Save changes" : "Create carrier"}
-          </Button>
-        </>
-      }
+      formId={formId}
+      submitLabel={carrier ? "Save changes" : "Create carrier"}
+      pending={save.isPending}
     >
       <CarrierForm
         key={carrier?.id ?? "new"}
@@ -236,7 +228,7 @@ export function CarrierFormDialog({
           )
         }
       />
-    </Dialog>
+    </FormDialog>
   );
 }
 

@@ -26,6 +26,7 @@ import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Input } from "@/components/ui/input";
 import { Select } from "@/components/ui/select";
+import { useTimeZone } from "@/components/time/time-zone-provider";
 
 const PAGE_SIZES = [25, 50, 100, 200] as const;
 const DEFAULT_PAGE_SIZE = 50;
@@ -64,6 +65,21 @@ function ValidityBadge({ validity }: { validity: "IN_FORCE" | "SCHEDULED" | "CLO
   );
 }
 
+function isMidnightIn(instant: Date, timeZone: string): boolean {
+  const clock = new Intl.DateTimeFormat("en-GB", { timeZone, hourCycle: "h23", hour: "2-digit", minute: "2-digit", second: "2-digit" }).format(instant);
+  return clock === "00:00:00" && instant.getMilliseconds() === 0;
+}
+
+/**
+ * Rates take effect at midnight (deck files give dates, read in the tenant's zone) almost
+ * always: the date alone then, the time only when it says something. Checked in the zone
+ * DateTime shows, so the two always agree.
+ */
+function EffectiveDate({ value }: { value: Date }) {
+  const timeZone = useTimeZone();
+  return <DateTime value={value} style={isMidnightIn(value, timeZone) ? "date" : "datetime"} />;
+}
+
 function rateColumns(currency: string, at: Date): ColumnDef<TRateRow>[] {
   return [
     {
@@ -75,11 +91,10 @@ function rateColumns(currency: string, at: Date): ColumnDef<TRateRow>[] {
     {
       id: "description",
       header: "Destination",
-      cell: ({ row }) => (
-        <span className="block max-w-xs truncate" title={row.original.description}>
-          {row.original.description || <span className="text-slate-400">—</span>}
-        </span>
-      ),
+      // Wraps rather than truncates: the one column that can give way, so the dates and the
+      // validity stay on screen at 1366 px.
+      meta: { wrap: true },
+      cell: ({ row }) => row.original.description || <span className="text-slate-400">—</span>,
     },
     {
       id: "category",
@@ -119,13 +134,14 @@ function rateColumns(currency: string, at: Date): ColumnDef<TRateRow>[] {
       id: "effectiveFrom",
       header: "Effective from",
       meta: { align: "right" },
-      cell: ({ row }) => <DateTime value={row.original.effectiveFrom} />,
+      cell: ({ row }) => <EffectiveDate value={row.original.effectiveFrom} />,
     },
     {
       id: "effectiveTo",
       header: "Effective to",
       meta: { align: "right" },
-      cell: ({ row }) => <DateTime value={row.original.effectiveTo} fallback="Open-ended" />,
+      cell: ({ row }) =>
+        row.original.effectiveTo ? <EffectiveDate value={row.original.effectiveTo} /> : <span className="text-slate-500">Open-ended</span>,
     },
     {
       id: "validity",
@@ -178,6 +194,16 @@ export function RatesTable({ deckId, currency }: { deckId: string; currency: str
     }
   };
 
+  // Keyset pages do not know their offset, except the first page and (with an exact count) the
+  // last; a page in between shows its row count against the total instead of a range.
+  const firstRowIndex = !data
+    ? null
+    : !data.hasPreviousPage
+      ? 0
+      : !data.hasNextPage && !data.totalIsLowerBound
+        ? Math.max(0, data.total - rows.length)
+        : null;
+
   const countText = !data
     ? null
     : data.totalIsLowerBound
@@ -189,7 +215,9 @@ export function RatesTable({ deckId, currency }: { deckId: string; currency: str
       label="Rates"
       columns={rateColumns(currency, effectiveOn ?? now)}
       rows={rows}
-      total={null}
+      total={data?.total ?? null}
+      totalIsLowerBound={data?.totalIsLowerBound ?? false}
+      firstRowIndex={firstRowIndex}
       page={PIVOT_PAGE}
       pageSize={pageSize}
       pageSizeOptions={PAGE_SIZES}

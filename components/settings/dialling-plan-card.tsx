@@ -304,7 +304,7 @@ function DiallingPlanForm({ data, canEdit }: { data: TDiallingPlanData; canEdit:
                     {rows.map((row, index) => (
                       <MiniRow key={`${index}:${row.number}`}>
                         <MiniCell className="font-mono text-xs">{row.number}</MiniCell>
-                        <MiniCell className="whitespace-normal">
+                        <MiniCell wrap>
                           {row.outcome === "E164" ? (
                             <span className="font-mono text-xs text-slate-900">+{row.digits}</span>
                           ) : row.outcome === "SHORT_CODE" ? (

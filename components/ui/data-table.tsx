@@ -55,10 +55,19 @@ export type DataTableProps<TRow> = {
   /** The current page of rows, as returned by the server. */
   rows: readonly TRow[];
   /**
-   * Total matching rows (offset pagination). Omit / null for keyset ("cursor") pagination,
-   * together with `hasNextPage` / `hasPreviousPage`.
+   * Total matching rows. Offset pagination: required, it gives the page count. Keyset ("cursor")
+   * pagination (with `hasNextPage` / `hasPreviousPage`): optional, only for the footer's
+   * "Showing 51–100 of 5,210"; null while it is unknown (still counting, or no count).
    */
   total?: number | null;
+  /** The total is a capped count, shown as "10,000+". */
+  totalIsLowerBound?: boolean;
+  /**
+   * 0-based position of the first row shown among all matching rows: page × pageSize unless
+   * given. null when unknown (a keyset page reached from a cursor), so the footer says
+   * "Showing 50 rows of 5,210" rather than guess a range.
+   */
+  firstRowIndex?: number | null;
   /** 0-based page index (offset pagination). */
   page?: number;
   pageSize: number;
@@ -68,6 +77,11 @@ export type DataTableProps<TRow> = {
   /** The parent should also reset to the first page. */
   onPageSizeChange?: (pageSize: number) => void;
   sort?: DataTableSort | null;
+  /**
+   * The order the server uses when `sort` is null, so its column shows the direction too (and
+   * aria-sort says so). Clicking that column then reverses it.
+   */
+  defaultSort?: DataTableSort | null;
   /** The parent should also reset to the first page. */
   onSortChange?: (sort: DataTableSort | null) => void;
   /** The applied search (e.g. from the URL). */
@@ -124,12 +138,15 @@ export function DataTable<TRow>({
   columns,
   rows,
   total = null,
+  totalIsLowerBound = false,
+  firstRowIndex,
   page = 0,
   pageSize,
   pageSizeOptions = DEFAULT_PAGE_SIZES,
   onPageChange,
   onPageSizeChange,
   sort = null,
+  defaultSort = null,
   onSortChange,
   search = "",
   onSearchChange,
@@ -150,7 +167,8 @@ export function DataTable<TRow>({
   const cursorMode = total === null || hasNextPage !== undefined || hasPreviousPage !== undefined;
   const pageCount = total === null ? -1 : Math.max(1, Math.ceil(total / pageSize));
 
-  const sorting: SortingState = sort ? [sort] : [];
+  const activeSort = sort ?? defaultSort;
+  const sorting: SortingState = activeSort ? [activeSort] : [];
   const handleSortingChange = (updater: Updater<SortingState>) => {
     const next = typeof updater === "function" ? updater(sorting) : updater;
     onSortChange?.(next[0] ? { id: next[0].id, desc: next[0].desc } : null);
@@ -342,12 +360,16 @@ export function DataTable<TRow>({
 
       <Pagination
         cursorMode={cursorMode}
-        loading={loading}
-        total={total}
+        summary={pagingSummary({
+          loading,
+          rowCount: rows.length,
+          total,
+          totalIsLowerBound,
+          firstRowIndex: firstRowIndex === undefined ? page * pageSize : firstRowIndex,
+        })}
         page={page}
         pageSize={pageSize}
         pageCount={pageCount}
-        rowCount={rows.length}
         pageSizeOptions={pageSizeOptions}
         canPrevious={canPrevious}
         canNext={canNext}
@@ -380,7 +402,9 @@ function SortButton<TRow>({
     >
       <span>{children}</span>
       <svg
-        className={clsx("size-3.5 shrink-0", sorted ? "text-brand-600" : "text-slate-400 opacity-0 group-hover/sort:opacity-100 group-focus-visible/sort:opacity-100")}
+        // Always drawn: the direction of the active order is part of what the table says, and a
+        // faint double arrow shows which other columns sort, without hovering each one.
+        className={clsx("size-3.5 shrink-0", sorted ? "text-brand-600" : "text-slate-400 group-hover/sort:text-slate-600")}
         viewBox="0 0 20 20"
         fill="none"
         stroke="currentColor"
@@ -503,14 +527,42 @@ function SearchBox({
   );
 }
 
+/**
+ * The footer's account of what is shown: "Showing 51–100 of 5,210" when the position and the
+ * total are known, less when not (never a range or total it cannot vouch for).
+ */
+export function pagingSummary({
+  loading,
+  rowCount,
+  total,
+  totalIsLowerBound = false,
+  firstRowIndex,
+}: {
+  loading: boolean;
+  rowCount: number;
+  total: number | null;
+  totalIsLowerBound?: boolean;
+  firstRowIndex: number | null;
+}): string {
+  if (loading && rowCount === 0) return "Loading…";
+  const count = (value: number) => numberFormat.format(value);
+  if (rowCount === 0) return total === null || total === 0 ? "No results" : `No rows on this page of ${count(total)}`;
+  const rowsText = rowCount === 1 ? "1 row" : `${count(rowCount)} rows`;
+  const ofTotal = total === null ? "" : ` of ${count(total)}${totalIsLowerBound ? "+" : ""}`;
+  if (firstRowIndex === null) return `Showing ${rowsText}${ofTotal}`;
+  const range = `${count(firstRowIndex + 1)}–${count(firstRowIndex + rowCount)}`;
+  // A total counted apart from the rows (calls arriving in between) may disagree with them: it
+  // is left out rather than contradict the rows on screen.
+  const totalContradicts = total !== null && !totalIsLowerBound && total < firstRowIndex + rowCount;
+  return `Showing ${range}${totalContradicts ? "" : ofTotal}`;
+}
+
 function Pagination({
   cursorMode,
-  loading,
-  total,
+  summary,
   page,
   pageSize,
   pageCount,
-  rowCount,
   pageSizeOptions,
   canPrevious,
   canNext,
@@ -518,12 +570,10 @@ function Pagination({
   onPageSizeChange,
 }: {
   cursorMode: boolean;
-  loading: boolean;
-  total: number | null;
+  summary: string;
   page: number;
   pageSize: number;
   pageCount: number;
-  rowCount: number;
   pageSizeOptions: readonly number[];
   canPrevious: boolean;
   canNext: boolean;
@@ -534,20 +584,6 @@ function Pagination({
   const sizes = pageSizeOptions.includes(pageSize)
     ? pageSizeOptions
     : [...pageSizeOptions, pageSize].sort((a, b) => a - b);
-
-  let summary: string;
-  if (loading && rowCount === 0) {
-    summary = "Loading…";
-  } else if (total !== null) {
-    const from = total === 0 ? 0 : page * pageSize + 1;
-    const to = Math.min(total, page * pageSize + rowCount);
-    summary =
-      total === 0
-        ? "No results"
-        : `Showing ${numberFormat.format(from)}–${numberFormat.format(Math.max(from, to))} of ${numberFormat.format(total)}`;
-  } else {
-    summary = rowCount === 1 ? "Showing 1 row" : `Showing ${numberFormat.format(rowCount)} rows`;
-  }
 
   return (
     <nav

@@ -33,9 +33,26 @@ type TPage = { index: number; cursor: string | null; direction: "next" | "previo
 const FIRST_PAGE: TPage = { index: 0, cursor: null, direction: "next" };
 type TTextKey = "customerId" | "trunkId" | "caller" | "callee" | "category" | "status" | "sourceId" | "fileId";
 const numberFormat = new Intl.NumberFormat("en-US");
+const NO_BUY_COST_FOR_CALL = "No buy rate or cost is known for this call: its CDR source has no cost deck, or the deck has no rate for the number.";
+const NO_BUY_COST_FOR_CALLS = "No buy rate or cost is known for these calls: their CDR source has no cost deck, or the deck has no rate for the numbers.";
 
 function isPreset(value: string | null): value is TRangePreset {
   return RANGE_PRESETS.some((preset) => preset.value === value);
+}
+
+/** The tenant-zone date and time of `formatter` as two lines: "09:30:00" over "02 Dec 2026". */
+function splitDateTime(formatter: Intl.DateTimeFormat, instant: Date): { day: string; time: string } {
+  const parts = formatter.formatToParts(instant);
+  const joined = (types: readonly Intl.DateTimeFormatPartTypes[]) =>
+    parts
+      .filter((part) => types.includes(part.type))
+      .map((part) => part.value)
+      .join(types.includes("hour") ? ":" : " ");
+  return { day: joined(["day", "month", "year"]), time: joined(["hour", "minute", "second"]) };
+}
+
+function ratedCalls(count: number): string {
+  return `${numberFormat.format(count)} rated ${count === 1 ? "call" : "calls"}`;
 }
 
 function seconds(value: number | null): string {
@@ -155,58 +172,149 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
   const dateTime = new Intl.DateTimeFormat("en-GB", { timeZone, year: "numeric", month: "short", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
   const trunks = (options.data?.trunks ?? []).filter((trunk) => !admin || !filter.customerId || trunk.customerId === filter.customerId);
 
+  // Thirteen columns do not fit a 1366 px window: time over date, caller over callee, trunk under
+  // customer, billed under talk time and the matched prefix in the category's tooltip keep Price,
+  // Cost and Status on screen.
   const columns: ColumnDef<TCallRow>[] = [
     {
       id: "startAt",
-      header: `Start (${timeZone})`,
+      header: () => (
+        <span className="block leading-tight">
+          Start
+          <span className="block font-normal text-slate-500">{timeZone}</span>
+        </span>
+      ),
       meta: { width: "1%" },
+      cell: ({ row }) => {
+        const { day, time } = splitDateTime(dateTime, row.original.startAt);
+        return (
+          <time dateTime={row.original.startAt.toISOString()} title={`${dateTime.format(row.original.startAt)} (${timeZone}) · ${row.original.startAt.toISOString()}`} className="numeric block leading-tight">
+            {time}
+            <span className="block text-xs text-slate-500">{day}</span>
+          </time>
+        );
+      },
+    },
+    {
+      id: "parties",
+      header: () => (
+        <span className="block leading-tight">
+          Caller
+          <span className="block font-normal">→ Callee</span>
+        </span>
+      ),
       cell: ({ row }) => (
-        <time dateTime={row.original.startAt.toISOString()} title={row.original.startAt.toISOString()} className="numeric">
-          {dateTime.format(row.original.startAt)}
-        </time>
+        <span className="block font-mono text-xs leading-tight">
+          <span className="block text-slate-600">{row.original.caller}</span>
+          <span className="block text-slate-900">
+            <span className="sr-only">to </span>
+            <span aria-hidden="true" className="text-slate-400">→ </span>
+            {row.original.callee}
+          </span>
+        </span>
       ),
     },
-    { id: "caller", header: "Caller", cell: ({ row }) => <span className="font-mono text-xs">{row.original.caller}</span> },
-    { id: "callee", header: "Callee", cell: ({ row }) => <span className="font-mono text-xs">{row.original.callee}</span> },
     ...(admin
       ? ([
           {
             id: "customer",
-            header: "Customer",
-            cell: ({ row }) =>
-              row.original.customerName ? (
-                <span title={row.original.customerAccount ?? undefined}>{row.original.customerName}</span>
-              ) : (
-                <span className="text-slate-400">{row.original.accountCode ? `? ${row.original.accountCode}` : "—"}</span>
-              ),
+            header: () => (
+              <span className="block leading-tight">
+                Customer
+                <span className="block font-normal">Trunk</span>
+              </span>
+            ),
+            cell: ({ row }) => (
+              <span className="block max-w-44 leading-tight">
+                {row.original.customerName ? (
+                  <span className="block truncate" title={[row.original.customerName, row.original.customerAccount].filter(Boolean).join(" · ")}>
+                    {row.original.customerName}
+                  </span>
+                ) : row.original.accountCode ? (
+                  <span className="block truncate text-slate-500" title="No customer owns this account code">
+                    ? {row.original.accountCode}
+                  </span>
+                ) : (
+                  <span className="block text-slate-400">—</span>
+                )}
+                {row.original.trunkName ? (
+                  <span className="block truncate text-xs text-slate-500" title={`Trunk ${row.original.trunkName}`}>
+                    {row.original.trunkName}
+                  </span>
+                ) : null}
+              </span>
+            ),
           },
         ] satisfies ColumnDef<TCallRow>[])
-      : []),
-    { id: "trunk", header: "Trunk", cell: ({ row }) => row.original.trunkName ?? <span className="text-slate-400">—</span> },
+      : ([
+          {
+            id: "trunk",
+            header: "Trunk",
+            cell: ({ row }) =>
+              row.original.trunkName ? (
+                <span className="block max-w-44 truncate" title={row.original.trunkName}>
+                  {row.original.trunkName}
+                </span>
+              ) : (
+                <span className="text-slate-400">—</span>
+              ),
+          },
+        ] satisfies ColumnDef<TCallRow>[])),
     {
       id: "duration",
-      header: "Duration / talk",
+      header: () => (
+        <span className="block leading-tight" title="Call duration / talk time (billsec) in minutes:seconds, and the seconds billed after the rate's increments and grace">
+          Duration / talk
+          <span className="block font-normal">Billed</span>
+        </span>
+      ),
       meta: { align: "right" },
       cell: ({ row }) => (
-        <span title={`${row.original.duration ?? "?"} s total, ${row.original.billsec} s talk`}>
-          {seconds(row.original.duration)} / {seconds(row.original.billsec)}
+        <span className="block leading-tight">
+          <span className="block" title={`${row.original.duration ?? "?"} s total, ${row.original.billsec} s talk`}>
+            {seconds(row.original.duration)} / {seconds(row.original.billsec)}
+          </span>
+          {row.original.billedSeconds === null ? null : (
+            <span className="block text-xs text-slate-500">{numberFormat.format(row.original.billedSeconds)} s billed</span>
+          )}
         </span>
       ),
     },
-    { id: "billed", header: "Billed s", meta: { align: "right" }, cell: ({ row }) => (row.original.billedSeconds === null ? "—" : numberFormat.format(row.original.billedSeconds)) },
-    { id: "category", header: "Category", cell: ({ row }) => (row.original.category ? statusLabel(row.original.category) : <span className="text-slate-400">—</span>) },
-    { id: "prefix", header: "Prefix", cell: ({ row }) => <span className="font-mono text-xs">{row.original.matchedPrefix ?? "—"}</span> },
+    {
+      id: "category",
+      header: "Category",
+      cell: ({ row }) =>
+        row.original.category ? (
+          <span title={row.original.matchedPrefix ? `Rated by prefix ${row.original.matchedPrefix}` : undefined}>{statusLabel(row.original.category)}</span>
+        ) : (
+          <span className="text-slate-400">—</span>
+        ),
+    },
     { id: "price", header: "Price", meta: { align: "right" }, cell: ({ row }) => <Money micros={row.original.price} currency={currency} precision={4} /> },
     ...(admin
-      ? ([{ id: "cost", header: "Cost", meta: { align: "right" }, cell: ({ row }) => <Money micros={row.original.cost} currency={currency} precision={4} /> }] satisfies ColumnDef<TCallRow>[])
+      ? ([
+          {
+            id: "cost",
+            header: "Cost",
+            meta: { align: "right" },
+            cell: ({ row }) =>
+              row.original.cost === null && row.original.status === "RATED" ? (
+                <span title={NO_BUY_COST_FOR_CALL}>
+                  <Money micros={null} currency={currency} />
+                </span>
+              ) : (
+                <Money micros={row.original.cost} currency={currency} precision={4} />
+              ),
+          },
+        ] satisfies ColumnDef<TCallRow>[])
       : []),
     {
       id: "status",
       header: "Status",
       cell: ({ row }) => (
-        <span className="flex items-center gap-1.5">
+        <span className="block leading-tight">
           <StatusBadge status={row.original.status} />
-          {row.original.unbillableReason ? <span className="text-xs text-slate-500">{row.original.unbillableReason}</span> : null}
+          {row.original.unbillableReason ? <span className="block text-xs text-slate-500">{row.original.unbillableReason}</span> : null}
         </span>
       ),
     },
@@ -221,6 +329,14 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
   const t = totals.data;
   // An invalid filter runs no query, so there is nothing to wait for.
   const totalsLoading = !t && !inputError;
+  // The totals sum the known costs and count 0 when there are none: with no rated call costed,
+  // "$0.00" would read as break-even, so cost and margin are shown as unknown instead.
+  const costUnknown = t !== undefined && t.rated > 0 && t.ratedWithoutCost === t.rated;
+  const unknownAmount = (
+    <span className="text-slate-400" title={NO_BUY_COST_FOR_CALLS}>
+      —
+    </span>
+  );
   return (
     <div>
       <PageHeader
@@ -300,13 +416,18 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
         <Stat label="Price" loading={totalsLoading} value={t ? <Money micros={t.price} currency={currency} /> : "—"} />
         {admin ? (
           <>
-            <Stat label="Cost" loading={totalsLoading} value={t ? <Money micros={t.cost} currency={currency} /> : "—"} />
+            <Stat
+              label="Cost"
+              loading={totalsLoading}
+              value={!t ? "—" : costUnknown ? unknownAmount : <Money micros={t.cost} currency={currency} />}
+              hint={costUnknown ? "No buy cost known" : t && t.ratedWithoutCost > 0 ? `${ratedCalls(t.ratedWithoutCost)} without a cost` : undefined}
+            />
             <Stat
               label="Margin"
               loading={totalsLoading}
-              tone={t && t.margin !== null && t.margin < 0n ? "danger" : "neutral"}
-              value={t ? <Money micros={t.margin} currency={currency} /> : "—"}
-              hint={t && t.ratedWithoutCost > 0 ? `${numberFormat.format(t.ratedWithoutCost)} rated calls without a cost left out` : undefined}
+              tone={t && !costUnknown && t.margin !== null && t.margin < 0n ? "danger" : "neutral"}
+              value={!t ? "—" : costUnknown ? unknownAmount : <Money micros={t.margin} currency={currency} />}
+              hint={!costUnknown && t && t.ratedWithoutCost > 0 ? `${ratedCalls(t.ratedWithoutCost)} without a cost left out` : undefined}
             />
           </>
         ) : null}
@@ -325,6 +446,9 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
           label="Calls"
           columns={columns}
           rows={shown?.rows ?? []}
+          // The totals count the same filter; while the rows shown are still the previous ones
+          // (or the count is loading or failed) the footer goes without it.
+          total={shown && !search.isPlaceholderData ? (t?.calls ?? null) : null}
           pageSize={PAGE_SIZE}
           pageSizeOptions={[PAGE_SIZE]}
           page={page.index}

@@ -8,7 +8,7 @@ import { useTRPC } from "@/components/trpc/react";
 import { messageOf } from "@/components/trpc/errors";
 import { ConfirmDialog } from "@/components/admin/confirm-dialog";
 import { DateTime } from "@/components/admin/date-time";
-import { MiniTable } from "@/components/admin/mini-table";
+import { MiniCell, MiniRow, MiniTable } from "@/components/admin/mini-table";
 import { ServerStatusBadge } from "@/components/cdr/sources/server-status-badge";
 import { SourceForm } from "@/components/cdr/sources/source-form";
 import { availabilityHref, serverLabel, sourceHref, type TCdrSource } from "@/components/cdr/sources/types";
@@ -206,40 +206,64 @@ function ServersState({ source, canEdit }: { source: TCdrSource; canEdit: boolea
     }),
   );
   const changed = source.servers.filter((server) => server.presentedHostKey);
+  // When every server is down the poll's error only strings their errors together, and each is
+  // in its row below: the header says "Down" rather than repeat them.
+  const everyServerDown = source.servers.length > 0 && source.servers.every((server) => server.status === "DOWN");
   return (
     <Card>
       <CardHeader actions={<Link href={availabilityHref(source.id)} className="text-sm text-brand-700 hover:underline">Outages and availability →</Link>}>
         <CardTitle>State</CardTitle>
         <CardDescription>
           Last poll: <DateTime value={source.lastPolledAt} fallback="never" />
-          {source.lastPollError ? <span className="ml-2 text-danger-700">{source.lastPollError}</span> : source.lastPolledAt ? <span className="ml-2 text-success-700">OK</span> : null}
+          {source.lastPollError ? (
+            everyServerDown ? (
+              <span className="ml-2 font-medium text-danger-700" title={source.lastPollError}>
+                Down
+              </span>
+            ) : (
+              <span className="mt-0.5 block text-danger-700 wrap-anywhere">{source.lastPollError}</span>
+            )
+          ) : source.lastPolledAt ? (
+            <span className="ml-2 text-success-700">OK</span>
+          ) : null}
         </CardDescription>
       </CardHeader>
       {source.servers.length > 0 ? (
         <MiniTable label="Servers" columns={["#", "Server", "User", "State", "Host key", "Last checked", "Last error"]}>
           {source.servers.map((server) => (
-            <tr key={server.id} className="text-sm">
-              <td className="border-b border-slate-100 px-3 py-1.5 pl-4 text-slate-500">{server.position + 1}</td>
-              <td className="border-b border-slate-100 px-3 py-1.5 font-mono text-xs">{serverLabel(server)}</td>
-              <td className="border-b border-slate-100 px-3 py-1.5">{server.username}</td>
-              <td className="border-b border-slate-100 px-3 py-1.5">
+            <MiniRow key={server.id}>
+              <MiniCell className="text-slate-500">{server.position + 1}</MiniCell>
+              <MiniCell className="font-mono text-xs">{serverLabel(server)}</MiniCell>
+              <MiniCell>{server.username}</MiniCell>
+              <MiniCell>
                 <ServerStatusBadge server={server} withLabel={false} />
-              </td>
-              <td className="max-w-48 truncate border-b border-slate-100 px-3 py-1.5 font-mono text-xs text-slate-600" title={server.hostKey ?? undefined}>
-                {server.hostKey ?? <span className="font-sans text-slate-400">Not seen yet</span>}
-              </td>
-              <td className="border-b border-slate-100 px-3 py-1.5">
+              </MiniCell>
+              <MiniCell className="font-mono text-xs text-slate-600">
+                {server.hostKey ? (
+                  <span className="block max-w-48 truncate" title={server.hostKey}>
+                    {server.hostKey}
+                  </span>
+                ) : (
+                  <span className="font-sans text-slate-500">Not seen yet</span>
+                )}
+              </MiniCell>
+              <MiniCell>
                 <DateTime value={server.lastCheckedAt} fallback="Never" />
-              </td>
-              <td className="max-w-md truncate border-b border-slate-100 px-3 py-1.5 pr-4 text-xs text-danger-700" title={server.lastError ?? undefined}>
-                {server.lastError ?? <span className="text-slate-400">—</span>}
-              </td>
-            </tr>
+              </MiniCell>
+              <MiniCell wrap className="min-w-56 text-xs text-danger-700">
+                {server.presentedHostKey ? (
+                  // The alert below explains it with both keys; the raw error would say it a third time.
+                  <span title={server.lastError ?? undefined}>Host key changed: see below</span>
+                ) : (
+                  (server.lastError ?? <span className="text-slate-400">—</span>)
+                )}
+              </MiniCell>
+            </MiniRow>
           ))}
         </MiniTable>
       ) : (
         <CardContent>
-          <p className="text-sm text-slate-500">No SFTP server: this source takes uploaded files only.</p>
+          <p className="text-sm text-slate-500">No SFTP server: this source takes uploads only.</p>
         </CardContent>
       )}
       {changed.map((server) => (

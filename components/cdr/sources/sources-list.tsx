@@ -136,6 +136,8 @@ export function SourcesList() {
         rows={sources.data?.rows ?? []}
         total={sources.data?.total ?? 0}
         {...list.tableProps}
+        // server/cdr/sources.ts lists sources by name unless asked otherwise.
+        defaultSort={{ id: "name", desc: false }}
         searchPlaceholder="Search name or host…"
         loading={sources.isFetching && !sources.data}
         getRowId={(row) => row.id}
