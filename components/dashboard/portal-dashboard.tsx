@@ -3,6 +3,8 @@
 import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
+import { DateTime } from "@/components/admin/date-time";
+import { QueryError } from "@/components/admin/query-error";
 import { buttonClassName } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
@@ -10,6 +12,7 @@ import { Money } from "@/components/ui/money";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Stat } from "@/components/ui/stat";
 import { StatusBadge } from "@/components/ui/status-badge";
+import { periodLabel } from "@/components/wallet/labels";
 
 export function PortalDashboard({ denied }: { denied: boolean }) {
   const trpc = useTRPC();
@@ -17,8 +20,13 @@ export function PortalDashboard({ denied }: { denied: boolean }) {
   const account = overview.data;
   const wallet = useQuery(trpc.wallet.mine.queryOptions());
   const balance = wallet.data;
+  const spending = useQuery(trpc.portal.spentThisMonth.queryOptions());
   const locked = balance?.status === "LOCKED";
   const low = balance !== undefined && balance.balance < balance.lowBalanceThreshold;
+  const failed = [overview, wallet, spending].filter((query) => query.isError);
+  const retryFailed = () => {
+    for (const query of failed) void query.refetch();
+  };
   return (
     <div className="space-y-6">
       <PageHeader title={account ? account.name : "Dashboard"} description={account ? `Account ${account.accountNumber} with ${account.tenant.name}` : undefined} />
@@ -29,11 +37,22 @@ export function PortalDashboard({ denied }: { denied: boolean }) {
       ) : null}
       {locked && balance ? (
         <div role="alert" className="flex flex-wrap items-center justify-between gap-3 rounded-md border border-danger-600/30 bg-danger-50 px-4 py-3 text-sm text-danger-800">
-          <div>
-            <p className="font-semibold">Your account is locked: calls are on hold.</p>
-            {balance.lockReason ? <p className="mt-0.5">{balance.lockReason}</p> : null}
-            {balance.lockSource !== "MANUAL" ? <p className="mt-0.5">A payment that brings the balance back unlocks it at once.</p> : null}
-          </div>
+          {/* The stored lock reason is for staff and the audit log: it was written when the
+              account locked, with the balance of that moment in raw units. */}
+          {balance.lockSource === "MANUAL" ? (
+            <p>
+              <span className="font-semibold">Your account is locked: calls are on hold.</span> {account?.tenant.name ?? "Your provider"} locked
+              it; contact them to resume service.
+            </p>
+          ) : (
+            <p>
+              <span className="font-semibold">
+                Your account is locked: the balance of <Money micros={balance.balance} currency={balance.tenant.currency} toneNegative={false} /> cannot
+                carry calls.
+              </span>{" "}
+              Top up to resume; a payment that brings the balance back unlocks it at once.
+            </p>
+          )}
           {balance.lockSource !== "MANUAL" ? (
             <Link href="/portal/balance" className={buttonClassName("danger")}>
               Top up now
@@ -56,40 +75,73 @@ export function PortalDashboard({ denied }: { denied: boolean }) {
           This account is {account.status.toLowerCase()}. Contact {account.tenant.name} if you think this is a mistake.
         </p>
       ) : null}
-      <div className="grid grid-cols-2 gap-4 lg:grid-cols-5">
-        <Stat
-          label="Balance"
-          value={balance ? <Money micros={balance.balance} currency={balance.tenant.currency} /> : "—"}
-          tone={balance ? (balance.balance < 0n || locked ? "danger" : low ? "warning" : "neutral") : "neutral"}
-          hint={
-            <Link href="/portal/transactions" className="text-brand-700 hover:underline">
-              Transactions
-            </Link>
-          }
-          loading={wallet.isLoading}
-        />
-        <Stat label="Account status" value={account ? <StatusBadge status={account.status} /> : "—"} loading={overview.isLoading} />
-        <Stat label="Billing" value={account ? (account.billingType === "PREPAID" ? "Prepaid" : "Postpaid") : "—"} loading={overview.isLoading} />
-        <Stat label="Currency" value={account?.tenant.currency ?? "—"} loading={overview.isLoading} />
-        <Stat label="People with access" value={account?._count.memberships ?? "—"} loading={overview.isLoading} />
-      </div>
-      <Card>
-        <CardHeader>
-          <CardTitle>Account details</CardTitle>
-        </CardHeader>
-        <CardContent>
-          {account ? (
-            <dl className="grid grid-cols-1 gap-x-6 gap-y-3 text-sm sm:grid-cols-2">
-              <div><dt className="text-slate-500">Account number</dt><dd className="font-medium">{account.accountNumber}</dd></div>
-              <div><dt className="text-slate-500">Billing contact</dt><dd className="font-medium">{account.contactEmail}</dd></div>
-              <div><dt className="text-slate-500">Provider</dt><dd className="font-medium">{account.tenant.name}</dd></div>
-              <div><dt className="text-slate-500">Customer since</dt><dd className="font-medium">{account.createdAt.toLocaleDateString()}</dd></div>
-            </dl>
-          ) : (
-            <Skeleton className="h-16" />
-          )}
-        </CardContent>
-      </Card>
+      {failed[0] ? (
+        <Card>
+          <CardContent flush>
+            <QueryError error={failed[0].error} what="your account" onRetry={retryFailed} />
+          </CardContent>
+        </Card>
+      ) : (
+        <div className="grid grid-cols-2 gap-4 lg:grid-cols-5">
+          <Stat
+            label="Balance"
+            value={balance ? <Money micros={balance.balance} currency={balance.tenant.currency} /> : null}
+            tone={balance ? (balance.balance < 0n || locked ? "danger" : low ? "warning" : "neutral") : "neutral"}
+            hint={
+              <Link href="/portal/transactions" className="text-brand-700 hover:underline">
+                Transactions
+              </Link>
+            }
+            loading={!balance}
+          />
+          <Stat
+            label="Spent this month"
+            value={spending.data ? <Money micros={spending.data.spent} currency={spending.data.currency} toneNegative={false} /> : null}
+            hint={spending.data ? `Calls, SMS and fees in ${periodLabel(spending.data.period)}` : undefined}
+            loading={!spending.data}
+          />
+          <Stat label="Account status" value={account ? <StatusBadge status={account.status} /> : null} loading={!account} />
+          <Stat label="Billing" value={account ? (account.billingType === "PREPAID" ? "Prepaid" : "Postpaid") : null} loading={!account} />
+          <Stat label="People with access" value={account?._count.memberships ?? null} loading={!account} />
+        </div>
+      )}
+      {overview.isError ? null : (
+        <Card>
+          <CardHeader>
+            <CardTitle>Account details</CardTitle>
+          </CardHeader>
+          <CardContent>
+            {account ? (
+              <dl className="grid grid-cols-1 gap-x-6 gap-y-3 text-sm sm:grid-cols-2">
+                <div>
+                  <dt className="text-slate-500">Account number</dt>
+                  <dd className="font-medium">{account.accountNumber}</dd>
+                </div>
+                <div>
+                  <dt className="text-slate-500">Billing contact</dt>
+                  <dd className="font-medium">{account.contactEmail}</dd>
+                </div>
+                <div>
+                  <dt className="text-slate-500">Provider</dt>
+                  <dd className="font-medium">{account.tenant.name}</dd>
+                </div>
+                <div>
+                  <dt className="text-slate-500">Currency</dt>
+                  <dd className="font-medium">{account.tenant.currency}</dd>
+                </div>
+                <div>
+                  <dt className="text-slate-500">Customer since</dt>
+                  <dd className="font-medium">
+                    <DateTime value={account.createdAt} style="date" />
+                  </dd>
+                </div>
+              </dl>
+            ) : (
+              <Skeleton className="h-16" />
+            )}
+          </CardContent>
+        </Card>
+      )}
     </div>
   );
 }

@@ -1,24 +1,50 @@
 "use client";
 
+import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
 import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
 import { DateTime } from "@/components/admin/date-time";
+import { MiniCell, MiniRow, MiniTable } from "@/components/admin/mini-table";
+import { QueryError } from "@/components/admin/query-error";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Checkbox } from "@/components/ui/checkbox";
+import { EmptyState } from "@/components/ui/empty-state";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { Money } from "@/components/ui/money";
 import { parseDecimalToMicros } from "@/components/ui/money-format";
 import { PageHeader } from "@/components/ui/page-header";
-import { Skeleton } from "@/components/ui/skeleton";
+import { Skeleton, SkeletonText } from "@/components/ui/skeleton";
 import { toast } from "@/components/ui/toast";
+import { ledgerKindLabel } from "@/components/wallet/labels";
 import { microsToInput, PAYMENT_KIND_LABEL, PAYMENT_STATUS_LABEL, PAYMENT_STATUS_TONE } from "./labels";
 
-function TopUpForm({ currency, minimum, maximum, presets, available }: { currency: string; minimum: bigint; maximum: bigint; presets: bigint[]; available: boolean }) {
+/** How many rows the "Recent …" cards show; the full lists are a link away. */
+const RECENT_ROWS = 10;
+
+/**
+ * `canSaveCard`: a saved card becomes the default that auto-recharge charges, so only the
+ * account's admins are offered to save one (the server refuses it from anyone else).
+ */
+function TopUpForm({
+  currency,
+  minimum,
+  maximum,
+  presets,
+  available,
+  canSaveCard,
+}: {
+  currency: string;
+  minimum: bigint;
+  maximum: bigint;
+  presets: bigint[];
+  available: boolean;
+  canSaveCard: boolean;
+}) {
   const trpc = useTRPC();
   const [amount, setAmount] = useState(presets[1] !== undefined ? microsToInput(presets[1]) : microsToInput(minimum));
   const [saveCard, setSaveCard] = useState(false);
@@ -47,7 +73,7 @@ function TopUpForm({ currency, minimum, maximum, presets, available }: { currenc
       onSubmit={(event: FormEvent) => {
         event.preventDefault();
         if (localError) return;
-        start.mutate({ amount: amount.trim(), saveCard });
+        start.mutate({ amount: amount.trim(), saveCard: canSaveCard && saveCard });
       }}
     >
       <div className="flex flex-wrap gap-2" role="group" aria-label="Suggested amounts">
@@ -60,12 +86,14 @@ function TopUpForm({ currency, minimum, maximum, presets, available }: { currenc
       <FormField label={`Amount (${currency})`} required hint={`Between ${microsToInput(minimum)} and ${microsToInput(maximum)}`} error={serverErrors.amount ?? localError}>
         <Input inputMode="decimal" value={amount} onChange={(event) => setAmount(event.target.value)} />
       </FormField>
-      <Checkbox
-        label="Save this card for automatic top-ups"
-        description="Stripe keeps the card; we store only its brand and last four digits."
-        checked={saveCard}
-        onChange={(event) => setSaveCard(event.target.checked)}
-      />
+      {canSaveCard ? (
+        <Checkbox
+          label="Save this card for automatic top-ups"
+          description="Stripe keeps the card; we store only its brand and last four digits."
+          checked={saveCard}
+          onChange={(event) => setSaveCard(event.target.checked)}
+        />
+      ) : null}
       {start.error && !serverErrors.amount ? (
         <p role="alert" className="text-sm text-danger-700">
           {messageOf(start.error)}
@@ -89,8 +117,15 @@ function SavedCards({ canManage }: { canManage: boolean }) {
   };
   const setDefault = useMutation(trpc.payments.setDefaultPaymentMethod.mutationOptions({ onSuccess: async () => { toast.success("Default card updated"); await refresh(); }, onError: (error) => toast.error(messageOf(error)) }));
   const remove = useMutation(trpc.payments.removePaymentMethod.mutationOptions({ onSuccess: async () => { toast.success("Card removed"); await refresh(); }, onError: (error) => toast.error(messageOf(error)) }));
+  if (cards.isError) return <QueryError error={cards.error} what="saved cards" onRetry={() => void cards.refetch()} />;
   if (cards.isPending) return <Skeleton className="h-16" />;
-  if (!cards.data || cards.data.length === 0) return <p className="text-sm text-slate-600">No saved cards. Tick “Save this card” on a top-up to add one.</p>;
+  if (cards.data.length === 0) {
+    return (
+      <p className="text-sm text-slate-600">
+        {canManage ? "No saved cards. Tick “Save this card” on a top-up to add one." : "No saved cards. Your account admin can save one with a top-up."}
+      </p>
+    );
+  }
   return (
     <ul className="divide-y divide-slate-200" aria-label="Saved cards">
       {cards.data.map((card) => (
@@ -124,8 +159,8 @@ function AutoRechargeForm({ currency }: { currency: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const settings = useQuery(trpc.payments.autoRecharge.queryOptions());
+  if (settings.isError) return <QueryError error={settings.error} what="auto-recharge settings" onRetry={() => void settings.refetch()} />;
   if (settings.isPending) return <Skeleton className="h-40" />;
-  if (!settings.data) return <p role="alert">{messageOf(settings.error)}</p>;
   return <AutoRechargeFields key={settings.dataUpdatedAt} initial={settings.data} currency={currency} onSaved={() => queryClient.invalidateQueries({ queryKey: trpc.payments.autoRecharge.queryKey() })} />;
 }
 
@@ -210,75 +245,73 @@ function AutoRechargeFields({ initial, currency, onSaved }: { initial: TAutoRech
   );
 }
 
-function RecentPayments({ currency }: { currency: string }) {
+function RecentRowsLoading({ what }: { what: string }) {
+  return (
+    <div className="p-4" aria-busy="true">
+      <span className="sr-only" role="status">
+        Loading {what}
+      </span>
+      <SkeletonText lines={3} />
+    </div>
+  );
+}
+
+function RecentPayments() {
   const trpc = useTRPC();
   const payments = useQuery(trpc.payments.myPayments.queryOptions());
-  if (payments.isPending) return <Skeleton className="h-24" />;
-  if (!payments.data || payments.data.length === 0) return <p className="text-sm text-slate-600">No card payments yet.</p>;
+  if (payments.isError) return <QueryError error={payments.error} what="your card payments" onRetry={() => void payments.refetch()} />;
+  if (payments.isPending) return <RecentRowsLoading what="card payments" />;
+  if (payments.data.length === 0) return <EmptyState compact title="No card payments yet" description="Top-ups paid by card appear here." />;
   return (
-    <table className="w-full text-sm" aria-label="Recent payments">
-      <thead>
-        <tr className="text-left text-xs uppercase text-slate-500">
-          <th className="py-2">Date</th>
-          <th>Kind</th>
-          <th className="text-right">Amount</th>
-          <th className="pl-4">Status</th>
-        </tr>
-      </thead>
-      <tbody className="divide-y divide-slate-100">
-        {payments.data.map((payment) => (
-          <tr key={payment.id}>
-            <td className="py-2">
-              <DateTime value={payment.createdAt} />
-            </td>
-            <td>{PAYMENT_KIND_LABEL[payment.kind] ?? payment.kind}</td>
-            <td className="text-right">
-              <Money micros={payment.amount} currency={payment.currency || currency} toneNegative={false} />
-            </td>
-            <td className="pl-4">
-              <Badge tone={PAYMENT_STATUS_TONE[payment.status] ?? "neutral"}>{PAYMENT_STATUS_LABEL[payment.status] ?? payment.status}</Badge>
-              {payment.failureMessage ? <span className="ml-2 text-xs text-slate-500">{payment.failureMessage}</span> : null}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <MiniTable label="Recent payments" columns={["Date", "Kind", { label: "Amount", align: "right" }, "Status"]}>
+      {payments.data.slice(0, RECENT_ROWS).map((payment) => (
+        <MiniRow key={payment.id}>
+          <MiniCell>
+            <DateTime value={payment.createdAt} />
+          </MiniCell>
+          <MiniCell>{PAYMENT_KIND_LABEL[payment.kind] ?? payment.kind}</MiniCell>
+          <MiniCell align="right">
+            <Money micros={payment.amount} currency={payment.currency} toneNegative={false} />
+          </MiniCell>
+          <MiniCell>
+            <Badge tone={PAYMENT_STATUS_TONE[payment.status] ?? "neutral"}>{PAYMENT_STATUS_LABEL[payment.status] ?? payment.status}</Badge>
+            {payment.failureMessage ? <span className="mt-0.5 block max-w-56 text-xs whitespace-normal text-slate-500">{payment.failureMessage}</span> : null}
+          </MiniCell>
+        </MiniRow>
+      ))}
+    </MiniTable>
   );
 }
 
 function RecentTransactions({ currency }: { currency: string }) {
   const trpc = useTRPC();
-  const ledger = useQuery(trpc.wallet.myLedger.queryOptions({ pageSize: 10 }));
-  if (ledger.isPending) return <Skeleton className="h-24" />;
-  if (!ledger.data || ledger.data.rows.length === 0) return <p className="text-sm text-slate-600">No transactions yet.</p>;
+  const ledger = useQuery(trpc.wallet.myLedger.queryOptions({ pageSize: RECENT_ROWS }));
+  if (ledger.isError) return <QueryError error={ledger.error} what="your transactions" onRetry={() => void ledger.refetch()} />;
+  if (ledger.isPending) return <RecentRowsLoading what="transactions" />;
+  if (ledger.data.rows.length === 0) return <EmptyState compact title="No transactions yet" description="Top-ups, charges and adjustments appear here." />;
   return (
-    <table className="w-full text-sm" aria-label="Recent transactions">
-      <thead>
-        <tr className="text-left text-xs uppercase text-slate-500">
-          <th className="py-2">Date</th>
-          <th>Description</th>
-          <th className="text-right">Amount</th>
-          <th className="text-right">Balance</th>
-        </tr>
-      </thead>
-      <tbody className="divide-y divide-slate-100">
-        {ledger.data.rows.map((row) => (
-          <tr key={row.id.toString()}>
-            <td className="py-2">
-              <DateTime value={row.createdAt} />
-            </td>
-            <td>{row.memo ?? row.kind}</td>
-            <td className="text-right">
-              <Money micros={row.amount} currency={currency} tonePositive signPositive />
-            </td>
-            <td className="text-right">
-              <Money micros={row.balanceAfter} currency={currency} />
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <MiniTable label="Recent transactions" columns={["Date", "Description", { label: "Amount", align: "right" }, { label: "Balance", align: "right" }]}>
+      {ledger.data.rows.map((row) => (
+        <MiniRow key={row.id.toString()}>
+          <MiniCell>
+            <DateTime value={row.createdAt} />
+          </MiniCell>
+          <MiniCell wrap className="min-w-40">{row.memo ?? ledgerKindLabel(row.kind)}</MiniCell>
+          <MiniCell align="right">
+            <Money micros={row.amount} currency={currency} tonePositive signPositive />
+          </MiniCell>
+          <MiniCell align="right">
+            <Money micros={row.balanceAfter} currency={currency} />
+          </MiniCell>
+        </MiniRow>
+      ))}
+    </MiniTable>
   );
+}
+
+/** Cards that need the currency wait for the top-up options; when those failed, the error above says so. */
+function WaitingForOptions({ failed, className }: { failed: boolean; className: string }) {
+  return failed ? <p className="text-sm text-slate-500">Shown once your balance loads.</p> : <Skeleton className={className} />;
 }
 
 export function BalancePage({ cancelled, canManageCards }: { cancelled: boolean; canManageCards: boolean }) {
@@ -293,32 +326,51 @@ export function BalancePage({ cancelled, canManageCards }: { cancelled: boolean;
           The payment was cancelled; nothing was charged.
         </p>
       ) : null}
-      <div className="grid gap-6 lg:grid-cols-3">
+      {options.isError ? (
         <Card>
-          <CardHeader>
-            <CardTitle>Current balance</CardTitle>
-          </CardHeader>
-          <CardContent>
-            {data ? (
-              <p className="text-3xl font-semibold" data-testid="current-balance">
-                <Money micros={data.balance} currency={data.currency} />
-              </p>
-            ) : (
-              <Skeleton className="h-9 w-40" />
-            )}
-            {data?.status === "LOCKED" ? <p className="mt-2 text-sm text-danger-700">Calls are on hold until the balance is restored.</p> : null}
+          <CardContent flush>
+            <QueryError error={options.error} what="your balance and top-up options" onRetry={() => void options.refetch()} />
           </CardContent>
         </Card>
-        <Card className="lg:col-span-2">
-          <CardHeader>
-            <CardTitle>Top up</CardTitle>
-            <CardDescription>You pay on Stripe&apos;s secure page and come back here.</CardDescription>
-          </CardHeader>
-          <CardContent>
-            {data ? <TopUpForm currency={data.currency} minimum={data.minimum} maximum={data.maximum} presets={data.presets} available={data.cardPaymentsAvailable} /> : <Skeleton className="h-40" />}
-          </CardContent>
-        </Card>
-      </div>
+      ) : (
+        <div className="grid gap-6 lg:grid-cols-3">
+          <Card>
+            <CardHeader>
+              <CardTitle>Current balance</CardTitle>
+            </CardHeader>
+            <CardContent>
+              {data ? (
+                <p className="text-3xl font-semibold" data-testid="current-balance">
+                  <Money micros={data.balance} currency={data.currency} />
+                </p>
+              ) : (
+                <Skeleton className="h-9 w-40" />
+              )}
+              {data?.status === "LOCKED" ? <p className="mt-2 text-sm text-danger-700">Calls are on hold until the balance is restored.</p> : null}
+            </CardContent>
+          </Card>
+          <Card className="lg:col-span-2">
+            <CardHeader>
+              <CardTitle>Top up</CardTitle>
+              <CardDescription>You pay on Stripe&apos;s secure page and come back here.</CardDescription>
+            </CardHeader>
+            <CardContent>
+              {data ? (
+                <TopUpForm
+                  currency={data.currency}
+                  minimum={data.minimum}
+                  maximum={data.maximum}
+                  presets={data.presets}
+                  available={data.cardPaymentsAvailable}
+                  canSaveCard={canManageCards}
+                />
+              ) : (
+                <Skeleton className="h-40" />
+              )}
+            </CardContent>
+          </Card>
+        </div>
+      )}
       <div className="grid gap-6 lg:grid-cols-2">
         <Card>
           <CardHeader>
@@ -332,21 +384,47 @@ export function BalancePage({ cancelled, canManageCards }: { cancelled: boolean;
           <CardHeader>
             <CardTitle>Auto-recharge</CardTitle>
           </CardHeader>
-          <CardContent>{data ? canManageCards ? <AutoRechargeForm currency={data.currency} /> : <p className="text-sm text-slate-600">Your account admin manages automatic top-ups.</p> : <Skeleton className="h-40" />}</CardContent>
+          <CardContent>
+            {!canManageCards ? (
+              <p className="text-sm text-slate-600">Your account admin manages automatic top-ups.</p>
+            ) : data ? (
+              <AutoRechargeForm currency={data.currency} />
+            ) : (
+              <WaitingForOptions failed={options.isError} className="h-40" />
+            )}
+          </CardContent>
         </Card>
       </div>
       <div className="grid gap-6 lg:grid-cols-2">
         <Card>
           <CardHeader>
             <CardTitle>Recent payments</CardTitle>
+            <CardDescription>Card top-ups and automatic recharges.</CardDescription>
           </CardHeader>
-          <CardContent>{data ? <RecentPayments currency={data.currency} /> : <Skeleton className="h-24" />}</CardContent>
+          <CardContent flush>
+            <RecentPayments />
+          </CardContent>
         </Card>
         <Card>
-          <CardHeader>
+          <CardHeader
+            actions={
+              <Link href="/portal/transactions" className="text-sm font-medium text-brand-700 hover:underline">
+                View all
+              </Link>
+            }
+          >
             <CardTitle>Recent transactions</CardTitle>
+            <CardDescription>The last {RECENT_ROWS} entries on your account.</CardDescription>
           </CardHeader>
-          <CardContent>{data ? <RecentTransactions currency={data.currency} /> : <Skeleton className="h-24" />}</CardContent>
+          <CardContent flush>
+            {data ? (
+              <RecentTransactions currency={data.currency} />
+            ) : (
+              <div className="p-4">
+                <WaitingForOptions failed={options.isError} className="h-24" />
+              </div>
+            )}
+          </CardContent>
         </Card>
       </div>
     </div>

@@ -45,7 +45,25 @@ export function useLedgerFilters() {
 
 export type TLedgerFilters = ReturnType<typeof useLedgerFilters>;
 
-function ledgerColumns(currency: string, showActor: boolean): ColumnDef<TLedgerRow>[] {
+/** Enough of a uuid to tell references apart at a glance; the whole one is in the tooltip. */
+const SHORT_ID_LENGTH = 8;
+
+function LedgerReference({ type, id }: { type: string; id: string | null }) {
+  const full = id ? `${type} ${id}` : type;
+  const shortId = id && id.length > SHORT_ID_LENGTH ? `${id.slice(0, SHORT_ID_LENGTH)}…` : id;
+  return (
+    <span className="block font-mono text-xs text-slate-500" title={full}>
+      {type}
+      {shortId ? ` ${shortId}` : null}
+    </span>
+  );
+}
+
+/**
+ * `showReferences`: the internal record an entry came from (payment, CDR file, adjustment
+ * ids), for staff who trace it; customers read the memo only.
+ */
+function ledgerColumns(currency: string, options: { showActor: boolean; showReferences: boolean }): ColumnDef<TLedgerRow>[] {
   const columns: ColumnDef<TLedgerRow>[] = [
     {
       id: "createdAt",
@@ -65,17 +83,17 @@ function ledgerColumns(currency: string, showActor: boolean): ColumnDef<TLedgerR
       meta: { wrap: true },
       cell: ({ row }) => {
         const entry = row.original;
-        const reference = entry.referenceType ? `${entry.referenceType}${entry.referenceId ? ` ${entry.referenceId}` : ""}` : null;
+        const reference = options.showReferences && entry.referenceType ? { type: entry.referenceType, id: entry.referenceId } : null;
         return (
           <div className="min-w-48">
             <span className="text-slate-900">{entry.memo ?? (reference ? null : "—")}</span>
-            {reference ? <span className="block truncate font-mono text-xs text-slate-500">{reference}</span> : null}
+            {reference ? <LedgerReference type={reference.type} id={reference.id} /> : null}
           </div>
         );
       },
     },
   ];
-  if (showActor) {
+  if (options.showActor) {
     columns.push({
       id: "actor",
       header: "By",
@@ -110,6 +128,7 @@ export function LedgerTable({
   currency,
   exportPath,
   showActor = false,
+  showReferences = false,
 }: {
   label: string;
   filters: TLedgerFilters;
@@ -120,14 +139,17 @@ export function LedgerTable({
   currency: string;
   /** The CSV route; the table's filters are appended. */
   exportPath: string;
+  /** Staff: who posted each entry. */
   showActor?: boolean;
+  /** Staff: the internal record behind each entry (ids customers have no use for). */
+  showReferences?: boolean;
 }) {
   const { list } = filters;
   const filtered = list.hasFilters;
   return (
     <DataTable<TLedgerRow>
       label={label}
-      columns={ledgerColumns(currency, showActor)}
+      columns={ledgerColumns(currency, { showActor, showReferences })}
       rows={data?.rows ?? []}
       total={data?.total ?? 0}
       {...list.pagingProps}

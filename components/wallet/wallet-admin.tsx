@@ -257,18 +257,13 @@ export function WalletAdmin({ customerId }: { customerId: string }) {
           </p>
         ) : null}
 
-        <div className="mb-5 flex flex-wrap items-end gap-x-8 gap-y-2">
-          <div>
-            <p className="text-xs font-medium text-slate-500">Balance</p>
-            <p className={negative ? "numeric text-3xl font-semibold tracking-tight text-danger-700" : "numeric text-3xl font-semibold tracking-tight text-slate-900"}>
-              <Money micros={data.balance} currency={currency} precision={6} minPrecision={2} />
-            </p>
-          </div>
-          {low ? <Badge tone="warning">Below the low-balance threshold</Badge> : null}
-        </div>
-
         <div className="mb-5 grid grid-cols-1 gap-4 sm:grid-cols-3">
-          <Stat label="Balance" value={<Money micros={data.balance} currency={currency} />} tone={negative ? "danger" : low ? "warning" : "neutral"} />
+          <Stat
+            label="Balance"
+            value={<Money micros={data.balance} currency={currency} />}
+            tone={negative ? "danger" : low ? "warning" : "neutral"}
+            hint={low ? "Below the low-balance threshold" : undefined}
+          />
           {prepaid ? (
             <Stat label="Lock threshold" value={<Money micros={data.lockThreshold} currency={currency} />} hint="Prepaid: locks at or below this balance" />
           ) : (
@@ -277,33 +272,30 @@ export function WalletAdmin({ customerId }: { customerId: string }) {
           <Stat label="Low-balance threshold" value={<Money micros={data.lowBalanceThreshold} currency={currency} />} hint="The customer is emailed below this" />
         </div>
 
+        {/* Tables with money columns (card payments, ledger) take the full width: in a column of
+            the grid they would scroll their amounts and actions out of sight. */}
         <div className="grid gap-5 xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
           <div className="flex min-w-0 flex-col gap-5">
             <Card aria-labelledby="wallet-chart-title">
               <CardHeader>
                 <CardTitle id="wallet-chart-title">Balance over time</CardTitle>
-                <CardDescription>After each transaction on the page below.</CardDescription>
+                <CardDescription>After each transaction on the ledger page below.</CardDescription>
               </CardHeader>
               <CardContent>
                 <BalanceChart rows={ledger.data?.rows ?? []} currency={currency} loading={ledger.isPending} />
               </CardContent>
             </Card>
-            <section aria-labelledby="wallet-ledger-title">
-              <h2 id="wallet-ledger-title" className="mb-2 text-sm font-semibold text-slate-900">
-                Ledger
-              </h2>
-              <LedgerTable
-                label="Ledger"
-                filters={filters}
-                data={ledger.data}
-                loading={ledger.isFetching}
-                error={ledger.error}
-                onRetry={() => void ledger.refetch()}
-                currency={currency}
-                exportPath={`/api/customers/${data.id}/ledger`}
-                showActor
-              />
-            </section>
+            <RecurringFeesCard
+              charges={data.recurringCharges}
+              currency={currency}
+              canEdit={canManage}
+              onAdd={() => {
+                saveFee.reset();
+                setAddingFee(true);
+              }}
+              onToggle={(charge) => toggleFee.mutate({ chargeId: charge.id, active: !charge.active })}
+              togglingId={toggleFee.isPending ? (toggleFee.variables?.chargeId ?? null) : null}
+            />
           </div>
           <div className="flex min-w-0 flex-col gap-5">
             <LimitsCard
@@ -316,31 +308,40 @@ export function WalletAdmin({ customerId }: { customerId: string }) {
               pending={updateLimits.isPending}
             />
             <AutoRechargeCard settings={data.autoRecharge} currency={currency} />
-            <CardPaymentsCard
-              customerId={data.id}
-              canRefund={canManage}
-              onRefund={(payment) => {
-                refund.reset();
-                setRefunding(payment);
-              }}
-              onSettle={(payment) => {
-                settle.reset();
-                setSettling(payment);
-              }}
-            />
-            <RecurringFeesCard
-              charges={data.recurringCharges}
-              currency={currency}
-              canEdit={canManage}
-              onAdd={() => {
-                saveFee.reset();
-                setAddingFee(true);
-              }}
-              onToggle={(charge) => toggleFee.mutate({ chargeId: charge.id, active: !charge.active })}
-              togglingId={toggleFee.isPending ? (toggleFee.variables?.chargeId ?? null) : null}
-            />
             <StatementsCard customerId={data.id} currency={currency} canGenerate={canManage} />
           </div>
+        </div>
+
+        <div className="mt-5 flex flex-col gap-5">
+          <CardPaymentsCard
+            customerId={data.id}
+            canRefund={canManage}
+            onRefund={(payment) => {
+              refund.reset();
+              setRefunding(payment);
+            }}
+            onSettle={(payment) => {
+              settle.reset();
+              setSettling(payment);
+            }}
+          />
+          <section aria-labelledby="wallet-ledger-title">
+            <h2 id="wallet-ledger-title" className="mb-2 text-sm font-semibold text-slate-900">
+              Ledger
+            </h2>
+            <LedgerTable
+              label="Ledger"
+              filters={filters}
+              data={ledger.data}
+              loading={ledger.isFetching}
+              error={ledger.error}
+              onRetry={() => void ledger.refetch()}
+              currency={currency}
+              exportPath={`/api/customers/${data.id}/ledger`}
+              showActor
+              showReferences
+            />
+          </section>
         </div>
       </BehindModal>
 
@@ -537,7 +538,6 @@ function WalletSkeleton() {
         <Skeleton className="h-6 w-72" />
         <Skeleton className="h-4 w-48" />
       </div>
-      <Skeleton className="mb-5 h-10 w-48" />
       <div className="mb-5 grid grid-cols-1 gap-4 sm:grid-cols-3">
         {[0, 1, 2].map((index) => (
           <Skeleton key={index} className="h-20" />

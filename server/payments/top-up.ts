@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { db } from "@/server/db/client";
+import type { TCustomerRole } from "@/server/auth/roles";
 import { AppError } from "@/server/errors";
 import { appUrl } from "@/server/mail/templates";
 import { tryParseMoneyToMicros } from "@/server/rating/money";
@@ -17,6 +18,17 @@ export const ZStartTopUp = z.object({
   saveCard: z.boolean().default(false),
 });
 export type TStartTopUp = z.input<typeof ZStartTopUp>;
+
+/**
+ * Who decides about the customer's cards. A saved card becomes the default that auto-recharge
+ * charges and lifts an auto-recharge suspension (payment-methods.ts saveCardInTransaction), so
+ * saving one on a top-up is theirs to decide too, like choosing the default card.
+ */
+export const CARD_OWNER_ROLES = ["CUSTOMER_ADMIN"] as const satisfies readonly TCustomerRole[];
+
+function mayManageCards(role: TCustomerRole): boolean {
+  return (CARD_OWNER_ROLES as readonly TCustomerRole[]).includes(role);
+}
 
 /**
  * How long a checkout page can be paid. Stripe's default is 24 hours; an abandoned checkout
@@ -79,8 +91,12 @@ export async function ensureStripeCustomer(options: { tenantId: string; customer
   return stored.stripeCustomerId ?? created.id;
 }
 
-export async function startTopUp(options: { tenantId: string; customerId: string; input: TStartTopUp }) {
+export async function startTopUp(options: { tenantId: string; customerId: string; role: TCustomerRole; input: TStartTopUp }) {
   const input = ZStartTopUp.parse(options.input);
+  if (input.saveCard && !mayManageCards(options.role)) {
+    const message = "Only an account admin can save a card for automatic top-ups";
+    throw new AppError("FORBIDDEN", message, { fieldErrors: { saveCard: [message] } });
+  }
   const tenant = await db().tenant.findUniqueOrThrow({
     where: { id: options.tenantId },
     select: { currency: true, topUpMinimum: true, topUpMaximum: true, stripeSecretKeyEnc: true },

@@ -1,15 +1,13 @@
 import { z } from "zod";
-import { TENANT_ADMIN_ROLES } from "@/server/auth/roles";
+import { TENANT_ADMIN_ROLES, isCustomerRole } from "@/server/auth/roles";
+import { AppError } from "@/server/errors";
 import { createTRPCRouter, customerProcedure, tenantProcedure } from "@/server/trpc/init";
 import { ZAutoRechargeInput, getAutoRecharge, retryAutoRecharge, saveAutoRecharge } from "@/server/payments/auto-recharge";
 import { ZPaymentMethodRef, listPaymentMethods, removePaymentMethod, setDefaultPaymentMethod } from "@/server/payments/payment-methods";
 import { ZSettleByHand, settlePaymentByHand } from "@/server/payments/manual-settlement";
 import { ZRefund, listCustomerPayments, refundPayment } from "@/server/payments/refunds";
 import { ZStripeSettingsUpdate, getStripeSettings, updateStripeSettings } from "@/server/payments/settings";
-import { ZStartTopUp, listPayments, startTopUp, topUpOptions, topUpStatus } from "@/server/payments/top-up";
-
-// Cards and auto-recharge charge the customer's card: their customer admins decide, not every user.
-const CARD_OWNER_ROLES = ["CUSTOMER_ADMIN"] as const;
+import { CARD_OWNER_ROLES, ZStartTopUp, listPayments, startTopUp, topUpOptions, topUpStatus } from "@/server/payments/top-up";
 
 export const paymentsRouter = createTRPCRouter({
   // Tenant admins: Stripe keys (write-only secrets), card payments of a customer, refunds, settling stuck payments.
@@ -31,7 +29,11 @@ export const paymentsRouter = createTRPCRouter({
   topUpOptions: customerProcedure().query(({ ctx }) => topUpOptions({ tenantId: ctx.tenantId, customerId: ctx.customerId })),
   startTopUp: customerProcedure()
     .input(ZStartTopUp)
-    .mutation(({ ctx, input }) => startTopUp({ tenantId: ctx.tenantId, customerId: ctx.customerId, input })),
+    .mutation(({ ctx, input }) => {
+      // customerProcedure() already admits only customer roles; this narrows the type.
+      if (!isCustomerRole(ctx.auth.role)) throw new AppError("FORBIDDEN", "This is for customer accounts");
+      return startTopUp({ tenantId: ctx.tenantId, customerId: ctx.customerId, role: ctx.auth.role, input });
+    }),
   topUpStatus: customerProcedure()
     .input(z.object({ paymentId: z.uuid() }))
     .query(({ ctx, input }) => topUpStatus({ tenantId: ctx.tenantId, customerId: ctx.customerId, paymentId: input.paymentId })),
