@@ -128,6 +128,7 @@ test("an admin uploads a CDR file, fixes the unbillable calls and re-rates: the 
   await map.getByRole("button", { name: "Map account code" }).click();
   await expect(map).toBeHidden();
   await page.getByRole("button", { name: "Re-rate all" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Re-rate and charge" }).click();
   await expect(page.getByText(/Re-rated all reasons: 2 calls billed/)).toBeVisible({ timeout: 30_000 });
 
   // The North American calls are billed; London has no rate in Alice's deck.
@@ -144,12 +145,15 @@ test("an admin uploads a CDR file, fixes the unbillable calls and re-rates: the 
   await addRate.getByLabel("Description").fill("United Kingdom");
   await addRate.getByLabel("Price per minute").fill("abc");
   await addRate.getByRole("button", { name: "Add rate" }).click();
-  await expect(addRate.getByText(/rate_per_minute|price|number/i).first()).toBeVisible();
+  // The error itself, not the field's label or hint (which also say "price"), so the check waits for it.
+  await expect(addRate.getByText("Enter a price like 0.0600", { exact: true })).toBeVisible();
+  await expect(addRate.getByLabel("Price per minute")).toHaveAttribute("aria-invalid", "true");
   await addRate.getByLabel("Price per minute").fill("0.0500");
   await snap(page, "cdr-add-rate");
   await addRate.getByRole("button", { name: "Add rate" }).click();
   await expect(addRate).toBeHidden();
   await page.getByRole("button", { name: "Re-rate all" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Re-rate and charge" }).click();
   await expect(page.getByText(/Re-rated all reasons: 2 calls billed/)).toBeVisible({ timeout: 30_000 });
   await expect(page.getByText("Nothing unbillable")).toBeVisible();
   await snap(page, "cdr-unbillable-empty");

@@ -11,7 +11,7 @@ import { ConfirmDialog } from "@/components/admin/confirm-dialog";
 import { DateTime } from "@/components/admin/date-time";
 import { useListState } from "@/components/admin/list-state";
 import { QueryError } from "@/components/admin/query-error";
-import { DECK_FORMAT_OPTIONS, deckHref, formatCount, plural } from "@/components/rating/labels";
+import { DECK_FORMAT_OPTIONS, categoryLabel, deckHref, formatCount, formatRate, plural } from "@/components/rating/labels";
 import type { TCommitResult, TDeckImport, TImportErrorRow } from "@/components/rating/types";
 import { useStaffAccess } from "@/components/admin/use-staff-access";
 import { RatesIcon } from "@/components/shell/icons";
@@ -23,7 +23,11 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Stat } from "@/components/ui/stat";
 import { StatusBadge } from "@/components/ui/status-badge";
+import { Badge } from "@/components/ui/badge";
+import { Select } from "@/components/ui/select";
 import { toast } from "@/components/ui/toast";
+import type { inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "@/server/trpc/root";
 import { RecordUnavailable } from "@/components/admin/record-unavailable";
 
 const errorColumns: ColumnDef<TImportErrorRow>[] = [
@@ -40,6 +44,187 @@ const errorColumns: ColumnDef<TImportErrorRow>[] = [
     cell: ({ row }) => <span className="text-danger-700">{row.original.error}</span>,
   },
 ];
+
+type TImportChange = inferRouterOutputs<AppRouter>["rating"]["importChanges"]["rows"][number];
+type TChangeKind = "ALL" | "NEW" | "CHANGED" | "INCREASED";
+
+/** A change of the per-minute price above this share is flagged for a second look. */
+const BIG_CHANGE_BASIS_POINTS = 2_000n;
+
+/** The change of a price in basis points (1/100 of a percent), in bigint: no float touches money. */
+function changeBasisPoints(previous: bigint, next: bigint): bigint | null {
+  if (previous === 0n) return null;
+  return ((next - previous) * 10_000n) / previous;
+}
+
+function formatPercent(basisPoints: bigint): string {
+  const sign = basisPoints > 0n ? "+" : basisPoints < 0n ? "−" : "";
+  const magnitude = basisPoints < 0n ? -basisPoints : basisPoints;
+  return `${sign}${magnitude / 100n}.${String(magnitude % 100n).padStart(2, "0").slice(0, 1)} %`;
+}
+
+const KIND_OPTIONS: { value: TChangeKind; label: string }[] = [
+  { value: "ALL", label: "New and changed" },
+  { value: "NEW", label: "New only" },
+  { value: "CHANGED", label: "Changed only" },
+  { value: "INCREASED", label: "Price rises only" },
+];
+
+function changeColumns(currency: string): ColumnDef<TImportChange>[] {
+  return [
+    {
+      id: "line",
+      header: "Line",
+      meta: { align: "right", width: "4.5rem" },
+      cell: ({ row }) => <span className="font-mono text-xs text-slate-500">{formatCount(row.original.line)}</span>,
+    },
+    {
+      id: "kind",
+      header: "Change",
+      meta: { width: "6.5rem" },
+      cell: ({ row }) => (row.original.previous ? <Badge tone="info">Changed</Badge> : <Badge tone="success">New</Badge>),
+    },
+    { id: "prefix", header: "Prefix", cell: ({ row }) => <span className="font-mono">{row.original.prefix}</span> },
+    {
+      id: "destination",
+      header: "Destination",
+      meta: { wrap: true },
+      cell: ({ row }) => {
+        const { description, previous, category } = row.original;
+        return (
+          <span>
+            {description}
+            {previous && previous.description !== description ? <span className="block text-xs text-slate-500">was {previous.description}</span> : null}
+            <span className="block text-xs text-slate-500">{categoryLabel(category)}</span>
+          </span>
+        );
+      },
+    },
+    {
+      id: "rate",
+      header: "Rate / min",
+      meta: { align: "right" },
+      cell: ({ row }) => {
+        const { previous, ratePerMinuteMicros, connectFeeMicros } = row.original;
+        return (
+          <span className="numeric whitespace-nowrap">
+            {previous ? (
+              <>
+                <span className="text-slate-500">{formatRate(previous.ratePerMinuteMicros, currency)}</span>
+                <span aria-label=" becomes "> → </span>
+              </>
+            ) : null}
+            <span className="font-medium text-slate-900">{formatRate(ratePerMinuteMicros, currency)}</span>
+            {connectFeeMicros !== (previous?.connectFeeMicros ?? 0n) ? (
+              <span className="block text-xs text-slate-500">
+                connect fee {previous ? `${formatRate(previous.connectFeeMicros, currency)} → ` : ""}
+                {formatRate(connectFeeMicros, currency)}
+              </span>
+            ) : null}
+          </span>
+        );
+      },
+    },
+    {
+      id: "change",
+      header: "Change",
+      meta: { align: "right" },
+      cell: ({ row }) => {
+        const { previous, ratePerMinuteMicros } = row.original;
+        if (!previous) return <span className="text-slate-400">—</span>;
+        const change = changeBasisPoints(previous.ratePerMinuteMicros, ratePerMinuteMicros);
+        if (change === null) return <span className="font-medium text-warning-800">from free</span>;
+        const rise = change > 0n;
+        const big = change > BIG_CHANGE_BASIS_POINTS || change < -BIG_CHANGE_BASIS_POINTS;
+        return (
+          <span className="inline-flex items-center justify-end gap-1.5 whitespace-nowrap">
+            <span className={rise ? "font-medium text-danger-700" : change < 0n ? "text-success-700" : "text-slate-500"}>{formatPercent(change)}</span>
+            {big ? (
+              <Badge tone={rise ? "danger" : "warning"} title={`The price per minute changes by more than ${BIG_CHANGE_BASIS_POINTS / 100n} %`}>
+                {rise ? "Big rise" : "Big drop"}
+              </Badge>
+            ) : rise ? (
+              <Badge tone="warning">Rise</Badge>
+            ) : null}
+          </span>
+        );
+      },
+    },
+    {
+      id: "effective",
+      header: "Effective",
+      cell: ({ row }) => (
+        <span className="whitespace-nowrap">
+          <DateTime value={row.original.effectiveFrom} />
+          {row.original.effectiveTo ? (
+            <span className="block text-xs text-slate-500">
+              until <DateTime value={row.original.effectiveTo} />
+            </span>
+          ) : null}
+        </span>
+      ),
+    },
+  ];
+}
+
+/** The rates a commit would add or change, by page from the server: a deck can have hundreds of thousands. */
+function ImportChanges({ importId, currency, newRows, changedRows }: { importId: string; currency: string; newRows: number; changedRows: number }) {
+  const trpc = useTRPC();
+  const [kind, setKind] = useState<TChangeKind>("ALL");
+  const [page, setPage] = useState(0);
+  const [pageSize, setPageSize] = useState(50);
+  const changes = useQuery({
+    ...trpc.rating.importChanges.queryOptions({ importId, kind, page, pageSize }),
+    placeholderData: keepPreviousData,
+  });
+  const columns = changeColumns(currency);
+  const fallbackTotal = kind === "NEW" ? newRows : kind === "CHANGED" ? changedRows : kind === "ALL" ? newRows + changedRows : null;
+  return (
+    <div className="mt-4">
+      <DataTable<TImportChange>
+        label="Rates this import adds or changes"
+        columns={columns}
+        rows={changes.data?.rows ?? []}
+        total={changes.data?.total ?? fallbackTotal}
+        page={page}
+        pageSize={pageSize}
+        onPageChange={setPage}
+        onPageSizeChange={(next) => {
+          setPageSize(next);
+          setPage(0);
+        }}
+        loading={changes.isFetching}
+        getRowId={(row) => String(row.line)}
+        toolbar={
+          <div className="flex flex-wrap items-center gap-3">
+            <h2 className="text-sm font-semibold text-slate-900">Rates to review</h2>
+            <Select
+              size="sm"
+              aria-label="Show"
+              value={kind}
+              onChange={(event) => {
+                setKind((KIND_OPTIONS.find((option) => option.value === event.target.value)?.value ?? "ALL") as TChangeKind);
+                setPage(0);
+              }}
+              options={KIND_OPTIONS}
+              className="w-44"
+            />
+            <span className="text-xs text-slate-500">
+              Rises are marked; “Big” means the price per minute moves by more than {BIG_CHANGE_BASIS_POINTS / 100n} %.
+            </span>
+          </div>
+        }
+        emptyState={
+          changes.isError ? (
+            <QueryError error={changes.error} what="the rates of this import" onRetry={() => void changes.refetch()} />
+          ) : (
+            <EmptyState compact title={kind === "INCREASED" ? "No price rises" : "Nothing of this kind"} description="This import has no such rates." />
+          )
+        }
+      />
+    </div>
+  );
+}
 
 const STATUS_LABELS: Record<string, { label: string; tone: "info" | "success" | "neutral" }> = {
   PREVIEWED: { label: "Awaiting review", tone: "info" },
@@ -220,6 +405,10 @@ export function ImportPreview({ deckId, importId }: { deckId: string; importId: 
         <p className="mt-4 rounded-lg border border-slate-200 bg-slate-50 px-4 py-3 text-sm text-slate-700">
           Every rate in this file is already in force with the same terms: committing changes nothing.
         </p>
+      ) : null}
+
+      {pending && !invalid && changes > 0 ? (
+        <ImportChanges importId={importId} currency={data.deck.currency} newRows={data.newRows} changedRows={data.changedRows} />
       ) : null}
 
       {result ? <CommitResult result={result} deckId={data.deck.id} deckName={data.deck.name} /> : null}

@@ -107,6 +107,65 @@ export async function unbillableSummary(options: { tenantId: string }) {
 
 export type TUnbillableSummary = Awaited<ReturnType<typeof unbillableSummary>>;
 
+export const ZRerateImpactInput = z.object({
+  /** One reason's calls, or every unbillable call when absent (as ZRerateRequest). */
+  reason: z.string().trim().min(1).max(200).nullish(),
+});
+
+/**
+ * What a re-rate is about to charge, for the confirmation before it: the calls it examines,
+ * those that have a customer to charge now (their stored customer, or the owner of their
+ * account code — a trunk's code first, then a mapping, regardless of case, as rating finds
+ * it), how many customers that is, and how many of them are prepaid (their accounts lock when
+ * the balance cannot carry the calls). The amount is the queue's estimate, not the price:
+ * which calls find a rate is only known by rating them. One pass over the tenant's entries
+ * of the unbillable partial index, like the summary.
+ */
+export async function rerateImpact(options: { tenantId: string; input: z.input<typeof ZRerateImpactInput> }) {
+  const { tenantId } = options;
+  const input = ZRerateImpactInput.parse(options.input);
+  const [basis, result] = await Promise.all([
+    priceBasis(tenantId),
+    pool().query<{ calls: string; billsec: string; owned_calls: string; owned_billsec: string; customers: string; prepaid_customers: string }>(
+      `WITH owners AS (
+         SELECT lower(t.account_code) AS code, t.customer_id, 0 AS rank FROM sip_trunks t WHERE t.tenant_id = $1::uuid
+         UNION ALL
+         SELECT lower(m.account_code), m.customer_id, 1 FROM account_code_mappings m WHERE m.tenant_id = $1::uuid
+       ), chosen AS (
+         SELECT DISTINCT ON (code) code, customer_id FROM owners ORDER BY code, rank
+       ), queued AS (
+         SELECT c.billsec, COALESCE(c.customer_id, o.customer_id) AS owner_id
+         FROM cdrs c
+         LEFT JOIN chosen o ON c.customer_id IS NULL AND lower(c.account_code) = o.code
+         WHERE c.tenant_id = $1::uuid AND c.status = 'UNBILLABLE' AND ($2::text IS NULL OR c.unbillable_reason = $2)
+       )
+       SELECT count(*)::text AS calls, COALESCE(SUM(q.billsec), 0)::text AS billsec,
+              count(q.owner_id)::text AS owned_calls,
+              COALESCE(SUM(q.billsec) FILTER (WHERE q.owner_id IS NOT NULL), 0)::text AS owned_billsec,
+              count(DISTINCT q.owner_id)::text AS customers,
+              count(DISTINCT q.owner_id) FILTER (WHERE cu.billing_type = 'PREPAID')::text AS prepaid_customers
+       FROM queued q
+       LEFT JOIN customers cu ON cu.id = q.owner_id AND cu.tenant_id = $1::uuid`,
+      [tenantId, input.reason ?? null],
+    ),
+  ]);
+  const row = result.rows[0]!;
+  const ownedBillsec = BigInt(row.owned_billsec);
+  return {
+    reason: input.reason ?? null,
+    calls: Number(row.calls),
+    /** Calls that have a customer to charge; the others stay unbillable whatever the rates. */
+    chargeableCalls: Number(row.owned_calls),
+    customers: Number(row.customers),
+    prepaidCustomers: Number(row.prepaid_customers),
+    /** Estimated value of the chargeable calls (see the estimate above); null without basis. */
+    estimatedCharge: valueAt(basis, ownedBillsec),
+    estimate: { description: describeBasis(basis), windowDays: basis?.windowDays ?? null },
+  };
+}
+
+export type TRerateImpact = Awaited<ReturnType<typeof rerateImpact>>;
+
 export const ZUnbillableDetailInput = z.object({
   reason: z.string().trim().min(1).max(200),
   /** Digits of the called number a "no rate" group shares: the prefix the new rate would get. */

@@ -333,7 +333,7 @@ export async function previewDeckImport(options: {
 export async function getDeckImport(options: { tenantId: string; importId: string }) {
   const deckImport = await db().deckImport.findFirst({
     where: { tenantId: options.tenantId, id: options.importId },
-    include: { deck: { select: { id: true, name: true, kind: true } } },
+    include: { deck: { select: { id: true, name: true, kind: true, currency: true } } },
   });
   if (!deckImport) throw AppError.notFound("Import");
   return deckImport;
@@ -354,6 +354,139 @@ export async function listDeckImportErrors(options: { tenantId: string; importId
   ]);
   return { rows: rows.map((row) => ({ line: row.line, error: row.error ?? "" })), total, page: options.page, pageSize: options.pageSize };
 }
+
+export const DECK_IMPORT_CHANGE_KINDS = ["ALL", "NEW", "CHANGED", "INCREASED"] as const;
+
+export const ZDeckImportChangesQuery = z.object({
+  importId: z.uuid(),
+  /** New and changed rows; only new ones; only changed ones; only changed ones whose per-minute price rises. */
+  kind: z.enum(DECK_IMPORT_CHANGE_KINDS).default("ALL"),
+  page: z.number().int().min(0).default(0),
+  pageSize: z.number().int().min(1).max(200).default(50),
+});
+
+/**
+ * The rows a commit would apply, by page in file order: each new rate, and each changed one
+ * with the version in force it replaces (its old terms), so an admin sees the prices before
+ * approving them. Unchanged rows are left out: committing skips them. Only a previewed
+ * import has staged rows (a commit or discard deletes them): others list nothing.
+ *
+ * The changed rows come from the commit's own plan, so the list is exactly what a commit
+ * does. A file whose prefixes the deck has none of (a first import, however large) needs no
+ * plan: its page is read off the staging table's primary key. One that touches the deck
+ * runs the plan per page (one sort of its touching rows): a page of a 300,000-row update
+ * costs about what the preview's count did.
+ */
+export async function listDeckImportChanges(options: { tenantId: string; query: z.input<typeof ZDeckImportChangesQuery> }) {
+  const query = ZDeckImportChangesQuery.parse(options.query);
+  const deckImport = await getDeckImport({ tenantId: options.tenantId, importId: query.importId });
+  const empty = { rows: [], total: 0, page: query.page, pageSize: query.pageSize };
+  if (deckImport.status !== "PREVIEWED") return empty;
+  type TChangeRow = {
+    line: number;
+    prefix: string;
+    description: string;
+    category: string;
+    rate_per_minute: string;
+    connect_fee: string;
+    effective_from: Date;
+    effective_to: Date | null;
+    kind: "NEW" | "CHANGED";
+    old_description: string | null;
+    old_rate_per_minute: string | null;
+    old_connect_fee: string | null;
+    old_effective_from: Date | null;
+    total: string;
+  };
+  const offset = query.page * query.pageSize;
+  if (deckImport.changedRows + deckImport.unchangedRows === 0) {
+    // No row touches the deck's prefixes: every valid row is new, in file order off the key.
+    if (query.kind === "CHANGED" || query.kind === "INCREASED") return empty;
+    const result = await pool().query<TChangeRow>(
+      `SELECT s.line, s.prefix, s.description, s.category, s.rate_per_minute::text, s.connect_fee::text, s.effective_from, s.effective_to,
+              'NEW' AS kind, NULL AS old_description, NULL AS old_rate_per_minute, NULL AS old_connect_fee, NULL AS old_effective_from, '0' AS total
+       FROM deck_import_rows s WHERE s.import_id = $1 AND s.error IS NULL
+       ORDER BY s.line LIMIT $2 OFFSET $3`,
+      [deckImport.id, query.pageSize, offset],
+    );
+    return { rows: result.rows.map(changeRowOf), total: deckImport.newRows, page: query.page, pageSize: query.pageSize };
+  }
+  const result = await pool().query<TChangeRow>(
+    `WITH plan AS (${TOUCHING_PLAN_SQL}),
+     changes AS (
+       SELECT p.line, p.prefix, p.description, p.category, p.rate_per_minute, p.connect_fee, p.effective_from, p.effective_to,
+              CASE WHEN p.cur_id IS NULL THEN 'NEW' ELSE 'CHANGED' END AS kind,
+              old.description AS old_description, old.rate_per_minute AS old_rate_per_minute, old.connect_fee AS old_connect_fee,
+              old.effective_from AS old_effective_from
+       FROM plan p LEFT JOIN rates old ON old.id = p.cur_id AND old.deck_id = $2
+       WHERE NOT p.unchanged
+       UNION ALL
+       SELECT s.line, s.prefix, s.description, s.category, s.rate_per_minute, s.connect_fee, s.effective_from, s.effective_to,
+              'NEW', NULL, NULL, NULL, NULL
+       FROM deck_import_rows s
+       WHERE s.import_id = $1 AND s.error IS NULL AND NOT EXISTS (SELECT FROM rates r WHERE r.deck_id = $2 AND r.prefix = s.prefix)
+     )
+     SELECT c.line, c.prefix, c.description, c.category, c.rate_per_minute::text, c.connect_fee::text, c.effective_from, c.effective_to,
+            c.kind, c.old_description, c.old_rate_per_minute::text, c.old_connect_fee::text, c.old_effective_from,
+            count(*) OVER ()::text AS total
+     FROM changes c
+     WHERE $3 = 'ALL' OR c.kind = $3 OR ($3 = 'INCREASED' AND c.kind = 'CHANGED' AND c.rate_per_minute > c.old_rate_per_minute)
+     ORDER BY c.line LIMIT $4 OFFSET $5`,
+    [deckImport.id, deckImport.deckId, query.kind, query.pageSize, offset],
+  );
+  const rows = result.rows;
+  // Past the last page the window count is gone; the preview's counts still give the total.
+  const total = rows.length > 0 ? Number(rows[0]!.total) : query.page === 0 ? 0 : countFor(query.kind, deckImport);
+  return { rows: rows.map(changeRowOf), total, page: query.page, pageSize: query.pageSize };
+}
+
+/** The total of a filter when the page came back empty (past the end): known from the preview's counts, except rises. */
+function countFor(kind: (typeof DECK_IMPORT_CHANGE_KINDS)[number], counts: { newRows: number; changedRows: number }): number {
+  if (kind === "NEW") return counts.newRows;
+  if (kind === "CHANGED") return counts.changedRows;
+  if (kind === "ALL") return counts.newRows + counts.changedRows;
+  return 0;
+}
+
+function changeRowOf(row: {
+  line: number;
+  prefix: string;
+  description: string;
+  category: string;
+  rate_per_minute: string;
+  connect_fee: string;
+  effective_from: Date;
+  effective_to: Date | null;
+  kind: "NEW" | "CHANGED";
+  old_description: string | null;
+  old_rate_per_minute: string | null;
+  old_connect_fee: string | null;
+  old_effective_from: Date | null;
+}) {
+  return {
+    line: row.line,
+    kind: row.kind,
+    prefix: row.prefix,
+    description: row.description,
+    category: row.category,
+    ratePerMinuteMicros: BigInt(row.rate_per_minute),
+    connectFeeMicros: BigInt(row.connect_fee),
+    effectiveFrom: row.effective_from,
+    effectiveTo: row.effective_to,
+    /** The version in force that this row replaces or closes; null for a new rate. */
+    previous:
+      row.kind === "CHANGED" && row.old_rate_per_minute !== null
+        ? {
+            description: row.old_description ?? "",
+            ratePerMinuteMicros: BigInt(row.old_rate_per_minute),
+            connectFeeMicros: BigInt(row.old_connect_fee ?? "0"),
+            effectiveFrom: row.old_effective_from,
+          }
+        : null,
+  };
+}
+
+export type TDeckImportChange = ReturnType<typeof changeRowOf>;
 
 export async function commitDeckImport(options: { tenantId: string; actor: TActor; importId: string }) {
   const deckImport = await getDeckImport(options);

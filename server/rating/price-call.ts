@@ -3,9 +3,8 @@ import { db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { DIALLING_PLAN_COLUMNS, numberingPlanOf } from "@/server/tenants/dialling-plan";
 import { createNumberNormalizer } from "./normalize";
-import { rateCall, type PricingStep } from "./pricing";
+import { describeAmount, rateCall, type PricingStep } from "./pricing";
 import { getDeckMatcher } from "./deck-cache";
-import { formatMicros } from "./money";
 
 export const ZPriceCallInput = z.object({
   /** Price with this SELL deck… */
@@ -22,12 +21,37 @@ export const ZPriceCallInput = z.object({
 
 export type TExplainedStep = { rule: string; detail: string };
 
+/**
+ * An instant as the tenant's staff read it: on the tenant's clock, with the zone named
+ * ("Dec 3, 2026, 05:13:07 EST"), since decks and calls are dated in it, not in UTC.
+ */
+export function describeInstant(instant: Date, timeZone: string, options: { seconds?: boolean } = {}): string {
+  return new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    ...(options.seconds === false ? {} : { second: "2-digit" }),
+    hourCycle: "h23",
+    timeZoneName: "short",
+  }).format(instant);
+}
+
+/** What the tool's form needs before a call is priced: the zone its date is typed in, and the currency. */
+export async function priceCallSettings(options: { tenantId: string }) {
+  const tenant = await db().tenant.findUnique({ where: { id: options.tenantId }, select: { currency: true, timeZone: true } });
+  if (!tenant) throw AppError.notFound("Tenant");
+  return tenant;
+}
+
 /** The "price a call" tool: every rule applied on the way to a price, cost and margin. */
 export async function priceCallTool(options: { tenantId: string; input: z.input<typeof ZPriceCallInput> }) {
   const input = ZPriceCallInput.parse(options.input);
   const tenant = await db().tenant.findUniqueOrThrow({
     where: { id: options.tenantId },
-    select: { ...DIALLING_PLAN_COLUMNS, currency: true },
+    select: { ...DIALLING_PLAN_COLUMNS, currency: true, timeZone: true },
   });
   const steps: TExplainedStep[] = [];
   let sellDeckId = input.deckId;
@@ -72,13 +96,16 @@ export async function priceCallTool(options: { tenantId: string; input: z.input<
   const buyDeck = input.buyDeckId ? await getDeckMatcher(options.tenantId, input.buyDeckId) : null;
   const rated = rateCall(
     { caller: "", callee: input.number, startUtc: input.at, billsec: input.billsec },
-    { normalizeNumber, sellDeck, buyDeck, explain: true },
+    { normalizeNumber, sellDeck, buyDeck, explain: true, currency: tenant.currency },
   );
   if (rated.rate) {
-    const window = `${rated.rate.effectiveFrom.toISOString()} – ${rated.rate.effectiveTo ? rated.rate.effectiveTo.toISOString() : "open"}`;
+    const from = describeInstant(rated.rate.effectiveFrom, tenant.timeZone, { seconds: false });
+    const window = rated.rate.effectiveTo
+      ? `from ${from} until ${describeInstant(rated.rate.effectiveTo, tenant.timeZone, { seconds: false })}`
+      : `since ${from}, with no end date`;
     steps.push({
       rule: "MATCH",
-      detail: `Longest prefix effective at ${input.at.toISOString()}: ${rated.rate.prefix} (${rated.rate.description}), in force ${window}`,
+      detail: `Longest prefix in force on ${describeInstant(input.at, tenant.timeZone)}: ${rated.rate.prefix} (${rated.rate.description}), ${window}`,
     });
   } else if (rated.status === "UNBILLABLE") {
     steps.push({ rule: "MATCH", detail: rated.reason ?? "no rate" });
@@ -87,7 +114,7 @@ export async function priceCallTool(options: { tenantId: string; input: z.input<
   if (rated.costMicros !== null && rated.marginMicros !== null) {
     steps.push({
       rule: "MARGIN",
-      detail: `Cost ${formatMicros(rated.costMicros)} by the BUY deck (prefix ${rated.buyRate?.prefix}); margin ${formatMicros(rated.marginMicros)}`,
+      detail: `Cost ${describeAmount(rated.costMicros, tenant.currency)} by the BUY deck (prefix ${rated.buyRate?.prefix}); margin ${describeAmount(rated.marginMicros, tenant.currency)}`,
     });
   } else if (input.buyDeckId && rated.costReason) {
     steps.push({ rule: "MARGIN", detail: `No cost: ${rated.costReason}` });
@@ -107,6 +134,8 @@ export async function priceCallTool(options: { tenantId: string; input: z.input<
     costMicros: rated.costMicros,
     marginMicros: rated.marginMicros,
     currency: tenant.currency,
+    /** The zone the explanation's dates are written in. */
+    timeZone: tenant.timeZone,
     steps,
   };
 }

@@ -84,13 +84,47 @@ export function computeCallPrice(terms: PricingTerms, billsec: number): CallPric
   };
 }
 
-function money(micros: bigint): string {
-  return `${micros} µ (${formatMicros(micros, { minFractionDigits: 2 })})`;
+const currencySymbols = new Map<string, string>();
+
+function currencySymbol(currency: string): string {
+  const code = currency.toUpperCase();
+  let symbol = currencySymbols.get(code);
+  if (symbol === undefined) {
+    try {
+      // A fixed locale, as the browser's formatter uses: "$", "CA$", "€", "CHF".
+      symbol = new Intl.NumberFormat("en-US", { style: "currency", currency: code }).formatToParts(0).find((part) => part.type === "currency")?.value ?? code;
+    } catch {
+      symbol = code;
+    }
+    currencySymbols.set(code, symbol);
+  }
+  return symbol;
 }
 
-/** Prices a call and lists every rule applied, in order, in words a customer can follow. */
-export function priceCall(input: { rate: PricingTerms; billsec: number }): PricedCall {
-  const { rate, billsec } = input;
+/**
+ * An amount as a person reads it, "$0.0132": every significant micro-unit digit is kept
+ * (a call's price is often a fraction of a cent, and rounding it here would contradict the
+ * arithmetic shown next to it), never fewer decimals than `minFractionDigits`.
+ */
+export function describeAmount(micros: bigint, currency: string | undefined, minFractionDigits = 2): string {
+  const amount = formatMicros(micros < 0n ? -micros : micros, { minFractionDigits });
+  if (!currency) return `${micros < 0n ? "-" : ""}${amount}`;
+  const symbol = currencySymbol(currency);
+  // Letters need a space ("CHF 0.05"); "$" and "€" do not.
+  const separator = /[\p{L}\p{N}]$/u.test(symbol) ? "\u00a0" : "";
+  return `${micros < 0n ? "-" : ""}${symbol}${separator}${amount}`;
+}
+
+/** Per-minute rates read in four decimals at least, as decks write them ("$0.0120/min"). */
+const RATE_DIGITS = 4;
+
+/**
+ * Prices a call and lists every rule applied, in order, in words a customer can follow;
+ * amounts in `currency` (the deck's, which is the tenant's).
+ */
+export function priceCall(input: { rate: PricingTerms; billsec: number; currency?: string }): PricedCall {
+  const { rate, billsec, currency } = input;
+  const money = (micros: bigint) => describeAmount(micros, currency);
   assertValidInput(rate, billsec);
   const steps: PricingStep[] = [];
 
@@ -131,10 +165,9 @@ export function priceCall(input: { rate: PricingTerms; billsec: number }): Price
   steps.push({
     rule: "PER_MINUTE_CHARGE",
     detail:
-      `${billedSeconds} s at ${formatMicros(rate.ratePerMinuteMicros)}/min: ` +
-      `ceil(${billedSeconds} × ${rate.ratePerMinuteMicros} / 60) = ${durationCharge} µ` +
-      (roundedUp ? " (rounded up to the next micro-unit)" : "") +
-      ` = ${formatMicros(durationCharge, { minFractionDigits: 2 })}`,
+      `${billedSeconds} s at ${describeAmount(rate.ratePerMinuteMicros, currency, RATE_DIGITS)}/min: ` +
+      `${billedSeconds} × ${describeAmount(rate.ratePerMinuteMicros, currency, RATE_DIGITS)} / 60 = ${money(durationCharge)}` +
+      (roundedUp ? ` (rounded up to the next ${describeAmount(1n, currency)}: one rounding per call, always up)` : ""),
   });
 
   const priceMicros = rate.connectFeeMicros + durationCharge;
@@ -190,6 +223,8 @@ export interface RateCallOptions<TRate extends Rate = Rate> {
   buyDeck?: RateMatcher<TRate> | null;
   /** Include the pricing explanation (slower; for the "price a call" screen). */
   explain?: boolean;
+  /** Currency of the explanation's amounts (the deck's); bare decimals without it. */
+  currency?: string;
 }
 
 export interface RatedCall<TRate extends Rate = Rate> {
@@ -310,7 +345,7 @@ export function rateCall<TRate extends Rate = Rate>(call: CallToRate, options: R
   let priceMicros: bigint;
   let steps: PricingStep[] | null = null;
   if (options.explain) {
-    const priced = priceCall({ rate, billsec: call.billsec });
+    const priced = priceCall({ rate, billsec: call.billsec, currency: options.currency });
     ({ billedSeconds, priceMicros, steps } = priced);
   } else {
     ({ billedSeconds, priceMicros } = computeCallPrice(rate, call.billsec));

@@ -9,7 +9,7 @@ import { AppError } from "@/server/errors";
 import { getCdrFile, listCdrFiles, listCdrRejects, streamCdrRejectsCsv } from "@/server/cdr/file-queries";
 import { uploadCdrFile } from "@/server/cdr/upload";
 import { updateCdrSource } from "@/server/cdr/sources";
-import { addRateForPrefix, mapAccountCode, rerateStatus, unbillableDetail, unbillableSummary } from "@/server/cdr/unbillable";
+import { addRateForPrefix, mapAccountCode, rerateImpact, rerateStatus, unbillableDetail, unbillableSummary } from "@/server/cdr/unbillable";
 import { requestRerate, rerateUnbillable } from "@/server/cdr/rerate";
 import { saveTrunk } from "@/server/catalog/trunks";
 import { callerAs, createUser } from "../support/factories";
@@ -224,6 +224,17 @@ describe("the unbillable queue", () => {
       ["Bob Co", "Retail", "886", 1],
     ]);
 
+    // What a re-rate would charge, for its confirmation: only calls with a customer count;
+    // the unknown accounts' calls have nobody to charge yet.
+    expect(await rerateImpact({ tenantId, input: {} })).toMatchObject({
+      calls: 7,
+      chargeableCalls: 4,
+      customers: 2,
+      prepaidCustomers: 1,
+      estimatedCharge: (301n * price) / seconds,
+    });
+    expect(await rerateImpact({ tenantId, input: { reason: "unknown account" } })).toMatchObject({ calls: 3, chargeableCalls: 0, customers: 0, estimatedCharge: 0n });
+
     // A trunk's own code cannot be mapped; an unknown one can, once.
     await expect(mapAccountCode({ tenantId, actor: ACTOR, input: { accountCode: "acct-1002", customerId: world.alice.id } })).rejects.toMatchObject({
       fieldErrors: { accountCode: [expect.stringMatching(/trunk "Bob main" of Bob Co/)] },
@@ -232,6 +243,15 @@ describe("the unbillable queue", () => {
     await expect(mapAccountCode({ tenantId, actor: ACTOR, input: { accountCode: "acct-5555", customerId: world.alice.id } })).rejects.toMatchObject({
       fieldErrors: { accountCode: [expect.stringMatching(/already mapped to Bob Co/)] },
     });
+    // A mapped code's calls now have their customer (found regardless of case, as rating finds it).
+    expect(await rerateImpact({ tenantId, input: { reason: "unknown account" } })).toMatchObject({
+      calls: 3,
+      chargeableCalls: 2,
+      customers: 1,
+      prepaidCustomers: 0,
+      estimatedCharge: (360n * price) / seconds,
+    });
+    expect(await rerateImpact({ tenantId, input: {} })).toMatchObject({ calls: 7, chargeableCalls: 6, customers: 2 });
 
     // The import's own validation speaks through the form's fields.
     const rate = { ...TAIWAN_RATE, deckId: world.deck.id };

@@ -151,8 +151,20 @@ describe("priceCall explanation", () => {
     expect(priced.steps[0]!.detail).toBe(
       "increments 30/6: billsec 61 s > initial 30 s, so 30 + ceil((61 − 30) / 6) × 6 = 30 + 6 × 6 = 66 s are billed",
     );
-    expect(priced.steps[1]!.detail).toContain("ceil(66 × 45000 / 60) = 49500 µ");
-    expect(priced.steps[3]!.detail).toBe("price 59500 µ (0.0595) for 66 billed seconds");
+    expect(priced.steps[1]!.detail).toBe("66 s at 0.0450/min: 66 × 0.0450 / 60 = 0.0495");
+    expect(priced.steps[2]!.detail).toBe("connect fee 0.01, charged once because the call was answered");
+    expect(priced.steps[3]!.detail).toBe("price 0.0595 for 66 billed seconds");
+  });
+
+  it("writes amounts in the deck's currency, keeping the sub-cent digits a price is made of", () => {
+    const priced = priceCall({ rate: terms(60, 6, { ratePerMinuteMicros: 12_000n }), billsec: 61, currency: "USD" });
+    expect(priced.steps.find((step) => step.rule === "PER_MINUTE_CHARGE")?.detail).toBe("66 s at $0.0120/min: 66 × $0.0120 / 60 = $0.0132");
+    expect(priced.steps.find((step) => step.rule === "TOTAL")?.detail).toBe("price $0.0132 for 66 billed seconds");
+    expect(priced.steps.map((step) => step.detail).join(" ")).not.toMatch(/µ|13200/);
+    const rounded = priceCall({ rate: terms(1, 1, { ratePerMinuteMicros: 12_345n }), billsec: 7, currency: "CHF" });
+    expect(rounded.steps.find((step) => step.rule === "PER_MINUTE_CHARGE")?.detail).toBe(
+      "7 s at CHF\u00a00.012345/min: 7 × CHF\u00a00.012345 / 60 = CHF\u00a00.001441 (rounded up to the next CHF\u00a00.000001: one rounding per call, always up)",
+    );
   });
 
   it("says when the price was rounded up", () => {

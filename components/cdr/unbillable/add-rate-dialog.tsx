@@ -1,15 +1,14 @@
 "use client";
 
-import { useState, type FormEvent } from "react";
+import { useState, type FormEvent, type ReactElement } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
 import { formErrorsOf, withoutFieldError, type TFieldErrors } from "@/components/trpc/errors";
 import { CATEGORY_OPTIONS, RATE_CATEGORIES, fromDateTimeLocal, oneOf, toDateTimeLocal, type TRateCategory } from "@/components/rating/labels";
 import { formatDate } from "@/components/admin/format";
 import { startOfDay } from "@/components/cdr/unbillable/types";
-import { Button } from "@/components/ui/button";
-import { Dialog } from "@/components/ui/dialog";
-import { FormField } from "@/components/ui/form-field";
+import { FormDialog } from "@/components/ui/form-dialog";
+import { FormField, type FormFieldControlProps } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { Select } from "@/components/ui/select";
 
@@ -39,6 +38,68 @@ function initialValues(target: TAddRateTarget): TValues {
     increment: "60",
     graceSeconds: "0",
     effectiveFrom: toDateTimeLocal(startOfDay(target.firstSeen)),
+  };
+}
+
+/** Decimal places a micro-unit amount holds (server/rating/money.ts): more could not be stored exactly. */
+const MAX_DECIMALS = 6;
+
+/**
+ * The server's parser (tryParseMoneyToMicros) in a form a person can act on: a plain,
+ * non-negative decimal with a dot, at most six significant decimals.
+ */
+function decimalProblem(text: string, example: string): string | null {
+  const value = text.trim();
+  if (!/^(\d+\.?\d*|\.\d+)$/.test(value)) return `Enter an amount like ${example}: digits and a dot, no currency sign or comma`;
+  const decimals = (value.split(".")[1] ?? "").replace(/0+$/, "");
+  if (decimals.length > MAX_DECIMALS) return `At most ${MAX_DECIMALS} decimals, e.g. 0.012345`;
+  return null;
+}
+
+function wholeSecondsProblem(text: string, { positive }: { positive: boolean }): string | null {
+  const value = text.trim();
+  if (!/^\d+$/.test(value)) return "Enter whole seconds, e.g. 60";
+  if (positive && Number(value) === 0) return "Enter at least 1 second";
+  return null;
+}
+
+/** What the browser can tell before asking the server; the server still checks everything. */
+function validate(values: TValues): TFieldErrors {
+  const found: TFieldErrors = {};
+  if (!values.deckId) found.deckId = ["Choose the deck to add the rate to"];
+  if (!values.prefix.trim()) found.prefix = ["Enter the prefix"];
+  else if (!/^\+?\d+$/.test(values.prefix.trim())) found.prefix = ["Enter digits only, e.g. 886"];
+  if (!values.description.trim()) found.description = ["Enter a description, e.g. the destination's name"];
+  if (!values.ratePerMinute.trim()) found.ratePerMinute = ["Enter the price per minute, e.g. 0.0600"];
+  else {
+    const problem = decimalProblem(values.ratePerMinute, "0.0600");
+    if (problem) found.ratePerMinute = [problem.startsWith("Enter an amount") ? "Enter a price like 0.0600" : problem];
+  }
+  if (values.connectFee.trim()) {
+    const problem = decimalProblem(values.connectFee, "0.0100");
+    if (problem) found.connectFee = [problem.startsWith("Enter an amount") ? "Enter a fee like 0.0100, or 0 for none" : problem];
+  }
+  const grace = wholeSecondsProblem(values.graceSeconds || "0", { positive: false });
+  if (grace) found.graceSeconds = [grace];
+  const initial = wholeSecondsProblem(values.initialIncrement, { positive: true });
+  if (initial) found.initialIncrement = [initial];
+  const increment = wholeSecondsProblem(values.increment, { positive: true });
+  if (increment) found.increment = [increment];
+  if (!fromDateTimeLocal(values.effectiveFrom)) found.effectiveFrom = ["Enter the date from which the rate applies"];
+  return found;
+}
+
+/** An amount field with the deck's currency beside it, so nobody types cents or another currency. */
+function withCurrency(currency: string | null, unit: string, input: (control: FormFieldControlProps) => ReactElement) {
+  return function AmountControl(control: FormFieldControlProps) {
+    return (
+      <div className="flex items-center gap-2">
+        {input(control)}
+        <span className="shrink-0 text-sm whitespace-nowrap text-slate-600" aria-hidden={currency === null}>
+          {currency ? `${currency}${unit}` : ""}
+        </span>
+      </div>
+    );
   };
 }
 
@@ -74,7 +135,19 @@ export function AddRateDialog({
         void queryClient.invalidateQueries({ queryKey: trpc.rating.rates.queryKey() });
         onAdded({ prefix: values?.prefix ?? "", deckName: result.deck?.name ?? "the deck" });
       },
-      onError: (error) => setErrors(formErrorsOf(error, FIELDS)),
+      // The hook's callbacks are those of the latest render, so `values` is what is typed now.
+      onError: (error, submitted) => {
+        const current = values;
+        const answered = formErrorsOf(error, FIELDS);
+        // A message about a value the user has since changed describes what is no longer there.
+        const stillTrue: TFieldErrors = {};
+        for (const [field, messages] of Object.entries(answered)) {
+          const key = field as TField;
+          const sent = key === "effectiveFrom" ? toDateTimeLocal(submitted.effectiveFrom as Date) : (submitted[key] as string | undefined);
+          if (!current || !FIELDS.includes(key) || current[key] === sent) stillTrue[field] = messages;
+        }
+        setErrors(stillTrue);
+      },
     }),
   );
 
@@ -87,14 +160,9 @@ export function AddRateDialog({
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (!values) return;
-    const found: TFieldErrors = {};
-    if (!values.deckId) found.deckId = ["Choose the deck to add the rate to"];
-    if (!values.prefix.trim()) found.prefix = ["Enter the prefix"];
-    if (!values.description.trim()) found.description = ["Enter a description, e.g. the destination's name"];
-    if (!values.ratePerMinute.trim()) found.ratePerMinute = ["Enter the price per minute"];
-    const effectiveFrom = fromDateTimeLocal(values.effectiveFrom);
-    if (!effectiveFrom) found.effectiveFrom = ["Enter the date from which the rate applies"];
+    const found = validate(values);
     setErrors(found);
+    const effectiveFrom = fromDateTimeLocal(values.effectiveFrom);
     if (!effectiveFrom || Object.keys(found).length > 0) {
       const first = FIELDS.find((field) => found[field]);
       if (first) event.currentTarget.querySelector<HTMLElement>(`[name="${first}"]`)?.focus();
@@ -104,11 +172,12 @@ export function AddRateDialog({
   };
 
   const deckOptions = (decks.data ?? []).map((deck) => ({ value: deck.id, label: `${deck.name} (${deck.currency})` }));
+  const deckCurrency = (values && decks.data?.find((deck) => deck.id === values.deckId)?.currency) ?? null;
   const lateStart =
     values && target && fromDateTimeLocal(values.effectiveFrom) !== null && fromDateTimeLocal(values.effectiveFrom)!.getTime() > target.firstSeen.getTime();
 
   return (
-    <Dialog
+    <FormDialog
       open={open}
       onOpenChange={(next) => !next && !add.isPending && onClose()}
       title="Add rate"
@@ -117,18 +186,10 @@ export function AddRateDialog({
           ? `A new number range in ${target.customerName}'s deck. It is saved as a new deck version, like an import.`
           : "A new number range, saved as a new deck version, like an import."
       }
-      dismissible={!add.isPending}
+      formId="add-rate-form"
+      submitLabel="Add rate"
+      pending={add.isPending}
       size="lg"
-      footer={
-        <>
-          <Button onClick={onClose} disabled={add.isPending}>
-            Cancel
-          </Button>
-          <Button type="submit" form="add-rate-form" variant="primary" loading={add.isPending}>
-            Add rate
-          </Button>
-        </>
-      }
     >
       {values ? (
         <form id="add-rate-form" noValidate onSubmit={submit} className="grid gap-4 sm:grid-cols-2">
@@ -144,11 +205,20 @@ export function AddRateDialog({
           <FormField label="Category" required error={errors.category}>
             <Select name="category" value={values.category} onChange={set("category")} options={CATEGORY_OPTIONS} />
           </FormField>
-          <FormField label="Price per minute" required error={errors.ratePerMinute} hint="In the deck's currency, e.g. 0.0600.">
-            <Input name="ratePerMinute" value={values.ratePerMinute} onChange={set("ratePerMinute")} inputMode="decimal" className="numeric" />
+          <FormField
+            label="Price per minute"
+            required
+            error={errors.ratePerMinute}
+            hint={deckCurrency ? `In ${deckCurrency}, the deck's currency, e.g. 0.0600.` : "In the deck's currency, e.g. 0.0600."}
+          >
+            {withCurrency(deckCurrency, " / min", (control) => (
+              <Input {...control} name="ratePerMinute" value={values.ratePerMinute} onChange={set("ratePerMinute")} inputMode="decimal" className="numeric" />
+            ))}
           </FormField>
-          <FormField label="Connect fee" error={errors.connectFee}>
-            <Input name="connectFee" value={values.connectFee} onChange={set("connectFee")} inputMode="decimal" className="numeric" />
+          <FormField label="Connect fee" error={errors.connectFee} hint="Charged once per answered call; 0 for none.">
+            {withCurrency(deckCurrency, "", (control) => (
+              <Input {...control} name="connectFee" value={values.connectFee} onChange={set("connectFee")} inputMode="decimal" className="numeric" />
+            ))}
           </FormField>
           <FormField label="Grace seconds" error={errors.graceSeconds} hint="Calls this short are free.">
             <Input name="graceSeconds" value={values.graceSeconds} onChange={set("graceSeconds")} inputMode="numeric" className="numeric" />
@@ -179,6 +249,6 @@ export function AddRateDialog({
           ) : null}
         </form>
       ) : null}
-    </Dialog>
+    </FormDialog>
   );
 }

@@ -10,6 +10,7 @@ import { QueryError } from "@/components/admin/query-error";
 import { useStaffAccess } from "@/components/admin/use-staff-access";
 import { AddRateDialog, type TAddRateTarget } from "@/components/cdr/unbillable/add-rate-dialog";
 import { MapAccountCodeDialog } from "@/components/cdr/unbillable/map-account-dialog";
+import { RerateConfirmDialog } from "@/components/cdr/unbillable/rerate-confirm";
 import { useRerate } from "@/components/cdr/unbillable/use-rerate";
 import { REASON_TITLES, formatCount, formatMinutes, reasonTitle, type TUnbillableReason } from "@/components/cdr/unbillable/types";
 import { Button, buttonClassName } from "@/components/ui/button";
@@ -50,15 +51,28 @@ function RerateProgress({ rerate, reason }: { rerate: TRerate; reason: string | 
   );
 }
 
-function RerateButton({ rerate, reason, canEdit, label = "Re-rate" }: { rerate: TRerate; reason: string | null; canEdit: boolean; label?: string }) {
+function RerateButton({
+  rerate,
+  reason,
+  canEdit,
+  label = "Re-rate",
+  onRerate,
+}: {
+  rerate: TRerate;
+  reason: string | null;
+  canEdit: boolean;
+  label?: string;
+  /** Asks first: a re-rate charges wallets. */
+  onRerate: (reason: string | null) => void;
+}) {
   if (!canEdit) return null;
   return (
     <Button
       size="sm"
       variant={reason === null ? "primary" : "secondary"}
-      loading={rerate.starting || (rerate.active !== null && rerate.active.reason === reason)}
-      disabled={rerate.active !== null}
-      onClick={() => rerate.start(reason)}
+      loading={rerate.active !== null && rerate.active.reason === reason}
+      disabled={rerate.active !== null || rerate.starting}
+      onClick={() => onRerate(reason)}
     >
       {label}
     </Button>
@@ -210,6 +224,7 @@ function ReasonCard({
   currency,
   canEdit,
   rerate,
+  onRerate,
   onMap,
   onAddRate,
 }: {
@@ -217,6 +232,7 @@ function ReasonCard({
   currency: string;
   canEdit: boolean;
   rerate: TRerate;
+  onRerate: (reason: string | null) => void;
   onMap: (accountCode: string) => void;
   onAddRate: (target: TAddRateTarget) => void;
 }) {
@@ -226,7 +242,7 @@ function ReasonCard({
         actions={
           <div className="flex items-center gap-3">
             <RerateProgress rerate={rerate} reason={group.reason} />
-            <RerateButton rerate={rerate} reason={group.reason} canEdit={canEdit} />
+            <RerateButton rerate={rerate} reason={group.reason} canEdit={canEdit} onRerate={onRerate} />
           </div>
         }
       >
@@ -255,6 +271,8 @@ export function UnbillableQueue() {
   const rerate = useRerate(currency);
   const [mapping, setMapping] = useState<string | null>(null);
   const [addingRate, setAddingRate] = useState<TAddRateTarget | null>(null);
+  // undefined: no question open; null: all reasons.
+  const [confirmingRerate, setConfirmingRerate] = useState<string | null | undefined>(undefined);
   const data = summary.data;
 
   return (
@@ -266,7 +284,7 @@ export function UnbillableQueue() {
           data && data.reasons.length > 0 ? (
             <div className="flex items-center gap-3">
               <RerateProgress rerate={rerate} reason={null} />
-              <RerateButton rerate={rerate} reason={null} canEdit={access.canEdit} label="Re-rate all" />
+              <RerateButton rerate={rerate} reason={null} canEdit={access.canEdit} label="Re-rate all" onRerate={setConfirmingRerate} />
             </div>
           ) : null
         }
@@ -313,19 +331,27 @@ export function UnbillableQueue() {
               currency={currency}
               canEdit={access.canEdit}
               rerate={rerate}
+              onRerate={setConfirmingRerate}
               onMap={setMapping}
               onAddRate={setAddingRate}
             />
           ))}
         </>
       )}
+      <RerateConfirmDialog
+        reason={confirmingRerate}
+        currency={currency}
+        pending={rerate.starting}
+        onCancel={() => setConfirmingRerate(undefined)}
+        onConfirm={(reason) => rerate.start(reason, { onStarted: () => setConfirmingRerate(undefined) })}
+      />
       <MapAccountCodeDialog
         accountCode={mapping}
         onClose={() => setMapping(null)}
         onMapped={(accountCode, customerName) => {
           setMapping(null);
           toast.success(`${accountCode} now belongs to ${customerName}. Re-rate to bill its calls.`, {
-            action: { label: "Re-rate now", onClick: () => rerate.start("unknown account") },
+            action: { label: "Re-rate…", onClick: () => setConfirmingRerate("unknown account") },
           });
         }}
       />
@@ -335,7 +361,7 @@ export function UnbillableQueue() {
         onAdded={({ prefix, deckName }) => {
           setAddingRate(null);
           toast.success(`Rate for ${prefix} added to ${deckName}. Re-rate to bill the calls.`, {
-            action: { label: "Re-rate now", onClick: () => rerate.start("no rate for prefix") },
+            action: { label: "Re-rate…", onClick: () => setConfirmingRerate("no rate for prefix") },
           });
         }}
       />

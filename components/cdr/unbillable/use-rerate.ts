@@ -79,7 +79,7 @@ export function useRerate(currency: string) {
   }, [ended, requested?.requestId]);
 
   return {
-    start: (reason: string | null) => start.mutate(reason ? { reason } : {}),
+    start: (reason: string | null, callbacks: { onStarted?: () => void } = {}) => start.mutate(reason ? { reason } : {}, { onSuccess: () => callbacks.onStarted?.() }),
     starting: start.isPending,
     active,
     remaining: data?.remaining ?? active?.queued ?? null,

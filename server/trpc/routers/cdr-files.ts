@@ -8,10 +8,12 @@ import { requestRerate, ZRerateRequest } from "@/server/cdr/rerate";
 import {
   ZAddRate,
   ZMapAccountCode,
+  ZRerateImpactInput,
   ZRerateStatusInput,
   ZUnbillableDetailInput,
   addRateForPrefix,
   mapAccountCode,
+  rerateImpact,
   rerateStatus,
   unbillableDetail,
   unbillableSummary,
@@ -58,6 +60,9 @@ export const cdrFilesRouter = createTRPCRouter({
   rerate: admin()
     .input(ZRerateRequest)
     .mutation(({ ctx, input }) => requestRerate({ tenantId: ctx.tenantId, actor: ctx.actor, request: input })),
+  rerateImpact: tenantProcedure()
+    .input(ZRerateImpactInput)
+    .query(({ ctx, input }) => rerateImpact({ tenantId: ctx.tenantId, input })),
   rerateStatus: tenantProcedure()
     .input(ZRerateStatusInput)
     .query(({ ctx, input }) => rerateStatus({ tenantId: ctx.tenantId, input })),

@@ -3,8 +3,15 @@ import { TENANT_ADMIN_ROLES } from "@/server/auth/roles";
 import { createTRPCRouter, tenantProcedure } from "@/server/trpc/init";
 import { ZCarrierFields, listCarriers, saveCarrier } from "@/server/rating/carriers";
 import { ZDeckFields, ZRateQuery, assignCustomerDeck, getDeck, listDecks, listRates, saveDeck } from "@/server/rating/decks";
-import { commitDeckImport, discardDeckImport, getDeckImport, listDeckImportErrors } from "@/server/rating/deck-import";
-import { ZPriceCallInput, priceCallTool } from "@/server/rating/price-call";
+import {
+  ZDeckImportChangesQuery,
+  commitDeckImport,
+  discardDeckImport,
+  getDeckImport,
+  listDeckImportChanges,
+  listDeckImportErrors,
+} from "@/server/rating/deck-import";
+import { ZPriceCallInput, priceCallSettings, priceCallTool } from "@/server/rating/price-call";
 import { ZTrunkFields, listCustomerTrunks, saveTrunk } from "@/server/catalog/trunks";
 
 const ZImportId = z.object({ importId: z.uuid() });
@@ -33,12 +40,16 @@ export const ratingRouter = createTRPCRouter({
   importErrors: tenantProcedure()
     .input(ZImportId.extend({ page: z.number().int().min(0).default(0), pageSize: z.number().int().min(1).max(500).default(50) }))
     .query(({ ctx, input }) => listDeckImportErrors({ tenantId: ctx.tenantId, ...input })),
+  importChanges: tenantProcedure()
+    .input(ZDeckImportChangesQuery)
+    .query(({ ctx, input }) => listDeckImportChanges({ tenantId: ctx.tenantId, query: input })),
   commitImport: tenantProcedure(TENANT_ADMIN_ROLES)
     .input(ZImportId)
     .mutation(({ ctx, input }) => commitDeckImport({ tenantId: ctx.tenantId, actor: ctx.actor, importId: input.importId })),
   discardImport: tenantProcedure(TENANT_ADMIN_ROLES)
     .input(ZImportId)
     .mutation(({ ctx, input }) => discardDeckImport({ tenantId: ctx.tenantId, actor: ctx.actor, importId: input.importId })),
+  priceCallSettings: tenantProcedure().query(({ ctx }) => priceCallSettings({ tenantId: ctx.tenantId })),
   priceCall: tenantProcedure()
     .input(ZPriceCallInput)
     .query(({ ctx, input }) => priceCallTool({ tenantId: ctx.tenantId, input })),
