@@ -10,7 +10,7 @@ import { ClearFiltersButton } from "@/components/admin/clear-filters-button";
 import { DateTime } from "@/components/admin/date-time";
 import { shortId } from "@/components/admin/format";
 import { JsonView, diffEntries, inlineJson, type TDiffEntry } from "@/components/admin/json-view";
-import { customerHref } from "@/components/admin/labels";
+import { ROLE_LABELS, customerHref } from "@/components/admin/labels";
 import { useListState } from "@/components/admin/list-state";
 import { MiniCell, MiniRow, MiniTable } from "@/components/admin/mini-table";
 import { QueryError } from "@/components/admin/query-error";
@@ -25,28 +25,171 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Select } from "@/components/ui/select";
 
 const SORT_IDS = ["at", "action"] as const;
-const KNOWN_TARGET_TYPES = ["customer", "user", "invitation", "tenant"];
 const SUMMARY_ENTRIES = 3;
+
+/** What each recorded action means, in words; codes without an entry are humanised. */
+const AUDIT_ACTION_LABELS: Record<string, string> = {
+  "customer.created": "Customer created",
+  "customer.updated": "Customer details changed",
+  "customer.status.active": "Customer reactivated",
+  "customer.status.suspended": "Customer suspended",
+  "customer.status.closed": "Customer closed",
+  "customer.locked": "Customer locked",
+  "customer.unlocked": "Customer unlocked",
+  "customer.rate_deck_assigned": "Rate plan assigned",
+  "invitation.created": "Invitation sent",
+  "invitation.accepted": "Invitation accepted",
+  "invitation.revoked": "Invitation revoked",
+  "member.removed": "Access removed",
+  "wallet.credited": "Balance credited",
+  "wallet.debited": "Balance debited",
+  "wallet.limits_changed": "Balance limits changed",
+  "wallet.ledger_drift": "Balance mismatch found",
+  "payment.refunded": "Payment refunded",
+  "payment.reconciled": "Payment reconciled",
+  "payment.settled_by_hand": "Payment settled by hand",
+  "recurring_fee.created": "Recurring fee added",
+  "recurring_fee.updated": "Recurring fee changed",
+  "recurring_fee.resumed": "Recurring fee resumed",
+  "recurring_fee.stopped": "Recurring fee stopped",
+  "trunk.created": "SIP trunk added",
+  "trunk.updated": "SIP trunk changed",
+  "trunk.disabled": "SIP trunk disabled",
+  "carrier.created": "Carrier added",
+  "carrier.updated": "Carrier changed",
+  "rate_deck.created": "Rate deck created",
+  "rate_deck.updated": "Rate deck changed",
+  "rate_deck.import_discarded": "Rate import discarded",
+  "cdr_source.created": "CDR source added",
+  "cdr_source.updated": "CDR source changed",
+  "cdr_source.enabled": "CDR polling turned on",
+  "cdr_source.disabled": "CDR polling turned off",
+  "cdr_source.poll_requested": "CDR poll requested",
+  "cdr_source.host_key_accepted": "SFTP host key accepted",
+  "cdr.file.upload": "CDR file uploaded",
+  "cdr.file.release": "Held CDR file released",
+  "cdr.file.dismiss": "Held CDR file dismissed",
+  "cdr.file.retry": "CDR file retried",
+  "cdr.rerate": "Calls re-rated",
+  "cdr.account_code.mapped": "Account code mapped",
+  "tenant.dialling-plan.updated": "Dialling plan changed",
+  "tenant.stripe-settings.updated": "Stripe settings changed",
+};
+
+const TARGET_TYPE_LABELS: Record<string, string> = {
+  customer: "Customer",
+  user: "User",
+  invitation: "Invitation",
+  tenant: "Tenant",
+  payment: "Payment",
+  recurring_fee: "Recurring fee",
+  carrier: "Carrier",
+  rate_deck: "Rate deck",
+  cdr_source: "CDR source",
+  cdr_file: "CDR file",
+  cdr: "Calls",
+};
+
+const ACRONYMS: Record<string, string> = { cdr: "CDR", sip: "SIP", sftp: "SFTP", ip: "IP", id: "ID", did: "DID" };
+
+/** "cdr_source.poll_requested" → "CDR source poll requested": readable, if not as good as a label. */
+function humanise(code: string): string {
+  const words = code
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .split(/[._\s-]+/)
+    .filter(Boolean)
+    .map((word) => ACRONYMS[word.toLowerCase()] ?? word.toLowerCase());
+  const text = words.join(" ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+export function auditActionLabel(action: string): string {
+  return AUDIT_ACTION_LABELS[action] ?? humanise(action);
+}
+
+function targetTypeLabel(type: string): string {
+  return TARGET_TYPE_LABELS[type] ?? humanise(type);
+}
+
+/** The page of the record an event is about, for the types that have one. */
+function targetHref(type: string, id: string | null): string | null {
+  if (!id) return null;
+  const encoded = encodeURIComponent(id);
+  switch (type) {
+    case "customer":
+      return customerHref(id);
+    case "cdr_source":
+      return `/admin/cdr/sources/${encoded}`;
+    case "cdr_file":
+      return `/admin/cdr/files/${encoded}`;
+    case "rate_deck":
+      return `/admin/rates/${encoded}`;
+    case "carrier":
+      return "/admin/carriers";
+    case "user":
+    case "invitation":
+      return "/admin/users";
+    case "tenant":
+      return "/admin/settings";
+    default:
+      return null;
+  }
+}
+
+// Enum values stored in before/after ("CUSTOMER_USER", "PREPAID", "SUSPENDED"). Single words
+// only when known: "USD" or a SIP user "ACME" are data, not codes.
+const MULTI_WORD_ENUM = /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$/;
+const ENUM_LABELS: Record<string, string> = {
+  ...ROLE_LABELS,
+  MANUAL: "By hand",
+  BALANCE: "Balance ran out",
+  ACTIVE: "Active",
+  SUSPENDED: "Suspended",
+  LOCKED: "Locked",
+  CLOSED: "Closed",
+  DISABLED: "Disabled",
+  PREPAID: "Prepaid",
+  POSTPAID: "Postpaid",
+  SELL: "Sell",
+  BUY: "Buy",
+  LEAVE: "Leave on server",
+  MOVE: "Move",
+  DELETE: "Delete",
+  PASSWORD: "Password",
+  KEY: "Key",
+};
+
+/** A before/after value as people read it: enum codes as words, everything else as compact JSON. */
+function readableValue(value: unknown): string {
+  if (value === undefined) return "∅";
+  if (typeof value === "string") {
+    const label = ENUM_LABELS[value];
+    if (label) return label;
+    if (MULTI_WORD_ENUM.test(value)) return humanise(value);
+  }
+  return inlineJson(value);
+}
 
 function ChangeSummary({ entries }: { entries: TDiffEntry[] }) {
   const changed = entries.filter((entry) => entry.changed);
   if (changed.length === 0) return <span className="text-slate-400">—</span>;
   const shown = changed.slice(0, SUMMARY_ENTRIES);
+  // Wraps rather than cuts: a reason or an amount cut mid-word reads as something else.
   return (
-    <span className="flex max-w-[28rem] min-w-0 items-center gap-3 overflow-hidden font-mono text-xs">
+    <span className="flex max-w-[32rem] min-w-48 flex-col gap-0.5 text-xs break-words whitespace-normal">
       {shown.map((entry) => (
-        <span key={entry.key} className="max-w-56 shrink-0 truncate" title={`${entry.key}: ${inlineJson(entry.before)} → ${inlineJson(entry.after)}`}>
-          <span className="text-slate-500">{entry.key}: </span>
+        <span key={entry.key}>
+          <span className="text-slate-500">{humanise(entry.key)}: </span>
           {entry.before !== undefined ? (
             <>
-              <span className="text-danger-700 line-through decoration-danger-300">{inlineJson(entry.before)}</span>
+              <span className="text-danger-700 line-through decoration-danger-300">{readableValue(entry.before)}</span>
               <span className="text-slate-400"> → </span>
             </>
           ) : null}
-          <span className="text-success-800">{entry.after === undefined ? "∅" : inlineJson(entry.after)}</span>
+          <span className="text-success-800">{readableValue(entry.after)}</span>
         </span>
       ))}
-      {changed.length > shown.length ? <span className="text-slate-500">+{changed.length - shown.length} more</span> : null}
+      {changed.length > shown.length ? <span className="text-slate-500">+{changed.length - shown.length} more (open the event)</span> : null}
     </span>
   );
 }
@@ -67,9 +210,9 @@ export function AuditList() {
 
   const filterByTarget = (type: string, id: string | null) => list.update({ targetType: type, targetId: id });
 
-  const targetTypeOptions = [...new Set([...KNOWN_TARGET_TYPES, ...(targetType ? [targetType] : [])])].map((value) => ({
+  const targetTypeOptions = [...new Set([...Object.keys(TARGET_TYPE_LABELS), ...(targetType ? [targetType] : [])])].map((value) => ({
     value,
-    label: value.charAt(0).toUpperCase() + value.slice(1),
+    label: targetTypeLabel(value),
   }));
 
   const columns: ColumnDef<TAuditRow>[] = [
@@ -89,23 +232,51 @@ export function AuditList() {
       id: "action",
       header: "Action",
       enableSorting: true,
-      cell: ({ row }) => <span className="font-mono text-xs font-medium text-slate-900">{row.original.action}</span>,
+      // The code stays visible, small: it is what the search box matches and what support quotes.
+      cell: ({ row }) => (
+        <span className="flex flex-col">
+          <span className="font-medium text-slate-900">{auditActionLabel(row.original.action)}</span>
+          <span className="font-mono text-[11px] leading-4 text-slate-400">{row.original.action}</span>
+        </span>
+      ),
     },
     {
       id: "target",
       header: "Target",
       cell: ({ row }) => {
-        const { targetType: type, targetId: id } = row.original;
+        const { targetType: type, targetId: id, targetName: name } = row.original;
+        const href = targetHref(type, id);
+        const label = name ?? (id ? shortId(id) : null);
         return (
-          <button
-            type="button"
-            onClick={() => filterByTarget(type, id)}
-            title={`Show only events of ${type}${id ? ` ${id}` : "s"}`}
-            className="rounded px-1 -mx-1 text-left hover:bg-slate-100"
-          >
-            <span className="text-slate-700">{type}</span>
-            {id ? <span className="ml-1 font-mono text-xs text-slate-500">{shortId(id)}</span> : null}
-          </button>
+          <span className="flex items-center gap-1.5">
+            <span className="text-xs text-slate-500">{targetTypeLabel(type)}</span>
+            {label && href ? (
+              <Link
+                href={href}
+                onClick={(event) => event.stopPropagation()}
+                className={name ? "text-brand-700 hover:underline" : "font-mono text-xs text-brand-700 hover:underline"}
+                title={id ?? undefined}
+              >
+                {label}
+              </Link>
+            ) : label ? (
+              <span className={name ? "text-slate-700" : "font-mono text-xs text-slate-500"} title={id ?? undefined}>
+                {label}
+              </span>
+            ) : null}
+            <button
+              type="button"
+              onClick={(event) => {
+                event.stopPropagation();
+                filterByTarget(type, id);
+              }}
+              title={id ? `Only events of this ${targetTypeLabel(type).toLowerCase()}` : `Only ${targetTypeLabel(type).toLowerCase()} events`}
+              aria-label={id ? `Only events of ${name ?? id}` : `Only ${targetTypeLabel(type).toLowerCase()} events`}
+              className="rounded px-1 text-xs text-slate-400 hover:bg-slate-100 hover:text-slate-700"
+            >
+              Filter
+            </button>
+          </span>
         );
       },
     },
@@ -117,6 +288,7 @@ export function AuditList() {
     {
       id: "changes",
       header: "Changes",
+      meta: { wrap: true },
       cell: ({ row }) => <ChangeSummary entries={diffEntries(row.original.before, row.original.after)} />,
     },
   ];
@@ -132,12 +304,12 @@ export function AuditList() {
         {targetId ? (
           <div className="mb-3 flex flex-wrap items-center gap-2 text-sm text-slate-600">
             <span>Showing events of</span>
-            <Badge tone="brand" className="font-mono">
-              {targetType ?? "target"} {targetId}
+            <Badge tone="brand">
+              {targetTypeLabel(targetType ?? "target")} {rows.find((row) => row.targetId === targetId)?.targetName ?? targetId}
             </Badge>
-            {targetType === "customer" ? (
-              <Link href={customerHref(targetId)} className="text-brand-700 hover:underline">
-                Open customer
+            {targetType && targetHref(targetType, targetId) ? (
+              <Link href={targetHref(targetType, targetId)!} className="text-brand-700 hover:underline">
+                Open {targetTypeLabel(targetType).toLowerCase()}
               </Link>
             ) : null}
             <Button size="sm" variant="ghost" onClick={() => list.update({ targetId: null })}>
@@ -188,7 +360,7 @@ export function AuditList() {
         onOpenChange={(next) => {
           if (!next) setOpenId(null);
         }}
-        title={open ? <span className="font-mono">{open.action}</span> : "Event"}
+        title={open ? auditActionLabel(open.action) : "Event"}
         description={open ? `${open.actorEmail ?? "system"}${open.ip ? ` from ${open.ip}` : ""}` : undefined}
         size="lg"
       >
@@ -207,9 +379,12 @@ function EventDetails({ event }: { event: TAuditRow }) {
         <dd>
           <DateTime value={event.at} style="precise" />
         </dd>
+        <dt className="text-slate-500">Action</dt>
+        <dd className="font-mono text-xs text-slate-600">{event.action}</dd>
         <dt className="text-slate-500">Target</dt>
         <dd className="break-all">
-          {event.targetType} <span className="font-mono text-xs text-slate-600">{event.targetId ?? ""}</span>
+          {targetTypeLabel(event.targetType)} {event.targetName ? <span className="font-medium">{event.targetName}</span> : null}{" "}
+          <span className="font-mono text-xs text-slate-600">{event.targetId ?? ""}</span>
         </dd>
       </dl>
       {entries.length === 0 ? (
@@ -219,7 +394,9 @@ function EventDetails({ event }: { event: TAuditRow }) {
           <MiniTable label="Changes" columns={["Field", "Before", "After"]}>
             {entries.map((entry) => (
               <MiniRow key={entry.key}>
-                <MiniCell className="font-mono text-xs text-slate-600">{entry.key}</MiniCell>
+                <MiniCell className="text-xs text-slate-600">
+                  <span title={entry.key}>{humanise(entry.key)}</span>
+                </MiniCell>
                 <MiniCell className={entry.changed ? "bg-danger-50/50 whitespace-pre-wrap break-all" : "whitespace-pre-wrap break-all"}>
                   <DiffValue value={entry.before} />
                 </MiniCell>
@@ -250,5 +427,5 @@ function EventDetails({ event }: { event: TAuditRow }) {
 
 function DiffValue({ value }: { value: unknown }) {
   if (value === undefined) return <span className="text-slate-400">—</span>;
-  return <span className="font-mono text-xs">{inlineJson(value)}</span>;
+  return <span className="text-xs" title={typeof value === "string" ? value : undefined}>{readableValue(value)}</span>;
 }

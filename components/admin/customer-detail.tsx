@@ -27,6 +27,8 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/com
 import { CustomerRatingCard } from "@/components/rating/customer-rating-card";
 import { useStaffAccess } from "@/components/admin/use-staff-access";
 import { EmptyState } from "@/components/ui/empty-state";
+import { Money } from "@/components/ui/money";
+import { Stat } from "@/components/ui/stat";
 import { PageHeader } from "@/components/ui/page-header";
 import { Skeleton, SkeletonText } from "@/components/ui/skeleton";
 import { StatusBadge } from "@/components/ui/status-badge";
@@ -180,10 +182,41 @@ export function CustomerDetail({ customerId }: { customerId: string }) {
           }
         />
 
+        <BalanceTiles customer={data} />
+
         {data.status === "LOCKED" ? (
           <Notice>
-            This prepaid account is locked because its balance ran out. It unlocks by itself once a payment brings the
-            balance back above the threshold, or by hand from its wallet. Suspending it keeps the lock.
+            {data.lockSource === "MANUAL" ? (
+              <>
+                This account was locked by hand
+                {data.lockedAt ? (
+                  <>
+                    {" "}on <DateTime value={data.lockedAt} />
+                  </>
+                ) : null}
+                {data.lockReason ? <>: “{data.lockReason}”</> : null}. Unlock it from its wallet. Suspending it keeps the lock.
+              </>
+            ) : (
+              <>
+                This account is locked because its balance of <Money micros={data.balance} currency={data.tenant.currency} />{" "}
+                {data.billingType === "PREPAID" ? (
+                  <>
+                    reached its lock threshold of <Money micros={data.lockThreshold} currency={data.tenant.currency} />
+                  </>
+                ) : (
+                  <>
+                    went past its credit limit of <Money micros={data.creditLimit} currency={data.tenant.currency} />
+                  </>
+                )}
+                {data.lockedAt ? (
+                  <>
+                    {" "}(locked <DateTime value={data.lockedAt} />)
+                  </>
+                ) : null}
+                {data.lockReason ? <> · {data.lockReason}</> : null}. It unlocks by itself once a payment brings the balance
+                back, or by hand from its wallet. Suspending it keeps the lock.
+              </>
+            )}
           </Notice>
         ) : null}
         {closed ? <Notice>This account is closed. Its trunks are disabled, its status can no longer be changed and no one can be invited.</Notice> : null}
@@ -361,6 +394,49 @@ function DetailRow({ label, children }: { label: string; children: ReactNode }) 
       <dt className="text-slate-500">{label}</dt>
       <dd className="min-w-0 truncate text-slate-900">{children}</dd>
     </>
+  );
+}
+
+/**
+ * The money state of the account at a glance. Prepaid accounts lock at their lock threshold,
+ * postpaid ones past their credit limit: the tile shows the one that applies, and how much
+ * room is left before it.
+ */
+function BalanceTiles({ customer }: { customer: TCustomerDetail }) {
+  const currency = customer.tenant.currency;
+  const prepaid = customer.billingType === "PREPAID";
+  const lockAt = prepaid ? customer.lockThreshold : -customer.creditLimit;
+  const headroom = customer.balance - lockAt;
+  const low = customer.balance < customer.lowBalanceThreshold;
+  return (
+    <section aria-label="Balance" className="mb-5 grid grid-cols-2 gap-3 lg:grid-cols-4">
+      <Stat
+        label="Balance"
+        value={<Money micros={customer.balance} currency={currency} />}
+        tone={customer.balance < 0n ? "danger" : low ? "warning" : "neutral"}
+        hint={
+          <Link href={`/admin/customers/${customer.id}/wallet`} className="text-brand-700 hover:underline">
+            Ledger and payments
+          </Link>
+        }
+      />
+      {prepaid ? (
+        <Stat label="Lock threshold" value={<Money micros={customer.lockThreshold} currency={currency} toneNegative={false} />} hint="Service locks at or below this balance" />
+      ) : (
+        <Stat label="Credit limit" value={<Money micros={customer.creditLimit} currency={currency} toneNegative={false} />} hint="How far below zero the balance may go" />
+      )}
+      <Stat
+        label={prepaid ? "Left before lock" : "Credit available"}
+        value={<Money micros={headroom} currency={currency} />}
+        tone={headroom <= 0n ? "danger" : "neutral"}
+      />
+      <Stat
+        label="Low-balance alert"
+        value={<Money micros={customer.lowBalanceThreshold} currency={currency} toneNegative={false} />}
+        tone={low ? "warning" : "neutral"}
+        hint={low ? "The balance is below it" : "The customer is emailed below this"}
+      />
+    </section>
   );
 }
 

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import type { ColumnDef } from "@tanstack/react-table";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useStaffAccess } from "@/components/admin/use-staff-access";
@@ -26,64 +26,76 @@ import { CustomersIcon, PlusIcon } from "@/components/shell/icons";
 import { Button } from "@/components/ui/button";
 import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
+import { Money } from "@/components/ui/money";
 import { PageHeader } from "@/components/ui/page-header";
 import { StatusBadge, statusLabel } from "@/components/ui/status-badge";
 import { toast } from "@/components/ui/toast";
 import { ListFilterSelect } from "@/components/admin/list-filter-select";
 
-const SORT_IDS = ["accountNumber", "name", "billingType", "status", "createdAt"] as const;
+const SORT_IDS = ["accountNumber", "name", "billingType", "status", "balance", "createdAt"] as const;
 
 const STATUS_OPTIONS = CUSTOMER_STATUSES.map((value) => ({ value, label: statusLabel(value) }));
 
-const columns: ColumnDef<TCustomerRow>[] = [
-  {
-    id: "accountNumber",
-    accessorKey: "accountNumber",
-    header: "Account number",
-    enableSorting: true,
-    meta: { width: "1%" },
-    cell: ({ row }) => (
-      <Link href={customerHref(row.original.id)} className="font-mono text-xs font-medium text-brand-700 hover:underline">
-        {row.original.accountNumber}
-      </Link>
-    ),
-  },
-  {
-    id: "name",
-    accessorKey: "name",
-    header: "Name",
-    enableSorting: true,
-    cell: ({ row }) => <span className="font-medium text-slate-900">{row.original.name}</span>,
-  },
-  {
-    id: "billingType",
-    accessorKey: "billingType",
-    header: "Billing type",
-    enableSorting: true,
-    cell: ({ row }) => billingTypeLabel(row.original.billingType),
-  },
-  {
-    id: "status",
-    accessorKey: "status",
-    header: "Status",
-    enableSorting: true,
-    cell: ({ row }) => <StatusBadge status={row.original.status} />,
-  },
-  {
-    id: "contactEmail",
-    accessorKey: "contactEmail",
-    header: "Contact email",
-    cell: ({ row }) => <span className="text-slate-600">{row.original.contactEmail}</span>,
-  },
-  {
-    id: "createdAt",
-    accessorKey: "createdAt",
-    header: "Created",
-    enableSorting: true,
-    meta: { align: "right" },
-    cell: ({ row }) => <DateTime value={row.original.createdAt} style="date" />,
-  },
-];
+/** Balances are in the tenant's currency, which the list reports with its rows. */
+function customerColumns(currency: string | undefined): ColumnDef<TCustomerRow>[] {
+  return [
+    {
+      id: "accountNumber",
+      accessorKey: "accountNumber",
+      header: "Account number",
+      enableSorting: true,
+      meta: { width: "1%" },
+      cell: ({ row }) => (
+        <Link href={customerHref(row.original.id)} className="font-mono text-xs font-medium text-brand-700 hover:underline">
+          {row.original.accountNumber}
+        </Link>
+      ),
+    },
+    {
+      id: "name",
+      accessorKey: "name",
+      header: "Name",
+      enableSorting: true,
+      cell: ({ row }) => <span className="font-medium text-slate-900">{row.original.name}</span>,
+    },
+    {
+      id: "billingType",
+      accessorKey: "billingType",
+      header: "Billing type",
+      enableSorting: true,
+      cell: ({ row }) => billingTypeLabel(row.original.billingType),
+    },
+    {
+      id: "status",
+      accessorKey: "status",
+      header: "Status",
+      enableSorting: true,
+      cell: ({ row }) => <StatusBadge status={row.original.status} />,
+    },
+    {
+      id: "balance",
+      accessorKey: "balance",
+      header: "Balance",
+      enableSorting: true,
+      meta: { align: "right" },
+      cell: ({ row }) => (currency ? <Money micros={row.original.balance} currency={currency} /> : null),
+    },
+    {
+      id: "contactEmail",
+      accessorKey: "contactEmail",
+      header: "Contact email",
+      cell: ({ row }) => <span className="text-slate-600">{row.original.contactEmail}</span>,
+    },
+    {
+      id: "createdAt",
+      accessorKey: "createdAt",
+      header: "Created",
+      enableSorting: true,
+      meta: { align: "right" },
+      cell: ({ row }) => <DateTime value={row.original.createdAt} style="date" />,
+    },
+  ];
+}
 
 export function CustomersList() {
   const trpc = useTRPC();
@@ -111,6 +123,9 @@ export function CustomersList() {
     }),
   );
   const submitCreate: TCustomerFormSubmit = (values, handlers) => create.mutate(values, handlers);
+
+  const currency = customers.data?.currency;
+  const columns = useMemo(() => customerColumns(currency), [currency]);
 
   const filtered = list.hasFilters;
   const rows = customers.data?.rows ?? [];

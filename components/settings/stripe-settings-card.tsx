@@ -298,15 +298,9 @@ export function StripeSettingsCard({ settings }: { settings: TStripeSettings }) 
               "Webhook signing secret",
               settings.webhookSecretConfigured,
               "whsec_…",
-              settings.usingOwnKeys ? (
-                "Shown by Stripe after you add the endpoint below."
-              ) : (
-                <>
-                  To use your own account, first add the endpoint{" "}
-                  <span className="font-mono break-all text-slate-700">{settings.ownWebhookUrl}</span> in your Stripe Dashboard, then paste
-                  its signing secret here.
-                </>
-              ),
+              settings.usingOwnKeys
+                ? "Shown by Stripe after you add the webhook endpoint below."
+                : "To use your own account, first add the webhook endpoint below in your Stripe Dashboard, then paste its signing secret here.",
               true,
             )}
             {settings.usingOwnKeys ? (
@@ -327,7 +321,13 @@ export function StripeSettingsCard({ settings }: { settings: TStripeSettings }) 
             ) : null}
           </fieldset>
 
-          <WebhookUrl url={settings.webhookUrl} platform={!settings.usingOwnKeys} />
+          <WebhookEndpoint
+            ownUrl={settings.ownWebhookUrl}
+            platformUrl={settings.webhookUrl}
+            usingOwnKeys={settings.usingOwnKeys}
+            platformKeysConfigured={settings.platformKeysConfigured}
+            leavingOwnAccount={clearKeys}
+          />
 
           <fieldset className="flex flex-col gap-3">
             <legend className="mb-2 text-sm font-semibold text-slate-900">Card top-ups</legend>
@@ -394,42 +394,71 @@ export function StripeSettingsCard({ settings }: { settings: TStripeSettings }) 
 
 const KEY_LABELS = { secretKey: "secret key", publishableKey: "publishable key", webhookSecret: "webhook signing secret" } as const;
 
-function WebhookUrl({ url, platform }: { url: string; platform: boolean }) {
+/**
+ * The one endpoint a tenant admin ever registers: its own, `/api/webhooks/stripe/<slug>`, in
+ * its own Stripe account (server/payments/settings.ts). Stripe signs per endpoint, so the
+ * platform's account has a single endpoint, `/api/webhooks/stripe`, that the platform operator
+ * registers for every tenant on the platform's keys: shown as information, never to copy,
+ * since adding it to the tenant's own account would send its events where its secret is not known.
+ */
+function WebhookEndpoint({
+  ownUrl,
+  platformUrl,
+  usingOwnKeys,
+  platformKeysConfigured,
+  leavingOwnAccount,
+}: {
+  ownUrl: string;
+  platformUrl: string;
+  usingOwnKeys: boolean;
+  platformKeysConfigured: boolean;
+  leavingOwnAccount: boolean;
+}) {
   const copy = () => {
     if (!navigator.clipboard) {
       toast.error("Copying is not available here; select the address instead");
       return;
     }
-    navigator.clipboard.writeText(url).then(
+    navigator.clipboard.writeText(ownUrl).then(
       () => toast.success("Webhook URL copied"),
       () => toast.error("Could not copy; select the address instead"),
     );
   };
+  const events =
+    "checkout.session.*, payment_intent.succeeded, payment_intent.payment_failed, charge.refunded, charge.refund.updated, refund.* and charge.dispute.*";
   return (
     <div className="flex flex-col gap-1">
       <p id="stripe-webhook-url-label" className="text-sm font-medium text-slate-800">
-        Webhook endpoint
+        {usingOwnKeys ? "Webhook endpoint in your Stripe account" : "Webhook endpoint for your own Stripe account"}
       </p>
       <div className="flex items-center gap-2">
-        <Input readOnly value={url} aria-labelledby="stripe-webhook-url-label" aria-describedby="stripe-webhook-url-hint" className="font-mono" onFocus={(event) => event.currentTarget.select()} />
+        <Input readOnly value={ownUrl} aria-labelledby="stripe-webhook-url-label" aria-describedby="stripe-webhook-url-hint" className="font-mono" onFocus={(event) => event.currentTarget.select()} />
         <Button size="sm" onClick={copy} aria-label="Copy webhook URL">
           Copy
         </Button>
       </div>
-      <p id="stripe-webhook-url-hint" className="text-xs text-slate-500">
-        {platform ? (
-          <>
-            The platform&apos;s Stripe account sends the events of every provider on it to this one address; the platform operator
-            registers it, you need do nothing.
-          </>
+      <div id="stripe-webhook-url-hint" className="flex flex-col gap-1 text-xs text-slate-500">
+        {usingOwnKeys ? (
+          <p>
+            In Stripe Dashboard → Developers → Webhooks, add this endpoint for the {events} events, then paste its signing secret above.
+            {leavingOwnAccount ? " Once you switch to the platform's account, you can delete this endpoint in your Stripe account." : null}
+          </p>
         ) : (
           <>
-            In Stripe Dashboard → Developers → Webhooks, add this endpoint for the checkout.session.*, payment_intent.succeeded,
-            payment_intent.payment_failed, charge.refunded, charge.refund.updated, refund.* and charge.dispute.* events, then paste
-            its signing secret above.
+            <p>
+              Only needed to use your own Stripe account: add this endpoint there for the {events} events, then paste its signing
+              secret and your keys above.
+            </p>
+            {platformKeysConfigured ? (
+              <p>
+                Until then there is nothing to set up: the platform&apos;s Stripe account sends your customers&apos; payments to the
+                platform&apos;s own endpoint (<span className="font-mono break-all">{platformUrl}</span>), which the platform operator
+                registers.
+              </p>
+            ) : null}
           </>
         )}
-      </p>
+      </div>
     </div>
   );
 }

@@ -29,7 +29,7 @@ export const ZCustomerListFilter = z.object({
   billingType: z.enum(["PREPAID", "POSTPAID"]).nullable().default(null),
 });
 
-const SORTABLE = ["accountNumber", "name", "billingType", "status", "createdAt"] as const;
+export const CUSTOMER_SORTABLE_FIELDS = ["accountNumber", "name", "billingType", "status", "balance", "createdAt"] as const;
 
 const customerSummary = {
   id: true,
@@ -38,6 +38,8 @@ const customerSummary = {
   billingType: true,
   status: true,
   contactEmail: true,
+  /** The cached ledger sum (micro-units): what staff check first on any account. */
+  balance: true,
   createdAt: true,
   updatedAt: true,
 } satisfies Prisma.CustomerSelect;
@@ -48,7 +50,7 @@ export async function listCustomers(options: {
   tenantId: string;
   query: TPageInput;
   filter: z.infer<typeof ZCustomerListFilter>;
-}): Promise<TPage<TCustomerSummary>> {
+}): Promise<TPage<TCustomerSummary> & { currency: string }> {
   const { tenantId, query, filter } = options;
   const where: Prisma.CustomerWhereInput = {
     tenantId,
@@ -64,17 +66,20 @@ export async function listCustomers(options: {
         }
       : {}),
   };
-  const [rows, total] = await Promise.all([
+  const [rows, total, tenant] = await Promise.all([
     db().customer.findMany({
       where,
       select: customerSummary,
-      orderBy: [sortOrder(query.sort, SORTABLE, { id: "accountNumber", desc: false }), { id: "asc" }],
+      orderBy: [sortOrder(query.sort, CUSTOMER_SORTABLE_FIELDS, { id: "accountNumber", desc: false }), { id: "asc" }],
       skip: query.page * query.pageSize,
       take: query.pageSize,
     }),
     db().customer.count({ where }),
+    db().tenant.findUnique({ where: { id: tenantId }, select: { currency: true } }),
   ]);
-  return { rows, total, page: query.page, pageSize: query.pageSize };
+  if (!tenant) throw AppError.notFound("Tenant");
+  // Balances are in the tenant's currency; the list says which so the browser can show them.
+  return { rows, total, page: query.page, pageSize: query.pageSize, currency: tenant.currency };
 }
 
 export async function getCustomer(options: { tenantId: string; customerId: string }) {
@@ -83,6 +88,13 @@ export async function getCustomer(options: { tenantId: string; customerId: strin
     select: {
       ...customerSummary,
       rateDeckId: true,
+      creditLimit: true,
+      lockThreshold: true,
+      lowBalanceThreshold: true,
+      lockSource: true,
+      lockReason: true,
+      lockedAt: true,
+      tenant: { select: { currency: true } },
       memberships: {
         select: { id: true, role: true, createdAt: true, user: { select: { id: true, name: true, email: true, status: true } } },
         orderBy: { createdAt: "asc" },

@@ -1,10 +1,16 @@
 import { TENANT_ADMIN_ROLES } from "@/server/auth/roles";
 import { createTRPCRouter, tenantProcedure } from "@/server/trpc/init";
 import { getTenantOverview } from "@/server/tenants/overview";
+import { getDashboardFigures } from "@/server/dashboard/overview";
 import { ZDiallingPlanInput, ZDiallingPlanPreviewInput, getDiallingPlan, previewDiallingPlan, updateDiallingPlan } from "@/server/tenants/dialling-plan";
 
 export const tenantRouter = createTRPCRouter({
-  overview: tenantProcedure().query(({ ctx }) => getTenantOverview({ tenantId: ctx.tenantId })),
+  // The landing page's counts, and its money and traffic figures (revenue, margin, calls,
+  // what is stuck), in one round trip: the page shows them together.
+  overview: tenantProcedure().query(async ({ ctx }) => {
+    const [overview, figures] = await Promise.all([getTenantOverview({ tenantId: ctx.tenantId }), getDashboardFigures({ tenantId: ctx.tenantId })]);
+    return { ...overview, figures };
+  }),
   // Staff may read the plan and try numbers against a draft (support explains bills with it);
   // only tenant admins change how the tenant's calls are read.
   diallingPlan: tenantProcedure().query(({ ctx }) => getDiallingPlan({ tenantId: ctx.tenantId })),
