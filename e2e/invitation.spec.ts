@@ -5,7 +5,7 @@ test("an admin invites a customer user, who accepts from the email, signs in and
   await signIn(page, DEMO_ADMIN);
   await expectPath(page, "/admin");
 
-  await page.getByRole("link", { name: "Customers" }).click();
+  await page.getByRole("navigation").getByRole("link", { name: "Customers" }).click();
   await expect(page.getByRole("table", { name: "Customers" })).toContainText("Alice's company");
   await snap(page, "admin-customers");
   await page.getByRole("table", { name: "Customers" }).getByText("Alice's company").click();

@@ -374,6 +374,25 @@ export async function retryFailedFile(options: { tenantId: string; actor: TActor
   await emitFileReceived({ id: file.id, tenantId: options.tenantId, sourceId: file.sourceId, ingestEventId });
 }
 
+/**
+ * Marks FAILED, for an admin to retry, a file whose ingest run the engine cancelled for
+ * outliving its finish timeout (`limit`): a hung attempt never reaches the ingest's own
+ * failure handling, and the file would stay PROCESSING for good, which no one can retry.
+ * Only while it is RECEIVED or PROCESSING: the abandoned attempt may still finish, and its
+ * DONE stands. Only while the file is still ingested under the cancelled run's event: a file
+ * retried since (a new event id) belongs to the new run, which a late cancellation of the old
+ * one must not fail.
+ */
+export async function failFileOfCancelledIngest(options: { tenantId: string; fileId: string; ingestEventId: string; limit: string }): Promise<{ failed: boolean }> {
+  const { tenantId, fileId, ingestEventId } = options;
+  const sameIngest = ingestEventId === ingestEventIdOf({ id: fileId, ingestEventId: null }) ? null : ingestEventId;
+  const updated = await db().cdrFile.updateMany({
+    where: { tenantId, id: fileId, status: { in: ["RECEIVED", "PROCESSING"] }, ingestEventId: sameIngest },
+    data: { status: "FAILED", error: `The ingest was cancelled after ${options.limit} without finishing; retry it when the cause is fixed.`, finishedAt: new Date() },
+  });
+  return { failed: updated.count === 1 };
+}
+
 /** Size of a spooled file, or null when the spool lost it (e.g. a wiped data directory). */
 export async function spooledSize(spoolPath: string): Promise<number | null> {
   try {

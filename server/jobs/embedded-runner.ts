@@ -4,7 +4,8 @@ import { Cron } from "croner";
 import { durationToMs, type InngestFunction } from "inngest";
 import type { Prisma } from "@/server/db/generated/client";
 import { db } from "@/server/db/client";
-import { parseEvent, type TAppEvent } from "./events";
+import { inngest } from "./client";
+import { parseEvent, type TEngineEvent } from "./events";
 
 /**
  * Runs Inngest functions in this process when no Inngest server is configured (the
@@ -19,7 +20,10 @@ import { parseEvent, type TAppEvent } from "./events";
  *    overall or per key (`event.data.<field>`, e.g. per tenant or per source);
  *  - an attempt still unsettled after the function's `timeouts.finish` is cancelled as Inngest
  *    cancels such a run: recorded FAILED with the limit in its error, not retried, its
- *    concurrency slot given to the next waiting run (see settleWithin).
+ *    concurrency slot given to the next waiting run (see settleWithin); and, as Inngest does, it
+ *    emits `inngest/function.cancelled` with the run's triggering event, so a function
+ *    triggered by that event can clean up what the run left half done;
+ *  - a trigger's `if` expression is refused, not ignored: a function filters in its code.
  * Steps execute through @inngest/test's engine, the SDK's own in-process executor. A retry
  * runs the function again from the top, so every step must be idempotent on its own —
  * which DESIGN.md requires anyway: correctness lives in the database, not in the engine.
@@ -34,6 +38,11 @@ type TFinishTimeout = { limit: string; ms: number };
 
 export type TRunnerOptions = {
   functions: TFunction[];
+  /**
+   * The app id serve() is given (server/jobs/client.ts): Inngest knows a function as
+   * "<app id>-<function id>", and system events name it so.
+   */
+  appId?: string;
   /** Delay before retry `attempt` (1-based count of failures so far). */
   backoffMs?: (attempt: number) => number;
   log?: (line: string) => void;
@@ -52,6 +61,28 @@ function eventTriggers(fn: TFunction): string[] {
     typeof trigger.event === "string" ? [trigger.event] : [],
   );
 }
+
+/**
+ * This runner starts a function for every event it names: a trigger's `if` would be ignored,
+ * and the function run for events its author meant to skip, so it is refused at start-up.
+ */
+function refuseTriggerExpressions(fn: TFunction): void {
+  const filtered = (fn.opts.triggers ?? []).some((trigger: { if?: unknown }) => trigger.if !== undefined);
+  if (filtered) throw new Error(`${fn.id()}: the embedded runner does not support a trigger's if expression; filter in the function`);
+}
+
+/**
+ * The tenant a run is listed under at /admin/jobs: the event's own `tenantId`, or, for a system
+ * event about another run (a cancellation), that run's event's.
+ */
+function tenantOf(data: Record<string, unknown>): string | null {
+  if (typeof data.tenantId === "string") return data.tenantId;
+  const carried = data.event as { data?: { tenantId?: unknown } } | undefined;
+  return typeof carried?.data?.tenantId === "string" ? carried.data.tenantId : null;
+}
+
+/** Inngest's payload for a cancelled run; its error is always this one. */
+const CANCELLATION_ERROR = { error: "function cancelled", message: "function cancelled", name: "Error" };
 
 /**
  * The function's `timeouts.finish`, or null for none. `timeouts.start` (cancel a run queued
@@ -113,6 +144,7 @@ export class EmbeddedRunner {
   private stopped = false;
 
   constructor(private readonly options: TRunnerOptions) {
+    options.functions.forEach(refuseTriggerExpressions);
     this.byId = new Map(options.functions.map((fn) => [fn.id(), fn]));
     this.finishTimeouts = new Map(options.functions.map((fn) => [fn.id(), finishTimeout(fn)]));
   }
@@ -122,12 +154,12 @@ export class EmbeddedRunner {
   }
 
   /** Starts every function the event triggers. Returns the new run ids. */
-  async dispatch(input: TAppEvent): Promise<string[]> {
+  async dispatch(input: TEngineEvent): Promise<string[]> {
     return this.dispatchMany([input]);
   }
 
   /** Starts every function each event triggers, in one insert for the lot. Returns the new run ids. */
-  async dispatchMany(inputs: readonly TAppEvent[]): Promise<string[]> {
+  async dispatchMany(inputs: readonly TEngineEvent[]): Promise<string[]> {
     const runs: TQueuedRun[] = [];
     for (const input of inputs) {
       const event = parseEvent(input);
@@ -149,7 +181,7 @@ export class EmbeddedRunner {
     if (runs.length === 0) return [];
     const created = await db().jobRun.createManyAndReturn({
       data: runs.map((run) => ({
-        tenantId: typeof run.data.tenantId === "string" ? run.data.tenantId : null,
+        tenantId: tenantOf(run.data),
         functionId: run.fn.id(),
         eventName: run.eventName,
         eventId: run.eventId,
@@ -233,6 +265,14 @@ export class EmbeddedRunner {
     const engine = new InngestTestEngine({ function: fn, transformCtx: (ctx) => ctx });
     const outcome = await this.settleWithin(this.finishTimeouts.get(fn.id()) ?? null, engine.execute({ events: [event] as never }), `${fn.id()} ${runId}`);
     if ("timedOutAfter" in outcome) {
+      // Emitted before the run is recorded cancelled: a crash in between leaves the run RUNNING,
+      // to be resumed (a second cancellation of it has the same event id, so is handled once),
+      // where the other order would lose the event and leave its cleanup undone for good.
+      await this.dispatch({
+        name: "inngest/function.cancelled",
+        id: `function-cancelled-${runId}`,
+        data: { function_id: fn.id(this.options.appId ?? inngest.id), run_id: runId, error: CANCELLATION_ERROR, event, events: [event] },
+      });
       const message = `Cancelled: ${fn.id()} timed out after ${outcome.timedOutAfter} (timeouts.finish)`;
       await db().jobRun.update({ where: { id: runId }, data: { status: "FAILED", error: message, finishedAt: new Date() } });
       this.log(`job ${fn.id()} ${runId} cancelled: timed out after ${outcome.timedOutAfter} on attempt ${run.attempts}; its slot goes to the next run, its work may still finish in the background`);

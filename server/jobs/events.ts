@@ -30,10 +30,36 @@ const eventSchemas = {
   "cdr/rerate.requested": z.object({ tenantId: z.uuid(), requestId: z.uuid(), reason: z.string().nullish() }),
 } as const;
 
+/**
+ * Events the engine itself emits, never the application (Inngest reserves the `inngest/`
+ * prefix). Declared here because the embedded runner, which emits them too, accepts only
+ * declared events, and the SDK validates a trigger's event against its schema. Loose
+ * objects: an Inngest server sends more than we read (`events`, `error.error`), and what we
+ * store should be what it sent.
+ */
+const systemEventSchemas = {
+  // A run was cancelled (its timeouts.finish passed; on Inngest also cancelOn, the REST API or a
+  // bulk cancellation). `function_id` is the app id and the function's id joined by a hyphen
+  // ("trunkline-cdr-ingest-file"), as serve() registers it; `event` is the run's triggering event.
+  // Payload: https://www.inngest.com/docs/reference/system-events/inngest-function-cancelled
+  "inngest/function.cancelled": z.looseObject({
+    function_id: z.string(),
+    run_id: z.string(),
+    error: z.looseObject({ message: z.string(), name: z.string() }).optional(),
+    event: z.looseObject({ name: z.string(), data: z.record(z.string(), z.unknown()), id: z.string().optional(), ts: z.number().optional() }),
+  }),
+} as const;
+
 export type TEventName = keyof typeof eventSchemas;
 export type TAppEvent = {
   [K in TEventName]: { name: K; data: z.input<(typeof eventSchemas)[K]>; id?: string };
 }[TEventName];
+type TSystemEventName = keyof typeof systemEventSchemas;
+export type TSystemEvent = {
+  [K in TSystemEventName]: { name: K; data: z.input<(typeof systemEventSchemas)[K]>; id?: string };
+}[TSystemEventName];
+/** Any event a function can be triggered by: sent by the application, or by the engine. */
+export type TEngineEvent = TAppEvent | TSystemEvent;
 
 export const invitationCreated = eventType("auth/invitation.created", {
   schema: eventSchemas["auth/invitation.created"],
@@ -59,8 +85,25 @@ export const cdrSourcePollRequested = eventType("cdr/source.poll-requested", {
 });
 export const cdrRerateRequested = eventType("cdr/rerate.requested", { schema: eventSchemas["cdr/rerate.requested"] });
 
-export function parseEvent(event: { name: string; data: unknown; id?: string }): TAppEvent {
-  const schema = (eventSchemas as Record<string, z.ZodType | undefined>)[event.name];
+export const functionCancelled = eventType("inngest/function.cancelled", {
+  schema: systemEventSchemas["inngest/function.cancelled"],
+});
+
+const everyEventSchema: Record<string, z.ZodType | undefined> = { ...eventSchemas, ...systemEventSchemas };
+
+export function parseEvent(event: { name: string; data: unknown; id?: string }): TEngineEvent {
+  const schema = everyEventSchema[event.name];
   if (!schema) throw new Error(`Unknown event ${event.name}`);
-  return { name: event.name, data: schema.parse(event.data), id: event.id } as TAppEvent;
+  return { name: event.name, data: schema.parse(event.data), id: event.id } as TEngineEvent;
+}
+
+/**
+ * The data of an event a system event carries (a cancelled run's trigger), when it is the
+ * named application event and still valid under its schema; else null.
+ */
+export function parseCarriedEvent<K extends TEventName>(name: K, event: { name: string; data: unknown }): z.output<(typeof eventSchemas)[K]> | null {
+  if (event.name !== name) return null;
+  // TypeScript cannot follow the schema of a generic K; the result is that schema's output.
+  const parsed = (eventSchemas[name] as z.ZodType).safeParse(event.data);
+  return parsed.success ? (parsed.data as z.output<(typeof eventSchemas)[K]>) : null;
 }

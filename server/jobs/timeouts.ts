@@ -20,6 +20,8 @@ export const RUN_TIMEOUTS = {
   schedulerTick: { finish: "5m" },
   /** Sweeps every 5 to 60 minutes over what is due or lagging, bounded per run. */
   sweep: { finish: "30m" },
+  /** The cleanup after another run was cancelled: a conditional update or two. */
+  cancellationCleanup: { finish: "15m" },
   /** One CDR file: millions of lines take minutes; retries start the file again. */
   cdrIngest: { finish: "1h" },
   /** One poll of one source: downloads of up to 2 GB over a slow link. */

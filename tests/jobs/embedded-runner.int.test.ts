@@ -5,6 +5,7 @@ import { db } from "@/server/db/client";
 import { randomUUID } from "node:crypto";
 import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner";
 import { sendEvents } from "@/server/jobs/send";
+import { functionCancelled } from "@/server/jobs/events";
 import { createTenant } from "../support/factories";
 
 const inngest = new Inngest({ id: "runner-test" });
@@ -246,6 +247,63 @@ describe("embedded job runner", () => {
     await runner.drain(5_000);
     expect(await db().jobRun.count({ where: { id: { in: moreRunIds }, status: "COMPLETED" } })).toBe(3);
     expect(peak).toBe(1);
+  });
+
+  it("emits inngest/function.cancelled for a cancelled run, as Inngest does, to every function it triggers, once", async () => {
+    const tenant = await createTenant();
+    let releaseHung = () => {};
+    const hung = new Promise<void>((resolve) => (releaseHung = resolve));
+    const hangs = inngest.createFunction({ id: "hangs", retries: 3, timeouts: { finish: "0.1s" }, triggers: [trigger] }, async ({ step }) =>
+      step.run("work", async () => {
+        await hung;
+        return "late";
+      }),
+    );
+    const received: { functionId: string; data: unknown }[] = [];
+    const onCancelled = (id: string) =>
+      inngest.createFunction({ id, retries: 0, timeouts: { finish: "1m" }, triggers: [functionCancelled] }, async ({ event }) => {
+        received.push({ functionId: id, data: event.data });
+        return event.data.function_id;
+      });
+    const logs: string[] = [];
+    runner = new EmbeddedRunner({ functions: [hangs, onCancelled("cleanup"), onCancelled("audit")], appId: inngest.id, log: (line) => logs.push(line) });
+
+    const userId = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
+    const [hungRunId] = await runner.dispatch({ name: "auth/password-reset.requested", id: "reset-1", data: { userId, tenantId: tenant.id } });
+    await runner.drain(5_000);
+
+    const hungRun = await db().jobRun.findUniqueOrThrow({ where: { id: hungRunId } });
+    expect([hungRun.status, hungRun.error]).toEqual(["FAILED", "Cancelled: hangs timed out after 0.1s (timeouts.finish)"]);
+    // Inngest's payload: the function as "<app id>-<function id>", the run, a fixed error, the triggering event.
+    const triggering = { name: "auth/password-reset.requested", id: "reset-1", data: { userId, tenantId: tenant.id }, ts: hungRun.createdAt.getTime() };
+    const payload = {
+      function_id: "runner-test-hangs",
+      run_id: hungRunId!,
+      error: { error: "function cancelled", message: "function cancelled", name: "Error" },
+      event: triggering,
+      events: [triggering],
+    };
+    expect(received.sort((a, b) => a.functionId.localeCompare(b.functionId))).toEqual([
+      { functionId: "audit", data: payload },
+      { functionId: "cleanup", data: payload },
+    ]);
+    const cleanupRuns = await db().jobRun.findMany({ where: { eventName: "inngest/function.cancelled", eventId: `function-cancelled-${hungRunId}` }, orderBy: { functionId: "asc" } });
+    // Listed under the tenant of the cancelled run's event.
+    expect(cleanupRuns.map((run) => [run.functionId, run.status, run.output, run.tenantId])).toEqual([
+      ["audit", "COMPLETED", "runner-test-hangs", tenant.id],
+      ["cleanup", "COMPLETED", "runner-test-hangs", tenant.id],
+    ]);
+
+    // The same cancellation again (a resumed run cancelled twice) starts nothing new.
+    expect(await runner.dispatch({ name: "inngest/function.cancelled", id: `function-cancelled-${hungRunId}`, data: payload })).toEqual([]);
+    releaseHung();
+    await expect.poll(() => logs.some((line) => line.includes(hungRunId!) && line.includes("settled after it timed out"))).toBe(true);
+    expect(received).toHaveLength(2);
+  });
+
+  it("refuses a trigger's if expression it would not honour", () => {
+    const filtered = inngest.createFunction({ id: "filtered", triggers: [{ event: "inngest/function.cancelled", if: "event.data.function_id == 'x'" }] }, async () => "never");
+    expect(() => new EmbeddedRunner({ functions: [filtered] })).toThrow("does not support a trigger's if expression");
   });
 
   it("gives every application function a finish timeout, which the runner accepts", async () => {

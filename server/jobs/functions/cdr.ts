@@ -1,11 +1,11 @@
 import { cron, NonRetriableError } from "inngest";
 import { inngest } from "@/server/jobs/client";
 import { RUN_TIMEOUTS } from "@/server/jobs/timeouts";
-import { cdrFileReceived, cdrRerateRequested } from "@/server/jobs/events";
+import { cdrFileReceived, cdrRerateRequested, functionCancelled, parseCarriedEvent } from "@/server/jobs/events";
 import { ingestCdrFile, UnreadableCdrFile } from "@/server/cdr/ingest";
 import { ensureUpcomingPartitions } from "@/server/cdr/partitions";
 import { rerateUnbillable } from "@/server/cdr/rerate";
-import { removeAbandonedSpoolParts, resendLostFileEvents } from "@/server/cdr/files";
+import { failFileOfCancelledIngest, removeAbandonedSpoolParts, resendLostFileEvents } from "@/server/cdr/files";
 
 // Several files at once overall, two per tenant: no tenant takes more than half the slots,
 // and a tenant's files do not queue behind each other one by one. The embedded runner gives a
@@ -31,6 +31,22 @@ export const ingestFile = inngest.createFunction(
         throw error;
       }
     }),
+);
+
+// An ingest cancelled for outliving its finish timeout hung where its own error handling never
+// runs: its file would stay PROCESSING, which no one can retry. Every cancellation of every
+// function arrives here (the embedded runner has no trigger `if`), so others are skipped in code.
+export const ingestCancelled = inngest.createFunction(
+  { id: "cdr-ingest-cancelled", retries: 5, timeouts: RUN_TIMEOUTS.cancellationCleanup, triggers: [functionCancelled] },
+  async ({ event, step }) => {
+    if (event.data.function_id !== ingestFile.id(inngest.id)) return { skipped: "not an ingest" };
+    const ingest = parseCarriedEvent("cdr/file.received", event.data.event);
+    const ingestEventId = event.data.event.id;
+    if (!ingest || !ingestEventId) return { skipped: "no file in the cancelled run's event" };
+    return step.run("fail-cancelled-file", () =>
+      failFileOfCancelledIngest({ tenantId: ingest.tenantId, fileId: ingest.fileId, ingestEventId, limit: RUN_TIMEOUTS.cdrIngest.finish }),
+    );
+  },
 );
 
 export const rerateCalls = inngest.createFunction(
