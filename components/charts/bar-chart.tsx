@@ -31,6 +31,8 @@ export type BarChartProps<TDatum extends object> = BaseChartProps<TDatum> & {
   stacked?: boolean;
   /** Horizontal bars with categories on the y axis (good for long labels, e.g. destinations). */
   horizontal?: boolean;
+  /** Values are counts: the value axis never ticks at 0.5 (default false). */
+  wholeNumbers?: boolean;
 };
 
 export function BarChart<TDatum extends object>({
@@ -47,6 +49,7 @@ export function BarChart<TDatum extends object>({
   yAxisWidth,
   stacked = false,
   horizontal = false,
+  wholeNumbers = false,
   className,
 }: BarChartProps<TDatum>) {
   // recharts cannot relate a generic `keyof TDatum` to its own key type; plain strings are fine.
@@ -56,6 +59,7 @@ export function BarChart<TDatum extends object>({
     axisLine: false,
     tickLine: false,
     tickFormatter: (value: number) => valueFormatter(value),
+    allowDecimals: !wholeNumbers,
   } as const;
   const categoryAxisProps = {
     dataKey: xDataKey,

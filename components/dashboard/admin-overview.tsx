@@ -46,7 +46,9 @@ export function AdminOverview({ tenantName, denied }: { tenantName: string; deni
   const currency = figures?.currency ?? "USD";
   const money = (micros: bigint | null | undefined) => (figures ? <Money micros={micros} currency={currency} /> : "—");
   const chart = STATUSES.map((status) => ({ status: status.charAt(0) + status.slice(1).toLowerCase(), customers: data?.customers.byStatus[status] ?? 0 }));
-  const revenueChart = (figures?.revenueByDay ?? []).map((day) => ({ day: day.day, revenue: Number(day.revenue), margin: Number(day.margin) }));
+  const revenueByDay = (figures?.revenueByDay ?? []).map((day) => ({ day: day.day, revenue: Number(day.revenue), margin: Number(day.margin) }));
+  // Thirty zero days would draw an axis of "$0.00" ticks: say there is nothing instead.
+  const revenueChart = revenueByDay.some((day) => day.revenue !== 0 || day.margin !== 0) ? revenueByDay : [];
   const today = figures?.traffic.today;
   const month = figures?.traffic.month;
   const withoutCost = (count: number | undefined) => (count ? ` · ${plural(count, "call")} without cost left out` : "");
@@ -183,6 +185,7 @@ export function AdminOverview({ tenantName, denied }: { tenantName: string; deni
               height={220}
               yAxisWidth={72}
               label="Revenue and margin per day, last 30 days"
+              emptyMessage="No rated calls in the last 30 days"
             />
           </CardContent>
         </Card>
@@ -196,7 +199,7 @@ export function AdminOverview({ tenantName, denied }: { tenantName: string; deni
             </CardDescription>
           </CardHeader>
           <CardContent>
-            <BarChart data={chart} xKey="status" series={[{ key: "customers", label: "Customers" }]} loading={overview.isLoading} height={220} />
+            <BarChart data={chart} xKey="status" series={[{ key: "customers", label: "Customers" }]} loading={overview.isLoading} height={220} wholeNumbers />
           </CardContent>
         </Card>
       </div>
