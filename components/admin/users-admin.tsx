@@ -26,6 +26,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Skeleton } from "@/components/ui/skeleton";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { toast } from "@/components/ui/toast";
+import { useInstantFormat } from "@/components/time/time-zone-provider";
 
 const SORT_IDS = ["name", "email", "role", "createdAt"] as const;
 
@@ -41,6 +42,7 @@ export function UsersAdmin() {
   const access = useStaffAccess();
   const queryClient = useQueryClient();
   const list = useListState({ sortIds: SORT_IDS });
+  const instantFormat = useInstantFormat();
   const [inviting, setInviting] = useState(false);
   const [removing, setRemoving] = useState<TRemoveTarget | null>(null);
   const [revoking, setRevoking] = useState<{ id: string; email: string } | null>(null);
@@ -129,7 +131,7 @@ export function UsersAdmin() {
       header: "Verified",
       cell: ({ row }) =>
         row.original.user.emailVerifiedAt ? (
-          <Badge tone="success" title={`Verified ${row.original.user.emailVerifiedAt.toISOString()}`}>
+          <Badge tone="success" title={`Verified ${instantFormat.full(row.original.user.emailVerifiedAt)}`}>
             Verified
           </Badge>
         ) : (

@@ -7,12 +7,12 @@ import {
   DECK_FORMAT_HINTS,
   DECK_FORMAT_OPTIONS,
   DECK_FORMATS,
-  fromDateTimeLocal,
   importHref,
   oneOf,
-  toDateTimeLocal,
   type TDeckFormat,
 } from "@/components/rating/labels";
+import { useTimeZone } from "@/components/time/time-zone-provider";
+import { dateTimeInputValue, instantFromDateTimeInput } from "@/components/time/wall-time";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { Select } from "@/components/ui/select";
@@ -64,7 +64,8 @@ export function ImportRatesDialog({
   const upload = useUpload(readImportId);
   const [file, setFile] = useState<File | null>(null);
   const [format, setFormat] = useState<TDeckFormat>("native");
-  const [effectiveFrom, setEffectiveFrom] = useState(() => (openedAt ? toDateTimeLocal(openedAt) : ""));
+  const tenantTimeZone = useTimeZone();
+  const [effectiveFrom, setEffectiveFrom] = useState(() => (openedAt ? dateTimeInputValue(openedAt, tenantTimeZone) : ""));
   const [timeZone, setTimeZone] = useState("");
   const [errors, setErrors] = useState<TFieldErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
@@ -78,7 +79,7 @@ export function ImportRatesDialog({
     if (openedAt) {
       setFile(null);
       setFormat("native");
-      setEffectiveFrom(toDateTimeLocal(openedAt));
+      setEffectiveFrom(dateTimeInputValue(openedAt, tenantTimeZone));
       setTimeZone("");
       setErrors({});
       setFormError(null);
@@ -98,7 +99,7 @@ export function ImportRatesDialog({
     if (!file) found.file = ["Choose a deck file to upload"];
     else if (file.size === 0) found.file = ["The file is empty"];
     else if (file.size > MAX_FILE_BYTES) found.file = [`The file is larger than ${formatBytes(MAX_FILE_BYTES)}`];
-    const from = fromDateTimeLocal(effectiveFrom);
+    const from = instantFromDateTimeInput(effectiveFrom, tenantTimeZone);
     if (!from) found.effectiveFrom = ["Enter the date and time from which the rates apply"];
     setErrors(found);
     setFormError(null);
@@ -187,7 +188,7 @@ export function ImportRatesDialog({
             label="Effective from"
             required
             error={errors.effectiveFrom}
-            hint="Rows without their own start date apply from this moment (your time). A changed rate closes the old one here, so older calls keep their price."
+            hint={`In ${tenantTimeZone}. Rows without their own start date apply from this moment. A changed rate closes the old one here, so older calls keep their price.`}
           >
             <Input
               name="effectiveFrom"
@@ -203,7 +204,7 @@ export function ImportRatesDialog({
             label="Time zone of dates in the file"
             optional
             error={errors.timeZone}
-            hint="For dates written without an offset. Default: your tenant's time zone."
+            hint={`For dates written without an offset. Default: ${tenantTimeZone}, the tenant's time zone.`}
           >
             <Input
               name="timeZone"

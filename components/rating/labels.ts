@@ -86,27 +86,6 @@ export function plural(count: number, one: string, many = `${one}s`): string {
   return `${formatCount(count)} ${count === 1 ? one : many}`;
 }
 
-/** `value` for a <input type="datetime-local"> showing `date` in the browser's time zone. */
-export function toDateTimeLocal(date: Date): string {
-  const pad = (value: number) => String(value).padStart(2, "0");
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
-}
-
-/** The instant a datetime-local value names in the browser's time zone, or null. */
-export function fromDateTimeLocal(value: string): Date | null {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/.test(value)) return null;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date;
-}
-
-/** Local midnight of a yyyy-mm-dd <input type="date"> value, or null. */
-export function fromDateInput(value: string | null | undefined): Date | null {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value ?? "");
-  if (!match) return null;
-  const date = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
-  return Number.isNaN(date.getTime()) ? null : date;
-}
-
 /** `value` if it is one of `allowed`, else null: URL parameters are untrusted input. */
 export function oneOf<T extends string>(value: string | null | undefined, allowed: readonly T[]): T | null {
   return value !== null && value !== undefined && (allowed as readonly string[]).includes(value) ? (value as T) : null;

@@ -15,6 +15,7 @@ import {
   isUuid,
 } from "@/components/rating/labels";
 import type { TPriceCallResult } from "@/components/rating/types";
+import { DateTime } from "@/components/admin/date-time";
 import { CallsIcon } from "@/components/shell/icons";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -26,6 +27,8 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Select } from "@/components/ui/select";
 import { Stat } from "@/components/ui/stat";
 import { StatusBadge } from "@/components/ui/status-badge";
+import { useTimeZone } from "@/components/time/time-zone-provider";
+import { dateTimeInputValue, instantFromDateTimeInput } from "@/components/time/wall-time";
 
 type TMode = "deck" | "customer";
 
@@ -67,64 +70,6 @@ const RULE_LABELS: Record<string, string> = {
   MARGIN: "Margin",
 };
 
-/** Wall-clock parts of an instant in `timeZone`. */
-function wallClock(instant: Date, timeZone: string) {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  }).formatToParts(instant);
-  const get = (type: string) => Number(parts.find((part) => part.type === type)?.value ?? 0);
-  return { year: get("year"), month: get("month"), day: get("day"), hour: get("hour"), minute: get("minute"), second: get("second") };
-}
-
-/**
- * The instant a datetime-local value names on the tenant's clock (calls are dated in the
- * tenant's zone, not the browser's); null when it is not a date and time. Two passes settle
- * the offset on days it changes, as components/cdr/calls/time-zone.ts does for days.
- */
-function fromTenantDateTime(value: string, timeZone: string): Date | null {
-  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(value);
-  if (!match) return null;
-  const [year, month, day, hour, minute, second] = match.slice(1).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number];
-  const wall = Date.UTC(year, month - 1, day, hour, minute, second);
-  if (Number.isNaN(wall)) return null;
-  const offsetAt = (instant: number) => {
-    const clock = wallClock(new Date(instant), timeZone);
-    return Date.UTC(clock.year, clock.month - 1, clock.day, clock.hour, clock.minute, clock.second) - Math.floor(instant / 1000) * 1000;
-  };
-  let instant = wall - offsetAt(wall);
-  instant = wall - offsetAt(instant);
-  return new Date(instant);
-}
-
-/** A datetime-local value for an instant on the tenant's clock. */
-function toTenantDateTime(instant: Date, timeZone: string): string {
-  const clock = wallClock(instant, timeZone);
-  const pad = (value: number) => String(value).padStart(2, "0");
-  return `${clock.year}-${pad(clock.month)}-${pad(clock.day)}T${pad(clock.hour)}:${pad(clock.minute)}`;
-}
-
-/** "Dec 3, 2026, 05:13:07 EST": the tenant's clock, with its zone named. */
-function formatTenantInstant(instant: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    year: "numeric",
-    month: "short",
-    day: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-    hourCycle: "h23",
-    timeZoneName: "short",
-  }).format(instant);
-}
-
 function validate(values: TValues, timeZone: string): TFieldErrors {
   const errors: TFieldErrors = {};
   if (values.mode === "deck" && !values.deckId) errors.deckId = ["Choose the sell deck to price with"];
@@ -136,7 +81,7 @@ function validate(values: TValues, timeZone: string): TFieldErrors {
   const billsec = values.billsec.trim();
   if (!/^\d+$/.test(billsec)) errors.billsec = ["Enter whole seconds, 0 or more"];
   else if (Number(billsec) > MAX_BILLSEC) errors.billsec = [`At most ${MAX_BILLSEC.toLocaleString("en-US")} seconds`];
-  if (values.at && !fromTenantDateTime(values.at, timeZone)) errors.at = ["Enter a date and time, or leave empty for now"];
+  if (values.at && !instantFromDateTimeInput(values.at, timeZone)) errors.at = ["Enter a date and time, or leave empty for now"];
   return errors;
 }
 
@@ -170,9 +115,7 @@ export function PriceCallTool() {
   // The last priced call stays on screen (dimmed) while the next one is being priced.
   const [shown, setShown] = useState<{ result: TPriceCallResult; input: TPriceInput } | null>(null);
 
-  const settings = useQuery(trpc.rating.priceCallSettings.queryOptions());
-  // Until the tenant's zone is known, UTC: the hint names the zone used, so nothing is guessed silently.
-  const timeZone = settings.data?.timeZone ?? "UTC";
+  const timeZone = useTimeZone();
   const sellDecks = useQuery(trpc.rating.decks.queryOptions({ kind: "SELL" }));
   const buyDecks = useQuery(trpc.rating.decks.queryOptions({ kind: "BUY" }));
   const customers = useQuery({ ...trpc.customers.list.queryOptions({ pageSize: 200 }), enabled: values.mode === "customer" });
@@ -213,7 +156,7 @@ export function PriceCallTool() {
       buyDeckId: values.buyDeckId || null,
       number: values.number.trim(),
       billsec: Number(values.billsec.trim()),
-      at: fromTenantDateTime(values.at, timeZone) ?? new Date(),
+      at: instantFromDateTimeInput(values.at, timeZone) ?? new Date(),
     };
     price.mutate(input, {
       onSuccess: (result) => setShown({ result, input }),
@@ -358,7 +301,7 @@ export function PriceCallTool() {
                     <button
                       type="button"
                       className="text-brand-700 hover:underline"
-                      onClick={() => set("at", toTenantDateTime(new Date(), timeZone))}
+                      onClick={() => set("at", dateTimeInputValue(new Date(), timeZone))}
                     >
                       Now
                     </button>
@@ -438,7 +381,7 @@ function PriceResult({
       <CardHeader actions={<StatusBadge status={result.status} />}>
         <CardTitle id="price-result-title">Result</CardTitle>
         <CardDescription>
-          <span className="font-mono">{input.number}</span> · {input.billsec} s · <time dateTime={input.at.toISOString()}>{formatTenantInstant(input.at, result.timeZone)}</time>
+          <span className="font-mono">{input.number}</span> · {input.billsec} s · <DateTime value={input.at} style="precise" timeZone={result.timeZone} showZone />
           {deckName && input.deckId ? (
             <>
               {" "}

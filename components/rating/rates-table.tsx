@@ -16,7 +16,6 @@ import {
   formatCount,
   formatIncrements,
   formatRate,
-  fromDateInput,
   oneOf,
 } from "@/components/rating/labels";
 import type { TRateRow } from "@/components/rating/types";
@@ -27,6 +26,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Input } from "@/components/ui/input";
 import { Select } from "@/components/ui/select";
 import { useTimeZone } from "@/components/time/time-zone-provider";
+import { instantFromDateInput, isStartOfDay } from "@/components/time/wall-time";
 
 const PAGE_SIZES = [25, 50, 100, 200] as const;
 const DEFAULT_PAGE_SIZE = 50;
@@ -65,11 +65,6 @@ function ValidityBadge({ validity }: { validity: "IN_FORCE" | "SCHEDULED" | "CLO
   );
 }
 
-function isMidnightIn(instant: Date, timeZone: string): boolean {
-  const clock = new Intl.DateTimeFormat("en-GB", { timeZone, hourCycle: "h23", hour: "2-digit", minute: "2-digit", second: "2-digit" }).format(instant);
-  return clock === "00:00:00" && instant.getMilliseconds() === 0;
-}
-
 /**
  * Rates take effect at midnight (deck files give dates, read in the tenant's zone) almost
  * always: the date alone then, the time only when it says something. Checked in the zone
@@ -77,7 +72,7 @@ function isMidnightIn(instant: Date, timeZone: string): boolean {
  */
 function EffectiveDate({ value }: { value: Date }) {
   const timeZone = useTimeZone();
-  return <DateTime value={value} style={isMidnightIn(value, timeZone) ? "date" : "datetime"} />;
+  return <DateTime value={value} style={isStartOfDay(value, timeZone) ? "date" : "datetime"} />;
 }
 
 function rateColumns(currency: string, at: Date): ColumnDef<TRateRow>[] {
@@ -163,11 +158,12 @@ export function RatesTable({ deckId, currency }: { deckId: string; currency: str
   const searchParams = useSearchParams();
   const effectiveOnId = useId();
   const [now] = useState(() => new Date());
+  const timeZone = useTimeZone();
 
   const search = (searchParams.get("q") ?? "").slice(0, 100);
   const category = oneOf(searchParams.get("category"), RATE_CATEGORIES);
   const onParam = searchParams.get("on") ?? "";
-  const effectiveOn = fromDateInput(onParam);
+  const effectiveOn = instantFromDateInput(onParam, timeZone);
   const sizeParam = Number.parseInt(searchParams.get("size") ?? "", 10);
   const pageSize = (PAGE_SIZES as readonly number[]).includes(sizeParam) ? sizeParam : DEFAULT_PAGE_SIZE;
   const cursor = decodeCursor(searchParams.get("after"), "after") ?? decodeCursor(searchParams.get("before"), "before");
@@ -261,7 +257,7 @@ export function RatesTable({ deckId, currency }: { deckId: string; currency: str
               size="sm"
               value={effectiveOn ? onParam : ""}
               onChange={(event) => update({ on: event.target.value || null })}
-              title="Only the versions in force at 00:00 (your time) on this day"
+              title={`Only the versions in force at 00:00 on this day in ${timeZone}`}
               className="w-36"
             />
           </div>

@@ -5,6 +5,7 @@ import { usePathname } from "next/navigation";
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import { clsx } from "clsx";
 import { ChevronDownIcon, CloseIcon, MenuIcon, ProfileIcon, SignOutIcon } from "@/components/shell/icons";
+import { TimeZoneNote } from "@/components/time/time-zone-provider";
 
 export type AppShellArea = "admin" | "portal";
 
@@ -212,6 +213,7 @@ export function AppShell({
               <span className="block truncate text-xs text-slate-500" title={tenantName}>
                 {tenantName}
               </span>
+              <TimeZoneNote className="block truncate text-[11px] text-slate-500" />
             </span>
           </Link>
           <button

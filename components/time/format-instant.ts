@@ -21,7 +21,8 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"] as const;
 const INVALID_TEXT = "Invalid date";
 
-type TWallClock = { year: number; month: number; day: number; hour: number; minute: number; second: number; offsetMs: number };
+/** An instant as a zone's clock shows it (month 1-12), and that zone's UTC offset then. */
+export type TWallClock = { year: number; month: number; day: number; hour: number; minute: number; second: number; offsetMs: number };
 
 // Building an Intl.DateTimeFormat costs far more than using one; a page has one or two zones.
 const partsFormatters = new Map<string, Intl.DateTimeFormat>();
@@ -45,7 +46,13 @@ function partsFormatter(timeZone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
-function wallClock(instant: Date, timeZone: string): TWallClock {
+/**
+ * What the clock in `timeZone` shows at `instant`, to the second (milliseconds dropped), with
+ * the offset in force then. The one place the client reads a zone's clock: formatting here
+ * and the input conversions in ./wall-time.ts both build on it. Throws a RangeError for an
+ * invalid instant or an unknown zone.
+ */
+export function wallClock(instant: Date, timeZone: string): TWallClock {
   const parts = partsFormatter(timeZone).formatToParts(instant);
   const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((candidate) => candidate.type === type)?.value ?? 0);
   const clock = { year: part("year"), month: part("month"), day: part("day"), hour: part("hour"), minute: part("minute"), second: part("second") };

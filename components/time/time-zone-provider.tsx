@@ -1,7 +1,6 @@
 "use client";
 
 import { createContext, useContext, useMemo, type ReactNode } from "react";
-import { clsx } from "clsx";
 import { DEFAULT_TIME_ZONE, formatInstant, formatInstantFull, formatUtcOffset, type TInstantStyle } from "./format-instant";
 
 /**
@@ -47,13 +46,15 @@ export function useInstantFormat(): TInstantFormat {
 }
 
 /**
- * Names the zone once for a time-heavy page, in its header ("Times in America/Toronto"). The
- * offset is left to each time's tooltip: it changes with DST, a page header does not.
+ * Names the zone ("Times in America/Toronto"): once on every signed-in page under the tenant's
+ * name in the shell, and in the header of a page that needs it said again. The offset is left
+ * to each time's tooltip: it changes with DST, a header does not. `className` replaces the
+ * default look (Tailwind classes of one kind do not override each other by order).
  */
-export function TimeZoneNote({ className }: { className?: string }) {
+export function TimeZoneNote({ className = "text-xs text-slate-500" }: { className?: string }) {
   const timeZone = useTimeZone();
   return (
-    <span className={clsx("text-xs text-slate-500", className)} title="Dates and times on this page are in this time zone">
+    <span className={className} title="Dates and times on this page are in this time zone">
       Times in {timeZone}
     </span>
   );

@@ -3,15 +3,16 @@
 import { LineChart } from "@/components/charts/line-chart";
 import { formatMicros, MICROS_PER_UNIT } from "@/components/ui/money-format";
 import type { TLedgerRow } from "@/components/wallet/labels";
-
-const tickFormat = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric" });
-const tooltipFormat = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeStyle: "short" });
+import { useInstantFormat } from "@/components/time/time-zone-provider";
 
 /**
  * Balance after each entry of the ledger page on screen, oldest first. Micro-units become
  * numbers only here, for drawing; labels go back through formatMicros.
  */
 export function BalanceChart({ rows, currency, loading }: { rows: readonly TLedgerRow[]; currency: string; loading: boolean }) {
+  const instantFormat = useInstantFormat();
+  // A month or less of entries: each one's time tells them apart; more: the day is enough.
+  const style = rows.length <= 31 ? "datetime" : "date";
   const data = [...rows]
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .map((row) => ({ at: row.createdAt.getTime(), balance: Number(row.balanceAfter) / Number(MICROS_PER_UNIT) }));
@@ -26,7 +27,7 @@ export function BalanceChart({ rows, currency, loading }: { rows: readonly TLedg
       yAxisWidth={72}
       emptyMessage="No transactions on this page"
       valueFormatter={(value) => formatMicros(BigInt(Math.round(value * 1_000_000)), currency)}
-      xFormatter={(value) => (typeof value === "number" ? (data.length > 0 && rows.length <= 31 ? tooltipFormat : tickFormat).format(new Date(value)) : String(value))}
+      xFormatter={(value) => (typeof value === "number" ? instantFormat.format(new Date(value), style) : String(value))}
     />
   );
 }

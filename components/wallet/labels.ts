@@ -1,6 +1,7 @@
 import type { inferRouterOutputs } from "@trpc/server";
 import type { SelectOption } from "@/components/ui/select";
 import type { AppRouter } from "@/server/trpc/root";
+import { addDays, dayOf, instantFromDateInput, startOfDay } from "@/components/time/wall-time";
 
 // Client-side copies of the ledger kinds and their labels (server modules stay out of the bundle).
 
@@ -32,10 +33,8 @@ export function ledgerKindLabel(kind: string): string {
   return (LEDGER_KIND_LABELS as Record<string, string>)[kind] ?? kind;
 }
 
-const DATE_INPUT = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-// An exact instant ("2026-09-30T15:00:00.000Z"): a statement's period, the month in the
-// tenant's zone, which calendar dates read in the browser's zone would shift.
+// An exact instant ("2026-09-30T15:00:00.000Z"), as a statement links to its period: kept
+// exact, so the list is the statement's entries even if the tenant's zone has changed since.
 const INSTANT = /^\d{4}-\d{2}-\d{2}T/;
 
 function instantOf(value: string): Date | null {
@@ -44,37 +43,31 @@ function instantOf(value: string): Date | null {
 }
 
 /**
- * The start of a "from" filter: a `<input type="date">` value ("2026-10-01") as local
- * midnight, or an exact instant as itself; null when empty or invalid.
+ * The start of a "from" filter: a `<input type="date">` value ("2026-10-01") as midnight in
+ * the tenant's `timeZone`, or an exact instant as itself; null when empty or invalid.
  */
-export function dateInputStart(value: string | null | undefined): Date | null {
+export function dateInputStart(value: string | null | undefined, timeZone: string): Date | null {
   if (value && INSTANT.test(value)) return instantOf(value);
-  const match = value ? DATE_INPUT.exec(value) : null;
-  if (!match) return null;
-  const date = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
-  return Number.isNaN(date.getTime()) ? null : date;
+  return instantFromDateInput(value, timeZone);
 }
 
 /**
- * The end (exclusive) of a "to" filter: local midnight of the day after a date, so the whole
- * day is included, or an exact instant (already exclusive) as itself.
+ * The end (exclusive) of a "to" filter: midnight in `timeZone` of the day after a date, so
+ * the whole day is included, or an exact instant (already exclusive) as itself.
  */
-export function dateInputEnd(value: string | null | undefined): Date | null {
+export function dateInputEnd(value: string | null | undefined, timeZone: string): Date | null {
   if (value && INSTANT.test(value)) return instantOf(value);
-  const start = dateInputStart(value);
-  if (!start) return null;
-  return new Date(start.getFullYear(), start.getMonth(), start.getDate() + 1);
+  if (!instantFromDateInput(value, timeZone) || !value) return null;
+  return startOfDay(addDays(value, 1), timeZone);
 }
 
-/** What a date input shows for a filter: the date itself, or the local day an instant falls on (an end's last day). */
-export function dateInputValue(value: string | null | undefined, edge: "from" | "to"): string {
+/** What a date input shows for a filter: the date itself, or the day in `timeZone` an instant falls on (an end's last day). */
+export function dateInputValue(value: string | null | undefined, edge: "from" | "to", timeZone: string): string {
   if (!value) return "";
   if (!INSTANT.test(value)) return value;
   const instant = instantOf(value);
   if (!instant) return "";
-  const day = edge === "to" ? new Date(instant.getTime() - 1) : instant;
-  const pad = (part: number) => String(part).padStart(2, "0");
-  return `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
+  return dayOf(edge === "to" ? new Date(instant.getTime() - 1) : instant, timeZone);
 }
 
 /** Query string of a CSV export with the same filters as the table (instants as ISO). */

@@ -25,15 +25,19 @@ import {
   type TLedgerRow,
 } from "@/components/wallet/labels";
 import { ListFilterSelect } from "@/components/admin/list-filter-select";
+import { useTimeZone } from "@/components/time/time-zone-provider";
 
 /** Paging and filters (kind, from, to) of a ledger, kept in the URL like the other lists. */
 export function useLedgerFilters() {
   const list = useListState({ sortIds: [], filterKeys: ["kind", "from", "to"] as const });
+  const timeZone = useTimeZone();
   const kind = oneOf(list.filters.kind, LEDGER_KINDS);
-  const from = dateInputStart(list.filters.from);
-  const to = dateInputEnd(list.filters.to);
+  const from = dateInputStart(list.filters.from, timeZone);
+  const to = dateInputEnd(list.filters.to, timeZone);
   return {
     list,
+    /** The tenant's zone, the one the date inputs' days are in. */
+    timeZone,
     kind,
     from,
     to,
@@ -144,7 +148,7 @@ export function LedgerTable({
   /** Staff: the internal record behind each entry (ids customers have no use for). */
   showReferences?: boolean;
 }) {
-  const { list } = filters;
+  const { list, timeZone } = filters;
   const filtered = list.hasFilters;
   return (
     <DataTable<TLedgerRow>
@@ -165,8 +169,9 @@ export function LedgerTable({
               type="date"
               size="sm"
               aria-label="From date"
-              value={dateInputValue(list.filters.from, "from")}
-              max={dateInputValue(list.filters.to, "to") || undefined}
+              title={`Days start at midnight in ${timeZone}`}
+              value={dateInputValue(list.filters.from, "from", timeZone)}
+              max={dateInputValue(list.filters.to, "to", timeZone) || undefined}
               onChange={(event) => list.setFilter("from", event.target.value || null)}
               className="w-36"
             />
@@ -177,8 +182,9 @@ export function LedgerTable({
               type="date"
               size="sm"
               aria-label="To date"
-              value={dateInputValue(list.filters.to, "to")}
-              min={dateInputValue(list.filters.from, "from") || undefined}
+              title={`Days end at midnight in ${timeZone}`}
+              value={dateInputValue(list.filters.to, "to", timeZone)}
+              min={dateInputValue(list.filters.from, "from", timeZone) || undefined}
               onChange={(event) => list.setFilter("to", event.target.value || null)}
               className="w-36"
             />

@@ -13,26 +13,18 @@ import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { Money } from "@/components/ui/money";
 import { normaliseAmount, type TRecurringCharge } from "@/components/wallet/labels";
+import { formatCalendarDate } from "@/components/time/format-instant";
+import { useTimeZone } from "@/components/time/time-zone-provider";
+import { calendarDateFromInput, dayOf } from "@/components/time/wall-time";
 
 export type TFeeSubmit = (
   values: { description: string; amount: string; startsOn: Date; endsOn: Date | null },
   handlers: { onSuccess: () => void; onError: (error: unknown) => void },
 ) => void;
 
-// Fee dates are calendar dates (a DATE column): shown and typed in UTC so they never shift by a day.
-const dayFormat = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeZone: "UTC" });
+// Fee start and end days are calendar dates (a DATE column): shown and sent as the day itself
+// (formatCalendarDate, calendarDateFromInput), so they never shift by a day in any zone.
 const FORM_ID = "recurring-fee-form";
-
-function todayInput(): string {
-  const now = new Date();
-  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}-${String(now.getDate()).padStart(2, "0")}`;
-}
-
-function dayOf(value: string): Date | null {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return null;
-  const date = new Date(`${value}T00:00:00Z`);
-  return Number.isNaN(date.getTime()) ? null : date;
-}
 
 /** Monthly fees on the account: list, add, stop and resume. */
 export function RecurringFeesCard({
@@ -79,8 +71,8 @@ export function RecurringFeesCard({
                 <MiniCell align="right">
                   <Money micros={charge.amount} currency={currency} precision={6} minPrecision={2} />
                 </MiniCell>
-                <MiniCell>{dayFormat.format(charge.startsOn)}</MiniCell>
-                <MiniCell>{charge.endsOn ? dayFormat.format(charge.endsOn) : "—"}</MiniCell>
+                <MiniCell>{formatCalendarDate(charge.startsOn)}</MiniCell>
+                <MiniCell>{charge.endsOn ? formatCalendarDate(charge.endsOn) : "—"}</MiniCell>
                 <MiniCell>{charge.active ? <Badge tone="success">Active</Badge> : <Badge>Stopped</Badge>}</MiniCell>
                 <MiniCell align="right">
                   {canEdit ? (
@@ -134,7 +126,9 @@ export function RecurringFeeDialog({
 }
 
 function FeeForm({ currency, submit, pending, onDone }: { currency: string; submit: TFeeSubmit; pending: boolean; onDone: () => void }) {
-  const [values, setValues] = useState({ description: "", amount: "", startsOn: todayInput(), endsOn: "" });
+  const timeZone = useTimeZone();
+  // "Today" is the tenant's: the day the fee's first charge is posted for, whatever the browser's clock says.
+  const [values, setValues] = useState(() => ({ description: "", amount: "", startsOn: dayOf(new Date(), timeZone), endsOn: "" }));
   const [errors, setErrors] = useState<TFieldErrors>({});
   const set = (name: keyof typeof values, value: string) => setValues((current) => ({ ...current, [name]: value }));
 
@@ -146,9 +140,9 @@ function FeeForm({ currency, submit, pending, onDone }: { currency: string; subm
     if (!description) next.description = ["Describe the fee"];
     const amount = normaliseAmount(values.amount, { allowNegative: false });
     if (!amount || /^0+(\.0+)?$/.test(amount)) next.amount = ["Enter an amount like 2.50"];
-    const startsOn = dayOf(values.startsOn);
+    const startsOn = calendarDateFromInput(values.startsOn);
     if (!startsOn) next.startsOn = ["Choose a start date"];
-    const endsOn = values.endsOn ? dayOf(values.endsOn) : null;
+    const endsOn = values.endsOn ? calendarDateFromInput(values.endsOn) : null;
     if (values.endsOn && !endsOn) next.endsOn = ["Choose a valid date"];
     if (startsOn && endsOn && endsOn < startsOn) next.endsOn = ["The end comes before the start"];
     setErrors(next);
@@ -174,7 +168,7 @@ function FeeForm({ currency, submit, pending, onDone }: { currency: string; subm
         <Input name="amount" inputMode="decimal" autoComplete="off" placeholder="2.00" value={values.amount} onChange={(event) => set("amount", event.target.value)} />
       </FormField>
       <div className="grid grid-cols-2 gap-3">
-        <FormField label="Starts on" required error={errors.startsOn}>
+        <FormField label="Starts on" required error={errors.startsOn} hint={`Days in ${timeZone}.`}>
           <Input type="date" name="startsOn" value={values.startsOn} onChange={(event) => set("startsOn", event.target.value)} />
         </FormField>
         <FormField label="Ends on" optional error={errors.endsOn}>

@@ -11,6 +11,7 @@ import { Money } from "@/components/ui/money";
 import { PageHeader } from "@/components/ui/page-header";
 import { SkeletonText } from "@/components/ui/skeleton";
 import { periodLabel } from "@/components/wallet/labels";
+import { formatInstant, usableTimeZone } from "@/components/time/format-instant";
 import { RecordUnavailable } from "@/components/admin/record-unavailable";
 
 const BREADCRUMB_ROOT = { label: "Statements", href: "/portal/statements" };
@@ -49,8 +50,9 @@ export function StatementView({ statementId }: { statementId: string }) {
 
   const data = statement.data;
   const currency = data.tenant.currency;
+  // The zone the server cut this month in; a zone Intl does not know shows UTC rather than failing.
+  const timeZone = usableTimeZone(data.tenant.timeZone);
   const lastDay = new Date(data.periodEnd.getTime() - 1);
-  const dayFormat = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeZone: data.tenant.timeZone });
   // The statement's own instants (the month in the tenant's zone, end exclusive): calendar
   // dates would be read in the browser's zone and list a different set of entries.
   const transactionsHref = `/portal/transactions?${new URLSearchParams({ from: data.periodStart.toISOString(), to: data.periodEnd.toISOString() }).toString()}`;
@@ -61,7 +63,7 @@ export function StatementView({ statementId }: { statementId: string }) {
       <PageHeader
         breadcrumbs={[BREADCRUMB_ROOT, { label: periodLabel(data.period) }]}
         title={title}
-        description={`${data.customer.name} · account ${data.customer.accountNumber} · ${dayFormat.format(data.periodStart)} to ${dayFormat.format(lastDay)}`}
+        description={`${data.customer.name} · account ${data.customer.accountNumber} · ${formatInstant(data.periodStart, timeZone, "date")} to ${formatInstant(lastDay, timeZone, "date")}`}
         actions={
           <>
             <Link href={transactionsHref} className={buttonClassName("ghost")}>

@@ -37,13 +37,14 @@ import { SettlePaymentDialog, type TSettleSubmit } from "@/components/wallet/set
 import { RecurringFeeDialog, RecurringFeesCard, type TFeeSubmit } from "@/components/wallet/recurring-fees-card";
 import { RecordUnavailable } from "@/components/admin/record-unavailable";
 import { useStaffAccess } from "@/components/admin/use-staff-access";
+import { useTimeZone } from "@/components/time/time-zone-provider";
+import { dayOf, firstOfMonth } from "@/components/time/wall-time";
 
 const BREADCRUMB_ROOT = { label: "Customers", href: "/admin/customers" };
 
-function lastFinishedPeriod(): string {
-  const now = new Date();
-  const month = now.getMonth(); // 0-based: the previous month's 1-based number
-  return month === 0 ? `${now.getFullYear() - 1}-12` : `${now.getFullYear()}-${String(month).padStart(2, "0")}`;
+/** "2026-09" in October: the month before the tenant's current one, as statements are cut in the tenant's zone. */
+function lastFinishedPeriod(timeZone: string): string {
+  return firstOfMonth(dayOf(new Date(), timeZone), 1).slice(0, "yyyy-mm".length);
 }
 
 /** A customer's wallet for tenant staff: balance, lock, limits, ledger, recurring fees, statements. */
@@ -439,7 +440,8 @@ function StatementsCard({ customerId, currency, canGenerate }: { customerId: str
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const statements = useQuery(trpc.statements.forCustomer.queryOptions({ customerId }));
-  const [period, setPeriod] = useState(lastFinishedPeriod);
+  const timeZone = useTimeZone();
+  const [period, setPeriod] = useState(() => lastFinishedPeriod(timeZone));
   const [periodError, setPeriodError] = useState<string | null>(null);
   const generate = useMutation(
     trpc.statements.generate.mutationOptions({
@@ -511,7 +513,7 @@ function StatementsCard({ customerId, currency, canGenerate }: { customerId: str
               type="month"
               size="sm"
               value={period}
-              max={lastFinishedPeriod()}
+              max={lastFinishedPeriod(timeZone)}
               onChange={(event) => {
                 setPeriod(event.target.value);
                 setPeriodError(null);

@@ -39,13 +39,6 @@ export function describeInstant(instant: Date, timeZone: string, options: { seco
   }).format(instant);
 }
 
-/** What the tool's form needs before a call is priced: the zone its date is typed in, and the currency. */
-export async function priceCallSettings(options: { tenantId: string }) {
-  const tenant = await db().tenant.findUnique({ where: { id: options.tenantId }, select: { currency: true, timeZone: true } });
-  if (!tenant) throw AppError.notFound("Tenant");
-  return tenant;
-}
-
 /** The "price a call" tool: every rule applied on the way to a price, cost and margin. */
 export async function priceCallTool(options: { tenantId: string; input: z.input<typeof ZPriceCallInput> }) {
   const input = ZPriceCallInput.parse(options.input);

@@ -135,7 +135,7 @@ export async function deliverInvitation(options: { tenantId: string; invitationI
 async function findOpenInvitation(token: string) {
   const invitation = await db().invitation.findUnique({
     where: { tokenHash: hashToken(token) },
-    include: { tenant: { select: { name: true } }, customer: { select: { name: true } } },
+    include: { tenant: { select: { name: true, timeZone: true } }, customer: { select: { name: true } } },
   });
   if (!invitation || invitation.acceptedAt || invitation.revokedAt) {
     throw new AppError("NOT_FOUND", "This invitation link is not valid any more. Ask for a new invitation.");
@@ -153,6 +153,8 @@ export async function describeInvitation(token: string, signedInUserId: string |
   return {
     email: invitation.email,
     tenantName: invitation.tenant.name,
+    /** The invitee is signed out: no session to read the tenant's zone from. */
+    tenantTimeZone: invitation.tenant.timeZone,
     customerName: invitation.customer?.name ?? null,
     role: invitation.role,
     expiresAt: invitation.expiresAt,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { addDays, dayOf, rangeFor, startOfDay } from "@/components/cdr/calls/time-zone";
+import { rangeFor } from "@/components/cdr/calls/range-presets";
+import { addDays, dayOf, startOfDay } from "@/components/time/wall-time";
 import { minutesFromSeconds } from "@/server/cdr/search";
 
 describe("calls date ranges in the tenant's time zone", () => {
@@ -20,6 +21,9 @@ describe("calls date ranges in the tenant's time zone", () => {
     expect(rangeFor("lastMonth", now, "America/Toronto")).toEqual({ from: new Date("2026-10-01T04:00:00Z"), to: new Date("2026-11-01T04:00:00Z") });
     expect(rangeFor("7d", now, "UTC")).toEqual({ from: new Date("2026-11-15T12:00:00Z"), to: now });
     expect(rangeFor("custom", now, "UTC", "2026-10-01")).toBeNull();
+    // Days come from the URL: one that is not a date searches nothing rather than everything.
+    expect(rangeFor("custom", now, "UTC", "2026-10-01", "2026-02-30")).toBeNull();
+    expect(rangeFor("custom", now, "UTC", "yesterday", "2026-10-31")).toBeNull();
   });
 });
 

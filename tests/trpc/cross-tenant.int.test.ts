@@ -91,7 +91,6 @@ const cases: Record<string, TCase> = {
   "rating.importChanges": { input: (t) => ({ importId: t.importId }) },
   "rating.commitImport": { input: (t) => ({ importId: t.importId }) },
   "rating.discardImport": { input: (t) => ({ importId: t.importId }) },
-  "rating.priceCallSettings": { input: () => undefined },
   "rating.priceCall": { input: (t) => ({ deckId: t.deckId, buyDeckId: t.buyDeckId, number: "16135550100", billsec: 60, at: new Date() }) },
   "rating.assignCustomerDeck": { input: (t) => ({ customerId: t.customer.id, deckId: null }) },
   "rating.trunks": { input: (t) => ({ customerId: t.customer.id }) },

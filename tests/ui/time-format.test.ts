@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createElement as h } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { DateTime } from "@/components/admin/date-time";
-import { formatDate, formatFullDate } from "@/components/admin/format";
 import {
   formatCalendarDate,
   formatInstant,
@@ -115,16 +114,6 @@ describe("usableTimeZone", () => {
   });
 });
 
-describe("components/admin/format", () => {
-  it("formats in the given zone, UTC when none is given", () => {
-    const instant = new Date("2026-12-02T14:30:05Z");
-    expect(formatDate(instant, "datetime", NEW_YORK)).toBe("02 Dec 2026, 09:30");
-    expect(formatDate(instant, "precise")).toBe("02 Dec 2026, 14:30:05");
-    expect(formatDate(instant)).toBe("02 Dec 2026, 14:30");
-    expect(formatFullDate(instant, KOLKATA)).toBe("Wed 02 Dec 2026, 20:00:05 UTC+05:30 (Asia/Kolkata)");
-  });
-});
-
 describe("DateTime", () => {
   const instant = new Date("2026-12-02T14:30:05Z");
   const inZone = (timeZone: string, props: Parameters<typeof DateTime>[0]) =>
@@ -175,5 +164,20 @@ describe("useInstantFormat and TimeZoneNote", () => {
     const html = renderToStaticMarkup(h(TimeZoneProvider, { timeZone: KOLKATA, children: h(Probe, { instant: new Date("2026-12-02T04:00:00Z") }) }));
     expect(html).toContain(">02 Dec 2026, 09:30:00 UTC+05:30 Asia/Kolkata<");
     expect(renderToStaticMarkup(h(TimeZoneProvider, { timeZone: NEW_YORK, children: h(TimeZoneNote, {}) }))).toContain("Times in America/New_York");
+  });
+});
+
+describe("the signed-in shell", () => {
+  it("names the tenant's zone under the tenant's name, on every page", async () => {
+    const { AppShell } = await import("@/components/shell/app-shell");
+    const shell = h(AppShell, {
+      area: "admin",
+      tenantName: "Acme Telecom",
+      nav: [],
+      user: { name: "Ada", email: "ada@acme.test", roleLabel: "Tenant admin" },
+      children: h("p", null, "page"),
+    });
+    const html = renderToStaticMarkup(h(TimeZoneProvider, { timeZone: "America/Toronto", children: shell }));
+    expect(html).toMatch(/Acme Telecom<\/span><span class="[^"]*truncate[^"]*"[^>]*>Times in America\/Toronto<\/span>/);
   });
 });

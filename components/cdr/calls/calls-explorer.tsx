@@ -21,7 +21,10 @@ import { Stat } from "@/components/ui/stat";
 import { StatusBadge, statusLabel } from "@/components/ui/status-badge";
 import { CallsTimeline } from "./calls-timeline";
 import { ExportCsvButton } from "./export-button";
-import { RANGE_PRESETS, dayOf, rangeFor, type TRangePreset } from "./time-zone";
+import { formatInstantFull, formatInstantParts } from "@/components/time/format-instant";
+import { useTimeZone } from "@/components/time/time-zone-provider";
+import { dayOf } from "@/components/time/wall-time";
+import { RANGE_PRESETS, rangeFor, type TRangePreset } from "./range-presets";
 
 export type TCallsAudience = "admin" | "customer";
 type TCallRow = TRouterOutputs["cdrs"]["search"]["rows"][number];
@@ -38,17 +41,6 @@ const NO_BUY_COST_FOR_CALLS = "No buy rate or cost is known for these calls: the
 
 function isPreset(value: string | null): value is TRangePreset {
   return RANGE_PRESETS.some((preset) => preset.value === value);
-}
-
-/** The tenant-zone date and time of `formatter` as two lines: "09:30:00" over "02 Dec 2026". */
-function splitDateTime(formatter: Intl.DateTimeFormat, instant: Date): { day: string; time: string } {
-  const parts = formatter.formatToParts(instant);
-  const joined = (types: readonly Intl.DateTimeFormatPartTypes[]) =>
-    parts
-      .filter((part) => types.includes(part.type))
-      .map((part) => part.value)
-      .join(types.includes("hour") ? ":" : " ");
-  return { day: joined(["day", "month", "year"]), time: joined(["hour", "minute", "second"]) };
 }
 
 function ratedCalls(count: number): string {
@@ -97,7 +89,7 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
   const [page, setPage] = useState<TPage>(FIRST_PAGE);
 
   const options = useQuery(admin ? trpc.cdrs.filterOptions.queryOptions() : trpc.cdrs.portalFilterOptions.queryOptions());
-  const timeZone = options.data?.tenant.timeZone ?? "UTC";
+  const timeZone = useTimeZone();
   const currency = options.data?.tenant.currency ?? "USD";
 
   const preset: TRangePreset = isPreset(params.get("range")) ? (params.get("range") as TRangePreset) : "7d";
@@ -169,7 +161,6 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
   }
   const exportHref = `${admin ? "/api/cdrs/export" : "/api/portal/cdrs/export"}?${exportQuery.toString()}`;
 
-  const dateTime = new Intl.DateTimeFormat("en-GB", { timeZone, year: "numeric", month: "short", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
   const trunks = (options.data?.trunks ?? []).filter((trunk) => !admin || !filter.customerId || trunk.customerId === filter.customerId);
 
   // Thirteen columns do not fit a 1366 px window: time over date, caller over callee, trunk under
@@ -186,11 +177,11 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
       ),
       meta: { width: "1%" },
       cell: ({ row }) => {
-        const { day, time } = splitDateTime(dateTime, row.original.startAt);
+        const { date, time } = formatInstantParts(row.original.startAt, timeZone, "precise");
         return (
-          <time dateTime={row.original.startAt.toISOString()} title={`${dateTime.format(row.original.startAt)} (${timeZone}) · ${row.original.startAt.toISOString()}`} className="numeric block leading-tight">
+          <time dateTime={row.original.startAt.toISOString()} title={formatInstantFull(row.original.startAt, timeZone)} className="numeric block leading-tight">
             {time}
-            <span className="block text-xs text-slate-500">{day}</span>
+            <span className="block text-xs text-slate-500">{date}</span>
           </time>
         );
       },
@@ -368,10 +359,10 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
         {preset === "custom" ? (
           <>
             <FormField label="From" error={serverErrors.from}>
-              <Input size="sm" type="date" value={fromDay} onChange={(event) => update({ fromDay: event.target.value || null })} />
+              <Input size="sm" type="date" value={fromDay} title={`Days start at midnight in ${timeZone}`} onChange={(event) => update({ fromDay: event.target.value || null })} />
             </FormField>
             <FormField label="To (inclusive)" error={customError ?? serverErrors.to}>
-              <Input size="sm" type="date" value={toDay} onChange={(event) => update({ toDay: event.target.value || null })} />
+              <Input size="sm" type="date" value={toDay} title={`Days end at midnight in ${timeZone}`} onChange={(event) => update({ toDay: event.target.value || null })} />
             </FormField>
           </>
         ) : null}

@@ -5,7 +5,6 @@ import { useMemo, useState } from "react";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
 import { DateTime } from "@/components/admin/date-time";
-import { formatDate } from "@/components/admin/format";
 import { replaceSearchParams } from "@/components/admin/list-state";
 import { MiniTable } from "@/components/admin/mini-table";
 import { QueryError } from "@/components/admin/query-error";
@@ -20,6 +19,8 @@ import { Input } from "@/components/ui/input";
 import { PageHeader } from "@/components/ui/page-header";
 import { SkeletonText } from "@/components/ui/skeleton";
 import { Stat, type StatTone } from "@/components/ui/stat";
+import { useInstantFormat, type TInstantFormat } from "@/components/time/time-zone-provider";
+import { dateTimeInputValue, instantFromDateTimeInput } from "@/components/time/wall-time";
 
 /** The clock, read in event handlers and state initialisers only (never during render). */
 function nowMs(): number {
@@ -32,18 +33,6 @@ const PERIODS = [
   { id: "30d", label: "Last 30 days", ms: 30 * 86_400_000 },
 ] as const;
 
-/** `datetime-local` value in the browser's zone. */
-function toLocalInput(date: Date): string {
-  const local = new Date(date.getTime() - date.getTimezoneOffset() * 60_000);
-  return local.toISOString().slice(0, 16);
-}
-
-function fromLocalInput(value: string | null): Date | null {
-  if (!value) return null;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date;
-}
-
 function toneOf(percent: number | null): StatTone {
   if (percent === null) return "neutral";
   if (percent >= 99.9) return "success";
@@ -53,14 +42,6 @@ function toneOf(percent: number | null): StatTone {
 
 function percentText(percent: number | null): string {
   return percent === null ? "—" : `${percent.toFixed(3)} %`;
-}
-
-function zoneLabel(): string {
-  const offset = -new Date().getTimezoneOffset();
-  const sign = offset >= 0 ? "+" : "-";
-  const hours = String(Math.floor(Math.abs(offset) / 60)).padStart(2, "0");
-  const minutes = String(Math.abs(offset) % 60).padStart(2, "0");
-  return `${Intl.DateTimeFormat().resolvedOptions().timeZone} (UTC${sign}${hours}:${minutes})`;
 }
 
 function csvCell(value: string): string {
@@ -121,15 +102,17 @@ export function AvailabilityView({ sourceId }: { sourceId: string }) {
   const periodId = searchParams.get("period") ?? "7d";
   const fromParam = searchParams.get("from");
   const toParam = searchParams.get("to");
+  const instantFormat = useInstantFormat();
+  const { timeZone } = instantFormat;
   // "Last N" periods end at the moment they were chosen (or refreshed), so the query key is stable.
   const [anchor, setAnchor] = useState(nowMs);
   const [draft, setDraft] = useState(() => ({
-    from: fromParam ?? toLocalInput(new Date(nowMs() - 7 * 86_400_000)),
-    to: toParam ?? toLocalInput(new Date(nowMs())),
+    from: fromParam ?? dateTimeInputValue(new Date(nowMs() - 7 * 86_400_000), timeZone),
+    to: toParam ?? dateTimeInputValue(new Date(nowMs()), timeZone),
   }));
 
-  const customFrom = useMemo(() => fromLocalInput(fromParam), [fromParam]);
-  const customTo = useMemo(() => fromLocalInput(toParam), [toParam]);
+  const customFrom = useMemo(() => instantFromDateTimeInput(fromParam, timeZone), [fromParam, timeZone]);
+  const customTo = useMemo(() => instantFromDateTimeInput(toParam, timeZone), [toParam, timeZone]);
   const range = useMemo(() => {
     if (periodId === "custom" && customFrom && customTo) return { from: customFrom, to: customTo };
     const period = PERIODS.find((entry) => entry.id === periodId) ?? PERIODS[1];
@@ -187,10 +170,10 @@ export function AvailabilityView({ sourceId }: { sourceId: string }) {
                 replaceSearchParams({ period: "custom", from: draft.from, to: draft.to }, pathname);
               }}
             >
-              <FormField label="From">
+              <FormField label="From" hint={`In ${timeZone}`}>
                 <Input size="sm" type="datetime-local" value={draft.from} onChange={(event) => setDraft((current) => ({ ...current, from: event.target.value }))} />
               </FormField>
-              <FormField label="Until" error={customInvalid ? "The end must be after the start" : undefined}>
+              <FormField label="Until" hint={`In ${timeZone}`} error={customInvalid ? "The end must be after the start" : undefined}>
                 <Input size="sm" type="datetime-local" value={draft.to} onChange={(event) => setDraft((current) => ({ ...current, to: event.target.value }))} />
               </FormField>
               <Button size="sm" type="submit">
@@ -202,10 +185,9 @@ export function AvailabilityView({ sourceId }: { sourceId: string }) {
               Refresh
             </Button>
           )}
-          {/* Only once data is here (client side): the browser's zone is not the server's. */}
           {data ? (
             <p className="ml-auto text-xs text-slate-500">
-              {formatDate(data.from, "precise")} → {formatDate(data.to, "precise")}, {zoneLabel()}
+              {instantFormat.format(data.from, "precise")} → {instantFormat.format(data.to, "precise")} ({timeZone})
             </p>
           ) : null}
         </CardContent>
@@ -239,9 +221,9 @@ export function AvailabilityView({ sourceId }: { sourceId: string }) {
             ))}
           </div>
 
-          <MonitoredNote data={data} />
+          <MonitoredNote data={data} instantFormat={instantFormat} />
 
-          <Timeline data={data} />
+          <Timeline data={data} instantFormat={instantFormat} />
 
           <Card>
             <CardHeader>
@@ -303,7 +285,7 @@ export function AvailabilityView({ sourceId }: { sourceId: string }) {
 }
 
 /** Says when the measured part of the period differs from the chosen one (a new server, a period reaching into the future). */
-function MonitoredNote({ data }: { data: TAvailability }) {
+function MonitoredNote({ data, instantFormat }: { data: TAvailability; instantFormat: TInstantFormat }) {
   const partial = data.totals.filter((total) => total.measuredMs > 0 && (total.measuredFrom > data.from || total.measuredTo < data.to));
   // One line per distinct window: usually every server was added with the source.
   const windows = new Map<string, { names: string[]; total: (typeof partial)[number] }>();
@@ -320,8 +302,8 @@ function MonitoredNote({ data }: { data: TAvailability }) {
     <ul className="flex flex-col gap-0.5 text-xs text-slate-600">
       {[...windows.entries()].map(([key, { names, total }]) => (
         <li key={key}>
-          {everything ? "Monitored" : `${names.join(", ")}: monitored`} {formatOutageDuration(total.measuredMs)} of this period, from {formatDate(total.measuredFrom, "precise")}
-          {total.measuredFrom > data.from ? " (first monitored)" : ""} to {formatDate(total.measuredTo, "precise")}
+          {everything ? "Monitored" : `${names.join(", ")}: monitored`} {formatOutageDuration(total.measuredMs)} of this period, from {instantFormat.format(total.measuredFrom, "precise")}
+          {total.measuredFrom > data.from ? " (first monitored)" : ""} to {instantFormat.format(total.measuredTo, "precise")}
           {total.removedAt ? " (when removed)" : total.measuredTo < data.to ? " (now)" : ""}; availability is over that time.
         </li>
       ))}
@@ -330,7 +312,7 @@ function MonitoredNote({ data }: { data: TAvailability }) {
 }
 
 /** One bar per server over the period: red where it was down, hatched where it was not monitored. */
-function Timeline({ data }: { data: TAvailability }) {
+function Timeline({ data, instantFormat }: { data: TAvailability; instantFormat: TInstantFormat }) {
   const from = data.from.getTime();
   const span = data.to.getTime() - from;
   const share = (date: Date) => ((date.getTime() - from) / span) * 100;
@@ -359,7 +341,7 @@ function Timeline({ data }: { data: TAvailability }) {
                     key={gap.from.toISOString()}
                     className="absolute inset-y-0 bg-[repeating-linear-gradient(45deg,#e2e8f0_0,#e2e8f0_4px,#f8fafc_4px,#f8fafc_8px)]"
                     style={{ left: at(gap.from), width: `${(share(gap.to) - share(gap.from)).toFixed(4)}%` }}
-                    title={`Not monitored: ${formatDate(gap.from, "precise")} → ${formatDate(gap.to, "precise")}`}
+                    title={`Not monitored: ${instantFormat.format(gap.from, "precise")} → ${instantFormat.format(gap.to, "precise")}`}
                   />
                 ))}
                 {row.segments.map((segment) => (
@@ -367,7 +349,7 @@ function Timeline({ data }: { data: TAvailability }) {
                     key={segment.from.toISOString()}
                     className="absolute inset-y-0 bg-danger-500"
                     style={segmentStyle(segment.from, segment.to)}
-                    title={`${formatDate(segment.from, "precise")} → ${formatDate(segment.to, "precise")} (${formatOutageDuration(segment.to.getTime() - segment.from.getTime())})`}
+                    title={`${instantFormat.format(segment.from, "precise")} → ${instantFormat.format(segment.to, "precise")} (${formatOutageDuration(segment.to.getTime() - segment.from.getTime())})`}
                   />
                 ))}
               </div>
@@ -377,8 +359,8 @@ function Timeline({ data }: { data: TAvailability }) {
         <div className="grid grid-cols-[12rem_1fr] gap-3 text-[11px] text-slate-500">
           <span />
           <span className="flex justify-between">
-            <span>{formatDate(data.from, "datetime")}</span>
-            <span>{formatDate(data.to, "datetime")}</span>
+            <span>{instantFormat.format(data.from)}</span>
+            <span>{instantFormat.format(data.to)}</span>
           </span>
         </div>
       </CardContent>

@@ -4,9 +4,10 @@ import { useState, type FormEvent, type ReactElement } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
 import { formErrorsOf, withoutFieldError, type TFieldErrors } from "@/components/trpc/errors";
-import { CATEGORY_OPTIONS, RATE_CATEGORIES, fromDateTimeLocal, oneOf, toDateTimeLocal, type TRateCategory } from "@/components/rating/labels";
-import { formatDate } from "@/components/admin/format";
-import { startOfDay } from "@/components/cdr/unbillable/types";
+import { CATEGORY_OPTIONS, RATE_CATEGORIES, oneOf, type TRateCategory } from "@/components/rating/labels";
+import { formatInstant } from "@/components/time/format-instant";
+import { useTimeZone } from "@/components/time/time-zone-provider";
+import { dateTimeInputValue, dayOf, instantFromDateTimeInput, startOfDay } from "@/components/time/wall-time";
 import { FormDialog } from "@/components/ui/form-dialog";
 import { FormField, type FormFieldControlProps } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
@@ -26,7 +27,7 @@ export type TAddRateTarget = {
 
 type TValues = Record<Exclude<TField, "category">, string> & { category: TRateCategory };
 
-function initialValues(target: TAddRateTarget): TValues {
+function initialValues(target: TAddRateTarget, timeZone: string): TValues {
   return {
     deckId: target.deckId ?? "",
     prefix: target.prefix,
@@ -37,7 +38,8 @@ function initialValues(target: TAddRateTarget): TValues {
     initialIncrement: "60",
     increment: "60",
     graceSeconds: "0",
-    effectiveFrom: toDateTimeLocal(startOfDay(target.firstSeen)),
+    // Midnight of the first call's day, in the tenant's zone: a rate effective from then covers it.
+    effectiveFrom: dateTimeInputValue(startOfDay(dayOf(target.firstSeen, timeZone), timeZone), timeZone),
   };
 }
 
@@ -64,7 +66,7 @@ function wholeSecondsProblem(text: string, { positive }: { positive: boolean }):
 }
 
 /** What the browser can tell before asking the server; the server still checks everything. */
-function validate(values: TValues): TFieldErrors {
+function validate(values: TValues, timeZone: string): TFieldErrors {
   const found: TFieldErrors = {};
   if (!values.deckId) found.deckId = ["Choose the deck to add the rate to"];
   if (!values.prefix.trim()) found.prefix = ["Enter the prefix"];
@@ -85,7 +87,7 @@ function validate(values: TValues): TFieldErrors {
   if (initial) found.initialIncrement = [initial];
   const increment = wholeSecondsProblem(values.increment, { positive: true });
   if (increment) found.increment = [increment];
-  if (!fromDateTimeLocal(values.effectiveFrom)) found.effectiveFrom = ["Enter the date from which the rate applies"];
+  if (!instantFromDateTimeInput(values.effectiveFrom, timeZone)) found.effectiveFrom = ["Enter the date from which the rate applies"];
   return found;
 }
 
@@ -119,13 +121,14 @@ export function AddRateDialog({
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const open = target !== null;
+  const timeZone = useTimeZone();
   const decks = useQuery({ ...trpc.rating.decks.queryOptions({ kind: "SELL" }), enabled: open });
-  const [values, setValues] = useState<TValues | null>(target ? initialValues(target) : null);
+  const [values, setValues] = useState<TValues | null>(target ? initialValues(target, timeZone) : null);
   const [errors, setErrors] = useState<TFieldErrors>({});
   const [openedFor, setOpenedFor] = useState(target);
   if (target !== openedFor) {
     setOpenedFor(target);
-    setValues(target ? initialValues(target) : null);
+    setValues(target ? initialValues(target, timeZone) : null);
     setErrors({});
   }
 
@@ -143,7 +146,7 @@ export function AddRateDialog({
         const stillTrue: TFieldErrors = {};
         for (const [field, messages] of Object.entries(answered)) {
           const key = field as TField;
-          const sent = key === "effectiveFrom" ? toDateTimeLocal(submitted.effectiveFrom as Date) : (submitted[key] as string | undefined);
+          const sent = key === "effectiveFrom" ? dateTimeInputValue(submitted.effectiveFrom as Date, timeZone) : (submitted[key] as string | undefined);
           if (!current || !FIELDS.includes(key) || current[key] === sent) stillTrue[field] = messages;
         }
         setErrors(stillTrue);
@@ -160,9 +163,9 @@ export function AddRateDialog({
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (!values) return;
-    const found = validate(values);
+    const found = validate(values, timeZone);
     setErrors(found);
-    const effectiveFrom = fromDateTimeLocal(values.effectiveFrom);
+    const effectiveFrom = instantFromDateTimeInput(values.effectiveFrom, timeZone);
     if (!effectiveFrom || Object.keys(found).length > 0) {
       const first = FIELDS.find((field) => found[field]);
       if (first) event.currentTarget.querySelector<HTMLElement>(`[name="${first}"]`)?.focus();
@@ -173,8 +176,8 @@ export function AddRateDialog({
 
   const deckOptions = (decks.data ?? []).map((deck) => ({ value: deck.id, label: `${deck.name} (${deck.currency})` }));
   const deckCurrency = (values && decks.data?.find((deck) => deck.id === values.deckId)?.currency) ?? null;
-  const lateStart =
-    values && target && fromDateTimeLocal(values.effectiveFrom) !== null && fromDateTimeLocal(values.effectiveFrom)!.getTime() > target.firstSeen.getTime();
+  const typedEffectiveFrom = values ? instantFromDateTimeInput(values.effectiveFrom, timeZone) : null;
+  const lateStart = target !== null && typedEffectiveFrom !== null && typedEffectiveFrom.getTime() > target.firstSeen.getTime();
 
   return (
     <FormDialog
@@ -236,7 +239,7 @@ export function AddRateDialog({
             className="sm:col-span-2"
             hint={
               target
-                ? `Calls are priced by the rate in force when they started; the first unbillable call of this group started ${formatDate(target.firstSeen)}.`
+                ? `In ${timeZone}. Calls are priced by the rate in force when they started; the first unbillable call of this group started ${formatInstant(target.firstSeen, timeZone)}.`
                 : undefined
             }
           >

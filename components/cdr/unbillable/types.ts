@@ -41,10 +41,3 @@ export function formatCount(value: number): string {
 export function formatMinutes(billsec: bigint): string {
   return minutes.format(Number(billsec) / 60);
 }
-
-/** Midnight (local) of the day of a call: a rate effective from then covers it. */
-export function startOfDay(date: Date): Date {
-  const day = new Date(date);
-  day.setHours(0, 0, 0, 0);
-  return day;
-}

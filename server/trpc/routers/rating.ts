@@ -11,7 +11,7 @@ import {
   listDeckImportChanges,
   listDeckImportErrors,
 } from "@/server/rating/deck-import";
-import { ZPriceCallInput, priceCallSettings, priceCallTool } from "@/server/rating/price-call";
+import { ZPriceCallInput, priceCallTool } from "@/server/rating/price-call";
 import { ZTrunkFields, listCustomerTrunks, saveTrunk } from "@/server/catalog/trunks";
 
 const ZImportId = z.object({ importId: z.uuid() });
@@ -49,7 +49,6 @@ export const ratingRouter = createTRPCRouter({
   discardImport: tenantProcedure(TENANT_ADMIN_ROLES)
     .input(ZImportId)
     .mutation(({ ctx, input }) => discardDeckImport({ tenantId: ctx.tenantId, actor: ctx.actor, importId: input.importId })),
-  priceCallSettings: tenantProcedure().query(({ ctx }) => priceCallSettings({ tenantId: ctx.tenantId })),
   priceCall: tenantProcedure()
     .input(ZPriceCallInput)
     .query(({ ctx, input }) => priceCallTool({ tenantId: ctx.tenantId, input })),

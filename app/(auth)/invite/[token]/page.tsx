@@ -3,7 +3,7 @@ import Link from "next/link";
 import { TRPCError } from "@trpc/server";
 import { AcceptInvitationForm } from "@/components/auth/accept-invitation-form";
 import { DateTime } from "@/components/admin/date-time";
-import { DEFAULT_TIME_ZONE } from "@/components/time/format-instant";
+import { usableTimeZone } from "@/components/time/format-instant";
 import { serverApi } from "@/server/trpc/server";
 
 export const metadata: Metadata = { title: "Accept invitation" };
@@ -25,15 +25,16 @@ export default async function InvitePage({ params }: { params: Promise<{ token: 
       </div>
     );
   }
+  const timeZone = usableTimeZone(invitation.tenantTimeZone);
   const where = invitation.customerName ? `${invitation.customerName} at ${invitation.tenantName}` : invitation.tenantName;
   return (
     <div className="space-y-4">
       <div>
         <h1 className="text-base font-semibold">Join {where}</h1>
-        {/* Signed out: no tenant zone from a session, so UTC, named in the text. */}
+        {/* Signed out: no provider, so the tenant's zone is passed in, and named since nothing else on the page does. */}
         <p className="mt-1 text-sm text-slate-600">
           You were invited to manage this account on Trunkline. The invitation expires{" "}
-          <DateTime value={invitation.expiresAt} timeZone={DEFAULT_TIME_ZONE} showZone />.
+          <DateTime value={invitation.expiresAt} timeZone={timeZone} /> ({timeZone} time).
         </p>
       </div>
       <AcceptInvitationForm token={token} email={invitation.email} existingUser={invitation.existingUser} />

@@ -1,0 +1,44 @@
+import { addDays, dayOf, firstOfMonth, instantFromDateInput, startOfDay } from "@/components/time/wall-time";
+
+/**
+ * The Calls page's periods. Calendar ones ("today", "this month", custom days) are days in the
+ * tenant's time zone: "1 October" starts at midnight there, not in the browser's zone nor in UTC.
+ */
+export const RANGE_PRESETS = [
+  { value: "24h", label: "Last 24 hours" },
+  { value: "7d", label: "Last 7 days" },
+  { value: "30d", label: "Last 30 days" },
+  { value: "today", label: "Today" },
+  { value: "month", label: "This month" },
+  { value: "lastMonth", label: "Last month" },
+  { value: "custom", label: "Custom dates…" },
+] as const;
+export type TRangePreset = (typeof RANGE_PRESETS)[number]["value"];
+
+/**
+ * [from, to) for a preset at `now`; "custom" takes inclusive days (`fromDay`..`toDay`) in the
+ * tenant's zone. Returns null when a custom day is missing or not a date (URLs are typed by hand).
+ */
+export function rangeFor(preset: TRangePreset, now: Date, timeZone: string, fromDay?: string, toDay?: string): { from: Date; to: Date } | null {
+  const hour = 3_600_000;
+  const today = dayOf(now, timeZone);
+  switch (preset) {
+    case "24h":
+      return { from: new Date(now.getTime() - 24 * hour), to: now };
+    case "7d":
+      return { from: new Date(now.getTime() - 7 * 24 * hour), to: now };
+    case "30d":
+      return { from: new Date(now.getTime() - 30 * 24 * hour), to: now };
+    case "today":
+      return { from: startOfDay(today, timeZone), to: startOfDay(addDays(today, 1), timeZone) };
+    case "month":
+      return { from: startOfDay(firstOfMonth(today), timeZone), to: startOfDay(addDays(today, 1), timeZone) };
+    case "lastMonth":
+      return { from: startOfDay(firstOfMonth(today, 1), timeZone), to: startOfDay(firstOfMonth(today), timeZone) };
+    case "custom": {
+      const from = instantFromDateInput(fromDay, timeZone);
+      if (!from || !toDay || !instantFromDateInput(toDay, timeZone)) return null;
+      return { from, to: startOfDay(addDays(toDay, 1), timeZone) };
+    }
+  }
+}
