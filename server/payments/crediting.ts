@@ -16,17 +16,22 @@ export async function creditPaymentInTransaction(
   tx: TTransaction,
   options: { tenantId: string; paymentId: string; paymentIntentId: string },
 ): Promise<TPostResult | null> {
-  const payment = await tx.payment.findFirst({
-    where: { tenantId: options.tenantId, id: options.paymentId },
-    select: { id: true, customerId: true, kind: true, amount: true, status: true, paymentIntentId: true },
-  });
+  // The customer never changes, so it is read before any lock.
+  const payment = await tx.payment.findFirst({ where: { tenantId: options.tenantId, id: options.paymentId }, select: { id: true, customerId: true, kind: true, amount: true } });
   if (!payment) return null;
-  if (payment.paymentIntentId && payment.paymentIntentId !== options.paymentIntentId) {
+  // The customer, then the payment: the order every settlement takes (reconcile.ts settle,
+  // manual-settlement.ts), so none waits on another in a cycle; and the PaymentIntent compared
+  // below is the one on the locked row, not one read before another settlement committed.
+  await tx.$queryRaw`SELECT id FROM customers WHERE tenant_id = ${options.tenantId}::uuid AND id = ${payment.customerId}::uuid FOR UPDATE`;
+  const [locked] = await tx.$queryRaw<{ payment_intent_id: string | null }[]>`
+    SELECT payment_intent_id FROM payments WHERE tenant_id = ${options.tenantId}::uuid AND id = ${payment.id}::uuid FOR UPDATE`;
+  const storedIntentId = locked?.payment_intent_id ?? null;
+  if (storedIntentId && storedIntentId !== options.paymentIntentId) {
     // A second PaymentIntent for one payment (a stale claim resent after Stripe forgot its
-    // idempotency key): the ledger key is per PaymentIntent, so crediting it would
-    // credit the payment twice. The customer was charged twice; that needs a person (a refund).
+    // idempotency key, or one an admin settled by hand with another id): the ledger key is per
+    // PaymentIntent, so crediting it would credit the payment twice. That needs a person (a refund).
     console.error(
-      `[payments] payment ${payment.id} is paid by ${payment.paymentIntentId}; PaymentIntent ${options.paymentIntentId} also succeeded for it and is not credited: refund it in Stripe`,
+      `[payments] payment ${payment.id} is paid by ${storedIntentId}; PaymentIntent ${options.paymentIntentId} also succeeded for it and is not credited: refund it in Stripe`,
     );
     return null;
   }
@@ -44,7 +49,7 @@ export async function creditPaymentInTransaction(
     where: { id: payment.id, status: { in: ["PENDING", "FAILED"] } },
     data: { status: "SUCCEEDED", failureCode: null, failureMessage: null },
   });
-  if (!payment.paymentIntentId) {
+  if (!storedIntentId) {
     await tx.payment.update({ where: { id: payment.id }, data: { paymentIntentId: options.paymentIntentId } });
   }
   return result;

@@ -54,7 +54,7 @@ export async function settlePaymentByHand(options: { tenantId: string; actor: TA
   const { tenantId } = options;
   const payment = await db().payment.findFirst({
     where: { tenantId, id: input.paymentId },
-    select: { id: true, customerId: true, kind: true, amount: true, currency: true, status: true, paymentIntentId: true, reconcileNote: true },
+    select: { id: true, customerId: true, kind: true, amount: true, currency: true, status: true, paymentIntentId: true, checkoutSessionId: true, reconcileNote: true },
   });
   if (!payment) throw AppError.notFound("Payment");
   if (payment.status !== "PENDING") throw new AppError("PRECONDITION_FAILED", `This payment is already settled (${payment.status.toLowerCase().replace(/_/g, " ")})`);
@@ -65,6 +65,7 @@ export async function settlePaymentByHand(options: { tenantId: string; actor: TA
   const before = { status: "PENDING", reconcileNote: payment.reconcileNote };
 
   if (input.outcome === "unpaid") {
+    const stripeCheck = await checkNotPaidAtStripe(tenantId, payment);
     let closed: boolean;
     if (payment.kind === "AUTO_RECHARGE") {
       closed = await recordRechargeFailure({ tenantId, paymentId: payment.id, code: CLOSED_BY_STAFF, message: input.reason, suspend: false });
@@ -76,7 +77,7 @@ export async function settlePaymentByHand(options: { tenantId: string; actor: TA
       closed = changed.count === 1;
     }
     if (!closed) throw settledMeanwhile();
-    await recordAudit(db(), { ...audit, before, after: { status: "FAILED", failureCode: CLOSED_BY_STAFF, reason: input.reason } });
+    await recordAudit(db(), { ...audit, before, after: { status: "FAILED", failureCode: CLOSED_BY_STAFF, stripe: stripeCheck, reason: input.reason } });
     return { status: "FAILED" };
   }
 
@@ -85,9 +86,13 @@ export async function settlePaymentByHand(options: { tenantId: string; actor: TA
   }
   const stripeCheck = await checkIntentAtStripe(tenantId, payment, input.paymentIntentId);
   const credited = await db().$transaction(async (tx) => {
-    // Against a webhook or reconciliation settling it at this moment: whichever locks second sees it settled.
-    const locked = await tx.$queryRaw<{ status: string }[]>`SELECT status FROM payments WHERE tenant_id = ${tenantId}::uuid AND id = ${payment.id}::uuid FOR UPDATE`;
-    if (locked[0]?.status !== "PENDING") throw settledMeanwhile();
+    // Against a webhook or reconciliation settling it at this moment, in their order (the
+    // customer, then the payment): whichever locks second sees it settled.
+    await tx.$queryRaw`SELECT id FROM customers WHERE tenant_id = ${tenantId}::uuid AND id = ${payment.customerId}::uuid FOR UPDATE`;
+    const [locked] = await tx.$queryRaw<{ status: string; payment_intent_id: string | null }[]>`
+      SELECT status::text AS status, payment_intent_id FROM payments WHERE tenant_id = ${tenantId}::uuid AND id = ${payment.id}::uuid FOR UPDATE`;
+    if (locked?.status !== "PENDING") throw settledMeanwhile();
+    if (locked.payment_intent_id && locked.payment_intent_id !== input.paymentIntentId) throw settledMeanwhile();
     const otherPayment = await tx.payment.findFirst({ where: { tenantId, paymentIntentId: input.paymentIntentId, id: { not: payment.id } }, select: { id: true } });
     const usedKey = await tx.ledgerEntry.findFirst({ where: { tenantId, idempotencyKey: paymentIntentLedgerKey(input.paymentIntentId) }, select: { id: true } });
     if (otherPayment || usedKey) throw AppError.invalidField("paymentIntentId", "That PaymentIntent has already paid another payment");
@@ -119,14 +124,18 @@ async function checkIntentAtStripe(
   try {
     ({ stripe } = await stripeForTenant(tenantId));
   } catch (error) {
-    if (error instanceof AppError && error.code === "PRECONDITION_FAILED") return "not checked: card payments are not set up";
+    if (error instanceof AppError && error.code === "PRECONDITION_FAILED") {
+      await refuseIntentOfAnotherTenant(tenantId, paymentIntentId);
+      return "not checked: card payments are not set up";
+    }
     throw error;
   }
   let intent: Stripe.PaymentIntent;
   try {
     intent = await stripe.paymentIntents.retrieve(paymentIntentId);
   } catch (error) {
-    if (error instanceof Stripe.errors.StripeError && (error.code === "resource_missing" || error.statusCode === 404)) {
+    if (isMissing(error)) {
+      await refuseIntentOfAnotherTenant(tenantId, paymentIntentId);
       return "not checked: not found with the tenant's current Stripe keys";
     }
     throw stripeFailure(error, "Could not check the PaymentIntent with Stripe");
@@ -138,4 +147,62 @@ async function checkIntentAtStripe(
     throw AppError.invalidField("paymentIntentId", `Stripe says this PaymentIntent received ${intent.amount_received} ${intent.currency.toUpperCase()} in minor units, not this payment's amount`);
   }
   return `checked: Stripe says ${intent.id} succeeded`;
+}
+
+function isMissing(error: unknown): boolean {
+  return error instanceof Stripe.errors.StripeError && (error.code === "resource_missing" || error.statusCode === 404);
+}
+
+/**
+ * An id taken on the admin's word must not be one of another tenant's payments: Stripe's own
+ * events about it (a dispute, a refund made in Stripe's dashboard) carry no metadata and are
+ * routed by the PaymentIntent, so a copy here could send that tenant's chargeback to this one.
+ * The only query that looks across tenants, and it answers yes or no.
+ */
+async function refuseIntentOfAnotherTenant(tenantId: string, paymentIntentId: string): Promise<void> {
+  const elsewhere = await db().payment.findFirst({ where: { paymentIntentId, tenantId: { not: tenantId } }, select: { id: true } });
+  if (elsewhere) throw AppError.invalidField("paymentIntentId", "That PaymentIntent has already paid another payment");
+}
+
+/**
+ * Before a payment is closed as not paid, the tenant's Stripe account is asked about what it
+ * knows of it: reconciliation leaves a payment to a person for any error, including one whose
+ * checkout was paid (a card's details that could not be fetched), and once closed nothing looks
+ * at it again. What the current account does not have is taken on the admin's word.
+ */
+async function checkNotPaidAtStripe(
+  tenantId: string,
+  payment: { paymentIntentId: string | null; checkoutSessionId: string | null },
+): Promise<string> {
+  if (!payment.paymentIntentId && !payment.checkoutSessionId) return "not checked: nothing was sent to Stripe";
+  let stripe: Stripe;
+  try {
+    ({ stripe } = await stripeForTenant(tenantId));
+  } catch (error) {
+    if (error instanceof AppError && error.code === "PRECONDITION_FAILED") return "not checked: card payments are not set up";
+    throw error;
+  }
+  try {
+    const intentId = payment.paymentIntentId ?? idOf((await stripe.checkout.sessions.retrieve(payment.checkoutSessionId ?? "")).payment_intent);
+    if (!intentId) return "checked: the checkout was not paid";
+    const intent = await stripe.paymentIntents.retrieve(intentId);
+    if (intent.status === "succeeded" || intent.status === "processing") {
+      throw new AppError(
+        "PRECONDITION_FAILED",
+        intent.status === "succeeded"
+          ? `Stripe says this payment was paid (${intent.id}): settle it as paid with that PaymentIntent`
+          : `Stripe says this payment is still processing (${intent.id}): wait for it`,
+      );
+    }
+    return `checked: Stripe says ${intent.id} is ${intent.status.replace(/_/g, " ")}`;
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    if (isMissing(error)) return "not checked: not found with the tenant's current Stripe keys";
+    throw stripeFailure(error, "Could not check the payment with Stripe");
+  }
+}
+
+function idOf(value: string | { id: string } | null | undefined): string | null {
+  if (!value) return null;
+  return typeof value === "string" ? value : value.id;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { db } from "@/server/db/client";
+import { db, pool } from "@/server/db/client";
 import { reconcileTenantPayments } from "@/server/payments/reconcile";
 import { postLedgerEntry } from "@/server/wallet/ledger";
 import { createWorld } from "../support/factories";
@@ -44,6 +44,19 @@ async function needingPerson(world: TWorld, amount = "25.00") {
 /** A refusal the form shows next to the PaymentIntent field. */
 function fieldError(message: RegExp) {
   return { code: "BAD_REQUEST", cause: { fieldErrors: { paymentIntentId: [expect.stringMatching(message)] } } };
+}
+
+/** Waits until `count` backends of this database wait for a lock. */
+async function waitForLockWaiters(count: number) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const blocked = await pool().query<{ waiting: number }>(
+      "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    );
+    if (blocked.rows[0]!.waiting >= count) return;
+    if (Date.now() > deadline) throw new Error(`only ${blocked.rows[0]!.waiting} of ${count} waiting for a lock`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 async function settledAudit(paymentId: string) {
@@ -105,10 +118,52 @@ describe("settling a stuck payment as paid", () => {
     expect(await paymentOf(second.paymentId)).toMatchObject({ status: "PENDING" });
 
     expect(await settle(second.paymentId, "not-an-id")).toMatchObject({ code: "BAD_REQUEST" });
+
+    // Taken on the admin's word only if no other tenant's payment holds it (Stripe routes its own events by it).
+    const other = await createWorld();
+    const theirs = await needingPerson(other, "12.00");
+    await db().payment.update({ where: { id: theirs.paymentId }, data: { paymentIntentId: "pi_ofAnotherTenant9" } });
+    expect(await settle(second.paymentId, "pi_ofAnotherTenant9")).toMatchObject(fieldError(/already paid another payment/));
+  });
+});
+
+describe("settling by hand while Stripe's webhook arrives", () => {
+  it("credits once when the admin's settlement and the webhook of the real PaymentIntent wait on the same customer", async () => {
+    const world = await createWorld();
+    const { paymentId, paid } = await needingPerson(world);
+    const admin = await as(world.admin.user.id);
+    const holder = await pool().connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query("SELECT id FROM customers WHERE id = $1 FOR UPDATE", [world.customer.id]);
+      const settling = admin.settleByHand({ paymentId, outcome: "paid", paymentIntentId: "pi_typedByTheAdmin1", reason: "Checked the old account" });
+      const delivering = webhook(world.tenant.slug, paid.events.completed);
+      await waitForLockWaiters(2);
+      await holder.query("COMMIT");
+      const [settled, delivered] = await Promise.allSettled([settling, delivering]);
+      // Whichever locked the customer first settled it; the other found it settled. No deadlock either way.
+      if (settled.status === "rejected") expect(settled.reason).toMatchObject({ code: "CONFLICT" });
+      expect(delivered).toMatchObject({ status: "fulfilled", value: { status: 200 } });
+    } finally {
+      holder.release();
+    }
+    expect(await balanceOf(world.customer.id)).toBe(25_000_000n);
+    expect(await db().ledgerEntry.count({ where: { customerId: world.customer.id } })).toBe(1);
+    expect(await paymentOf(paymentId)).toMatchObject({ status: "SUCCEEDED" });
   });
 });
 
 describe("closing a stuck payment as not paid", () => {
+  it("is refused while Stripe says it was paid, naming the PaymentIntent to settle it with", async () => {
+    const world = await createWorld();
+    const { paymentId, paid } = await needingPerson(world);
+    // Reconciliation left it to a person; the session the row names is paid after all.
+    await db().payment.update({ where: { id: paymentId }, data: { checkoutSessionId: paid.session.id } });
+    const refused = await (await as(world.admin.user.id)).settleByHand({ paymentId, outcome: "unpaid", reason: "Looked unpaid" }).catch((caught: unknown) => caught);
+    expect(refused).toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringContaining(paid.intent.id) });
+    expect(await paymentOf(paymentId)).toMatchObject({ status: "PENDING" });
+  });
+
   it("fails a top-up without moving money; the change of Stripe account it blocked goes through; a late webhook still credits it once", async () => {
     const world = await createWorld();
     const { paymentId, paid } = await needingPerson(world);
