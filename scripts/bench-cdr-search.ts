@@ -6,6 +6,10 @@
  * pages run through the real `searchCdrs` / `cdrTotals`. Target: p95 ≤ 200 ms for the
  * typical searches (last 7 days for one customer; a callee prefix in one month).
  *
+ * Also times the admin overview's figures (server/dashboard/overview.ts: the month or the last
+ * 30 days of all the tenant's calls, grouped by day); the generated 90 days end now, so they
+ * cover its whole window.
+ *
  * BENCH_CDRS sets the size, BENCH_RUNS the repetitions per search; BENCH_EXPLAIN=1 prints
  * each search's plan (EXPLAIN ANALYZE, BUFFERS).
  */
@@ -27,6 +31,8 @@ const PROPOSED_INDEXES =
 const database = await startBenchDatabase();
 const { pool, disconnect } = await import("@/server/db/client");
 const { searchCdrs, cdrTotals, cdrTimeline, cdrWhere, ZCdrFilter, CDR_COLUMNS } = await import("@/server/cdr/search");
+const { getDashboardFigures, computeDashboardFigures, callsByDayQuery, tenantCalendar } = await import("@/server/dashboard/overview");
+const { unbillableSummary } = await import("@/server/cdr/unbillable");
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -114,10 +120,10 @@ function percentile(sorted: number[], p: number): number {
 type TResult = { name: string; p50: number; p95: number; max: number; typical: boolean };
 const results: TResult[] = [];
 
-async function time(name: string, typical: boolean, run: (iteration: number) => Promise<unknown>): Promise<void> {
+async function time(name: string, typical: boolean, run: (iteration: number) => Promise<unknown>, runs = RUNS): Promise<void> {
   await run(-1); // warm the plan cache and catalog
   const samples: number[] = [];
-  for (let iteration = 0; iteration < RUNS; iteration++) {
+  for (let iteration = 0; iteration < runs; iteration++) {
     const t0 = performance.now();
     await run(iteration);
     samples.push(performance.now() - t0);
@@ -235,7 +241,20 @@ try {
   await time("all calls last 7 days: totals (admin default)", false, () => cdrTotals({ scope, filter: last7() }));
   await time("all calls last 7 days: calls per day chart (admin default)", false, () => cdrTimeline({ scope, filter: last7() }));
 
+  // The admin landing page (tenant.overview): every call of the month or the last 30 days,
+  // whichever reaches further back. Outside the search target, and fewer runs: each
+  // computation reads millions of calls. Computed is what a cache miss costs; a page load
+  // within the cache's minute costs the second line.
+  const overviewRuns = Math.min(RUNS, 20);
+  await time("admin overview: dashboard figures (month + 30 days)", false, () => computeDashboardFigures({ tenantId, now: new Date() }), overviewRuns);
+  await time("admin overview: of which the unbillable summary", false, () => unbillableSummary({ tenantId }), overviewRuns);
+  await time("admin overview: page load (figures cached per tenant)", false, () => getDashboardFigures({ tenantId }), overviewRuns);
+
   if (process.env.BENCH_EXPLAIN) {
+    const calendar = await tenantCalendar("UTC", new Date());
+    const overview = callsByDayQuery(tenantId, "UTC", calendar.firstDayStart, calendar.tomorrowStart);
+    const { rows: overviewPlan } = await pool().query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${overview.sql}`, overview.params);
+    console.log(`\n--- plan: admin overview, calls by day\n${overviewPlan.map((row) => row["QUERY PLAN"]).join("\n")}`);
     await explain("last 7 days, heaviest customer, first page", tenantId, { ...last7(), customerId: customerIds[0] }, false);
     await explain("last 7 days, heaviest customer, totals", tenantId, { ...last7(), customerId: customerIds[0] }, true);
     await explain("callee prefix 4420 in a month, first page", tenantId, { ...month, calleePrefix: "4420" }, false);

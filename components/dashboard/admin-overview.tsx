@@ -72,6 +72,13 @@ export function AdminOverview({ tenantName, denied }: { tenantName: string; deni
           </button>
         </p>
       ) : null}
+      {figures ? (
+        // The figures are served from a cache of a minute: say how old they are, so a call that
+        // just ended and is not counted yet is not taken for a fault.
+        <p className="text-xs text-slate-500">
+          Figures as of <DateTime value={figures.computedAt} timeZone={figures.timeZone} />, updated at most once a minute.
+        </p>
+      ) : null}
 
       <section aria-label="Revenue and traffic" className="grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-6">
         <Stat label="Revenue today" value={money(today?.revenue)} loading={loadingFigures} hint={today ? plural(today.answered, "answered call") : undefined} />

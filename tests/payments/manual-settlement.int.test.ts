@@ -158,7 +158,7 @@ describe("closing a stuck payment as not paid", () => {
     const world = await createWorld();
     const { paymentId, paid } = await needingPerson(world);
     // Reconciliation left it to a person; the session the row names is paid after all.
-    await db().payment.update({ where: { id: paymentId }, data: { checkoutSessionId: paid.session.id } });
+    await db().payment.update({ where: { id: paymentId }, data: { checkoutSessionId: String(paid.session.id) } });
     const refused = await (await as(world.admin.user.id)).settleByHand({ paymentId, outcome: "unpaid", reason: "Looked unpaid" }).catch((caught: unknown) => caught);
     expect(refused).toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringContaining(paid.intent.id) });
     expect(await paymentOf(paymentId)).toMatchObject({ status: "PENDING" });
