@@ -218,15 +218,17 @@ export function AuditList() {
   const columns: ColumnDef<TAuditRow>[] = [
     {
       id: "at",
-      header: "When",
+      header: "When · who",
       enableSorting: true,
       meta: { width: "1%" },
-      cell: ({ row }) => <DateTime value={row.original.at} style="precise" />,
-    },
-    {
-      id: "actor",
-      header: "Actor",
-      cell: ({ row }) => <span className="text-slate-700">{row.original.actorEmail ?? "system"}</span>,
+      // Who and from where under when: four columns leave Changes the room it needs at 1366 px.
+      cell: ({ row }) => (
+        <span className="flex flex-col whitespace-nowrap">
+          <DateTime value={row.original.at} style="precise" />
+          <span className="text-xs text-slate-600">{row.original.actorEmail ?? "system"}</span>
+          {row.original.ip ? <span className="font-mono text-[11px] leading-4 text-slate-500">{row.original.ip}</span> : null}
+        </span>
+      ),
     },
     {
       id: "action",
@@ -248,42 +250,39 @@ export function AuditList() {
         const href = targetHref(type, id);
         const label = name ?? (id ? shortId(id) : null);
         return (
-          <span className="flex items-center gap-1.5">
+          <span className="flex flex-col items-start">
             <span className="text-xs text-slate-500">{targetTypeLabel(type)}</span>
-            {label && href ? (
-              <Link
-                href={href}
-                onClick={(event) => event.stopPropagation()}
-                className={name ? "text-brand-700 hover:underline" : "font-mono text-xs text-brand-700 hover:underline"}
-                title={id ?? undefined}
+            <span className="flex items-center gap-1.5">
+              {label && href ? (
+                <Link
+                  href={href}
+                  onClick={(event) => event.stopPropagation()}
+                  className={name ? "text-brand-700 hover:underline" : "font-mono text-xs text-brand-700 hover:underline"}
+                  title={id ?? undefined}
+                >
+                  {label}
+                </Link>
+              ) : label ? (
+                <span className={name ? "text-slate-700" : "font-mono text-xs text-slate-500"} title={id ?? undefined}>
+                  {label}
+                </span>
+              ) : null}
+              <button
+                type="button"
+                onClick={(event) => {
+                  event.stopPropagation();
+                  filterByTarget(type, id);
+                }}
+                title={id ? `Only events of this ${targetTypeLabel(type).toLowerCase()}` : `Only ${targetTypeLabel(type).toLowerCase()} events`}
+                aria-label={id ? `Only events of ${name ?? id}` : `Only ${targetTypeLabel(type).toLowerCase()} events`}
+                className="rounded px-1 text-xs text-slate-400 hover:bg-slate-100 hover:text-slate-700"
               >
-                {label}
-              </Link>
-            ) : label ? (
-              <span className={name ? "text-slate-700" : "font-mono text-xs text-slate-500"} title={id ?? undefined}>
-                {label}
-              </span>
-            ) : null}
-            <button
-              type="button"
-              onClick={(event) => {
-                event.stopPropagation();
-                filterByTarget(type, id);
-              }}
-              title={id ? `Only events of this ${targetTypeLabel(type).toLowerCase()}` : `Only ${targetTypeLabel(type).toLowerCase()} events`}
-              aria-label={id ? `Only events of ${name ?? id}` : `Only ${targetTypeLabel(type).toLowerCase()} events`}
-              className="rounded px-1 text-xs text-slate-400 hover:bg-slate-100 hover:text-slate-700"
-            >
-              Filter
-            </button>
+                Filter
+              </button>
+            </span>
           </span>
         );
       },
-    },
-    {
-      id: "ip",
-      header: "IP",
-      cell: ({ row }) => <span className="font-mono text-xs text-slate-500">{row.original.ip ?? "—"}</span>,
     },
     {
       id: "changes",

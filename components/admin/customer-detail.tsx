@@ -213,7 +213,7 @@ export function CustomerDetail({ customerId }: { customerId: string }) {
                     {" "}(locked <DateTime value={data.lockedAt} />)
                   </>
                 ) : null}
-                {data.lockReason ? <> · {data.lockReason}</> : null}. It unlocks by itself once a payment brings the balance
+                . It unlocks by itself once a payment brings the balance
                 back, or by hand from its wallet. Suspending it keeps the lock.
               </>
             )}

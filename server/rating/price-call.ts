@@ -22,21 +22,25 @@ export const ZPriceCallInput = z.object({
 export type TExplainedStep = { rule: string; detail: string };
 
 /**
- * An instant as the tenant's staff read it: on the tenant's clock, with the zone named
- * ("Dec 3, 2026, 05:13:07 EST"), since decks and calls are dated in it, not in UTC.
+ * An instant as the tenant's staff read it: on the tenant's clock, in the pages' own order
+ * ("03 Dec 2026, 05:13:07 EST"), with the zone named, since decks and calls are dated in it.
+ * Assembled from en-US parts: their short zone names ("EST") are the ones people know.
  */
 export function describeInstant(instant: Date, timeZone: string, options: { seconds?: boolean } = {}): string {
-  return new Intl.DateTimeFormat("en-US", {
+  const parts = new Intl.DateTimeFormat("en-US", {
     timeZone,
     year: "numeric",
     month: "short",
-    day: "numeric",
+    day: "2-digit",
     hour: "2-digit",
     minute: "2-digit",
     ...(options.seconds === false ? {} : { second: "2-digit" }),
     hourCycle: "h23",
     timeZoneName: "short",
-  }).format(instant);
+  }).formatToParts(instant);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((entry) => entry.type === type)?.value ?? "";
+  const time = [part("hour"), part("minute"), ...(options.seconds === false ? [] : [part("second")])].join(":");
+  return `${part("day")} ${part("month")} ${part("year")}, ${time} ${part("timeZoneName")}`;
 }
 
 /** The "price a call" tool: every rule applied on the way to a price, cost and margin. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { saveTrunk } from "@/server/catalog/trunks";
 import { addRateForPrefix } from "@/server/cdr/unbillable";
-import { priceCallTool } from "@/server/rating/price-call";
+import { describeInstant, priceCallTool } from "@/server/rating/price-call";
 import { ACTOR, createBillingTenant } from "../cdr/ingest-support";
 
 const AT = new Date("2026-10-06T14:00:00Z");
@@ -45,5 +45,13 @@ describe("the 'price a call' tool gives the answer rating gives", () => {
     expect(await priceCallTool({ tenantId, input: { ...input, deckId: world.deck.id } })).toMatchObject({ normalizedNumber: "16139990123", matchedPrefix: "1613" });
     // Without the trunk, the digits are read as dialled.
     expect(await priceCallTool({ tenantId, input: { ...input, trunkId: null } })).toMatchObject({ normalizedNumber: "55016139990123" });
+  });
+});
+
+describe("describeInstant", () => {
+  it("reads as the pages do, on the tenant's clock, with the zone named", () => {
+    expect(describeInstant(new Date("2026-12-03T10:13:07Z"), "America/Toronto")).toBe("03 Dec 2026, 05:13:07 EST");
+    expect(describeInstant(new Date("2026-07-01T00:00:00Z"), "America/Toronto", { seconds: false })).toBe("30 Jun 2026, 20:00 EDT");
+    expect(describeInstant(new Date("2026-12-03T10:13:07Z"), "UTC")).toBe("03 Dec 2026, 10:13:07 UTC");
   });
 });
