@@ -20,7 +20,6 @@ import { parseDecimalToMicros } from "@/components/ui/money-format";
 import { PageHeader } from "@/components/ui/page-header";
 import { Skeleton, SkeletonText } from "@/components/ui/skeleton";
 import { toast } from "@/components/ui/toast";
-import { ledgerKindLabel } from "@/components/wallet/labels";
 import { microsToInput, PAYMENT_KIND_LABEL, PAYMENT_STATUS_LABEL, PAYMENT_STATUS_TONE } from "./labels";
 
 /** How many rows the "Recent …" cards show; the full lists are a link away. */
@@ -296,7 +295,7 @@ function RecentTransactions({ currency }: { currency: string }) {
           <MiniCell>
             <DateTime value={row.createdAt} />
           </MiniCell>
-          <MiniCell wrap className="min-w-40">{row.memo ?? ledgerKindLabel(row.kind)}</MiniCell>
+          <MiniCell wrap className="min-w-40">{row.description}</MiniCell>
           <MiniCell align="right">
             <Money micros={row.amount} currency={currency} tonePositive signPositive />
           </MiniCell>

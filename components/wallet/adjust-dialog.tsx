@@ -153,7 +153,7 @@ function AdjustForm({
           data-autofocus
         />
       </FormField>
-      <FormField label="Reason" required error={errors.reason} hint="At least 3 characters; shown in the ledger and the audit log.">
+      <FormField label="Reason" required error={errors.reason} hint="At least 3 characters; the customer reads it in their transactions, and it is kept in the audit log.">
         <Textarea
           name="reason"
           value={reason}

@@ -7,8 +7,11 @@ import { addDays, dayOf, instantFromDateInput, startOfDay } from "@/components/t
 
 type TOutputs = inferRouterOutputs<AppRouter>;
 export type TWallet = TOutputs["wallet"]["get"];
-export type TLedgerPage = TOutputs["wallet"]["ledger"];
-export type TLedgerRow = TLedgerPage["rows"][number];
+/** Staff's rows carry the memo and references; the customer's carry a description written for them. */
+export type TStaffLedgerPage = TOutputs["wallet"]["ledger"];
+export type TPortalLedgerPage = TOutputs["wallet"]["myLedger"];
+export type TLedgerPage = TStaffLedgerPage | TPortalLedgerPage;
+export type TLedgerRow = TStaffLedgerPage["rows"][number] | TPortalLedgerPage["rows"][number];
 export type TRecurringCharge = TWallet["recurringCharges"][number];
 export type TStatementRow = TOutputs["statements"]["mine"][number];
 export type TStatement = TOutputs["statements"]["get"];

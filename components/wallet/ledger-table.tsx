@@ -65,7 +65,8 @@ function LedgerReference({ type, id }: { type: string; id: string | null }) {
 
 /**
  * `showReferences`: the internal record an entry came from (payment, CDR file, adjustment
- * ids), for staff who trace it; customers read the memo only.
+ * ids), for staff who trace it. Staff read the memo; customers' rows carry no memo, only a
+ * description the server wrote for them.
  */
 function ledgerColumns(currency: string, options: { showActor: boolean; showReferences: boolean }): ColumnDef<TLedgerRow>[] {
   const columns: ColumnDef<TLedgerRow>[] = [
@@ -87,6 +88,7 @@ function ledgerColumns(currency: string, options: { showActor: boolean; showRefe
       meta: { wrap: true },
       cell: ({ row }) => {
         const entry = row.original;
+        if ("description" in entry) return <div className="min-w-48 text-slate-900">{entry.description}</div>;
         const reference = options.showReferences && entry.referenceType ? { type: entry.referenceType, id: entry.referenceId } : null;
         return (
           <div className="min-w-48">
@@ -101,7 +103,7 @@ function ledgerColumns(currency: string, options: { showActor: boolean; showRefe
     columns.push({
       id: "actor",
       header: "By",
-      cell: ({ row }) => <span className="text-slate-600">{row.original.actorEmail ?? "System"}</span>,
+      cell: ({ row }) => <span className="text-slate-600">{("actorEmail" in row.original ? row.original.actorEmail : null) ?? "System"}</span>,
     });
   }
   columns.push(

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Prisma } from "@/server/db/generated/client";
+import type { LedgerKind } from "@/server/db/generated/enums";
 import { db } from "@/server/db/client";
 import { csvText } from "@/server/lib/csv";
 import { createLocalTimestampFormatter } from "@/server/lib/local-timestamp";
@@ -8,6 +9,7 @@ import { AppError } from "@/server/errors";
 import { parseMoneyToMicros } from "@/server/rating/money";
 import { postLedgerEntry, ZAdjustment } from "./ledger";
 import { lockManually, unlockManually } from "./account-state";
+import { customerTexts, type TEntryForText } from "./customer-text";
 
 export const LEDGER_KINDS = ["TOPUP", "AUTO_RECHARGE", "CALL_CHARGES", "SMS_CHARGES", "RECURRING_FEE", "ADJUSTMENT", "REFUND", "CHARGEBACK"] as const;
 
@@ -30,8 +32,8 @@ function ledgerWhere(tenantId: string, query: z.infer<typeof ZLedgerQuery>): Pri
   };
 }
 
-/** What a customer may see of an entry: not who on the tenant's staff posted it. */
-const customerLedgerRow = {
+/** Staff's view of an entry: the memo as posted, the record it came from, who posted it. */
+const ledgerRow = {
   id: true,
   amount: true,
   kind: true,
@@ -40,38 +42,87 @@ const customerLedgerRow = {
   balanceAfter: true,
   memo: true,
   createdAt: true,
+  actorEmail: true,
 } satisfies Prisma.LedgerEntrySelect;
 
-const ledgerRow = { ...customerLedgerRow, actorEmail: true } satisfies Prisma.LedgerEntrySelect;
+/**
+ * What the customer's text is built from. Read on the server only: memos are written for
+ * staff, and references and keys name the carrier's internal records (a CDR file, its lines).
+ */
+const customerSourceRow = {
+  id: true,
+  amount: true,
+  kind: true,
+  referenceType: true,
+  referenceId: true,
+  idempotencyKey: true,
+  balanceAfter: true,
+  memo: true,
+  createdAt: true,
+} satisfies Prisma.LedgerEntrySelect;
 
-async function ledgerPage<TSelect extends typeof customerLedgerRow>(options: { tenantId: string; query: TLedgerQuery; select: TSelect }) {
+export type TLedgerRow = Prisma.LedgerEntryGetPayload<{ select: typeof ledgerRow }>;
+
+/** A customer's entry as the portal shows it: `description` is written for them (customer-text.ts). */
+export type TCustomerLedgerRow = { id: bigint; amount: bigint; kind: LedgerKind; balanceAfter: bigint; createdAt: Date; description: string };
+
+async function ledgerPage<TSelect extends Prisma.LedgerEntrySelect>(options: { tenantId: string; query: TLedgerQuery; select: TSelect }) {
   const query = ZLedgerQuery.parse(options.query);
   const where = ledgerWhere(options.tenantId, query);
   const [rows, total] = await Promise.all([
     db().ledgerEntry.findMany({ where, select: options.select, orderBy: [{ createdAt: "desc" }, { id: "desc" }], skip: query.page * query.pageSize, take: query.pageSize }),
     db().ledgerEntry.count({ where }),
   ]);
-  return { rows, total, page: query.page, pageSize: query.pageSize };
+  return { rows, total, page: query.page, pageSize: query.pageSize, customerId: query.customerId };
 }
 
-/**
- * A row of either view. actorEmail is optional in the type because one table component shows
- * both; the customer's rows do not carry the key at all.
- */
-export type TLedgerRow = Prisma.LedgerEntryGetPayload<{ select: typeof customerLedgerRow }> & { actorEmail?: string | null };
+async function tenantTimeZone(tenantId: string): Promise<string> {
+  const tenant = await db().tenant.findUnique({ where: { id: tenantId }, select: { timeZone: true } });
+  if (!tenant) throw AppError.notFound("Tenant");
+  return tenant.timeZone;
+}
 
-/** Tenant staff's view of a customer's ledger, with who posted each entry. */
+/** Tenant staff's view of a customer's ledger, with who posted each entry and its memo. */
 export async function listLedger(options: { tenantId: string; query: TLedgerQuery }): Promise<{ rows: TLedgerRow[]; total: number; page: number; pageSize: number }> {
-  return ledgerPage({ ...options, select: ledgerRow });
+  const { rows, total, page, pageSize } = await ledgerPage({ ...options, select: ledgerRow });
+  return { rows, total, page, pageSize };
 }
 
-/** The customer's own ledger. */
-export async function listCustomerLedger(options: { tenantId: string; query: TLedgerQuery }) {
-  return ledgerPage({ ...options, select: customerLedgerRow });
+async function customerRows(tenantId: string, customerId: string, timeZone: string, rows: readonly (TEntryForText & { balanceAfter: bigint })[]): Promise<TCustomerLedgerRow[]> {
+  const texts = await customerTexts({ tenantId, customerId, timeZone, entries: rows });
+  return rows.map((row) => ({ id: row.id, amount: row.amount, kind: row.kind, balanceAfter: row.balanceAfter, createdAt: row.createdAt, description: texts.get(row.id)! }));
+}
+
+/** The customer's own ledger, each entry described for the customer rather than by its staff memo. */
+export async function listCustomerLedger(options: { tenantId: string; query: TLedgerQuery }): Promise<{ rows: TCustomerLedgerRow[]; total: number; page: number; pageSize: number }> {
+  const [page, timeZone] = await Promise.all([ledgerPage({ ...options, select: customerSourceRow }), tenantTimeZone(options.tenantId)]);
+  return { rows: await customerRows(options.tenantId, page.customerId, timeZone, page.rows), total: page.total, page: page.page, pageSize: page.pageSize };
+}
+
+function decimal(micros: bigint): string {
+  const negative = micros < 0n;
+  const magnitude = negative ? -micros : micros;
+  return `${negative ? "-" : ""}${magnitude / 1_000_000n}.${(magnitude % 1_000_000n).toString().padStart(6, "0")}`;
+}
+
+const CSV_BATCH = 2000;
+
+/** The entries of a query, newest first, in keyset batches (constant memory). */
+async function* keysetBatches<TRow extends { id: bigint }>(
+  where: Prisma.LedgerEntryWhereInput,
+  fetch: (where: Prisma.LedgerEntryWhereInput, take: number) => Promise<TRow[]>,
+): AsyncGenerator<TRow[]> {
+  let cursor: bigint | null = null;
+  for (;;) {
+    const batch: TRow[] = await fetch({ ...where, ...(cursor !== null ? { id: { lt: cursor } } : {}) }, CSV_BATCH);
+    yield batch;
+    if (batch.length < CSV_BATCH) return;
+    cursor = batch[batch.length - 1]!.id;
+  }
 }
 
 /**
- * The ledger as CSV in keyset batches (constant memory), for the admin and the customer alike.
+ * Staff's ledger as CSV in keyset batches (constant memory), with references and memos.
  * created_at is the tenant's wall time with its offset, as statements and the portal count
  * days, cut to the second: the posting's milliseconds tell a reader nothing, and the id order
  * the file is in already settles entries of the same second. time_zone (last, so readers that
@@ -80,30 +131,37 @@ export async function listCustomerLedger(options: { tenantId: string; query: TLe
 export async function* ledgerCsv(options: { tenantId: string; query: TLedgerQuery }): AsyncGenerator<string> {
   const query = ZLedgerQuery.parse(options.query);
   const where = ledgerWhere(options.tenantId, query);
-  const tenant = await db().tenant.findUnique({ where: { id: options.tenantId }, select: { timeZone: true } });
-  if (!tenant) throw AppError.notFound("Tenant");
-  const times = createLocalTimestampFormatter(tenant.timeZone, { milliseconds: false });
+  const times = createLocalTimestampFormatter(await tenantTimeZone(options.tenantId), { milliseconds: false });
   const zone = csvText(times.timeZone);
   yield "created_at,kind,amount,balance_after,reference_type,reference_id,memo,time_zone\n";
-  let cursor: bigint | null = null;
-  const decimal = (micros: bigint) => {
-    const negative = micros < 0n;
-    const magnitude = negative ? -micros : micros;
-    return `${negative ? "-" : ""}${magnitude / 1_000_000n}.${(magnitude % 1_000_000n).toString().padStart(6, "0")}`;
-  };
-  for (;;) {
-    const batch: { id: bigint; createdAt: Date; kind: string; amount: bigint; balanceAfter: bigint; referenceType: string | null; referenceId: string | null; memo: string | null }[] =
-      await db().ledgerEntry.findMany({
-        where: { ...where, ...(cursor !== null ? { id: { lt: cursor } } : {}) },
-        select: { id: true, createdAt: true, kind: true, amount: true, balanceAfter: true, referenceType: true, referenceId: true, memo: true },
-        orderBy: { id: "desc" },
-        take: 2000,
-      });
+  const select = { id: true, createdAt: true, kind: true, amount: true, balanceAfter: true, referenceType: true, referenceId: true, memo: true } as const;
+  const fetch = (batchWhere: Prisma.LedgerEntryWhereInput, take: number) => db().ledgerEntry.findMany({ where: batchWhere, select, orderBy: { id: "desc" }, take });
+  for await (const batch of keysetBatches(where, fetch)) {
     for (const row of batch) {
       yield `${times.format(row.createdAt)},${row.kind},${decimal(row.amount)},${decimal(row.balanceAfter)},${csvText(row.referenceType)},${csvText(row.referenceId)},${csvText(row.memo)},${zone}\n`;
     }
-    if (batch.length < 2000) return;
-    cursor = batch[batch.length - 1]!.id;
+  }
+}
+
+/**
+ * The customer's own ledger as CSV: the same entries and times as staff's, described as the
+ * portal describes them. No references or memos: those are the tenant's internal records
+ * (a CDR file's name, a payment's id), so the columns are the customer's own.
+ */
+export async function* customerLedgerCsv(options: { tenantId: string; query: TLedgerQuery }): AsyncGenerator<string> {
+  const query = ZLedgerQuery.parse(options.query);
+  const where = ledgerWhere(options.tenantId, query);
+  const timeZone = await tenantTimeZone(options.tenantId);
+  const times = createLocalTimestampFormatter(timeZone, { milliseconds: false });
+  const zone = csvText(times.timeZone);
+  yield "created_at,kind,amount,balance_after,description,time_zone\n";
+  const fetch = (batchWhere: Prisma.LedgerEntryWhereInput, take: number) =>
+    db().ledgerEntry.findMany({ where: batchWhere, select: customerSourceRow, orderBy: { id: "desc" }, take });
+  for await (const batch of keysetBatches(where, fetch)) {
+    // One lookup per batch of entries, not per entry.
+    for (const row of await customerRows(options.tenantId, query.customerId, timeZone, batch)) {
+      yield `${times.format(row.createdAt)},${row.kind},${decimal(row.amount)},${decimal(row.balanceAfter)},${csvText(row.description)},${zone}\n`;
+    }
   }
 }
 

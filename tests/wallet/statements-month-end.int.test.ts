@@ -92,7 +92,8 @@ describe("the customer's ledger", () => {
 
     const mine = await (await callerAs(customerAdmin.user.id)).wallet.myLedger({});
     expect(mine.total).toBe(1);
-    expect(mine.rows[0]).toMatchObject({ amount: 2_500_000n, memo: "Goodwill credit" });
+    // The reason of an adjustment is written for the customer; it is the entry's description.
+    expect(mine.rows[0]).toMatchObject({ amount: 2_500_000n, description: "Goodwill credit" });
     expect(mine.rows[0]).not.toHaveProperty("actorEmail");
     expect(JSON.stringify(mine.rows, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value))).not.toContain(admin.user.email);
   });

@@ -195,9 +195,10 @@ describe("monthly statements", () => {
     expect(response.headers.get("content-type")).toContain("text/csv");
     const text = await response.text();
     expect(text.split("\n").filter(Boolean)).toEqual([
-      "created_at,kind,amount,balance_after,reference_type,reference_id,memo,time_zone",
+      // No references or memos (the tenant's internal records): a description written for the customer.
+      "created_at,kind,amount,balance_after,description,time_zone",
       // The tenant's wall time (Toronto, EDT) with its offset, to the second.
-      "2026-09-16 08:00:00-04:00,CALL_CHARGES,-1.500000,10.500000,,,,America/Toronto",
+      "2026-09-16 08:00:00-04:00,CALL_CHARGES,-1.500000,10.500000,Call charges,America/Toronto",
     ]);
     expect((await portalCsv(new Request("http://localhost/api/portal/ledger?kind=NOPE"))).status).toBe(400);
     session.auth = await authOf(world.admin.user.id, world.tenant.id);

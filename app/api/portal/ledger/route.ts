@@ -4,11 +4,14 @@ import { requireTenantRole } from "@/server/auth/require";
 import { CUSTOMER_ROLES } from "@/server/auth/roles";
 import { AppError } from "@/server/errors";
 import { errorResponse } from "@/server/http/errors";
-import { ZLedgerQuery, ledgerCsv } from "@/server/wallet/wallet";
+import { ZLedgerQuery, customerLedgerCsv } from "@/server/wallet/wallet";
 
 export const dynamic = "force-dynamic";
 
-/** The signed-in customer's own ledger as CSV (?kind=&from=&to=); tenant and customer come from the session only. */
+/**
+ * The signed-in customer's own ledger as CSV (?kind=&from=&to=); tenant and customer come from the
+ * session only. Entries read as in the portal, never by their staff memos.
+ */
 export async function GET(request: Request) {
   try {
     const auth = requireTenantRole(await currentAuth(), CUSTOMER_ROLES);
@@ -20,7 +23,7 @@ export async function GET(request: Request) {
       from: params.get("from") || null,
       to: params.get("to") || null,
     });
-    const body = Readable.toWeb(Readable.from(ledgerCsv({ tenantId: auth.tenantId, query }), { objectMode: false })) as ReadableStream;
+    const body = Readable.toWeb(Readable.from(customerLedgerCsv({ tenantId: auth.tenantId, query }), { objectMode: false })) as ReadableStream;
     return new Response(body, {
       headers: { "content-type": "text/csv; charset=utf-8", "content-disposition": 'attachment; filename="transactions.csv"', "cache-control": "no-store" },
     });
