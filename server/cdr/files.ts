@@ -255,7 +255,7 @@ export async function receiveCdrFile(options: {
 }
 
 /** The event a RECEIVED file is ingested under: its first, or the one its retry was given. */
-function ingestEventIdOf(file: { id: string; ingestEventId: string | null }): string {
+export function ingestEventIdOf(file: { id: string; ingestEventId: string | null }): string {
   return file.ingestEventId ?? `cdr-file-${file.id}`;
 }
 
@@ -366,7 +366,8 @@ export async function retryFailedFile(options: { tenantId: string; actor: TActor
     await lockSourceForArrival(tx, options.tenantId, file.sourceId);
     const updated = await tx.cdrFile.updateMany({
       where: { tenantId: options.tenantId, id: file.id, status: "FAILED" },
-      data: { status: "RECEIVED", error: null, ingestEventId, ingestEventSentAt: null },
+      // No attempt owns it until the new run's claims it: an attempt of an earlier run cannot.
+      data: { status: "RECEIVED", error: null, ingestEventId, ingestEventSentAt: null, ingestAttemptId: null },
     });
     if (updated.count !== 1) throw new AppError("CONFLICT", "The file changed meanwhile; reload and try again.");
     await recordAudit(tx, { tenantId: options.tenantId, actor: options.actor, action: "cdr.file.retry", targetType: "cdr_file", targetId: file.id, after: { fileName: file.fileName } });
@@ -382,14 +383,28 @@ export async function retryFailedFile(options: { tenantId: string; actor: TActor
  * DONE stands. Only while the file is still ingested under the cancelled run's event: a file
  * retried since (a new event id) belongs to the new run, which a late cancellation of the old
  * one must not fail.
+ *
+ * The file is also taken from the attempt that owned it (ingestAttemptId null): the abandoned
+ * attempt's JavaScript may still run, and must neither claim the file back nor write its status
+ * or counts. A FAILED file keeps its own error, and loses its attempt too: it failed under the
+ * cancelled run, whose pending retry would have resumed it, and a stalled attempt of that run
+ * must not resume it now.
  */
 export async function failFileOfCancelledIngest(options: { tenantId: string; fileId: string; ingestEventId: string; limit: string }): Promise<{ failed: boolean }> {
   const { tenantId, fileId, ingestEventId } = options;
   const sameIngest = ingestEventId === ingestEventIdOf({ id: fileId, ingestEventId: null }) ? null : ingestEventId;
   const updated = await db().cdrFile.updateMany({
     where: { tenantId, id: fileId, status: { in: ["RECEIVED", "PROCESSING"] }, ingestEventId: sameIngest },
-    data: { status: "FAILED", error: `The ingest was cancelled after ${options.limit} without finishing; retry it when the cause is fixed.`, finishedAt: new Date() },
+    data: {
+      status: "FAILED",
+      error: `The ingest was cancelled after ${options.limit} without finishing; retry it when the cause is fixed.`,
+      finishedAt: new Date(),
+      ingestAttemptId: null,
+    },
   });
+  if (updated.count === 0) {
+    await db().cdrFile.updateMany({ where: { tenantId, id: fileId, status: "FAILED", ingestEventId: sameIngest, ingestAttemptId: { not: null } }, data: { ingestAttemptId: null } });
+  }
   return { failed: updated.count === 1 };
 }
 

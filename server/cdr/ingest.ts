@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
 import type pg from "pg";
 import { db, pool, spareConnection } from "@/server/db/client";
@@ -8,7 +8,7 @@ import { CdrFileError, parseCdrBatches, type CdrFormat, type CdrRecord } from "@
 import { TimeZoneError } from "@/server/rating/time-zone";
 import { BalanceChangeNotices, postLedgerEntriesOnConnection, type TPostResult } from "@/server/wallet/ledger";
 import { loadCallRatingContext, type TCallRatingContext } from "./call-rating";
-import { spooledSize } from "./files";
+import { ingestEventIdOf, spooledSize } from "./files";
 import { ensureCdrPartitions, forgetCdrPartitions, monthIndexOf } from "./partitions";
 import { MicrosSum } from "@/server/rating/money";
 import { MAX_RECORD_KEY_CHARS } from "./search";
@@ -26,6 +26,15 @@ import { MAX_RECORD_KEY_CHARS } from "./search";
  * `INSERT … ON CONFLICT DO NOTHING RETURNING`, charging only the calls that were new. The
  * ledger key names the file and the batch's line range, so a retried batch that inserted
  * the same calls posts the same key once.
+ *
+ * One attempt owns the file at a time. The engine may abandon an attempt (its run cancelled
+ * for outliving its timeout) while its JavaScript keeps running, and the file is then failed
+ * and retried under a new run. So an attempt claims the file (`ingest_attempt_id`) only if
+ * nothing moved since it read it and only for the run the file is ingested under, and every
+ * status or count it writes after that requires it to still own the file. A batch that finds
+ * the file taken rolls back whole (its calls, charges and counts), so the counters stay the sum
+ * of what committed batches stored; the attempt stops as SUPERSEDED and leaves the file to its
+ * owner.
  */
 
 /**
@@ -103,7 +112,8 @@ export type TIngestCounts = { lines: number; rated: number; unanswered: number; 
 
 export type TIngestResult = TIngestCounts & {
   fileId: string;
-  status: "DONE" | "SKIPPED";
+  /** SUPERSEDED: another attempt owns the file (the counts are the file's as this one read it). */
+  status: "DONE" | "SKIPPED" | "SUPERSEDED";
   batches: number;
   /** Connections that wrote batches at once (0 when skipped). */
   writers: number;
@@ -114,6 +124,14 @@ export type TIngestResult = TIngestCounts & {
 export type TIngestOptions = {
   tenantId: string;
   fileId: string;
+  /**
+   * The `cdr/file.received` event of the run this attempt belongs to: the attempt takes the file
+   * only while the file is ingested under it (not once it was retried under another). Absent
+   * (a direct call), any run's.
+   */
+  ingestEventId?: string;
+  /** Test hook: runs after the file was read and before the attempt claims it, as a stalled attempt would wait. */
+  beforeClaim?: () => Promise<void>;
   /** Test hook: throw after committing this many batches, as a worker killed mid-file would stop. */
   crashAfterBatches?: number;
   /** Test hook: runs after each committed batch (e.g. a re-rate racing the ingest). */
@@ -124,6 +142,11 @@ export type TIngestOptions = {
 
 export class SimulatedCrash extends Error {
   override name = "SimulatedCrash";
+}
+
+/** The attempt no longer owns its file: another attempt claimed it, or the file was failed or retried meanwhile. */
+class AttemptSuperseded extends Error {
+  override name = "AttemptSuperseded";
 }
 
 type TBatch = {
@@ -418,7 +441,7 @@ function chargeKey(fileId: string, batch: TBatch, customerId: string): string {
 
 async function writeBatch(
   client: pg.PoolClient,
-  ids: { tenantId: string; sourceId: string; fileId: string; fileName: string },
+  ids: { tenantId: string; sourceId: string; fileId: string; fileName: string; attemptId: string },
   batch: TBatch,
 ): Promise<TPostResult[]> {
   // Outside the batch's transaction: creating a partition waits for other writers of
@@ -466,13 +489,15 @@ async function writeBatch(
       })),
     );
     // The file's totals grow with the calls and rejected lines this transaction stores, and
-    // only with those: a rerun adds nothing for batches an earlier run committed.
-    await client.query(
+    // only with those: a rerun adds nothing for batches an earlier run committed. Last in the
+    // transaction: the file's row lock is held only up to the commit, and a claim
+    // by another attempt either waits for this batch (which then counts) or comes first.
+    const counted = await client.query(
       `UPDATE cdr_files SET lines_read = lines_read + $3, calls_stored = calls_stored + $4, billed_seconds = billed_seconds + $5,
          price_total = price_total + $6::bigint, cost_total = cost_total + $7::bigint,
          first_call_at = LEAST(first_call_at, $8::timestamptz), last_call_at = GREATEST(last_call_at, $9::timestamptz),
          rated = rated + $10, unanswered = unanswered + $11, unbillable = unbillable + $12, rejected = rejected + $13
-       WHERE tenant_id = $1::uuid AND id = $2::uuid`,
+       WHERE tenant_id = $1::uuid AND id = $2::uuid AND ingest_attempt_id = $14::uuid`,
       [
         ids.tenantId,
         ids.fileId,
@@ -487,8 +512,12 @@ async function writeBatch(
         stored.unanswered,
         stored.unbillable,
         rejected,
+        ids.attemptId,
       ],
     );
+    // Not the file's attempt any more: the batch goes uncounted, so it must not be stored
+    // either, or the owner would find its calls present and count them as another file's.
+    if (counted.rowCount === 0) throw new AttemptSuperseded(`another attempt owns CDR file ${ids.fileId}`);
     await client.query("COMMIT");
     return results;
   } catch (error) {
@@ -497,11 +526,16 @@ async function writeBatch(
   }
 }
 
-/** Marks a file FAILED with a message an admin can act on; nothing it committed is undone. */
-async function failFile(tenantId: string, fileId: string, message: string): Promise<void> {
-  // A run that finished the file meanwhile (two runs of one file: a retry racing a recovered
-  // run) has stored and billed all of it: its DONE stands.
-  await db().cdrFile.updateMany({ where: { tenantId, id: fileId, status: { not: "DONE" } }, data: { status: "FAILED", error: message, finishedAt: new Date() } });
+/**
+ * Marks a file FAILED with a message an admin can act on, if `attemptId` still owns it;
+ * nothing it committed is undone.
+ */
+async function failFile(tenantId: string, fileId: string, attemptId: string, message: string): Promise<void> {
+  // A DONE file stays DONE even if this attempt owns it: its batches stored and billed all of it.
+  await db().cdrFile.updateMany({
+    where: { tenantId, id: fileId, ingestAttemptId: attemptId, status: { not: "DONE" } },
+    data: { status: "FAILED", error: message, finishedAt: new Date() },
+  });
 }
 
 /** Errors that no retry can fix: the file itself is wrong. */
@@ -531,18 +565,32 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
   });
   // DONE is final; HELD, DUPLICATE and DISMISSED files are never billed.
   if (!["RECEIVED", "PROCESSING", "FAILED"].includes(file.status)) return skipped();
+  let batches = 0;
+  const superseded = (): TIngestResult => ({ ...skipped(), status: "SUPERSEDED", batches });
+  // Retried since under another event: that run's attempts own the file.
+  if (options.ingestEventId !== undefined && options.ingestEventId !== ingestEventIdOf(file)) return superseded();
+  await options.beforeClaim?.();
+  // The claim: only if the file is as this attempt read it (same run's event, same owner; a
+  // failure, retry, cancellation or other claim since changes one of them). A FAILED file
+  // without an owner is resumed by no run's attempt, only by an admin's retry: it failed
+  // before any attempt owned it, or its run was cancelled (failFileOfCancelledIngest).
+  const attemptId = randomUUID();
+  const claimed = await pool().query(
+    `UPDATE cdr_files SET status = 'PROCESSING', attempts = attempts + 1, started_at = now(), error = NULL, lines_read = 0, ingest_attempt_id = $3::uuid
+     WHERE tenant_id = $1 AND id = $2 AND status IN ('RECEIVED', 'PROCESSING', 'FAILED')
+       AND ingest_event_id IS NOT DISTINCT FROM $4 AND ingest_attempt_id IS NOT DISTINCT FROM $5::uuid
+       AND (status <> 'FAILED' OR ingest_attempt_id IS NOT NULL)`,
+    [tenantId, fileId, attemptId, file.ingestEventId, file.ingestAttemptId],
+  );
+  if (claimed.rowCount === 0) return superseded();
+  // After the claim, so that the failure is this attempt's to record.
   if (file.spoolPath === null || (await spooledSize(file.spoolPath)) === null) {
     const message = "The spooled copy of this file is missing: upload the same file again (that restores the copy), then retry this one.";
-    await failFile(tenantId, fileId, message);
+    await failFile(tenantId, fileId, attemptId, message);
     throw new UnreadableCdrFile(message);
   }
-  await pool().query(
-    `UPDATE cdr_files SET status = 'PROCESSING', attempts = attempts + 1, started_at = now(), error = NULL, lines_read = 0
-     WHERE tenant_id = $1 AND id = $2`,
-    [tenantId, fileId],
-  );
 
-  const ids = { tenantId, sourceId: file.sourceId, fileId, fileName: file.fileName };
+  const ids = { tenantId, sourceId: file.sourceId, fileId, fileName: file.fileName, attemptId };
   const client = await pool().connect();
   // More writers when the pool can spare them: the server COPYs batches on several cores at
   // once while this process reads and rates the next. Three rather than two on a 2-core
@@ -555,7 +603,6 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
     if (spare === null) break;
     writers.push(spare);
   }
-  let batches = 0;
   let reader: BatchReader | null = null;
   let reading: Promise<TBatch | null> = Promise.resolve(null);
   const notices = new BalanceChangeNotices();
@@ -601,18 +648,21 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
       }
     };
     const outcomes = await Promise.allSettled(writers.map((connection) => writer(connection)));
-    const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
-    if (failure) throw failure.reason;
+    const failures = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected").map((outcome) => outcome.reason as unknown);
+    // A writer that found the file taken explains the others' failures: none of them is this attempt's to record.
+    if (failures.some((reason) => reason instanceof AttemptSuperseded)) return superseded();
+    if (failures.length > 0) throw failures[0];
     // The counters were kept by the batches; what is left is the line count, and the lines whose
     // call was stored before (by another file, or an earlier line of this one) and not again.
     const done = await pool().query<{ rated: number; unanswered: number; unbillable: number; rejected: number; already_present: number; price_total: string }>(
       `UPDATE cdr_files SET status = 'DONE', lines = $3, already_present = $3 - rejected - calls_stored, lines_read = $3, finished_at = now(), error = NULL
-       WHERE tenant_id = $1 AND id = $2
+       WHERE tenant_id = $1 AND id = $2 AND ingest_attempt_id = $4::uuid
        RETURNING rated, unanswered, unbillable, rejected, already_present, price_total::text`,
-      [tenantId, fileId, batchReader.lines],
+      [tenantId, fileId, batchReader.lines, attemptId],
     );
     const row = done.rows[0];
-    if (!row) throw AppError.notFound("CDR file");
+    // The owner finishes the file (or fails it, for an admin to retry).
+    if (!row) return superseded();
     return {
       fileId,
       status: "DONE",
@@ -627,11 +677,12 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
       priceTotal: BigInt(row.price_total),
     };
   } catch (error) {
+    if (error instanceof AttemptSuperseded) return superseded();
     if (error instanceof CdrFileError || error instanceof TimeZoneError) {
-      await failFile(tenantId, fileId, error.message);
+      await failFile(tenantId, fileId, attemptId, error.message);
       throw new UnreadableCdrFile(error.message);
     }
-    await failFile(tenantId, fileId, error instanceof Error ? error.message : String(error));
+    await failFile(tenantId, fileId, attemptId, error instanceof Error ? error.message : String(error));
     throw error;
   } finally {
     // A batch being read when another failed: let it finish, then close the file.

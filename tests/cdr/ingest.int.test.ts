@@ -2,7 +2,7 @@ import { readdirSync, readlinkSync } from "node:fs";
 import { describe, expect, it, vi } from "vitest";
 import { db, pool } from "@/server/db/client";
 import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner";
-import { ingestCdrFile, SimulatedCrash, UnreadableCdrFile } from "@/server/cdr/ingest";
+import { ingestCdrFile, SimulatedCrash, UnreadableCdrFile, type TIngestResult } from "@/server/cdr/ingest";
 import { releaseHeldFile, resendLostFileEvents, retryFailedFile } from "@/server/cdr/files";
 import { postLedgerEntry } from "@/server/wallet/ledger";
 import { requestRerate, rerateUnbillable } from "@/server/cdr/rerate";
@@ -443,9 +443,18 @@ describe("a file's counters", () => {
   it("are counted once when two runs of the file overlap", async () => {
     const world = await createBillingTenant();
     const file = await deliverQuietly(world.tenant.id, world.asterisk.id, "twice.csv", `${syntheticAsteriskFile(400)}not a CDR\n`);
-    // An admin's Retry racing the automatic retry: both take the file and both finish it.
-    const runs = await Promise.all([0, 1].map(() => ingestCdrFile({ tenantId: world.tenant.id, fileId: file.id, batchLines: 50 })));
-    expect(runs.map((run) => run.status)).toEqual(["DONE", "DONE"]);
+    // A rerun taking the file over while an earlier attempt is still writing it: the earlier
+    // attempt's later batches find the file taken and roll back whole; the rerun finishes it.
+    let rerun: Promise<TIngestResult> | undefined;
+    const first = await ingestCdrFile({
+      tenantId: world.tenant.id,
+      fileId: file.id,
+      batchLines: 50,
+      afterBatch: async (batches) => {
+        if (batches === 1) await (rerun = ingestCdrFile({ tenantId: world.tenant.id, fileId: file.id, batchLines: 50 }));
+      },
+    });
+    expect([first.status, (await rerun!).status]).toEqual(["SUPERSEDED", "DONE"]);
     const counted = await expectCountersOfStoredRows(file.id);
     expect(counted).toMatchObject({ lines: 401, rejected: 1, alreadyPresent: 0 });
     expect(counted.unbillable).toBe(8); // acct-7777

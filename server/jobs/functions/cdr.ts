@@ -23,7 +23,8 @@ export const ingestFile = inngest.createFunction(
   async ({ event, step }) =>
     step.run("ingest", async () => {
       try {
-        const result = await ingestCdrFile({ tenantId: event.data.tenantId, fileId: event.data.fileId });
+        // The run's event: an attempt of a run whose file was retried since must not take it back.
+        const result = await ingestCdrFile({ tenantId: event.data.tenantId, fileId: event.data.fileId, ingestEventId: event.id });
         return { ...result, priceTotal: result.priceTotal.toString() };
       } catch (error) {
         // A file that cannot be read stays FAILED with its reason; retrying changes nothing.
