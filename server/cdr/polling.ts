@@ -9,6 +9,7 @@ import { allServersDownMail, allServersRecoveredMail, serverDownMail, serverReco
 import { isKnownRemoteFile, receiveCdrFile, spoolTempPath } from "./files";
 import {
   SFTP_STATUS_NO_SUCH_FILE,
+  SftpAbortedError,
   SftpConnectError,
   SftpFileChangedError,
   SftpRequestError,
@@ -38,6 +39,10 @@ import { LIVE_SERVER, credentialsOf, serversForTest, type TCdrSourceFields, type
  * Only live servers (not removed from the source, see server/cdr/sources.ts) are polled,
  * counted and mailed about. Removing a server ends its open outage; a poll that was already
  * running when it was removed records no new outage for it.
+ *
+ * A poll stops itself at its deadline (the job function's finish timeout, less time to wind
+ * down): a cancelled run's work goes on in the background, and a poll left running would
+ * renew its lease for good, the source never polled again. See TPollOptions.deadline.
  */
 
 /** How long a poll may hold its source before another poll may take over (renewed on a timer and per file). */
@@ -45,6 +50,7 @@ const LEASE_MS = 10 * 60_000;
 /** The scheduler's tolerance: a source polled this long before it is due counts as due. */
 const DUE_SLACK_SECONDS = 30;
 
+/** `kind` STOPPED: the poll's deadline passed while it used this server, which was not found down. */
 export type TPollAttempt = { serverId: string; server: string; ok: boolean; error: string | null; kind: string | null };
 export type TFetchedFile = { name: string; remotePath: string; size: number; fileId: string; status: "RECEIVED" | "DUPLICATE" | "HELD"; afterDownload: string | null };
 export type TPollSummary = {
@@ -52,8 +58,9 @@ export type TPollSummary = {
   /**
    * LEASE_LOST: the poll stalled past its lease, another poll took the source over, and this one stopped.
    * NO_ALLOWED_SERVER: every server is at an address the platform does not connect to (server/cdr/sftp-network.ts).
+   * TIMED_OUT: the poll's deadline passed before it was done, and it stopped; the next poll fetches what it left.
    */
-  outcome: "POLLED" | "ALL_SERVERS_DOWN" | "BUSY" | "NO_SERVERS" | "LEASE_LOST" | "NO_ALLOWED_SERVER";
+  outcome: "POLLED" | "ALL_SERVERS_DOWN" | "BUSY" | "NO_SERVERS" | "LEASE_LOST" | "NO_ALLOWED_SERVER" | "TIMED_OUT";
   /** The server files were fetched from. */
   server: string | null;
   serverId: string | null;
@@ -82,6 +89,8 @@ function errorText(error: unknown): string {
 class PollLease {
   /** Set once a renewal finds another owner: the poll must stop and record nothing more. */
   lost = false;
+  /** Set at the poll's deadline: the lease is no longer renewed. */
+  private frozen = false;
   private chain: Promise<void> = Promise.resolve();
   private readonly timer: NodeJS.Timeout;
 
@@ -112,10 +121,20 @@ class PollLease {
     return row ? new PollLease(tenantId, sourceId, row.poll_lease_until, leaseMs) : null;
   }
 
-  /** Extends the lease if this poll still owns it; false once another poll has taken over. */
+  /**
+   * No renewal from now on. Past its deadline the poll winds down, and should that hang (JS
+   * cannot stop it), the lease runs out by itself and the source is polled again: renewed,
+   * the source would stay busy until the process restarts.
+   */
+  stopRenewing(): void {
+    this.frozen = true;
+    clearInterval(this.timer);
+  }
+
+  /** Extends the lease if this poll still owns it (not after stopRenewing); false once another poll has taken over. */
   renew(): Promise<boolean> {
     const renewal = this.chain.then(async () => {
-      if (this.lost) return;
+      if (this.lost || this.frozen) return;
       const renewed = await pool().query<{ poll_lease_until: Date }>(
         `UPDATE cdr_sources SET poll_lease_until = $4 WHERE tenant_id = $1 AND id = $2 AND poll_lease_until = $3 RETURNING poll_lease_until`,
         [this.tenantId, this.sourceId, this.until, new Date(Date.now() + this.leaseMs)],
@@ -228,8 +247,8 @@ async function tryServer(
   try {
     session = await SftpSession.connect(credentialsOf(server), connectOptions);
   } catch (failure) {
-    error = failure instanceof SftpConnectError ? failure.message : `Cannot use ${label}: ${errorText(failure)}`;
-    kind = failure instanceof SftpConnectError ? failure.kind : "CONFIG";
+    error = failure instanceof SftpConnectError || failure instanceof SftpAbortedError ? failure.message : `Cannot use ${label}: ${errorText(failure)}`;
+    kind = failure instanceof SftpConnectError ? failure.kind : failure instanceof SftpAbortedError ? "STOPPED" : "CONFIG";
     if (failure instanceof SftpConnectError && failure.presentedHostKey) {
       await db().cdrSourceServer.updateMany({ where: { tenantId, id: server.id, ...LIVE_SERVER }, data: { presentedHostKey: failure.presentedHostKey } });
     }
@@ -249,6 +268,8 @@ async function tryServer(
       throw failure;
     }
   }
+  // Stopped by the poll's deadline: nothing was found out about the server.
+  if (kind === "STOPPED") return { session, attempt: { serverId: server.id, server: label, ok: false, error, kind } };
   if (error !== null && kind === "NOT_ALLOWED") await markServerNotAllowed(tenantId, sourceId, server.id, error, clock(), lease);
   else if (error !== null) await markServer(tenantId, sourceId, server.id, error, clock(), lease);
   return { session, attempt: { serverId: server.id, server: label, ok: error === null, error, kind } };
@@ -282,6 +303,11 @@ async function tryServerFolder(
     try {
       files = await session.list(source.remoteDir, source.filePattern);
     } catch (error) {
+      if (error instanceof SftpAbortedError) {
+        settled = true;
+        await session.close();
+        return { session: null, files: [], attempt: { ...result.attempt, ok: false, error: error.message, kind: "STOPPED" } };
+      }
       const message = error instanceof SftpStallError ? error.message : `Cannot list ${source.remoteDir} on ${session.label}: ${errorText(error)}`;
       settled = true;
       await session.close();
@@ -461,6 +487,16 @@ export type TPollOptions = {
   leaseMs?: number;
   /** How long a server may leave a listing or download without any answer (see DEFAULT_STALL_TIMEOUT_MS). */
   stallTimeoutMs?: number;
+  /**
+   * When the poll must give up, and the limit in words for the source's error ("2h"): the job
+   * function sets it a little before its run's finish timeout (CDR_POLL_DEADLINE in
+   * server/jobs/timeouts.ts). Once the signal aborts, the poll stops renewing its lease, ends
+   * its SFTP sessions (a hung read or listing fails at once), records on the source that it
+   * did not finish, and frees it. What it was doing then counts against no server: the time
+   * ran out, the server was not found down. Files not fetched yet, or fetched only in part
+   * (the partial copy is dropped), are fetched by the next poll.
+   */
+  deadline?: { signal: AbortSignal; limit: string };
 };
 
 /** Polls one source: see the module comment. Returns what happened, for the job's output and "poll now". */
@@ -490,7 +526,11 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
     return { ...summary, outcome: "BUSY" };
   }
   let pollError: string | null = null;
-  const connectOptions: TSftpConnectOptions = { timeoutMs: options.connectTimeoutMs, stallTimeoutMs: options.stallTimeoutMs };
+  const deadline = options.deadline?.signal;
+  const stopRenewing = () => lease.stopRenewing();
+  deadline?.addEventListener("abort", stopRenewing, { once: true });
+  if (deadline?.aborted) stopRenewing();
+  const connectOptions: TSftpConnectOptions = { timeoutMs: options.connectTimeoutMs, stallTimeoutMs: options.stallTimeoutMs, signal: deadline };
   try {
     const source = await db().cdrSource.findFirstOrThrow({
       where: { tenantId, id: sourceId },
@@ -507,21 +547,37 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
     // (those already received are known and skipped).
     let delivered: (typeof source.servers)[number] | null = null;
     let next = 0;
+    // Set when the deadline cut the poll short, with the server it was using then, if any,
+    // and whether that server had listed the folder and was delivering.
+    let cutShort: { server: (typeof source.servers)[number] | null; fetching: boolean } | null = null;
     while (next < source.servers.length && !lease.lost) {
+      if (deadline?.aborted) {
+        cutShort = { server: null, fetching: false };
+        break;
+      }
       const server = source.servers[next++]!;
       const result = await tryServerFolder(tenantId, source, server, clock, connectOptions, lease, true);
       summary.attempts.push(result.attempt);
+      if (result.attempt.kind === "STOPPED") {
+        cutShort = { server, fetching: false };
+        break;
+      }
       const session = result.session;
       if (!session) continue;
-      let failure: { error: string; kind: string } | null;
+      let failure: { error: string; kind: string } | null | "STOPPED";
       // What a server that then fails counted is counted again by the next one, from its listing.
       const counted = { skipped: summary.skipped, waiting: summary.waiting };
       try {
-        failure = await fetchFiles({ session, files: result.files, source, serverId: server.id, summary, clock, settleSeconds: options.settleSeconds ?? 0, lease });
+        failure = await fetchFiles({ session, files: result.files, source, serverId: server.id, summary, clock, settleSeconds: options.settleSeconds ?? 0, lease, deadline });
       } finally {
         await session.close();
       }
       if (lease.lost) break;
+      if (failure === "STOPPED") {
+        Object.assign(result.attempt, { ok: false, error: `Stopped while fetching from ${serverLabel(server)}: the poll's deadline passed`, kind: "STOPPED" });
+        cutShort = { server, fetching: true };
+        break;
+      }
       if (failure === null) {
         delivered = server;
         break;
@@ -539,7 +595,20 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
     };
     if (lease.lost) return stopped();
     const notAllowed = (attempt: TPollAttempt) => attempt.kind === "NOT_ALLOWED";
-    if (!delivered && summary.attempts.every(notAllowed)) {
+    const timedOut = (during: string) => {
+      summary.outcome = "TIMED_OUT";
+      pollError = `The poll did not finish within ${options.deadline?.limit ?? "its time limit"} and was stopped${during}`;
+      summary.errors.unshift(pollError);
+    };
+    if (cutShort) {
+      // No server was found down by being stopped, nor every server (no source-wide outage):
+      // only servers that failed before the deadline were recorded, as they failed.
+      timedOut(`${cutShort.server ? ` while using ${serverLabel(cutShort.server)}` : ""}; the next poll fetches what it left`);
+      if (cutShort.server && cutShort.fetching) {
+        summary.server = serverLabel(cutShort.server);
+        summary.serverId = cutShort.server.id;
+      }
+    } else if (!delivered && summary.attempts.every(notAllowed)) {
       // Nothing the platform may use is down: a configuration error, shown on the source, with
       // no source-wide outage (see markServerNotAllowed).
       pollError = `No server of this source may be polled: ${summary.attempts.map((attempt) => attempt.error).join("; ")}`;
@@ -580,6 +649,8 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
       // Not an outage, but the source's settings need fixing: said on the source at each poll.
       for (const attempt of summary.attempts) if (notAllowed(attempt) && attempt.error) summary.errors.push(attempt.error);
       if (summary.errors.length > 0) pollError = summary.errors.length === 1 ? summary.errors[0]! : `${summary.errors.length} problems, the first: ${summary.errors[0]}`;
+      // The files were fetched; the deadline passed while the other servers were checked.
+      if (summary.attempts.some((attempt) => attempt.kind === "STOPPED")) timedOut(" while checking the other servers (the files were fetched)");
     }
     if (lease.lost) return stopped();
     summary.alertsSent = await sendOwedAlerts({ tenantId, sourceId, now: clock(), via: summary.server });
@@ -588,6 +659,7 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
     pollError = errorText(error);
     throw error;
   } finally {
+    deadline?.removeEventListener("abort", stopRenewing);
     await lease.release(now, pollError);
   }
 }
@@ -617,15 +689,27 @@ async function filesStillWritten(options: {
   now: Date;
   settleSeconds: number;
   summary: TPollSummary;
+  deadline: AbortSignal | undefined;
 }): Promise<Set<string>> {
-  const { session, source, files } = options;
+  const { session, source, files, deadline } = options;
   const recentSince = options.now.getTime() - SURELY_WRITTEN_AFTER_MS;
   if (!files.some((file) => options.isNew(file) && file.modifiedAt.getTime() > recentSince)) return new Set();
-  await new Promise((resolve) => setTimeout(resolve, options.settleSeconds * 1000));
+  // Cut short by the deadline: the session is ended by then, so the listing below fails as stopped.
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      deadline?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, options.settleSeconds * 1000);
+    deadline?.addEventListener("abort", done, { once: true });
+    if (deadline?.aborted) done();
+  });
   let again: TRemoteFile[];
   try {
     again = await session.list(source.remoteDir, source.filePattern);
   } catch (error) {
+    if (error instanceof SftpAbortedError) throw error;
     options.summary.errors.push(`Cannot list ${source.remoteDir} on ${session.label} again to see which files are complete; they wait: ${errorText(error)}`);
     return new Set(files.map((file) => file.remotePath));
   }
@@ -681,6 +765,7 @@ function isServerFailure(error: unknown): boolean {
  * Fetches the listed files that are new and complete. Returns why the server failed to deliver
  * them, or null: it stopped answering, or its downloads failed and none succeeded (one file it
  * cannot serve among others it can is that file's problem, reported and retried, not an outage).
+ * STOPPED: the poll's deadline passed first, which says nothing about the server.
  */
 async function fetchFiles(options: {
   session: SftpSession;
@@ -692,8 +777,9 @@ async function fetchFiles(options: {
   clock: () => Date;
   settleSeconds: number;
   lease: PollLease;
-}): Promise<{ error: string; kind: string } | null> {
-  const { session, source, summary, lease } = options;
+  deadline: AbortSignal | undefined;
+}): Promise<{ error: string; kind: string } | null | "STOPPED"> {
+  const { session, source, summary, lease, deadline } = options;
   const stalled = () => (session.stalled ? { error: session.stalled.message, kind: "STALL" } : null);
   const known = new Set<string>();
   const files: TRemoteFile[] = [];
@@ -706,10 +792,15 @@ async function fetchFiles(options: {
       summary.errors.push(`${file.name}: ${errorText(error)}`);
     }
   }
-  const stillWritten =
-    options.settleSeconds > 0
-      ? await filesStillWritten({ session, source, files, isNew: (file) => !known.has(file.remotePath), now: options.clock(), settleSeconds: options.settleSeconds, summary })
-      : new Set<string>();
+  let stillWritten = new Set<string>();
+  try {
+    if (options.settleSeconds > 0) {
+      stillWritten = await filesStillWritten({ session, source, files, isNew: (file) => !known.has(file.remotePath), now: options.clock(), settleSeconds: options.settleSeconds, summary, deadline });
+    }
+  } catch (error) {
+    if (error instanceof SftpAbortedError) return "STOPPED";
+    throw error;
+  }
   // The second listing stalled: the connection is gone, the files are left to the next server.
   if (session.stalled) return stalled();
   let downloads = 0;
@@ -717,6 +808,7 @@ async function fetchFiles(options: {
   for (const file of files) {
     // Taken over (this poll stalled past its lease): no further files, the new owner has them.
     if (lease.lost) return null;
+    if (deadline?.aborted) return "STOPPED";
     if (stillWritten.has(file.remotePath)) {
       summary.waiting++;
       continue;
@@ -760,10 +852,20 @@ async function fetchFiles(options: {
         // receiveCdrFile moved it into the spool; anything left is a failed or dropped download.
         await rm(localPath, { force: true });
       }
+      const fetched = { name: file.name, remotePath: file.remotePath, size: file.size, fileId: received.id, status: received.status };
       // Only now that the file is recorded may the carrier's copy be moved or deleted.
-      const after = await applyAfterDownload(session, source, file.remotePath);
-      summary.fetched.push({ name: file.name, remotePath: file.remotePath, size: file.size, fileId: received.id, status: received.status, afterDownload: after });
+      let after: string | null;
+      try {
+        after = await applyAfterDownload(session, source, file.remotePath);
+      } catch (error) {
+        // Received all the same; the next poll finds it known and moves or deletes it.
+        if (error instanceof SftpAbortedError) summary.fetched.push({ ...fetched, afterDownload: null });
+        throw error;
+      }
+      summary.fetched.push({ ...fetched, afterDownload: after });
     } catch (error) {
+      // A copy cut short was dropped (the finally above): the next poll fetches the file whole.
+      if (error instanceof SftpAbortedError) return "STOPPED";
       summary.errors.push(`${file.name}: ${errorText(error)}`);
       // The connection was ended: the other files are left to the next server.
       if (session.stalled) return stalled();

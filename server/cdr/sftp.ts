@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
+import { lookup as dnsLookup } from "node:dns/promises";
 import { open, type FileHandle } from "node:fs/promises";
+import net from "node:net";
 import path from "node:path/posix";
 import type { FileEntryWithStats, SFTPWrapper, Stats } from "ssh2";
 import SftpClient from "ssh2-sftp-client";
@@ -104,6 +106,17 @@ export class SftpRequestError extends Error {
   }
 }
 
+/**
+ * The session was ended on our side (its caller's deadline passed, see `signal` in
+ * {@link TSftpConnectOptions}): says nothing about the server, which may have been working fine.
+ */
+export class SftpAbortedError extends Error {
+  override name = "SftpAbortedError";
+  constructor(readonly server: string) {
+    super(`Stopped using ${server}: the deadline passed before the work on it was done`);
+  }
+}
+
 /** The remote file grew while it was read: the carrier is still writing it. */
 export class SftpFileChangedError extends Error {
   override name = "SftpFileChangedError";
@@ -113,23 +126,26 @@ export class SftpFileChangedError extends Error {
  * Watches a session's outstanding SFTP requests. While at least one is outstanding, the
  * server must answer one of them within the limit; when it does not, every outstanding
  * request fails with an {@link SftpStallError} (so pipelined reads settle and their buffers
- * are released) and `onStall` ends the connection. Late answers are ignored, and any request
- * made afterwards fails at once.
+ * are released) and `onEnd` ends the connection. The same happens, with the caller's error,
+ * when the session is stopped from our side (`end`). Late answers are ignored, and any
+ * request made afterwards fails at once.
  */
 class StallWatch {
   private readonly outstanding = new Map<number, { what: string; fail: (error: Error) => void }>();
   private nextRequestId = 0;
   private timer: NodeJS.Timeout | undefined;
   stalled: SftpStallError | null = null;
+  /** Why the session can do nothing more: it stalled, or it was stopped. */
+  ended: Error | null = null;
 
   constructor(
     private readonly label: string,
     private readonly timeoutMs: number,
-    private readonly onStall: () => void,
+    private readonly onEnd: () => void,
   ) {}
 
   track<T>(what: string, send: () => Promise<T>): Promise<T> {
-    if (this.stalled) return Promise.reject(this.stalled);
+    if (this.ended) return Promise.reject(this.ended);
     const requestId = this.nextRequestId++;
     return new Promise<T>((resolve, reject) => {
       this.outstanding.set(requestId, { what, fail: reject });
@@ -169,10 +185,18 @@ class StallWatch {
     // The oldest request names what hung: later ones merely queued behind it.
     const [oldest] = this.outstanding.values();
     this.stalled = new SftpStallError(this.label, oldest?.what ?? "a request", this.timeoutMs);
+    this.end(this.stalled);
+  }
+
+  /** Fails every outstanding request and any later one with `error`, and ends the connection. */
+  end(error: Error): void {
+    if (this.ended) return;
+    this.ended = error;
+    clearTimeout(this.timer);
     const waiting = [...this.outstanding.values()];
     this.outstanding.clear();
-    for (const request of waiting) request.fail(this.stalled);
-    this.onStall();
+    for (const request of waiting) request.fail(error);
+    this.onEnd();
   }
 
   /** Stops the clock (the session is closing). */
@@ -206,7 +230,8 @@ export function classifyConnectError(error: unknown, target: string): SftpConnec
   if (code === "ETIMEDOUT" || /timed out|timeout/i.test(message)) {
     return new SftpConnectError("TIMEOUT", `Timed out connecting to ${target}: no SSH handshake in time (server overloaded, firewall, or wrong port)`, { cause: error });
   }
-  if (code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "ECONNRESET") {
+  // EADDRNOTAVAIL, EAFNOSUPPORT: an IPv6 address from a platform without IPv6 (or the reverse).
+  if (code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "ECONNRESET" || code === "EADDRNOTAVAIL" || code === "EAFNOSUPPORT") {
     return new SftpConnectError("UNREACHABLE", `${target} is unreachable (${code}): ${message}`, { cause: error });
   }
   return new SftpConnectError("PROTOCOL", `Could not open an SFTP session on ${target}: ${message}`, { cause: error });
@@ -228,19 +253,90 @@ export function serverLabel(server: { host: string; port: number }): string {
 }
 
 /** The ssh2 client under ssh2-sftp-client: the wrapper does not expose it, but it is a documented field. */
-type TSshTransport = { setNoDelay(noDelay: boolean): void; destroy(): void };
+type TSshTransport = { destroy(): void };
 
 export type TSftpConnectOptions = {
-  /** SSH handshake timeout. */
+  /** The whole connection's timeout: the TCP connect (over every address tried) and the SSH handshake. */
   timeoutMs?: number;
   /** See {@link DEFAULT_STALL_TIMEOUT_MS}. */
   stallTimeoutMs?: number;
   /** Name resolution (tests give a resolver that answers what they need). */
   lookup?: TLookupAll;
+  /**
+   * The caller's deadline. Once it aborts, a connection in progress fails and an open session
+   * ends: its requests (a hung read or listing too) fail with an {@link SftpAbortedError}.
+   */
+  signal?: AbortSignal;
 };
+
+function timeoutError(message = "timed out"): Error {
+  return Object.assign(new Error(message), { code: "ETIMEDOUT" });
+}
+
+/**
+ * Every address the host resolves to, in the resolver's order, provided the policy permits
+ * every one (else NOT_ALLOWED). resolvePermittedAddress checks all of them but returns the
+ * first only: the others are kept from the very answer it checked, so each address tried was
+ * checked, and no second lookup (whose answer could differ: DNS rebinding) comes in between.
+ */
+async function permittedAddresses(host: string, label: string, lookup: TLookupAll = dnsLookup): Promise<string[]> {
+  const answer: { addresses: string[] | null } = { addresses: null };
+  const remembering: TLookupAll = async (name, lookupOptions) => {
+    const resolved = await lookup(name, lookupOptions);
+    answer.addresses = resolved.map((entry) => entry.address);
+    return resolved;
+  };
+  const target = await resolvePermittedAddress(host, sftpAddressPolicy(), remembering);
+  if (!target.permitted) throw new SftpConnectError("NOT_ALLOWED", notAllowedMessage(label, target.literal));
+  // A literal address is not looked up.
+  return answer.addresses === null ? [target.address] : [...new Set(answer.addresses)];
+}
+
+/**
+ * A TCP connection to an IP address (no name lookup: net skips it for an address), or its
+ * failure within `timeoutMs`. `opened` gets the socket at once, so a caller that gives up
+ * meanwhile can destroy it.
+ */
+function openTcp(address: string, port: number, timeoutMs: number, opened: (socket: net.Socket) => void): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: address, port });
+    opened(socket);
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(error);
+    };
+    const timer = setTimeout(() => fail(timeoutError(`connect ETIMEDOUT ${address}:${port}`)), Math.max(1, timeoutMs));
+    // Destroyed by a caller that gave up: settles rather than waits forever.
+    const closed = () => fail(new Error(`connection to ${address}:${port} closed before it was established`));
+    socket.once("error", fail);
+    socket.once("close", closed);
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      // ssh2 takes the socket's errors and its closing from here on.
+      socket.removeListener("error", fail);
+      socket.removeListener("close", closed);
+      resolve(socket);
+    });
+  });
+}
+
+/**
+ * Which of two addresses' connection failures to report: one whose host answered (refused)
+ * says more than one that timed out, which says more than one without a route (an IPv6
+ * address from a platform without IPv6); between equals, the later.
+ */
+const TELLING_CONNECT_FAILURES: Readonly<Record<string, number>> = { ECONNREFUSED: 2, ETIMEDOUT: 1 };
+
+function moreTelling(earlier: unknown, later: unknown): unknown {
+  const rank = (error: unknown) => TELLING_CONNECT_FAILURES[codeOf(error)] ?? 0;
+  return earlier !== undefined && rank(earlier) > rank(later) ? earlier : later;
+}
 
 export class SftpSession {
   private readonly watch: StallWatch;
+  private readonly signal: AbortSignal | undefined;
+  private readonly stopOnAbort: () => void;
 
   private constructor(
     private readonly client: SftpClient,
@@ -250,9 +346,15 @@ export class SftpSession {
     /** The fingerprint of the host key the server presented. */
     readonly hostKey: string,
     stallTimeoutMs: number,
+    signal: AbortSignal | undefined,
   ) {
-    // Destroyed, not ended: a polite end waits on the very server that stopped answering.
+    // Destroyed, not ended: a polite end waits on the very server that stopped answering (or
+    // that is too slow for the caller's deadline).
     this.watch = new StallWatch(label, stallTimeoutMs, () => transport.destroy());
+    this.signal = signal;
+    this.stopOnAbort = () => this.watch.end(new SftpAbortedError(label));
+    signal?.addEventListener("abort", this.stopOnAbort, { once: true });
+    if (signal?.aborted) this.stopOnAbort();
   }
 
   /** Set once the server stopped answering: the session is gone, and says why. */
@@ -266,46 +368,78 @@ export class SftpSession {
   }
 
   /**
-   * Connects or throws an {@link SftpConnectError}. A server whose host key is known must
-   * present that key (HOST_KEY otherwise, before any password is sent); a server met for the
-   * first time may present any, and {@link hostKey} says which.
+   * Connects or throws an {@link SftpConnectError} (an {@link SftpAbortedError} once
+   * `options.signal` aborts). A server whose host key is known must present that key
+   * (HOST_KEY otherwise, before any password is sent); a server met for the first time may
+   * present any, and {@link hostKey} says which.
+   *
+   * A host with several addresses (a dual-stack name: IPv6 and IPv4) is tried address after
+   * address, in the resolver's order, until one accepts the TCP connection, as Node's own
+   * connect would (happy eyeballs, sequential here): an address unreachable from the platform
+   * must not make the server look down. Each address gets an equal share of the time left, so
+   * one that drops packets cannot use up the others' time. Once an address accepts, the SSH
+   * handshake runs there and its failure (a refused login, a changed host key) is final.
    */
   static async connect(server: TServerCredentials, options: TSftpConnectOptions = {}): Promise<SftpSession> {
+    const label = serverLabel(server);
+    const signal = options.signal;
+    if (signal?.aborted) throw new SftpAbortedError(label);
     // Errors outside an operation (a dropped idle connection) surface in the next call; the
     // library's default handlers would only print them.
     const quiet = () => undefined;
     const client = new SftpClient("trunkline-cdr", { error: quiet, end: quiet, close: quiet });
-    // SFTP is many small request/response round trips: Nagle's algorithm with delayed ACKs
-    // adds ~40 ms to each. The wrapper does not expose the option, its ssh2 client does.
     const transport = (client as unknown as { client: TSshTransport }).client;
-    client.on("connect", () => transport.setNoDelay(true));
-    const label = serverLabel(server);
     const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    // ssh2's readyTimeout covers the handshake; the name lookup and the TCP connect are covered by the guard below.
+    const connectBy = Date.now() + timeoutMs;
+    // ssh2's readyTimeout covers the handshake and openTcp each address; the name lookup (and
+    // anything hung in between) is covered by the guard below, as is the caller's deadline.
     let timer: NodeJS.Timeout | undefined;
-    let timedOut = false;
+    // Set when the connection is given up on: nothing may connect after the caller cleaned up.
+    let abandoned = false;
+    let socket: net.Socket | null = null;
+    let onAbort: (() => void) | undefined;
     const guard = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => {
-        timedOut = true;
-        reject(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" }));
-      }, timeoutMs + 1000);
+      timer = setTimeout(() => reject(timeoutError()), timeoutMs + 1000);
+      onAbort = () => reject(new SftpAbortedError(label));
+      signal?.addEventListener("abort", onAbort, { once: true });
     });
     let sftp: SFTPWrapper;
     let presented: string | null = null;
-    // The address checked is the address connected to: ssh2 gets the IP, never the name, so a
-    // DNS answer that changes in between (rebinding) cannot lead it elsewhere. Host keys are
-    // verified against the stored fingerprint, not by name, so connecting by IP loses nothing.
+    // The addresses checked are the addresses connected to: ssh2 gets a socket connected to an
+    // IP, never the name, so a DNS answer that changes in between (rebinding) cannot lead it
+    // elsewhere. Host keys are verified against the stored fingerprint, not by name, so
+    // connecting by IP loses nothing.
     const connectToPermittedAddress = async (): Promise<SFTPWrapper> => {
-      const target = await resolvePermittedAddress(server.host, sftpAddressPolicy(), options.lookup);
-      if (!target.permitted) throw new SftpConnectError("NOT_ALLOWED", notAllowedMessage(label, target.literal));
-      // Given up on while the name resolved: no connection may open after the caller cleaned up.
-      if (timedOut) throw new Error("timed out");
+      const addresses = await permittedAddresses(server.host, label, options.lookup);
+      let failure: unknown;
+      for (const [index, address] of addresses.entries()) {
+        if (abandoned) throw new Error("abandoned");
+        const share = (connectBy - Date.now()) / (addresses.length - index);
+        if (share <= 0) break;
+        try {
+          socket = await openTcp(address, server.port, share, (opened) => (socket = opened));
+          break;
+        } catch (error) {
+          socket = null;
+          failure = moreTelling(failure, error);
+        }
+      }
+      if (abandoned) throw new Error("abandoned");
+      if (socket === null) {
+        const error = classifyConnectError(failure ?? timeoutError(), label);
+        if (addresses.length === 1) throw error;
+        throw new SftpConnectError(error.kind, `${error.message}; none of its ${addresses.length} addresses accepted a connection`, { cause: failure });
+      }
+      // SFTP is many small request/response round trips: Nagle's algorithm with delayed ACKs
+      // adds ~40 ms to each.
+      socket.setNoDelay(true);
       return client.connect({
-        host: target.address,
+        sock: socket,
+        host: socket.remoteAddress,
         port: server.port,
         username: server.username,
         ...(server.privateKey ? { privateKey: server.privateKey } : { password: server.password ?? "" }),
-        readyTimeout: timeoutMs,
+        readyTimeout: Math.max(1, connectBy - Date.now()),
         keepaliveInterval: KEEPALIVE_INTERVAL_MS,
         keepaliveCountMax: KEEPALIVE_COUNT_MAX,
         // ssh2's own default set, AES-GCM first: OpenSSL runs it in hardware, ~1.7x the
@@ -327,11 +461,14 @@ export class SftpSession {
     try {
       sftp = await Promise.race([connectToPermittedAddress(), guard]);
     } catch (error) {
+      abandoned = true;
+      (socket as net.Socket | null)?.destroy();
       await client.end().catch(() => undefined);
       // end() closes nothing until the SFTP channel is open: a server that logged us in and
       // never answered the subsystem request (or refused it) would keep the connection, and
       // the keepalives would keep it up for good.
       transport.destroy();
+      if (error instanceof SftpAbortedError) throw error;
       if (presented !== null && server.hostKey !== null && presented !== server.hostKey) {
         throw new SftpConnectError(
           "HOST_KEY",
@@ -344,12 +481,13 @@ export class SftpSession {
       throw classifyConnectError(error, label);
     } finally {
       clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener("abort", onAbort);
     }
     if (presented === null) {
       await client.end().catch(() => undefined);
       throw new SftpConnectError("PROTOCOL", `${label} completed no key exchange`);
     }
-    return new SftpSession(client, sftp, transport, label, presented, options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS);
+    return new SftpSession(client, sftp, transport, label, presented, options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS, signal);
   }
 
   /**
@@ -397,7 +535,7 @@ export class SftpSession {
 
   /** Closes a file or folder handle; a failure to is not the operation's failure. */
   private async closeHandle(handle: Buffer, remotePath: string): Promise<void> {
-    if (this.watch.stalled) return; // the connection is gone, and the handle with it
+    if (this.watch.ended) return; // the connection is gone, and the handle with it
     const sftp = this.sftp;
     await this.request<undefined>(`closing ${remotePath}`, (callback) => sftp.close(handle, (error) => callback(error, undefined))).catch(() => undefined);
   }
@@ -515,8 +653,9 @@ export class SftpSession {
 
   async close(): Promise<void> {
     this.watch.dispose();
-    // After a stall the connection was destroyed: nothing to end, and no close event to wait for.
-    if (this.watch.stalled) return;
+    this.signal?.removeEventListener("abort", this.stopOnAbort);
+    // After a stall or a stop the connection was destroyed: nothing to end, and no close event to wait for.
+    if (this.watch.ended) return;
     await this.client.end().catch(() => undefined);
   }
 }

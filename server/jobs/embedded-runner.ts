@@ -310,8 +310,9 @@ export class EmbeddedRunner {
    * beside the next run of the same concurrency key, and it is for every function we have:
    * money moves only under idempotency keys (ledger entries are unique per tenant and key;
    * CDRs are unique per source, record key and start; a re-rate switches only calls still
-   * UNBILLABLE, rows locked), account state changes only by conditional updates, a hung poll
-   * keeps its source's lease (later polls find it BUSY, they do not overlap), and statements
+   * UNBILLABLE, rows locked), account state changes only by conditional updates, a poll stops
+   * itself before its timeout (CDR_POLL_DEADLINE: it closes its sessions and releases its
+   * source's lease), an ingest attempt owns its file only until another claims it, and statements
    * are unique per customer and period, mailed once under a row lock. Cancellation is not retried, so the non-idempotent mails (a new token
    * each run) are not sent twice either.
    *

@@ -1,4 +1,4 @@
-import type { TimeStr } from "inngest";
+import { durationToMs, type TimeStr } from "inngest";
 
 /**
  * Every function's `timeouts` option comes from here, one entry per kind of work, so the
@@ -33,3 +33,18 @@ export const RUN_TIMEOUTS = {
   /** Every customer's monthly statement written and mailed, all tenants in one run. */
   statements: { finish: "6h" },
 } as const satisfies Record<string, { finish: TimeStr }>;
+
+/**
+ * How long before its run's finish timeout a CDR poll stops itself (pollSource's `deadline`).
+ * A cancelled run's work goes on in the background (JS cannot stop it), and a poll left running
+ * would renew its source's lease for good: the source would never be polled again. The margin
+ * is the poll's winding down after its SFTP sessions are ended: recording the outcome, mailing
+ * the alerts owed, freeing the source.
+ */
+const CDR_POLL_WIND_DOWN_MS = 10 * 60_000;
+
+/** When a poll gives up, counted from its run's start, and the run's limit in words for the source's error. */
+export const CDR_POLL_DEADLINE = {
+  afterMs: durationToMs(RUN_TIMEOUTS.cdrPoll.finish) - CDR_POLL_WIND_DOWN_MS,
+  limit: RUN_TIMEOUTS.cdrPoll.finish,
+} as const;

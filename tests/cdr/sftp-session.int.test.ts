@@ -3,7 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SftpConnectError, SftpSession } from "@/server/cdr/sftp";
-import { startSftpServer, type TSftpServer } from "../support/sftp-server";
+import type { TLookupAll } from "@/server/lib/network-policy";
+import { startSftpServer, unusedPort, type TSftpServer } from "../support/sftp-server";
 
 /**
  * SftpSession against real SFTP servers on loopback (ssh2's Server over a temp folder):
@@ -55,6 +56,64 @@ describe("connecting", () => {
     // Logged in, so the server holds a connection until the client lets go of it.
     expect(server.authAttempts()).toBeGreaterThan(0);
     await until(() => server.openConnections() === 0, 3000);
+  });
+});
+
+describe("connecting to a host with several addresses", () => {
+  /** A resolver that knows one name (.invalid never resolves for real) and counts its lookups. */
+  function resolver(addresses: string[]): TLookupAll & { calls: number } {
+    const lookup = async () => {
+      lookup.calls++;
+      return addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 }));
+    };
+    lookup.calls = 0;
+    return lookup;
+  }
+
+  // The test server listens on 127.0.0.1 only: its port on ::1 and 127.0.0.2 refuses (or, on a
+  // platform without IPv6, ::1 cannot be reached at all), as a dual-stack carrier's address
+  // that the platform cannot reach.
+  const named = (port: number) => ({ id: null, position: 0, host: "sftp.carrier.invalid", port, username: USER, password: PASSWORD, privateKey: null, hostKey: null });
+
+  it("connects through a later address when the first one does not answer, from the one lookup", async () => {
+    const server = await start();
+    await mkdir(path.join(root, "dual"), { recursive: true });
+    await writeFile(path.join(root, "dual", "Dual.csv"), "call-1\n");
+    for (const addresses of [["::1", "127.0.0.1"], ["127.0.0.2", "::1", "127.0.0.1"]]) {
+      const lookup = resolver(addresses);
+      const session = await SftpSession.connect(named(server.port), { timeoutMs: 4000, lookup });
+      try {
+        expect(session.label).toBe(`sftp.carrier.invalid:${server.port}`);
+        expect((await session.list("dual", "*.csv")).map((file) => file.name)).toEqual(["Dual.csv"]);
+      } finally {
+        await session.close();
+      }
+      expect(lookup.calls).toBe(1);
+    }
+  });
+
+  it("reports the failure under the configured name when no address accepts", async () => {
+    const port = await unusedPort();
+    const failure = await SftpSession.connect(named(port), { timeoutMs: 4000, lookup: resolver(["::1", "127.0.0.2"]) }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(SftpConnectError);
+    expect(failure).toMatchObject({ kind: "REFUSED" });
+    expect((failure as Error).message).toBe(
+      `Connection refused by sftp.carrier.invalid:${port}: nothing listens on that port (server down or wrong port); none of its 2 addresses accepted a connection`,
+    );
+  });
+
+  it("connects to none of the addresses when one of them is not permitted", async () => {
+    const server = await start();
+    const before = server.connections();
+    const failure = await SftpSession.connect(named(server.port), { timeoutMs: 4000, lookup: resolver(["127.0.0.1", "10.0.0.5"]) }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(failure).toMatchObject({ kind: "NOT_ALLOWED" });
+    expect(server.connections()).toBe(before);
   });
 });
 

@@ -30,6 +30,11 @@ export type TSftpServer = {
   authAttempts(): number;
   /** Connections still open (for tests that assert a client let go of one). */
   openConnections(): number;
+  /**
+   * Which requests go unanswered from now on (see `neverAnswer`), so a test can mend a hung
+   * server; requests already left unanswered stay so.
+   */
+  setNeverAnswer(requests: readonly TUnansweredRequest[]): void;
 };
 
 export type TSftpServerOptions = {
@@ -343,6 +348,10 @@ export async function startSftpServer(options: TSftpServerOptions): Promise<TSft
     connections: () => accepted,
     authAttempts: () => authentications,
     openConnections: () => clients.size,
+    setNeverAnswer(requests) {
+      neverAnswer.clear();
+      for (const request of requests) neverAnswer.add(request);
+    },
   };
 }
 
