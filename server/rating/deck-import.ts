@@ -377,32 +377,34 @@ export const ZDeckImportChangesQuery = z.object({
  * runs the plan per page (one sort of its touching rows): a page of a 300,000-row update
  * costs about what the preview's count did.
  */
+/** A new or changed row of an import as its preview query returns it (`total`: the query's count). */
+type TRawChangeRow = {
+  line: number;
+  prefix: string;
+  description: string;
+  category: string;
+  rate_per_minute: string;
+  connect_fee: string;
+  effective_from: Date;
+  effective_to: Date | null;
+  kind: "NEW" | "CHANGED";
+  old_description: string | null;
+  old_rate_per_minute: string | null;
+  old_connect_fee: string | null;
+  old_effective_from: Date | null;
+  total: string;
+};
+
 export async function listDeckImportChanges(options: { tenantId: string; query: z.input<typeof ZDeckImportChangesQuery> }) {
   const query = ZDeckImportChangesQuery.parse(options.query);
   const deckImport = await getDeckImport({ tenantId: options.tenantId, importId: query.importId });
   const empty = { rows: [], total: 0, page: query.page, pageSize: query.pageSize };
   if (deckImport.status !== "PREVIEWED") return empty;
-  type TChangeRow = {
-    line: number;
-    prefix: string;
-    description: string;
-    category: string;
-    rate_per_minute: string;
-    connect_fee: string;
-    effective_from: Date;
-    effective_to: Date | null;
-    kind: "NEW" | "CHANGED";
-    old_description: string | null;
-    old_rate_per_minute: string | null;
-    old_connect_fee: string | null;
-    old_effective_from: Date | null;
-    total: string;
-  };
   const offset = query.page * query.pageSize;
   if (deckImport.changedRows + deckImport.unchangedRows === 0) {
     // No row touches the deck's prefixes: every valid row is new, in file order off the key.
     if (query.kind === "CHANGED" || query.kind === "INCREASED") return empty;
-    const result = await pool().query<TChangeRow>(
+    const result = await pool().query<TRawChangeRow>(
       `SELECT s.line, s.prefix, s.description, s.category, s.rate_per_minute::text, s.connect_fee::text, s.effective_from, s.effective_to,
               'NEW' AS kind, NULL AS old_description, NULL AS old_rate_per_minute, NULL AS old_connect_fee, NULL AS old_effective_from, '0' AS total
        FROM deck_import_rows s WHERE s.import_id = $1 AND s.error IS NULL
@@ -411,7 +413,7 @@ export async function listDeckImportChanges(options: { tenantId: string; query: 
     );
     return { rows: result.rows.map(changeRowOf), total: deckImport.newRows, page: query.page, pageSize: query.pageSize };
   }
-  const result = await pool().query<TChangeRow>(
+  const result = await pool().query<TRawChangeRow>(
     `WITH plan AS (${TOUCHING_PLAN_SQL}),
      changes AS (
        SELECT p.line, p.prefix, p.description, p.category, p.rate_per_minute, p.connect_fee, p.effective_from, p.effective_to,
@@ -448,21 +450,7 @@ function countFor(kind: (typeof DECK_IMPORT_CHANGE_KINDS)[number], counts: { new
   return 0;
 }
 
-function changeRowOf(row: {
-  line: number;
-  prefix: string;
-  description: string;
-  category: string;
-  rate_per_minute: string;
-  connect_fee: string;
-  effective_from: Date;
-  effective_to: Date | null;
-  kind: "NEW" | "CHANGED";
-  old_description: string | null;
-  old_rate_per_minute: string | null;
-  old_connect_fee: string | null;
-  old_effective_from: Date | null;
-}) {
+function changeRowOf(row: TRawChangeRow) {
   return {
     line: row.line,
     kind: row.kind,

@@ -5,6 +5,7 @@ import { reconcileTenantPayments } from "@/server/payments/reconcile";
 import { postLedgerEntry } from "@/server/wallet/ledger";
 import { createWorld } from "../support/factories";
 import { withMoneyServices } from "../support/money-services";
+import { waitForLockWaiters } from "../support/waiting";
 import { balanceOf, deliverToTenantEndpoint, paymentsAs } from "../support/payments";
 
 const services = withMoneyServices({ smtp: true, stripe: true });
@@ -46,18 +47,6 @@ function fieldError(message: RegExp) {
   return { code: "BAD_REQUEST", cause: { fieldErrors: { paymentIntentId: [expect.stringMatching(message)] } } };
 }
 
-/** Waits until `count` backends of this database wait for a lock. */
-async function waitForLockWaiters(count: number) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const blocked = await pool().query<{ waiting: number }>(
-      "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-    );
-    if (blocked.rows[0]!.waiting >= count) return;
-    if (Date.now() > deadline) throw new Error(`only ${blocked.rows[0]!.waiting} of ${count} waiting for a lock`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 async function settledAudit(paymentId: string) {
   return db().auditEvent.findMany({ where: { action: "payment.settled_by_hand", targetId: paymentId } });

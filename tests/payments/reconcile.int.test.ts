@@ -9,6 +9,7 @@ import { reconcileTenantPayments, tenantsWithStalePayments, type TTenantReconcil
 import { postLedgerEntry, postLedgerEntryInTransaction } from "@/server/wallet/ledger";
 import { createWorld } from "../support/factories";
 import { withMoneyServices } from "../support/money-services";
+import { waitForLockWaiters } from "../support/waiting";
 import { balanceOf, deliverToTenantEndpoint, paymentsAs } from "../support/payments";
 
 const services = withMoneyServices({ smtp: true, stripe: true });
@@ -69,22 +70,6 @@ async function rechargeOf(world: TWorld) {
   return db().payment.findFirstOrThrow({ where: { customerId: world.customer.id, kind: "AUTO_RECHARGE" }, orderBy: { createdAt: "desc" } });
 }
 
-/**
- * Waits until `count` backends of this database wait for a lock. Behind a row lock, the first
- * waiter waits for the holder and the next ones for the first (the tuple lock it queues
- * on), so they are counted by what they wait for, not by whom.
- */
-async function waitForLockWaiters(count: number) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const blocked = await pool().query<{ waiting: number }>(
-      "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-    );
-    if (blocked.rows[0]!.waiting >= count) return;
-    if (Date.now() > deadline) throw new Error(`only ${blocked.rows[0]!.waiting} of ${count} waiting for a lock`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 async function auditOf(paymentId: string) {
   return db().auditEvent.findMany({ where: { action: "payment.reconciled", targetId: paymentId } });

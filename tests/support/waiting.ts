@@ -28,3 +28,20 @@ export async function expectStillWaiting(promise: Promise<unknown>, holder: pg.P
   }
   expect(state.settled).toBe(false);
 }
+
+/**
+ * Waits until `count` backends of this database wait for a lock. Behind a row lock, the first
+ * waiter waits for the holder and the next ones for the first (the tuple lock it queues
+ * on), so they are counted by what they wait for, not by whom.
+ */
+export async function waitForLockWaiters(count: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const blocked = await pool().query<{ waiting: number }>(
+      "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    );
+    if (blocked.rows[0]!.waiting >= count) return;
+    if (Date.now() > deadline) throw new Error(`only ${blocked.rows[0]!.waiting} of ${count} waiting for a lock`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
