@@ -2,13 +2,14 @@
 import { env } from "@/server/env";
 import { migrate } from "@/server/db/migrate";
 
-const url = env().DATABASE_URL;
+const config = env();
+const url = config.DATABASE_URL;
 if (!url) {
   console.error("DATABASE_URL is not set. `npm start` migrates the embedded database by itself.");
   process.exit(1);
 }
 try {
-  const result = await migrate({ databaseUrl: url, log: (line) => console.log(line) });
+  const result = await migrate({ databaseUrl: url, lockTimeoutMs: config.MIGRATION_LOCK_TIMEOUT, log: (line) => console.log(line) });
   console.log(`${result.applied.length} migration(s) applied, ${result.alreadyApplied} already applied.`);
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);

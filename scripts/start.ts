@@ -71,13 +71,14 @@ async function main() {
     console.log(`Starting embedded PostgreSQL on 127.0.0.1:${port} (data in ${path.join(dataDir, "postgres")})…`);
     embedded = await startEmbeddedPostgres({ dataDir: path.join(dataDir, "postgres"), port, databaseName: "trunkline", persistent: true });
     childEnv.DATABASE_URL = embedded.url();
+    childEnv.EMBEDDED_DATABASE = "true";
   }
   const config = parseEnv(childEnv);
   const databaseUrl = config.DATABASE_URL as string;
   // next-auth reads its own variable for absolute URLs; it is the app's address.
   childEnv.NEXTAUTH_URL ??= config.APP_URL;
 
-  const result = await migrate({ databaseUrl, log: (line) => console.log(`  ${line}`) });
+  const result = await migrate({ databaseUrl, lockTimeoutMs: config.MIGRATION_LOCK_TIMEOUT, log: (line) => console.log(`  ${line}`) });
   console.log(`Database ready (${result.applied.length} migration(s) applied now, ${result.alreadyApplied} before).`);
 
   if (embedded) {

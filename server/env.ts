@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseLockTimeout } from "@/server/db/lock-timeout";
 import { NetworkListError, parseNetworkList } from "@/server/lib/network-policy";
 
 /**
@@ -32,6 +33,20 @@ const ZEnv = z.object({
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   STRIPE_API_URL: ZOptionalUrl,
   JOBS_ENABLED: z.enum(["true", "false"]).default("true"),
+  // Set by `npm start` when it runs the embedded PostgreSQL (the local demo), never by hand.
+  EMBEDDED_DATABASE: z.enum(["true", "false"]).default("false"),
+  // Longest wait of a migration for one lock, in milliseconds once parsed (server/db/lock-timeout.ts).
+  MIGRATION_LOCK_TIMEOUT: z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      const milliseconds = parseLockTimeout(value);
+      if (milliseconds === null) {
+        context.addIssue({ code: "custom", message: "a duration above 0 and at most 1 hour, e.g. 10s, 500ms, 2min or 10000 for milliseconds" });
+        return z.NEVER;
+      }
+      return milliseconds;
+    }),
   // Private or reserved networks (CIDRs, comma-separated) that tenants' CDR SFTP servers may be
   // on. Empty: only public addresses, so a tenant admin cannot make the platform probe its own
   // networks (server/cdr/sftp.ts). A carrier's own installation lists its private networks here.

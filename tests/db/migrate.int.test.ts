@@ -1,49 +1,12 @@
-import { cpSync, mkdtempSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { afterAll, describe, expect, inject, it } from "vitest";
-import { ensureDatabase } from "@/server/db/embedded";
+import { afterAll, describe, expect, it } from "vitest";
 import { MIGRATIONS_DIR, migrate, readMigrations } from "@/server/db/migrate";
+import { dropScratchDatabases, freshDatabase, migrationsFolder, query } from "../support/migrations";
 
-const adminUrl = inject("pgAdminUrl");
-const created: string[] = [];
-
-async function freshDatabase(): Promise<string> {
-  const name = `migrate_${randomBytes(5).toString("hex")}`;
-  await ensureDatabase(adminUrl, name);
-  created.push(name);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-function migrationsFolder(files: Record<string, string>): string {
-  const directory = mkdtempSync(path.join(os.tmpdir(), "migrations-"));
-  for (const [name, sql] of Object.entries(files)) {
-    mkdirSync(path.join(directory, name));
-    writeFileSync(path.join(directory, name, "migration.sql"), sql);
-  }
-  return directory;
-}
-
-afterAll(async () => {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  for (const name of created) await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await client.end();
-});
+afterAll(dropScratchDatabases);
 
 /** A database with every migration before `target` applied, and the folder holding them. */
 async function databaseMigratedUpTo(target: string): Promise<{ url: string; before: string }> {
