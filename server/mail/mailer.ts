@@ -1,7 +1,7 @@
 import nodemailer from "nodemailer";
 import type { Transporter } from "nodemailer";
 import { db } from "@/server/db/client";
-import { env } from "@/server/env";
+import { env, type TEnv } from "@/server/env";
 
 export type TMail = { tenantId: string | null; to: string; subject: string; text: string; html?: string };
 
@@ -31,15 +31,29 @@ export function sendMail(mail: TMail): Promise<{ id: string; delivered: boolean 
  * never filed under a tenant: a tenant admin who could read a member's reset link could take
  * over that member's account, and a member may be another tenant's admin or a platform admin.
  * Without SMTP the body is kept tenant-less, readable only by platform admins in the outbox,
- * and printed to the server's log: with no mail server the operator is the only one who can
- * pass the link on, and the embedded demo has no platform admin to open the outbox.
+ * and noted in the server's log (see accountMailLogLine).
  */
 export async function sendAccountMail(mail: Omit<TMail, "tenantId">): Promise<{ id: string; delivered: boolean }> {
   const config = env();
-  if (!config.SMTP_URL) {
-    console.info(`[mail] No SMTP server: mail for ${mail.to} kept in the outbox (platform admins only).\n  Subject: ${mail.subject}\n  ${mail.text.replaceAll("\n", "\n  ")}`);
-  }
+  if (!config.SMTP_URL) console.info(accountMailLogLine(mail, config));
   return deliver({ ...mail, tenantId: null });
+}
+
+/**
+ * What the server's log says of an account mail kept for want of SMTP. In development, tests
+ * and the embedded demo (`npm start` without DATABASE_URL, which runs a production build),
+ * the whole message: with no mail server the operator is the only one who can pass the link
+ * on, and the demo has no platform admin to open the outbox. In production on a real database
+ * only the envelope and where to read it: the body's link is a live credential (it resets a
+ * password or confirms an address), and production logs are shipped, kept and read by people
+ * and systems that must not be able to take over an account.
+ */
+export function accountMailLogLine(mail: Pick<TMail, "to" | "subject" | "text">, config: Pick<TEnv, "NODE_ENV" | "EMBEDDED_DATABASE">): string {
+  const envelope = `[mail] No SMTP server: mail for ${mail.to} kept in the outbox (platform admins only: /admin/outbox, "Account mail").\n  Subject: ${mail.subject}`;
+  if (config.NODE_ENV === "production" && config.EMBEDDED_DATABASE !== "true") {
+    return `${envelope}\n  Its body holds a single-use link and is not logged in production: a platform admin reads it in the outbox.`;
+  }
+  return `${envelope}\n  ${mail.text.replaceAll("\n", "\n  ")}`;
 }
 
 async function deliver(mail: TMail): Promise<{ id: string; delivered: boolean }> {
