@@ -33,6 +33,13 @@ export type BarChartProps<TDatum extends object> = BaseChartProps<TDatum> & {
   horizontal?: boolean;
   /** Values are counts: the value axis never ticks at 0.5 (default false). */
   wholeNumbers?: boolean;
+  /**
+   * Label every category (default false). By default recharts (`interval="preserveEnd"`) drops
+   * the x-axis labels that would overlap their neighbours, which suits a dense axis such as
+   * 30 days but hides whole categories on a short one ("Suspended" among four statuses at a
+   * third of the page). Horizontal charts always label every category.
+   */
+  allCategoryLabels?: boolean;
 };
 
 export function BarChart<TDatum extends object>({
@@ -50,6 +57,7 @@ export function BarChart<TDatum extends object>({
   stacked = false,
   horizontal = false,
   wholeNumbers = false,
+  allCategoryLabels = false,
   className,
 }: BarChartProps<TDatum>) {
   // recharts cannot relate a generic `keyof TDatum` to its own key type; plain strings are fine.
@@ -95,7 +103,7 @@ export function BarChart<TDatum extends object>({
             </>
           ) : (
             <>
-              <XAxis type="category" minTickGap={8} {...categoryAxisProps} />
+              <XAxis type="category" minTickGap={8} interval={allCategoryLabels ? 0 : "preserveEnd"} {...categoryAxisProps} />
               <YAxis type="number" width={yAxisWidth ?? 56} {...valueAxisProps} />
             </>
           )}

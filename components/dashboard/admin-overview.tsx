@@ -12,6 +12,7 @@ import { Money } from "@/components/ui/money";
 import { formatMicros } from "@/components/ui/money-format";
 import { PageHeader } from "@/components/ui/page-header";
 import { Stat } from "@/components/ui/stat";
+import { statusLabel } from "@/components/ui/status-badge";
 
 const STATUSES = ["ACTIVE", "SUSPENDED", "LOCKED", "CLOSED"] as const;
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"] as const;
@@ -45,7 +46,7 @@ export function AdminOverview({ tenantName, denied }: { tenantName: string; deni
   const loadingFigures = overview.isLoading;
   const currency = figures?.currency ?? "USD";
   const money = (micros: bigint | null | undefined) => (figures ? <Money micros={micros} currency={currency} /> : "—");
-  const chart = STATUSES.map((status) => ({ status: status.charAt(0) + status.slice(1).toLowerCase(), customers: data?.customers.byStatus[status] ?? 0 }));
+  const chart = STATUSES.map((status) => ({ status: statusLabel(status), customers: data?.customers.byStatus[status] ?? 0 }));
   const revenueByDay = (figures?.revenueByDay ?? []).map((day) => ({ day: day.day, revenue: Number(day.revenue), margin: Number(day.margin) }));
   // Thirty zero days would draw an axis of "$0.00" ticks: say there is nothing instead.
   const revenueChart = revenueByDay.some((day) => day.revenue !== 0 || day.margin !== 0) ? revenueByDay : [];
@@ -206,7 +207,19 @@ export function AdminOverview({ tenantName, denied }: { tenantName: string; deni
             </CardDescription>
           </CardHeader>
           <CardContent>
-            <BarChart data={chart} xKey="status" series={[{ key: "customers", label: "Customers" }]} loading={overview.isLoading} height={220} wholeNumbers />
+            {/* Four categories in a third of the page: every status is labelled (recharts would drop
+                "Suspended" where it comes close to its neighbours), with room taken from the count axis. */}
+            <BarChart
+              data={chart}
+              xKey="status"
+              series={[{ key: "customers", label: "Customers" }]}
+              loading={overview.isLoading}
+              height={220}
+              yAxisWidth={44}
+              wholeNumbers
+              allCategoryLabels
+              label="Customers by status"
+            />
           </CardContent>
         </Card>
       </div>

@@ -14,6 +14,7 @@ import { QueryError } from "@/components/admin/query-error";
 import { DECK_FORMAT_OPTIONS, categoryLabel, deckHref, formatCount, formatRate, plural } from "@/components/rating/labels";
 import type { TCommitResult, TDeckImport, TImportErrorRow } from "@/components/rating/types";
 import { useStaffAccess } from "@/components/admin/use-staff-access";
+import { EffectiveDateTime } from "@/components/time/effective-date-time";
 import { RatesIcon } from "@/components/shell/icons";
 import { Button, buttonClassName } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
@@ -155,10 +156,10 @@ function changeColumns(currency: string): ColumnDef<TImportChange>[] {
       header: "Effective",
       cell: ({ row }) => (
         <span className="whitespace-nowrap">
-          <DateTime value={row.original.effectiveFrom} />
+          <EffectiveDateTime value={row.original.effectiveFrom} />
           {row.original.effectiveTo ? (
             <span className="block text-xs text-slate-500">
-              until <DateTime value={row.original.effectiveTo} />
+              until <EffectiveDateTime value={row.original.effectiveTo} inline />
             </span>
           ) : null}
         </span>

@@ -6,7 +6,6 @@ import type { ColumnDef } from "@tanstack/react-table";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
 import { ClearFiltersButton } from "@/components/admin/clear-filters-button";
-import { DateTime } from "@/components/admin/date-time";
 import { replaceSearchParams } from "@/components/admin/list-state";
 import { QueryError } from "@/components/admin/query-error";
 import {
@@ -26,7 +25,8 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Input } from "@/components/ui/input";
 import { Select } from "@/components/ui/select";
 import { useTimeZone } from "@/components/time/time-zone-provider";
-import { instantFromDateInput, isStartOfDay } from "@/components/time/wall-time";
+import { EffectiveDateTime } from "@/components/time/effective-date-time";
+import { instantFromDateInput } from "@/components/time/wall-time";
 
 const PAGE_SIZES = [25, 50, 100, 200] as const;
 const DEFAULT_PAGE_SIZE = 50;
@@ -63,16 +63,6 @@ function ValidityBadge({ validity }: { validity: "IN_FORCE" | "SCHEDULED" | "CLO
       In force
     </Badge>
   );
-}
-
-/**
- * Rates take effect at midnight (deck files give dates, read in the tenant's zone) almost
- * always: the date alone then, the time only when it says something. Checked in the zone
- * DateTime shows, so the two always agree.
- */
-function EffectiveDate({ value }: { value: Date }) {
-  const timeZone = useTimeZone();
-  return <DateTime value={value} style={isStartOfDay(value, timeZone) ? "date" : "datetime"} />;
 }
 
 function rateColumns(currency: string, at: Date): ColumnDef<TRateRow>[] {
@@ -125,18 +115,21 @@ function rateColumns(currency: string, at: Date): ColumnDef<TRateRow>[] {
       meta: { align: "right" },
       cell: ({ row }) => (row.original.graceSeconds ? `${row.original.graceSeconds} s` : <span className="text-slate-400">—</span>),
     },
+    // Rates take effect at midnight almost always (deck dates are read in the tenant's zone by
+    // default): the date alone then, the time only when it says something, and the deck's own
+    // UTC date beside it when the file's dates were read as UTC (formatEffectiveDate).
     {
       id: "effectiveFrom",
       header: "Effective from",
       meta: { align: "right" },
-      cell: ({ row }) => <EffectiveDate value={row.original.effectiveFrom} />,
+      cell: ({ row }) => <EffectiveDateTime value={row.original.effectiveFrom} />,
     },
     {
       id: "effectiveTo",
       header: "Effective to",
       meta: { align: "right" },
       cell: ({ row }) =>
-        row.original.effectiveTo ? <EffectiveDate value={row.original.effectiveTo} /> : <span className="text-slate-500">Open-ended</span>,
+        row.original.effectiveTo ? <EffectiveDateTime value={row.original.effectiveTo} /> : <span className="text-slate-500">Open-ended</span>,
     },
     {
       id: "validity",
