@@ -372,7 +372,7 @@ try {
 
   /** Empties what a run stored, so the next run polls, ingests and bills the file afresh. */
   async function resetForNextRun(): Promise<void> {
-    await pool().query(`TRUNCATE cdrs, cdr_rejects`);
+    await pool().query(`TRUNCATE cdrs, cdr_rejects, cdr_traffic_totals`);
     await pool().query(`DELETE FROM cdr_files WHERE tenant_id = $1`, [tenant.id]);
     await pool().query(`DELETE FROM ledger_entries WHERE tenant_id = $1`, [tenant.id]);
     await pool().query(`UPDATE customers SET balance = 0 WHERE tenant_id = $1`, [tenant.id]);

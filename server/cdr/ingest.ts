@@ -12,12 +12,14 @@ import { ingestEventIdOf, spooledSize } from "./files";
 import { ensureCdrPartitions, forgetCdrPartitions, monthIndexOf } from "./partitions";
 import { MicrosSum } from "@/server/rating/money";
 import { MAX_RECORD_KEY_CHARS } from "./search";
+import { applyTrafficDeltas, parseTrafficDeltas, TrafficBuckets, trafficDeltasJsonSql, trafficReturningSql, type TTrafficDelta } from "./traffic-totals";
 
 /**
  * Ingests one spooled CDR file: stream → parse → rate → COPY into `cdrs`, in batches of
- * BATCH_LINES lines. Each batch is one transaction holding its calls, its rejected lines
- * and one ledger entry per customer for the calls it inserted, so a batch bills exactly
- * what it stored, and a crash leaves whole batches or nothing.
+ * BATCH_LINES lines. Each batch is one transaction holding its calls, its rejected lines,
+ * one ledger entry per customer for the calls it inserted and what they add to the tenant's
+ * traffic totals (traffic-totals.ts), so a batch bills and counts exactly what it stored, and
+ * a crash leaves whole batches or nothing.
  *
  * Exactly once: `cdrs` is unique on (tenant, source, record key, start). A batch first
  * COPYs straight into `cdrs` (the fast path, one pass). If any of its calls is already
@@ -164,6 +166,8 @@ type TBatch = {
   release: () => void;
   /** What the batch's calls add to their file's totals when all of them are stored. */
   stored: TStoredTotals;
+  /** What they add to the tenant's traffic totals (cdr_traffic_totals), per bucket, likewise. */
+  traffic: TTrafficDelta[];
   /** Charges of the batch's RATED calls, per customer (micro-units, positive). */
   charges: Map<string, bigint>;
   rejects: { line: number; raw: string; reason: string }[];
@@ -251,9 +255,9 @@ class BatchReader {
    */
   async nextBatch(): Promise<TBatch | null> {
     const out = new BinaryCopyWriter(this.buffers);
-    // Exact, without a BigInt per call (see MicrosSum).
-    const priceSum = new MicrosSum();
-    const costSum = new MicrosSum();
+    // Exact, without a BigInt per call (see MicrosSum). The traffic buckets also give the
+    // batch's price and cost totals: one addition per amount serves both.
+    const traffic = new TrafficBuckets();
     const chargeSums = new Map<string, MicrosSum>();
     const batch: TBatch = {
       taken: 0,
@@ -262,6 +266,7 @@ class BatchReader {
       chunks: [],
       release: () => out.release(),
       stored: emptyTotals(),
+      traffic: [],
       charges: new Map(),
       rejects: [],
       months: new Set(),
@@ -343,18 +348,16 @@ class BatchReader {
       const startMs = start.getTime();
       if (stored.firstCallMs === null || startMs < stored.firstCallMs) stored.firstCallMs = startMs;
       if (stored.lastCallMs === null || startMs > stored.lastCallMs) stored.lastCallMs = startMs;
-      if (priced) {
-        stored.billedSeconds += rated.billedSeconds ?? 0;
-        priceSum.add(price!);
-        if (rated.costMicros !== null) costSum.add(rated.costMicros);
-      }
+      if (priced) stored.billedSeconds += rated.billedSeconds ?? 0;
+      traffic.add(startMs, rated.status, priced ? rated.billedSeconds : null, price, priced ? rated.costMicros : null);
       if (rated.status === "RATED") stored.rated++;
       else if (rated.status === "UNANSWERED") stored.unanswered++;
       else stored.unbillable++;
     }
     batch.chunks = out.finish();
-    batch.stored.price = priceSum.total;
-    batch.stored.cost = costSum.total;
+    batch.stored.price = traffic.price();
+    batch.stored.cost = traffic.cost();
+    batch.traffic = traffic.deltas();
     for (const [customerId, charge] of chargeSums) batch.charges.set(customerId, charge.total);
     this.lines += batch.taken;
     if (batch.taken === 0) {
@@ -375,13 +378,16 @@ const NO_PARTITION = "23514";
 
 /**
  * Stores a batch whose calls may already exist: inserts the new ones, and charges and counts
- * only those.
+ * only those, in the file's totals and in the traffic totals alike.
  */
-async function insertThroughStaging(client: pg.PoolClient, batch: TBatch): Promise<{ charges: Map<string, bigint>; stored: TStoredTotals }> {
+async function insertThroughStaging(
+  client: pg.PoolClient,
+  batch: TBatch,
+): Promise<{ charges: Map<string, bigint>; stored: TStoredTotals; traffic: TTrafficDelta[] }> {
   await client.query(`CREATE TEMP TABLE IF NOT EXISTS cdr_ingest_batch (LIKE cdrs INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
   await copyBinaryChunks(client, "cdr_ingest_batch", CDR_COLUMNS, batch.chunks);
   // One row per charged customer, plus one (customer_id NULL, charge NULL) with the totals of
-  // everything inserted.
+  // everything inserted and its traffic per bucket.
   const inserted = await client.query<{
     customer_id: string | null;
     charge: string | null;
@@ -394,23 +400,26 @@ async function insertThroughStaging(client: pg.PoolClient, batch: TBatch): Promi
     cost: string;
     first_ms: string | null;
     last_ms: string | null;
+    traffic: unknown;
   }>(
     `WITH inserted AS (
        INSERT INTO cdrs SELECT * FROM cdr_ingest_batch ON CONFLICT DO NOTHING
-       RETURNING customer_id, status, price, cost, billed_seconds, start_at
+       RETURNING customer_id, status, price, cost, billed_seconds, start_at, ${trafficReturningSql("insert")}
      )
      SELECT customer_id, SUM(price)::text AS charge, '0' AS calls, '0' AS rated, '0' AS unanswered, '0' AS unbillable,
-            '0' AS billed_seconds, '0' AS price, '0' AS cost, NULL AS first_ms, NULL AS last_ms
+            '0' AS billed_seconds, '0' AS price, '0' AS cost, NULL AS first_ms, NULL AS last_ms, NULL::json AS traffic
      FROM inserted WHERE status = 'RATED' AND customer_id IS NOT NULL AND price > 0 GROUP BY customer_id
      UNION ALL
      SELECT NULL, NULL, count(*)::text, (count(*) FILTER (WHERE status = 'RATED'))::text, (count(*) FILTER (WHERE status = 'UNANSWERED'))::text,
             (count(*) FILTER (WHERE status = 'UNBILLABLE'))::text, COALESCE(SUM(billed_seconds), 0)::text, COALESCE(SUM(price), 0)::text, COALESCE(SUM(cost), 0)::text,
-            (extract(epoch FROM min(start_at)) * 1000)::bigint::text, (extract(epoch FROM max(start_at)) * 1000)::bigint::text
+            (extract(epoch FROM min(start_at)) * 1000)::bigint::text, (extract(epoch FROM max(start_at)) * 1000)::bigint::text,
+            ${trafficDeltasJsonSql("inserted")}
      FROM inserted`,
   );
   await client.query(`TRUNCATE cdr_ingest_batch`);
   const charges = new Map<string, bigint>();
   let stored = emptyTotals();
+  let traffic: TTrafficDelta[] = [];
   for (const row of inserted.rows) {
     if (row.customer_id !== null) charges.set(row.customer_id, BigInt(row.charge!));
     else {
@@ -425,9 +434,10 @@ async function insertThroughStaging(client: pg.PoolClient, batch: TBatch): Promi
         firstCallMs: row.first_ms === null ? null : Number(row.first_ms),
         lastCallMs: row.last_ms === null ? null : Number(row.last_ms),
       };
+      traffic = parseTrafficDeltas(row.traffic);
     }
   }
-  return { charges, stored };
+  return { charges, stored, traffic };
 }
 
 function emptyTotals(): TStoredTotals {
@@ -452,15 +462,17 @@ async function writeBatch(
     await client.query("SAVEPOINT batch_copy");
     let charges: Map<string, bigint>;
     let stored: TStoredTotals;
+    let traffic: TTrafficDelta[];
     try {
       await copyBinaryChunks(client, "cdrs", CDR_COLUMNS, batch.chunks);
       charges = batch.charges;
       stored = batch.stored;
+      traffic = batch.traffic;
     } catch (error) {
       if (pgErrorCode(error) === NO_PARTITION) forgetCdrPartitions(batch.months); // the retry creates it
       if (pgErrorCode(error) !== UNIQUE_VIOLATION) throw error;
       await client.query("ROLLBACK TO SAVEPOINT batch_copy");
-      ({ charges, stored } = await insertThroughStaging(client, batch));
+      ({ charges, stored, traffic } = await insertThroughStaging(client, batch));
     }
     // Stored (the COPY has completed, so nothing reads them any more): reused by a next batch.
     batch.release();
@@ -488,6 +500,9 @@ async function writeBatch(
         memo: `Calls in ${ids.fileName}, lines ${batch.firstLine}–${batch.lastLine}`,
       })),
     );
+    // After the ledger (customers are locked first by every writer of calls, then buckets, then
+    // files) and in this transaction: a batch rolled back or superseded adds nothing here either.
+    await applyTrafficDeltas(client, ids.tenantId, traffic);
     // The file's totals grow with the calls and rejected lines this transaction stores, and
     // only with those: a rerun adds nothing for batches an earlier run committed. Last in the
     // transaction: the file's row lock is held only up to the commit, and a claim

@@ -9,6 +9,7 @@ import { BalanceChangeNotices, postLedgerEntriesOnConnection, type TPostResult }
 import { UNBILLABLE_REASONS } from "@/server/rating/pricing";
 import { loadCallRatingContext, type TCallRatingContext } from "./call-rating";
 import { digestOf } from "./ingest";
+import { applyTrafficDeltas, parseTrafficDeltas, trafficDeltasJsonSql, trafficReturningSql, type TTrafficDelta } from "./traffic-totals";
 
 /**
  * Re-rating the unbillable queue after a fix (a new rate, an account-code mapping, a deck
@@ -16,7 +17,8 @@ import { digestOf } from "./ingest";
  * is switched from UNBILLABLE to RATED in the same transaction as the charge for it, and
  * only while it is still UNBILLABLE — so a call is billed once however often re-rating runs
  * or retries. The charge's key is a digest of the calls it covers: a retried batch of the
- * same calls posts it once.
+ * same calls posts it once. The tenant's traffic totals move with the calls, in the same
+ * transaction (traffic-totals.ts).
  */
 
 const RERATE_BATCH = 5_000;
@@ -170,10 +172,13 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
             charges.set(owner.customerId, charge);
           }
         }
+        let traffic: TTrafficDelta[] = [];
         if (updates[0]!.length > 0) {
-          // Only rows still UNBILLABLE change: a concurrent run that got here first wins.
-          const changed = await client.query<{ customer_id: string | null; price: string | null; status: string }>(
-            `UPDATE cdrs c SET status = u.status::"CdrStatus", unbillable_reason = u.reason, customer_id = u.customer_id, trunk_id = u.trunk_id,
+          // Only rows still UNBILLABLE change: a concurrent run that got here first wins. What the
+          // changed calls move in the traffic totals is read from their rows before and after.
+          const changed = await client.query<{ changed: number; traffic: unknown }>(
+            `WITH changed AS (
+             UPDATE cdrs c SET status = u.status::"CdrStatus", unbillable_reason = u.reason, customer_id = u.customer_id, trunk_id = u.trunk_id,
                     category = u.category::"RateCategory", matched_prefix = u.matched_prefix, rate_id = u.rate_id,
                     billed_seconds = u.billed_seconds, price = u.price, cost = u.cost, callee = u.callee,
                     callee_short_code = u.callee_short_code, rated_at = now()
@@ -183,11 +188,14 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
                        billed_seconds, price, cost, callee, callee_short_code)
              WHERE c.tenant_id = $1::uuid AND c.source_id = u.source_id AND c.record_key = u.record_key AND c.start_at = u.start_at
                AND c.status = 'UNBILLABLE'
-             RETURNING c.customer_id, c.price::text, c.status::text`,
+             RETURNING ${trafficReturningSql("update")}
+             )
+             SELECT (SELECT count(*) FROM changed)::int AS changed, ${trafficDeltasJsonSql("changed")} AS traffic`,
             [tenantId, ...updates],
           );
           // Rows are locked FOR UPDATE above, so every selected row changes as computed.
-          if (changed.rowCount !== updates[0]!.length) throw new Error("re-rate: calls changed while locked");
+          if (changed.rows[0]!.changed !== updates[0]!.length) throw new Error("re-rate: calls changed while locked");
+          traffic = parseTrafficDeltas(changed.rows[0]!.traffic);
         }
         const customers = [...charges.keys()].sort();
         for (const customerId of customers) result.charged += charges.get(customerId)!.amount;
@@ -208,9 +216,11 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
             }),
           )),
         );
-        // Customers, then files, as an ingest batch of the same file locks them (ledger post,
-        // then its counters): the opposite order deadlocks the two. Files in id order, so two
-        // re-rates whose batches share files cannot lock them in opposite orders either.
+        // Customers, then traffic buckets, then files, as an ingest batch locks them (ledger
+        // post, then its traffic, then its file's counters): another order deadlocks the two.
+        // Buckets and files each in one order (bucket time, file id), so two re-rates whose
+        // batches share them cannot lock them in opposite orders either.
+        await applyTrafficDeltas(client, tenantId, traffic);
         for (const fileId of [...fileDeltas.keys()].sort()) {
           const delta = fileDeltas.get(fileId)!;
           await client.query(

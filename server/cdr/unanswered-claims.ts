@@ -7,7 +7,8 @@
  * call that already has a customer is left alone. Codes match regardless of case, as in rating
  * (a switch may write "ACCT-1" for the "acct-1" an admin mapped); the index is on the code as
  * written, so the case-folded match filters the tenant's ownerless unanswered calls in the
- * index, which holds only those.
+ * index, which holds only those. The traffic totals (traffic-totals.ts) count no customer, so
+ * a claim leaves them as they are.
  */
 export const CLAIM_UNANSWERED_SQL = `UPDATE cdrs SET customer_id = $3::uuid, trunk_id = $4::uuid
   WHERE tenant_id = $1::uuid AND status = 'UNANSWERED' AND customer_id IS NULL AND lower(account_code) = lower($2)`;

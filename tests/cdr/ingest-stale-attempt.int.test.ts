@@ -4,6 +4,7 @@ import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner
 import { ingestCdrFile, SimulatedCrash, type TIngestResult } from "@/server/cdr/ingest";
 import { failFileOfCancelledIngest, retryFailedFile } from "@/server/cdr/files";
 import { ACTOR, balances, createBillingTenant, deliver, syntheticAsteriskFile, withJobRunner } from "./ingest-support";
+import { expectTrafficTotalsMatchCalls } from "./traffic-support";
 
 /**
  * An attempt the engine abandoned (its run cancelled, its JavaScript still running) meets the
@@ -37,7 +38,7 @@ function gate(): { opened: Promise<void>; open: () => void } {
   return { opened, open };
 }
 
-/** The file's counters against its stored calls and rejects, every line accounted for once. */
+/** The file's counters against its stored calls and rejects, every line accounted for once; the tenant's traffic totals against its calls. */
 async function expectCountsOfStoredRows(fileId: string) {
   const file = await fileRow(fileId);
   const byStatus = await pool().query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM cdrs WHERE file_id = $1::uuid GROUP BY status`, [fileId]);
@@ -51,6 +52,7 @@ async function expectCountsOfStoredRows(fileId: string) {
     rejected: await db().cdrReject.count({ where: { fileId } }),
   });
   expect(file).toMatchObject({ status: "DONE", lines: LINES + 1, linesRead: LINES + 1, rejected: 1, alreadyPresent: 0, error: null });
+  await expectTrafficTotalsMatchCalls(file.tenantId);
   return file;
 }
 

@@ -94,6 +94,21 @@ export function syntheticAsteriskFile(count: number, options: { startMs?: number
  * The app's functions in an embedded runner for a test file's lifetime; after each test its
  * runs are drained and every balance must equal the sum of its ledger.
  */
+/**
+ * Delivered without starting its ingest, so the test runs it: a runner with no functions
+ * takes the file's event while it is received, then `runner`'s current runner is put back.
+ */
+export async function deliverQuietly(runner: { readonly current: EmbeddedRunner }, options: { tenantId: string; sourceId: string; name: string; content: string }) {
+  const quiet = new EmbeddedRunner({ functions: [] });
+  setEmbeddedRunner(quiet);
+  try {
+    return await deliver(options);
+  } finally {
+    quiet.stop();
+    setEmbeddedRunner(runner.current);
+  }
+}
+
 export function withJobRunner(): { drain: (timeoutMs?: number) => Promise<void>; readonly current: EmbeddedRunner } {
   let runner: EmbeddedRunner | undefined;
   beforeAll(() => {

@@ -6,7 +6,8 @@ import { ingestCdrFile, SimulatedCrash, UnreadableCdrFile, type TIngestResult } 
 import { releaseHeldFile, resendLostFileEvents, retryFailedFile } from "@/server/cdr/files";
 import { postLedgerEntry } from "@/server/wallet/ledger";
 import { requestRerate, rerateUnbillable } from "@/server/cdr/rerate";
-import { ACTOR, balances, createBillingTenant, withJobRunner, deliver, syntheticAsteriskFile } from "./ingest-support";
+import { ACTOR, balances, createBillingTenant, withJobRunner, deliver, deliverQuietly, syntheticAsteriskFile } from "./ingest-support";
+import { expectTrafficTotalsMatchCalls } from "./traffic-support";
 
 const runner = withJobRunner();
 
@@ -105,6 +106,7 @@ describe("ingesting the shared fixtures", () => {
     // The Ottawa call of the Asterisk file: 157 s at $0.0050/min in 60/60 → 180 s → $0.015.
     const ottawa = await pool().query(`SELECT price::text, billed_seconds FROM cdrs WHERE record_key = '1759310102.101'`);
     expect(ottawa.rows).toEqual([{ price: "0", billed_seconds: 180 }]); // 1800 toll-free: zero-rated
+    await expectTrafficTotalsMatchCalls(world.tenant.id);
   });
 });
 
@@ -284,6 +286,7 @@ describe("files exactly once", () => {
     expect(again.callsStored).toBe(done.callsStored);
     expect(again.alreadyPresent).toBe(0);
     await expectFileTotalsOfStoredCalls(file.id);
+    await expectTrafficTotalsMatchCalls(world.tenant.id);
   });
 });
 
@@ -325,8 +328,9 @@ describe("a worker killed mid-file", () => {
       }
       const partial = await storedCalls(crashed.tenant.id);
       expect(partial.length).toBeGreaterThan(0);
-      // The crashed runs' committed batches are in the file's totals, and nothing more.
+      // The crashed runs' committed batches are in the file's totals, and nothing more; so in the traffic totals.
       await expectFileTotalsOfStoredCalls(crashedFile.id);
+      await expectTrafficTotalsMatchCalls(crashed.tenant.id);
       expect((await fileRow(crashedFile.id)).callsStored).toBe(partial.length);
       expect(partial.length).toBeLessThan((await storedCalls(whole.tenant.id)).length);
 
@@ -347,6 +351,8 @@ describe("a worker killed mid-file", () => {
       await expectFileTotalsOfStoredCalls(wholeFile.id);
       await expectFileTotalsOfStoredCalls(crashedFile.id);
       expect(b.callsStored).toBe(a.callsStored);
+      await expectTrafficTotalsMatchCalls(crashed.tenant.id);
+      await expectTrafficTotalsMatchCalls(whole.tenant.id);
       // Charges are per batch and customer; the re-run posted only what the crashed run had not.
       const ledger = await ledgerOf(crashed.tenant.id);
       expect(new Set(ledger.map((entry) => entry.idempotencyKey)).size).toBe(ledger.length);
@@ -408,21 +414,12 @@ describe("re-rating the unbillable queue", () => {
     expect(await balances(world.tenant.id)).toEqual(after);
     const files = await db().cdrFile.findMany({ where: { tenantId: world.tenant.id } });
     for (const file of files) expect(file.unbillable).toBe(0);
+    // The two concurrent re-rates moved each call's figures once.
+    await expectTrafficTotalsMatchCalls(world.tenant.id);
   });
 });
 
 describe("a file's counters", () => {
-  /** Delivered without starting its ingest, so the test runs it. */
-  async function deliverQuietly(tenantId: string, sourceId: string, name: string, content: string) {
-    const quiet = new EmbeddedRunner({ functions: [] });
-    setEmbeddedRunner(quiet);
-    try {
-      return await deliver({ tenantId, sourceId, name, content });
-    } finally {
-      quiet.stop();
-      setEmbeddedRunner(runner.current);
-    }
-  }
 
   /** Counters against the file's stored calls and rejects, and every line accounted for. */
   async function expectCountersOfStoredRows(fileId: string) {
@@ -442,7 +439,7 @@ describe("a file's counters", () => {
 
   it("are counted once when two runs of the file overlap", async () => {
     const world = await createBillingTenant();
-    const file = await deliverQuietly(world.tenant.id, world.asterisk.id, "twice.csv", `${syntheticAsteriskFile(400)}not a CDR\n`);
+    const file = await deliverQuietly(runner, { tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "twice.csv", content: `${syntheticAsteriskFile(400)}not a CDR\n` });
     // A rerun taking the file over while an earlier attempt is still writing it: the earlier
     // attempt's later batches find the file taken and roll back whole; the rerun finishes it.
     let rerun: Promise<TIngestResult> | undefined;
@@ -459,11 +456,13 @@ describe("a file's counters", () => {
     expect(counted).toMatchObject({ lines: 401, rejected: 1, alreadyPresent: 0 });
     expect(counted.unbillable).toBe(8); // acct-7777
     await expectFileTotalsOfStoredCalls(file.id);
+    // The superseded attempt's rolled-back batches left nothing there either.
+    await expectTrafficTotalsMatchCalls(world.tenant.id);
   });
 
   it("follow the stored calls when a rate is added between a crash and the rerun", async () => {
     const world = await createBillingTenant();
-    const file = await deliverQuietly(world.tenant.id, world.asterisk.id, "fixed.csv", syntheticAsteriskFile(400));
+    const file = await deliverQuietly(runner, { tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "fixed.csv", content: syntheticAsteriskFile(400) });
     await expect(ingestCdrFile({ tenantId: world.tenant.id, fileId: file.id, batchLines: 100, crashAfterBatches: 2 })).rejects.toBeInstanceOf(SimulatedCrash);
     // Batches in flight when it stopped may have committed too: whatever it stored counts.
     const storedUnbillable = await db().cdr.count({ where: { tenantId: world.tenant.id, fileId: file.id, status: "UNBILLABLE" } });
@@ -477,19 +476,21 @@ describe("a file's counters", () => {
     expect(rerun.alreadyPresent).toBe(0);
     expect((await rerateUnbillable({ tenantId: world.tenant.id })).rated).toBe(storedUnbillable);
     expect(await expectCountersOfStoredRows(file.id)).toMatchObject({ unbillable: 0, lines: 400 });
+    await expectTrafficTotalsMatchCalls(world.tenant.id);
   });
 
   it("leave calls stored by another file to that file", async () => {
     const world = await createBillingTenant();
-    const first = await deliverQuietly(world.tenant.id, world.asterisk.id, "day.csv", syntheticAsteriskFile(100));
+    const first = await deliverQuietly(runner, { tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "day.csv", content: syntheticAsteriskFile(100) });
     await ingestCdrFile({ tenantId: world.tenant.id, fileId: first.id });
     // The carrier's next file repeats the day's calls and adds one (unanswered: its billsec is 0).
     const again = `${syntheticAsteriskFile(100)}${syntheticAsteriskFile(101).split("\n")[100]}\n`;
-    const second = await deliverQuietly(world.tenant.id, world.asterisk.id, "day-and-more.csv", again);
+    const second = await deliverQuietly(runner, { tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "day-and-more.csv", content: again });
     const result = await ingestCdrFile({ tenantId: world.tenant.id, fileId: second.id });
     expect(result).toMatchObject({ lines: 101, alreadyPresent: 100, rated: 0, unanswered: 1, unbillable: 0 });
     expect(await expectCountersOfStoredRows(second.id)).toMatchObject({ lines: 101, alreadyPresent: 100, unanswered: 1 });
     expect(await expectCountersOfStoredRows(first.id)).toMatchObject({ lines: 100, alreadyPresent: 0 });
+    await expectTrafficTotalsMatchCalls(world.tenant.id);
   });
 });
 

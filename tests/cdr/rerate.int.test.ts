@@ -24,7 +24,7 @@ async function ingest(tenantId: string, sourceId: string, name: string, lines: s
 
 
 describe("re-rating while an ingest batch of the same file commits", () => {
-  it("takes the customer's lock before the file's row, as the ingest does, so neither waits for the other in a cycle", async () => {
+  it("takes the customer's lock before the traffic totals' and the file's rows, as the ingest does, so neither waits for the other in a cycle", async () => {
     const world = await createBillingTenant();
     const tenantId = world.tenant.id;
     const file = await ingest(tenantId, world.asterisk.id, "lock-order.csv", [line("acct-1001", "0118869123456", "2026-10-06 10:00:00", 120, "lock.1")]);
@@ -41,8 +41,10 @@ describe("re-rating while an ingest batch of the same file commits", () => {
       const rerate: Promise<TRerateResult | Error> = rerateUnbillable({ tenantId }).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
       // The re-rate reaches the customer's lock and waits for the batch.
       await expectStillWaiting(rerate, ingestBatch);
-      // Had the re-rate updated the file's row before locking the customer, this would wait
-      // for it while it waits for us: PostgreSQL would abort one after deadlock_timeout.
+      // Had the re-rate updated the traffic totals or the file's row before locking the
+      // customer, these would wait for it while it waits for us: PostgreSQL would abort one
+      // after deadlock_timeout. The batch's traffic, then its file, as ingest.ts writes them.
+      await ingestBatch.query(`UPDATE cdr_traffic_totals SET calls = calls WHERE tenant_id = $1::uuid`, [tenantId]);
       await ingestBatch.query(`UPDATE cdr_files SET lines = lines WHERE tenant_id = $1::uuid AND id = $2::uuid`, [tenantId, file.id]);
       await ingestBatch.query("COMMIT");
 

@@ -2,11 +2,12 @@ import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { db, pool } from "@/server/db/client";
 import { DASHBOARD_FIGURES_TTL_MS, getDashboardFigures } from "@/server/dashboard/overview";
+import { rebuildTrafficTotals } from "@/server/cdr/traffic-totals";
 import { createWorld } from "../support/factories";
 
 type TWorld = Awaited<ReturnType<typeof createWorld>>;
 
-/** One rated call as ingestion writes it (see overview.int.test.ts). */
+/** One rated call as ingestion writes it, with the traffic totals it keeps (see overview.int.test.ts). */
 async function insertCall(world: TWorld, sourceId: string, startAt: Date, price: bigint): Promise<void> {
   await pool().query(
     `INSERT INTO cdrs (tenant_id, source_id, file_id, line, record_key, start_at, duration, billsec, caller, callee, customer_id,
@@ -14,6 +15,7 @@ async function insertCall(world: TWorld, sourceId: string, startAt: Date, price:
      VALUES ($1::uuid, $2::uuid, $3::uuid, 1, $4, $5, 60, 60, '16135550100', '442071234567', $6::uuid, 'RATED', 'INTERNATIONAL', 60, $7::bigint, 100)`,
     [world.tenant.id, sourceId, randomUUID(), `call-${randomUUID()}`, startAt, world.customer.id, String(price)],
   );
+  await rebuildTrafficTotals(pool(), world.tenant.id);
 }
 
 // 15 March 2026, 14:00Z: 10:00 in Toronto (the factories' zone), well inside the local day.

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { db, pool } from "@/server/db/client";
-import { getDashboardFigures, REVENUE_CHART_DAYS, type TDashboardFigures } from "@/server/dashboard/overview";
+import { computeDashboardFigures, getDashboardFigures, REVENUE_CHART_DAYS, type TDashboardFigures } from "@/server/dashboard/overview";
+import { rebuildTrafficTotals } from "@/server/cdr/traffic-totals";
 import { callerAs, createWorld } from "../support/factories";
 
 type TWorld = Awaited<ReturnType<typeof createWorld>>;
@@ -17,7 +18,10 @@ type TCall = {
   cost?: bigint | null;
 };
 
-/** Calls written as ingestion writes them (see tests/cdr/search.int.test.ts). */
+/**
+ * Calls written as ingestion writes them (see tests/cdr/search.int.test.ts), and the traffic
+ * totals the overview reads, which ingestion keeps with them, recomputed for their tenants.
+ */
 async function insertCalls(calls: TCall[]): Promise<void> {
   const fileId = randomUUID();
   const values: unknown[] = [];
@@ -43,6 +47,7 @@ async function insertCalls(calls: TCall[]): Promise<void> {
      VALUES ${tuples.join(",")}`,
     values,
   );
+  for (const tenantId of new Set(calls.map((call) => call.tenantId))) await rebuildTrafficTotals(pool(), tenantId);
 }
 
 // The factories' tenants are in America/Toronto. On 15 March 2026 Toronto is on EDT (UTC−4,
@@ -172,5 +177,52 @@ describe("admin overview figures", () => {
     expect(served.figures.sources.downSources.map((source) => source.name)).toEqual(["A down switch"]);
     const customer = await callerAs(a.customerAdmin.user.id);
     await expect(customer.tenant.overview()).rejects.toMatchObject({ code: "FORBIDDEN" });
+  });
+});
+
+describe("admin overview days in the tenant's zone", () => {
+  // Toronto leaves EDT (UTC−4) for EST (UTC−5) at 06:00Z on 1 November 2026: its 1 November
+  // runs 04:00Z–05:00Z the next day (25 hours). Kathmandu is UTC+5:45 all year: its days start
+  // at 18:15Z. Each call a minute before or at one of those local midnights; prices tell them apart.
+  const CALLS: [string, bigint][] = [
+    ["2026-11-01T03:59:00Z", 1_000n], // Toronto 31 Oct 23:59 EDT; Kathmandu 1 Nov 09:44
+    ["2026-11-01T04:00:00Z", 2_000n], // Toronto 1 Nov 00:00 EDT
+    ["2026-11-01T18:14:00Z", 4_000n], // Kathmandu 1 Nov 23:59
+    ["2026-11-01T18:15:00Z", 8_000n], // Kathmandu 2 Nov 00:00
+    ["2026-11-02T04:59:00Z", 16_000n], // Toronto 1 Nov 23:59 EST
+    ["2026-11-02T05:00:00Z", 32_000n], // Toronto 2 Nov 00:00 EST
+  ];
+  const AT = new Date("2026-11-02T15:00:00Z"); // Toronto 2 Nov 10:00; Kathmandu 2 Nov 20:45
+  let world: TWorld;
+
+  beforeAll(async () => {
+    await pool().query(`SELECT ensure_cdr_partitions('2026-10-01', '2026-11-01')`);
+    world = await createWorld("Overview zones");
+    const source = await db().cdrSource.create({ data: { tenantId: world.tenant.id, name: "Zones switch", format: "asterisk", timeZone: "UTC" } });
+    await insertCalls(CALLS.map(([at, price]) => ({ tenantId: world.tenant.id, sourceId: source.id, customerId: world.customer.id, startAt: new Date(at), price, cost: 0n })));
+  });
+
+  const revenueOn = (figures: TDashboardFigures, day: string) => figures.revenueByDay.find((entry) => entry.day === day)?.revenue;
+
+  it("puts calls a minute either side of local midnight on their local day across a DST change (America/Toronto)", async () => {
+    // Uncached: the next test reads the same instant after a change of zone.
+    const figures = await computeDashboardFigures({ tenantId: world.tenant.id, now: AT });
+    expect(figures.today).toBe("2026-11-02");
+    expect(revenueOn(figures, "2026-10-31")).toBe(1_000n);
+    expect(revenueOn(figures, "2026-11-01")).toBe(2_000n + 4_000n + 8_000n + 16_000n);
+    expect(revenueOn(figures, "2026-11-02")).toBe(32_000n);
+    expect(figures.traffic.today).toMatchObject({ calls: 1, revenue: 32_000n, margin: 32_000n });
+    expect(figures.traffic.month).toMatchObject({ calls: 5, revenue: 62_000n });
+  });
+
+  it("regroups the same totals by the new zone's days when the tenant moves to UTC+5:45 (Asia/Kathmandu), without a rebuild", async () => {
+    await db().tenant.update({ where: { id: world.tenant.id }, data: { timeZone: "Asia/Kathmandu" } });
+    const figures = await computeDashboardFigures({ tenantId: world.tenant.id, now: AT });
+    expect(figures.today).toBe("2026-11-02");
+    expect(revenueOn(figures, "2026-10-31")).toBe(0n);
+    expect(revenueOn(figures, "2026-11-01")).toBe(1_000n + 2_000n + 4_000n);
+    expect(revenueOn(figures, "2026-11-02")).toBe(8_000n + 16_000n + 32_000n);
+    expect(figures.traffic.today).toMatchObject({ calls: 3, revenue: 56_000n });
+    expect(figures.traffic.month).toMatchObject({ calls: 6, revenue: 63_000n });
   });
 });

@@ -216,4 +216,42 @@ describe("data migrations", () => {
       { actor_email: "system", action: "trunk.disabled", target_id: "00000000-0000-4000-8000-0000000000c1", trunk: "closed main" },
     ]);
   });
+  it("totals the calls stored before the traffic totals existed, per tenant and 15-minute UTC bucket", async () => {
+    const target = "20261204120000_cdr_traffic_totals";
+    const { url, before } = await databaseMigratedUpTo(target);
+    const [one, two, source] = ["00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002", "00000000-0000-4000-8000-0000000000a1"];
+    const call = (tenant: string, key: string, start: string, status: string, seconds: number | null, price: number | null, cost: number | null) =>
+      `('${tenant}', '${source}', '${source}', 1, '${key}', '${start}', ${seconds ?? 0}, '1', '2', '${status}', ${seconds ?? "NULL"}, ${price ?? "NULL"}, ${cost ?? "NULL"})`;
+    await query(
+      url,
+      `INSERT INTO tenants (id, name, slug, time_zone, updated_at) VALUES ('${one}', 'One', 'one', 'UTC', now()), ('${two}', 'Two', 'two', 'Asia/Kathmandu', now());
+       SELECT ensure_cdr_partitions('2026-10-01', '2026-10-01');
+       INSERT INTO cdrs (tenant_id, source_id, file_id, line, record_key, start_at, billsec, caller, callee, status, billed_seconds, price, cost) VALUES
+         ${call(one, "a", "2026-10-05T10:00:00Z", "RATED", 60, 1000, 400)},
+         ${call(one, "b", "2026-10-05T10:14:59.999Z", "RATED", 30, 500, null)},
+         ${call(one, "c", "2026-10-05T10:07:00Z", "UNANSWERED", null, null, null)},
+         ${call(one, "d", "2026-10-05T10:08:00Z", "UNBILLABLE", null, null, null)},
+         ${call(one, "e", "2026-10-05T10:15:00Z", "RATED", 120, 2000, 900)},
+         ${call(two, "a", "2026-10-05T10:00:00Z", "RATED", 6, 7, 3)},
+         -- A call of a tenant since deleted (cdrs has no foreign keys): nothing to total it under.
+         ${call("00000000-0000-4000-8000-0000000000ff", "orphan", "2026-10-05T10:00:00Z", "UNANSWERED", null, null, null)};`,
+    );
+    cpSync(path.join(MIGRATIONS_DIR, target), path.join(before, target), { recursive: true });
+    expect((await migrate({ databaseUrl: url, directory: before })).applied).toEqual([target]);
+    expect(
+      await query(
+        url,
+        `SELECT tenant_id, bucket_start, calls::int, answered::int, billed_seconds::int, price::int, cost::int, price_with_cost::int, rated_without_cost::int
+         FROM cdr_traffic_totals ORDER BY tenant_id, bucket_start`,
+      ),
+    ).toEqual([
+      // 10:00–10:15: a (cost known), b (none), c unanswered, d unbillable.
+      { tenant_id: one, bucket_start: new Date("2026-10-05T10:00:00Z"), calls: 4, answered: 3, billed_seconds: 90, price: 1500, cost: 400, price_with_cost: 1000, rated_without_cost: 1 },
+      { tenant_id: one, bucket_start: new Date("2026-10-05T10:15:00Z"), calls: 1, answered: 1, billed_seconds: 120, price: 2000, cost: 900, price_with_cost: 2000, rated_without_cost: 0 },
+      { tenant_id: two, bucket_start: new Date("2026-10-05T10:00:00Z"), calls: 1, answered: 1, billed_seconds: 6, price: 7, cost: 3, price_with_cost: 7, rated_without_cost: 0 },
+    ]);
+    // The totals go with their tenant.
+    await query(url, `DELETE FROM tenants WHERE id = '${two}'`);
+    expect(await query(url, `SELECT count(*)::int AS n FROM cdr_traffic_totals WHERE tenant_id = '${two}'`)).toEqual([{ n: 0 }]);
+  });
 });
