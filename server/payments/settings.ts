@@ -142,9 +142,11 @@ export async function updateStripeSettings(options: { tenantId: string; actor: T
   };
   const accountChange = await db().$transaction(async (tx) => {
     // The account check above ran against the key read before; a save that slipped in
-    // meanwhile would make it wrong, so it must still be the stored one.
+    // meanwhile would make it wrong, so it must still be the stored one. NO KEY UPDATE, not
+    // UPDATE: every ledger entry's foreign key takes KEY SHARE on this row, and a charge that
+    // holds a customer this save then clears would wait for it while the save waits for the charge.
     const [locked] = await tx.$queryRaw<{ stripe_secret_key_enc: string | null }[]>`
-      SELECT stripe_secret_key_enc FROM tenants WHERE id = ${options.tenantId}::uuid FOR UPDATE`;
+      SELECT stripe_secret_key_enc FROM tenants WHERE id = ${options.tenantId}::uuid FOR NO KEY UPDATE`;
     if (!locked || locked.stripe_secret_key_enc !== tenant.stripeSecretKeyEnc) {
       throw new AppError("CONFLICT", "The Stripe settings were changed meanwhile; reload and try again");
     }

@@ -257,8 +257,9 @@ export async function updateDiallingPlan(options: { tenantId: string; actor: TAc
   }
   const next = parsed.plan;
   const changed = await db().$transaction(async (tx) => {
-    // Locked so the audit's "before" is what this save replaced, not what a concurrent one did.
-    const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM tenants WHERE id = ${options.tenantId}::uuid FOR UPDATE`;
+    // Locked so the audit's "before" is what this save replaced, not what a concurrent one did;
+    // NO KEY UPDATE leaves the row's KEY SHARE (every ledger entry's foreign key) free meanwhile.
+    const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM tenants WHERE id = ${options.tenantId}::uuid FOR NO KEY UPDATE`;
     if (locked.length === 0) throw AppError.notFound("Tenant");
     const before = planOfRow(await tx.tenant.findUniqueOrThrow({ where: { id: options.tenantId }, select: DIALLING_PLAN_COLUMNS }));
     if (samePlan(before, next)) return false;

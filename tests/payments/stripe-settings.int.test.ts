@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { db } from "@/server/db/client";
+import { db, pool } from "@/server/db/client";
+import { postLedgerEntriesOnConnection } from "@/server/wallet/ledger";
 import { POST as platformWebhook } from "@/app/api/webhooks/stripe/route";
 import { createWorld } from "../support/factories";
 import { withMoneyServices } from "../support/money-services";
 import { deliverToTenantEndpoint, paymentsAs } from "../support/payments";
+import { expectStillWaiting } from "../support/waiting";
 
 const services = withMoneyServices({ stripe: true });
 
@@ -91,6 +93,33 @@ describe("a tenant's own Stripe keys", () => {
     const portal = await as(world.customerAdmin.user.id);
     await portal.startTopUp({ amount: "25.00" });
     expect((await db().customer.findUniqueOrThrow({ where: { id: world.customer.id } })).stripeCustomerId).toMatch(/^cus_/);
+  });
+
+  it("a change of account waits for a charge that holds the customer instead of deadlocking it", async () => {
+    const world = await createWorld();
+    await withSavedCard(world);
+    const admin = await as(world.admin.user.id);
+    const otherAccountKey = key("sk_test_");
+    services.stripe.setKeyAccount(otherAccountKey, "acct_other");
+    // A CDR batch or re-rate: it locks its customers first, then posts (the ledger entry's
+    // foreign key takes a KEY SHARE lock on the tenant's row).
+    const charge = await pool().connect();
+    try {
+      await charge.query("BEGIN");
+      await charge.query("SELECT id FROM customers WHERE tenant_id = $1::uuid AND id = $2::uuid FOR UPDATE", [world.tenant.id, world.customer.id]);
+      // The save locks the tenant's row, then waits to clear the customer's Stripe id.
+      const saving = admin.updateStripeSettings({ secretKey: otherAccountKey, publishableKey: "pk_test_other", webhookSecret: key("whsec_") });
+      await expectStillWaiting(saving, charge);
+      // A FOR UPDATE on the tenant would block this insert: each waiting for the other.
+      await postLedgerEntriesOnConnection(charge, [
+        { tenantId: world.tenant.id, customerId: world.customer.id, amount: -1_000_000n, kind: "CALL_CHARGES", idempotencyKey: `test:${randomUUID()}`, reference: { type: "cdr_file", id: randomUUID() }, memo: "Calls" },
+      ]);
+      await charge.query("COMMIT");
+      expect((await saving).accountChange).toEqual({ stripeCustomersCleared: 1, savedCardsRemoved: 1 });
+    } finally {
+      charge.release();
+    }
+    expect((await db().customer.findUniqueOrThrow({ where: { id: world.customer.id } })).balance).toBe(24_000_000n);
   });
 
   it("going back to the platform's account forgets them too", async () => {
