@@ -60,4 +60,25 @@ test("an admin refunds part of a card top-up through Stripe, and configures the 
   await expect(page.getByRole("heading", { name: "Settings" })).toBeVisible();
   await expect(page.getByLabel("Secret key")).toHaveValue("");
   await snap(page, "admin-settings");
+
+  // The company's time zone: every page follows it at once. The other specs read times in
+  // America/Toronto, so it is put back whatever happens here.
+  const company = page.getByRole("region", { name: "Company", exact: true });
+  try {
+    await company.getByLabel("Time zone").selectOption("Europe/London");
+    await company.getByRole("button", { name: "Save company settings" }).click();
+    await expect(page.getByText("Times in Europe/London").first()).toBeVisible();
+    await snap(page, "admin-settings-company-zone");
+    await company.getByLabel("Time zone").selectOption("America/Toronto");
+    await company.getByRole("button", { name: "Save company settings" }).click();
+    await expect(page.getByText("Times in America/Toronto").first()).toBeVisible();
+  } finally {
+    // Through the API, so a failure of the page above cannot leave the demo tenant in London.
+    // Not asserted: a throw here would hide the failure that brought us here.
+    const restored = await page.request.post("/api/trpc/tenant.updateGeneralSettings", {
+      headers: { origin: new URL(page.url()).origin },
+      data: { json: { name: "Demo Telecom", timeZone: "America/Toronto" } },
+    });
+    if (!restored.ok()) console.error(`could not put the demo tenant back in America/Toronto: ${restored.status()} ${await restored.text()}`);
+  }
 });

@@ -73,6 +73,7 @@ const AUDIT_ACTION_LABELS: Record<string, string> = {
   "cdr.rerate": "Calls re-rated",
   "cdr.account_code.mapped": "Account code mapped",
   "tenant.dialling-plan.updated": "Dialling plan changed",
+  "tenant.general.updated": "Company settings changed",
   "tenant.stripe-settings.updated": "Stripe settings changed",
 };
 

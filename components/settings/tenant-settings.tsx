@@ -12,10 +12,12 @@ import { SkeletonText } from "@/components/ui/skeleton";
 import { TENANT_ADMIN_ROLES } from "@/server/auth/roles";
 import { StripeSettingsCard } from "@/components/settings/stripe-settings-card";
 import { DiallingPlanCard } from "@/components/settings/dialling-plan-card";
+import { CompanySettingsCard } from "@/components/settings/company-settings-card";
 
 /**
- * Tenant-wide settings. Tenant admins change them; support staff see the dialling plan only
- * (read, and try numbers against it). The server refuses everyone else (FORBIDDEN).
+ * Tenant-wide settings. Tenant admins change them; support staff see the company's settings and
+ * the dialling plan read-only (and try numbers against the plan). The server refuses everyone
+ * else (FORBIDDEN).
  */
 export function TenantSettings() {
   const trpc = useTRPC();
@@ -48,6 +50,7 @@ export function TenantSettings() {
         // Each card loads (and fails) on its own: Stripe being unreachable must not keep an
         // admin from the dialling plan, which has nothing to do with it.
         <div className="flex max-w-3xl flex-col gap-4">
+          <CompanySettingsCard canEdit={isAdmin} />
           {!isAdmin ? null : settings.isError ? (
             <Card>
               <QueryError error={settings.error} what="the payment settings" onRetry={() => void settings.refetch()} />

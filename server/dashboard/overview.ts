@@ -203,3 +203,13 @@ export async function getDashboardFigures(options: { tenantId: string; now?: Dat
   );
   return entry.figures;
 }
+
+/**
+ * Drops the tenant's cached figures, so the next load computes them afresh: after a change of
+ * its time zone, whose days the cached ones were grouped by ("today" would be another day's).
+ * A computation still running keeps its promise for whoever awaits it but is no longer served.
+ * Only this process's cache: another process serves its copy until its minute is up.
+ */
+export function forgetDashboardFigures(tenantId: string): void {
+  cache.delete(tenantId);
+}

@@ -75,6 +75,10 @@ const cases: Record<string, TCase> = {
   "portal.overview": { input: () => undefined },
   "portal.spentThisMonth": { input: () => undefined },
   "tenant.overview": { input: () => undefined },
+  "tenant.generalSettings": { input: () => undefined },
+  // Tenant B's admin only renames and re-zones tenant B (tenants has no tenant_id column, so the
+  // snapshot misses it: tests/tenants/general-settings.int.test.ts checks tenant A's row).
+  "tenant.updateGeneralSettings": { input: () => ({ name: "Hijacked Telecom", timeZone: "Europe/London" }) },
   "tenant.diallingPlan": { input: () => undefined },
   "tenant.previewDiallingPlan": { input: () => ({ plan: UK_PLAN, numbers: ["02071838750"] }) },
   // Tenant B's admin only changes tenant B's own plan (tenants has no tenant_id column, so the
