@@ -6,15 +6,14 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/trpc/root";
 import { useTRPC } from "@/components/trpc/react";
-import { fieldErrorsOf, isForbidden, messageOf, type TFieldErrors } from "@/components/trpc/errors";
-import { QueryError } from "@/components/admin/query-error";
+import { fieldErrorsOf, inlineFieldErrors, isForbidden, messageOf, type TFieldErrors } from "@/components/trpc/errors";
+import { QueriedSettingsCard } from "@/components/settings/queried-settings-card";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { Select } from "@/components/ui/select";
-import { SkeletonText } from "@/components/ui/skeleton";
 import { toast } from "@/components/ui/toast";
 import { timeZoneGroups } from "@/components/settings/time-zone-options";
 import { formatUtcOffset, isKnownTimeZone } from "@/components/time/format-instant";
@@ -34,16 +33,6 @@ function valuesOf(settings: TGeneralSettings): TValues {
   return { name: settings.name, timeZone: settings.timeZone };
 }
 
-/** Server field errors on the two inputs; anything else is for a toast. */
-function inlineErrorsOf(raw: TFieldErrors): TFieldErrors {
-  const inline: TFieldErrors = {};
-  for (const [key, messages] of Object.entries(raw)) {
-    const field = FIELDS.find((name) => key === name || key.startsWith(`${name}.`));
-    if (field) (inline[field] ??= []).push(...messages);
-  }
-  return inline;
-}
-
 /**
  * The company's name and time zone, and what cannot change (slug, currency) with the reason.
  * Support staff (`canEdit` false) see it read-only; the server refuses anyone but tenant admins.
@@ -51,29 +40,11 @@ function inlineErrorsOf(raw: TFieldErrors): TFieldErrors {
 export function CompanySettingsCard({ canEdit }: { canEdit: boolean }) {
   const trpc = useTRPC();
   const current = useQuery(trpc.tenant.generalSettings.queryOptions());
-  if (current.isError) {
-    return (
-      <Card aria-labelledby="company-settings-title">
-        <CardHeader>
-          <CardTitle id="company-settings-title">Company</CardTitle>
-        </CardHeader>
-        <QueryError error={current.error} what="the company settings" onRetry={() => void current.refetch()} />
-      </Card>
-    );
-  }
-  if (!current.data) {
-    return (
-      <Card aria-labelledby="company-settings-title" aria-busy="true">
-        <CardHeader>
-          <CardTitle id="company-settings-title">Company</CardTitle>
-        </CardHeader>
-        <CardContent>
-          <SkeletonText lines={4} />
-        </CardContent>
-      </Card>
-    );
-  }
-  return <CompanySettingsForm settings={current.data} canEdit={canEdit} />;
+  return (
+    <QueriedSettingsCard query={current} title="Company" titleId="company-settings-title" what="the company settings" skeletonLines={4}>
+      {(data) => <CompanySettingsForm settings={data} canEdit={canEdit} />}
+    </QueriedSettingsCard>
+  );
 }
 
 function CompanySettingsForm({ settings, canEdit }: { settings: TGeneralSettings; canEdit: boolean }) {
@@ -106,7 +77,7 @@ function CompanySettingsForm({ settings, canEdit }: { settings: TGeneralSettings
         router.refresh();
       },
       onError: (error) => {
-        const inline = inlineErrorsOf(fieldErrorsOf(error));
+        const inline = inlineFieldErrors(fieldErrorsOf(error), FIELDS);
         setErrors(inline);
         if (isForbidden(error)) toast.error("Only tenant admins can change the company settings");
         else if (Object.keys(inline).length === 0) toast.error(messageOf(error));

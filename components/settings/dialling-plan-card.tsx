@@ -5,15 +5,14 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/trpc/root";
 import { useTRPC } from "@/components/trpc/react";
-import { fieldErrorsOf, isForbidden, messageOf, type TFieldErrors } from "@/components/trpc/errors";
-import { QueryError } from "@/components/admin/query-error";
+import { fieldErrorsOf, inlineFieldErrors, isForbidden, messageOf, type TFieldErrors } from "@/components/trpc/errors";
+import { QueriedSettingsCard } from "@/components/settings/queried-settings-card";
 import { MiniCell, MiniRow, MiniTable } from "@/components/admin/mini-table";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
-import { SkeletonText } from "@/components/ui/skeleton";
 import { Spinner } from "@/components/ui/spinner";
 import { Textarea } from "@/components/ui/textarea";
 import { toast } from "@/components/ui/toast";
@@ -79,16 +78,6 @@ function samplesOf(text: string): string[] {
     .slice(0, MAX_SAMPLES);
 }
 
-/** Server field keys ("internationalPrefixes.1") to the inputs this form shows. */
-function inlineErrorsOf(raw: TFieldErrors): TFieldErrors {
-  const inline: TFieldErrors = {};
-  for (const [key, messages] of Object.entries(raw)) {
-    const field = FIELDS.find((name) => key === name || key.startsWith(`${name}.`));
-    if (field) (inline[field] ??= []).push(...messages);
-  }
-  return inline;
-}
-
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
 /**
@@ -100,7 +89,7 @@ const plural = (count: number, one: string, many: string) => `${count} ${count =
 export function previewFeedback(preview: { data: TPreview | undefined; isError: boolean; error: unknown }, draftSendable: boolean) {
   const data = preview.isError ? undefined : preview.data;
   const raw = data?.fieldErrors ?? {};
-  const errors = inlineErrorsOf(raw);
+  const errors = inlineFieldErrors(raw, FIELDS);
   if (raw.sampleNumbers) errors.sampleNumbers = raw.sampleNumbers;
   const planInvalid = !draftSendable || Boolean(data?.fieldErrors);
   const rows = data?.rows ?? [];
@@ -134,29 +123,11 @@ function useDebounced<T>(value: T, delayMs: number): T {
 export function DiallingPlanCard({ canEdit }: { canEdit: boolean }) {
   const trpc = useTRPC();
   const current = useQuery(trpc.tenant.diallingPlan.queryOptions());
-  if (current.isError) {
-    return (
-      <Card aria-labelledby="dialling-plan-title">
-        <CardHeader>
-          <CardTitle id="dialling-plan-title">Dialling plan</CardTitle>
-        </CardHeader>
-        <QueryError error={current.error} what="the dialling plan" onRetry={() => void current.refetch()} />
-      </Card>
-    );
-  }
-  if (!current.data) {
-    return (
-      <Card aria-labelledby="dialling-plan-title" aria-busy="true">
-        <CardHeader>
-          <CardTitle id="dialling-plan-title">Dialling plan</CardTitle>
-        </CardHeader>
-        <CardContent>
-          <SkeletonText lines={5} />
-        </CardContent>
-      </Card>
-    );
-  }
-  return <DiallingPlanForm data={current.data} canEdit={canEdit} />;
+  return (
+    <QueriedSettingsCard query={current} title="Dialling plan" titleId="dialling-plan-title" what="the dialling plan" skeletonLines={5}>
+      {(data) => <DiallingPlanForm data={data} canEdit={canEdit} />}
+    </QueriedSettingsCard>
+  );
 }
 
 function DiallingPlanForm({ data, canEdit }: { data: TDiallingPlanData; canEdit: boolean }) {
@@ -196,7 +167,7 @@ function DiallingPlanForm({ data, canEdit }: { data: TDiallingPlanData; canEdit:
         toast.success(next.changed ? "Dialling plan saved" : "Dialling plan unchanged");
       },
       onError: (error) => {
-        const inline = inlineErrorsOf(fieldErrorsOf(error));
+        const inline = inlineFieldErrors(fieldErrorsOf(error), FIELDS);
         setSaveErrors(inline);
         if (isForbidden(error)) toast.error("Only tenant admins can change the dialling plan");
         else if (Object.keys(inline).length === 0) toast.error(messageOf(error));

@@ -3,7 +3,7 @@
 import { useState, type FormEvent, type ReactNode } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
-import { fieldErrorsOf, messageOf, type TFieldErrors, isForbidden } from "@/components/trpc/errors";
+import { fieldErrorsOf, inlineFieldErrors, messageOf, type TFieldErrors, isForbidden } from "@/components/trpc/errors";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
@@ -65,16 +65,6 @@ function prefixError(value: string, prefixes: readonly string[], label: string):
   return prefixes.some((prefix) => value.startsWith(prefix)) ? null : `A ${label} starts with ${prefixes.join(" or ")}`;
 }
 
-/** Server field keys ("topUpPresets.2") to the inputs this form shows. */
-function inlineErrorsOf(error: unknown): TFieldErrors {
-  const inline: TFieldErrors = {};
-  for (const [key, messages] of Object.entries(fieldErrorsOf(error))) {
-    const field = FIELDS.find((name) => key === name || key.startsWith(`${name}.`));
-    if (field) (inline[field] ??= []).push(...messages);
-  }
-  return inline;
-}
-
 /** Stripe keys (write-only), the webhook endpoint to register, and card top-up limits. */
 export function StripeSettingsCard({ settings }: { settings: TStripeSettings }) {
   const trpc = useTRPC();
@@ -102,7 +92,7 @@ export function StripeSettingsCard({ settings }: { settings: TStripeSettings }) 
         } else toast.success("Stripe settings saved");
       },
       onError: (error) => {
-        const inline = inlineErrorsOf(error);
+        const inline = inlineFieldErrors(fieldErrorsOf(error), FIELDS);
         setErrors(inline);
         if (isForbidden(error)) toast.error("Only tenant admins can change settings");
         else if (Object.keys(inline).length === 0) toast.error(messageOf(error));

@@ -72,3 +72,17 @@ export function formErrorsOf(error: unknown, fields: readonly string[]): TFieldE
 export function toastError(error: unknown): void {
   toast.error(messageOf(error));
 }
+
+/**
+ * Server field errors gathered under a form's own inputs: a key such as "topUpPresets.2" (one
+ * item of a list) goes to its input, "topUpPresets". Keys of no input are left out; the
+ * caller shows the error's message instead.
+ */
+export function inlineFieldErrors(raw: TFieldErrors, fields: readonly string[]): TFieldErrors {
+  const inline: TFieldErrors = {};
+  for (const [key, messages] of Object.entries(raw)) {
+    const field = fields.find((name) => key === name || key.startsWith(`${name}.`));
+    if (field) (inline[field] ??= []).push(...messages);
+  }
+  return inline;
+}
