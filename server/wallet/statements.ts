@@ -12,7 +12,7 @@ import { LEDGER_KINDS } from "./wallet";
 
 /**
  * Monthly statements. A statement summarises one customer's ledger over one billing period
- * ("YYYY-MM" in the tenant's time zone): the opening balance (the balance after the last
+ * ("YYYY-MM" in the tenant's time zone, its instants kept on the statement): the opening balance (the balance after the last
  * entry before the period), the period's entries summed by kind, and the closing balance,
  * which must equal the balance after the period's last entry. Entries are never back-dated
  * (created_at is the clock time of the insert, taken under the customer's row lock, so a
@@ -43,12 +43,16 @@ export function periodBounds(period: string, timeZone: string): { start: Date; e
   return { start: new Date(zone.wallClockToUtc(Date.UTC(year, month, 1))), end: new Date(zone.wallClockToUtc(Date.UTC(year, month + 1, 1))) };
 }
 
-/** The last period that has fully ended at `now`, in the tenant's time zone. */
-export function previousPeriod(now: Date, timeZone: string): string {
-  const { period } = billingPeriod(now, timeZone);
+/** "2026-11" before "2026-12". */
+function periodBefore(period: string): string {
   const year = Number(period.slice(0, 4));
   const month = Number(period.slice(5, 7));
   return month === 1 ? `${year - 1}-12` : `${year}-${String(month - 1).padStart(2, "0")}`;
+}
+
+/** The last period that has fully ended at `now`, in the tenant's time zone. */
+export function previousPeriod(now: Date, timeZone: string): string {
+  return periodBefore(billingPeriod(now, timeZone).period);
 }
 
 /**
@@ -110,6 +114,24 @@ export async function computeStatement(options: { tenantId: string; customerId: 
 }
 
 /**
+ * The instants a statement's period runs between. A statement written before keeps its own:
+ * its totals were summed over them. A new one ends at the month's end in the tenant's zone now
+ * and starts where the previous month's statement ended, so a change of the tenant's zone
+ * between two months neither counts the hours between the two midnights twice nor drops them,
+ * and each opening balance is the previous closing balance.
+ */
+async function statementBounds(options: { tenantId: string; customerId: string; period: string; timeZone: string }): Promise<{ start: Date; end: Date }> {
+  const scope = { tenantId: options.tenantId, customerId: options.customerId };
+  const [written, previous] = await Promise.all([
+    db().statement.findUnique({ where: { tenantId_customerId_period: { ...scope, period: options.period } }, select: { periodStart: true, periodEnd: true } }),
+    db().statement.findUnique({ where: { tenantId_customerId_period: { ...scope, period: periodBefore(options.period) } }, select: { periodEnd: true } }),
+  ]);
+  if (written) return { start: written.periodStart, end: written.periodEnd };
+  const local = periodBounds(options.period, options.timeZone);
+  return { start: previous && previous.periodEnd < local.end ? previous.periodEnd : local.start, end: local.end };
+}
+
+/**
  * Writes (or rewrites) the statement of one customer for one finished period. Keeps
  * `emailedAt`: regenerating never sends the statement again.
  */
@@ -120,18 +142,18 @@ export async function generateStatement(options: { tenantId: string; customerId:
     select: { id: true, tenant: { select: { timeZone: true } } },
   });
   if (!customer) throw AppError.notFound("Customer");
-  const { start, end } = periodBounds(period, customer.tenant.timeZone);
+  const { start, end } = await statementBounds({ tenantId: options.tenantId, customerId: customer.id, period, timeZone: customer.tenant.timeZone });
   if (end.getTime() + STATEMENT_GRACE_MS > (options.now ?? new Date()).getTime()) {
     throw AppError.invalidField("period", "A statement can be generated an hour after its month has ended");
   }
   const computed = await computeStatement({ tenantId: options.tenantId, customerId: customer.id, start, end });
   const data = { openingBalance: computed.openingBalance, closingBalance: computed.closingBalance, totals: computed.totals };
   const where = { tenantId_customerId_period: { tenantId: options.tenantId, customerId: customer.id, period } };
-  const select = { id: true, period: true, openingBalance: true, closingBalance: true, totals: true, generatedAt: true, emailedAt: true } as const;
+  const select = { id: true, period: true, periodStart: true, periodEnd: true, openingBalance: true, closingBalance: true, totals: true, generatedAt: true, emailedAt: true } as const;
   try {
     return await db().statement.upsert({
       where,
-      create: { tenantId: options.tenantId, customerId: customer.id, period, ...data },
+      create: { tenantId: options.tenantId, customerId: customer.id, period, periodStart: start, periodEnd: end, ...data },
       update: { ...data, generatedAt: new Date() },
       select,
     });
@@ -253,7 +275,7 @@ export async function emailStatement(options: { tenantId: string; statementId: s
   );
 }
 
-const listSelect = { id: true, period: true, openingBalance: true, closingBalance: true, generatedAt: true, emailedAt: true } as const;
+const listSelect = { id: true, period: true, periodStart: true, periodEnd: true, openingBalance: true, closingBalance: true, generatedAt: true, emailedAt: true } as const;
 
 export async function listStatements(options: { tenantId: string; customerId: string }) {
   const customer = await db().customer.findFirst({ where: { tenantId: options.tenantId, id: options.customerId }, select: { id: true } });
@@ -278,15 +300,8 @@ export async function getStatement(options: { tenantId: string; customerId: stri
     },
   });
   if (!statement) throw AppError.notFound("Statement");
-  const { start, end } = periodBounds(statement.period, statement.tenant.timeZone);
   const totals = parseTotals(statement.totals);
-  return {
-    ...statement,
-    totals,
-    periodStart: start,
-    periodEnd: end,
-    sections: statementSections(totals),
-  };
+  return { ...statement, totals, sections: statementSections(totals) };
 }
 
 export type TStatementSection = { key: string; label: string; amount: bigint };

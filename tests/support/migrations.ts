@@ -1,10 +1,11 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
 import { ensureDatabase } from "@/server/db/embedded";
+import { MIGRATIONS_DIR, migrate } from "@/server/db/migrate";
 
 /**
  * Empty databases and throwaway migration folders for tests of the migration runner
@@ -54,4 +55,15 @@ export function migrationsFolder(files: Record<string, string>): string {
     writeFileSync(path.join(directory, name, "migration.sql"), sql);
   }
   return directory;
+}
+
+/** A fresh database with every migration before `target` applied, and the folder holding them. */
+export async function databaseMigratedUpTo(target: string): Promise<{ url: string; before: string }> {
+  const before = mkdtempSync(path.join(os.tmpdir(), "migrations-"));
+  for (const name of readdirSync(MIGRATIONS_DIR)) {
+    if (/^\d{14}_/.test(name) && name < target) cpSync(path.join(MIGRATIONS_DIR, name), path.join(before, name), { recursive: true });
+  }
+  const url = await freshDatabase();
+  await migrate({ databaseUrl: url, directory: before });
+  return { url, before };
 }

@@ -238,7 +238,7 @@ beforeAll(async () => {
     data: { tenantId: world.tenant.id, customerId: world.customer.id, amount: 0n, kind: "ADJUSTMENT", idempotencyKey: "seed", balanceAfter: 0n, memo: "A's secret memo" },
   });
   const statement = await db().statement.create({
-    data: { tenantId: world.tenant.id, customerId: world.customer.id, period: "2026-01", openingBalance: 0n, closingBalance: 0n, totals: {} },
+    data: { tenantId: world.tenant.id, customerId: world.customer.id, period: "2026-01", periodStart: new Date("2026-01-01T05:00:00Z"), periodEnd: new Date("2026-02-01T05:00:00Z"), openingBalance: 0n, closingBalance: 0n, totals: {} },
   });
   const payment = await db().payment.create({
     data: { tenantId: world.tenant.id, customerId: world.customer.id, kind: "TOPUP", amount: 25_000_000n, currency: "USD", status: "SUCCEEDED", paymentIntentId: "pi_target_a" },

@@ -137,6 +137,32 @@ describe("monthly statements", () => {
     expect(await findLedgerDrift({ tenantId: tenant.id })).toEqual([]);
   });
 
+  it("keeps each statement's period when the tenant's zone moves: the next month starts where the last ended", async () => {
+    const world = await createWorld();
+    const customer = await createCustomer(world.tenant.id, { name: "Zone Mover" });
+    // Toronto's December ends at 05:00Z on 1 January; London's January starts at 00:00Z.
+    await seedLedger(world.tenant.id, customer.id, [
+      { at: "2026-12-10T12:00:00Z", amount: 50_000_000n, kind: "TOPUP" },
+      { at: "2027-01-01T02:00:00Z", amount: -1_000_000n, kind: "CALL_CHARGES" }, // 21:00 on 31 Dec in Toronto
+      { at: "2027-01-10T12:00:00Z", amount: -2_000_000n, kind: "CALL_CHARGES" },
+    ]);
+    const now = new Date("2027-02-03T12:00:00Z");
+    const december = await generateStatement({ tenantId: world.tenant.id, customerId: customer.id, period: "2026-12", now });
+    expect(december).toMatchObject({ periodStart: new Date("2026-12-01T05:00:00Z"), periodEnd: new Date("2027-01-01T05:00:00Z"), closingBalance: 49_000_000n });
+
+    await db().tenant.update({ where: { id: world.tenant.id }, data: { timeZone: "Europe/London" } });
+    const january = await generateStatement({ tenantId: world.tenant.id, customerId: customer.id, period: "2027-01", now });
+    // Not London's midnight (00:00Z), which would count the 02:00Z charge in both months.
+    expect(january).toMatchObject({ periodStart: new Date("2027-01-01T05:00:00Z"), periodEnd: new Date("2027-02-01T00:00:00Z"), openingBalance: 49_000_000n, closingBalance: 47_000_000n });
+    expect(january.totals).toMatchObject({ CALL_CHARGES: "-2000000" });
+
+    // December rewritten after the move keeps the bounds its totals were summed over, and says so.
+    const again = await generateStatement({ tenantId: world.tenant.id, customerId: customer.id, period: "2026-12", now });
+    expect(again).toMatchObject({ periodStart: december.periodStart, periodEnd: december.periodEnd, closingBalance: 49_000_000n });
+    const shown = await getStatement({ tenantId: world.tenant.id, customerId: customer.id, statementId: december.id });
+    expect({ start: shown.periodStart, end: shown.periodEnd }).toEqual({ start: december.periodStart, end: december.periodEnd });
+  });
+
   it("refuses a statement that does not reconcile with the ledger chain", async () => {
     const { tenant, customer } = await createWorld();
     await db().ledgerEntry.create({ data: { tenantId: tenant.id, customerId: customer.id, amount: 5_000_000n, kind: "TOPUP", idempotencyKey: "broken-1", balanceAfter: 5_000_000n, createdAt: new Date("2026-10-05T12:00:00Z") } });
