@@ -245,6 +245,8 @@ try {
     if (page.rows.length === 0) throw new Error("the search by file found none of its calls");
   });
   await time("one file (a day): totals", false, () => cdrTotals({ scope, filter: { ...last7(), fileId: dayFile[0]!.id } }));
+  // The admin default reads the traffic totals for the week's whole 15-minute buckets and the
+  // calls only at its two ends (search.ts sumTraffic); every filter above reads the calls.
   await time("all calls last 7 days: totals (admin default)", false, () => cdrTotals({ scope, filter: last7() }));
   await time("all calls last 7 days: calls per day chart (admin default)", false, () => cdrTimeline({ scope, filter: last7() }));
 

@@ -17,6 +17,7 @@ import { parseCdrBatches } from "@/server/rating/cdr-formats";
 import { compileRateMatcher, type Rate, type RateCategory } from "@/server/rating/matcher";
 import { createNumberNormalizer, NANP_NUMBERING_PLAN } from "@/server/rating/normalize";
 import { rateCall } from "@/server/rating/pricing";
+import { seededRandom } from "./lib/seeded-random";
 
 const PREFIX_TARGET = 300_000;
 const LOOKUPS = 5_000_000;
@@ -25,17 +26,6 @@ const CDR_LINES = 1_000_000;
 const COMPILE_TARGET_MS = 2_000;
 const LOOKUP_TARGET_PER_SECOND = 3_000_000;
 
-/** mulberry32: small, fast, seeded. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const random = seededRandom(20261015);
 const randomInt = (min: number, max: number): number => min + Math.floor(random() * (max - min + 1));

@@ -349,7 +349,7 @@ class BatchReader {
       if (stored.firstCallMs === null || startMs < stored.firstCallMs) stored.firstCallMs = startMs;
       if (stored.lastCallMs === null || startMs > stored.lastCallMs) stored.lastCallMs = startMs;
       if (priced) stored.billedSeconds += rated.billedSeconds ?? 0;
-      traffic.add(startMs, rated.status, priced ? rated.billedSeconds : null, price, priced ? rated.costMicros : null);
+      traffic.add(startMs, rated.status, record.billsec ?? 0, priced ? rated.billedSeconds : null, price, priced ? rated.costMicros : null);
       if (rated.status === "RATED") stored.rated++;
       else if (rated.status === "UNANSWERED") stored.unanswered++;
       else stored.unbillable++;

@@ -5,17 +5,20 @@ import { MicrosSum } from "@/server/rating/money";
 /**
  * Traffic totals per tenant and 15-minute UTC bucket of the calls' start (`cdr_traffic_totals`),
  * kept in the transactions that write calls, so the admin overview reads a few thousand small
- * rows instead of every call of a month.
+ * rows instead of every call of a month, and so do the Calls page's totals and chart when only
+ * dates filter the calls (search.ts sumTraffic: the whole buckets of the range from here, its
+ * partial buckets at either end from the calls).
  *
  * Why 15 minutes: every UTC offset in use today is a multiple of 15 minutes (Asia/Kolkata
  * +5:30, Asia/Kathmandu +5:45, Australia/Eucla +8:45), and clocks change on whole hours or
  * half hours, so a tenant's local midnight is always a bucket boundary: a local day is an exact
  * union of buckets in any zone, and a tenant changing its zone reads the same rows regrouped.
  *
- * The counters are what the overview sums (and what the call search's totals mean): every call,
- * those answered (anything but UNANSWERED), and over RATED calls their billed seconds, price,
- * cost (of those with a known cost), the price of those with a known cost (the margin's base)
- * and the count of those without one.
+ * The counters are what the overview and the Calls page's totals and chart sum: every call, those
+ * answered (anything but UNANSWERED), those RATED, the switch's billsec of every call, and over
+ * RATED calls their billed seconds, price, cost (of those with a known cost), the price of those
+ * with a known cost (the margin's base) and the count of those without one. The statuses are
+ * three, so unanswered = calls − answered and unbillable = answered − rated.
  *
  * Every writer that moves a counter applies its per-bucket change in the same transaction as
  * the change of the calls, after its ledger postings: customers are locked first everywhere,
@@ -26,8 +29,9 @@ import { MicrosSum } from "@/server/rating/money";
  *     counters to another, the change read from the UPDATE's RETURNING old/new;
  * and they are the only ones: claiming ownerless unanswered calls (unanswered-claims.ts,
  * rerate.ts claimOwnerlessUnanswered) changes only customer_id and trunk_id, which no counter
- * reads, and calls are never deleted. A new writer of status, billed_seconds, price, cost or
- * start_at must apply its change here too, or the overview drifts from the calls
+ * reads, and calls are never deleted. A new writer of status, billsec, billed_seconds, price,
+ * cost or start_at must apply its change here too, or the overview and the Calls page drift from
+ * the calls
  * (tests/cdr/traffic-support.ts checks the table against the calls).
  */
 
@@ -38,8 +42,10 @@ export function trafficBucketSql(instant: string): string {
   return `date_bin('15 minutes', ${instant}, TIMESTAMPTZ '2000-01-01 00:00:00+00')`;
 }
 
-const COUNTERS = ["calls", "answered", "billed_seconds", "price", "cost", "price_with_cost", "rated_without_cost"] as const;
-type TCounter = (typeof COUNTERS)[number];
+export const TRAFFIC_COUNTERS = ["calls", "answered", "rated", "billsec", "billed_seconds", "price", "cost", "price_with_cost", "rated_without_cost"] as const;
+export type TTrafficCounter = (typeof TRAFFIC_COUNTERS)[number];
+type TCounter = TTrafficCounter;
+const COUNTERS = TRAFFIC_COUNTERS;
 
 /** A change of one bucket's counters (positive when calls are added; a re-rate's may be negative). */
 export type TTrafficDelta = {
@@ -47,6 +53,8 @@ export type TTrafficDelta = {
   bucketMs: number;
   calls: bigint;
   answered: bigint;
+  rated: bigint;
+  billsec: bigint;
   billedSeconds: bigint;
   price: bigint;
   cost: bigint;
@@ -54,22 +62,67 @@ export type TTrafficDelta = {
   ratedWithoutCost: bigint;
 };
 
+const DELTA_FIELD: Record<TCounter, Exclude<keyof TTrafficDelta, "bucketMs">> = {
+  calls: "calls",
+  answered: "answered",
+  rated: "rated",
+  billsec: "billsec",
+  billed_seconds: "billedSeconds",
+  price: "price",
+  cost: "cost",
+  price_with_cost: "priceWithCost",
+  rated_without_cost: "ratedWithoutCost",
+};
+
+type TCallColumn = "status" | "billsec" | "billed_seconds" | "price" | "cost";
+
 /**
- * The rule, in SQL: what one call adds to its bucket's counters, given how to name the call's
- * columns. The ingest's fast path states the same rule in JavaScript ({@link TrafficBuckets.add});
- * the migration that created the table states it once more, as of its day.
+ * The rule: what one call adds to its bucket's counters — `value` (0 when NULL) when `when`
+ * holds (always when null) — given how to name the call's columns. Stated once here and read
+ * in two forms: per call ({@link contributionSql}, for RETURNING) and summed over calls
+ * ({@link trafficSumsSql}, for rebuilding and for the call search's direct sums). The ingest's
+ * fast path states it in JavaScript ({@link TrafficBuckets.add}); the migration that created the
+ * table states it once more, as of its day.
  */
-function contributionSql(column: (name: "status" | "billed_seconds" | "price" | "cost") => string): Record<TCounter, string> {
+function contributionRule(column: (name: TCallColumn) => string): Record<TCounter, { when: string | null; value: string }> {
   const rated = `${column("status")} = 'RATED'`;
   return {
-    calls: "1",
-    answered: `CASE WHEN ${column("status")} <> 'UNANSWERED' THEN 1 ELSE 0 END`,
-    billed_seconds: `CASE WHEN ${rated} THEN coalesce(${column("billed_seconds")}, 0) ELSE 0 END`,
-    price: `CASE WHEN ${rated} THEN coalesce(${column("price")}, 0) ELSE 0 END`,
-    cost: `CASE WHEN ${rated} THEN coalesce(${column("cost")}, 0) ELSE 0 END`,
-    price_with_cost: `CASE WHEN ${rated} AND ${column("cost")} IS NOT NULL THEN coalesce(${column("price")}, 0) ELSE 0 END`,
-    rated_without_cost: `CASE WHEN ${rated} AND ${column("cost")} IS NULL THEN 1 ELSE 0 END`,
+    calls: { when: null, value: "1" },
+    answered: { when: `${column("status")} <> 'UNANSWERED'`, value: "1" },
+    rated: { when: rated, value: "1" },
+    billsec: { when: null, value: column("billsec") },
+    billed_seconds: { when: rated, value: column("billed_seconds") },
+    price: { when: rated, value: column("price") },
+    cost: { when: rated, value: column("cost") },
+    price_with_cost: { when: `${rated} AND ${column("cost")} IS NOT NULL`, value: column("price") },
+    rated_without_cost: { when: `${rated} AND ${column("cost")} IS NULL`, value: "1" },
   };
+}
+
+/** One call's contribution per counter, as SQL expressions. */
+function contributionSql(column: (name: TCallColumn) => string): Record<TCounter, string> {
+  const rule = contributionRule(column);
+  const one = (counter: TCounter) => {
+    const { when, value } = rule[counter];
+    const amount = value === "1" ? "1" : `coalesce(${value}, 0)`;
+    return when === null ? amount : `CASE WHEN ${when} THEN ${amount} ELSE 0 END`;
+  };
+  return Object.fromEntries(COUNTERS.map((counter) => [counter, one(counter)])) as Record<TCounter, string>;
+}
+
+/**
+ * Aggregates: the counters summed over the calls a query reads (never NULL), as count(*) and
+ * sum(…) FILTER rather than a sum of CASEs: no addition of zeros per call, and a count instead
+ * of a numeric sum where the value is 1. Summed from the calls, they equal the rows of the table.
+ */
+export function trafficSumsSql(column: (name: TCallColumn) => string): Record<TCounter, string> {
+  const rule = contributionRule(column);
+  const one = (counter: TCounter) => {
+    const { when, value } = rule[counter];
+    const filter = when === null ? "" : ` FILTER (WHERE ${when})`;
+    return value === "1" ? `count(*)${filter}` : `coalesce(sum(${value})${filter}, 0)`;
+  };
+  return Object.fromEntries(COUNTERS.map((counter) => [counter, one(counter)])) as Record<TCounter, string>;
 }
 
 /**
@@ -102,21 +155,18 @@ type TRawDelta = { bucket_ms: number } & Record<TCounter, string>;
 /** The deltas of a {@link trafficDeltasJsonSql} column (node-postgres parses the JSON). */
 export function parseTrafficDeltas(json: unknown): TTrafficDelta[] {
   if (!Array.isArray(json)) throw new Error("traffic deltas: expected a JSON array");
-  return (json as TRawDelta[]).map((raw) => ({
-    bucketMs: Number(raw.bucket_ms),
-    calls: BigInt(raw.calls),
-    answered: BigInt(raw.answered),
-    billedSeconds: BigInt(raw.billed_seconds),
-    price: BigInt(raw.price),
-    cost: BigInt(raw.cost),
-    priceWithCost: BigInt(raw.price_with_cost),
-    ratedWithoutCost: BigInt(raw.rated_without_cost),
-  }));
+  return (json as TRawDelta[]).map((raw) => {
+    const delta = { bucketMs: Number(raw.bucket_ms) } as TTrafficDelta;
+    for (const counter of COUNTERS) delta[DELTA_FIELD[counter]] = BigInt(raw[counter]);
+    return delta;
+  });
 }
 
 type TBucketSums = {
   calls: number;
   answered: number;
+  rated: number;
+  billsec: number;
   billedSeconds: number;
   ratedWithoutCost: number;
   /** Price of RATED calls with a known cost, and without one: their sum is the price, with no third addition per call. */
@@ -133,28 +183,48 @@ type TBucketSums = {
  * and the map is consulted only when the bucket changes. Money adds up exactly without a
  * BigInt per call (MicrosSum); two additions per rated call at most, the price split by
  * whether the cost is known, so the batch's own price and cost totals are read from here too.
+ * Seconds and counts are plain numbers: a batch's stay far below 2^53.
  */
 export class TrafficBuckets {
   private readonly buckets = new Map<number, TBucketSums>();
   private lastIndex = Number.NaN;
   private last: TBucketSums | null = null;
 
-  add(startMs: number, status: "RATED" | "UNANSWERED" | "UNBILLABLE", billedSeconds: number | null, price: bigint | null, cost: bigint | null): void {
+  add(
+    startMs: number,
+    status: "RATED" | "UNANSWERED" | "UNBILLABLE",
+    billsec: number,
+    billedSeconds: number | null,
+    price: bigint | null,
+    cost: bigint | null,
+  ): void {
     const index = Math.floor(startMs / TRAFFIC_BUCKET_MS);
     let sums = this.last;
     if (index !== this.lastIndex || sums === null) {
       sums = this.buckets.get(index) ?? null;
       if (sums === null) {
-        sums = { calls: 0, answered: 0, billedSeconds: 0, ratedWithoutCost: 0, priceWithCost: new MicrosSum(), priceWithoutCost: new MicrosSum(), cost: new MicrosSum() };
+        sums = {
+          calls: 0,
+          answered: 0,
+          rated: 0,
+          billsec: 0,
+          billedSeconds: 0,
+          ratedWithoutCost: 0,
+          priceWithCost: new MicrosSum(),
+          priceWithoutCost: new MicrosSum(),
+          cost: new MicrosSum(),
+        };
         this.buckets.set(index, sums);
       }
       this.lastIndex = index;
       this.last = sums;
     }
     sums.calls++;
+    sums.billsec += billsec;
     if (status === "UNANSWERED") return;
     sums.answered++;
     if (status !== "RATED") return;
+    sums.rated++;
     sums.billedSeconds += billedSeconds ?? 0;
     if (cost === null) {
       sums.ratedWithoutCost++;
@@ -186,6 +256,8 @@ export class TrafficBuckets {
         bucketMs: index * TRAFFIC_BUCKET_MS,
         calls: BigInt(sums.calls),
         answered: BigInt(sums.answered),
+        rated: BigInt(sums.rated),
+        billsec: BigInt(sums.billsec),
         billedSeconds: BigInt(sums.billedSeconds),
         price: priceWithCost + sums.priceWithoutCost.total,
         cost: sums.cost.total,
@@ -197,15 +269,7 @@ export class TrafficBuckets {
 }
 
 function isZero(delta: TTrafficDelta): boolean {
-  return (
-    delta.calls === 0n &&
-    delta.answered === 0n &&
-    delta.billedSeconds === 0n &&
-    delta.price === 0n &&
-    delta.cost === 0n &&
-    delta.priceWithCost === 0n &&
-    delta.ratedWithoutCost === 0n
-  );
+  return COUNTERS.every((counter) => delta[DELTA_FIELD[counter]] === 0n);
 }
 
 /**
@@ -218,24 +282,17 @@ function isZero(delta: TTrafficDelta): boolean {
 export async function applyTrafficDeltas(client: pg.ClientBase, tenantId: string, deltas: readonly TTrafficDelta[]): Promise<void> {
   const changes = deltas.filter((delta) => !isZero(delta)).sort((a, b) => a.bucketMs - b.bucketMs);
   if (changes.length === 0) return;
-  const column = (read: (delta: TTrafficDelta) => bigint) => changes.map((delta) => read(delta).toString());
+  const arrays = COUNTERS.map((_, index) => `$${index + 3}::bigint[]`).join(", ");
   await client.query(
     `INSERT INTO cdr_traffic_totals AS t (tenant_id, bucket_start, ${COUNTERS.join(", ")})
      SELECT $1::uuid, d.bucket_start, ${COUNTERS.map((counter) => `d.${counter}`).join(", ")}
-     FROM unnest($2::timestamptz[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[])
-          AS d(bucket_start, ${COUNTERS.join(", ")})
+     FROM unnest($2::timestamptz[], ${arrays}) AS d(bucket_start, ${COUNTERS.join(", ")})
      ORDER BY d.bucket_start
      ON CONFLICT (tenant_id, bucket_start) DO UPDATE SET ${COUNTERS.map((counter) => `${counter} = t.${counter} + excluded.${counter}`).join(", ")}`,
     [
       tenantId,
       changes.map((delta) => new Date(delta.bucketMs)),
-      column((delta) => delta.calls),
-      column((delta) => delta.answered),
-      column((delta) => delta.billedSeconds),
-      column((delta) => delta.price),
-      column((delta) => delta.cost),
-      column((delta) => delta.priceWithCost),
-      column((delta) => delta.ratedWithoutCost),
+      ...COUNTERS.map((counter) => changes.map((delta) => delta[DELTA_FIELD[counter]].toString())),
     ],
   );
 }
@@ -255,10 +312,10 @@ export async function rebuildTrafficTotals(client: pg.Pool | pg.ClientBase, tena
     try {
       await connection.query("LOCK TABLE cdrs IN SHARE MODE");
       await connection.query(`DELETE FROM cdr_traffic_totals WHERE tenant_id = $1::uuid`, [tenantId]);
-      const sums = contributionSql((name) => `c.${name}`);
+      const sums = trafficSumsSql((name) => `c.${name}`);
       const inserted = await connection.query(
         `INSERT INTO cdr_traffic_totals (tenant_id, bucket_start, ${COUNTERS.join(", ")})
-         SELECT $1::uuid, ${trafficBucketSql("c.start_at")}, ${COUNTERS.map((counter) => `sum(${sums[counter]})`).join(", ")}
+         SELECT $1::uuid, ${trafficBucketSql("c.start_at")}, ${COUNTERS.map((counter) => sums[counter]).join(", ")}
          FROM cdrs c WHERE c.tenant_id = $1::uuid
          GROUP BY 2`,
         [tenantId],

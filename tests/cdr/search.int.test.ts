@@ -6,6 +6,7 @@ import { loadAuthContext } from "@/server/auth/context";
 import { db, pool } from "@/server/db/client";
 import { cdrTimeline, cdrTotals, encodeCursor, MAX_CURSOR_LENGTH, MAX_RECORD_KEY_CHARS, searchCdrs, utcDaysOf, ZCdrFilter, type TCdrFilterInput, type TCdrRow } from "@/server/cdr/search";
 import { openCdrCsvExport, type TCdrCsvExport } from "@/server/cdr/export";
+import { rebuildTrafficTotals } from "@/server/cdr/traffic-totals";
 import { callerAs, createWorld } from "../support/factories";
 
 // The export routes read the session; the test decides who is signed in.
@@ -33,7 +34,10 @@ type TCall = {
   reason?: string | null;
 };
 
-/** Rows written the way ingestion writes them (one multi-row INSERT per call list). */
+/**
+ * Rows written the way ingestion writes them (one multi-row INSERT per call list), and their
+ * tenants' traffic totals brought up to date, as ingestion keeps them.
+ */
 async function insertCalls(calls: TCall[]): Promise<void> {
   const columns = 16;
   for (let start = 0; start < calls.length; start += 2000) {
@@ -61,6 +65,7 @@ async function insertCalls(calls: TCall[]): Promise<void> {
       values,
     );
   }
+  for (const tenantId of new Set(calls.map((call) => call.tenantId))) await rebuildTrafficTotals(pool(), tenantId);
 }
 
 /**

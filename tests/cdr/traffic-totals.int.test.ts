@@ -103,14 +103,15 @@ describe("traffic totals kept by re-rating", () => {
     await expectTrafficTotalsMatchCalls(tenantId);
     const before = await storedTrafficTotals(tenantId);
     expect(before).toHaveLength(1);
-    expect(before[0]).toMatchObject({ calls: "3", answered: "3", rated_without_cost: "1" });
+    expect(before[0]).toMatchObject({ calls: "3", answered: "3", rated: "1", billsec: "241", rated_without_cost: "1" });
 
     await addRateForPrefix({ tenantId, actor: ACTOR, input: { ...TAIWAN_RATE, deckId: world.deck.id } });
     expect(await rerateUnbillable({ tenantId })).toMatchObject({ rated: 2, charged: 120_000n + 120_000n });
     await expectTrafficTotalsMatchCalls(tenantId);
     const [after] = await storedTrafficTotals(tenantId);
     // $0.06/min in 60/60: 120 s bills 120 s, 61 s bills 120 s; $0.12 each.
-    expect(after).toMatchObject({ calls: "3", answered: "3", rated_without_cost: "3" });
+    // Now rated; the switch's seconds stay what they were.
+    expect(after).toMatchObject({ calls: "3", answered: "3", rated: "3", billsec: "241", rated_without_cost: "3" });
     expect(BigInt(after!.billed_seconds) - BigInt(before[0]!.billed_seconds)).toBe(240n);
     expect(BigInt(after!.price) - BigInt(before[0]!.price)).toBe(240_000n);
   });

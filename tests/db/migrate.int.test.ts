@@ -4,20 +4,9 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { MIGRATIONS_DIR, migrate, readMigrations } from "@/server/db/migrate";
-import { dropScratchDatabases, freshDatabase, migrationsFolder, query } from "../support/migrations";
+import { databaseMigratedUpTo, dropScratchDatabases, freshDatabase, migrationsFolder, query } from "../support/migrations";
 
 afterAll(dropScratchDatabases);
-
-/** A database with every migration before `target` applied, and the folder holding them. */
-async function databaseMigratedUpTo(target: string): Promise<{ url: string; before: string }> {
-  const before = mkdtempSync(path.join(os.tmpdir(), "migrations-"));
-  for (const name of readdirSync(MIGRATIONS_DIR)) {
-    if (/^\d{14}_/.test(name) && name < target) cpSync(path.join(MIGRATIONS_DIR, name), path.join(before, name), { recursive: true });
-  }
-  const url = await freshDatabase();
-  await migrate({ databaseUrl: url, directory: before });
-  return { url, before };
-}
 
 describe("migration runner", () => {
   it("applies the project's migrations once and records them as prisma migrate deploy does", async () => {
@@ -230,7 +219,8 @@ describe("data migrations", () => {
          ${call(one, "a", "2026-10-05T10:00:00Z", "RATED", 60, 1000, 400)},
          ${call(one, "b", "2026-10-05T10:14:59.999Z", "RATED", 30, 500, null)},
          ${call(one, "c", "2026-10-05T10:07:00Z", "UNANSWERED", null, null, null)},
-         ${call(one, "d", "2026-10-05T10:08:00Z", "UNBILLABLE", null, null, null)},
+         -- Seconds of an unbillable call: in billsec, not in the billed seconds (RATED calls only).
+         ${call(one, "d", "2026-10-05T10:08:00Z", "UNBILLABLE", 45, null, null)},
          ${call(one, "e", "2026-10-05T10:15:00Z", "RATED", 120, 2000, 900)},
          ${call(two, "a", "2026-10-05T10:00:00Z", "RATED", 6, 7, 3)},
          -- A call of a tenant since deleted (cdrs has no foreign keys): nothing to total it under.
@@ -241,14 +231,14 @@ describe("data migrations", () => {
     expect(
       await query(
         url,
-        `SELECT tenant_id, bucket_start, calls::int, answered::int, billed_seconds::int, price::int, cost::int, price_with_cost::int, rated_without_cost::int
+        `SELECT tenant_id, bucket_start, calls::int, answered::int, rated::int, billsec::int, billed_seconds::int, price::int, cost::int, price_with_cost::int, rated_without_cost::int
          FROM cdr_traffic_totals ORDER BY tenant_id, bucket_start`,
       ),
     ).toEqual([
       // 10:00–10:15: a (cost known), b (none), c unanswered, d unbillable.
-      { tenant_id: one, bucket_start: new Date("2026-10-05T10:00:00Z"), calls: 4, answered: 3, billed_seconds: 90, price: 1500, cost: 400, price_with_cost: 1000, rated_without_cost: 1 },
-      { tenant_id: one, bucket_start: new Date("2026-10-05T10:15:00Z"), calls: 1, answered: 1, billed_seconds: 120, price: 2000, cost: 900, price_with_cost: 2000, rated_without_cost: 0 },
-      { tenant_id: two, bucket_start: new Date("2026-10-05T10:00:00Z"), calls: 1, answered: 1, billed_seconds: 6, price: 7, cost: 3, price_with_cost: 7, rated_without_cost: 0 },
+      { tenant_id: one, bucket_start: new Date("2026-10-05T10:00:00Z"), calls: 4, answered: 3, rated: 2, billsec: 135, billed_seconds: 90, price: 1500, cost: 400, price_with_cost: 1000, rated_without_cost: 1 },
+      { tenant_id: one, bucket_start: new Date("2026-10-05T10:15:00Z"), calls: 1, answered: 1, rated: 1, billsec: 120, billed_seconds: 120, price: 2000, cost: 900, price_with_cost: 2000, rated_without_cost: 0 },
+      { tenant_id: two, bucket_start: new Date("2026-10-05T10:00:00Z"), calls: 1, answered: 1, rated: 1, billsec: 6, billed_seconds: 6, price: 7, cost: 3, price_with_cost: 7, rated_without_cost: 0 },
     ]);
     // The totals go with their tenant.
     await query(url, `DELETE FROM tenants WHERE id = '${two}'`);
