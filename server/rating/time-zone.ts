@@ -177,6 +177,7 @@ class IntlZoneConverter implements ZoneConverter {
 }
 
 const converters = new Map<string, ZoneConverter>();
+const MAX_REMEMBERED_SPELLINGS = 2_000;
 
 /** A converter for an IANA zone, shared per process so its caches are reused. Throws TimeZoneError if unknown. */
 export function getZoneConverter(timeZone: string): ZoneConverter {
@@ -188,7 +189,9 @@ export function getZoneConverter(timeZone: string): ZoneConverter {
     converter = canonical === "UTC" || canonical === "Etc/UTC" ? UTC_CONVERTER : new IntlZoneConverter(canonical);
     converters.set(canonical, converter);
   }
-  converters.set(timeZone, converter);
+  // Spellings other than the canonical one ("america/toronto") are remembered only up to a
+  // bound: they come from input (deck imports, settings), and each would otherwise stay forever.
+  if (converters.size < MAX_REMEMBERED_SPELLINGS) converters.set(timeZone, converter);
   return converter;
 }
 

@@ -113,22 +113,34 @@ export async function computeStatement(options: { tenantId: string; customerId: 
   return { openingBalance, closingBalance, totals, entryCount };
 }
 
+/** "2027-01" after "2026-12". */
+function periodAfter(period: string): string {
+  const year = Number(period.slice(0, 4));
+  const month = Number(period.slice(5, 7));
+  return month === 12 ? `${year + 1}-01` : `${year}-${String(month + 1).padStart(2, "0")}`;
+}
+
 /**
  * The instants a statement's period runs between. A statement written before keeps its own:
- * its totals were summed over them. A new one ends at the month's end in the tenant's zone now
- * and starts where the previous month's statement ended, so a change of the tenant's zone
- * between two months neither counts the hours between the two midnights twice nor drops them,
- * and each opening balance is the previous closing balance.
+ * its totals were summed over them. A new one runs from the month's start to its end in the
+ * tenant's zone now, except where a neighbouring month's statement is already written: it
+ * starts where the previous one ended and ends where the next one starts (a month written
+ * late, after a failure). So a change of the tenant's zone between two months neither counts
+ * the hours between the two midnights twice nor drops them, and each opening balance is the
+ * previous closing balance.
  */
 async function statementBounds(options: { tenantId: string; customerId: string; period: string; timeZone: string }): Promise<{ start: Date; end: Date }> {
   const scope = { tenantId: options.tenantId, customerId: options.customerId };
-  const [written, previous] = await Promise.all([
+  const [written, previous, next] = await Promise.all([
     db().statement.findUnique({ where: { tenantId_customerId_period: { ...scope, period: options.period } }, select: { periodStart: true, periodEnd: true } }),
     db().statement.findUnique({ where: { tenantId_customerId_period: { ...scope, period: periodBefore(options.period) } }, select: { periodEnd: true } }),
+    db().statement.findUnique({ where: { tenantId_customerId_period: { ...scope, period: periodAfter(options.period) } }, select: { periodStart: true } }),
   ]);
   if (written) return { start: written.periodStart, end: written.periodEnd };
   const local = periodBounds(options.period, options.timeZone);
-  return { start: previous && previous.periodEnd < local.end ? previous.periodEnd : local.start, end: local.end };
+  const start = previous && previous.periodEnd < local.end ? previous.periodEnd : local.start;
+  const end = next && next.periodStart > start ? next.periodStart : local.end;
+  return { start, end };
 }
 
 /**
@@ -154,13 +166,15 @@ export async function generateStatement(options: { tenantId: string; customerId:
     return await db().statement.upsert({
       where,
       create: { tenantId: options.tenantId, customerId: customer.id, period, periodStart: start, periodEnd: end, ...data },
-      update: { ...data, generatedAt: new Date() },
+      // The bounds too: totals are always stored with the instants they were summed over, even
+      // when two first generations of a statement raced on different bounds.
+      update: { ...data, periodStart: start, periodEnd: end, generatedAt: new Date() },
       select,
     });
   } catch (error) {
     // Two generations of the same statement raced to create it: the loser updates.
     if (!isUniqueViolation(error)) throw error;
-    return db().statement.update({ where, data: { ...data, generatedAt: new Date() }, select });
+    return db().statement.update({ where, data: { ...data, periodStart: start, periodEnd: end, generatedAt: new Date() }, select });
   }
 }
 

@@ -163,6 +163,25 @@ describe("monthly statements", () => {
     expect({ start: shown.periodStart, end: shown.periodEnd }).toEqual({ start: december.periodStart, end: december.periodEnd });
   });
 
+  it("a month written late, after the next one and a move of the zone, ends where the next one starts", async () => {
+    const world = await createWorld();
+    const customer = await createCustomer(world.tenant.id, { name: "Late December" });
+    await seedLedger(world.tenant.id, customer.id, [
+      { at: "2026-12-10T12:00:00Z", amount: 50_000_000n, kind: "TOPUP" },
+      { at: "2027-01-01T02:00:00Z", amount: -1_000_000n, kind: "CALL_CHARGES" }, // 21:00 on 31 Dec in Toronto
+      { at: "2027-01-10T12:00:00Z", amount: -2_000_000n, kind: "CALL_CHARGES" },
+    ]);
+    const now = new Date("2027-02-03T12:00:00Z");
+    // December failed on its day; January was written in Toronto's zone.
+    const january = await generateStatement({ tenantId: world.tenant.id, customerId: customer.id, period: "2027-01", now });
+    expect(january).toMatchObject({ periodStart: new Date("2027-01-01T05:00:00Z"), openingBalance: 49_000_000n });
+    // Then the tenant moved to London and December was written.
+    await db().tenant.update({ where: { id: world.tenant.id }, data: { timeZone: "Europe/London" } });
+    const december = await generateStatement({ tenantId: world.tenant.id, customerId: customer.id, period: "2026-12", now });
+    // Not London's New Year (00:00Z), which would leave the 02:00Z charge on no statement.
+    expect(december).toMatchObject({ periodEnd: january.periodStart, closingBalance: january.openingBalance });
+  });
+
   it("refuses a statement that does not reconcile with the ledger chain", async () => {
     const { tenant, customer } = await createWorld();
     await db().ledgerEntry.create({ data: { tenantId: tenant.id, customerId: customer.id, amount: 5_000_000n, kind: "TOPUP", idempotencyKey: "broken-1", balanceAfter: 5_000_000n, createdAt: new Date("2026-10-05T12:00:00Z") } });
