@@ -96,7 +96,7 @@ describe("the settings page", () => {
     const trpc = createTRPCOptionsProxy<AppRouter>({ client: trpcClient, queryClient });
     queryClient.setQueryData(trpc.me.get.queryKey(), {
       profile: null as never,
-      membership: { tenantName: "Acme Telecom", tenantCurrency: "USD", role: "TENANT_ADMIN", customerId: null },
+      membership: { tenantName: "Acme Telecom", tenantCurrency: "USD", tenantTimeZone: "America/Toronto", role: "TENANT_ADMIN", customerId: null },
     });
     const stripeKey = trpc.payments.stripeSettings.queryKey();
     queryClient.getQueryCache().build(queryClient, { queryKey: stripeKey }).setState({

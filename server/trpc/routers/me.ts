@@ -16,6 +16,8 @@ export const meRouter = createTRPCRouter({
     membership: {
       tenantName: ctx.auth.tenantName,
       tenantCurrency: ctx.auth.tenantCurrency,
+      // Open pages compare it with the zone they were rendered in (FollowTenantTimeZone).
+      tenantTimeZone: ctx.auth.tenantTimeZone,
       role: ctx.auth.role,
       customerId: ctx.auth.customerId,
     },
