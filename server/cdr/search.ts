@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { pool } from "@/server/db/client";
 import { AppError } from "@/server/errors";
+import { offsetText } from "@/server/lib/local-timestamp";
 import { TRAFFIC_BUCKET_MS, trafficSumsSql, type TTrafficCounter } from "./traffic-totals";
 
 /**
@@ -516,12 +517,6 @@ export type TCdrTimeline = {
 const TIMELINE_BUCKETS = 400;
 const HOUR_BUCKET_SPAN_MS = 2 * 86_400_000;
 
-/** "+05:30" from an offset in seconds east of UTC. */
-function formatUtcOffset(seconds: number): string {
-  const minutes = Math.round(Math.abs(seconds) / 60);
-  return `${seconds < 0 ? "-" : "+"}${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
-}
-
 /**
  * Calls over time for the filter, answered and unanswered per hour or day: the shape of the
  * traffic (a quiet day is an outage to look into), summed like the totals ({@link sumTraffic}).
@@ -586,7 +581,7 @@ export async function cdrTimeline(options: { scope: TCdrScope; filter: TCdrFilte
     return {
       at: bucket.at,
       start: bucket.start,
-      utcOffset: formatUtcOffset(bucket.offset_seconds),
+      utcOffset: offsetText(bucket.offset_seconds * 1000),
       answered: Number(sum?.answered ?? 0n),
       unanswered: Number(sum ? sum.calls - sum.answered : 0n),
       billedSeconds: Number(sum?.billed_seconds ?? 0n),

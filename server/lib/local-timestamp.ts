@@ -37,7 +37,7 @@ export type TLocalTimestampFormatter = {
 };
 
 /** "+05:30", "-04:00", "+00:00"; seconds only for historical offsets that have them. */
-function offsetText(offsetMs: number): string {
+export function offsetText(offsetMs: number): string {
   const sign = offsetMs < 0 ? "-" : "+";
   const totalSeconds = Math.round(Math.abs(offsetMs) / MS_PER_SECOND);
   const hours = Math.floor(totalSeconds / 3600);

@@ -4,6 +4,7 @@ import { recordAudit, type TActor } from "@/server/audit/audit";
 import { forgetDashboardFigures } from "@/server/dashboard/overview";
 import { AppError, type TFieldErrors } from "@/server/errors";
 import { getZoneConverter } from "@/server/rating/time-zone";
+import { offsetText } from "@/server/lib/local-timestamp";
 
 /**
  * The company's name and time zone, which its admins change, and what they cannot (slug,
@@ -31,12 +32,9 @@ export type TGeneralSettings = { name: string; timeZone: string };
 
 export const GENERAL_SETTINGS_LABELS: Record<TGeneralSettingsField, string> = { name: "Company name", timeZone: "Time zone" };
 
-/** "UTC-05:00", "UTC+05:45": the offset in force at `at`, for the refusal of an odd one. */
+/** "UTC-05:00", "UTC+05:41:16": the offset in force at `at`, for the refusal of an odd one. */
 function utcOffsetText(timeZone: string, at: Date): string {
-  const offsetMinutes = Math.round(getZoneConverter(timeZone).offsetAt(at.getTime()) / 60_000);
-  const absolute = Math.abs(offsetMinutes);
-  const two = (value: number) => String(value).padStart(2, "0");
-  return `UTC${offsetMinutes < 0 ? "-" : "+"}${two(Math.floor(absolute / 60))}:${two(absolute % 60)}`;
+  return `UTC${offsetText(getZoneConverter(timeZone).offsetAt(at.getTime()))}`;
 }
 
 function intlKnows(timeZone: string): boolean {

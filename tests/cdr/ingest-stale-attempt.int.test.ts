@@ -38,6 +38,23 @@ function gate(): { opened: Promise<void>; open: () => void } {
   return { opened, open };
 }
 
+/**
+ * A point an attempt stops at: its hook calls `hold`, which says it got there and waits;
+ * `reached` resolves once it has; `release` lets it go on.
+ */
+function pausePoint(): { hold: () => Promise<void>; reached: Promise<void>; release: () => void } {
+  const reached = gate();
+  const released = gate();
+  return {
+    hold: async () => {
+      reached.open();
+      await released.opened;
+    },
+    reached: reached.opened,
+    release: released.open,
+  };
+}
+
 /** The file's counters against its stored calls and rejects, every line accounted for once; the tenant's traffic totals against its calls. */
 async function expectCountsOfStoredRows(fileId: string) {
   const file = await fileRow(fileId);
@@ -104,8 +121,7 @@ describe("a stale ingest attempt", () => {
 
   it("that read the file before it was failed and retried does not claim it back", async () => {
     const { world, file, firstEvent } = await setUp();
-    const stalled = gate();
-    const claiming = gate();
+    const stalled = pausePoint();
     // Read the file, then stalled (on a hung mount, a lock) past its run's cancellation.
     const stale = ingestCdrFile({
       tenantId: world.tenant.id,
@@ -113,26 +129,23 @@ describe("a stale ingest attempt", () => {
       ingestEventId: firstEvent,
       batchLines: 50,
       beforeClaim: async () => {
-        claiming.open();
-        await stalled.opened;
+        await stalled.hold();
       },
     });
-    await claiming.opened;
+    await stalled.reached;
     const retryEvent = await cancelAndRetry(world, file.id);
 
     // The same stall for a direct call that names no run: the file moved since it was read.
-    const directStalled = gate();
-    const directClaiming = gate();
+    const directStalled = pausePoint();
     const direct = ingestCdrFile({
       tenantId: world.tenant.id,
       fileId: file.id,
       batchLines: 50,
       beforeClaim: async () => {
-        directClaiming.open();
-        await directStalled.opened;
+        await directStalled.hold();
       },
     });
-    await directClaiming.opened;
+    await directStalled.reached;
 
     const current = await ingestCdrFile({
       tenantId: world.tenant.id,
@@ -142,8 +155,8 @@ describe("a stale ingest attempt", () => {
       afterBatch: async (batches) => {
         if (batches !== 1) return;
         const owned = await fileRow(file.id);
-        stalled.open();
-        directStalled.open();
+        stalled.release();
+        directStalled.release();
         expect((await stale).status).toBe("SUPERSEDED");
         expect((await direct).status).toBe("SUPERSEDED");
         const after = await fileRow(file.id);
@@ -156,8 +169,7 @@ describe("a stale ingest attempt", () => {
 
   it("that fails does not mark FAILED a file another attempt owns", async () => {
     const { world, file, firstEvent } = await setUp();
-    const stalled = gate();
-    const paused = gate();
+    const stalled = pausePoint();
     // One batch for the whole file: it commits, then the attempt stalls, then it crashes.
     const stale = ingestCdrFile({
       tenantId: world.tenant.id,
@@ -166,12 +178,11 @@ describe("a stale ingest attempt", () => {
       batchLines: LINES + 1,
       crashAfterBatches: 1,
       afterBatch: async () => {
-        paused.open();
-        await stalled.opened;
+        await stalled.hold();
       },
     });
     stale.catch(() => undefined);
-    await paused.opened;
+    await stalled.reached;
     const retryEvent = await cancelAndRetry(world, file.id);
 
     const current = await ingestCdrFile({
@@ -182,7 +193,7 @@ describe("a stale ingest attempt", () => {
       afterBatch: async (batches) => {
         if (batches !== 1) return;
         const owned = await fileRow(file.id);
-        stalled.open();
+        stalled.release();
         await expect(stale).rejects.toBeInstanceOf(SimulatedCrash);
         const after = await fileRow(file.id);
         expect([after.status, after.error, after.finishedAt]).toEqual(["PROCESSING", null, owned.finishedAt]);
@@ -198,8 +209,7 @@ describe("a stale ingest attempt", () => {
 
   it("that reaches its end does not mark DONE, nor count, a file another attempt is ingesting", async () => {
     const { world, file, firstEvent } = await setUp();
-    const stalled = gate();
-    const paused = gate();
+    const stalled = pausePoint();
     const stale = ingestCdrFile({
       tenantId: world.tenant.id,
       fileId: file.id,
@@ -207,11 +217,10 @@ describe("a stale ingest attempt", () => {
       batchLines: 100,
       afterBatch: async (batches) => {
         if (batches !== 1) return;
-        paused.open();
-        await stalled.opened;
+        await stalled.hold();
       },
     });
-    await paused.opened;
+    await stalled.reached;
     const retryEvent = await cancelAndRetry(world, file.id);
 
     const current = await ingestCdrFile({
@@ -222,7 +231,7 @@ describe("a stale ingest attempt", () => {
       afterBatch: async (batches) => {
         if (batches !== 1) return;
         const owned = await fileRow(file.id);
-        stalled.open();
+        stalled.release();
         expect((await stale).status).toBe("SUPERSEDED");
         const after = await fileRow(file.id);
         expect([after.status, after.attempts, after.ingestAttemptId, after.finishedAt]).toEqual(["PROCESSING", owned.attempts, owned.ingestAttemptId, owned.finishedAt]);

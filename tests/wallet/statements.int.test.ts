@@ -40,6 +40,25 @@ async function authOf(userId: string, tenantId: string): Promise<TAuthContext> {
   return auth;
 }
 
+/**
+ * A Toronto customer around New Year, with a charge at 02:00Z on 1 January: 21:00 on 31 December
+ * in Toronto, but already January in London. `generate` writes one of its months in February.
+ */
+async function newYearCustomer(name: string) {
+  const world = await createWorld();
+  const customer = await createCustomer(world.tenant.id, { name });
+  await seedLedger(world.tenant.id, customer.id, [
+    { at: "2026-12-10T12:00:00Z", amount: 50_000_000n, kind: "TOPUP" },
+    { at: "2027-01-01T02:00:00Z", amount: -1_000_000n, kind: "CALL_CHARGES" },
+    { at: "2027-01-10T12:00:00Z", amount: -2_000_000n, kind: "CALL_CHARGES" },
+  ]);
+  return {
+    generate: (period: string) => generateStatement({ tenantId: world.tenant.id, customerId: customer.id, period, now: new Date("2027-02-03T12:00:00Z") }),
+    moveTo: (timeZone: string) => db().tenant.update({ where: { id: world.tenant.id }, data: { timeZone } }),
+    show: (statementId: string) => getStatement({ tenantId: world.tenant.id, customerId: customer.id, statementId }),
+  };
+}
+
 describe("monthly statements", () => {
   it("computes periods in the tenant's time zone", () => {
     // America/Toronto is UTC-4 in October 2026 and UTC-5 in November.
@@ -138,46 +157,32 @@ describe("monthly statements", () => {
   });
 
   it("keeps each statement's period when the tenant's zone moves: the next month starts where the last ended", async () => {
-    const world = await createWorld();
-    const customer = await createCustomer(world.tenant.id, { name: "Zone Mover" });
+    const customer = await newYearCustomer("Zone Mover");
     // Toronto's December ends at 05:00Z on 1 January; London's January starts at 00:00Z.
-    await seedLedger(world.tenant.id, customer.id, [
-      { at: "2026-12-10T12:00:00Z", amount: 50_000_000n, kind: "TOPUP" },
-      { at: "2027-01-01T02:00:00Z", amount: -1_000_000n, kind: "CALL_CHARGES" }, // 21:00 on 31 Dec in Toronto
-      { at: "2027-01-10T12:00:00Z", amount: -2_000_000n, kind: "CALL_CHARGES" },
-    ]);
-    const now = new Date("2027-02-03T12:00:00Z");
-    const december = await generateStatement({ tenantId: world.tenant.id, customerId: customer.id, period: "2026-12", now });
+    const december = await customer.generate("2026-12");
     expect(december).toMatchObject({ periodStart: new Date("2026-12-01T05:00:00Z"), periodEnd: new Date("2027-01-01T05:00:00Z"), closingBalance: 49_000_000n });
 
-    await db().tenant.update({ where: { id: world.tenant.id }, data: { timeZone: "Europe/London" } });
-    const january = await generateStatement({ tenantId: world.tenant.id, customerId: customer.id, period: "2027-01", now });
+    await customer.moveTo("Europe/London");
+    const january = await customer.generate("2027-01");
     // Not London's midnight (00:00Z), which would count the 02:00Z charge in both months.
     expect(january).toMatchObject({ periodStart: new Date("2027-01-01T05:00:00Z"), periodEnd: new Date("2027-02-01T00:00:00Z"), openingBalance: 49_000_000n, closingBalance: 47_000_000n });
     expect(january.totals).toMatchObject({ CALL_CHARGES: "-2000000" });
 
     // December rewritten after the move keeps the bounds its totals were summed over, and says so.
-    const again = await generateStatement({ tenantId: world.tenant.id, customerId: customer.id, period: "2026-12", now });
+    const again = await customer.generate("2026-12");
     expect(again).toMatchObject({ periodStart: december.periodStart, periodEnd: december.periodEnd, closingBalance: 49_000_000n });
-    const shown = await getStatement({ tenantId: world.tenant.id, customerId: customer.id, statementId: december.id });
+    const shown = await customer.show(december.id);
     expect({ start: shown.periodStart, end: shown.periodEnd }).toEqual({ start: december.periodStart, end: december.periodEnd });
   });
 
   it("a month written late, after the next one and a move of the zone, ends where the next one starts", async () => {
-    const world = await createWorld();
-    const customer = await createCustomer(world.tenant.id, { name: "Late December" });
-    await seedLedger(world.tenant.id, customer.id, [
-      { at: "2026-12-10T12:00:00Z", amount: 50_000_000n, kind: "TOPUP" },
-      { at: "2027-01-01T02:00:00Z", amount: -1_000_000n, kind: "CALL_CHARGES" }, // 21:00 on 31 Dec in Toronto
-      { at: "2027-01-10T12:00:00Z", amount: -2_000_000n, kind: "CALL_CHARGES" },
-    ]);
-    const now = new Date("2027-02-03T12:00:00Z");
+    const customer = await newYearCustomer("Late December");
     // December failed on its day; January was written in Toronto's zone.
-    const january = await generateStatement({ tenantId: world.tenant.id, customerId: customer.id, period: "2027-01", now });
+    const january = await customer.generate("2027-01");
     expect(january).toMatchObject({ periodStart: new Date("2027-01-01T05:00:00Z"), openingBalance: 49_000_000n });
     // Then the tenant moved to London and December was written.
-    await db().tenant.update({ where: { id: world.tenant.id }, data: { timeZone: "Europe/London" } });
-    const december = await generateStatement({ tenantId: world.tenant.id, customerId: customer.id, period: "2026-12", now });
+    await customer.moveTo("Europe/London");
+    const december = await customer.generate("2026-12");
     // Not London's New Year (00:00Z), which would leave the 02:00Z charge on no statement.
     expect(december).toMatchObject({ periodEnd: january.periodStart, closingBalance: january.openingBalance });
   });
