@@ -31,7 +31,7 @@ const PROPOSED_INDEXES =
 
 const database = await startBenchDatabase();
 const { pool, disconnect } = await import("@/server/db/client");
-const { searchCdrs, cdrTotals, cdrTimeline, cdrWhere, ZCdrFilter, CDR_COLUMNS } = await import("@/server/cdr/search");
+const { searchCdrs, cdrTotals, cdrTimeline, cdrWhere, resolveCdrFilter, CDR_COLUMNS } = await import("@/server/cdr/search");
 const { getDashboardFigures, computeDashboardFigures, tenantCalendar } = await import("@/server/dashboard/overview");
 const { rebuildTrafficTotals, trafficByLocalDayQuery } = await import("@/server/cdr/traffic-totals");
 const { unbillableSummary } = await import("@/server/cdr/unbillable");
@@ -137,8 +137,7 @@ async function time(name: string, typical: boolean, run: (iteration: number) => 
 }
 
 async function explain(label: string, tenantId: string, filter: Parameters<typeof cdrTotals>[0]["filter"], totals: boolean): Promise<void> {
-  const parsed = ZCdrFilter.parse(filter);
-  const where = cdrWhere({ tenantId }, parsed);
+  const where = cdrWhere({ tenantId }, await resolveCdrFilter({ tenantId }, filter));
   const sql = totals
     ? `SELECT count(*), sum(c.price) FROM cdrs c WHERE ${where.sql}`
     : `SELECT ${CDR_COLUMNS} FROM cdrs c WHERE ${where.sql} ORDER BY c.start_at DESC, c.source_id DESC, c.record_key DESC LIMIT 51`;
@@ -217,7 +216,8 @@ try {
   const monthEnd = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
   const month = { from: monthStart, to: monthEnd };
   const scope = { tenantId };
-  const prefixes = ["4420", "4420", "447", "49", "3361", "9198", "86", "234"];
+  // With "+": the Calls search reads bare digits as a national number (server/cdr/number-filter.ts).
+  const prefixes = ["+4420", "+4420", "+447", "+49", "+3361", "+9198", "+86", "+234"];
   const prefixAt = (iteration: number) => prefixes[Math.max(iteration, 0) % prefixes.length]!;
 
   console.log(`\n${RUNS} runs each (customers vary from the heaviest to the lightest; month = ${monthStart.toISOString().slice(0, 7)})`);
@@ -225,10 +225,10 @@ try {
   await time("last 7 days, one customer: totals", true, (i) => cdrTotals({ scope, filter: { ...last7(), customerId: customerAt(i) } }));
   await time("last 7 days, heaviest customer: first page", true, () => searchCdrs({ scope, filter: { ...last7(), customerId: customerIds[0] }, limit: 50 }));
   await time("last 7 days, heaviest customer: totals", true, () => cdrTotals({ scope, filter: { ...last7(), customerId: customerIds[0] } }));
-  await time("callee prefix 4420 in a month: first page (50)", true, () => searchCdrs({ scope, filter: { ...month, calleePrefix: "4420" }, limit: 50 }));
-  await time("callee prefix 4420 in a month: totals", true, () => cdrTotals({ scope, filter: { ...month, calleePrefix: "4420" } }));
+  await time("callee prefix 4420 in a month: first page (50)", true, () => searchCdrs({ scope, filter: { ...month, calleePrefix: "+4420" }, limit: 50 }));
+  await time("callee prefix 4420 in a month: totals", true, () => cdrTotals({ scope, filter: { ...month, calleePrefix: "+4420" } }));
   await time("callee prefix (various) in a month: first page", true, (i) => searchCdrs({ scope, filter: { ...month, calleePrefix: prefixAt(i) }, limit: 50 }));
-  await time("callee prefix 3361 (narrow) in a month: totals", true, () => cdrTotals({ scope, filter: { ...month, calleePrefix: "3361" } }));
+  await time("callee prefix 3361 (narrow) in a month: totals", true, () => cdrTotals({ scope, filter: { ...month, calleePrefix: "+3361" } }));
   await time("portal: own calls last 7 days: first page", true, (i) => searchCdrs({ scope: { tenantId, customerId: customerAt(i) }, filter: last7(), limit: 50 }));
   await time("portal: own calls last 7 days: totals", true, (i) => cdrTotals({ scope: { tenantId, customerId: customerAt(i) }, filter: last7() }));
   await time("portal: own calls last 7 days: calls per day chart", true, (i) => cdrTimeline({ scope: { tenantId, customerId: customerAt(i) }, filter: last7() }));
@@ -272,8 +272,8 @@ try {
     console.log(`\n--- plan: admin overview, calls by day\n${overviewPlan.map((row) => row["QUERY PLAN"]).join("\n")}`);
     await explain("last 7 days, heaviest customer, first page", tenantId, { ...last7(), customerId: customerIds[0] }, false);
     await explain("last 7 days, heaviest customer, totals", tenantId, { ...last7(), customerId: customerIds[0] }, true);
-    await explain("callee prefix 4420 in a month, first page", tenantId, { ...month, calleePrefix: "4420" }, false);
-    await explain("callee prefix 4420 in a month, totals", tenantId, { ...month, calleePrefix: "4420" }, true);
+    await explain("callee prefix 4420 in a month, first page", tenantId, { ...month, calleePrefix: "+4420" }, false);
+    await explain("callee prefix 4420 in a month, totals", tenantId, { ...month, calleePrefix: "+4420" }, true);
   }
 
   const typical = results.filter((result) => result.typical);

@@ -3,7 +3,7 @@ import { AppError } from "@/server/errors";
 import { csvText } from "@/server/lib/csv";
 import { createLocalTimestampFormatter, type TLocalTimestampFormatter } from "@/server/lib/local-timestamp";
 import { formatMicros } from "@/server/rating/money";
-import { CDR_COLUMNS, ZCdrFilter, cdrWhere, toCdrRow, trunkNameCondition, type TCdrFilterInput, type TRawCdrRow, type TCdrRow, type TCdrScope } from "./search";
+import { CDR_COLUMNS, cdrWhere, resolveCdrFilter, toCdrRow, trunkNameCondition, type TCdrFilterInput, type TRawCdrRow, type TCdrRow, type TCdrScope } from "./search";
 
 /** Rows per FETCH: big enough to keep round trips cheap, small enough to keep memory flat. */
 export const EXPORT_FETCH_ROWS = 5000;
@@ -102,7 +102,7 @@ export async function openCdrCsvExport(options: TExportOptions): Promise<TCdrCsv
 }
 
 async function* cdrCsvChunks(options: TExportOptions, opened: { total: number; fileName: string; timeZone: string }): AsyncGenerator<string> {
-  const filter = ZCdrFilter.parse(options.filter);
+  const filter = await resolveCdrFilter(options.scope, options.filter);
   const customerScope = Boolean(options.scope.customerId);
   const where = cdrWhere(options.scope, filter);
   // Names through per-row lookups rather than joins: the cursor's plan stays an ordered,

@@ -1,7 +1,9 @@
 import { z } from "zod";
-import { pool } from "@/server/db/client";
+import { db, pool } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { offsetText } from "@/server/lib/local-timestamp";
+import { DIALLING_PLAN_COLUMNS, numberingPlanOf } from "@/server/tenants/dialling-plan";
+import { createNumberFilters, type TNumberFilterField } from "./number-filter";
 import { TRAFFIC_BUCKET_MS, trafficSumsSql, type TTrafficCounter } from "./traffic-totals";
 
 /**
@@ -13,11 +15,14 @@ import { TRAFFIC_BUCKET_MS, trafficSumsSql, type TTrafficCounter } from "./traff
  * - `from`/`to` is the half-open range [from, to) on the call's start; both default (last
  *   7 days up to now) and the range may not exceed {@link MAX_RANGE_DAYS} days, so every
  *   query touches a bounded set of monthly partitions.
- * - `caller` is a substring match (callers arrive in every shape carriers send: "+1613…",
- *   "0613…", a SIP user), case-sensitive, within the date range.
- * - `calleePrefix` is digits with an optional leading "+", matched as a prefix of the
- *   normalised E.164 callee: per UTC day of the range, an index range scan on
- *   (tenant_id, day, callee COLLATE "C").
+ * - `caller` and `calleePrefix` are read with the tenant's dialling plan, as rating reads a
+ *   dialled number ({@link resolveCdrFilter}, rules in ./number-filter.ts): "(303) 555-0100",
+ *   "+1 303-555-0100" and "3035550100" all mean the stored "13035550100"; letters are a field
+ *   error naming the filter.
+ * - `caller` is then a substring match of the stored caller (E.164 digits, as rating stores
+ *   it), within the date range.
+ * - `calleePrefix` is then matched as a prefix of the normalised E.164 callee: per UTC day of
+ *   the range, an index range scan on (tenant_id, day, callee COLLATE "C").
  */
 
 export const CDR_STATUSES = ["RATED", "UNANSWERED", "UNBILLABLE"] as const;
@@ -36,15 +41,10 @@ export const ZCdrFilter = z
     to: z.coerce.date().nullish(),
     customerId: optionalId,
     trunkId: optionalId,
+    /** As typed (trimmed): {@link resolveCdrFilter} reads it with the tenant's plan. */
     caller: optionalText,
-    calleePrefix: z.preprocess(
-      (value) => (typeof value === "string" ? (value.trim() === "" ? null : value.trim()) : value),
-      z
-        .string()
-        .regex(/^\+?[0-9]{1,15}$/, "Digits only, with an optional leading +")
-        .transform((value) => value.replace(/^\+/, ""))
-        .nullish(),
-    ),
+    /** As typed (trimmed): {@link resolveCdrFilter} reads it with the tenant's plan. */
+    calleePrefix: optionalText,
     category: z.preprocess((value) => (value === "" ? null : value), z.enum(CDR_CATEGORIES).nullish()),
     status: z.preprocess((value) => (value === "" ? null : value), z.enum(CDR_STATUSES).nullish()),
     sourceId: optionalId,
@@ -78,6 +78,30 @@ export const ZCdrFilter = z
   });
 export type TCdrFilterInput = z.input<typeof ZCdrFilter>;
 export type TCdrFilter = z.output<typeof ZCdrFilter>;
+
+/**
+ * The filter every search, total, chart and export runs: ZCdrFilter's, with `caller` and
+ * `calleePrefix` read as the tenant's dialling plan reads a number (./number-filter.ts), so the
+ * admin and portal pages and both CSV exports match the same calls. ZCdrFilter keeps the text
+ * as typed, so a filter the router or an export route has parsed already reads the same here;
+ * a resolved filter must never come back in (its digits would be read a second time: "4420",
+ * from "+4420", is national "14420" under NANP). A number that cannot be one is INVALID_INPUT
+ * with a field error on `caller` or `calleePrefix`, checked before any call is read.
+ */
+export async function resolveCdrFilter(scope: TCdrScope, input: TCdrFilterInput): Promise<TCdrFilter> {
+  const filter = ZCdrFilter.parse(input);
+  if (filter.caller === null && filter.calleePrefix === null) return filter;
+  const tenant = await db().tenant.findUnique({ where: { id: scope.tenantId }, select: DIALLING_PLAN_COLUMNS });
+  if (!tenant) throw AppError.notFound("Tenant");
+  const numbers = createNumberFilters(numberingPlanOf(tenant));
+  const read = (field: TNumberFilterField, text: string | null): string | null => {
+    if (text === null) return null;
+    const result = numbers[field](text);
+    if (!result.ok) throw AppError.invalidField(field, result.message);
+    return result.match;
+  };
+  return { ...filter, caller: read("caller", filter.caller), calleePrefix: read("calleePrefix", filter.calleePrefix) };
+}
 
 /**
  * Ingest accepts record keys of up to 512 characters of any Unicode, and every row's cursor must
@@ -301,7 +325,7 @@ export async function searchCdrs(options: {
   limit?: number;
   direction?: "next" | "previous";
 }): Promise<TCdrSearchResult> {
-  const filter = ZCdrFilter.parse(options.filter);
+  const filter = await resolveCdrFilter(options.scope, options.filter);
   const page = ZCdrSearchPage.parse({ cursor: options.cursor, limit: options.limit, direction: options.direction });
   const where = cdrWhere(options.scope, filter);
   const params = [...where.params];
@@ -483,7 +507,7 @@ const TOTALS_COUNTERS = ["calls", "answered", "rated", "billsec", "billed_second
 
 /** Totals for a filter: counts by status, seconds, and money over the RATED calls (exact bigint sums). */
 export async function cdrTotals(options: { scope: TCdrScope; filter: TCdrFilterInput; sumsFrom?: TSumsFrom }): Promise<TCdrTotals> {
-  const filter = ZCdrFilter.parse(options.filter);
+  const filter = await resolveCdrFilter(options.scope, options.filter);
   const sums = await sumTraffic({ scope: options.scope, filter, counters: TOTALS_COUNTERS, sumsFrom: options.sumsFrom ?? "auto" });
   const row = sums.get("") ?? (Object.fromEntries(TOTALS_COUNTERS.map((counter) => [counter, 0n])) as Record<(typeof TOTALS_COUNTERS)[number], bigint>);
   const showCost = !options.scope.customerId;
@@ -527,7 +551,7 @@ const HOUR_BUCKET_SPAN_MS = 2 * 86_400_000;
  * a day is what staff reconcile against.
  */
 export async function cdrTimeline(options: { scope: TCdrScope; filter: TCdrFilterInput; sumsFrom?: TSumsFrom }): Promise<TCdrTimeline> {
-  const filter = ZCdrFilter.parse(options.filter);
+  const filter = await resolveCdrFilter(options.scope, options.filter);
   const unit = filter.to.getTime() - filter.from.getTime() <= HOUR_BUCKET_SPAN_MS ? "hour" : "day";
   // Hours are instants (timestamptz), days local dates (timestamp): each compares like with like.
   const key = (group: string) => (unit === "hour" ? `(extract(epoch FROM ${group}) * 1000)::bigint::text` : `to_char(${group}, 'YYYY-MM-DD')`);

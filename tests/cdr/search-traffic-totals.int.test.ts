@@ -283,7 +283,7 @@ describe("the source of the Calls page's sums", () => {
       customerId: world.customerId,
       trunkId: world.trunkId,
       caller: "1613",
-      calleePrefix: "44",
+      calleePrefix: "+44",
       category: "INTERNATIONAL",
       status: "UNANSWERED",
       sourceId: world.sourceIds[0],

@@ -97,11 +97,11 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
   const toDay = params.get("toDay") ?? "";
   const text = (key: TTextKey) => params.get(key) ?? "";
   const range = rangeFor(preset, now, timeZone, fromDay || undefined, toDay || undefined);
-  const calleeError = text("callee") !== "" && !/^\+?[0-9]{1,15}$/.test(text("callee")) ? "Digits only, with an optional leading +" : null;
   const customError = preset === "custom" && fromDay && toDay && toDay < fromDay ? "The end must be on or after the start" : null;
-  // Nothing is searched while a filter is invalid: dropping the field instead would widen the
-  // list, totals and export to every call without saying so.
-  const inputError = customError ?? (calleeError ? "The callee prefix takes digits only, with an optional leading +" : null);
+  // Nothing is searched while the range is invalid: dropping it instead would widen the list,
+  // totals and export to every call without saying so. Numbers are read (and refused) by the
+  // server with the tenant's dialling plan, and its field errors show under their fields.
+  const inputError = customError;
 
   const filter = {
     from: range?.from,
@@ -132,9 +132,11 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
     enabled: ready,
   });
   const serverErrors = fieldErrorsOf(search.error);
+  // A number the server could not read: the same "fix the filter" states as a bad range.
+  const filterError = inputError ?? serverErrors.caller?.[0] ?? serverErrors.calleePrefix?.[0] ?? null;
   // keepPreviousData shows the last results until the requested ones arrive; with an invalid
   // filter they would pass for its results.
-  const shown = inputError ? undefined : search.data;
+  const shown = filterError ? undefined : search.data;
   // Until then their cursors belong to the previous filter or page: paging from them would skip
   // rows (new filter, old cursor) or request the same page twice.
   const pagingLocked = !ready || search.isPlaceholderData || search.isFetching;
@@ -318,8 +320,8 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
   );
 
   const t = totals.data;
-  // An invalid filter runs no query, so there is nothing to wait for.
-  const totalsLoading = !t && !inputError;
+  // An invalid filter runs no query, or one that fails: there is nothing to wait for.
+  const totalsLoading = !t && !filterError;
   // The totals sum the known costs and count 0 when there are none: with no rated call costed,
   // "$0.00" would read as break-even, so cost and margin are shown as unknown instead.
   const costUnknown = t !== undefined && t.rated > 0 && t.ratedWithoutCost === t.rated;
@@ -375,11 +377,11 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
             )
           : null}
         {select("trunkId", "Trunk", trunks.map((trunk) => ({ value: trunk.id, label: trunk.name })), "All trunks")}
-        <FormField label="Caller contains" className="w-36">
-          <CommitInput value={text("caller")} onCommit={(value) => update({ caller: value || null })} placeholder="e.g. 5550100" />
+        <FormField label="Caller contains" className="w-36" error={serverErrors.caller}>
+          <CommitInput value={text("caller")} onCommit={(value) => update({ caller: value || null })} placeholder="e.g. 555-0100" />
         </FormField>
-        <FormField label="Callee prefix" className="w-36" error={calleeError ?? serverErrors.calleePrefix}>
-          <CommitInput value={text("callee")} onCommit={(value) => update({ callee: value || null })} placeholder="e.g. +4420" inputMode="tel" />
+        <FormField label="Callee prefix" className="w-36" error={serverErrors.calleePrefix}>
+          <CommitInput value={text("callee")} onCommit={(value) => update({ callee: value || null })} placeholder="e.g. +44 20, 303" inputMode="tel" />
         </FormField>
         {select("category", "Category", CATEGORIES.map((value) => ({ value, label: statusLabel(value) })), "Any category")}
         {select("status", "Status", STATUSES.map((value) => ({ value, label: statusLabel(value) })), "Any status")}
@@ -426,11 +428,11 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
 
       <CallsTimeline
         timeline={timeline.data}
-        loading={!timeline.data && !inputError}
-        emptyMessage={inputError ? "Fix the filter to see calls" : undefined}
+        loading={!timeline.data && !filterError}
+        emptyMessage={filterError ? "Fix the filter to see calls" : undefined}
       />
 
-      {search.isError && !serverErrors.from && !serverErrors.to ? (
+      {search.isError && !serverErrors.from && !serverErrors.to && !filterError ? (
         <QueryError error={search.error} what="calls" onRetry={() => void search.refetch()} />
       ) : (
         <DataTable
@@ -461,8 +463,8 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
             <EmptyState
               compact
               icon={<CallsIcon />}
-              title={inputError ? "Fix the filter to search" : "No calls match"}
-              description={inputError ?? "Widen the period or clear a filter. Calls appear here once their CDR file is ingested."}
+              title={filterError ? "Fix the filter to search" : "No calls match"}
+              description={filterError ?? "Widen the period or clear a filter. Calls appear here once their CDR file is ingested."}
             />
           }
         />
