@@ -9,8 +9,9 @@ import { BehindModal } from "@/components/admin/behind-modal";
 import { ClearFiltersButton } from "@/components/admin/clear-filters-button";
 import { DateTime } from "@/components/admin/date-time";
 import { shortId } from "@/components/admin/format";
+import { humanise, readableValue } from "@/components/admin/audit-values";
 import { JsonView, diffEntries, inlineJson, type TDiffEntry } from "@/components/admin/json-view";
-import { ROLE_LABELS, customerHref } from "@/components/admin/labels";
+import { customerHref } from "@/components/admin/labels";
 import { useListState } from "@/components/admin/list-state";
 import { MiniCell, MiniRow, MiniTable } from "@/components/admin/mini-table";
 import { QueryError } from "@/components/admin/query-error";
@@ -91,19 +92,6 @@ const TARGET_TYPE_LABELS: Record<string, string> = {
   cdr: "Calls",
 };
 
-const ACRONYMS: Record<string, string> = { cdr: "CDR", sip: "SIP", sftp: "SFTP", ip: "IP", id: "ID", did: "DID" };
-
-/** "cdr_source.poll_requested" → "CDR source poll requested": readable, if not as good as a label. */
-function humanise(code: string): string {
-  const words = code
-    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
-    .split(/[._\s-]+/)
-    .filter(Boolean)
-    .map((word) => ACRONYMS[word.toLowerCase()] ?? word.toLowerCase());
-  const text = words.join(" ");
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
 export function auditActionLabel(action: string): string {
   return AUDIT_ACTION_LABELS[action] ?? humanise(action);
 }
@@ -137,57 +125,24 @@ function targetHref(type: string, id: string | null): string | null {
   }
 }
 
-// Enum values stored in before/after ("CUSTOMER_USER", "PREPAID", "SUSPENDED"). Single words
-// only when known: "USD" or a SIP user "ACME" are data, not codes.
-const MULTI_WORD_ENUM = /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$/;
-const ENUM_LABELS: Record<string, string> = {
-  ...ROLE_LABELS,
-  MANUAL: "By hand",
-  BALANCE: "Balance ran out",
-  ACTIVE: "Active",
-  SUSPENDED: "Suspended",
-  LOCKED: "Locked",
-  CLOSED: "Closed",
-  DISABLED: "Disabled",
-  PREPAID: "Prepaid",
-  POSTPAID: "Postpaid",
-  SELL: "Sell",
-  BUY: "Buy",
-  LEAVE: "Leave on server",
-  MOVE: "Move",
-  DELETE: "Delete",
-  PASSWORD: "Password",
-  KEY: "Key",
-};
-
-/** A before/after value as people read it: enum codes as words, everything else as compact JSON. */
-function readableValue(value: unknown): string {
-  if (value === undefined) return "∅";
-  if (typeof value === "string") {
-    const label = ENUM_LABELS[value];
-    if (label) return label;
-    if (MULTI_WORD_ENUM.test(value)) return humanise(value);
-  }
-  return inlineJson(value);
-}
-
 function ChangeSummary({ entries }: { entries: TDiffEntry[] }) {
   const changed = entries.filter((entry) => entry.changed);
   if (changed.length === 0) return <span className="text-slate-400">—</span>;
   const shown = changed.slice(0, SUMMARY_ENTRIES);
-  // Wraps rather than cuts: a reason or an amount cut mid-word reads as something else.
+  // Wraps rather than cuts: a reason or an amount cut mid-word reads as something else. A
+  // long token (a host key) may break anywhere, or it would widen the table past the page.
   return (
-    <span className="flex max-w-[32rem] min-w-48 flex-col gap-0.5 text-xs break-words whitespace-normal">
+    <span className="flex max-w-[32rem] min-w-48 flex-col gap-0.5 text-xs whitespace-normal [overflow-wrap:anywhere]">
       {shown.map((entry) => (
         <span key={entry.key}>
           <span className="text-slate-500">{humanise(entry.key)}: </span>
           {entry.before !== undefined ? (
             <>
-              <span className="text-danger-700 line-through decoration-danger-300">{readableValue(entry.before)}</span>
+              <span className="text-danger-700 line-through decoration-danger-300">{readableValue(entry.before, entry.key)}</span>
               <span className="text-slate-400"> → </span>
             </>
           ) : null}
-          <span className="text-success-800">{readableValue(entry.after)}</span>
+          <span className="text-success-800">{readableValue(entry.after, entry.key)}</span>
         </span>
       ))}
       {changed.length > shown.length ? <span className="text-slate-500">+{changed.length - shown.length} more (open the event)</span> : null}
@@ -427,5 +382,7 @@ function EventDetails({ event }: { event: TAuditRow }) {
 
 function DiffValue({ value }: { value: unknown }) {
   if (value === undefined) return <span className="text-slate-400">—</span>;
-  return <span className="text-xs" title={typeof value === "string" ? value : undefined}>{readableValue(value)}</span>;
+  // The event's own view keeps lists and objects whole; the list's column summarises them.
+  const text = typeof value === "object" && value !== null ? inlineJson(value) : readableValue(value);
+  return <span className="text-xs" title={typeof value === "string" ? value : undefined}>{text}</span>;
 }

@@ -158,7 +158,7 @@ export function CustomersList() {
           rows={rows}
           total={customers.data?.total ?? 0}
           {...list.tableProps}
-          searchPlaceholder="Search name, account number, email…"
+          searchPlaceholder="Search name, account no., email…"
           loading={customers.isFetching}
           getRowId={(row) => row.id}
           onRowClick={(row) => router.push(customerHref(row.id))}

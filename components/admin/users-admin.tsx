@@ -35,6 +35,8 @@ const STAFF_ROLE_OPTIONS = [
   { value: "TENANT_ADMIN" as const, label: "Tenant admin" },
 ];
 
+const OWN_ROW_REASON = "You cannot remove your own access";
+
 type TRemoveTarget = { membershipId: string; name: string; email: string };
 
 export function UsersAdmin() {
@@ -48,6 +50,7 @@ export function UsersAdmin() {
   const [revoking, setRevoking] = useState<{ id: string; email: string } | null>(null);
 
   const members = useQuery({ ...trpc.users.list.queryOptions(list.pageInput), placeholderData: keepPreviousData });
+  const myUserId = useQuery(trpc.me.get.queryOptions()).data?.profile.id ?? null;
   const invitations = useQuery(trpc.users.invitations.queryOptions());
 
   const refresh = () => {
@@ -149,7 +152,14 @@ export function UsersAdmin() {
       header: () => <span className="sr-only">Actions</span>,
       meta: { align: "right", width: "1%" },
       cell: ({ row }) =>
-        access.canEdit ? (
+        !access.canEdit ? null : row.original.user.id === myUserId ? (
+          // The server refuses it too (removeMember); a disabled button says why on hover.
+          <span title={OWN_ROW_REASON} className="inline-flex">
+            <Button size="sm" variant="ghost" disabled aria-label={`Remove ${row.original.user.email}: ${OWN_ROW_REASON}`}>
+              Remove
+            </Button>
+          </span>
+        ) : (
           <Button
             size="sm"
             variant="ghost"
@@ -166,7 +176,7 @@ export function UsersAdmin() {
           >
             Remove
           </Button>
-        ) : null,
+        ),
     },
   ];
 

@@ -27,8 +27,25 @@ import {
 } from "@/components/charts/chart-theme";
 
 export type LineChartProps<TDatum extends object> = BaseChartProps<TDatum> & {
-  /** Draw dots on each point (default: only when there are ≤ 31 points). */
+  /** Draw dots on each point (default: only when there are ≤ 31 points, and always for one). */
   showDots?: boolean;
+  /**
+   * How points are joined: "monotone" (default) for a measure that changes smoothly;
+   * "stepAfter" for a level that holds until the next point (a balance), since a curve would
+   * invent values between them; "linear" for straight segments.
+   */
+  curve?: "monotone" | "stepAfter" | "linear";
+  /**
+   * The x axis: "category" (default) spaces points evenly, one per datum (days of a period);
+   * "time" places numeric `xKey` values (ms since the epoch) at their real distance, on
+   * `xTicks` when given, over `xDomain` (default: first to last point).
+   */
+  xAxis?: "category" | "time";
+  xDomain?: readonly [number, number];
+  xTicks?: readonly number[];
+  /** The y range and its ticks, e.g. from fitValueAxis (components/charts/scales.ts); default recharts' own. */
+  yDomain?: readonly [number, number];
+  yTicks?: readonly number[];
 };
 
 export function LineChart<TDatum extends object>({
@@ -44,11 +61,18 @@ export function LineChart<TDatum extends object>({
   showLegend,
   yAxisWidth = 56,
   showDots,
+  curve = "monotone",
+  xAxis = "category",
+  xDomain,
+  xTicks,
+  yDomain,
+  yTicks,
   className,
 }: LineChartProps<TDatum>) {
   // recharts cannot relate a generic `keyof TDatum` to its own key type; plain strings are fine.
   const xDataKey: string = xKey;
-  const dots = showDots ?? data.length <= 31;
+  const dots = showDots ?? (data.length <= 31 || data.length === 1);
+  const time = xAxis === "time";
   return (
     <ChartFrame
       height={height}
@@ -63,6 +87,16 @@ export function LineChart<TDatum extends object>({
           <CartesianGrid stroke={gridStroke} vertical={false} />
           <XAxis
             dataKey={xDataKey}
+            {...(time
+              ? {
+                  type: "number" as const,
+                  scale: "time" as const,
+                  domain: xDomain ? [xDomain[0], xDomain[1]] : ["dataMin", "dataMax"],
+                  ticks: xTicks ? [...xTicks] : undefined,
+                  // Room for the first and last dots, which sit on the domain's ends.
+                  padding: { left: 12, right: 12 },
+                }
+              : {})}
             tick={axisTick}
             axisLine={axisLine}
             tickLine={false}
@@ -71,6 +105,8 @@ export function LineChart<TDatum extends object>({
             tickFormatter={xFormatter}
           />
           <YAxis
+            domain={yDomain ? [yDomain[0], yDomain[1]] : undefined}
+            ticks={yTicks ? [...yTicks] : undefined}
             tick={axisTick}
             axisLine={false}
             tickLine={false}
@@ -91,7 +127,7 @@ export function LineChart<TDatum extends object>({
           {series.map((item, index) => (
             <Line
               key={item.key}
-              type="monotone"
+              type={curve}
               dataKey={seriesKey(item)}
               name={item.label}
               stroke={seriesColor(index, item.color)}

@@ -104,7 +104,7 @@ export function AdminOverview({ tenantName, denied }: { tenantName: string; deni
           loading={loadingFigures}
           hint={today ? <Link href="/admin/calls" className={link}>{`${plural(today.calls - today.answered, "unanswered", "unanswered")} · View calls`}</Link> : undefined}
         />
-        <Stat label="Billed minutes today" value={today?.minutes ?? "—"} loading={loadingFigures} hint={figures ? `Days in ${figures.timeZone}` : undefined} />
+        <Stat label="Billed minutes today" value={today?.minutes ?? "—"} loading={loadingFigures} hint={figures ? `Today in ${figures.timeZone}` : undefined} />
       </section>
 
       <section aria-label="Needs attention" className="grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-6">

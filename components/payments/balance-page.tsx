@@ -187,6 +187,9 @@ function AutoRechargeFields({ initial, currency, onSaved }: { initial: TAutoRech
     }),
   );
   const errors = fieldErrorsOf(save.error);
+  // Auto-recharge charges the default card, and the server refuses to turn it on without one.
+  // Turned on already (the card was removed since), it stays editable so it can be turned off.
+  const needsCard = initial.defaultCard === null && !initial.enabled;
   return (
     <form
       className="space-y-4"
@@ -207,39 +210,51 @@ function AutoRechargeFields({ initial, currency, onSaved }: { initial: TAutoRech
           </Button>
         </div>
       ) : null}
-      <Checkbox
-        label="Recharge automatically when the balance runs low"
-        description={initial.defaultCard ? `Charges your default card (${initial.defaultCard.brand} ending ${initial.defaultCard.last4}).` : "Save a card with a top-up first."}
-        checked={enabled}
-        onChange={(event) => setEnabled(event.target.checked)}
-      />
-      <div className="grid gap-4 sm:grid-cols-2">
-        <FormField label={`When the balance falls below (${currency})`} error={errors.threshold}>
-          <Input inputMode="decimal" value={threshold} onChange={(event) => setThreshold(event.target.value)} />
-        </FormField>
-        <FormField label="At most, recharges per day" error={errors.maxPerDay}>
-          <Input inputMode="numeric" value={maxPerDay} onChange={(event) => setMaxPerDay(event.target.value)} />
-        </FormField>
-        <FormField label={`Charge (${currency})`} error={errors.amount} hint={useTarget ? "Used when the target needs less than the minimum" : undefined}>
-          <Input inputMode="decimal" value={amount} onChange={(event) => setAmount(event.target.value)} />
-        </FormField>
-        <div className="space-y-2">
-          <Checkbox label="Instead, top up to a target balance" checked={useTarget} onChange={(event) => setUseTarget(event.target.checked)} />
-          {useTarget ? (
-            <FormField label={`Target balance (${currency})`} error={errors.topUpTo}>
-              <Input inputMode="decimal" value={topUpTo} onChange={(event) => setTopUpTo(event.target.value)} />
-            </FormField>
-          ) : null}
-        </div>
-      </div>
-      {save.error && Object.keys(errors).length === 0 ? (
-        <p role="alert" className="text-sm text-danger-700">
-          {messageOf(save.error)}
+      {needsCard ? (
+        <p role="note" className="rounded-md border border-slate-200 bg-slate-50 px-3 py-2 text-sm text-slate-600">
+          Auto-recharge charges your default card. Save one first: tick “Save this card for automatic top-ups” when you{" "}
+          <a href="#top-up" className="font-medium text-brand-700 hover:underline">
+            top up
+          </a>
+          .
         </p>
       ) : null}
-      <Button type="submit" loading={save.isPending}>
-        Save auto-recharge
-      </Button>
+      {/* A disabled fieldset disables every field and the button in it at once. */}
+      <fieldset disabled={needsCard} className="min-w-0 space-y-4 disabled:opacity-60">
+        <Checkbox
+          label="Recharge automatically when the balance runs low"
+          description={initial.defaultCard ? `Charges your default card (${initial.defaultCard.brand} ending ${initial.defaultCard.last4}).` : needsCard ? undefined : "Save a card with a top-up first."}
+          checked={enabled}
+          onChange={(event) => setEnabled(event.target.checked)}
+        />
+        <div className="grid gap-4 sm:grid-cols-2">
+          <FormField label={`When the balance falls below (${currency})`} error={errors.threshold}>
+            <Input inputMode="decimal" value={threshold} onChange={(event) => setThreshold(event.target.value)} />
+          </FormField>
+          <FormField label="At most, recharges per day" error={errors.maxPerDay}>
+            <Input inputMode="numeric" value={maxPerDay} onChange={(event) => setMaxPerDay(event.target.value)} />
+          </FormField>
+          <FormField label={`Charge (${currency})`} error={errors.amount} hint={useTarget ? "Used when the target needs less than the minimum" : undefined}>
+            <Input inputMode="decimal" value={amount} onChange={(event) => setAmount(event.target.value)} />
+          </FormField>
+          <div className="space-y-2">
+            <Checkbox label="Instead, top up to a target balance" checked={useTarget} onChange={(event) => setUseTarget(event.target.checked)} />
+            {useTarget ? (
+              <FormField label={`Target balance (${currency})`} error={errors.topUpTo}>
+                <Input inputMode="decimal" value={topUpTo} onChange={(event) => setTopUpTo(event.target.value)} />
+              </FormField>
+            ) : null}
+          </div>
+        </div>
+        {save.error && Object.keys(errors).length === 0 ? (
+          <p role="alert" className="text-sm text-danger-700">
+            {messageOf(save.error)}
+          </p>
+        ) : null}
+        <Button type="submit" loading={save.isPending} disabled={needsCard}>
+          Save auto-recharge
+        </Button>
+      </fieldset>
     </form>
   );
 }
@@ -348,7 +363,7 @@ export function BalancePage({ cancelled, canManageCards }: { cancelled: boolean;
               {data?.status === "LOCKED" ? <p className="mt-2 text-sm text-danger-700">Calls are on hold until the balance is restored.</p> : null}
             </CardContent>
           </Card>
-          <Card className="lg:col-span-2">
+          <Card className="scroll-mt-20 lg:col-span-2" id="top-up">
             <CardHeader>
               <CardTitle>Top up</CardTitle>
               <CardDescription>You pay on Stripe&apos;s secure page and come back here.</CardDescription>

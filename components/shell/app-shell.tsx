@@ -75,20 +75,33 @@ function findActive(
   return best;
 }
 
-const areaStyles: Record<AppShellArea, { stripe: string; pill: string; label: string; topbar: string }> = {
+// The pill names the signed-in user's role (a support user is not an admin); its colour, like
+// the stripe, tells the two areas apart.
+const areaStyles: Record<AppShellArea, { stripe: string; pill: string; topbar: string }> = {
   admin: {
     stripe: "bg-brand-600",
     pill: "bg-brand-50 text-brand-700 ring-brand-600/20",
-    label: "Admin",
     topbar: "bg-white",
   },
   portal: {
     stripe: "bg-teal-600",
     pill: "bg-teal-50 text-teal-700 ring-teal-600/20",
-    label: "Customer portal",
     topbar: "bg-teal-50/40",
   },
 };
+
+/**
+ * The top bar's trail: the nav group, then the page unless it repeats the group's name
+ * ("Calls", not "Calls / Calls"). A page that draws its own trail (PageHeader breadcrumbs,
+ * marked `data-page-trail`) wins: this one is hidden while such a trail is on screen, so
+ * the two never disagree.
+ */
+export function navTrail(active: { group: AppShellNavGroup; item: AppShellNavItem } | null): { section: string | null; page: string } | null {
+  if (!active) return null;
+  const section = active.group.label.trim();
+  if (!section) return { section: null, page: active.item.label };
+  return { section: section.toLowerCase() === active.item.label.trim().toLowerCase() ? null : section, page: active.item.label };
+}
 
 function initials(name: string, email: string): string {
   const source = name.trim() || email;
@@ -151,24 +164,25 @@ export function AppShell({
     };
   }, [drawerOpen]);
 
-  const defaultBreadcrumbs = active ? (
+  const trail = navTrail(active);
+  const defaultBreadcrumbs = trail ? (
     <ol className="flex min-w-0 items-center gap-1.5 text-sm">
-      {active.group.label ? (
+      {trail.section ? (
         <li className="hidden truncate text-slate-500 sm:block">
-          {active.group.label}
+          {trail.section}
           <span className="ml-1.5 text-slate-300" aria-hidden="true">
             /
           </span>
         </li>
       ) : null}
       <li className="truncate font-medium text-slate-900" aria-current="page">
-        {active.item.label}
+        {trail.page}
       </li>
     </ol>
   ) : null;
 
   return (
-    <div className="min-h-dvh bg-slate-50">
+    <div className="group/shell min-h-dvh bg-slate-50">
       <a
         href="#main-content"
         className="sr-only z-50 rounded-md bg-white px-3 py-2 text-sm font-medium text-brand-700 shadow-popover focus:not-sr-only focus:fixed focus:top-2 focus:left-2"
@@ -281,7 +295,7 @@ export function AppShell({
 
         <div className="shrink-0 border-t border-slate-200 px-4 py-2.5">
           <span className={clsx("inline-flex rounded px-1.5 py-0.5 text-[11px] font-medium ring-1 ring-inset", style.pill)}>
-            {style.label}
+            {user.roleLabel}
           </span>
         </div>
       </div>
@@ -306,7 +320,12 @@ export function AppShell({
             <MenuIcon />
           </button>
           <div className="min-w-0 flex-1">
-            {breadcrumbs ?? (defaultBreadcrumbs ? <nav aria-label="Breadcrumb">{defaultBreadcrumbs}</nav> : null)}
+            {breadcrumbs ??
+              (defaultBreadcrumbs ? (
+                <nav aria-label="Breadcrumb" className="group-has-[[data-page-trail]]/shell:hidden">
+                  {defaultBreadcrumbs}
+                </nav>
+              ) : null)}
           </div>
           <span
             className={clsx(
@@ -314,7 +333,7 @@ export function AppShell({
               style.pill,
             )}
           >
-            {style.label}
+            {user.roleLabel}
           </span>
           {topBarActions ? <div className="flex shrink-0 items-center gap-2">{topBarActions}</div> : null}
           <UserMenu

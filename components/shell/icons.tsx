@@ -135,6 +135,50 @@ export const SettingsIcon = createIcon(
   </>,
 );
 
+/** Price a call: a calculator. */
+export const CalculatorIcon = createIcon(
+  "CalculatorIcon",
+  <>
+    <rect x="4" y="2.75" width="12" height="14.5" rx="1.5" />
+    <rect x="6.5" y="5.25" width="7" height="3" rx=".5" />
+    <path d="M7 11h.01M10 11h.01M13 11h.01M7 14h.01M10 14h.01M13 14h.01" />
+  </>,
+);
+
+/** CDR files: a document with a folded corner and lines of records. */
+export const FileIcon = createIcon(
+  "FileIcon",
+  <>
+    <path d="M11.5 2.75H5.5A1.5 1.5 0 0 0 4 4.25v11.5a1.5 1.5 0 0 0 1.5 1.5h9a1.5 1.5 0 0 0 1.5-1.5V7.25L11.5 2.75Z" />
+    <path d="M11.5 2.75v3a1.5 1.5 0 0 0 1.5 1.5h3M7 10.5h6M7 13.5h4" />
+  </>,
+);
+
+/** Unbillable calls: a warning triangle. */
+export const WarningIcon = createIcon(
+  "WarningIcon",
+  <>
+    <path d="M8.7 3.5a1.5 1.5 0 0 1 2.6 0l6.05 10.5a1.5 1.5 0 0 1-1.3 2.25H3.95a1.5 1.5 0 0 1-1.3-2.25L8.7 3.5Z" />
+    <path d="M10 8v3.25M10 13.75h.01" />
+  </>,
+);
+
+/** CDR sources: a data store the files are fetched from. */
+export const SourcesIcon = createIcon(
+  "SourcesIcon",
+  <>
+    <ellipse cx="10" cy="4.75" rx="6" ry="2.25" />
+    <path d="M4 4.75v10.5c0 1.25 2.7 2.25 6 2.25s6-1 6-2.25V4.75" />
+    <path d="M4 10c0 1.25 2.7 2.25 6 2.25s6-1 6-2.25" />
+  </>,
+);
+
+/** Transactions: money in and out. */
+export const TransactionsIcon = createIcon(
+  "TransactionsIcon",
+  <path d="M3.5 7h12.5m0 0-3-3m3 3-3 3M16.5 13H4m0 0 3-3m-3 3 3 3" />,
+);
+
 /** Carriers / network resources: a radio tower. */
 export const CarriersIcon = createIcon(
   "CarriersIcon",

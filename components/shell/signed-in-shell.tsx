@@ -5,22 +5,27 @@ import { signOut } from "next-auth/react";
 import { AppShell, type AppShellNavGroup } from "./app-shell";
 import {
   AuditIcon,
+  CalculatorIcon,
   CallsIcon,
   CarriersIcon,
   CustomersIcon,
   DashboardIcon,
+  FileIcon,
   InvoiceIcon,
   JobsIcon,
   OutboxIcon,
   ProfileIcon,
   RatesIcon,
   SettingsIcon,
+  SourcesIcon,
+  TransactionsIcon,
   UsersIcon,
   WalletIcon,
+  WarningIcon,
 } from "./icons";
 
 // Only pages that exist are listed; each later area adds its own entries here.
-const ADMIN_NAV: AppShellNavGroup[] = [
+export const ADMIN_NAV: AppShellNavGroup[] = [
   { label: "", items: [{ href: "/admin", label: "Overview", icon: <DashboardIcon /> }] },
   {
     label: "Accounts",
@@ -34,16 +39,16 @@ const ADMIN_NAV: AppShellNavGroup[] = [
     items: [
       { href: "/admin/rates", label: "Rate decks", icon: <RatesIcon /> },
       { href: "/admin/carriers", label: "Carriers", icon: <CarriersIcon /> },
-      { href: "/admin/price-call", label: "Price a call", icon: <CallsIcon /> },
+      { href: "/admin/price-call", label: "Price a call", icon: <CalculatorIcon /> },
     ],
   },
   {
     label: "Calls",
     items: [
       { href: "/admin/calls", label: "Calls", icon: <CallsIcon /> },
-      { href: "/admin/cdr/files", label: "CDR files", icon: <JobsIcon /> },
-      { href: "/admin/cdr/unbillable", label: "Unbillable", icon: <AuditIcon /> },
-      { href: "/admin/cdr/sources", label: "CDR sources", icon: <CarriersIcon /> },
+      { href: "/admin/cdr/files", label: "CDR files", icon: <FileIcon /> },
+      { href: "/admin/cdr/unbillable", label: "Unbillable", icon: <WarningIcon /> },
+      { href: "/admin/cdr/sources", label: "CDR sources", icon: <SourcesIcon /> },
     ],
   },
   {
@@ -60,13 +65,13 @@ const ADMIN_NAV: AppShellNavGroup[] = [
   },
 ];
 
-const PORTAL_NAV: AppShellNavGroup[] = [
+export const PORTAL_NAV: AppShellNavGroup[] = [
   {
     label: "",
     items: [
       { href: "/portal", label: "Dashboard", icon: <DashboardIcon /> },
       { href: "/portal/balance", label: "Balance & payments", icon: <WalletIcon /> },
-      { href: "/portal/transactions", label: "Transactions", icon: <WalletIcon /> },
+      { href: "/portal/transactions", label: "Transactions", icon: <TransactionsIcon /> },
       { href: "/portal/calls", label: "Calls", icon: <CallsIcon /> },
       { href: "/portal/statements", label: "Statements", icon: <InvoiceIcon /> },
       { href: "/portal/profile", label: "Profile", icon: <ProfileIcon /> },

@@ -471,7 +471,7 @@ function SearchBox({
   };
 
   return (
-    <div className="relative w-full max-w-xs min-w-48 flex-1 sm:flex-none">
+    <div className="relative w-full max-w-sm min-w-48 flex-1 sm:flex-none">
       <label htmlFor={inputId} className="sr-only">
         {label}
       </label>

@@ -1,5 +1,5 @@
 import { clsx } from "clsx";
-import { formatMicros, MICRO_DIGITS, type TFormatMicrosOptions } from "@/components/ui/money-format";
+import { currencyDigits, formatMicros, MICRO_DIGITS, type TFormatMicrosOptions } from "@/components/ui/money-format";
 
 export type MoneyProps = Omit<TFormatMicrosOptions, "currencyDisplay"> & {
   /** Integer micro-units (1/1,000,000 of a unit). null/undefined renders `fallback`. */
@@ -33,6 +33,9 @@ export function Money({
     return <span className={clsx("numeric text-slate-400", className)}>{fallback}</span>;
   }
   const text = formatMicros(micros, currency, format);
+  // The exact amount only where rounding hid digits: "-$0.0680" is already exact.
+  const shown = format.precision ?? currencyDigits(currency);
+  const hidesDigits = micros % 10n ** BigInt(MICRO_DIGITS - shown) !== 0n;
   const exact = formatMicros(micros, currency, { ...format, precision: MICRO_DIGITS, minPrecision: 2 });
   return (
     <span
@@ -42,7 +45,7 @@ export function Money({
         tonePositive && micros > 0n && "text-success-700",
         className,
       )}
-      title={exact !== text ? exact : undefined}
+      title={hidesDigits && exact !== text ? exact : undefined}
     >
       {text}
     </span>

@@ -16,9 +16,10 @@ export type PageHeaderProps = {
   className?: string;
 };
 
+/** `data-page-trail` tells the app shell to hide its own top-bar trail (see navTrail in app-shell). */
 export function Breadcrumbs({ items, className }: { items: readonly Breadcrumb[]; className?: string }) {
   return (
-    <nav aria-label="Breadcrumb" className={className}>
+    <nav aria-label="Breadcrumb" data-page-trail="" className={className}>
       <ol className="flex flex-wrap items-center gap-1 text-xs text-slate-500">
         {items.map((item, index) => {
           const last = index === items.length - 1;

@@ -6,6 +6,9 @@ export type ToasterProps = Partial<SonnerToasterProps>;
 
 /**
  * Mount once in the root layout. Styled to the Trunkline theme; any sonner prop may be overridden.
+ * At most three toasts stack (older ones wait their turn), so an expanded stack of two-line
+ * toasts stays on a laptop screen. A toast whose action can go stale is raised with an `id`
+ * and taken down with `toast.dismiss(id)` once its action no longer applies.
  */
 export function Toaster(props: ToasterProps) {
   return (
@@ -15,7 +18,7 @@ export function Toaster(props: ToasterProps) {
       closeButton
       richColors
       duration={5000}
-      visibleToasts={4}
+      visibleToasts={3}
       containerAriaLabel="Notifications"
       toastOptions={{
         // sonner's own styles are specific selectors, hence the important (!) modifiers.

@@ -27,6 +27,13 @@ import {
 import { ListFilterSelect } from "@/components/admin/list-filter-select";
 import { useTimeZone } from "@/components/time/time-zone-provider";
 
+/**
+ * Decimals of the ledger's money columns: one fixed number, so a column's figures line up
+ * (calls are charged in fractions of a cent). Money's tooltip shows the exact micro-unit
+ * amount where rounding hides digits. A balance shown beside the ledger should use it too.
+ */
+export const LEDGER_PRECISION = 4;
+
 /** Paging and filters (kind, from, to) of a ledger, kept in the URL like the other lists. */
 export function useLedgerFilters() {
   const list = useListState({ sortIds: [], filterKeys: ["kind", "from", "to"] as const });
@@ -111,13 +118,13 @@ function ledgerColumns(currency: string, options: { showActor: boolean; showRefe
       id: "amount",
       header: "Amount",
       meta: { align: "right" },
-      cell: ({ row }) => <Money micros={row.original.amount} currency={currency} tonePositive signPositive precision={6} minPrecision={2} />,
+      cell: ({ row }) => <Money micros={row.original.amount} currency={currency} tonePositive signPositive precision={LEDGER_PRECISION} />,
     },
     {
       id: "balanceAfter",
       header: "Balance after",
       meta: { align: "right" },
-      cell: ({ row }) => <Money micros={row.original.balanceAfter} currency={currency} precision={6} minPrecision={2} />,
+      cell: ({ row }) => <Money micros={row.original.balanceAfter} currency={currency} precision={LEDGER_PRECISION} />,
     },
   );
   return columns;

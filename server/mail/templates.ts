@@ -1,4 +1,5 @@
 import { env } from "@/server/env";
+import { createLocalTimestampFormatter } from "@/server/lib/local-timestamp";
 
 export type TRenderedMail = { subject: string; text: string; html: string };
 
@@ -18,15 +19,32 @@ export function appUrl(pathname: string): string {
   return new URL(pathname, env().APP_URL).toString();
 }
 
+/**
+ * An instant as a mail to a tenant's people gives it: on the tenant's clock, with the offset
+ * and the zone's name, as the portal speaks the tenant's time ("2026-12-10 11:05:00-05:00
+ * (America/Toronto)"). A zone the formatter does not know falls back to UTC, named.
+ */
+export function tenantInstantText(instant: Date, timeZone: string): string {
+  let formatter;
+  try {
+    formatter = createLocalTimestampFormatter(timeZone, { milliseconds: false });
+  } catch {
+    formatter = createLocalTimestampFormatter("UTC", { milliseconds: false });
+  }
+  return `${formatter.format(instant)} (${formatter.timeZone})`;
+}
+
 export function invitationMail(options: {
   tenantName: string;
+  /** The tenant's IANA zone: the expiry is given on its clock. */
+  tenantTimeZone: string;
   customerName: string | null;
   token: string;
   expiresAt: Date;
 }): TRenderedMail {
   const url = appUrl(`/invite/${options.token}`);
   const what = options.customerName ? `${options.customerName}'s account at ${options.tenantName}` : options.tenantName;
-  const expires = options.expiresAt.toUTCString();
+  const expires = tenantInstantText(options.expiresAt, options.tenantTimeZone);
   return {
     subject: `You're invited to ${what} on Trunkline`,
     text: `You have been invited to ${what}.\n\nAccept the invitation and choose your password:\n${url}\n\nThe link works once and expires ${expires}.`,

@@ -116,7 +116,7 @@ export async function revokeInvitation(options: { tenantId: string; actor: TActo
 export async function deliverInvitation(options: { tenantId: string; invitationId: string }) {
   const invitation = await db().invitation.findFirst({
     where: { tenantId: options.tenantId, id: options.invitationId },
-    include: { tenant: { select: { name: true } }, customer: { select: { name: true } } },
+    include: { tenant: { select: { name: true, timeZone: true } }, customer: { select: { name: true } } },
   });
   if (!invitation) throw AppError.notFound("Invitation");
   if (invitation.acceptedAt || invitation.revokedAt) return { skipped: true as const };
@@ -124,6 +124,7 @@ export async function deliverInvitation(options: { tenantId: string; invitationI
   await db().invitation.update({ where: { id: invitation.id }, data: { tokenHash } });
   const mail = invitationMail({
     tenantName: invitation.tenant.name,
+    tenantTimeZone: invitation.tenant.timeZone,
     customerName: invitation.customer?.name ?? null,
     token,
     expiresAt: invitation.expiresAt,

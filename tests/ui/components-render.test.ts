@@ -128,3 +128,14 @@ describe("ExportCsvButton", () => {
     expect(renderToStaticMarkup(h(ExportCsvButton, { href, rows: 1_000_000, disabled: true }))).toMatch(/^<button[^>]*disabled/);
   });
 });
+
+describe("Money in a fixed-precision column", () => {
+  it("pads to the column's decimals and keeps the exact amount only where rounding hid digits", () => {
+    const padded = renderToStaticMarkup(h(Money, { micros: -68_000n, currency: "USD", precision: 4 }));
+    expect(padded).toContain("-$0.0680");
+    expect(padded).not.toContain("title=");
+    const rounded = renderToStaticMarkup(h(Money, { micros: 32_094_812n, currency: "USD", precision: 4 }));
+    expect(rounded).toContain("$32.0948");
+    expect(rounded).toContain('title="$32.094812"');
+  });
+});

@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
 import { DateTime } from "@/components/admin/date-time";
@@ -26,6 +26,12 @@ import { toast } from "@/components/ui/toast";
 const PREFIX_LENGTH_OPTIONS = [2, 3, 4, 5, 6].map((digits) => ({ value: String(digits), label: `First ${digits} digits` }));
 
 type TRerate = ReturnType<typeof useRerate>;
+
+/** The reasons a fix's toast offers to re-rate; one toast each, so a newer one replaces the last. */
+const RERATE_TOAST_REASONS = ["unknown account", "no rate for prefix"] as const;
+function rerateToastId(reason: (typeof RERATE_TOAST_REASONS)[number]): string {
+  return `rerate-offer:${reason}`;
+}
 
 function Estimated({ micros, currency }: { micros: bigint | null; currency: string }) {
   if (micros === null) return <span className="text-slate-400">n/a</span>;
@@ -274,6 +280,15 @@ export function UnbillableQueue() {
   // undefined: no question open; null: all reasons.
   const [confirmingRerate, setConfirmingRerate] = useState<string | null | undefined>(undefined);
   const data = summary.data;
+  const openReasons = data?.reasons.map((group) => group.reason).join("\n") ?? null;
+
+  // A "Re-rate…" toast offers to re-rate one reason's calls; once none are left (re-rated,
+  // or the queue emptied), its offer is stale and it goes.
+  useEffect(() => {
+    if (openReasons === null) return;
+    const open = new Set(openReasons.split("\n"));
+    for (const reason of RERATE_TOAST_REASONS) if (!open.has(reason)) toast.dismiss(rerateToastId(reason));
+  }, [openReasons]);
 
   return (
     <div className="flex flex-col gap-4">
@@ -343,7 +358,15 @@ export function UnbillableQueue() {
         currency={currency}
         pending={rerate.starting}
         onCancel={() => setConfirmingRerate(undefined)}
-        onConfirm={(reason) => rerate.start(reason, { onStarted: () => setConfirmingRerate(undefined) })}
+        onConfirm={(reason) =>
+          rerate.start(reason, {
+            onStarted: () => {
+              setConfirmingRerate(undefined);
+              // The re-rate asked for is under way: its offer has been taken up.
+              for (const offered of RERATE_TOAST_REASONS) if (reason === null || reason === offered) toast.dismiss(rerateToastId(offered));
+            },
+          })
+        }
       />
       <MapAccountCodeDialog
         accountCode={mapping}
@@ -351,6 +374,7 @@ export function UnbillableQueue() {
         onMapped={(accountCode, customerName) => {
           setMapping(null);
           toast.success(`${accountCode} now belongs to ${customerName}. Re-rate to bill its calls.`, {
+            id: rerateToastId("unknown account"),
             action: { label: "Re-rate…", onClick: () => setConfirmingRerate("unknown account") },
           });
         }}
@@ -361,6 +385,7 @@ export function UnbillableQueue() {
         onAdded={({ prefix, deckName }) => {
           setAddingRate(null);
           toast.success(`Rate for ${prefix} added to ${deckName}. Re-rate to bill the calls.`, {
+            id: rerateToastId("no rate for prefix"),
             action: { label: "Re-rate…", onClick: () => setConfirmingRerate("no rate for prefix") },
           });
         }}
