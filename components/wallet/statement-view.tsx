@@ -13,10 +13,14 @@ import { SkeletonText } from "@/components/ui/skeleton";
 import { periodLabel } from "@/components/wallet/labels";
 import { formatInstant, usableTimeZone } from "@/components/time/format-instant";
 import { RecordUnavailable } from "@/components/admin/record-unavailable";
+import { StatementActivityCard, StatementUsageCard } from "@/components/wallet/statement-details";
 
 const BREADCRUMB_ROOT = { label: "Statements", href: "/portal/statements" };
 
-/** One statement: opening balance, the month's movements by category, closing balance. */
+/**
+ * One statement: opening balance, the month's movements by category, closing balance, then what
+ * made them up (call usage by category, and every other entry), as the PDF prints them.
+ */
 export function StatementView({ statementId }: { statementId: string }) {
   const trpc = useTRPC();
   const valid = isUuid(statementId);
@@ -116,6 +120,8 @@ export function StatementView({ statementId }: { statementId: string }) {
       <p className="mt-3 max-w-2xl text-xs text-slate-500">
         Credits are positive and charges negative. Dates follow {data.tenant.name}&apos;s time zone ({data.tenant.timeZone}).
       </p>
+      <StatementUsageCard statement={data} />
+      <StatementActivityCard statement={data} timeZone={timeZone} />
     </div>
   );
 }

@@ -40,6 +40,16 @@ const CDR_BATCH_KEY = /^cdr:[0-9a-f-]{36}:lines-(\d+)-(\d+):[0-9a-f-]{36}$/;
 const RECURRING_KEY = /^recurring:[0-9a-f-]{36}:(\d{4}-\d{2})$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * The file and line range a CDR batch's charge billed, read from its reference and key; null for
+ * any other entry (a re-rate's charge, or one posted by hand).
+ */
+export function cdrBatchOf(entry: Pick<TEntryForText, "kind" | "referenceType" | "referenceId" | "idempotencyKey">): { fileId: string; firstLine: number; lastLine: number } | null {
+  if (entry.kind !== "CALL_CHARGES" || entry.referenceType !== "cdr_file" || !entry.referenceId || !UUID.test(entry.referenceId)) return null;
+  const lines = CDR_BATCH_KEY.exec(entry.idempotencyKey);
+  return lines ? { fileId: entry.referenceId, firstLine: Number(lines[1]), lastLine: Number(lines[2]) } : null;
+}
+
 type TCallSummary = { calls: number; firstDay: string; lastDay: string };
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];

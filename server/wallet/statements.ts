@@ -1,14 +1,17 @@
-import PDFDocument from "pdfkit";
 import { z } from "zod";
 import type { LedgerKind } from "@/server/db/generated/enums";
 import { db } from "@/server/db/client";
 import { AppError, isUniqueViolation } from "@/server/errors";
 import { sendMail } from "@/server/mail/mailer";
 import { appUrl } from "@/server/mail/templates";
-import { formatMicros } from "@/server/rating/money";
 import { getZoneConverter } from "@/server/rating/time-zone";
 import { billingPeriod } from "./recurring";
+import { statementDetails } from "./statement-details";
+import { money } from "./statement-pdf";
 import { LEDGER_KINDS } from "./wallet";
+
+// The PDF routes take the statement and its rendering from here.
+export { statementPdf } from "./statement-pdf";
 
 /**
  * Monthly statements. A statement summarises one customer's ledger over one billing period
@@ -242,10 +245,6 @@ export async function statementsToEmail(options: { now?: Date; tenantId?: string
   return pending;
 }
 
-function money(micros: bigint, currency: string): string {
-  return `${formatMicros(micros, { minFractionDigits: 2 })} ${currency}`;
-}
-
 /**
  * Emails a statement to the customer's billing contact, once: the statement row is locked
  * while the mail goes out, and `emailedAt` is set in the same transaction. A failed delivery
@@ -302,7 +301,10 @@ export async function listStatements(options: { tenantId: string; customerId: st
   });
 }
 
-/** One statement with what a reader needs to show it; scoped by tenant and customer. */
+/**
+ * One statement with what a reader needs to show it (the summary, its activity and call usage);
+ * scoped by tenant and customer.
+ */
 export async function getStatement(options: { tenantId: string; customerId: string; statementId: string }) {
   const statement = await db().statement.findFirst({
     where: { tenantId: options.tenantId, customerId: options.customerId, id: options.statementId },
@@ -315,7 +317,15 @@ export async function getStatement(options: { tenantId: string; customerId: stri
   });
   if (!statement) throw AppError.notFound("Statement");
   const totals = parseTotals(statement.totals);
-  return { ...statement, totals, sections: statementSections(totals) };
+  // The statement's own bounds and the zone it is read in now: the entries it summed.
+  const details = await statementDetails({
+    tenantId: options.tenantId,
+    customerId: statement.customer.id,
+    timeZone: statement.tenant.timeZone,
+    start: statement.periodStart,
+    end: statement.periodEnd,
+  });
+  return { ...statement, totals, sections: statementSections(totals), ...details };
 }
 
 export type TStatementSection = { key: string; label: string; amount: bigint };
@@ -330,64 +340,6 @@ export function statementSections(totals: Record<LedgerKind, bigint>): TStatemen
     { key: "adjustments", label: "Adjustments", amount: totals.ADJUSTMENT },
     { key: "refunds", label: "Refunds and chargebacks", amount: totals.REFUND + totals.CHARGEBACK },
   ];
-}
-
-function periodLabel(period: string): string {
-  const year = Number(period.slice(0, 4));
-  const month = Number(period.slice(5, 7)) - 1;
-  return new Intl.DateTimeFormat("en-US", { month: "long", year: "numeric", timeZone: "UTC" }).format(new Date(Date.UTC(year, month, 1)));
-}
-
-/**
- * The statement as a PDF document (a Readable stream; pipe it or wrap it for a Response).
- * Written fully before it is returned: a statement is a page, so the stream only buffers
- * a few kilobytes.
- */
-export function statementPdf(statement: Awaited<ReturnType<typeof getStatement>>): PDFKit.PDFDocument {
-  const doc = new PDFDocument({ size: "A4", margin: 56, info: { Title: `Statement ${statement.period}`, Author: statement.tenant.name } });
-  const currency = statement.tenant.currency;
-  const dateFormat = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeZone: statement.tenant.timeZone });
-  const lastDay = new Date(statement.periodEnd.getTime() - 1);
-
-  doc.font("Helvetica-Bold").fontSize(18).text(statement.tenant.name);
-  doc.moveDown(0.25);
-  doc.font("Helvetica").fontSize(12).fillColor("#475569").text(`Statement for ${periodLabel(statement.period)}`);
-  doc.moveDown(1);
-  doc.fillColor("#0f172a").fontSize(10);
-  doc.text(`Customer: ${statement.customer.name}`);
-  doc.text(`Account number: ${statement.customer.accountNumber}`);
-  doc.text(`Period: ${dateFormat.format(statement.periodStart)} to ${dateFormat.format(lastDay)} (${statement.tenant.timeZone})`);
-  doc.text(`Generated: ${dateFormat.format(statement.generatedAt)}`);
-  doc.moveDown(1.5);
-
-  const left = doc.page.margins.left;
-  const right = doc.page.width - doc.page.margins.right;
-  const amountWidth = 160;
-  const row = (label: string, amount: bigint, options: { bold?: boolean } = {}) => {
-    const y = doc.y;
-    doc.font(options.bold ? "Helvetica-Bold" : "Helvetica").fontSize(11);
-    doc.text(label, left, y, { width: right - left - amountWidth });
-    doc.text(money(amount, currency), right - amountWidth, y, { width: amountWidth, align: "right" });
-    doc.moveDown(0.6);
-  };
-  const rule = () => {
-    doc.moveTo(left, doc.y).lineTo(right, doc.y).lineWidth(0.5).strokeColor("#cbd5e1").stroke();
-    doc.moveDown(0.6);
-  };
-
-  row("Opening balance", statement.openingBalance, { bold: true });
-  rule();
-  for (const section of statement.sections) row(section.label, section.amount);
-  rule();
-  row("Closing balance", statement.closingBalance, { bold: true });
-  doc.moveDown(2);
-  doc
-    .font("Helvetica")
-    .fontSize(9)
-    .fillColor("#64748b")
-    .text("Credits are positive, charges negative. Amounts are exact to the micro-unit.", left, doc.y, { width: right - left });
-  doc.end();
-  return doc;
 }
 
 export function statementFileName(statement: { period: string; customer: { accountNumber: string } }): string {
