@@ -28,6 +28,7 @@ import { CustomerRatingCard } from "@/components/rating/customer-rating-card";
 import { useStaffAccess } from "@/components/admin/use-staff-access";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Money } from "@/components/ui/money";
+import { formatMicros } from "@/components/ui/money-format";
 import { Stat } from "@/components/ui/stat";
 import { PageHeader } from "@/components/ui/page-header";
 import { Skeleton, SkeletonText } from "@/components/ui/skeleton";
@@ -58,6 +59,11 @@ function statusTargets(status: TCustomerDetail["status"]): TStatusTarget[] {
     default:
       return [];
   }
+}
+
+/** Micro-units as the amount inputs take them ("500.00"), as the wallet's limits card fills its fields. */
+function amountInput(micros: bigint, currency: string): string {
+  return formatMicros(micros, currency, { currencyDisplay: "none", grouping: false, precision: 6, minPrecision: 2 });
 }
 
 const BREADCRUMB_ROOT = { label: "Customers", href: "/admin/customers" };
@@ -138,7 +144,7 @@ export function CustomerDetail({ customerId }: { customerId: string }) {
   const closed = data.status === "CLOSED";
   const submitUpdate: TCustomerFormSubmit = (fields, handlers) => update.mutate({ customerId: data.id, fields }, handlers);
   const submitStatus: TStatusSubmit = (values, handlers) =>
-    changeStatus.mutate({ customerId: data.id, status: values.status, reason: values.reason }, handlers);
+    changeStatus.mutate({ customerId: data.id, status: values.status, reason: values.reason, acknowledgeBalance: values.acknowledgeBalance }, handlers);
   const submitInvite: TInviteSubmit<"CUSTOMER_ADMIN" | "CUSTOMER_USER"> = (values, handlers) =>
     invite.mutate({ customerId: data.id, email: values.email, role: values.role }, handlers);
 
@@ -349,6 +355,8 @@ export function CustomerDetail({ customerId }: { customerId: string }) {
           name: data.name,
           billingType: data.billingType,
           contactEmail: data.contactEmail,
+          // A postpaid account without a limit (made before one was required) shows an empty field to fill in.
+          creditLimit: data.billingType === "POSTPAID" && data.creditLimit > 0n ? amountInput(data.creditLimit, data.tenant.currency) : "",
         }}
         submit={submitUpdate}
         pending={update.isPending}
@@ -356,6 +364,8 @@ export function CustomerDetail({ customerId }: { customerId: string }) {
       <StatusChangeDialog
         target={statusTarget}
         customerName={data.name}
+        balance={data.balance}
+        currency={data.tenant.currency}
         onClose={() => setStatusTarget(null)}
         submit={submitStatus}
         pending={changeStatus.isPending}
@@ -400,14 +410,24 @@ function DetailRow({ label, children }: { label: string; children: ReactNode }) 
 /**
  * The money state of the account at a glance. Prepaid accounts lock at their lock threshold,
  * postpaid ones past their credit limit: the tile shows the one that applies, and how much
- * room is left before it.
+ * room is left before it, or, once there is none, how much it takes to carry calls again (a
+ * negative "left before lock" reads as nonsense to whoever has to ask the customer for it).
  */
 function BalanceTiles({ customer }: { customer: TCustomerDetail }) {
   const currency = customer.tenant.currency;
   const prepaid = customer.billingType === "PREPAID";
   const lockAt = prepaid ? customer.lockThreshold : -customer.creditLimit;
   const headroom = customer.balance - lockAt;
-  const low = customer.balance < customer.lowBalanceThreshold;
+  // Prepaid calls need a balance above the threshold; postpaid ones a balance at or above minus the limit.
+  const exhausted = prepaid ? headroom <= 0n : headroom < 0n;
+  const low = customer.belowLowBalance;
+  const room = exhausted
+    ? {
+        label: customer.status === "LOCKED" ? "Needed to unlock" : "Needed to carry calls",
+        micros: -headroom,
+        hint: prepaid ? "A payment of more than this brings the balance above the lock threshold" : "A payment of this much brings the balance back within the credit limit",
+      }
+    : { label: prepaid ? "Left before lock" : "Credit available", micros: headroom, hint: prepaid ? undefined : "The credit limit less what is owed" };
   return (
     <section aria-label="Balance" className="mb-5 grid grid-cols-2 gap-3 lg:grid-cols-4">
       <Stat
@@ -425,16 +445,20 @@ function BalanceTiles({ customer }: { customer: TCustomerDetail }) {
       ) : (
         <Stat label="Credit limit" value={<Money micros={customer.creditLimit} currency={currency} toneNegative={false} />} hint="How far below zero the balance may go" />
       )}
-      <Stat
-        label={prepaid ? "Left before lock" : "Credit available"}
-        value={<Money micros={headroom} currency={currency} />}
-        tone={headroom <= 0n ? "danger" : "neutral"}
-      />
+      <Stat label={room.label} value={<Money micros={room.micros} currency={currency} toneNegative={false} />} tone={exhausted ? "danger" : "neutral"} hint={room.hint} />
       <Stat
         label="Low-balance alert"
         value={<Money micros={customer.lowBalanceThreshold} currency={currency} toneNegative={false} />}
         tone={low ? "warning" : "neutral"}
-        hint={low ? "The balance is below it" : "The customer is emailed below this"}
+        hint={
+          low
+            ? prepaid
+              ? "The balance is below it"
+              : "The credit available is below it"
+            : prepaid
+              ? "The customer is emailed below this"
+              : "The customer is emailed when the credit available falls below this"
+        }
       />
     </section>
   );

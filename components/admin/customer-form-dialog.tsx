@@ -14,13 +14,30 @@ import { Dialog } from "@/components/ui/dialog";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { Select } from "@/components/ui/select";
+import { normaliseAmount } from "@/components/wallet/labels";
 
 export type TCustomerFormSubmit = (
-  values: { accountNumber: string; name: string; billingType: "PREPAID" | "POSTPAID"; contactEmail: string },
+  values: { accountNumber: string; name: string; billingType: "PREPAID" | "POSTPAID"; contactEmail: string; creditLimit: string | null },
   handlers: { onSuccess: () => void; onError: (error: unknown) => void },
 ) => void;
 
-const EMPTY: TCustomerFormValues = { accountNumber: "", name: "", billingType: "PREPAID", contactEmail: "" };
+/** The details plus the credit limit, asked for (and required) only when the account is postpaid. */
+export type TCustomerFormState = TCustomerFormValues & { creditLimit: string };
+
+const EMPTY: TCustomerFormState = { accountNumber: "", name: "", billingType: "PREPAID", contactEmail: "", creditLimit: "" };
+
+const FORM_FIELDS = [...CUSTOMER_FIELDS, "creditLimit"] as const;
+
+/** The server's rule (server/wallet/wallet.ts postpaidCreditLimit), checked before the round-trip. */
+function validateForm(values: TCustomerFormState): TFieldErrors {
+  const errors = validateCustomer(values);
+  if (values.billingType === "POSTPAID") {
+    const limit = normaliseAmount(values.creditLimit, { allowNegative: false });
+    if (limit === null) errors.creditLimit = ["Enter a credit limit like 500.00"];
+    else if (!/[1-9]/.test(limit)) errors.creditLimit = ["A postpaid account needs a credit limit above zero"];
+  }
+  return errors;
+}
 
 /**
  * Create or edit a customer's details. The parent owns the mutation (`submit`, `pending`);
@@ -37,7 +54,7 @@ export function CustomerFormDialog({
   open: boolean;
   onOpenChange: (open: boolean) => void;
   mode: "create" | "edit";
-  initial?: TCustomerFormValues;
+  initial?: TCustomerFormState;
   submit: TCustomerFormSubmit;
   pending: boolean;
 }) {
@@ -81,14 +98,16 @@ function CustomerForm({
   onDone,
 }: {
   formId: string;
-  initial: TCustomerFormValues;
+  initial: TCustomerFormState;
   submit: TCustomerFormSubmit;
   onDone: () => void;
 }) {
-  const [values, setValues] = useState<TCustomerFormValues>(initial);
+  const [values, setValues] = useState<TCustomerFormState>(initial);
   const [errors, setErrors] = useState<TFieldErrors>({});
 
-  const set = (field: keyof TCustomerFormValues) => (value: string) => {
+  const postpaid = values.billingType === "POSTPAID";
+  const switchingToPrepaid = initial.billingType === "POSTPAID" && !postpaid;
+  const set = (field: keyof TCustomerFormState) => (value: string) => {
     setValues((current) => ({ ...current, [field]: value }));
     if (errors[field]) {
       setErrors((current) => {
@@ -101,11 +120,11 @@ function CustomerForm({
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const found = validateCustomer(values);
+    const found = validateForm(values);
     setErrors(found);
     if (hasErrors(found)) {
       // Move focus to the first invalid field so keyboard and screen-reader users land on it.
-      const first = CUSTOMER_FIELDS.find((field) => found[field]);
+      const first = FORM_FIELDS.find((field) => found[field]);
       if (first) event.currentTarget.querySelector<HTMLElement>(`[name="${first}"]`)?.focus();
       return;
     }
@@ -115,11 +134,12 @@ function CustomerForm({
         name: values.name.trim(),
         billingType: values.billingType === "POSTPAID" ? "POSTPAID" : "PREPAID",
         contactEmail: values.contactEmail.trim(),
+        creditLimit: postpaid ? normaliseAmount(values.creditLimit, { allowNegative: false }) : null,
       },
       {
         onSuccess: onDone,
         onError: (error) => {
-          setErrors(formErrorsOf(error, CUSTOMER_FIELDS));
+          setErrors(formErrorsOf(error, FORM_FIELDS));
           if (isForbidden(error)) onDone();
         },
       },
@@ -141,7 +161,12 @@ function CustomerForm({
             data-autofocus
           />
         </FormField>
-        <FormField label="Billing type" required error={errors.billingType}>
+        <FormField
+          label="Billing type"
+          required
+          error={errors.billingType}
+          hint={switchingToPrepaid ? "As prepaid the account locks while its balance is at or below its lock threshold, and its credit limit is dropped." : undefined}
+        >
           <Select
             name="billingType"
             value={values.billingType}
@@ -150,6 +175,18 @@ function CustomerForm({
           />
         </FormField>
       </div>
+      {postpaid ? (
+        <FormField label="Credit limit" required error={errors.creditLimit} hint="How far below zero the balance may go before calls stop, in the tenant's currency">
+          <Input
+            name="creditLimit"
+            inputMode="decimal"
+            autoComplete="off"
+            placeholder="500.00"
+            value={values.creditLimit}
+            onChange={(event) => set("creditLimit")(event.target.value)}
+          />
+        </FormField>
+      ) : null}
       <FormField label="Name" required error={errors.name}>
         <Input name="name" value={values.name} onChange={(event) => set("name")(event.target.value)} maxLength={200} autoComplete="organization" />
       </FormField>

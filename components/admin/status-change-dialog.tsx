@@ -4,14 +4,16 @@ import { useState, type FormEvent } from "react";
 import { formErrorsOf, isForbidden, type TFieldErrors } from "@/components/trpc/errors";
 import { reasonError } from "@/components/admin/validation";
 import { Button } from "@/components/ui/button";
+import { Checkbox } from "@/components/ui/checkbox";
 import { Dialog } from "@/components/ui/dialog";
 import { FormField } from "@/components/ui/form-field";
+import { Money } from "@/components/ui/money";
 import { Textarea } from "@/components/ui/textarea";
 
 export type TStatusTarget = "ACTIVE" | "SUSPENDED" | "CLOSED";
 
 export type TStatusSubmit = (
-  values: { status: TStatusTarget; reason: string },
+  values: { status: TStatusTarget; reason: string; acknowledgeBalance?: boolean },
   handlers: { onSuccess: () => void; onError: (error: unknown) => void },
 ) => void;
 
@@ -36,10 +38,15 @@ export const STATUS_ACTIONS: Record<TStatusTarget, { label: string; title: strin
   },
 };
 
-/** Suspend / reactivate / close with a mandatory reason. */
+/**
+ * Suspend / reactivate / close with a mandatory reason. Closing shows the balance: it is not
+ * settled by closing (no refund or write-off), so one that is not zero must be acknowledged.
+ */
 export function StatusChangeDialog({
   target,
   customerName,
+  balance,
+  currency,
   onClose,
   submit,
   pending,
@@ -47,6 +54,9 @@ export function StatusChangeDialog({
   /** The status to move to; null keeps the dialog closed. */
   target: TStatusTarget | null;
   customerName: string;
+  /** Micro-units; the server checks the balance again when closing. */
+  balance: bigint;
+  currency: string;
   onClose: () => void;
   submit: TStatusSubmit;
   pending: boolean;
@@ -75,40 +85,58 @@ export function StatusChangeDialog({
         ) : null
       }
     >
-      {target ? <ReasonForm formId={formId} target={target} submit={submit} onDone={onClose} /> : null}
+      {target ? <ReasonForm formId={formId} target={target} balance={target === "CLOSED" ? balance : 0n} currency={currency} submit={submit} onDone={onClose} /> : null}
     </Dialog>
   );
 }
 
+const ACKNOWLEDGE_REQUIRED = "Confirm you have seen the balance to close the account";
+
 function ReasonForm({
   formId,
   target,
+  balance,
+  currency,
   submit,
   onDone,
 }: {
   formId: string;
   target: TStatusTarget;
+  /** The balance to acknowledge; zero when there is none (or the change is not a close). */
+  balance: bigint;
+  currency: string;
   submit: TStatusSubmit;
   onDone: () => void;
 }) {
   const [reason, setReason] = useState("");
+  const [acknowledged, setAcknowledged] = useState(false);
   const [errors, setErrors] = useState<TFieldErrors>({});
+  // The server checks the balance again under its lock: one that moved off zero since the page
+  // loaded comes back as this field's error, and from then on the checkbox is asked for too.
+  const [serverSawBalance, setServerSawBalance] = useState(false);
+  const needsAcknowledgement = balance !== 0n || serverSawBalance;
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const problem = reasonError(reason);
-    if (problem) {
-      setErrors({ reason: [problem] });
-      event.currentTarget.querySelector<HTMLElement>('[name="reason"]')?.focus();
+    const found: TFieldErrors = {
+      ...(problem ? { reason: [problem] } : {}),
+      ...(needsAcknowledgement && !acknowledged ? { acknowledgeBalance: [ACKNOWLEDGE_REQUIRED] } : {}),
+    };
+    if (Object.keys(found).length > 0) {
+      setErrors(found);
+      event.currentTarget.querySelector<HTMLElement>(found.reason ? '[name="reason"]' : '[name="acknowledgeBalance"]')?.focus();
       return;
     }
     setErrors({});
     submit(
-      { status: target, reason: reason.trim() },
+      { status: target, reason: reason.trim(), ...(needsAcknowledgement ? { acknowledgeBalance: acknowledged } : {}) },
       {
         onSuccess: onDone,
         onError: (error) => {
-          setErrors(formErrorsOf(error, ["reason"]));
+          const found = formErrorsOf(error, ["reason", "acknowledgeBalance"]);
+          if (found.acknowledgeBalance) setServerSawBalance(true);
+          setErrors(found);
           if (isForbidden(error)) onDone();
         },
       },
@@ -116,14 +144,40 @@ function ReasonForm({
   };
 
   return (
-    <form id={formId} onSubmit={onSubmit} noValidate>
+    <form id={formId} onSubmit={onSubmit} noValidate className="flex flex-col gap-4">
+      {needsAcknowledgement ? (
+        <div className="flex flex-col gap-2 rounded-md border border-warning-600/30 bg-warning-50 px-3 py-2.5 text-sm text-warning-800">
+          {balance !== 0n ? (
+            <p>
+              {balance > 0n ? "The account holds a credit of " : "The account owes "}
+              <Money micros={balance > 0n ? balance : -balance} currency={currency} toneNegative={false} />. Closing does not refund or write off the balance;
+              settle it separately.
+            </p>
+          ) : null}
+          <Checkbox
+            name="acknowledgeBalance"
+            label={balance > 0n ? "I have seen the credit and close the account anyway" : balance < 0n ? "I have seen the amount owed and close the account anyway" : "I have seen the balance and close the account anyway"}
+            checked={acknowledged}
+            invalid={Boolean(errors.acknowledgeBalance)}
+            onChange={(event) => {
+              setAcknowledged(event.target.checked);
+              if (errors.acknowledgeBalance) setErrors(({ acknowledgeBalance: _seen, ...rest }) => rest);
+            }}
+          />
+          {errors.acknowledgeBalance ? (
+            <p role="alert" className="text-xs text-danger-700">
+              {errors.acknowledgeBalance.join(" ")}
+            </p>
+          ) : null}
+        </div>
+      ) : null}
       <FormField label="Reason" required error={errors.reason} hint="At least 3 characters; visible in the audit log.">
         <Textarea
           name="reason"
           value={reason}
           onChange={(event) => {
             setReason(event.target.value);
-            if (errors.reason) setErrors({});
+            if (errors.reason) setErrors(({ reason: _fixed, ...rest }) => rest);
           }}
           maxLength={500}
           rows={3}

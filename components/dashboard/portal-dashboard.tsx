@@ -22,7 +22,9 @@ export function PortalDashboard({ denied }: { denied: boolean }) {
   const balance = wallet.data;
   const spending = useQuery(trpc.portal.spentThisMonth.queryOptions());
   const locked = balance?.status === "LOCKED";
-  const low = balance !== undefined && balance.balance < balance.lowBalanceThreshold;
+  // The server's rule, the one the low-balance mail follows: postpaid accounts by the credit they have left.
+  const low = balance?.belowLowBalance === true;
+  const postpaid = balance?.billingType === "POSTPAID";
   const failed = [overview, wallet, spending].filter((query) => query.isError);
   const retryFailed = () => {
     for (const query of failed) void query.refetch();
@@ -47,26 +49,42 @@ export function PortalDashboard({ denied }: { denied: boolean }) {
           ) : (
             <p>
               <span className="font-semibold">
-                Your account is locked: the balance of <Money micros={balance.balance} currency={balance.tenant.currency} toneNegative={false} /> cannot
-                carry calls.
+                Your account is locked: the balance of <Money micros={balance.balance} currency={balance.tenant.currency} toneNegative={false} />{" "}
+                {postpaid ? (
+                  <>
+                    is past your credit limit of <Money micros={balance.creditLimit} currency={balance.tenant.currency} toneNegative={false} />.
+                  </>
+                ) : (
+                  "cannot carry calls."
+                )}
               </span>{" "}
-              Top up to resume; a payment that brings the balance back unlocks it at once.
+              {postpaid
+                ? "Pay the outstanding amount to resume; a payment that brings the balance back within the limit unlocks it at once."
+                : "Top up to resume; a payment that brings the balance back unlocks it at once."}
             </p>
           )}
           {balance.lockSource !== "MANUAL" ? (
             <Link href="/portal/balance" className={buttonClassName("danger")}>
-              Top up now
+              {postpaid ? "Pay now" : "Top up now"}
             </Link>
           ) : null}
         </div>
       ) : low && balance ? (
         <div role="status" className="flex flex-wrap items-center justify-between gap-3 rounded-md border border-warning-600/30 bg-warning-50 px-4 py-3 text-sm text-warning-800">
-          <p>
-            Your balance is below <Money micros={balance.lowBalanceThreshold} currency={balance.tenant.currency} toneNegative={false} />. Top up to keep
-            calls flowing.
-          </p>
+          {postpaid ? (
+            <p>
+              You have <Money micros={balance.balance + balance.creditLimit} currency={balance.tenant.currency} toneNegative={false} /> of your{" "}
+              <Money micros={balance.creditLimit} currency={balance.tenant.currency} toneNegative={false} /> credit limit left. Pay the outstanding amount
+              to keep calls flowing.
+            </p>
+          ) : (
+            <p>
+              Your balance is below <Money micros={balance.lowBalanceThreshold} currency={balance.tenant.currency} toneNegative={false} />. Top up to keep
+              calls flowing.
+            </p>
+          )}
           <Link href="/portal/balance" className={buttonClassName("secondary", "sm")}>
-            Top up
+            {postpaid ? "Pay now" : "Top up"}
           </Link>
         </div>
       ) : null}

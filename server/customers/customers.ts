@@ -4,6 +4,9 @@ import { db } from "@/server/db/client";
 import { recordAudit, type TActor } from "@/server/audit/audit";
 import { AppError, isUniqueViolation } from "@/server/errors";
 import { sortOrder, type TPage, type TPageInput } from "@/server/lib/pagination";
+import { formatMicros } from "@/server/rating/money";
+import { belowLowBalance, requestAccountReaction } from "@/server/wallet/account-state";
+import { postpaidCreditLimit, ZCreditLimitText } from "@/server/wallet/wallet";
 
 export const ZCustomerFields = z.object({
   accountNumber: z
@@ -15,13 +18,20 @@ export const ZCustomerFields = z.object({
   name: z.string().trim().min(1, "Name is required").max(200),
   billingType: z.enum(["PREPAID", "POSTPAID"]),
   contactEmail: z.email("Enter a valid email address").trim().toLowerCase(),
+  /**
+   * Postpaid only, and required there (above zero): see postpaidCreditLimit. On an edit that
+   * keeps a postpaid account postpaid it may be left out to keep the limit the wallet page set.
+   */
+  creditLimit: ZCreditLimitText.nullish(),
 });
-export type TCustomerFields = z.infer<typeof ZCustomerFields>;
+export type TCustomerFields = z.input<typeof ZCustomerFields>;
 
 export const ZCustomerStatusChange = z.object({
   customerId: z.uuid(),
   status: z.enum(["ACTIVE", "SUSPENDED", "CLOSED"]),
   reason: z.string().trim().min(3, "Give a reason").max(500),
+  /** Closing an account that holds credit or owes money: the admin has seen the balance (see changeCustomerStatus). */
+  acknowledgeBalance: z.boolean().optional(),
 });
 
 export const ZCustomerListFilter = z.object({
@@ -107,7 +117,8 @@ export async function getCustomer(options: { tenantId: string; customerId: strin
     },
   });
   if (!customer) throw AppError.notFound("Customer");
-  return customer;
+  // The rule the low-balance mail follows (account-state.ts), so the page agrees with it.
+  return { ...customer, belowLowBalance: belowLowBalance(customer) };
 }
 
 function conflictOnAccountNumber(error: unknown): never {
@@ -120,23 +131,30 @@ function conflictOnAccountNumber(error: unknown): never {
 }
 
 export async function createCustomer(options: { tenantId: string; actor: TActor; fields: TCustomerFields }) {
-  const fields = ZCustomerFields.parse(options.fields);
+  const { creditLimit: creditLimitText, ...details } = ZCustomerFields.parse(options.fields);
+  // Credit is granted only by typing it for a postpaid account; a prepaid one has none.
+  const creditLimit = details.billingType === "POSTPAID" ? postpaidCreditLimit(creditLimitText) : 0n;
+  let customer: TCustomerSummary;
   try {
-    return await db().$transaction(async (tx) => {
-      const customer = await tx.customer.create({ data: { tenantId: options.tenantId, ...fields }, select: customerSummary });
+    customer = await db().$transaction(async (tx) => {
+      const created = await tx.customer.create({ data: { tenantId: options.tenantId, ...details, creditLimit }, select: customerSummary });
       await recordAudit(tx, {
         tenantId: options.tenantId,
         actor: options.actor,
         action: "customer.created",
         targetType: "customer",
-        targetId: customer.id,
-        after: fields,
+        targetId: created.id,
+        after: { ...details, creditLimit: creditLimit.toString() },
       });
-      return customer;
+      return created;
     });
   } catch (error) {
     conflictOnAccountNumber(error);
   }
+  // A new account is not judged until money first moves (its first top-up or call): locking a
+  // prepaid account at $0 the moment it is created would mail "on hold" to a customer who has
+  // not started yet, before their invitation.
+  return customer;
 }
 
 export async function updateCustomer(options: {
@@ -145,17 +163,19 @@ export async function updateCustomer(options: {
   customerId: string;
   fields: TCustomerFields;
 }) {
-  const fields = ZCustomerFields.parse(options.fields);
+  const { creditLimit: creditLimitText, ...details } = ZCustomerFields.parse(options.fields);
+  let result: { customer: TCustomerSummary; rejudge: boolean };
   try {
-    return await db().$transaction(async (tx) => {
+    result = await db().$transaction(async (tx) => {
       const before = await tx.customer.findFirst({
         where: { tenantId: options.tenantId, id: options.customerId },
-        select: { accountNumber: true, name: true, billingType: true, contactEmail: true },
+        select: { accountNumber: true, name: true, billingType: true, contactEmail: true, creditLimit: true },
       });
       if (!before) throw AppError.notFound("Customer");
+      const creditLimit = creditLimitFor(details.billingType, creditLimitText, before);
       const customer = await tx.customer.update({
         where: { tenantId_id: { tenantId: options.tenantId, id: options.customerId } },
-        data: fields,
+        data: { ...details, creditLimit },
         select: customerSummary,
       });
       await recordAudit(tx, {
@@ -164,14 +184,28 @@ export async function updateCustomer(options: {
         action: "customer.updated",
         targetType: "customer",
         targetId: customer.id,
-        before,
-        after: fields,
+        before: { ...before, creditLimit: before.creditLimit.toString() },
+        after: { ...details, creditLimit: creditLimit.toString() },
       });
-      return customer;
+      return { customer, rejudge: before.billingType !== details.billingType || before.creditLimit !== creditLimit };
     });
   } catch (error) {
     conflictOnAccountNumber(error);
   }
+  // Another billing type or limit can lock or unlock the account with no entry posted.
+  if (result.rejudge) await requestAccountReaction({ tenantId: options.tenantId, customerId: result.customer.id, balance: result.customer.balance });
+  return result.customer;
+}
+
+/**
+ * The credit limit an edit leaves. Becoming prepaid drops it: credit is granted only by
+ * typing it for a postpaid account, never revived by switching back. A postpaid account keeps
+ * the limit it has when none is typed (the wallet page sets it too), unless it has none.
+ */
+function creditLimitFor(billingType: "PREPAID" | "POSTPAID", typed: string | null | undefined, before: { billingType: string; creditLimit: bigint }): bigint {
+  if (billingType === "PREPAID") return 0n;
+  if (typed == null && before.billingType === "POSTPAID" && before.creditLimit > 0n) return before.creditLimit;
+  return postpaidCreditLimit(typed);
 }
 
 /**
@@ -196,10 +230,12 @@ export async function changeCustomerStatus(options: {
   const { tenantId } = options;
   return db().$transaction(async (tx) => {
     // Locked first: the wallet's lock and unlock, and a trunk being saved, must see the status this decides from.
-    const [before] = await tx.$queryRaw<{ status: keyof typeof STATUS_TARGETS; lockSource: string | null }[]>`
-      SELECT status::text AS status, lock_source::text AS "lockSource" FROM customers
-      WHERE tenant_id = ${tenantId}::uuid AND id = ${change.customerId}::uuid FOR UPDATE`;
+    const [before] = await tx.$queryRaw<{ status: keyof typeof STATUS_TARGETS; lockSource: string | null; balance: string; currency: string }[]>`
+      SELECT c.status::text AS status, c.lock_source::text AS "lockSource", c.balance::text AS balance, t.currency
+      FROM customers c JOIN tenants t ON t.id = c.tenant_id
+      WHERE c.tenant_id = ${tenantId}::uuid AND c.id = ${change.customerId}::uuid FOR UPDATE OF c`;
     if (!before) throw AppError.notFound("Customer");
+    const balance = BigInt(before.balance);
     if (before.status === "CLOSED") {
       throw new AppError("PRECONDITION_FAILED", "A closed account cannot be changed");
     }
@@ -208,6 +244,16 @@ export async function changeCustomerStatus(options: {
     }
     if (!STATUS_TARGETS[before.status].includes(change.status)) {
       throw new AppError("PRECONDITION_FAILED", `The account is already ${before.status.toLowerCase()}`);
+    }
+    // Closing does not settle money (no refund or write-off happens here): whoever closes an
+    // account that holds credit or owes money must have seen how much, and say so. Read under
+    // the row lock, so a charge or payment committed meanwhile is in the figure checked.
+    if (change.status === "CLOSED" && balance !== 0n && change.acknowledgeBalance !== true) {
+      const amount = `${formatMicros(balance < 0n ? -balance : balance, { minFractionDigits: 2 })} ${before.currency}`;
+      throw AppError.invalidField(
+        "acknowledgeBalance",
+        balance > 0n ? `The account holds ${amount} of credit: confirm you have seen it to close the account` : `The account owes ${amount}: confirm you have seen it to close the account`,
+      );
     }
     // Suspending a locked account keeps its lock: reactivating it gives the lock back rather than lifting it unpaid.
     const status = change.status === "ACTIVE" && before.lockSource !== null ? "LOCKED" : change.status;
@@ -223,7 +269,7 @@ export async function changeCustomerStatus(options: {
       targetType: "customer",
       targetId: customer.id,
       before: { status: before.status },
-      after: { status, reason: change.reason },
+      after: { status, reason: change.reason, ...(status === "CLOSED" ? { balance: balance.toString() } : {}) },
     });
     if (status === "CLOSED") {
       const trunks = await tx.sipTrunk.findMany({ where: { tenantId, customerId: customer.id, status: "ACTIVE" }, select: { id: true, name: true } });

@@ -1,8 +1,10 @@
+import { Prisma } from "@/server/db/generated/client";
 import { db, pool } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { minutesFromSeconds } from "@/server/cdr/search";
 import { trafficByLocalDay, type TTrafficDay } from "@/server/cdr/traffic-totals";
 import { unbillableSummary } from "@/server/cdr/unbillable";
+import { BELOW_LOW_BALANCE_SQL } from "@/server/wallet/account-state";
 
 /**
  * The money and traffic figures of the admin overview: revenue and margin today and this
@@ -105,15 +107,19 @@ async function sourceHealth(tenantId: string) {
   return { down: downCount, downSources: down, degraded };
 }
 
-/** Accounts to look at: locked ones, and open ones below their low-balance threshold (about to lock or be chased). */
+/**
+ * Accounts to look at: locked ones, and open ones below their low-balance threshold (about to
+ * lock or be chased), by the rule the low-balance mail follows: a postpaid account by the
+ * credit it has left, not its balance.
+ */
 async function accountsNeedingAttention(tenantId: string) {
-  const [locked, lowBalance] = await Promise.all([
+  const [locked, [low]] = await Promise.all([
     db().customer.count({ where: { tenantId, status: "LOCKED" } }),
-    db().customer.count({
-      where: { tenantId, status: { in: ["ACTIVE", "SUSPENDED"] }, balance: { lt: db().customer.fields.lowBalanceThreshold } },
-    }),
+    db().$queryRaw<{ count: number }[]>`
+      SELECT count(*)::int AS count FROM customers c
+      WHERE c.tenant_id = ${tenantId}::uuid AND c.status IN ('ACTIVE', 'SUSPENDED') AND ${Prisma.raw(BELOW_LOW_BALANCE_SQL)}`,
   ]);
-  return { locked, lowBalance };
+  return { locked, lowBalance: low?.count ?? 0 };
 }
 
 /** Uncached: what the overview shows at `now`. Exported for bench:cdr-search (the cost of a cache miss). */

@@ -38,6 +38,9 @@ export async function seedDemo(prisma: PrismaClient): Promise<{ created: boolean
         name: "Bob's company",
         billingType: "POSTPAID",
         contactEmail: "billing@bob-co.test",
+        // A postpaid account needs a credit limit (createCustomer refuses one without): with
+        // none, Bob's first call would put him past it and lock him. $500.
+        creditLimit: 500_000_000n,
       },
     });
     const people = [

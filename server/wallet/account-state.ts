@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { Prisma } from "@/server/db/generated/client";
 import { db, pool } from "@/server/db/client";
 import { recordAudit, SYSTEM_ACTOR, type TActor } from "@/server/audit/audit";
@@ -62,10 +63,48 @@ export function balanceExhausted(customer: Pick<TCustomerState, "billingType" | 
 }
 
 /** {@link balanceExhausted} in SQL, over the customers row `c`: the two must say the same. */
-const EXHAUSTED_SQL = `CASE WHEN c.billing_type = 'PREPAID' THEN c.balance <= c.lock_threshold ELSE c.balance < -c.credit_limit END`;
+export const EXHAUSTED_SQL = `CASE WHEN c.billing_type = 'PREPAID' THEN c.balance <= c.lock_threshold ELSE c.balance < -c.credit_limit END`;
+
+type TLowBalanceFields = Pick<TCustomerState, "billingType" | "balance" | "creditLimit" | "lowBalanceThreshold">;
+
+/**
+ * What the low-balance threshold is compared with. A prepaid account spends its balance; a
+ * postpaid one spends its credit, so what it has left is the balance plus the credit limit
+ * (a postpaid balance sits at or below zero most of the month and says nothing by itself).
+ */
+export function spendableMicros(customer: Pick<TCustomerState, "billingType" | "balance" | "creditLimit">): bigint {
+  return customer.billingType === "PREPAID" ? customer.balance : customer.balance + customer.creditLimit;
+}
+
+/** Whether the customer should hear about a low balance (prepaid) or low available credit (postpaid). */
+export function belowLowBalance(customer: TLowBalanceFields): boolean {
+  return spendableMicros(customer) < customer.lowBalanceThreshold;
+}
+
+/** {@link belowLowBalance} in SQL, over the customers row `c`: the two must say the same. */
+export const BELOW_LOW_BALANCE_SQL = `CASE WHEN c.billing_type = 'PREPAID' THEN c.balance < c.low_balance_threshold ELSE c.balance + c.credit_limit < c.low_balance_threshold END`;
 
 function money(customer: TCustomerState, micros: bigint): string {
   return `${formatMicros(micros, { minFractionDigits: 2 })} ${customer.tenant.currency}`;
+}
+
+/** The once-per-crossing alert: about the balance and a top-up (prepaid), or the credit left and the amount owed (postpaid). */
+function lowBalanceMail(customer: TCustomerState): { subject: string; text: string } {
+  if (customer.billingType === "PREPAID") {
+    return {
+      subject: `Low balance on your ${customer.tenant.name} account`,
+      text: `The balance of ${customer.name} is ${money(customer, customer.balance)}, below ${money(customer, customer.lowBalanceThreshold)}.\n\nTop up: ${appUrl("/portal/balance")}`,
+    };
+  }
+  const available = spendableMicros(customer);
+  const owed = customer.balance < 0n ? -customer.balance : 0n;
+  return {
+    subject: `Low available credit on your ${customer.tenant.name} account`,
+    text:
+      `${customer.name} has ${money(customer, available)} of its ${money(customer, customer.creditLimit)} credit limit left, ` +
+      `below ${money(customer, customer.lowBalanceThreshold)}. Outstanding: ${money(customer, owed)}.\n\n` +
+      `Calls stop when the credit limit is used up. Pay the outstanding amount to free up credit: ${appUrl("/portal/balance")}`,
+  };
 }
 
 export async function reactToBalanceChange(options: { tenantId: string; customerId: string }) {
@@ -73,18 +112,13 @@ export async function reactToBalanceChange(options: { tenantId: string; customer
   const actions: string[] = [];
 
   // Low-balance email, at most once per crossing: the flag flips only on a real crossing.
-  if (customer.balance < customer.lowBalanceThreshold) {
+  if (belowLowBalance(customer)) {
     const flipped = await db().customer.updateMany({
       where: { id: customer.id, lowBalanceAlerted: false },
       data: { lowBalanceAlerted: true },
     });
     if (flipped.count === 1) {
-      await sendMail({
-        tenantId: customer.tenantId,
-        to: customer.contactEmail,
-        subject: `Low balance on your ${customer.tenant.name} account`,
-        text: `The balance of ${customer.name} is ${money(customer, customer.balance)}, below ${money(customer, customer.lowBalanceThreshold)}.\n\nTop up: ${appUrl("/portal/balance")}`,
-      });
+      await sendMail({ tenantId: customer.tenantId, to: customer.contactEmail, ...lowBalanceMail(customer) });
       actions.push("low-balance-alert");
     }
   } else if (customer.lowBalanceAlerted) {
@@ -100,7 +134,11 @@ export async function reactToBalanceChange(options: { tenantId: string; customer
   }
 
   if (balanceExhausted(customer) && customer.status === "ACTIVE" && !rechargePossible) {
-    if (await lockForBalance({ tenantId: customer.tenantId, customerId: customer.id, reason: `Balance ${money(customer, customer.balance)} cannot carry calls` })) {
+    const reason =
+      customer.billingType === "PREPAID"
+        ? `Balance ${money(customer, customer.balance)} cannot carry calls`
+        : `Balance ${money(customer, customer.balance)} is past the credit limit of ${money(customer, customer.creditLimit)}`;
+    if (await lockForBalance({ tenantId: customer.tenantId, customerId: customer.id, reason })) {
       actions.push("locked");
     }
   } else if (!balanceExhausted(customer) && customer.status === "LOCKED" && customer.lockSource === "BALANCE") {
@@ -110,6 +148,26 @@ export async function reactToBalanceChange(options: { tenantId: string; customer
   }
   return { actions };
 }
+
+/**
+ * Asks for the reaction to a change of what the balance is judged by (limits, billing type)
+ * rather than of the balance itself. Call it after the change commits: the
+ * reaction reads the committed row. It goes through the same `wallet/balance.changed` function
+ * as a ledger entry, so retries, mail and lock/unlock behave exactly alike; the entry id is
+ * empty because no entry was written, and the balance did not move. A lost event is caught by
+ * the sweep, which looks at these changes' audit events as it looks at ledger entries.
+ */
+export async function requestAccountReaction(options: { tenantId: string; customerId: string; balance: bigint }): Promise<void> {
+  const balance = options.balance.toString();
+  await sendEvent({
+    name: "wallet/balance.changed",
+    id: `account-${options.tenantId}-${options.customerId}-${randomUUID()}`,
+    data: { tenantId: options.tenantId, customerId: options.customerId, entryId: "", balanceBefore: balance, balanceAfter: balance },
+  });
+}
+
+/** The audited changes that alter how a balance is judged without a ledger entry (see {@link requestAccountReaction}). */
+const JUDGEMENT_CHANGES_SQL = `'wallet.limits_changed', 'customer.updated'`;
 
 /** Locks an ACTIVE account because its balance ran out. Returns whether this call locked it. */
 export async function lockForBalance(options: { tenantId: string; customerId: string; reason: string }): Promise<boolean> {
@@ -153,7 +211,9 @@ async function lock(options: { tenantId: string; customerId: string; reason: str
     tenantId: options.tenantId,
     to: customer.contactEmail,
     subject: `Your ${customer.tenant.name} service is on hold`,
-    text: `Outbound calling for ${customer.name} is on hold and inbound calls go to voicemail: ${options.reason}.\n\nTop up to restore service: ${appUrl("/portal/balance")}`,
+    text: `Outbound calling for ${customer.name} is on hold and inbound calls go to voicemail: ${options.reason}.\n\n${
+      customer.billingType === "POSTPAID" ? "Pay the outstanding amount to restore service" : "Top up to restore service"
+    }: ${appUrl("/portal/balance")}`,
   });
   await sendEvent({ name: "customer/locked", data: { tenantId: options.tenantId, customerId: options.customerId, reason: options.reason } });
   return true;
@@ -213,7 +273,7 @@ const SWEEP_LIMIT = 500;
 const CUSTOMER_STATE_FROM = `customers c
     LEFT JOIN auto_recharge_settings a ON a.customer_id = c.id AND a.enabled AND a.suspended_at IS NULL
     CROSS JOIN LATERAL (
-      SELECT ${EXHAUSTED_SQL} AS exhausted
+      SELECT ${EXHAUSTED_SQL} AS exhausted, ${BELOW_LOW_BALANCE_SQL} AS low
     ) s`;
 
 /**
@@ -223,7 +283,7 @@ const CUSTOMER_STATE_FROM = `customers c
  * Closed accounts are left alone.
  */
 const STATE_LAGS_BALANCE = `c.status <> 'CLOSED' AND (
-        (c.balance < c.low_balance_threshold) <> c.low_balance_alerted
+        s.low <> c.low_balance_alerted
         OR (a.customer_id IS NOT NULL AND c.balance < a.threshold)
         OR (c.status = 'ACTIVE' AND a.customer_id IS NULL AND s.exhausted)
         OR (c.status = 'LOCKED' AND c.lock_source = 'BALANCE' AND NOT s.exhausted)
@@ -248,7 +308,8 @@ export async function customersWhoseStateLags(tenantId: string, customerIds: rea
  * Catches the reactions a lost `wallet/balance.changed` event would have caused. The event is
  * sent after its ledger entry commits; a process that dies in between (an ingest worker
  * killed mid-file) loses it, and a rerun does not send it again (the entry exists). Looks at
- * the customers with a ledger entry in the last hour whose state lags their balance and
+ * the customers with a ledger entry in the last hour (or a change of their limits or billing
+ * type, whose event can be lost the same way) whose state lags their balance and
  * reacts for each, exactly as the event would. An admin's lock or unlock after the newest
  * entry is a decision, not a lag: such a customer is left alone until the next entry, as the
  * events would. The system's own balance lock or unlock is no such decision: one taken on a
@@ -260,7 +321,11 @@ export async function sweepBalanceReactions(): Promise<{ reacted: number; action
     `SELECT c.tenant_id::text, c.id::text
      FROM ${CUSTOMER_STATE_FROM}
      CROSS JOIN LATERAL (
-       SELECT max(e.created_at) AS last_entry FROM ledger_entries e WHERE e.tenant_id = c.tenant_id AND e.customer_id = c.id
+       SELECT GREATEST(
+         (SELECT max(e.created_at) FROM ledger_entries e WHERE e.tenant_id = c.tenant_id AND e.customer_id = c.id),
+         (SELECT max(ch.at) FROM audit_events ch
+          WHERE ch.tenant_id = c.tenant_id AND ch.target_type = 'customer' AND ch.target_id = c.id::text AND ch.action IN (${JUDGEMENT_CHANGES_SQL}))
+       ) AS last_entry
      ) l
      WHERE l.last_entry > now() - interval '1 hour'
        AND NOT EXISTS (

@@ -8,7 +8,7 @@ import type { TActor } from "@/server/audit/audit";
 import { AppError } from "@/server/errors";
 import { parseMoneyToMicros } from "@/server/rating/money";
 import { postLedgerEntry, ZAdjustment } from "./ledger";
-import { lockManually, unlockManually } from "./account-state";
+import { belowLowBalance, lockManually, requestAccountReaction, unlockManually } from "./account-state";
 import { customerTexts, type TEntryForText } from "./customer-text";
 
 export const LEDGER_KINDS = ["TOPUP", "AUTO_RECHARGE", "CALL_CHARGES", "SMS_CHARGES", "RECURRING_FEE", "ADJUSTMENT", "REFUND", "CHARGEBACK"] as const;
@@ -187,7 +187,8 @@ export async function getWallet(options: { tenantId: string; customerId: string 
     },
   });
   if (!customer) throw AppError.notFound("Customer");
-  return customer;
+  // The low-balance rule is the reaction's (account-state.ts), so the portal's banner says what the mail says.
+  return { ...customer, belowLowBalance: belowLowBalance(customer) };
 }
 
 /** A manual credit (positive) or debit (negative) with a mandatory reason; one post per form. */
@@ -222,9 +223,24 @@ export async function adjustBalance(options: { tenantId: string; actor: TActor; 
   return { entryId: result.entry.id, balanceAfter: result.entry.balanceAfter, created: result.created };
 }
 
+/** A credit limit as typed, in currency units ("100.00"); parsed to micro-units without floats. */
+export const ZCreditLimitText = z.string().trim().regex(/^\d{1,12}(\.\d{1,6})?$/, "Enter an amount like 100.00");
+
+const CREDIT_LIMIT_REQUIRED = "A postpaid account needs a credit limit above zero";
+
+/**
+ * A postpaid account's credit limit, refused with a field error unless above zero: with none,
+ * the first charge puts the balance past it and the account locks on its first call.
+ */
+export function postpaidCreditLimit(text: string | null | undefined): bigint {
+  const micros = text ? parseMoneyToMicros(text) : 0n;
+  if (micros <= 0n) throw AppError.invalidField("creditLimit", CREDIT_LIMIT_REQUIRED);
+  return micros;
+}
+
 export const ZWalletLimits = z.object({
   customerId: z.uuid(),
-  creditLimit: z.string().trim().regex(/^\d{1,12}(\.\d{1,6})?$/, "Enter an amount like 100.00"),
+  creditLimit: ZCreditLimitText,
   lockThreshold: z.string().trim().regex(/^-?\d{1,12}(\.\d{1,6})?$/, "Enter an amount like 0.00"),
   lowBalanceThreshold: z.string().trim().regex(/^-?\d{1,12}(\.\d{1,6})?$/, "Enter an amount like 5.00"),
 });
@@ -236,13 +252,18 @@ export async function updateWalletLimits(options: { tenantId: string; actor: TAc
     lockThreshold: parseMoneyToMicros(limits.lockThreshold, { allowNegative: true }),
     lowBalanceThreshold: parseMoneyToMicros(limits.lowBalanceThreshold, { allowNegative: true }),
   };
-  return db().$transaction(async (tx) => {
+  const { balance } = await db().$transaction(async (tx) => {
     const before = await tx.customer.findFirst({
       where: { tenantId: options.tenantId, id: limits.customerId },
-      select: { creditLimit: true, lockThreshold: true, lowBalanceThreshold: true },
+      select: { billingType: true, creditLimit: true, lockThreshold: true, lowBalanceThreshold: true },
     });
     if (!before) throw AppError.notFound("Customer");
-    await tx.customer.update({ where: { tenantId_id: { tenantId: options.tenantId, id: limits.customerId } }, data });
+    if (before.billingType === "POSTPAID") postpaidCreditLimit(limits.creditLimit);
+    const updated = await tx.customer.update({
+      where: { tenantId_id: { tenantId: options.tenantId, id: limits.customerId } },
+      data,
+      select: { balance: true },
+    });
     await tx.auditEvent.create({
       data: {
         tenantId: options.tenantId,
@@ -256,8 +277,12 @@ export async function updateWalletLimits(options: { tenantId: string; actor: TAc
         after: { creditLimit: data.creditLimit.toString(), lockThreshold: data.lockThreshold.toString(), lowBalanceThreshold: data.lowBalanceThreshold.toString() },
       },
     });
-    return { updated: true };
+    return updated;
   });
+  // New limits can lock or unlock the account, or cross the low-balance mark, with no entry
+  // posted: the reaction a ledger entry would get, once the limits are committed.
+  await requestAccountReaction({ tenantId: options.tenantId, customerId: limits.customerId, balance });
+  return { updated: true };
 }
 
 export const ZLockChange = z.object({ customerId: z.uuid(), reason: z.string().trim().min(3, "Give a reason").max(500) });

@@ -80,7 +80,7 @@ describe("staff roles on tRPC mutations", () => {
   it("lets TENANT_ADMIN create, update, invite and revoke", async () => {
     const admin = await callerAs(world.admin.user.id);
     const created = await admin.customers.create({ accountNumber: "admin-made", name: "Admin made", billingType: "PREPAID", contactEmail: "a@roles.test" });
-    await admin.customers.update({ customerId: created.id, fields: { accountNumber: "admin-made", name: "Admin made", billingType: "POSTPAID", contactEmail: "a@roles.test" } });
+    await admin.customers.update({ customerId: created.id, fields: { accountNumber: "admin-made", name: "Admin made", billingType: "POSTPAID", contactEmail: "a@roles.test", creditLimit: "100.00" } });
     expect(await db().customer.findUniqueOrThrow({ where: { id: created.id } })).toMatchObject({ billingType: "POSTPAID" });
     const invitation = await admin.customers.inviteUser({ customerId: created.id, email: "owner@roles.test", role: "CUSTOMER_ADMIN" });
     expect(invitation.email).toBe("owner@roles.test");
