@@ -1,5 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { DEMO_ADMIN, expectPath, signIn, snap } from "./support";
+import { DEMO_ADMIN, DEMO_ALICE, expectPath, signIn, snap } from "./support";
+
+// The second test manages the colleague the first one invited.
+test.describe.configure({ mode: "serial" });
 
 test("an admin invites a customer user, who accepts from the email, signs in and lands in the portal", async ({ page }) => {
   await signIn(page, DEMO_ADMIN);
@@ -68,7 +71,35 @@ test("an admin invites a customer user, who accepts from the email, signs in and
   await page.goto(new URL(invitationUrl!).pathname);
   await expect(page.getByRole("heading", { name: "Invitation unavailable" })).toBeVisible();
 
-  // And the new user signs in normally.
+  // And the new user signs in normally. A customer user does not manage the company's users.
   await signIn(page, "carol@alice-co.test", "carol-password-1");
   await expectPath(page, "/portal");
+  await expect(page.getByRole("navigation").getByRole("link", { name: "Users" })).toHaveCount(0);
+});
+
+test("a customer admin invites a colleague, changes a role and revokes an invitation from the portal", async ({ page }) => {
+  await signIn(page, DEMO_ALICE);
+  await expectPath(page, "/portal");
+  await page.getByRole("navigation").getByRole("link", { name: "Users" }).click();
+  await expect(page.getByRole("heading", { name: "Users" })).toBeVisible();
+  const users = page.getByRole("table", { name: "Users" });
+  await expect(users).toContainText(DEMO_ALICE);
+  await expect(users).toContainText("carol@alice-co.test");
+
+  await page.getByRole("button", { name: "Invite user" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByLabel("Email").fill("dave@alice-co.test");
+  await dialog.getByRole("button", { name: "Send invitation" }).click();
+  await expect(page.getByText("Invitation sent to dave@alice-co.test")).toBeVisible();
+  await expect(users).toContainText("dave@alice-co.test");
+
+  await users.getByRole("button", { name: "Make carol@alice-co.test a customer admin" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Make customer admin" }).click();
+  await expect(page.getByText("carol@alice-co.test is now a customer admin")).toBeVisible();
+  await snap(page, "portal-users");
+
+  await users.getByRole("button", { name: "Revoke invitation for dave@alice-co.test" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Revoke invitation" }).click();
+  await expect(page.getByText("Invitation revoked")).toBeVisible();
+  await expect(users).not.toContainText("dave@alice-co.test");
 });

@@ -14,7 +14,7 @@ export default async function PortalLayout({ children }: { children: ReactNode }
   return (
     <TimeZoneProvider timeZone={usableTimeZone(auth.tenantTimeZone)}>
       <FollowTenantTimeZone />
-      <SignedInShell area="portal" tenantName={auth.tenantName} user={{ name: auth.name, email: auth.email, roleLabel: ROLE_LABELS[auth.role] }}>
+      <SignedInShell area="portal" tenantName={auth.tenantName} user={{ name: auth.name, email: auth.email, roleLabel: ROLE_LABELS[auth.role] }} role={auth.role}>
         {children}
       </SignedInShell>
     </TimeZoneProvider>

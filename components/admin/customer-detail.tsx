@@ -13,7 +13,7 @@ import { isUuid } from "@/components/admin/format";
 import { InviteUserDialog, type TInviteSubmit } from "@/components/admin/invite-user-dialog";
 import { auditHref, billingTypeLabel, roleLabel } from "@/components/admin/labels";
 import { MiniCell, MiniRow, MiniTable } from "@/components/admin/mini-table";
-import { OpenInvitationsTable } from "@/components/admin/open-invitations-table";
+import { OpenInvitationsTable, useResendInvitation } from "@/components/admin/open-invitations-table";
 import {
   STATUS_ACTIONS,
   StatusChangeDialog,
@@ -110,6 +110,7 @@ export function CustomerDetail({ customerId }: { customerId: string }) {
       },
     }),
   );
+  const resend = useResendInvitation(refresh);
   const revoke = useMutation(
     trpc.customers.revokeInvitation.mutationOptions({
       onSuccess: () => {
@@ -336,6 +337,7 @@ export function CustomerDetail({ customerId }: { customerId: string }) {
                         }
                       : null
                   }
+                  onResend={access.canEdit ? (invitation) => resend.mutate({ invitationId: invitation.id }) : null}
                 />
               </div>
             ) : null}

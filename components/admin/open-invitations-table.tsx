@@ -1,11 +1,29 @@
 "use client";
 
 import Link from "next/link";
+import { useMutation } from "@tanstack/react-query";
 import { DateTime } from "@/components/admin/date-time";
 import { customerHref, roleLabel } from "@/components/admin/labels";
 import { MiniCell, MiniRow, MiniTable } from "@/components/admin/mini-table";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
+import { toast } from "@/components/ui/toast";
+import { toastError } from "@/components/trpc/errors";
+import { useTRPC } from "@/components/trpc/react";
+
+/** Staff's Resend: mails an invitation again with a fresh link, then `onSent` (a refresh). */
+export function useResendInvitation(onSent: () => void) {
+  const trpc = useTRPC();
+  return useMutation(
+    trpc.users.resendInvitation.mutationOptions({
+      onSuccess: (invitation) => {
+        onSent();
+        toast.success(`Invitation sent again to ${invitation.email}`);
+      },
+      onError: toastError,
+    }),
+  );
+}
 
 export type TOpenInvitation = {
   id: string;
@@ -26,6 +44,7 @@ export function OpenInvitationsTable({
   asOf,
   showCustomer = false,
   onRevoke,
+  onResend = null,
 }: {
   invitations: readonly TOpenInvitation[];
   asOf: number;
@@ -33,6 +52,8 @@ export function OpenInvitationsTable({
   showCustomer?: boolean;
   /** Null hides the action (a role that may only read). */
   onRevoke: ((invitation: TOpenInvitation) => void) | null;
+  /** Mails the invitation again with a fresh link; left out, no Resend action. */
+  onResend?: ((invitation: TOpenInvitation) => void) | null;
 }) {
   const columns = ["Email", "Role", ...(showCustomer ? ["Customer"] : []), "Sent", "Expires", { label: "Actions", align: "right" as const, srOnly: true }];
   return (
@@ -59,6 +80,11 @@ export function OpenInvitationsTable({
             {invitation.expiresAt.getTime() <= asOf ? <Badge tone="warning">Expired</Badge> : <DateTime value={invitation.expiresAt} style="date" />}
           </MiniCell>
           <MiniCell align="right">
+            {onResend ? (
+              <Button size="sm" variant="ghost" aria-label={`Resend invitation to ${invitation.email}`} onClick={() => onResend(invitation)}>
+                Resend
+              </Button>
+            ) : null}
             {onRevoke ? (
               <Button size="sm" variant="ghost" aria-label={`Revoke invitation for ${invitation.email}`} onClick={() => onRevoke(invitation)}>
                 Revoke

@@ -13,7 +13,7 @@ import { isForbidden, toastError } from "@/components/trpc/errors";
 import { InviteUserDialog, type TInviteSubmit } from "@/components/admin/invite-user-dialog";
 import { customerHref, roleLabel } from "@/components/admin/labels";
 import { useListState } from "@/components/admin/list-state";
-import { OpenInvitationsTable } from "@/components/admin/open-invitations-table";
+import { OpenInvitationsTable, useResendInvitation } from "@/components/admin/open-invitations-table";
 import { QueryError } from "@/components/admin/query-error";
 import type { TMemberRow } from "@/components/admin/types";
 import { MailIcon, PlusIcon, UsersIcon } from "@/components/shell/icons";
@@ -89,6 +89,8 @@ export function UsersAdmin() {
       },
     }),
   );
+
+  const resend = useResendInvitation(refresh);
 
   const submitInvite: TInviteSubmit<"TENANT_ADMIN" | "TENANT_SUPPORT"> = (values, handlers) => invite.mutate(values, handlers);
 
@@ -254,6 +256,7 @@ export function UsersAdmin() {
                       }
                     : null
                 }
+                onResend={access.canEdit ? (invitation) => resend.mutate({ invitationId: invitation.id }) : null}
               />
             )}
           </CardContent>

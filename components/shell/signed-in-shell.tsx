@@ -65,7 +65,11 @@ export const ADMIN_NAV: AppShellNavGroup[] = [
   },
 ];
 
-export const PORTAL_NAV: AppShellNavGroup[] = [
+/** A menu item shown only to these roles (the pages and procedures check the role themselves). */
+type TRoleNavItem = AppShellNavGroup["items"][number] & { roles?: readonly string[] };
+type TRoleNavGroup = { label: string; items: readonly TRoleNavItem[] };
+
+export const PORTAL_NAV: TRoleNavGroup[] = [
   {
     label: "",
     items: [
@@ -74,15 +78,23 @@ export const PORTAL_NAV: AppShellNavGroup[] = [
       { href: "/portal/transactions", label: "Transactions", icon: <TransactionsIcon /> },
       { href: "/portal/calls", label: "Calls", icon: <CallsIcon /> },
       { href: "/portal/statements", label: "Statements", icon: <InvoiceIcon /> },
+      { href: "/portal/users", label: "Users", icon: <UsersIcon />, roles: ["CUSTOMER_ADMIN"] },
       { href: "/portal/profile", label: "Profile", icon: <ProfileIcon /> },
     ],
   },
 ];
 
+/** The menu as this role sees it: items restricted to other roles are left out. */
+export function navForRole(nav: readonly TRoleNavGroup[], role: string | undefined): AppShellNavGroup[] {
+  return nav.map((group) => ({ ...group, items: group.items.filter((item) => !item.roles || (role !== undefined && item.roles.includes(role))) }));
+}
+
 export function SignedInShell(props: {
   area: "admin" | "portal";
   tenantName: string;
   user: { name: string; email: string; roleLabel: string };
+  /** The membership's role: menu items restricted to other roles are hidden (all of them without it). */
+  role?: string;
   children: ReactNode;
 }) {
   return (
@@ -90,7 +102,7 @@ export function SignedInShell(props: {
       area={props.area}
       tenantName={props.tenantName}
       user={props.user}
-      nav={props.area === "admin" ? ADMIN_NAV : PORTAL_NAV}
+      nav={props.area === "admin" ? ADMIN_NAV : navForRole(PORTAL_NAV, props.role)}
       onSignOut={() => void signOut({ callbackUrl: "/sign-in" })}
     >
       {props.children}

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { db } from "@/server/db/client";
+import { db, type TDb } from "@/server/db/client";
 import { recordAudit, type TActor } from "@/server/audit/audit";
 import { AppError } from "@/server/errors";
 import { hashToken, newToken } from "@/server/security/secrets";
@@ -80,13 +80,16 @@ export async function inviteCustomerUser(options: {
   invite: z.infer<typeof ZInviteCustomerUser>;
 }) {
   const invite = ZInviteCustomerUser.parse(options.invite);
-  const customer = await db().customer.findFirst({
-    where: { tenantId: options.tenantId, id: invite.customerId },
-    select: { id: true, status: true },
-  });
+  const customer = await assertCustomerOpen(db(), options.tenantId, invite.customerId);
+  return createInvitation({ ...options, email: invite.email, role: invite.role, customerId: customer.id });
+}
+
+/** The tenant's customer, refused once its account is closed: nobody new joins a closed account. */
+async function assertCustomerOpen(client: TDb, tenantId: string, customerId: string) {
+  const customer = await client.customer.findFirst({ where: { tenantId, id: customerId }, select: { id: true, status: true } });
   if (!customer) throw AppError.notFound("Customer");
   if (customer.status === "CLOSED") throw new AppError("PRECONDITION_FAILED", "The account is closed");
-  return createInvitation({ ...options, email: invite.email, role: invite.role, customerId: customer.id });
+  return customer;
 }
 
 export async function inviteTenantUser(options: { tenantId: string; actor: TActor; invite: z.infer<typeof ZInviteTenantUser> }) {
@@ -94,10 +97,25 @@ export async function inviteTenantUser(options: { tenantId: string; actor: TActo
   return createInvitation({ ...options, email: invite.email, role: invite.role, customerId: null });
 }
 
-export async function revokeInvitation(options: { tenantId: string; actor: TActor; invitationId: string }) {
+/**
+ * An invitation still waiting for its person (not accepted, not revoked; it may have expired),
+ * within the tenant and, for a customer's own admins, within their customer only.
+ */
+function openInvitationWhere(options: { tenantId: string; customerId?: string; invitationId: string }) {
+  return {
+    tenantId: options.tenantId,
+    id: options.invitationId,
+    acceptedAt: null,
+    revokedAt: null,
+    ...(options.customerId ? { customerId: options.customerId } : {}),
+  };
+}
+
+/** `customerId`: a customer admin revokes only their own customer's invitations. */
+export async function revokeInvitation(options: { tenantId: string; customerId?: string; actor: TActor; invitationId: string }) {
   return db().$transaction(async (tx) => {
     const result = await tx.invitation.updateMany({
-      where: { tenantId: options.tenantId, id: options.invitationId, acceptedAt: null, revokedAt: null },
+      where: openInvitationWhere(options),
       data: { revokedAt: new Date() },
     });
     if (result.count === 0) throw AppError.notFound("Open invitation");
@@ -110,6 +128,40 @@ export async function revokeInvitation(options: { tenantId: string; actor: TActo
     });
     return { revoked: true };
   });
+}
+
+/**
+ * Mails an open invitation again, valid for another full period from now. The delivery job
+ * issues a fresh token (deliverInvitation), so the link sent before stops working: only the
+ * newest mail can be used. `customerId` as for revokeInvitation.
+ */
+export async function resendInvitation(options: { tenantId: string; customerId?: string; actor: TActor; invitationId: string }) {
+  const invitation = await db().$transaction(async (tx) => {
+    const open = await tx.invitation.findFirst({ where: openInvitationWhere(options), select: { id: true, email: true, customerId: true } });
+    if (!open) throw AppError.notFound("Open invitation");
+    if (open.customerId) await assertCustomerOpen(tx, options.tenantId, open.customerId);
+    // Conditional, like revoking: an invitation accepted or revoked meanwhile is not revived.
+    const extended = await tx.invitation.updateMany({
+      where: openInvitationWhere(options),
+      data: { expiresAt: new Date(Date.now() + INVITATION_TTL_MS) },
+    });
+    if (extended.count === 0) throw AppError.notFound("Open invitation");
+    const updated = await tx.invitation.findUniqueOrThrow({
+      where: { id: open.id },
+      select: { id: true, email: true, role: true, expiresAt: true, createdAt: true },
+    });
+    await recordAudit(tx, {
+      tenantId: options.tenantId,
+      actor: options.actor,
+      action: "invitation.resent",
+      targetType: "invitation",
+      targetId: open.id,
+      after: { email: open.email, expiresAt: updated.expiresAt.toISOString() },
+    });
+    return updated;
+  });
+  await sendEvent({ name: "auth/invitation.created", data: { tenantId: options.tenantId, invitationId: invitation.id } });
+  return invitation;
 }
 
 /** Issues a fresh single-use token and mails it. Run by the `auth/invitation.created` job. */

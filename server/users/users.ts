@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Prisma } from "@/server/db/generated/client";
 import type { Role } from "@/server/db/generated/enums";
-import { db } from "@/server/db/client";
+import { db, type TDb } from "@/server/db/client";
 import { recordAudit, type TActor } from "@/server/audit/audit";
 import { AppError } from "@/server/errors";
 import { sortOrder, type TPage, type TPageInput } from "@/server/lib/pagination";
@@ -97,17 +97,35 @@ export async function removeMember(options: { tenantId: string; actor: TActor; a
         throw new AppError("PRECONDITION_FAILED", "This is the tenant's last tenant admin: invite another one before removing this access");
       }
     }
-    await tx.membership.delete({ where: { id: membership.id } });
-    await recordAudit(tx, {
-      tenantId: options.tenantId,
-      actor: options.actor,
-      action: "member.removed",
-      targetType: "user",
-      targetId: membership.userId,
-      before: { email: membership.user.email, role: membership.role, customerId: membership.customerId },
-    });
-    return { removed: true };
+    return deleteMembership(tx, { tenantId: options.tenantId, actor: options.actor, membership });
   });
+}
+
+/**
+ * Ends someone's access to the tenant, inside the caller's transaction, with its audit event.
+ * Access ends at once: every request re-reads the membership (loadAuthContext), so the
+ * person's open sessions resolve to nobody here from their next request on. Their account,
+ * and its sessions with other tenants, are kept.
+ */
+export async function deleteMembership(
+  tx: TDb,
+  options: {
+    tenantId: string;
+    actor: TActor;
+    membership: { id: string; role: Role; userId: string; customerId: string | null; user: { email: string } };
+  },
+) {
+  const { membership } = options;
+  await tx.membership.delete({ where: { id: membership.id } });
+  await recordAudit(tx, {
+    tenantId: options.tenantId,
+    actor: options.actor,
+    action: "member.removed",
+    targetType: "user",
+    targetId: membership.userId,
+    before: { email: membership.user.email, role: membership.role, customerId: membership.customerId },
+  });
+  return { removed: true };
 }
 
 export const ZUpdateProfile = z.object({ name: z.string().trim().min(1, "Enter your name").max(200) });

@@ -67,6 +67,7 @@ const cases: Record<string, TCase> = {
   "users.invitations": { input: () => undefined },
   "users.invite": { input: () => ({ email: `evil-${Date.now()}@example.test`, role: "TENANT_ADMIN" }) },
   "users.remove": { input: (t) => ({ membershipId: t.admin.membership.id }) },
+  "users.resendInvitation": { input: (t) => ({ invitationId: t.invitationId }) },
   "outbox.list": { input: () => PAGE },
   "outbox.get": { input: (t) => ({ emailId: t.emailId }) },
   "jobs.list": { input: () => PAGE },
@@ -74,6 +75,14 @@ const cases: Record<string, TCase> = {
   "audit.list": { input: () => PAGE },
   "portal.overview": { input: () => undefined },
   "portal.spentThisMonth": { input: () => undefined },
+  // A customer admin manages only the session's customer: ids of another customer's people
+  // and invitations are not found, and an invitation can name no customer (the session's is used).
+  "portal.users.list": { input: () => undefined },
+  "portal.users.invite": { input: (t) => ({ email: t.customerAdmin.user.email, role: "CUSTOMER_ADMIN" }) },
+  "portal.users.resendInvitation": { input: (t) => ({ invitationId: t.invitationId }) },
+  "portal.users.revokeInvitation": { input: (t) => ({ invitationId: t.invitationId }) },
+  "portal.users.changeRole": { input: (t) => ({ membershipId: t.customerAdmin.membership.id, role: "CUSTOMER_USER" }) },
+  "portal.users.remove": { input: (t) => ({ membershipId: t.customerAdmin.membership.id }) },
   "tenant.overview": { input: () => undefined },
   "tenant.generalSettings": { input: () => undefined },
   // Tenant B's admin only renames and re-zones tenant B (tenants has no tenant_id column, so the
@@ -346,6 +355,7 @@ describe("cross-tenant isolation", () => {
     await expect(admin.wallet.ledger({ customerId: target.customer.id })).resolves.toMatchObject({ total: 1 });
     await expect(owner.wallet.myLedger({})).resolves.toMatchObject({ total: 1 });
     await expect(owner.portal.overview()).resolves.toMatchObject({ id: target.customer.id });
+    expect((await owner.portal.users.list()).rows.map((row) => row.email)).toEqual(expect.arrayContaining([target.customerAdmin.user.email, "pending@a.test"]));
     await expect(admin.cdrSources.get({ sourceId: target.cdrSourceId })).resolves.toMatchObject({ name: "A's secret CDR source" });
     await expect(admin.cdrFiles.rejects({ fileId: target.cdrFileId })).resolves.toMatchObject({ total: 1 });
     expect((await admin.cdrs.search({ filter: { customerId: target.customer.id } })).rows.map((row) => row.recordKey)).toEqual(["A-secret-call"]);
