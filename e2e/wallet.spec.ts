@@ -24,6 +24,17 @@ test("an admin credits a customer's wallet once, with a reason, and sees the led
   const csv = await page.request.get(page.url().replace("/admin/customers/", "/api/customers/").replace(/\/wallet$/, "/ledger"));
   expect(csv.status()).toBe(200);
   expect(await csv.text()).toContain("ADJUSTMENT,25.500000");
+
+  // Last month's statement, and its PDF as the real server renders it (with its embedded font).
+  await page.getByRole("button", { name: "Generate statement" }).click();
+  await expect(page.getByText(/^Statement for .+ generated$/)).toBeVisible();
+  const pdfLink = page.getByRole("link", { name: /^Download the statement for .+ \(PDF\)$/ }).first();
+  const pdf = await page.request.get((await pdfLink.getAttribute("href"))!);
+  expect(pdf.status()).toBe(200);
+  expect(pdf.headers()["content-type"]).toBe("application/pdf");
+  const bytes = await pdf.body();
+  expect(bytes.subarray(0, 4).toString("latin1")).toBe("%PDF");
+  expect(bytes.toString("latin1")).toContain("DejaVuSans");
 });
 
 test("the customer sees the balance and the transaction in the portal", async ({ page }) => {
@@ -37,6 +48,10 @@ test("the customer sees the balance and the transaction in the portal", async ({
   await page.getByRole("navigation").getByRole("link", { name: "Statements" }).click();
   await expect(page.getByRole("heading", { name: "Statements" })).toBeVisible();
   await snap(page, "portal-statements");
+  await page.getByRole("table").getByRole("link").first().click();
+  await expect(page.getByRole("heading", { name: /^Statement for / })).toBeVisible();
+  await expect(page.getByText("Call usage").first()).toBeVisible();
+  await snap(page, "portal-statement");
 });
 
 test("an admin refunds part of a card top-up through Stripe, and configures the tenant's Stripe keys", async ({ page }) => {

@@ -80,7 +80,7 @@ export function StatementView({ statementId }: { statementId: string }) {
           </>
         }
       />
-      <Card aria-labelledby="statement-summary-title" className="max-w-2xl">
+      <Card aria-labelledby="statement-summary-title" className="max-w-3xl">
         <CardHeader>
           <CardTitle id="statement-summary-title">Summary</CardTitle>
         </CardHeader>
@@ -117,7 +117,7 @@ export function StatementView({ statementId }: { statementId: string }) {
           </table>
         </CardContent>
       </Card>
-      <p className="mt-3 max-w-2xl text-xs text-slate-500">
+      <p className="mt-3 max-w-3xl text-xs text-slate-500">
         Credits are positive and charges negative. Dates follow {data.tenant.name}&apos;s time zone ({data.tenant.timeZone}).
       </p>
       <StatementUsageCard statement={data} />
