@@ -50,6 +50,8 @@ export function LimitsCard({
     for (const field of FIELDS) {
       const value = normaliseAmount(values[field], { allowNegative: field !== "creditLimit" });
       if (value === null) next[field] = [field === "creditLimit" ? "Enter an amount like 100.00 (not negative)" : "Enter an amount like 5.00 or -10.00"];
+      // The server's rule too (server/wallet/wallet.ts): a postpaid account with no credit could carry no call.
+      else if (field === "creditLimit" && billingType === "POSTPAID" && /^0*(\.0*)?$/.test(value)) next[field] = ["A postpaid account needs a credit limit above zero"];
       else normalised[field] = value;
     }
     setErrors(next);
@@ -83,7 +85,14 @@ export function LimitsCard({
         <CardContent className="flex flex-col gap-3">
           {field("creditLimit", "Credit limit", "How far below zero a postpaid balance may go.", billingType === "POSTPAID")}
           {field("lockThreshold", "Lock threshold", "A prepaid account locks at or below this balance.", billingType === "PREPAID")}
-          {field("lowBalanceThreshold", "Low-balance threshold", "Below this the customer is emailed, once per crossing.", true)}
+          {field(
+            "lowBalanceThreshold",
+            "Low-balance threshold",
+            billingType === "POSTPAID"
+              ? "When the credit still available (limit plus balance) falls below this, the customer is emailed, once per crossing."
+              : "Below this the customer is emailed, once per crossing.",
+            true,
+          )}
         </CardContent>
         {canEdit ? (
           <CardFooter>

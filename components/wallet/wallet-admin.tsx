@@ -17,7 +17,7 @@ import { Button, buttonClassName } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { FormField } from "@/components/ui/form-field";
-import { Input } from "@/components/ui/input";
+import { Select } from "@/components/ui/select";
 import { Money } from "@/components/ui/money";
 import { formatMicros } from "@/components/ui/money-format";
 import { PageHeader } from "@/components/ui/page-header";
@@ -42,9 +42,16 @@ import { dayOf, firstOfMonth } from "@/components/time/wall-time";
 
 const BREADCRUMB_ROOT = { label: "Customers", href: "/admin/customers" };
 
-/** "2026-09" in October: the month before the tenant's current one, as statements are cut in the tenant's zone. */
-function lastFinishedPeriod(timeZone: string): string {
-  return firstOfMonth(dayOf(new Date(), timeZone), 1).slice(0, "yyyy-mm".length);
+/** How far back a statement can be written from this card. */
+const STATEMENT_MONTHS = 24;
+
+/**
+ * The finished months, latest first ("2026-09" first in October), as statements are cut in the
+ * tenant's zone. A list rather than a month input: Firefox and Safari show that as plain text.
+ */
+function finishedPeriods(timeZone: string): string[] {
+  const today = dayOf(new Date(), timeZone);
+  return Array.from({ length: STATEMENT_MONTHS }, (_, index) => firstOfMonth(today, index + 1).slice(0, "yyyy-mm".length));
 }
 
 /** A customer's wallet for tenant staff: balance, lock, limits, ledger, recurring fees, statements. */
@@ -441,7 +448,8 @@ function StatementsCard({ customerId, currency, canGenerate }: { customerId: str
   const queryClient = useQueryClient();
   const statements = useQuery(trpc.statements.forCustomer.queryOptions({ customerId }));
   const timeZone = useTimeZone();
-  const [period, setPeriod] = useState(() => lastFinishedPeriod(timeZone));
+  const periods = finishedPeriods(timeZone);
+  const [period, setPeriod] = useState(() => periods[0]!);
   const [periodError, setPeriodError] = useState<string | null>(null);
   const generate = useMutation(
     trpc.statements.generate.mutationOptions({
@@ -500,20 +508,15 @@ function StatementsCard({ customerId, currency, canGenerate }: { customerId: str
           className="flex items-end gap-2 border-t border-slate-200 px-4 py-3"
           onSubmit={(event) => {
             event.preventDefault();
-            if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(period)) {
-              setPeriodError("Choose a month");
-              return;
-            }
             generate.mutate({ customerId, period });
           }}
           noValidate
         >
           <FormField label="Month" error={periodError} className="flex-1">
-            <Input
-              type="month"
+            <Select
               size="sm"
               value={period}
-              max={lastFinishedPeriod(timeZone)}
+              options={periods.map((value) => ({ value, label: periodLabel(value) }))}
               onChange={(event) => {
                 setPeriod(event.target.value);
                 setPeriodError(null);
