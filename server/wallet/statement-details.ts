@@ -1,6 +1,8 @@
+import { z } from "zod";
 import type { LedgerKind, RateCategory } from "@/server/db/generated/enums";
 import { db } from "@/server/db/client";
 import { cdrBatchOf, customerTexts } from "./customer-text";
+import { LEDGER_KINDS } from "./wallet";
 
 /**
  * What made up a statement's month, for the PDF and the portal alike: every entry that is not
@@ -15,6 +17,10 @@ import { cdrBatchOf, customerTexts } from "./customer-text";
  * the ledger page finds them (customer-text.ts); a re-rate's key is a digest of its calls, and
  * they could be read back only by scanning the customer's whole history, so re-rated charges
  * are one line of their own.
+ *
+ * A statement's period has ended when it is written and entries are never back-dated, so its
+ * details never change: they are computed once and stored with it (statements.details, see
+ * {@link storedStatementDetails}), not at every view.
  */
 
 export type TStatementActivity = { id: bigint; at: Date; kind: LedgerKind; description: string; amount: bigint; balanceAfter: bigint };
@@ -187,4 +193,84 @@ export async function statementDetails(options: TPeriod): Promise<TStatementDeta
 function billedMinutes(seconds: bigint): string {
   const hundredths = (seconds * 100n + 30n) / 60n;
   return `${hundredths / 100n}.${(hundredths % 100n).toString().padStart(2, "0")}`;
+}
+
+/**
+ * The stored form of a statement's details (statements.details, JSONB). JSON has no BigInt and
+ * no Date: money, seconds and entry ids are decimal strings, instants ISO strings. `version`
+ * tells a later shape from this one; a row of a version this code does not know is not read.
+ */
+const STORED_DETAILS_VERSION = 1;
+
+const ZInteger = z.string().regex(/^-?\d+$/).transform((value) => BigInt(value));
+const ZUsageKey = z.enum([...(CATEGORY_ORDER as [RateCategory, ...RateCategory[]]), "UNCATEGORISED", "RERATED", "OTHER_CHARGES"]);
+
+const ZStoredDetails = z.object({
+  version: z.literal(STORED_DETAILS_VERSION),
+  activity: z.array(
+    z.object({
+      id: ZInteger,
+      at: z.iso.datetime().transform((value) => new Date(value)),
+      kind: z.enum(LEDGER_KINDS),
+      description: z.string(),
+      amount: ZInteger,
+      balanceAfter: ZInteger,
+    }),
+  ),
+  usage: z.object({
+    rows: z.array(
+      z.object({
+        key: ZUsageKey,
+        label: z.string(),
+        calls: z.number().int().nullable(),
+        billedSeconds: ZInteger.nullable(),
+        billedMinutes: z.string().nullable(),
+        amount: ZInteger,
+      }),
+    ),
+    total: ZInteger,
+    entries: z.number().int(),
+    note: z.string(),
+  }),
+});
+
+export type TStoredStatementDetails = z.input<typeof ZStoredDetails>;
+
+/** A statement's details as stored (statements.details). */
+export function storedStatementDetails(details: TStatementDetails): TStoredStatementDetails {
+  return {
+    version: STORED_DETAILS_VERSION,
+    activity: details.activity.map((entry) => ({
+      id: entry.id.toString(),
+      at: entry.at.toISOString(),
+      kind: entry.kind,
+      description: entry.description,
+      amount: entry.amount.toString(),
+      balanceAfter: entry.balanceAfter.toString(),
+    })),
+    usage: {
+      rows: details.usage.rows.map((row) => ({
+        key: row.key,
+        label: row.label,
+        calls: row.calls,
+        billedSeconds: row.billedSeconds === null ? null : row.billedSeconds.toString(),
+        billedMinutes: row.billedMinutes,
+        amount: row.amount.toString(),
+      })),
+      total: details.usage.total.toString(),
+      entries: details.usage.entries,
+      note: details.usage.note,
+    },
+  };
+}
+
+/**
+ * Stored details read back, exactly as {@link statementDetails} returned them; null for none
+ * (a statement written before they were stored) or for a shape this code cannot read.
+ */
+export function parseStoredStatementDetails(value: unknown): TStatementDetails | null {
+  if (value === null || value === undefined) return null;
+  const parsed = ZStoredDetails.safeParse(value);
+  if (!parsed.success) return null;
+  return parsed.data;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Prisma } from "@/server/db/generated/client";
 import type { LedgerKind } from "@/server/db/generated/enums";
 import { db } from "@/server/db/client";
 import { AppError, isUniqueViolation } from "@/server/errors";
@@ -6,7 +7,7 @@ import { sendMail } from "@/server/mail/mailer";
 import { appUrl } from "@/server/mail/templates";
 import { getZoneConverter } from "@/server/rating/time-zone";
 import { billingPeriod } from "./recurring";
-import { statementDetails } from "./statement-details";
+import { parseStoredStatementDetails, statementDetails, storedStatementDetails, type TStatementDetails } from "./statement-details";
 import { money } from "./statement-pdf";
 import { LEDGER_KINDS } from "./wallet";
 
@@ -21,6 +22,8 @@ export { statementPdf } from "./statement-pdf";
  * (created_at is the clock time of the insert, taken under the customer's row lock, so a
  * customer's entries are in the same order by created_at as by id), so a settled period's
  * statement never changes and regenerating it is free; (tenant, customer, period) is unique.
+ * Nor do its details (activity and call usage, statement-details.ts): they are stored with it
+ * when it is written, and a view reads them rather than a month of calls.
  */
 
 /**
@@ -147,7 +150,8 @@ async function statementBounds(options: { tenantId: string; customerId: string; 
 }
 
 /**
- * Writes (or rewrites) the statement of one customer for one finished period. Keeps
+ * Writes (or rewrites) the statement of one customer for one finished period, with its details
+ * (computed over the same bounds, stored in the same statement as its totals). Keeps
  * `emailedAt`: regenerating never sends the statement again.
  */
 export async function generateStatement(options: { tenantId: string; customerId: string; period: string; now?: Date }) {
@@ -161,16 +165,24 @@ export async function generateStatement(options: { tenantId: string; customerId:
   if (end.getTime() + STATEMENT_GRACE_MS > (options.now ?? new Date()).getTime()) {
     throw AppError.invalidField("period", "A statement can be generated an hour after its month has ended");
   }
-  const computed = await computeStatement({ tenantId: options.tenantId, customerId: customer.id, start, end });
-  const data = { openingBalance: computed.openingBalance, closingBalance: computed.closingBalance, totals: computed.totals };
+  const [computed, details] = await Promise.all([
+    computeStatement({ tenantId: options.tenantId, customerId: customer.id, start, end }),
+    statementDetails({ tenantId: options.tenantId, customerId: customer.id, timeZone: customer.tenant.timeZone, start, end }),
+  ]);
+  const data = {
+    openingBalance: computed.openingBalance,
+    closingBalance: computed.closingBalance,
+    totals: computed.totals,
+    details: storedStatementDetails(details),
+  };
   const where = { tenantId_customerId_period: { tenantId: options.tenantId, customerId: customer.id, period } };
   const select = { id: true, period: true, periodStart: true, periodEnd: true, openingBalance: true, closingBalance: true, totals: true, generatedAt: true, emailedAt: true } as const;
   try {
     return await db().statement.upsert({
       where,
       create: { tenantId: options.tenantId, customerId: customer.id, period, periodStart: start, periodEnd: end, ...data },
-      // The bounds too: totals are always stored with the instants they were summed over, even
-      // when two first generations of a statement raced on different bounds.
+      // The bounds too: totals and details are always stored with the instants they were summed
+      // over, even when two first generations of a statement raced on different bounds.
       update: { ...data, periodStart: start, periodEnd: end, generatedAt: new Date() },
       select,
     });
@@ -306,26 +318,52 @@ export async function listStatements(options: { tenantId: string; customerId: st
  * scoped by tenant and customer.
  */
 export async function getStatement(options: { tenantId: string; customerId: string; statementId: string }) {
-  const statement = await db().statement.findFirst({
+  const row = await db().statement.findFirst({
     where: { tenantId: options.tenantId, customerId: options.customerId, id: options.statementId },
     select: {
       ...listSelect,
       totals: true,
+      details: true,
       customer: { select: { id: true, name: true, accountNumber: true, billingType: true } },
       tenant: { select: { name: true, currency: true, timeZone: true } },
     },
   });
-  if (!statement) throw AppError.notFound("Statement");
+  if (!row) throw AppError.notFound("Statement");
+  const { details: stored, ...statement } = row;
   const totals = parseTotals(statement.totals);
-  // The statement's own bounds and the zone it is read in now: the entries it summed.
+  const details = parseStoredStatementDetails(stored) ?? (await backfillStatementDetails(options.tenantId, statement, stored));
+  return { ...statement, totals, sections: statementSections(totals), ...details };
+}
+
+/**
+ * The details of a statement that has none stored (written before they were): computed over its
+ * own bounds, in the zone it is read in now, and stored once. Concurrent first views each
+ * compute them; the first to write stores them and the others' writes find the column filled
+ * and change nothing, as does a view racing a regeneration (which stores its own). Details of a
+ * shape this code cannot read (a later version's) are computed for the view but left as stored.
+ */
+async function backfillStatementDetails(
+  tenantId: string,
+  statement: { id: string; periodStart: Date; periodEnd: Date; customer: { id: string }; tenant: { timeZone: string } },
+  stored: unknown,
+): Promise<TStatementDetails> {
   const details = await statementDetails({
-    tenantId: options.tenantId,
+    tenantId,
     customerId: statement.customer.id,
     timeZone: statement.tenant.timeZone,
     start: statement.periodStart,
     end: statement.periodEnd,
   });
-  return { ...statement, totals, sections: statementSections(totals), ...details };
+  if (stored !== null) {
+    console.warn(`[statements] details of statement ${statement.id} are stored in a shape this version cannot read; computed them instead`);
+    return details;
+  }
+  await db().statement.updateMany({
+    // Only over the bounds they were computed for, and only where none are stored yet.
+    where: { tenantId, id: statement.id, periodStart: statement.periodStart, periodEnd: statement.periodEnd, details: { equals: Prisma.DbNull } },
+    data: { details: storedStatementDetails(details) },
+  });
+  return details;
 }
 
 export type TStatementSection = { key: string; label: string; amount: bigint };
