@@ -145,7 +145,7 @@ export function CustomerDetail({ customerId }: { customerId: string }) {
   const closed = data.status === "CLOSED";
   const submitUpdate: TCustomerFormSubmit = (fields, handlers) => update.mutate({ customerId: data.id, fields }, handlers);
   const submitStatus: TStatusSubmit = (values, handlers) =>
-    changeStatus.mutate({ customerId: data.id, status: values.status, reason: values.reason, acknowledgeBalance: values.acknowledgeBalance }, handlers);
+    changeStatus.mutate({ customerId: data.id, status: values.status, reason: values.reason, acknowledgedBalance: values.acknowledgedBalance }, handlers);
   const submitInvite: TInviteSubmit<"CUSTOMER_ADMIN" | "CUSTOMER_USER"> = (values, handlers) =>
     invite.mutate({ customerId: data.id, email: values.email, role: values.role }, handlers);
 
@@ -369,6 +369,7 @@ export function CustomerDetail({ customerId }: { customerId: string }) {
         balance={data.balance}
         currency={data.tenant.currency}
         onClose={() => setStatusTarget(null)}
+        onBalanceStale={refresh}
         submit={submitStatus}
         pending={changeStatus.isPending}
       />

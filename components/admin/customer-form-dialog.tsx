@@ -134,7 +134,9 @@ function CustomerForm({
         name: values.name.trim(),
         billingType: values.billingType === "POSTPAID" ? "POSTPAID" : "PREPAID",
         contactEmail: values.contactEmail.trim(),
-        creditLimit: postpaid ? normaliseAmount(values.creditLimit, { allowNegative: false }) : null,
+        // Only a limit typed here: the one the form loaded may have been raised on the wallet
+        // page since, and sending it back would lower it again (the server keeps the current one).
+        creditLimit: postpaid && (values.creditLimit.trim() !== initial.creditLimit || initial.billingType !== "POSTPAID") ? normaliseAmount(values.creditLimit, { allowNegative: false }) : null,
       },
       {
         onSuccess: onDone,

@@ -13,7 +13,7 @@ import { Textarea } from "@/components/ui/textarea";
 export type TStatusTarget = "ACTIVE" | "SUSPENDED" | "CLOSED";
 
 export type TStatusSubmit = (
-  values: { status: TStatusTarget; reason: string; acknowledgeBalance?: boolean },
+  values: { status: TStatusTarget; reason: string; acknowledgedBalance?: string },
   handlers: { onSuccess: () => void; onError: (error: unknown) => void },
 ) => void;
 
@@ -48,6 +48,7 @@ export function StatusChangeDialog({
   balance,
   currency,
   onClose,
+  onBalanceStale,
   submit,
   pending,
 }: {
@@ -58,6 +59,8 @@ export function StatusChangeDialog({
   balance: bigint;
   currency: string;
   onClose: () => void;
+  /** The server saw another balance than `balance`: fetch it again, for the dialog to show. */
+  onBalanceStale: () => void;
   submit: TStatusSubmit;
   pending: boolean;
 }) {
@@ -85,7 +88,7 @@ export function StatusChangeDialog({
         ) : null
       }
     >
-      {target ? <ReasonForm formId={formId} target={target} balance={target === "CLOSED" ? balance : 0n} currency={currency} submit={submit} onDone={onClose} /> : null}
+      {target ? <ReasonForm formId={formId} target={target} balance={target === "CLOSED" ? balance : 0n} currency={currency} submit={submit} onDone={onClose} onBalanceStale={onBalanceStale} /> : null}
     </Dialog>
   );
 }
@@ -99,6 +102,7 @@ function ReasonForm({
   currency,
   submit,
   onDone,
+  onBalanceStale,
 }: {
   formId: string;
   target: TStatusTarget;
@@ -107,6 +111,7 @@ function ReasonForm({
   currency: string;
   submit: TStatusSubmit;
   onDone: () => void;
+  onBalanceStale: () => void;
 }) {
   const [reason, setReason] = useState("");
   const [acknowledged, setAcknowledged] = useState(false);
@@ -121,21 +126,27 @@ function ReasonForm({
     const problem = reasonError(reason);
     const found: TFieldErrors = {
       ...(problem ? { reason: [problem] } : {}),
-      ...(needsAcknowledgement && !acknowledged ? { acknowledgeBalance: [ACKNOWLEDGE_REQUIRED] } : {}),
+      ...(needsAcknowledgement && !acknowledged ? { acknowledgedBalance: [ACKNOWLEDGE_REQUIRED] } : {}),
     };
     if (Object.keys(found).length > 0) {
       setErrors(found);
-      event.currentTarget.querySelector<HTMLElement>(found.reason ? '[name="reason"]' : '[name="acknowledgeBalance"]')?.focus();
+      event.currentTarget.querySelector<HTMLElement>(found.reason ? '[name="reason"]' : '[name="acknowledgedBalance"]')?.focus();
       return;
     }
     setErrors({});
     submit(
-      { status: target, reason: reason.trim(), ...(needsAcknowledgement ? { acknowledgeBalance: acknowledged } : {}) },
+      // The figure shown is the one acknowledged: the server refuses it once the balance moved.
+      { status: target, reason: reason.trim(), ...(needsAcknowledgement && acknowledged ? { acknowledgedBalance: balance.toString() } : {}) },
       {
         onSuccess: onDone,
         onError: (error) => {
-          const found = formErrorsOf(error, ["reason", "acknowledgeBalance"]);
-          if (found.acknowledgeBalance) setServerSawBalance(true);
+          const found = formErrorsOf(error, ["reason", "acknowledgedBalance"]);
+          if (found.acknowledgedBalance) {
+            // Another balance than the one shown: show the new one and ask again.
+            setServerSawBalance(true);
+            setAcknowledged(false);
+            onBalanceStale();
+          }
           setErrors(found);
           if (isForbidden(error)) onDone();
         },
@@ -155,18 +166,18 @@ function ReasonForm({
             </p>
           ) : null}
           <Checkbox
-            name="acknowledgeBalance"
+            name="acknowledgedBalance"
             label={balance > 0n ? "I have seen the credit and close the account anyway" : balance < 0n ? "I have seen the amount owed and close the account anyway" : "I have seen the balance and close the account anyway"}
             checked={acknowledged}
-            invalid={Boolean(errors.acknowledgeBalance)}
+            invalid={Boolean(errors.acknowledgedBalance)}
             onChange={(event) => {
               setAcknowledged(event.target.checked);
-              if (errors.acknowledgeBalance) setErrors(({ acknowledgeBalance: _seen, ...rest }) => rest);
+              if (errors.acknowledgedBalance) setErrors(({ acknowledgedBalance: _seen, ...rest }) => rest);
             }}
           />
-          {errors.acknowledgeBalance ? (
+          {errors.acknowledgedBalance ? (
             <p role="alert" className="text-xs text-danger-700">
-              {errors.acknowledgeBalance.join(" ")}
+              {errors.acknowledgedBalance.join(" ")}
             </p>
           ) : null}
         </div>

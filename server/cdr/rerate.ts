@@ -176,12 +176,15 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
         if (updates[0]!.length > 0) {
           // Only rows still UNBILLABLE change: a concurrent run that got here first wins. What the
           // changed calls move in the traffic totals is read from their rows before and after.
+          // rated_at is the clock, not this transaction's start: a CDR batch whose entry committed
+          // after this re-rate began must not count these calls as its own (the ledger's text and
+          // statements tell a batch's calls by rated_at ≤ its entry's time).
           const changed = await client.query<{ changed: number; traffic: unknown }>(
             `WITH changed AS (
              UPDATE cdrs c SET status = u.status::"CdrStatus", unbillable_reason = u.reason, customer_id = u.customer_id, trunk_id = u.trunk_id,
                     category = u.category::"RateCategory", matched_prefix = u.matched_prefix, rate_id = u.rate_id,
                     billed_seconds = u.billed_seconds, price = u.price, cost = u.cost, callee = u.callee,
-                    callee_short_code = u.callee_short_code, rated_at = now()
+                    callee_short_code = u.callee_short_code, rated_at = clock_timestamp()
              FROM unnest($2::uuid[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::uuid[], $8::uuid[], $9::text[],
                          $10::text[], $11::bigint[], $12::int[], $13::bigint[], $14::bigint[], $15::text[], $16::boolean[])
                   AS u(source_id, record_key, start_at, status, reason, customer_id, trunk_id, category, matched_prefix, rate_id,

@@ -30,8 +30,11 @@ export const ZCustomerStatusChange = z.object({
   customerId: z.uuid(),
   status: z.enum(["ACTIVE", "SUSPENDED", "CLOSED"]),
   reason: z.string().trim().min(3, "Give a reason").max(500),
-  /** Closing an account that holds credit or owes money: the admin has seen the balance (see changeCustomerStatus). */
-  acknowledgeBalance: z.boolean().optional(),
+  /**
+   * Closing an account that holds credit or owes money: the balance (micro-units) the admin saw
+   * and acknowledged, which must still be the balance (see changeCustomerStatus).
+   */
+  acknowledgedBalance: z.string().regex(/^-?\d{1,19}$/, "A balance in micro-units").optional(),
 });
 
 export const ZCustomerListFilter = z.object({
@@ -167,6 +170,8 @@ export async function updateCustomer(options: {
   let result: { customer: TCustomerSummary; rejudge: boolean };
   try {
     result = await db().$transaction(async (tx) => {
+      // Locked, so the limit kept or checked below is the one in place when this edit lands.
+      await tx.$queryRaw`SELECT 1 FROM customers WHERE tenant_id = ${options.tenantId}::uuid AND id = ${options.customerId}::uuid FOR UPDATE`;
       const before = await tx.customer.findFirst({
         where: { tenantId: options.tenantId, id: options.customerId },
         select: { accountNumber: true, name: true, billingType: true, contactEmail: true, creditLimit: true },
@@ -248,11 +253,14 @@ export async function changeCustomerStatus(options: {
     // Closing does not settle money (no refund or write-off happens here): whoever closes an
     // account that holds credit or owes money must have seen how much, and say so. Read under
     // the row lock, so a charge or payment committed meanwhile is in the figure checked.
-    if (change.status === "CLOSED" && balance !== 0n && change.acknowledgeBalance !== true) {
+    // The figure acknowledged, not a yes: a payment landing after the dialog opened would
+    // otherwise close an account over an amount nobody saw.
+    if (change.status === "CLOSED" && balance !== 0n && change.acknowledgedBalance !== balance.toString()) {
       const amount = `${formatMicros(balance < 0n ? -balance : balance, { minFractionDigits: 2 })} ${before.currency}`;
+      const holds = balance > 0n ? `The account holds ${amount} of credit` : `The account owes ${amount}`;
       throw AppError.invalidField(
-        "acknowledgeBalance",
-        balance > 0n ? `The account holds ${amount} of credit: confirm you have seen it to close the account` : `The account owes ${amount}: confirm you have seen it to close the account`,
+        "acknowledgedBalance",
+        change.acknowledgedBalance === undefined ? `${holds}: confirm you have seen it to close the account` : `${holds} now (it changed since you looked): confirm again to close the account`,
       );
     }
     // Suspending a locked account keeps its lock: reactivating it gives the lock back rather than lifting it unpaid.

@@ -110,6 +110,8 @@ function lowBalanceMail(customer: TCustomerState): { subject: string; text: stri
 export async function reactToBalanceChange(options: { tenantId: string; customerId: string }) {
   const customer = await loadState(options.tenantId, options.customerId);
   const actions: string[] = [];
+  // A closed account is neither mailed, recharged, locked nor unlocked: its service has ended.
+  if (customer.status === "CLOSED") return { actions };
 
   // Low-balance email, at most once per crossing: the flag flips only on a real crossing.
   if (belowLowBalance(customer)) {
@@ -166,8 +168,14 @@ export async function requestAccountReaction(options: { tenantId: string; custom
   });
 }
 
-/** The audited changes that alter how a balance is judged without a ledger entry (see {@link requestAccountReaction}). */
-const JUDGEMENT_CHANGES_SQL = `'wallet.limits_changed', 'customer.updated'`;
+/**
+ * The audited changes (rows `ch` of audit_events) that alter how a balance is judged without a
+ * ledger entry (see {@link requestAccountReaction}). An edit of a name or an email is no such
+ * change: counted as one, it would let the sweep undo an admin's unlock.
+ */
+const JUDGEMENT_CHANGES_SQL = `(ch.action = 'wallet.limits_changed'
+  OR (ch.action = 'customer.updated' AND (ch.before->>'billingType' IS DISTINCT FROM ch.after->>'billingType'
+                                          OR ch.before->>'creditLimit' IS DISTINCT FROM ch.after->>'creditLimit')))`;
 
 /** Locks an ACTIVE account because its balance ran out. Returns whether this call locked it. */
 export async function lockForBalance(options: { tenantId: string; customerId: string; reason: string }): Promise<boolean> {
@@ -324,7 +332,8 @@ export async function sweepBalanceReactions(): Promise<{ reacted: number; action
        SELECT GREATEST(
          (SELECT max(e.created_at) FROM ledger_entries e WHERE e.tenant_id = c.tenant_id AND e.customer_id = c.id),
          (SELECT max(ch.at) FROM audit_events ch
-          WHERE ch.tenant_id = c.tenant_id AND ch.target_type = 'customer' AND ch.target_id = c.id::text AND ch.action IN (${JUDGEMENT_CHANGES_SQL}))
+          WHERE ch.tenant_id = c.tenant_id AND ch.target_type = 'customer' AND ch.target_id = c.id::text
+            AND ch.at > now() - interval '1 hour' AND ${JUDGEMENT_CHANGES_SQL})
        ) AS last_entry
      ) l
      WHERE l.last_entry > now() - interval '1 hour'

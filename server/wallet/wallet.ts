@@ -253,6 +253,9 @@ export async function updateWalletLimits(options: { tenantId: string; actor: TAc
     lowBalanceThreshold: parseMoneyToMicros(limits.lowBalanceThreshold, { allowNegative: true }),
   };
   const { balance } = await db().$transaction(async (tx) => {
+    // Locked, so the billing type checked below is the one the limits land on (a concurrent
+    // switch to postpaid must not receive a prepaid form's zero credit limit).
+    await tx.$queryRaw`SELECT 1 FROM customers WHERE tenant_id = ${options.tenantId}::uuid AND id = ${limits.customerId}::uuid FOR UPDATE`;
     const before = await tx.customer.findFirst({
       where: { tenantId: options.tenantId, id: limits.customerId },
       select: { billingType: true, creditLimit: true, lockThreshold: true, lowBalanceThreshold: true },

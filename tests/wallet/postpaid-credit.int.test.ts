@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { db } from "@/server/db/client";
 import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner";
-import { createCustomer as createCustomerAccount, getCustomer, updateCustomer } from "@/server/customers/customers";
+import { changeCustomerStatus, createCustomer as createCustomerAccount, getCustomer, updateCustomer } from "@/server/customers/customers";
 import { computeDashboardFigures } from "@/server/dashboard/overview";
 import { BELOW_LOW_BALANCE_SQL, EXHAUSTED_SQL, balanceExhausted, belowLowBalance } from "@/server/wallet/account-state";
 import { postLedgerEntry } from "@/server/wallet/ledger";
-import { getWallet, lockCustomer, updateWalletLimits } from "@/server/wallet/wallet";
+import { getWallet, lockCustomer, unlockCustomer, updateWalletLimits } from "@/server/wallet/wallet";
 import { createCustomer, createTenant, TEST_ACTOR } from "../support/factories";
 import { withMoneyServices } from "../support/money-services";
 
@@ -245,6 +245,40 @@ describe("changing limits or billing type re-checks the lock", () => {
     await services.runner.fireCron("wallet-balance-sweep", new Date());
     await services.runner.drain();
     expect(await stateOf(customer.id)).toMatchObject({ status: "ACTIVE", lockSource: null });
+  });
+
+  it("does not let an edit of a name undo an admin's unlock in the sweep", async () => {
+    const tenant = await createTenant();
+    const email = "unlocked@postpaid.test";
+    const customer = await postpaid(tenant.id, email, "10.00");
+    await charge(tenant.id, customer.id, 20_000_000n);
+    expect(await stateOf(customer.id)).toMatchObject({ status: "LOCKED", lockSource: "BALANCE" });
+    // The admin decides to let it carry calls anyway.
+    await unlockCustomer({ tenantId: tenant.id, actor: TEST_ACTOR, change: { customerId: customer.id, reason: "Paying by wire tomorrow" } });
+    await services.runner.drain();
+    const row = await stateOf(customer.id);
+    await updateCustomer({
+      tenantId: tenant.id,
+      actor: TEST_ACTOR,
+      customerId: customer.id,
+      fields: { accountNumber: row.accountNumber, name: "Renamed Ltd", billingType: "POSTPAID", contactEmail: email },
+    });
+    await services.runner.fireCron("wallet-balance-sweep", new Date());
+    await services.runner.drain();
+    expect(await stateOf(customer.id)).toMatchObject({ status: "ACTIVE", name: "Renamed Ltd", creditLimit: 10_000_000n });
+  });
+
+  it("mails nothing to a closed account when its limits change", async () => {
+    const tenant = await createTenant();
+    const email = "closed@postpaid.test";
+    const customer = await postpaid(tenant.id, email, "1000.00");
+    await charge(tenant.id, customer.id, 900_000_000n);
+    await changeCustomerStatus({ tenantId: tenant.id, actor: TEST_ACTOR, change: { customerId: customer.id, status: "CLOSED", reason: "Left", acknowledgedBalance: "-900000000" } });
+    const before = mailTo(email).length;
+    await updateWalletLimits({ tenantId: tenant.id, actor: TEST_ACTOR, limits: limits(customer.id, { creditLimit: "901.00" }) });
+    await services.runner.drain();
+    expect(mailTo(email)).toHaveLength(before);
+    expect(await stateOf(customer.id)).toMatchObject({ status: "CLOSED", lowBalanceAlerted: false });
   });
 
   it("requires a credit limit to switch to postpaid, and judges the account again after a switch either way", async () => {
