@@ -130,6 +130,6 @@ export function readableValue(value: unknown, key?: string): string {
 }
 
 /** Whether a field's value is a secret and stays out of summaries. */
-export function secretKey(key: string | undefined): boolean {
+function secretKey(key: string | undefined): boolean {
   return key !== undefined && SECRET_KEY.test(key);
 }

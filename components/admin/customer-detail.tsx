@@ -421,8 +421,7 @@ function BalanceTiles({ customer }: { customer: TCustomerDetail }) {
   const prepaid = customer.billingType === "PREPAID";
   const lockAt = prepaid ? customer.lockThreshold : -customer.creditLimit;
   const headroom = customer.balance - lockAt;
-  // Prepaid calls need a balance above the threshold; postpaid ones a balance at or above minus the limit.
-  const exhausted = prepaid ? headroom <= 0n : headroom < 0n;
+  const exhausted = customer.balanceExhausted;
   const low = customer.belowLowBalance;
   const room = exhausted
     ? {

@@ -71,7 +71,7 @@ export function LineChart<TDatum extends object>({
 }: LineChartProps<TDatum>) {
   // recharts cannot relate a generic `keyof TDatum` to its own key type; plain strings are fine.
   const xDataKey: string = xKey;
-  const dots = showDots ?? (data.length <= 31 || data.length === 1);
+  const dots = showDots ?? data.length <= 31;
   const time = xAxis === "time";
   return (
     <ChartFrame

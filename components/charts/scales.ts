@@ -9,7 +9,10 @@
  * not) or crossed. A zero end gets no padding, so the axis does not start at a meaningless
  * -1.50. A single value is drawn against zero. Null for no finite values (let the chart decide).
  */
-export function fitValueDomain(values: readonly number[], padding = 0.08): [number, number] | null {
+/** The share of the data's span left as room above and below it. */
+const PADDING = 0.08;
+
+export function fitValueDomain(values: readonly number[]): [number, number] | null {
   const finite = values.filter((value) => Number.isFinite(value));
   if (finite.length === 0) return null;
   const min = Math.min(...finite);
@@ -21,7 +24,7 @@ export function fitValueDomain(values: readonly number[], padding = 0.08): [numb
   const high = max < 0 && (spread === 0 || -max <= spread) ? 0 : max;
   // All zero: a unit of room either side keeps the line off the frame.
   if (low === high) return [low - 1, high + 1];
-  const room = (high - low) * padding;
+  const room = (high - low) * PADDING;
   return [low === 0 && min >= 0 ? 0 : low - room, high === 0 && max <= 0 ? 0 : high + room];
 }
 
@@ -36,8 +39,8 @@ function niceStep(raw: number): number {
  * fitValueDomain widened to round numbers, with its ticks: 4 to 6 of them, a round step
  * apart, the count that wastes the least height ($0 to $50 by 10 rather than $0 to $60 by 20).
  */
-export function fitValueAxis(values: readonly number[], padding = 0.08): { domain: [number, number]; ticks: number[] } | null {
-  const fitted = fitValueDomain(values, padding);
+export function fitValueAxis(values: readonly number[]): { domain: [number, number]; ticks: number[] } | null {
+  const fitted = fitValueDomain(values);
   if (!fitted) return null;
   const [low, high] = fitted;
   let best: { domain: [number, number]; ticks: number[] } | null = null;

@@ -251,7 +251,7 @@ function AutoRechargeFields({ initial, currency, onSaved }: { initial: TAutoRech
             {messageOf(save.error)}
           </p>
         ) : null}
-        <Button type="submit" loading={save.isPending} disabled={needsCard}>
+        <Button type="submit" loading={save.isPending}>
           Save auto-recharge
         </Button>
       </fieldset>

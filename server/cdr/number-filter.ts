@@ -1,4 +1,4 @@
-import { createNumberNormalizer, MAX_NUMBER_DIGITS, type NumberingPlan } from "@/server/rating/normalize";
+import { createNumberNormalizer, isSeparator, MAX_NUMBER_DIGITS, type NumberingPlan } from "@/server/rating/normalize";
 
 /**
  * The Calls search's number filters read what people type the way rating reads a dialled
@@ -38,8 +38,6 @@ export type TNumberFilters = Record<TNumberFilterField, (text: string) => TNumbe
 /** The filters' names as the Calls form labels them, for error messages. */
 const NUMBER_FILTER_LABELS: Record<TNumberFilterField, string> = { caller: "Caller", calleePrefix: "Callee prefix" };
 
-/** What rating's normaliser lets stand between digits: space, tab, "-", ".", "(", ")", "/". */
-const SEPARATOR = /[ \t\-.()/]/;
 const HELP = 'use digits (spaces and ( ) - . / are fine), with an optional leading "+"';
 
 /** Compiles the filters for a tenant's plan (validated by rating's normaliser). */
@@ -57,7 +55,7 @@ export function createNumberFilters(plan: NumberingPlan): TNumberFilters {
     for (const char of text.trim()) {
       if (char >= "0" && char <= "9") digits += char;
       else if (char === "+" && !plus && digits.length === 0) plus = true;
-      else if (!SEPARATOR.test(char)) return fail(`not a phone number (unexpected ${JSON.stringify(char)}); ${HELP}`);
+      else if (!isSeparator(char.charCodeAt(0))) return fail(`not a phone number (unexpected ${JSON.stringify(char)}); ${HELP}`);
     }
     if (digits.length === 0) return fail(`enter some digits; ${HELP}`);
     let result: TNumberFilterResult;

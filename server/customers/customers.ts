@@ -4,8 +4,8 @@ import { db } from "@/server/db/client";
 import { recordAudit, type TActor } from "@/server/audit/audit";
 import { AppError, isUniqueViolation } from "@/server/errors";
 import { sortOrder, type TPage, type TPageInput } from "@/server/lib/pagination";
-import { formatMicros } from "@/server/rating/money";
-import { belowLowBalance, requestAccountReaction } from "@/server/wallet/account-state";
+import { formatAmount } from "@/server/rating/money";
+import { balanceExhausted, belowLowBalance, requestAccountReaction } from "@/server/wallet/account-state";
 import { postpaidCreditLimit, ZCreditLimitText } from "@/server/wallet/wallet";
 
 export const ZCustomerFields = z.object({
@@ -120,8 +120,8 @@ export async function getCustomer(options: { tenantId: string; customerId: strin
     },
   });
   if (!customer) throw AppError.notFound("Customer");
-  // The rule the low-balance mail follows (account-state.ts), so the page agrees with it.
-  return { ...customer, belowLowBalance: belowLowBalance(customer) };
+  // The rules the mail and the lock follow (account-state.ts), so the page agrees with them.
+  return { ...customer, belowLowBalance: belowLowBalance(customer), balanceExhausted: balanceExhausted(customer) };
 }
 
 function conflictOnAccountNumber(error: unknown): never {
@@ -256,7 +256,7 @@ export async function changeCustomerStatus(options: {
     // The figure acknowledged, not a yes: a payment landing after the dialog opened would
     // otherwise close an account over an amount nobody saw.
     if (change.status === "CLOSED" && balance !== 0n && change.acknowledgedBalance !== balance.toString()) {
-      const amount = `${formatMicros(balance < 0n ? -balance : balance, { minFractionDigits: 2 })} ${before.currency}`;
+      const amount = formatAmount(balance < 0n ? -balance : balance, before.currency);
       const holds = balance > 0n ? `The account holds ${amount} of credit` : `The account owes ${amount}`;
       throw AppError.invalidField(
         "acknowledgedBalance",

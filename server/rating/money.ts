@@ -159,6 +159,11 @@ export function formatMicros(micros: bigint, options: FormatMicrosOptions = {}):
   return negative ? `-${body}` : body;
 }
 
+/** "12.50 USD": an amount for people to read (mail, errors, statements), at least to the cent. */
+export function formatAmount(micros: bigint, currency: string): string {
+  return `${formatMicros(micros, { minFractionDigits: 2 })} ${currency}`;
+}
+
 /** Whole currency units to micro-units: `microsFromUnits(5)` → 5000000n. Integers only. */
 export function microsFromUnits(units: number | bigint): bigint {
   if (typeof units === "number" && !Number.isSafeInteger(units)) {

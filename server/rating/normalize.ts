@@ -66,7 +66,7 @@ const CHAR_9 = 57;
 const CHAR_PLUS = 43;
 const CHAR_HASH = 35;
 /** Characters people and switches put between digits: space, tab, "-", ".", "(", ")", "/". */
-function isSeparator(code: number): boolean {
+export function isSeparator(code: number): boolean {
   return code === 32 || code === 9 || code === 45 || code === 46 || code === 40 || code === 41 || code === 47;
 }
 

@@ -45,7 +45,7 @@ export type TCustomerAccessRow = {
 const MAX_ROWS = 500;
 
 /** The customer's people (members first, by name) and its open invitations, newest first. */
-export async function listCustomerAccess(options: TScope & { userId: string }): Promise<{ rows: TCustomerAccessRow[]; asOf: Date }> {
+export async function listCustomerAccess(options: TScope & { userId: string }): Promise<{ rows: TCustomerAccessRow[] }> {
   const { tenantId, customerId } = options;
   const asOf = new Date();
   const [members, invitations] = await Promise.all([
@@ -86,7 +86,7 @@ export async function listCustomerAccess(options: TScope & { userId: string }): 
       isSelf: false,
     })),
   ];
-  return { rows, asOf };
+  return { rows };
 }
 
 /** Invites a colleague to the session's customer, through the same invitation, mail and acceptance as staff use. */

@@ -6,7 +6,7 @@ import { AppError } from "@/server/errors";
 import { sendMail } from "@/server/mail/mailer";
 import { appUrl } from "@/server/mail/templates";
 import { sendEvent } from "@/server/jobs/send";
-import { formatMicros } from "@/server/rating/money";
+import { formatAmount } from "@/server/rating/money";
 
 /**
  * What a balance change means for the account: the low-balance email (once per crossing),
@@ -85,7 +85,7 @@ export function belowLowBalance(customer: TLowBalanceFields): boolean {
 export const BELOW_LOW_BALANCE_SQL = `CASE WHEN c.billing_type = 'PREPAID' THEN c.balance < c.low_balance_threshold ELSE c.balance + c.credit_limit < c.low_balance_threshold END`;
 
 function money(customer: TCustomerState, micros: bigint): string {
-  return `${formatMicros(micros, { minFractionDigits: 2 })} ${customer.tenant.currency}`;
+  return formatAmount(micros, customer.tenant.currency);
 }
 
 /** The once-per-crossing alert: about the balance and a top-up (prepaid), or the credit left and the amount owed (postpaid). */

@@ -55,13 +55,13 @@ type TCallSummary = { calls: number; firstDay: string; lastDay: string };
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /** "2026-10-06" → "06 Oct 2026", as the pages write dates (a calendar day: no zone shifts it). */
-function dayLabel(day: string): string {
+export function dayLabel(day: string): string {
   const [year, month, date] = day.split("-");
   return `${date} ${MONTHS[Number(month) - 1] ?? month} ${year}`;
 }
 
 /** "2026-10" → "October 2026". */
-function periodLabel(period: string): string {
+export function periodLabel(period: string): string {
   const [year, month] = period.split("-").map(Number);
   return new Intl.DateTimeFormat("en-US", { month: "long", year: "numeric", timeZone: "UTC" }).format(new Date(Date.UTC(year!, month! - 1, 1)));
 }
@@ -84,10 +84,8 @@ function callChargesText(summary: TCallSummary | undefined): string {
 async function callSummaries(options: { tenantId: string; customerId: string; timeZone: string; entries: readonly TEntryForText[] }): Promise<Map<bigint, TCallSummary>> {
   const batches: { id: bigint; fileId: string; firstLine: number; lastLine: number; createdAt: Date }[] = [];
   for (const entry of options.entries) {
-    if (entry.kind !== "CALL_CHARGES" || entry.referenceType !== "cdr_file" || !entry.referenceId || !UUID.test(entry.referenceId)) continue;
-    const lines = CDR_BATCH_KEY.exec(entry.idempotencyKey);
-    if (!lines) continue;
-    batches.push({ id: entry.id, fileId: entry.referenceId, firstLine: Number(lines[1]), lastLine: Number(lines[2]), createdAt: entry.createdAt });
+    const batch = cdrBatchOf(entry);
+    if (batch) batches.push({ id: entry.id, ...batch, createdAt: entry.createdAt });
   }
   if (batches.length === 0) return new Map();
   const rows = await db().$queryRawUnsafe<{ entry_id: string; calls: number; first_day: string; last_day: string }[]>(

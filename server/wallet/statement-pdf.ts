@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import PDFDocument from "pdfkit";
-import { formatMicros } from "@/server/rating/money";
+import { formatAmount } from "@/server/rating/money";
 import type { TStatementSection } from "./statements";
 import type { TStatementActivity, TStatementUsage } from "./statement-details";
+import { dayLabel, periodLabel } from "./customer-text";
 
 /** What a statement PDF prints: getStatement's result. */
 export type TStatementForPdf = {
@@ -20,9 +21,6 @@ export type TStatementForPdf = {
   tenant: { name: string; currency: string; timeZone: string };
 };
 
-export function money(micros: bigint, currency: string): string {
-  return `${formatMicros(micros, { minFractionDigits: 2 })} ${currency}`;
-}
 
 // pdfkit's built-in fonts are WinAnsi: a customer called "Łódź Telekom" or "Связь" would print
 // as garbage. DejaVu covers Latin, Greek and Cyrillic, and pdfkit embeds only the glyphs used;
@@ -51,21 +49,11 @@ function statementFonts(): { body: Buffer; bold: Buffer } {
   return fonts;
 }
 
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
 /** "06 Oct 2026" in the tenant's zone, the way the portal writes dates. */
 function dayIn(timeZone: string): (instant: Date) => string {
-  const format = new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "numeric", day: "numeric" });
-  return (instant) => {
-    const parts = Object.fromEntries(format.formatToParts(instant).map((part) => [part.type, part.value]));
-    return `${String(parts.day).padStart(2, "0")} ${MONTHS[Number(parts.month) - 1]} ${parts.year}`;
-  };
-}
-
-function periodLabel(period: string): string {
-  const year = Number(period.slice(0, 4));
-  const month = Number(period.slice(5, 7)) - 1;
-  return new Intl.DateTimeFormat("en-US", { month: "long", year: "numeric", timeZone: "UTC" }).format(new Date(Date.UTC(year, month, 1)));
+  // en-CA writes a calendar day as YYYY-MM-DD, which dayLabel reads.
+  const format = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
+  return (instant) => dayLabel(format.format(instant));
 }
 
 type TColumn = { label: string; width: number; align?: "left" | "right" };
@@ -243,7 +231,7 @@ export function statementPdf(statement: TStatementForPdf): PDFKit.PDFDocument {
     const y = doc.y;
     doc.font(options.bold ? BOLD : BODY).fontSize(11);
     doc.text(label, left, y, { width: width - amountWidth });
-    doc.text(money(amount, currency), left + width - amountWidth, y, { width: amountWidth, align: "right" });
+    doc.text(formatAmount(amount, currency), left + width - amountWidth, y, { width: amountWidth, align: "right" });
     doc.moveDown(0.6);
   };
   summaryRow("Opening balance", statement.openingBalance, { bold: true });
@@ -272,9 +260,9 @@ export function statementPdf(statement: TStatementForPdf): PDFKit.PDFDocument {
           { text: row.label },
           { text: row.calls === null ? "—" : String(row.calls) },
           { text: row.billedMinutes ?? "—" },
-          { text: money(row.amount, currency) },
+          { text: formatAmount(row.amount, currency) },
         ]),
-        [{ text: "Call charges", bold: true }, { text: "" }, { text: "" }, { text: money(usage.total, currency), bold: true }],
+        [{ text: "Call charges", bold: true }, { text: "" }, { text: "" }, { text: formatAmount(usage.total, currency), bold: true }],
       ],
     );
     doc.moveDown(0.4);
@@ -295,8 +283,8 @@ export function statementPdf(statement: TStatementForPdf): PDFKit.PDFDocument {
       statement.activity.map((entry) => [
         { text: day(entry.at) },
         { text: entry.description },
-        { text: money(entry.amount, currency) },
-        { text: money(entry.balanceAfter, currency) },
+        { text: formatAmount(entry.amount, currency) },
+        { text: formatAmount(entry.balanceAfter, currency) },
       ]),
     );
     doc.moveDown(0.4);

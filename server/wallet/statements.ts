@@ -5,10 +5,10 @@ import { db } from "@/server/db/client";
 import { AppError, isUniqueViolation } from "@/server/errors";
 import { sendMail } from "@/server/mail/mailer";
 import { appUrl } from "@/server/mail/templates";
+import { formatAmount } from "@/server/rating/money";
 import { getZoneConverter } from "@/server/rating/time-zone";
 import { billingPeriod } from "./recurring";
 import { parseStoredStatementDetails, statementDetails, storedStatementDetails, type TStatementDetails } from "./statement-details";
-import { money } from "./statement-pdf";
 import { LEDGER_KINDS } from "./wallet";
 
 // The PDF routes take the statement and its rendering from here.
@@ -289,8 +289,8 @@ export async function emailStatement(options: { tenantId: string; statementId: s
         subject: `Your ${statement.tenant.name} statement for ${statement.period}`,
         text:
           `The statement of ${statement.customer.name} for ${statement.period} is ready.\n\n` +
-          `Opening balance: ${money(statement.openingBalance, currency)}\n` +
-          `Closing balance: ${money(statement.closingBalance, currency)}\n\n` +
+          `Opening balance: ${formatAmount(statement.openingBalance, currency)}\n` +
+          `Closing balance: ${formatAmount(statement.closingBalance, currency)}\n\n` +
           `View or download it: ${url}`,
       });
       await tx.statement.update({ where: { id: statement.id }, data: { emailedAt: new Date() } });

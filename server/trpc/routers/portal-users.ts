@@ -1,4 +1,3 @@
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { createTRPCRouter, customerProcedure } from "@/server/trpc/init";
 import {
@@ -13,13 +12,7 @@ import { resendInvitation, revokeInvitation } from "@/server/users/invitations";
 
 // A customer's own admins manage who may act for their customer; a CUSTOMER_USER may not
 // even list them. The tenant and the customer always come from the session (ctx).
-const customerAdmin = () =>
-  customerProcedure().use(({ ctx, next }) => {
-    if (ctx.auth.role !== "CUSTOMER_ADMIN") {
-      throw new TRPCError({ code: "FORBIDDEN", message: "Only your company's customer admins can manage who has access" });
-    }
-    return next();
-  });
+const customerAdmin = () => customerProcedure(["CUSTOMER_ADMIN"]);
 const ZInvitationId = z.object({ invitationId: z.uuid() });
 
 export const portalUsersRouter = createTRPCRouter({
