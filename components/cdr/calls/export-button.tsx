@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from "react";
 import { DownloadIcon } from "@/components/shell/icons";
 import { Button, buttonClassName } from "@/components/ui/button";
+import { DownloadLink, responseErrorMessage } from "@/components/ui/download-link";
 import { toast } from "@/components/ui/toast";
 
 const numberFormat = new Intl.NumberFormat("en-US");
@@ -40,10 +41,7 @@ export function ExportCsvButton({ href, disabled, rows }: { href: string; disabl
     setProgress({ rows: 0, total: null });
     try {
       const response = await fetch(href, { signal: controller.signal });
-      if (!response.ok || !response.body) {
-        const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
-        throw new Error(body?.error?.message ?? `Export failed (${response.status})`);
-      }
+      if (!response.ok || !response.body) throw new Error(await responseErrorMessage(response, "Export failed"));
       const totalHeader = response.headers.get("x-total-rows");
       const total = totalHeader === null ? null : Number(totalHeader);
       const fileName = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") ?? "")?.[1] ?? "calls.csv";
@@ -87,15 +85,15 @@ export function ExportCsvButton({ href, disabled, rows }: { href: string; disabl
 
   if (!progress && !disabled && rows !== undefined && rows > IN_PAGE_EXPORT_MAX_ROWS) {
     return (
-      <a
+      <DownloadLink
         href={href}
-        download
         className={buttonClassName("secondary", "md")}
         title={`${numberFormat.format(rows)} calls: your browser downloads the file directly and shows its progress`}
+        failureMessage="Export failed"
       >
         <DownloadIcon />
         Export CSV
-      </a>
+      </DownloadLink>
     );
   }
   if (!progress) {
