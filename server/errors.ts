@@ -63,6 +63,8 @@ export const TRPC_CODE_BY_CODE = {
 /** Postgres unique violations surface as CONFLICT with the constraint named for the caller. */
 export function isUniqueViolation(error: unknown): boolean {
   if (typeof error !== "object" || error === null) return false;
-  const code = (error as { code?: unknown }).code;
-  return code === "P2002" || code === "23505";
+  const { code, meta } = error as { code?: unknown; meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } };
+  if (code === "P2002" || code === "23505") return true;
+  // A raw query ($executeRaw, $queryRaw) fails as P2010, the driver's own code inside.
+  return code === "P2010" && meta?.driverAdapterError?.cause?.originalCode === "23505";
 }

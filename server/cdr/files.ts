@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
+import { durationToMs } from "inngest";
 import { db, type TDb, type TTransaction } from "@/server/db/client";
 import { env } from "@/server/env";
 import { AppError, isUniqueViolation } from "@/server/errors";
 import { recordAudit, type TActor } from "@/server/audit/audit";
 import { sendEvent } from "@/server/jobs/send";
+import { RUN_TIMEOUTS } from "@/server/jobs/timeouts";
 
 /**
  * CDR files exactly once. Every file that arrives (from an SFTP poll or an upload) is hashed
@@ -230,8 +232,8 @@ export async function receiveCdrFile(options: {
     if (sameName) {
       const note =
         `A file named ${options.fileName} with different content was received ${describeWhen(sameName.receivedAt)} (${describeArrival(sameName.remotePath)}). ` +
-        "Held for review: ingest it only if the carrier re-issued the file. Calls already billed are not billed again, " +
-        "known by their call id (a line without one is known by its whole text, so a corrected line of it is a new call).";
+        "Held for review: ingest it only if the carrier re-issued the file. A call is known by its call id and start time together " +
+        "(a line without a call id, by its whole text): one whose start or text changed is billed again, so compare the two files before releasing this one.";
       const file = await tx.cdrFile.create({
         data: { ...base, status: "HELD", duplicateOfId: sameName.id, note },
         select: { id: true },
@@ -275,6 +277,45 @@ async function emitFileReceived(file: { id: string; tenantId: string; sourceId: 
 /** How long a RECEIVED file's event may stay unsent before the sweep sends it: the normal path sends right after its commit. */
 const LOST_EVENT_GRACE_MS = 2 * 60_000;
 
+/** No ingest attempt is alive this long after it started: its run was cancelled at its finish timeout. */
+const INGEST_FINISH_MS = durationToMs(RUN_TIMEOUTS.cdrIngest.finish);
+/** Past that limit, the time the cancellation's own cleanup (failFileOfCancelledIngest) has to run first. */
+const STALLED_INGEST_MARGIN_MS = 15 * 60_000;
+
+/**
+ * Fails, for an admin to retry, the files whose ingest died without recording it: a run whose
+ * every attempt failed before it could (the database down for its minute of retries), a
+ * process killed for good, a lost cancellation. Without this such a file would stay RECEIVED
+ * or PROCESSING for good: never billed, never retryable, blocking its source's edits.
+ * - PROCESSING, claimed longer ago than the ingest's finish timeout plus a margin: the attempt
+ *   that owns it is no longer alive (its run was cancelled), though its JavaScript may still
+ *   run; the file is taken from it, as a cancellation does, so it can write nothing more.
+ * - RECEIVED, its event sent as long ago, while no file of its tenant is being ingested: its
+ *   run is not waiting for its tenant's turn. A run that still comes (it waited longer behind
+ *   other tenants' files) finds the file FAILED without an owner and leaves it to the admin.
+ * One conditional update: a claim (which sets the start) either comes first, and the file is
+ * left alone, or finds the file FAILED.
+ */
+export async function failStalledIngests(options: { now?: Date } = {}): Promise<{ failed: number }> {
+  const now = (options.now ?? new Date()).getTime();
+  // Instants as ISO text with their zone: read the same whatever the session's TimeZone.
+  const stalledBefore = new Date(now - INGEST_FINISH_MS - STALLED_INGEST_MARGIN_MS).toISOString();
+  const liveSince = new Date(now - INGEST_FINISH_MS).toISOString();
+  const limit = RUN_TIMEOUTS.cdrIngest.finish;
+  const failed = await db().$executeRaw`
+    UPDATE cdr_files f SET
+      status = 'FAILED',
+      error = CASE WHEN f.status = 'PROCESSING'
+        THEN ${`The ingest stopped without finishing: no attempt was left working on this file ${limit} after the last one started. Retry it when the cause is fixed.`}
+        ELSE ${`The ingest never started: its run ended, or was lost, without reading this file. Retry it when the cause is fixed.`} END,
+      finished_at = now(),
+      ingest_attempt_id = NULL
+    WHERE (f.status = 'PROCESSING' AND f.started_at < ${stalledBefore}::timestamptz)
+       OR (f.status = 'RECEIVED' AND f.ingest_event_sent_at < ${stalledBefore}::timestamptz
+           AND NOT EXISTS (SELECT 1 FROM cdr_files live WHERE live.tenant_id = f.tenant_id AND live.status = 'PROCESSING' AND live.started_at >= ${liveSince}::timestamptz))`;
+  return { failed };
+}
+
 /**
  * Sends again the `cdr/file.received` events that were never sent: a process that died
  * between a file's commit and its send, or an engine that refused the send. Run by a cron;
@@ -282,8 +323,10 @@ const LOST_EVENT_GRACE_MS = 2 * 60_000;
  * next poll skips it as known. (A released or retried file keeps its old receivedAt, so the
  * sweep may send its event while the normal path does: the same id, so one run.) Each file
  * is tried; if any send failed, the sweep fails after the others, for the job to retry.
+ * First, the same cron fails the files whose ingest died without a word (failStalledIngests).
  */
-export async function resendLostFileEvents(options: { now?: Date } = {}): Promise<{ resent: number }> {
+export async function resendLostFileEvents(options: { now?: Date } = {}): Promise<{ resent: number; failedStalled: number }> {
+  const { failed: failedStalled } = await failStalledIngests(options);
   const before = new Date((options.now ?? new Date()).getTime() - LOST_EVENT_GRACE_MS);
   const lost = await db().cdrFile.findMany({
     where: { status: "RECEIVED", ingestEventSentAt: null, receivedAt: { lt: before } },
@@ -300,12 +343,12 @@ export async function resendLostFileEvents(options: { now?: Date } = {}): Promis
     }
   }
   if (failures.length > 0) throw new Error(`Could not send the ingest event of ${failures.length === 1 ? "1 file" : `${failures.length} files`}: ${failures.join("; ")}`);
-  return { resent: lost.length };
+  return { resent: lost.length, failedStalled };
 }
 
 /**
  * Accepts a HELD file for ingest. Its calls already stored from another file of the same
- * source are not billed again. Calls are unique per source only, so content accepted on
+ * source (the same call id and start) are not billed again. Calls are unique per source only, so content accepted on
  * another source would be billed a second time under this one: that release is refused,
  * whether the file was held for it or for its name (the copy elsewhere may have come after
  * the hold). Decided under the arrival lock, so an arrival of the same content on another
@@ -367,9 +410,14 @@ export async function retryFailedFile(options: { tenantId: string; actor: TActor
     const updated = await tx.cdrFile.updateMany({
       where: { tenantId: options.tenantId, id: file.id, status: "FAILED" },
       // No attempt owns it until the new run's claims it: an attempt of an earlier run cannot.
-      data: { status: "RECEIVED", error: null, ingestEventId, ingestEventSentAt: null, ingestAttemptId: null },
+      // Its rejected lines are read again: after a fix (the source's format) they may be calls.
+      data: { status: "RECEIVED", error: null, ingestEventId, ingestEventSentAt: null, ingestAttemptId: null, rejected: 0 },
     });
     if (updated.count !== 1) throw new AppError("CONFLICT", "The file changed meanwhile; reload and try again.");
+    // After the update, whose row lock a batch still committing holds until its end: its rejected
+    // lines are then visible here, and gone with the rest. The new run stores again those still
+    // rejected and counts them once; a stored call stays stored, counted, and is not counted again.
+    await tx.cdrReject.deleteMany({ where: { tenantId: options.tenantId, fileId: file.id } });
     await recordAudit(tx, { tenantId: options.tenantId, actor: options.actor, action: "cdr.file.retry", targetType: "cdr_file", targetId: file.id, after: { fileName: file.fileName } });
   });
   await emitFileReceived({ id: file.id, tenantId: options.tenantId, sourceId: file.sourceId, ingestEventId });

@@ -375,6 +375,19 @@ function pgErrorCode(error: unknown): string | undefined {
 const UNIQUE_VIOLATION = "23505";
 /** "no partition of relation cdrs found for row". */
 const NO_PARTITION = "23514";
+/** deadlock_detected, serialization_failure: PostgreSQL rolled the transaction back for its clash with another. */
+const TRANSIENT_CONFLICTS = new Set(["40P01", "40001"]);
+/** Runs of one batch's transaction when PostgreSQL keeps rolling it back for such clashes. */
+const BATCH_TRANSACTION_TRIES = 4;
+
+/**
+ * Whether PostgreSQL rolled a transaction back for a clash with a concurrent one (a deadlock,
+ * a serialization failure), so that running it again may well succeed.
+ */
+export function isTransientConflict(error: unknown): boolean {
+  const code = pgErrorCode(error);
+  return code !== undefined && TRANSIENT_CONFLICTS.has(code);
+}
 
 /**
  * Stores a batch whose calls may already exist: inserts the new ones, and charges and counts
@@ -449,11 +462,31 @@ function chargeKey(fileId: string, batch: TBatch, customerId: string): string {
   return `cdr:${fileId}:lines-${batch.firstLine}-${batch.lastLine}:${customerId}`;
 }
 
-async function writeBatch(
-  client: pg.PoolClient,
-  ids: { tenantId: string; sourceId: string; fileId: string; fileName: string; attemptId: string },
-  batch: TBatch,
-): Promise<TPostResult[]> {
+type TBatchIds = { tenantId: string; sourceId: string; fileId: string; fileName: string; attemptId: string };
+
+/**
+ * Stores a batch in one transaction, run again when PostgreSQL rolls it back for a clash with
+ * another writer: two batches (of one file, or of two files of a source) whose calls overlap in
+ * opposite orders deadlock in their COPYs. The transaction is undone whole, and running it again
+ * stores, charges and counts exactly what the first run would have: without this, the whole
+ * file would fail and be read again from the start.
+ */
+async function writeBatch(client: pg.PoolClient, ids: TBatchIds, batch: TBatch): Promise<TPostResult[]> {
+  for (let run = 1; ; run++) {
+    try {
+      const results = await writeBatchOnce(client, ids, batch);
+      // Stored: the buffers go to a next batch. Not before the commit: a run again replays them.
+      batch.release();
+      return results;
+    } catch (error) {
+      if (!isTransientConflict(error) || run >= BATCH_TRANSACTION_TRIES) throw error;
+      // The other party usually commits within milliseconds; a jittered pause keeps two victims from clashing again.
+      await new Promise((resolve) => setTimeout(resolve, run * 50 + Math.floor(Math.random() * 50)));
+    }
+  }
+}
+
+async function writeBatchOnce(client: pg.PoolClient, ids: TBatchIds, batch: TBatch): Promise<TPostResult[]> {
   // Outside the batch's transaction: creating a partition waits for other writers of
   // `cdrs` to commit, which must not happen while this one holds customer locks.
   await ensureCdrPartitions(client, batch.months);
@@ -474,8 +507,6 @@ async function writeBatch(
       await client.query("ROLLBACK TO SAVEPOINT batch_copy");
       ({ charges, stored, traffic } = await insertThroughStaging(client, batch));
     }
-    // Stored (the COPY has completed, so nothing reads them any more): reused by a next batch.
-    batch.release();
     // Counted as stored: a rerun's batch finds its lines rejected already and adds nothing.
     let rejected = 0;
     if (batch.rejects.length > 0) {
@@ -558,6 +589,11 @@ export class UnreadableCdrFile extends Error {
   override name = "UnreadableCdrFile";
 }
 
+/** Why a file all of whose lines were rejected is FAILED: what the admin checks before retrying it. */
+function unreadableFileMessage(format: string): string {
+  return `No line of this file could be read as ${format}: every line was rejected (see the rejected lines). Check the source's format, fix it, then retry this file.`;
+}
+
 export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestResult> {
   const { tenantId, fileId } = options;
   const file = await db().cdrFile.findFirst({
@@ -606,22 +642,24 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
   }
 
   const ids = { tenantId, sourceId: file.sourceId, fileId, fileName: file.fileName, attemptId };
-  const client = await pool().connect();
-  // More writers when the pool can spare them: the server COPYs batches on several cores at
-  // once while this process reads and rates the next. Three rather than two on a 2-core
-  // machine: while one writer's transaction does its ledger entries and commits (round
-  // trips, little work), the other two keep both cores busy (bench:ingest: cores idle 6–7%
-  // during the ingest with two writers, 4–5% with three).
-  const writers = [client];
-  for (let extra = 1; extra < WRITERS; extra++) {
-    const spare = await spareConnection();
-    if (spare === null) break;
-    writers.push(spare);
-  }
+  const writers: pg.PoolClient[] = [];
   let reader: BatchReader | null = null;
   let reading: Promise<TBatch | null> = Promise.resolve(null);
   const notices = new BalanceChangeNotices();
   try {
+    // In the try: this attempt owns the file now, so a pool that gives no connection fails the
+    // file (for the run's retry to resume) rather than leaving it PROCESSING.
+    writers.push(await pool().connect());
+    // More writers when the pool can spare them: the server COPYs batches on several cores at
+    // once while this process reads and rates the next. Three rather than two on a 2-core
+    // machine: while one writer's transaction does its ledger entries and commits (round
+    // trips, little work), the other two keep both cores busy (bench:ingest: cores idle 6–7%
+    // during the ingest with two writers, 4–5% with three).
+    for (let extra = 1; extra < WRITERS; extra++) {
+      const spare = await spareConnection();
+      if (spare === null) break;
+      writers.push(spare);
+    }
     const context = await loadCallRatingContext({ tenantId, costDeckId: file.source.costDeckId });
     const parsed = parseCdrBatches(createReadStream(file.spoolPath), { format: file.source.format as CdrFormat, timeZone: file.source.timeZone });
     // The file row's arrival, not this run's clock: a re-run rejects exactly the same lines.
@@ -669,15 +707,21 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
     if (failures.length > 0) throw failures[0];
     // The counters were kept by the batches; what is left is the line count, and the lines whose
     // call was stored before (by another file, or an earlier line of this one) and not again.
-    const done = await pool().query<{ rated: number; unanswered: number; unbillable: number; rejected: number; already_present: number; price_total: string }>(
-      `UPDATE cdr_files SET status = 'DONE', lines = $3, already_present = $3 - rejected - calls_stored, lines_read = $3, finished_at = now(), error = NULL
+    // A file none of whose lines could be read is FAILED, not DONE (which is final): most likely
+    // the source's format is wrong, and once it is fixed the admin retries the file.
+    const unreadable = unreadableFileMessage(file.source.format);
+    const done = await pool().query<{ status: string; rated: number; unanswered: number; unbillable: number; rejected: number; already_present: number; price_total: string }>(
+      `UPDATE cdr_files SET status = CASE WHEN $3 > 0 AND rejected = $3 THEN 'FAILED'::"CdrFileStatus" ELSE 'DONE'::"CdrFileStatus" END,
+         error = CASE WHEN $3 > 0 AND rejected = $3 THEN $5 END,
+         lines = $3, already_present = $3 - rejected - calls_stored, lines_read = $3, finished_at = now()
        WHERE tenant_id = $1 AND id = $2 AND ingest_attempt_id = $4::uuid
-       RETURNING rated, unanswered, unbillable, rejected, already_present, price_total::text`,
-      [tenantId, fileId, batchReader.lines, attemptId],
+       RETURNING status::text, rated, unanswered, unbillable, rejected, already_present, price_total::text`,
+      [tenantId, fileId, batchReader.lines, attemptId, unreadable],
     );
     const row = done.rows[0];
     // The owner finishes the file (or fails it, for an admin to retry).
     if (!row) return superseded();
+    if (row.status === "FAILED") throw new UnreadableCdrFile(unreadable);
     return {
       fileId,
       status: "DONE",
@@ -693,6 +737,8 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
     };
   } catch (error) {
     if (error instanceof AttemptSuperseded) return superseded();
+    // Recorded FAILED already, with its reason.
+    if (error instanceof UnreadableCdrFile) throw error;
     if (error instanceof CdrFileError || error instanceof TimeZoneError) {
       await failFile(tenantId, fileId, attemptId, error.message);
       throw new UnreadableCdrFile(error.message);

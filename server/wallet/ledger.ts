@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { LedgerKind } from "@/server/db/generated/enums";
 import { db, type TTransaction } from "@/server/db/client";
 import type { TActor } from "@/server/audit/audit";
-import { AppError, isUniqueViolation } from "@/server/errors";
+import { AppError } from "@/server/errors";
 import { sendEvents } from "@/server/jobs/send";
 import { customersWhoseStateLags } from "@/server/wallet/account-state";
 
@@ -40,17 +40,6 @@ export type TLedgerEntryRow = {
 
 export type TPostResult = { entry: TLedgerEntryRow; created: boolean; balanceBefore: bigint };
 
-const entrySelect = {
-  id: true,
-  tenantId: true,
-  customerId: true,
-  amount: true,
-  kind: true,
-  idempotencyKey: true,
-  balanceAfter: true,
-  createdAt: true,
-} as const;
-
 /**
  * Where a posting's statements run: a Prisma interactive transaction, or a driver
  * connection inside its own BEGIN (bulk writers that COPY on that connection and must
@@ -80,6 +69,11 @@ function entryFromRow(row: Record<string, unknown>): TLedgerEntryRow {
     balanceAfter: BigInt(String(row.balance_after)),
     createdAt: row.created_at instanceof Date ? row.created_at : new Date(String(row.created_at)),
   };
+}
+
+/** A key stands for one posting: the same key for another customer or amount is a caller's bug, refused. */
+function keyUsedForAnotherPosting(idempotencyKey: string): AppError {
+  return new AppError("CONFLICT", `Idempotency key ${idempotencyKey} was already used for a different posting`);
 }
 
 /**
@@ -120,9 +114,7 @@ async function post(execute: TSqlExecutor, postings: readonly TLedgerPosting[]):
     const balanceBefore = balances.get(posting.customerId)!;
     const earlier = existingByKey.get(posting.idempotencyKey) ?? plannedByKey.get(posting.idempotencyKey);
     if (earlier) {
-      if (earlier.customerId !== posting.customerId || earlier.amount !== posting.amount) {
-        throw new AppError("CONFLICT", `Idempotency key ${posting.idempotencyKey} was already used for a different posting`);
-      }
+      if (earlier.customerId !== posting.customerId || earlier.amount !== posting.amount) throw keyUsedForAnotherPosting(posting.idempotencyKey);
       planned.push({ existing: posting.idempotencyKey, balanceBefore });
       continue;
     }
@@ -148,6 +140,7 @@ async function post(execute: TSqlExecutor, postings: readonly TLedgerPosting[]):
        FROM unnest($2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::uuid[], $10::text[], $11::text[])
             WITH ORDINALITY AS e(customer_id, amount, kind, idempotency_key, reference_type, reference_id, balance_after, actor_user_id, actor_email, memo, position)
        ORDER BY e.position
+       ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
        RETURNING ${ENTRY_COLUMNS}`,
       [
         tenantId,
@@ -164,6 +157,12 @@ async function post(execute: TSqlExecutor, postings: readonly TLedgerPosting[]):
       ],
     );
     for (const row of inserted) insertedByKey.set(String(row.idempotency_key), entryFromRow(row));
+    // A key the lookup found free and the insert did not write was taken meanwhile by a posting
+    // that committed first: another customer's (this one's wait for its row lock), so another
+    // posting. Refused like a key found used, rather than answered with an entry that is not
+    // this posting's (the insert waited for that posting, and skipped the key once it committed).
+    const taken = inserts.find((item) => !insertedByKey.has(item.posting.idempotencyKey));
+    if (taken) throw keyUsedForAnotherPosting(taken.posting.idempotencyKey);
     const changed = customerIds.filter((customerId) => inserts.some((item) => item.posting.customerId === customerId));
     await execute(
       `UPDATE customers c SET balance = v.balance, updated_at = now()
@@ -200,19 +199,7 @@ export async function postLedgerEntriesOnConnection(client: pg.PoolClient | pg.C
 }
 
 export async function postLedgerEntry(posting: TLedgerPosting): Promise<TPostResult> {
-  let result: TPostResult;
-  try {
-    result = await db().$transaction((tx) => postLedgerEntryInTransaction(tx, posting));
-  } catch (error) {
-    // Two first postings of one key for different customers race past the lookup; the
-    // unique index lets one win, and the loser reads what it wrote.
-    if (!isUniqueViolation(error)) throw error;
-    const existing = await db().ledgerEntry.findUniqueOrThrow({
-      where: { tenantId_idempotencyKey: { tenantId: posting.tenantId, idempotencyKey: posting.idempotencyKey } },
-      select: entrySelect,
-    });
-    return { entry: existing, created: false, balanceBefore: existing.balanceAfter - existing.amount };
-  }
+  const result = await db().$transaction((tx) => postLedgerEntryInTransaction(tx, posting));
   if (result.created) await notifyBalanceChanged([result]);
   return result;
 }

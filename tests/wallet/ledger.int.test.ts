@@ -1,12 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { db } from "@/server/db/client";
-import { findLedgerDrift, postLedgerEntry, postLedgerEntryInTransaction } from "@/server/wallet/ledger";
+import { db, pool } from "@/server/db/client";
+import { findLedgerDrift, postLedgerEntriesOnConnection, postLedgerEntry, postLedgerEntryInTransaction } from "@/server/wallet/ledger";
 import { sweepBalanceReactions } from "@/server/wallet/account-state";
 import { adjustBalance, lockCustomer, unlockCustomer } from "@/server/wallet/wallet";
 import { postRecurringFees, saveRecurringCharge } from "@/server/wallet/recurring";
 import { createCustomer, createTenant, createWorld, TEST_ACTOR } from "../support/factories";
 import { withMoneyServices } from "../support/money-services";
+import { expectStillWaiting } from "../support/waiting";
 
 const services = withMoneyServices({ smtp: true, drainMs: 100_000 });
 
@@ -64,6 +65,27 @@ describe("ledger", () => {
     const { tenant, customer } = await createWorld();
     await postLedgerEntry({ tenantId: tenant.id, customerId: customer.id, amount: 1_000_000n, kind: "ADJUSTMENT", idempotencyKey: "same" });
     await expect(postLedgerEntry({ tenantId: tenant.id, customerId: customer.id, amount: 2_000_000n, kind: "ADJUSTMENT", idempotencyKey: "same" })).rejects.toMatchObject({ code: "CONFLICT" });
+  });
+
+  it("refuses a key whose first posting, for another customer, won the race past the lookup", async () => {
+    const tenant = await createTenant();
+    const [alice, bob] = await Promise.all([createCustomer(tenant.id), createCustomer(tenant.id)]);
+    // Alice's posting of the key, written and not yet committed: Bob's lookup cannot see it, and
+    // his insert waits on the unique index for it (the customer locks do not serialise the two).
+    const winner = await pool().connect();
+    try {
+      await winner.query("BEGIN");
+      await postLedgerEntriesOnConnection(winner, [{ tenantId: tenant.id, customerId: alice.id, amount: -1_000_000n, kind: "ADJUSTMENT", idempotencyKey: "raced" }]);
+      const loser = postLedgerEntry({ tenantId: tenant.id, customerId: bob.id, amount: -1_000_000n, kind: "ADJUSTMENT", idempotencyKey: "raced" });
+      await expectStillWaiting(loser, winner);
+      await winner.query("COMMIT");
+      await expect(loser).rejects.toMatchObject({ code: "CONFLICT", message: "Idempotency key raced was already used for a different posting" });
+    } finally {
+      winner.release();
+    }
+    const entries = await db().ledgerEntry.findMany({ where: { tenantId: tenant.id }, select: { customerId: true } });
+    expect(entries).toEqual([{ customerId: alice.id }]);
+    expect(await findLedgerDrift({ tenantId: tenant.id })).toEqual([]);
   });
 
   it("posts a manual adjustment once per form, with its reason, audited", async () => {
