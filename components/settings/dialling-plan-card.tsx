@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useMemo, useState, type FormEvent } from "react";
+import { useMemo, useState, type FormEvent } from "react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/trpc/root";
@@ -16,6 +16,7 @@ import { Input } from "@/components/ui/input";
 import { Spinner } from "@/components/ui/spinner";
 import { Textarea } from "@/components/ui/textarea";
 import { toast } from "@/components/ui/toast";
+import { useDebounced } from "@/components/ui/use-debounced";
 
 type TOutputs = inferRouterOutputs<AppRouter>;
 type TDiallingPlanData = TOutputs["tenant"]["diallingPlan"];
@@ -104,15 +105,6 @@ export function previewFeedback(preview: { data: TPreview | undefined; isError: 
           ? "Enter a number to see how it is read."
           : `${plural(rows.length, "sample number", "sample numbers")}: ${count("E164")} read as E.164, ${plural(count("SHORT_CODE"), "short code", "short codes")}, ${count("INVALID")} rejected.`;
   return { errors, planInvalid, summary };
-}
-
-function useDebounced<T>(value: T, delayMs: number): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setSettled(value), delayMs);
-    return () => clearTimeout(timer);
-  }, [value, delayMs]);
-  return settled;
 }
 
 /**

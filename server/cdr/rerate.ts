@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { z } from "zod";
 import { db, pool } from "@/server/db/client";
@@ -23,6 +22,13 @@ import { applyTrafficDeltas, parseTrafficDeltas, trafficDeltasJsonSql, trafficRe
 
 const RERATE_BATCH = 5_000;
 
+/**
+ * The cdr-rerate function's retries: a re-rate gets this + 1 attempts. Its request counts them
+ * itself (the embedded runner's executor numbers every attempt 0), and a failure of the last
+ * one is final.
+ */
+export const RERATE_RETRIES = 5;
+
 export const ZRerateRequest = z.object({
   /** Only calls unbillable for this reason ("unknown account", "no rate for prefix", …); all when absent. */
   reason: z.string().trim().min(1).max(200).nullish(),
@@ -34,17 +40,77 @@ export async function requestRerate(options: { tenantId: string; actor: TActor; 
     where: { tenantId: options.tenantId, status: "UNBILLABLE", ...(request.reason ? { unbillableReason: request.reason } : {}) },
   });
   if (queued === 0) throw new AppError("PRECONDITION_FAILED", "There are no unbillable calls to re-rate.");
-  const requestId = randomUUID();
-  await recordAudit(db(), {
-    tenantId: options.tenantId,
-    actor: options.actor,
-    action: "cdr.rerate",
-    targetType: "cdr",
-    targetId: requestId,
-    after: { reason: request.reason ?? null, queued },
+  const requestId = await db().$transaction(async (tx) => {
+    const created = await tx.rerateRequest.create({
+      data: { tenantId: options.tenantId, reason: request.reason ?? null, requestedById: options.actor.userId },
+      select: { id: true },
+    });
+    await recordAudit(tx, {
+      tenantId: options.tenantId,
+      actor: options.actor,
+      action: "cdr.rerate",
+      targetType: "cdr",
+      targetId: created.id,
+      after: { reason: request.reason ?? null, queued },
+    });
+    return created.id;
   });
-  await sendEvent({ name: "cdr/rerate.requested", id: `cdr-rerate-${requestId}`, data: { tenantId: options.tenantId, requestId, reason: request.reason ?? null } });
+  try {
+    await sendEvent({ name: "cdr/rerate.requested", id: `cdr-rerate-${requestId}`, data: { tenantId: options.tenantId, requestId, reason: request.reason ?? null } });
+  } catch (error) {
+    // Nothing will run it: a request left QUEUED would read as waiting for good.
+    await db()
+      .rerateRequest.updateMany({
+        where: { tenantId: options.tenantId, id: requestId },
+        data: { status: "FAILED", error: `Not queued: ${messageOf(error)}`, finishedAt: new Date() },
+      })
+      .catch(() => undefined);
+    throw error;
+  }
   return { requestId, queued };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * One attempt of a requested re-rate (the cdr-rerate function), recorded on its request: RUNNING
+ * as it starts; COMPLETED with what is still unbillable when it ends, whatever earlier attempts
+ * did; on a failure the error, and FAILED once no attempt is left, else RUNNING for the retry.
+ * An event sent before requests were recorded has no row: its re-rate runs all the same, and
+ * these updates change nothing.
+ */
+export async function runRerateRequest(options: { tenantId: string; requestId: string; reason: string | null }): Promise<TRerateResult> {
+  const { tenantId, requestId } = options;
+  await pool().query(
+    `UPDATE rerate_requests SET status = 'RUNNING', attempts = attempts + 1, started_at = COALESCE(started_at, now())
+     WHERE tenant_id = $1::uuid AND id = $2::uuid`,
+    [tenantId, requestId],
+  );
+  let result: TRerateResult;
+  try {
+    result = await rerateUnbillable({ tenantId, reason: options.reason, requestId });
+  } catch (error) {
+    await pool()
+      .query(
+        `UPDATE rerate_requests
+         SET error = $3, status = CASE WHEN attempts >= $4 THEN 'FAILED'::"RerateStatus" ELSE status END,
+             finished_at = CASE WHEN attempts >= $4 THEN now() END
+         WHERE tenant_id = $1::uuid AND id = $2::uuid`,
+        [tenantId, requestId, messageOf(error), RERATE_RETRIES + 1],
+      )
+      // The engine must see the re-rate's own error; a request this leaves RUNNING reads as
+      // failed once its run's time limit has passed (rerateStatus).
+      .catch(() => undefined);
+    throw error;
+  }
+  await pool().query(
+    `UPDATE rerate_requests SET status = 'COMPLETED', still_unbillable = $3, error = NULL, finished_at = now()
+     WHERE tenant_id = $1::uuid AND id = $2::uuid`,
+    [tenantId, requestId, result.stillUnbillable],
+  );
+  return result;
 }
 
 type TUnbillableRow = {
@@ -74,8 +140,10 @@ export type TRerateResult = {
 /**
  * Prices again every unbillable call of the tenant (optionally of one reason), in batches.
  * Calls that still cannot be priced keep their place in the queue with their current reason.
+ * With a request, each batch adds the calls it rated and what it charged to the request's row in
+ * its own transaction, so the request's figures are the money that moved, across retries.
  */
-export async function rerateUnbillable(options: { tenantId: string; reason?: string | null }): Promise<TRerateResult> {
+export async function rerateUnbillable(options: { tenantId: string; reason?: string | null; requestId?: string }): Promise<TRerateResult> {
   const { tenantId } = options;
   const result: TRerateResult = { examined: 0, rated: 0, stillUnbillable: 0, charged: 0n, unansweredClaimed: 0 };
   const contexts = new Map<string, Promise<TCallRatingContext>>();
@@ -97,6 +165,7 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
     for (;;) {
       await client.query("BEGIN");
       const posted: TPostResult[] = [];
+      const before = { rated: result.rated, charged: result.charged };
       try {
         const rows: { rows: TUnbillableRow[] } = await client.query<TUnbillableRow>(
           `SELECT source_id, record_key, start_at, file_id, account_code, caller, callee, callee_short_code, billsec, unbillable_reason, customer_id, trunk_id
@@ -231,6 +300,12 @@ export async function rerateUnbillable(options: { tenantId: string; reason?: str
                     cost_total = cost_total + $5::bigint, billed_seconds = billed_seconds + $6::bigint
              WHERE tenant_id = $1::uuid AND id = $2::uuid`,
             [tenantId, fileId, delta.rated, delta.price.toString(), delta.cost.toString(), delta.seconds.toString()],
+          );
+        }
+        if (options.requestId && result.rated > before.rated) {
+          await client.query(
+            `UPDATE rerate_requests SET rated = rated + $3, charged = charged + $4::bigint WHERE tenant_id = $1::uuid AND id = $2::uuid`,
+            [tenantId, options.requestId, result.rated - before.rated, (result.charged - before.charged).toString()],
           );
         }
         await client.query("COMMIT");

@@ -1,8 +1,10 @@
 import { Readable } from "node:stream";
+import { durationToMs } from "inngest";
 import { z } from "zod";
 import { db, pool } from "@/server/db/client";
 import { recordAudit, type TActor } from "@/server/audit/audit";
 import { AppError, isUniqueViolation } from "@/server/errors";
+import { RUN_TIMEOUTS } from "@/server/jobs/timeouts";
 import { quoteCsvField } from "@/server/rating/csv-text";
 import { NATIVE_DECK_COLUMNS } from "@/server/rating/deck-formats";
 import { commitDeckImport, discardDeckImport, listDeckImportErrors, previewDeckImport } from "@/server/rating/deck-import";
@@ -170,9 +172,29 @@ export const ZUnbillableDetailInput = z.object({
   reason: z.string().trim().min(1).max(200),
   /** Digits of the called number a "no rate" group shares: the prefix the new rate would get. */
   prefixLength: z.number().int().min(1).max(8).default(4),
+  /**
+   * Narrows the groups: part of the account code (any case) for unknown accounts, the customer's
+   * name or account number for missing decks, the first digits of the called number otherwise.
+   */
+  search: z.string().trim().max(100).default(""),
 });
 
-type TGroupRow = { calls: string; billsec: string; first_seen: Date; last_seen: Date; sample_callee: string | null };
+/** The groups a detail shows, the largest first, and how many there are in all (a window count: no second pass). */
+type TGroupRow = { calls: string; billsec: string; first_seen: Date; last_seen: Date; sample_callee: string | null; groups: string };
+
+/** Called numbers are stored as digits: what people type between and before them is dropped. */
+function calleeDigits(search: string): string {
+  return search.replace(/^\+/, "").replace(/[\s\-.()/]/g, "");
+}
+
+/** A LIKE pattern matching the text literally. */
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
+}
+
+function groupsOf(rows: TGroupRow[]): { total: number; limit: number } {
+  return { total: rows.length === 0 ? 0 : Number(rows[0]!.groups), limit: DETAIL_LIMIT };
+}
 
 function measures(row: TGroupRow, basis: TPriceBasis | null) {
   const billsec = BigInt(row.billsec);
@@ -187,22 +209,29 @@ function measures(row: TGroupRow, basis: TPriceBasis | null) {
 }
 
 const GROUP_MEASURES = `count(*)::text AS calls, COALESCE(SUM(c.billsec), 0)::text AS billsec,
-  min(c.start_at) AS first_seen, max(c.start_at) AS last_seen, max(c.callee) AS sample_callee`;
+  min(c.start_at) AS first_seen, max(c.start_at) AS last_seen, max(c.callee) AS sample_callee, (count(*) OVER ())::text AS groups`;
 
 /** The rows of one reason, grouped by what an admin fixes for it; the largest groups first. */
 export async function unbillableDetail(options: { tenantId: string; input: z.input<typeof ZUnbillableDetailInput> }) {
   const { tenantId } = options;
   const input = ZUnbillableDetailInput.parse(options.input);
   const basis = await priceBasis(tenantId);
+  const search = input.search === "" ? null : input.search;
+  const calleePattern = search === null ? null : `${likeLiteral(calleeDigits(search))}%`;
 
   if (input.reason === UNBILLABLE_REASONS.unknownAccount) {
     const result = await pool().query<TGroupRow & { account_code: string | null }>(
       `SELECT c.account_code, ${GROUP_MEASURES}
        FROM cdrs c WHERE c.tenant_id = $1::uuid AND c.status = 'UNBILLABLE' AND c.unbillable_reason = $2
+         AND ($3::text IS NULL OR c.account_code ILIKE $3)
        GROUP BY c.account_code ORDER BY count(*) DESC, c.account_code LIMIT ${DETAIL_LIMIT}`,
-      [tenantId, input.reason],
+      [tenantId, input.reason, search === null ? null : `%${likeLiteral(search)}%`],
     );
-    return { kind: "account" as const, rows: result.rows.map((row) => ({ accountCode: row.account_code, ...measures(row, basis) })) };
+    return {
+      kind: "account" as const,
+      groups: groupsOf(result.rows),
+      rows: result.rows.map((row) => ({ accountCode: row.account_code, ...measures(row, basis) })),
+    };
   }
 
   if (input.reason === UNBILLABLE_REASONS.noRate) {
@@ -217,8 +246,9 @@ export async function unbillableDetail(options: { tenantId: string; input: z.inp
        LEFT JOIN sip_trunks t ON t.id = c.trunk_id AND t.tenant_id = c.tenant_id
        LEFT JOIN customers cu ON cu.id = c.customer_id AND cu.tenant_id = c.tenant_id
        WHERE c.tenant_id = $1::uuid AND c.status = 'UNBILLABLE' AND c.unbillable_reason = $2
+         AND ($4::text IS NULL OR c.callee LIKE $4)
        GROUP BY 1, 2, 3 ORDER BY count(*) DESC, 3 LIMIT ${DETAIL_LIMIT}`,
-      [tenantId, input.reason, input.prefixLength],
+      [tenantId, input.reason, input.prefixLength, calleePattern],
     );
     const customers = await customerNames(tenantId, result.rows.map((row) => row.customer_id));
     const deckIds = [...new Set(result.rows.map((row) => row.deck_id).filter((id): id is string => id !== null))];
@@ -227,6 +257,7 @@ export async function unbillableDetail(options: { tenantId: string; input: z.inp
     );
     return {
       kind: "prefix" as const,
+      groups: groupsOf(result.rows),
       rows: result.rows.map((row) => ({
         customer: row.customer_id ? (customers.get(row.customer_id) ?? null) : null,
         deck: row.deck_id ? { id: row.deck_id, name: decks.get(row.deck_id) ?? "" } : null,
@@ -239,13 +270,17 @@ export async function unbillableDetail(options: { tenantId: string; input: z.inp
   if (input.reason === UNBILLABLE_REASONS.noDeck) {
     const result = await pool().query<TGroupRow & { customer_id: string | null }>(
       `SELECT c.customer_id, ${GROUP_MEASURES}
-       FROM cdrs c WHERE c.tenant_id = $1::uuid AND c.status = 'UNBILLABLE' AND c.unbillable_reason = $2
-       GROUP BY c.customer_id ORDER BY count(*) DESC LIMIT ${DETAIL_LIMIT}`,
-      [tenantId, input.reason],
+       FROM cdrs c
+       LEFT JOIN customers cu ON cu.id = c.customer_id AND cu.tenant_id = c.tenant_id
+       WHERE c.tenant_id = $1::uuid AND c.status = 'UNBILLABLE' AND c.unbillable_reason = $2
+         AND ($3::text IS NULL OR cu.name ILIKE $3 OR cu.account_number ILIKE $3)
+       GROUP BY c.customer_id ORDER BY count(*) DESC, c.customer_id LIMIT ${DETAIL_LIMIT}`,
+      [tenantId, input.reason, search === null ? null : `%${likeLiteral(search)}%`],
     );
     const customers = await customerNames(tenantId, result.rows.map((row) => row.customer_id));
     return {
       kind: "deck" as const,
+      groups: groupsOf(result.rows),
       rows: result.rows.map((row) => ({ customer: row.customer_id ? (customers.get(row.customer_id) ?? null) : null, ...measures(row, basis) })),
     };
   }
@@ -254,10 +289,11 @@ export async function unbillableDetail(options: { tenantId: string; input: z.inp
   const result = await pool().query<TGroupRow & { prefix: string }>(
     `SELECT left(c.callee, $3::int) AS prefix, ${GROUP_MEASURES}
      FROM cdrs c WHERE c.tenant_id = $1::uuid AND c.status = 'UNBILLABLE' AND c.unbillable_reason = $2
-     GROUP BY 1 ORDER BY count(*) DESC LIMIT ${DETAIL_LIMIT}`,
-    [tenantId, input.reason, input.prefixLength],
+       AND ($4::text IS NULL OR c.callee LIKE $4)
+     GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT ${DETAIL_LIMIT}`,
+    [tenantId, input.reason, input.prefixLength, calleePattern],
   );
-  return { kind: "other" as const, rows: result.rows.map((row) => ({ prefix: row.prefix, ...measures(row, basis) })) };
+  return { kind: "other" as const, groups: groupsOf(result.rows), rows: result.rows.map((row) => ({ prefix: row.prefix, ...measures(row, basis) })) };
 }
 
 export type TUnbillableDetail = Awaited<ReturnType<typeof unbillableDetail>>;
@@ -269,6 +305,38 @@ async function customerNames(tenantId: string, ids: (string | null)[]) {
     select: { id: true, name: true, accountNumber: true, rateDeckId: true },
   });
   return new Map(rows.map((row) => [row.id, row]));
+}
+
+export const ZMappableCustomersInput = z.object({ search: z.string().trim().max(200).default("") });
+
+const MAPPABLE_CUSTOMERS_SHOWN = 50;
+
+/**
+ * The customers an account code can be mapped to, for the map dialog's picker: every one but the
+ * closed, which mapAccountCode refuses. By name; `more` when the search matches more than shown.
+ */
+export async function mappableCustomers(options: { tenantId: string; input: z.input<typeof ZMappableCustomersInput> }) {
+  const { tenantId } = options;
+  const { search } = ZMappableCustomersInput.parse(options.input);
+  const rows = await db().customer.findMany({
+    where: {
+      tenantId,
+      status: { not: "CLOSED" },
+      ...(search
+        ? {
+            OR: [
+              { name: { contains: search, mode: "insensitive" } },
+              { accountNumber: { contains: search, mode: "insensitive" } },
+              { contactEmail: { contains: search, mode: "insensitive" } },
+            ],
+          }
+        : {}),
+    },
+    select: { id: true, name: true, accountNumber: true },
+    orderBy: [{ name: "asc" }, { id: "asc" }],
+    take: MAPPABLE_CUSTOMERS_SHOWN + 1,
+  });
+  return { rows: rows.slice(0, MAPPABLE_CUSTOMERS_SHOWN), more: rows.length > MAPPABLE_CUSTOMERS_SHOWN };
 }
 
 export const ZMapAccountCode = z.object({
@@ -424,26 +492,33 @@ export async function addRateForPrefix(options: { tenantId: string; actor: TActo
   return { ...committed, deck };
 }
 
-export const ZRerateStatusInput = z.object({
-  requestId: z.uuid(),
-  reason: z.string().trim().min(1).max(200).nullish(),
-});
+export const ZRerateStatusInput = z.object({ requestId: z.uuid() });
+
+/** Inngest cancels a run this long after its first start, retries included (timeouts.ts). */
+const RERATE_RUN_LIMIT_MS = durationToMs(RUN_TIMEOUTS.cdrRerate.finish);
 
 /**
- * Progress of a re-rate: the run of the `cdr-rerate` function for this request (recorded in
- * job_runs by the embedded runner; absent under an external Inngest server) and the calls of
- * the reason still unbillable, which falls as the batches commit.
+ * Progress of a re-rate: its request, as the re-rate writes it (server/cdr/rerate.ts) under
+ * either engine, and the calls of its reason still unbillable, which fall as the batches commit.
+ * A run cancelled for its time limit never writes its end: past that limit, a request still
+ * RUNNING reads as failed.
  */
 export async function rerateStatus(options: { tenantId: string; input: z.input<typeof ZRerateStatusInput> }) {
   const { tenantId } = options;
   const input = ZRerateStatusInput.parse(options.input);
-  const [run, remaining] = await Promise.all([
-    db().jobRun.findFirst({
-      where: { tenantId, eventName: "cdr/rerate.requested", eventId: `cdr-rerate-${input.requestId}` },
-      select: { id: true, status: true, attempts: true, error: true, output: true, startedAt: true, finishedAt: true },
-      orderBy: { createdAt: "desc" },
-    }),
-    db().cdr.count({ where: { tenantId, status: "UNBILLABLE", ...(input.reason ? { unbillableReason: input.reason } : {}) } }),
-  ]);
-  return { run, remaining, done: run?.status === "COMPLETED" || run?.status === "FAILED" };
+  const request = await db().rerateRequest.findFirst({
+    where: { tenantId, id: input.requestId },
+    select: { status: true, reason: true, rated: true, stillUnbillable: true, charged: true, error: true, requestedAt: true, startedAt: true, finishedAt: true },
+  });
+  if (!request) throw AppError.notFound("Re-rate request");
+  const remaining = await db().cdr.count({ where: { tenantId, status: "UNBILLABLE", ...(request.reason ? { unbillableReason: request.reason } : {}) } });
+  const cancelled = request.status === "RUNNING" && request.startedAt !== null && Date.now() - request.startedAt.getTime() > RERATE_RUN_LIMIT_MS;
+  const status = cancelled ? ("FAILED" as const) : request.status;
+  return {
+    ...request,
+    status,
+    error: cancelled ? `Cancelled: the re-rate did not finish within ${RUN_TIMEOUTS.cdrRerate.finish}${request.error ? ` (last error: ${request.error})` : ""}` : request.error,
+    remaining,
+    done: status === "COMPLETED" || status === "FAILED",
+  };
 }

@@ -163,10 +163,11 @@ describe("a source's format and time zone", () => {
         (error: unknown) => (error instanceof AppError ? error.fieldErrors : error),
       );
 
-    // A file of some other kind stores no call (its line is rejected): the source is still free to change.
+    // A file of some other kind stores no call (its line is rejected, so it FAILED, to be retried once
+    // the source reads it right): the source is still free to change.
     const wrong = await upload(world.tenant.id, world.asterisk.id, "wrong.csv", Readable.from([Buffer.from("not,a,cdr,header\n")]));
     await runner.drain(60_000);
-    expect(await getCdrFile({ tenantId: world.tenant.id, fileId: wrong.id })).toMatchObject({ status: "DONE", rejected: 1, callsStored: 0 });
+    expect(await getCdrFile({ tenantId: world.tenant.id, fileId: wrong.id })).toMatchObject({ status: "FAILED", rejected: 1, callsStored: 0 });
     await expect(update({ timeZone: "UTC" })).resolves.toMatchObject({ timeZone: "UTC", readingFixed: false });
     await expect(update({ timeZone: "America/Toronto" })).resolves.toMatchObject({ timeZone: "America/Toronto" });
 
@@ -274,7 +275,7 @@ describe("the unbillable queue", () => {
     expect(request.queued).toBe(7);
     await runner.drain(60_000);
     const status = await rerateStatus({ tenantId, input: { requestId: request.requestId } });
-    expect(status).toMatchObject({ done: true, run: { status: "COMPLETED" } });
+    expect(status).toMatchObject({ done: true, status: "COMPLETED", rated: 5, stillUnbillable: 2 });
     // acct-9999 (nobody was mapped to it) and Bob's 00351… (no rate added) stay.
     expect(status.remaining).toBe(2);
     const after = await balances(tenantId);

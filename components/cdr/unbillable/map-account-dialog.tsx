@@ -12,6 +12,12 @@ import { Select } from "@/components/ui/select";
 
 const FIELDS = ["accountCode", "customerId"] as const;
 
+type TCustomerChoice = { id: string; name: string; accountNumber: string };
+
+function labelOf(customer: TCustomerChoice): string {
+  return `${customer.name} (${customer.accountNumber})`;
+}
+
 /** Maps an unknown account code to a customer: its calls (and future ones) become that customer's. */
 export function MapAccountCodeDialog({
   accountCode,
@@ -27,42 +33,43 @@ export function MapAccountCodeDialog({
   const queryClient = useQueryClient();
   const open = accountCode !== null;
   const [search, setSearch] = useState("");
-  const [customerId, setCustomerId] = useState("");
+  // The chosen customer itself, not only its id: another search may not list it, and the
+  // select must go on showing what the form submits.
+  const [chosen, setChosen] = useState<TCustomerChoice | null>(null);
   const [errors, setErrors] = useState<TFieldErrors>({});
 
   const [openedFor, setOpenedFor] = useState(accountCode);
   if (accountCode !== openedFor) {
     setOpenedFor(accountCode);
     setSearch("");
-    setCustomerId("");
+    setChosen(null);
     setErrors({});
   }
 
+  // Closed customers are not offered: mapping a code to one is refused.
   const customers = useQuery({
-    ...trpc.customers.list.queryOptions({ page: 0, pageSize: 50, search, sort: { id: "name", desc: false }, filter: { status: null, billingType: null } }),
+    ...trpc.cdrFiles.mappableCustomers.queryOptions({ search }),
     enabled: open,
     placeholderData: keepPreviousData,
   });
-  const options = (customers.data?.rows ?? []).map((customer) => ({ value: customer.id, label: `${customer.name} (${customer.accountNumber})` }));
-  const chosen = customers.data?.rows.find((customer) => customer.id === customerId);
+  const found = customers.data?.rows ?? [];
+  const listed = chosen && !found.some((customer) => customer.id === chosen.id) ? [chosen, ...found] : found;
+  const options = listed.map((customer) => ({ value: customer.id, label: labelOf(customer) }));
 
   const map = useMutation(
     trpc.cdrFiles.mapAccountCode.mutationOptions({
-      onSuccess: () => {
-        void queryClient.invalidateQueries({ queryKey: trpc.cdrFiles.unbillableDetail.queryKey() });
-        onMapped(accountCode ?? "", chosen?.name ?? "the customer");
-      },
+      onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.cdrFiles.unbillableDetail.queryKey() }),
       onError: (error) => setErrors(formErrorsOf(error, FIELDS)),
     }),
   );
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    if (!customerId) {
+    if (!chosen) {
       setErrors({ customerId: ["Choose the customer these calls belong to"] });
       return;
     }
-    if (accountCode !== null) map.mutate({ accountCode, customerId });
+    if (accountCode !== null) map.mutate({ accountCode, customerId: chosen.id }, { onSuccess: () => onMapped(accountCode, chosen.name) });
   };
 
   return (
@@ -88,7 +95,10 @@ export function MapAccountCodeDialog({
         <FormField label="Account code" error={errors.accountCode}>
           <Input name="accountCode" value={accountCode ?? ""} readOnly className="font-mono" />
         </FormField>
-        <FormField label="Find customer" hint="Name, account number or email.">
+        <FormField
+          label="Find customer"
+          hint={customers.data?.more ? "Name, account number or email. Only the first 50 matches are listed: type more to narrow them." : "Name, account number or email."}
+        >
           <Input
             name="customerSearch"
             value={search}
@@ -101,12 +111,12 @@ export function MapAccountCodeDialog({
         <FormField label="Customer" required error={errors.customerId}>
           <Select
             name="customerId"
-            value={customerId}
+            value={chosen?.id ?? ""}
             onChange={(event) => {
-              setCustomerId(event.target.value);
+              setChosen(listed.find((customer) => customer.id === event.target.value) ?? null);
               setErrors({});
             }}
-            placeholder={customers.isPending ? "Loading customers…" : options.length === 0 ? "No customer matches" : "Choose a customer"}
+            placeholder={customers.isPending ? "Loading customers…" : options.length === 0 ? "No open customer matches" : "Choose a customer"}
             options={options}
           />
         </FormField>

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useEffect, useState } from "react";
-import { useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
 import { DateTime } from "@/components/admin/date-time";
 import { MiniCell, MiniRow, MiniTable } from "@/components/admin/mini-table";
@@ -12,18 +12,45 @@ import { AddRateDialog, type TAddRateTarget } from "@/components/cdr/unbillable/
 import { MapAccountCodeDialog } from "@/components/cdr/unbillable/map-account-dialog";
 import { RerateConfirmDialog } from "@/components/cdr/unbillable/rerate-confirm";
 import { useRerate } from "@/components/cdr/unbillable/use-rerate";
-import { REASON_TITLES, formatCount, formatMinutes, reasonTitle, type TUnbillableReason } from "@/components/cdr/unbillable/types";
+import { REASON_TITLES, formatCount, formatMinutes, reasonTitle, type TUnbillableDetail, type TUnbillableReason } from "@/components/cdr/unbillable/types";
 import { Button, buttonClassName } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
+import { Input } from "@/components/ui/input";
 import { Money } from "@/components/ui/money";
 import { PageHeader } from "@/components/ui/page-header";
 import { Select } from "@/components/ui/select";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Stat } from "@/components/ui/stat";
 import { toast } from "@/components/ui/toast";
+import { useDebounced } from "@/components/ui/use-debounced";
 
 const PREFIX_LENGTH_OPTIONS = [2, 3, 4, 5, 6].map((digits) => ({ value: String(digits), label: `First ${digits} digits` }));
+
+/** Each detail query reads every call of its reason: it waits for a pause in the typing. */
+const SEARCH_SETTLE_MS = 300;
+
+/** What a reason's groups are, in words, and what its search box matches (server: unbillableDetail). */
+const GROUP_WORDS: Record<TUnbillableDetail["kind"], { plural: string; search: string }> = {
+  account: { plural: "account codes", search: "Find account code…" },
+  prefix: { plural: "customer and prefix groups", search: "Number starts with…" },
+  deck: { plural: "customers", search: "Find customer…" },
+  other: { plural: "prefixes", search: "Number starts with…" },
+};
+
+/** Says when the table lists only the largest groups, or none match the search. */
+function GroupsNote({ detail, search }: { detail: TUnbillableDetail; search: string }) {
+  const words = GROUP_WORDS[detail.kind].plural;
+  const matching = search ? ` matching “${search}”` : "";
+  if (detail.rows.length === 0 && search) return <p className="px-4 py-3 text-sm text-slate-600">No {words} match “{search}”.</p>;
+  if (detail.groups.total <= detail.rows.length) return null;
+  return (
+    <p className="px-4 py-2 text-xs text-slate-600" data-testid="unbillable-groups-note">
+      Top {formatCount(detail.rows.length)} of {formatCount(detail.groups.total)} {words}
+      {matching}, by calls. Search to find the others.
+    </p>
+  );
+}
 
 type TRerate = ReturnType<typeof useRerate>;
 
@@ -50,7 +77,7 @@ function RerateProgress({ rerate, reason }: { rerate: TRerate; reason: string | 
         <div className="h-full w-1/3 animate-progress rounded-full bg-brand-500 motion-reduce:animate-none" />
       </div>
       <span className="text-xs text-slate-600">
-        {rerate.runStatus === "RUNNING" || rerate.runStatus === "RETRYING" ? "Re-rating" : "Queued"}… {formatCount(rerate.remaining ?? 0)} of{" "}
+        {rerate.runStatus === "RUNNING" ? "Re-rating" : "Queued"}… {formatCount(rerate.remaining ?? 0)} of{" "}
         {formatCount(rerate.active.queued)} still unbillable
       </span>
     </div>
@@ -100,7 +127,9 @@ function ReasonDetail({
 }) {
   const trpc = useTRPC();
   const [prefixLength, setPrefixLength] = useState(4);
-  const detail = useQuery(trpc.cdrFiles.unbillableDetail.queryOptions({ reason, prefixLength }));
+  const [typed, setTyped] = useState("");
+  const search = useDebounced(typed.trim(), SEARCH_SETTLE_MS);
+  const detail = useQuery({ ...trpc.cdrFiles.unbillableDetail.queryOptions({ reason, prefixLength, search }), placeholderData: keepPreviousData });
   if (detail.isError) return <QueryError error={detail.error} what="the calls of this reason" onRetry={() => void detail.refetch()} />;
   if (!detail.data) {
     return (
@@ -111,6 +140,28 @@ function ReasonDetail({
     );
   }
   const data = detail.data;
+  const note = <GroupsNote detail={data} search={search} />;
+  const toolbar = (
+    <div className="flex flex-wrap items-center justify-end gap-2 border-b border-slate-100 px-4 py-2">
+      <Input
+        size="sm"
+        type="search"
+        aria-label={`Search ${GROUP_WORDS[data.kind].plural}`}
+        placeholder={GROUP_WORDS[data.kind].search}
+        value={typed}
+        onChange={(event) => setTyped(event.target.value)}
+        autoComplete="off"
+        spellCheck={false}
+        className="w-56"
+      />
+      {data.kind === "prefix" ? (
+        <>
+          <span className="text-xs text-slate-500">Group numbers by</span>
+          <Select size="sm" aria-label="Prefix length" value={String(prefixLength)} onChange={(event) => setPrefixLength(Number(event.target.value))} options={PREFIX_LENGTH_OPTIONS} className="w-36" />
+        </>
+      ) : null}
+    </div>
+  );
   const measures = (row: { calls: number; billsec: bigint; valueAtRisk: bigint | null; firstSeen: Date; lastSeen: Date }) => (
     <>
       <MiniCell align="right">{formatCount(row.calls)}</MiniCell>
@@ -132,33 +183,35 @@ function ReasonDetail({
 
   if (data.kind === "account") {
     return (
-      <MiniTable label={`${reasonTitle(reason)} by account code`} columns={["Account code", ...measureColumns, "Sample number", { label: "Actions", srOnly: true }]}>
-        {data.rows.map((row) => (
-          <MiniRow key={row.accountCode ?? "(none)"}>
-            <MiniCell className="font-mono text-xs">{row.accountCode ?? <span className="text-slate-400">(no account code)</span>}</MiniCell>
-            {measures(row)}
-            <MiniCell className="font-mono text-xs">{row.sampleCallee ?? "—"}</MiniCell>
-            <MiniCell align="right">
-              {canEdit && row.accountCode ? (
-                <Button size="sm" onClick={() => onMap(row.accountCode!)}>
-                  Map account code…
-                </Button>
-              ) : row.accountCode === null ? (
-                <span className="text-xs text-slate-500">No code to map: not assignable</span>
-              ) : null}
-            </MiniCell>
-          </MiniRow>
-        ))}
-      </MiniTable>
+      <div className="flex flex-col">
+        {toolbar}
+        {note}
+        <MiniTable label={`${reasonTitle(reason)} by account code`} columns={["Account code", ...measureColumns, "Sample number", { label: "Actions", srOnly: true }]}>
+          {data.rows.map((row) => (
+            <MiniRow key={row.accountCode ?? "(none)"}>
+              <MiniCell className="font-mono text-xs">{row.accountCode ?? <span className="text-slate-400">(no account code)</span>}</MiniCell>
+              {measures(row)}
+              <MiniCell className="font-mono text-xs">{row.sampleCallee ?? "—"}</MiniCell>
+              <MiniCell align="right">
+                {canEdit && row.accountCode ? (
+                  <Button size="sm" onClick={() => onMap(row.accountCode!)}>
+                    Map account code…
+                  </Button>
+                ) : row.accountCode === null ? (
+                  <span className="text-xs text-slate-500">No code to map: not assignable</span>
+                ) : null}
+              </MiniCell>
+            </MiniRow>
+          ))}
+        </MiniTable>
+      </div>
     );
   }
   if (data.kind === "prefix") {
     return (
       <div className="flex flex-col">
-        <div className="flex items-center justify-end gap-2 border-b border-slate-100 px-4 py-2">
-          <span className="text-xs text-slate-500">Group numbers by</span>
-          <Select size="sm" aria-label="Prefix length" value={String(prefixLength)} onChange={(event) => setPrefixLength(Number(event.target.value))} options={PREFIX_LENGTH_OPTIONS} className="w-36" />
-        </div>
+        {toolbar}
+        {note}
         <MiniTable label={`${reasonTitle(reason)} by customer and prefix`} columns={["Customer", "Deck", "Prefix", ...measureColumns, { label: "Actions", srOnly: true }]}>
           {data.rows.map((row) => (
             <MiniRow key={`${row.customer?.id ?? "-"}:${row.deck?.id ?? "-"}:${row.prefix}`}>
@@ -196,32 +249,40 @@ function ReasonDetail({
   }
   if (data.kind === "deck") {
     return (
-      <MiniTable label={`${reasonTitle(reason)} by customer`} columns={["Customer", ...measureColumns, { label: "Actions", srOnly: true }]}>
-        {data.rows.map((row) => (
-          <MiniRow key={row.customer?.id ?? "-"}>
-            <MiniCell>{row.customer ? `${row.customer.name} (${row.customer.accountNumber})` : <span className="text-slate-400">—</span>}</MiniCell>
-            {measures(row)}
-            <MiniCell align="right">
-              {row.customer ? (
-                <Link href={`/admin/customers/${row.customer.id}`} className={buttonClassName("secondary", "sm")}>
-                  Assign a deck…
-                </Link>
-              ) : null}
-            </MiniCell>
-          </MiniRow>
-        ))}
-      </MiniTable>
+      <div className="flex flex-col">
+        {toolbar}
+        {note}
+        <MiniTable label={`${reasonTitle(reason)} by customer`} columns={["Customer", ...measureColumns, { label: "Actions", srOnly: true }]}>
+          {data.rows.map((row) => (
+            <MiniRow key={row.customer?.id ?? "-"}>
+              <MiniCell>{row.customer ? `${row.customer.name} (${row.customer.accountNumber})` : <span className="text-slate-400">—</span>}</MiniCell>
+              {measures(row)}
+              <MiniCell align="right">
+                {row.customer ? (
+                  <Link href={`/admin/customers/${row.customer.id}`} className={buttonClassName("secondary", "sm")}>
+                    Assign a deck…
+                  </Link>
+                ) : null}
+              </MiniCell>
+            </MiniRow>
+          ))}
+        </MiniTable>
+      </div>
     );
   }
   return (
-    <MiniTable label={`${reasonTitle(reason)} by prefix`} columns={["Prefix", ...measureColumns]}>
-      {data.rows.map((row) => (
-        <MiniRow key={row.prefix}>
-          <MiniCell className="font-mono text-xs">{row.prefix}…</MiniCell>
-          {measures(row)}
-        </MiniRow>
-      ))}
-    </MiniTable>
+    <div className="flex flex-col">
+      {toolbar}
+      {note}
+      <MiniTable label={`${reasonTitle(reason)} by prefix`} columns={["Prefix", ...measureColumns]}>
+        {data.rows.map((row) => (
+          <MiniRow key={row.prefix}>
+            <MiniCell className="font-mono text-xs">{row.prefix}…</MiniCell>
+            {measures(row)}
+          </MiniRow>
+        ))}
+      </MiniTable>
+    </div>
   );
 }
 

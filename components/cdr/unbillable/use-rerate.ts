@@ -12,19 +12,10 @@ const POLL_MS = 1_000;
 
 type TActive = { requestId: string; reason: string | null; queued: number };
 
-/** What the re-rate job returned (server/jobs/functions/cdr.ts): charged is a decimal string of micros. */
-function outcomeOf(output: unknown): { rated: number; stillUnbillable: number; charged: bigint } | null {
-  if (!output || typeof output !== "object") return null;
-  const value = output as Record<string, unknown>;
-  if (typeof value.rated !== "number" || typeof value.stillUnbillable !== "number") return null;
-  const charged = typeof value.charged === "string" && /^-?\d+$/.test(value.charged) ? BigInt(value.charged) : 0n;
-  return { rated: value.rated, stillUnbillable: value.stillUnbillable, charged };
-}
-
 /**
- * Starts a re-rate and follows it: the job's run (queued → running → completed) and how many
- * calls of the reason are still unbillable. When it ends, the queue reloads and a toast says
- * what was billed.
+ * Starts a re-rate and follows its request (queued → running → completed or failed, as the
+ * re-rate records it under either engine) and how many calls of the reason are still
+ * unbillable. When it ends, the queue reloads and a toast says what was billed.
  */
 export function useRerate(currency: string) {
   const trpc = useTRPC();
@@ -48,32 +39,28 @@ export function useRerate(currency: string) {
   );
 
   const status = useQuery({
-    ...trpc.cdrFiles.rerateStatus.queryOptions({ requestId: requested?.requestId ?? "00000000-0000-4000-8000-000000000000", reason: requested?.reason ?? null }),
+    ...trpc.cdrFiles.rerateStatus.queryOptions({ requestId: requested?.requestId ?? "00000000-0000-4000-8000-000000000000" }),
     enabled: requested !== null,
-    refetchInterval: (query) => (query.state.data?.done || query.state.data?.remaining === 0 ? false : POLL_MS),
+    refetchInterval: (query) => (query.state.data?.done ? false : POLL_MS),
   });
 
   const data = requested && status.data ? status.data : null;
-  const ended = requested !== null && data !== null && (data.done || data.remaining === 0);
+  const ended = requested !== null && data !== null && data.done;
   const active = ended ? null : requested;
   // The run ended: report it once.
   useEffect(() => {
     if (!ended || !requested || !data || reported.current === requested.requestId) return;
     reported.current = requested.requestId;
     refreshQueue();
-    const outcome = outcomeOf(data.run?.output);
     const scope = requested.reason ? reasonTitle(requested.reason).toLowerCase() : "all reasons";
-    if (data.run?.status === "FAILED") {
-      toast.error(`Re-rating (${scope}) failed: ${data.run.error ?? "see Jobs"}. Nothing was billed twice; run it again.`);
-    } else if (outcome) {
-      const charged = formatMicros(outcome.charged, currency, { precision: 2 });
-      if (outcome.rated === 0) toast.info(`Re-rated ${scope}: no call could be priced yet. Fix the cause first.`);
-      else
-        toast.success(
-          `Re-rated ${scope}: ${formatCount(outcome.rated)} call${outcome.rated === 1 ? "" : "s"} billed (${charged}); ${formatCount(outcome.stillUnbillable)} still unbillable.`,
-        );
+    const billed = `${formatCount(data.rated)} call${data.rated === 1 ? "" : "s"} billed (${formatMicros(data.charged, currency, { precision: 2 })})`;
+    if (data.status === "FAILED") {
+      const sofar = data.rated > 0 ? ` ${billed} before it stopped.` : "";
+      toast.error(`Re-rating (${scope}) failed: ${data.error ?? "see Jobs"}.${sofar} Nothing is billed twice; run it again.`);
+    } else if (data.rated === 0) {
+      toast.info(`Re-rated ${scope}: no call could be priced yet. Fix the cause first.`);
     } else {
-      toast.success(`Re-rated ${scope}: ${formatCount(data.remaining)} call${data.remaining === 1 ? "" : "s"} still unbillable.`);
+      toast.success(`Re-rated ${scope}: ${billed}; ${formatCount(data.stillUnbillable ?? data.remaining)} still unbillable.`);
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps -- reports once per ended request
   }, [ended, requested?.requestId]);
@@ -83,6 +70,6 @@ export function useRerate(currency: string) {
     starting: start.isPending,
     active,
     remaining: data?.remaining ?? active?.queued ?? null,
-    runStatus: data?.run?.status ?? (active ? "QUEUED" : null),
+    runStatus: data?.status ?? (active ? "QUEUED" : null),
   };
 }

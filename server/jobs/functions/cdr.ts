@@ -4,7 +4,7 @@ import { RUN_TIMEOUTS } from "@/server/jobs/timeouts";
 import { cdrFileReceived, cdrRerateRequested, functionCancelled, parseCarriedEvent } from "@/server/jobs/events";
 import { ingestCdrFile, UnreadableCdrFile } from "@/server/cdr/ingest";
 import { ensureUpcomingPartitions } from "@/server/cdr/partitions";
-import { rerateUnbillable } from "@/server/cdr/rerate";
+import { RERATE_RETRIES, runRerateRequest } from "@/server/cdr/rerate";
 import { failFileOfCancelledIngest, removeAbandonedSpoolParts, resendLostFileEvents } from "@/server/cdr/files";
 
 // Several files at once overall, two per tenant: no tenant takes more than half the slots,
@@ -51,15 +51,22 @@ export const ingestCancelled = inngest.createFunction(
 );
 
 export const rerateCalls = inngest.createFunction(
-  { id: "cdr-rerate", retries: 5, concurrency: [{ limit: 1, key: "event.data.tenantId" }], timeouts: RUN_TIMEOUTS.cdrRerate, triggers: [cdrRerateRequested] },
+  {
+    id: "cdr-rerate",
+    retries: RERATE_RETRIES,
+    concurrency: [{ limit: 1, key: "event.data.tenantId" }],
+    timeouts: RUN_TIMEOUTS.cdrRerate,
+    triggers: [cdrRerateRequested],
+  },
   async ({ event, step }) =>
     step.run("rerate-unbillable", async () => {
-      const result = await rerateUnbillable({ tenantId: event.data.tenantId, reason: event.data.reason ?? null });
+      const result = await runRerateRequest({ tenantId: event.data.tenantId, requestId: event.data.requestId, reason: event.data.reason ?? null });
       return { ...result, charged: result.charged.toString() };
     }),
 );
 
-// Every 5 minutes: files whose `cdr/file.received` event was lost between their commit and its send.
+// Every 5 minutes: files whose ingest died without a word are failed (for an admin to retry),
+// and files whose `cdr/file.received` event was lost between their commit and its send get it again.
 export const cdrLostFileEvents = inngest.createFunction(
   { id: "cdr-resend-lost-file-events", retries: 2, concurrency: 1, timeouts: RUN_TIMEOUTS.sweep, triggers: [cron("*/5 * * * *")] },
   async ({ step }) => step.run("resend-lost-file-events", () => resendLostFileEvents()),
