@@ -107,7 +107,7 @@ export function AdminOverview({ tenantName, denied }: { tenantName: string; deni
         <Stat label="Billed minutes today" value={today?.minutes ?? "—"} loading={loadingFigures} hint={figures ? `Today in ${figures.timeZone}` : undefined} />
       </section>
 
-      <section aria-label="Needs attention" className="grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-6">
+      <section aria-label="Needs attention" className="grid grid-cols-2 gap-3 md:grid-cols-4">
         <Stat
           label="Unbillable calls"
           value={figures ? wholeNumber.format(figures.unbillable.calls) : "—"}
@@ -142,6 +142,28 @@ export function AdminOverview({ tenantName, denied }: { tenantName: string; deni
                     : "All sources up"}
               </Link>
             ) : undefined
+          }
+        />
+        <Stat
+          label="Files held for review"
+          value={figures ? wholeNumber.format(figures.files.held) : "—"}
+          loading={loadingFigures}
+          tone={figures && figures.files.held > 0 ? "warning" : "neutral"}
+          hint={
+            <Link href="/admin/cdr/files?status=HELD" className={link}>
+              {figures && figures.files.held > 0 ? "Not billed until released · Review" : "View held files"}
+            </Link>
+          }
+        />
+        <Stat
+          label="Files failed"
+          value={figures ? wholeNumber.format(figures.files.failed) : "—"}
+          loading={loadingFigures}
+          tone={figures && figures.files.failed > 0 ? "danger" : "neutral"}
+          hint={
+            <Link href="/admin/cdr/files?status=FAILED" className={link}>
+              {figures && figures.files.failed > 0 ? "Not fully billed · Fix and retry" : "View failed files"}
+            </Link>
           }
         />
         <Stat

@@ -3,6 +3,7 @@
 import type { ReactNode } from "react";
 import { signOut } from "next-auth/react";
 import { AppShell, type AppShellNavGroup } from "./app-shell";
+import { CdrFilesNavBadge } from "./cdr-files-nav-badge";
 import {
   AuditIcon,
   CalculatorIcon,
@@ -46,7 +47,7 @@ export const ADMIN_NAV: AppShellNavGroup[] = [
     label: "Calls",
     items: [
       { href: "/admin/calls", label: "Calls", icon: <CallsIcon /> },
-      { href: "/admin/cdr/files", label: "CDR files", icon: <FileIcon /> },
+      { href: "/admin/cdr/files", label: "CDR files", icon: <FileIcon />, badge: <CdrFilesNavBadge /> },
       { href: "/admin/cdr/unbillable", label: "Unbillable", icon: <WarningIcon /> },
       { href: "/admin/cdr/sources", label: "CDR sources", icon: <SourcesIcon /> },
     ],

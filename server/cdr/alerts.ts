@@ -2,7 +2,8 @@ import { appUrl } from "@/server/mail/templates";
 
 /**
  * Mails about a CDR source's SFTP servers: one when a server goes down, one when it comes
- * back, and a louder one when every server of the source is down (no CDRs are arriving).
+ * back, and a louder one when every server of the source is down (no CDRs are arriving);
+ * and one when a poll brings files that are held for review (their calls are not billed).
  * Plain text first (people read these on phones and in ticket systems); simple HTML second.
  */
 
@@ -30,8 +31,13 @@ function formatInstant(date: Date): string {
   return `${date.toISOString().replace("T", " ").slice(0, 19)} UTC`;
 }
 
-function render(options: { subject: string; heading: string; lines: [string, string][]; note: string; sourceId: string; loud?: boolean }): TAlertMail {
-  const url = appUrl(`/admin/cdr/sources/${options.sourceId}/availability`);
+/** Where a mail about a source's servers points: the source's outages. */
+function availabilityLink(sourceId: string): { path: string; label: string } {
+  return { path: `/admin/cdr/sources/${sourceId}/availability`, label: "Availability and outages of this source" };
+}
+
+function render(options: { subject: string; heading: string; lines: [string, string][]; note: string; link: { path: string; label: string }; loud?: boolean }): TAlertMail {
+  const url = appUrl(options.link.path);
   const text = [
     options.heading,
     "",
@@ -39,7 +45,7 @@ function render(options: { subject: string; heading: string; lines: [string, str
     "",
     options.note,
     "",
-    `Availability and outages: ${url}`,
+    `${options.link.label}: ${url}`,
   ].join("\n");
   const color = options.loud ? "#b91c1c" : "#0f172a";
   const rows = options.lines
@@ -53,7 +59,7 @@ function render(options: { subject: string; heading: string; lines: [string, str
     `<h1 style="font-size:18px;color:${color}">${escapeHtml(options.heading)}</h1>` +
     `<table style="border-collapse:collapse;font-size:14px">${rows}</table>` +
     `<p style="margin:16px 0">${escapeHtml(options.note)}</p>` +
-    `<p><a href="${escapeHtml(url)}">Availability and outages of this source</a></p>` +
+    `<p><a href="${escapeHtml(url)}">${escapeHtml(options.link.label)}</a></p>` +
     `</body></html>`;
   return { subject: options.subject, text, html };
 }
@@ -70,7 +76,7 @@ export function serverDownMail(options: { sourceId: string; sourceName: string; 
       ["Files now fetched from", options.failover ?? "no other server"],
     ],
     note: "You will get one more message when the server is reachable again.",
-    sourceId: options.sourceId,
+    link: availabilityLink(options.sourceId),
   });
 }
 
@@ -88,7 +94,7 @@ export function serverRecoveredMail(options: { sourceId: string; sourceName: str
       ["Error while down", options.error],
     ],
     note: "The outage is recorded on the source's availability page.",
-    sourceId: options.sourceId,
+    link: availabilityLink(options.sourceId),
   });
 }
 
@@ -102,7 +108,7 @@ export function allServersDownMail(options: { sourceId: string; sourceName: stri
       ...options.servers.map((server, index): [string, string] => [`Server ${index + 1}`, `${server.server}: ${server.error ?? "not reachable"}`]),
     ],
     note: "No CDR file can be fetched until one of these servers is reachable: calls are not being billed. Contact the carrier. You will get one more message when the source recovers.",
-    sourceId: options.sourceId,
+    link: availabilityLink(options.sourceId),
     loud: true,
   });
 }
@@ -120,6 +126,31 @@ export function allServersRecoveredMail(options: { sourceId: string; sourceName:
       ["Reached through", options.via ?? "a server of the source"],
     ],
     note: "Files that arrived meanwhile are fetched by this and the next polls.",
-    sourceId: options.sourceId,
+    link: availabilityLink(options.sourceId),
+  });
+}
+
+/**
+ * Files a poll brought that are held for review: a re-issued file (a known name with other
+ * content), or content another source already delivered. None of their calls are billed until
+ * an admin releases or dismisses them. One mail per poll, naming each file it held.
+ */
+export function heldFilesMail(options: { sourceId: string; sourceName: string; files: { id: string; name: string; note: string | null }[] }): TAlertMail {
+  const { files } = options;
+  const only = files.length === 1 ? files[0]! : null;
+  return render({
+    subject: only
+      ? `[Trunkline] CDR file held for review: ${only.name} (${options.sourceName})`
+      : `[Trunkline] ${files.length} CDR files held for review (${options.sourceName})`,
+    heading: only
+      ? `CDR file ${only.name} from source "${options.sourceName}" is held for review`
+      : `${files.length} CDR files from source "${options.sourceName}" are held for review`,
+    lines: [["Source", options.sourceName], ...files.map((file): [string, string] => [file.name, file.note ?? "Held for review"])],
+    note:
+      "None of the calls of a held file are billed until an admin reviews it: releases it for ingest, or dismisses it. " +
+      "You will not get another message about these files.",
+    link: only
+      ? { path: `/admin/cdr/files/${only.id}`, label: "Review the file" }
+      : { path: `/admin/cdr/files?status=HELD&source=${options.sourceId}`, label: "Review the held files" },
   });
 }

@@ -1,11 +1,12 @@
 import { z } from "zod";
 import type { Prisma } from "@/server/db/generated/client";
-import { db } from "@/server/db/client";
+import { db, pool } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { sortOrder, type TPage, type TPageInput } from "@/server/lib/pagination";
 import { csvText } from "@/server/lib/csv";
 import { getZoneConverter } from "@/server/rating/time-zone";
 import { acceptedElsewhere as findAcceptedElsewhere } from "@/server/cdr/files";
+import { minutesFromSeconds } from "@/server/cdr/search";
 
 /**
  * Read side of CDR files for the admin pages: the files list, one file with its counts and
@@ -152,6 +153,43 @@ export async function listCdrFiles(options: {
   return { rows: await withEstimates(tenantId, rows), total, page: query.page, pageSize: query.pageSize, active };
 }
 
+/**
+ * Files waiting for an admin: HELD ones (their calls are not billed until released or
+ * dismissed) and FAILED ones (read in part, or not at all, until retried). Counted on the
+ * partial index cdr_files_needing_attention, which holds only these rows; the statuses are
+ * literals so the planner can match the index's predicate (exported for the test that checks it).
+ */
+export const FILES_NEEDING_ATTENTION_SQL = `SELECT status::text AS status, count(*)::int AS count FROM cdr_files
+   WHERE tenant_id = $1 AND status IN ('HELD', 'FAILED')
+   GROUP BY status`;
+
+export async function filesNeedingAttention(options: { tenantId: string }): Promise<{ held: number; failed: number }> {
+  const { rows } = await pool().query<{ status: "HELD" | "FAILED"; count: number }>(FILES_NEEDING_ATTENTION_SQL, [options.tenantId]);
+  const countOf = (status: "HELD" | "FAILED") => rows.find((row) => row.status === status)?.count ?? 0;
+  return { held: countOf("HELD"), failed: countOf("FAILED") };
+}
+
+/**
+ * Whether the file's cost total means anything: false when it has rated calls and none of them
+ * has a cost (its source had no cost deck, or the deck priced none of its numbers), where
+ * "0.00" would read as break-even; null while the file is still being read and has no cost yet.
+ * Only a zero total is in doubt, and only then are the file's calls read: from the first known
+ * cost on, bounded by the file's first and last call on the primary key.
+ */
+async function costKnownOf(tenantId: string, file: { id: string; status: string; rated: number; costTotal: bigint; firstCallAt: Date | null; lastCallAt: Date | null }): Promise<boolean | null> {
+  if (file.rated === 0 || file.costTotal !== 0n) return true;
+  if (file.status === "RECEIVED" || file.status === "PROCESSING") return null;
+  if (!file.firstCallAt || !file.lastCallAt) return true;
+  const { rows } = await pool().query<{ costed: boolean }>(
+    `SELECT EXISTS (
+       SELECT 1 FROM cdrs
+       WHERE tenant_id = $1 AND start_at BETWEEN $3 AND $4 AND file_id = $2 AND status = 'RATED' AND cost IS NOT NULL
+     ) AS costed`,
+    [tenantId, file.id, file.firstCallAt, file.lastCallAt],
+  );
+  return rows[0]?.costed ?? false;
+}
+
 export async function getCdrFile(options: { tenantId: string; fileId: string }) {
   const { tenantId, fileId } = options;
   const file = await db().cdrFile.findFirst({
@@ -159,7 +197,7 @@ export async function getCdrFile(options: { tenantId: string; fileId: string }) 
     select: { ...fileSummary, sha256: true, remoteModifiedAt: true, serverId: true, callsStored: true, firstCallAt: true, lastCallAt: true },
   });
   if (!file) throw AppError.notFound("CDR file");
-  const [duplicateOf, uploadedBy, server, tenant, acceptedElsewhere] = await Promise.all([
+  const [duplicateOf, uploadedBy, server, tenant, acceptedElsewhere, costKnown] = await Promise.all([
     file.duplicateOfId
       ? db().cdrFile.findFirst({
           where: { tenantId, id: file.duplicateOfId },
@@ -171,6 +209,7 @@ export async function getCdrFile(options: { tenantId: string; fileId: string }) 
     db().tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { timeZone: true } }),
     // What makes releaseHeldFile refuse: the page offers only Dismiss while it stands.
     file.status === "HELD" ? findAcceptedElsewhere(db(), { tenantId, sourceId: file.source.id, sha256: file.sha256 }) : null,
+    costKnownOf(tenantId, file),
   ]);
   const [withEstimate] = await withEstimates(tenantId, [file]);
   // The tenant's days its calls fall on: the calls page opens on them rather than on its
@@ -184,6 +223,10 @@ export async function getCdrFile(options: { tenantId: string; fileId: string }) 
     duplicateOf,
     /** For a HELD file: the accepted file of another source with its content, which bars releasing it. */
     acceptedElsewhere,
+    /** False: rated calls but no cost known for any of them; null: not known until the file is read. */
+    costKnown,
+    /** Billed minutes to two decimals, as the calls' totals show them. */
+    billedMinutes: minutesFromSeconds(file.billedSeconds),
     uploadedBy,
     server,
     callDays,

@@ -5,7 +5,7 @@ import { sendEvent } from "@/server/jobs/send";
 import { db, pool } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { sendMail } from "@/server/mail/mailer";
-import { allServersDownMail, allServersRecoveredMail, serverDownMail, serverRecoveredMail, type TAlertMail } from "./alerts";
+import { allServersDownMail, allServersRecoveredMail, heldFilesMail, serverDownMail, serverRecoveredMail, type TAlertMail } from "./alerts";
 import { isKnownRemoteFile, receiveCdrFile, spoolTempPath } from "./files";
 import {
   SFTP_STATUS_NO_SUCH_FILE,
@@ -52,7 +52,16 @@ const DUE_SLACK_SECONDS = 30;
 
 /** `kind` STOPPED: the poll's deadline passed while it used this server, which was not found down. */
 export type TPollAttempt = { serverId: string; server: string; ok: boolean; error: string | null; kind: string | null };
-export type TFetchedFile = { name: string; remotePath: string; size: number; fileId: string; status: "RECEIVED" | "DUPLICATE" | "HELD"; afterDownload: string | null };
+/** `note`: why a DUPLICATE or HELD file was not accepted, in words. */
+export type TFetchedFile = {
+  name: string;
+  remotePath: string;
+  size: number;
+  fileId: string;
+  status: "RECEIVED" | "DUPLICATE" | "HELD";
+  note: string | null;
+  afterDownload: string | null;
+};
 export type TPollSummary = {
   sourceId: string;
   /**
@@ -72,6 +81,8 @@ export type TPollSummary = {
   waiting: number;
   errors: string[];
   alertsSent: number;
+  /** Whether the recipients were mailed about the files this poll held for review (see mailHeldFiles). */
+  heldMailed: boolean;
 };
 
 function errorText(error: unknown): string {
@@ -469,6 +480,32 @@ async function sendOwedAlerts(options: { tenantId: string; sourceId: string; now
   return sent;
 }
 
+/**
+ * Tells the source's recipients about the files this poll held for review: one mail naming
+ * them. Only the poll that received a file knows it is new (later polls find it known and skip
+ * it), so each held file is mailed about once, and never again. A mail the relay refuses is
+ * logged and not retried: the file stays counted on the overview and in the menu until an
+ * admin releases or dismisses it. Uploads are not mailed: the uploader sees the result; nor is
+ * "Poll now" on a disabled source, which mails no one (an admin asked for it and watches it).
+ */
+async function mailHeldFiles(options: { tenantId: string; sourceId: string; fetched: TFetchedFile[] }): Promise<boolean> {
+  const { tenantId, sourceId } = options;
+  const held = options.fetched.filter((file) => file.status === "HELD");
+  if (held.length === 0) return false;
+  try {
+    const source = await db().cdrSource.findFirstOrThrow({ where: { tenantId, id: sourceId }, select: { name: true, enabled: true, alertEmails: true } });
+    if (!source.enabled) return false;
+    const recipients = await alertRecipients(tenantId, source.alertEmails);
+    if (recipients.length === 0) return false;
+    const mail = heldFilesMail({ sourceId, sourceName: source.name, files: held.map((file) => ({ id: file.fileId, name: file.name, note: file.note })) });
+    await sendMail({ tenantId, to: recipients.join(", "), ...mail });
+    return true;
+  } catch (error) {
+    console.error(`[cdr] mail about ${held.length} held file(s) of source ${sourceId} not delivered: ${errorText(error)}`);
+    return false;
+  }
+}
+
 export type TPollOptions = {
   tenantId: string;
   sourceId: string;
@@ -518,6 +555,7 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
     waiting: 0,
     errors: [],
     alertsSent: 0,
+    heldMailed: false,
   };
   const lease = await PollLease.take(tenantId, sourceId, options.leaseMs ?? LEASE_MS);
   if (!lease) {
@@ -660,6 +698,9 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
     throw error;
   } finally {
     deadline?.removeEventListener("abort", stopRenewing);
+    // Whatever ended the poll (a lost lease, the deadline, an error after some files): the files
+    // it held were recorded by it alone, and no later poll will see them as new.
+    summary.heldMailed = await mailHeldFiles({ tenantId, sourceId, fetched: summary.fetched });
     await lease.release(now, pollError);
   }
 }
@@ -852,7 +893,7 @@ async function fetchFiles(options: {
         // receiveCdrFile moved it into the spool; anything left is a failed or dropped download.
         await rm(localPath, { force: true });
       }
-      const fetched = { name: file.name, remotePath: file.remotePath, size: file.size, fileId: received.id, status: received.status };
+      const fetched = { name: file.name, remotePath: file.remotePath, size: file.size, fileId: received.id, status: received.status, note: received.note };
       // Only now that the file is recorded may the carrier's copy be moved or deleted.
       let after: string | null;
       try {

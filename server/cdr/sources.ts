@@ -9,6 +9,7 @@ import { decryptSecret, encryptSecret } from "@/server/security/secrets";
 import { CDR_FORMATS } from "@/server/rating/cdr-formats";
 import { TimeZoneError, resolveTimeZone } from "@/server/rating/time-zone";
 import { isRefusedLiteralAddress, notAllowedMessage } from "./sftp-network";
+import { MAX_ALERT_EMAILS, ZAlertEmail } from "./alert-emails";
 
 /**
  * CDR sources: where a tenant's CDR files come from. A source has an ordered list of SFTP
@@ -97,7 +98,7 @@ export const ZCdrSourceFields = z
       .min(1, "Poll at most every minute")
       .max(1440, "Poll at least once a day (1440 minutes)")
       .default(5),
-    alertEmails: z.array(z.email("Enter valid email addresses").trim().toLowerCase()).max(20, "At most 20 recipients").default([]),
+    alertEmails: z.array(ZAlertEmail).max(MAX_ALERT_EMAILS, `At most ${MAX_ALERT_EMAILS} recipients`).default([]),
     costDeckId: z.uuid().nullable().default(null),
     servers: z.array(ZCdrServerFields).max(MAX_SERVERS_PER_SOURCE, `At most ${MAX_SERVERS_PER_SOURCE} servers`).default([]),
   })

@@ -1,6 +1,7 @@
 import { Prisma } from "@/server/db/generated/client";
 import { db, pool } from "@/server/db/client";
 import { AppError } from "@/server/errors";
+import { filesNeedingAttention } from "@/server/cdr/file-queries";
 import { minutesFromSeconds } from "@/server/cdr/search";
 import { trafficByLocalDay, type TTrafficDay } from "@/server/cdr/traffic-totals";
 import { unbillableSummary } from "@/server/cdr/unbillable";
@@ -8,8 +9,8 @@ import { BELOW_LOW_BALANCE_SQL } from "@/server/wallet/account-state";
 
 /**
  * The money and traffic figures of the admin overview: revenue and margin today and this
- * month, today's calls, what is stuck (unbillable calls, sources down) and which accounts
- * need a look (locked, low balance).
+ * month, today's calls, what is stuck (unbillable calls, sources down, CDR files held or
+ * failed) and which accounts need a look (locked, low balance).
  *
  * "Today" and "this month" are the tenant's: a carrier in Toronto closes its day at local
  * midnight, not UTC's. Traffic is read from the tenant's traffic totals (cdr_traffic_totals:
@@ -129,11 +130,12 @@ export async function computeDashboardFigures(options: { tenantId: string; now?:
   const tenant = await db().tenant.findUnique({ where: { id: tenantId }, select: { currency: true, timeZone: true } });
   if (!tenant) throw AppError.notFound("Tenant");
   const calendar = await tenantCalendar(tenant.timeZone, now);
-  const [days, unbillable, sources, accounts] = await Promise.all([
+  const [days, unbillable, sources, accounts, files] = await Promise.all([
     trafficByLocalDay({ tenantId, timeZone: tenant.timeZone, from: calendar.firstDayStart, to: calendar.tomorrowStart }),
     unbillableSummary({ tenantId }),
     sourceHealth(tenantId),
     accountsNeedingAttention(tenantId),
+    filesNeedingAttention({ tenantId }),
   ]);
   return {
     /** The instant these figures are of: the page says "as of" it, as they may be served from the cache for a while. */
@@ -150,6 +152,8 @@ export async function computeDashboardFigures(options: { tenantId: string; now?:
     revenueByDay: days.slice(-REVENUE_CHART_DAYS).map((day): TRevenueDay => ({ day: day.day, revenue: day.price, margin: day.priceWithCost - day.cost })),
     unbillable: { calls: unbillable.totals.calls, valueAtRisk: unbillable.totals.valueAtRisk },
     sources,
+    /** CDR files waiting for an admin: held for review, or failed (their calls are not billed meanwhile). */
+    files,
     customers: accounts,
   };
 }

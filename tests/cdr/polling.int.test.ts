@@ -639,7 +639,7 @@ describe("polling with failover", () => {
     await setCdrSourceEnabled({ tenantId, actor, sourceId: source.id, enabled: true });
     const announcedWhenMailed: (Date | null)[] = [];
     smtp.beforeAccept(async (mail) => {
-      if (!mail.to.includes(recipient)) return;
+      if (!mail.to.includes(recipient) || !/CDR server down/.test(mail.subject)) return;
       const outage = await db().cdrSourceOutage.findFirstOrThrow({ where: { sourceId: source.id, endedAt: null } });
       announcedWhenMailed.push(outage.downAlertedAt);
     });

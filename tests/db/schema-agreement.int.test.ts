@@ -38,6 +38,8 @@ const SQL_ONLY_INDEXES = new Set<string>([
   "cdr_source_servers_live_position", // one live server per position (removed ones keep theirs)
   "cdr_files_one_accepted_per_content", // content billed once per source
   "cdr_files_unsent_ingest_event", // the few files whose ingest event the sweep must send again
+  "cdr_files_needing_attention", // the held and failed files the overview and the menu count
+  "cdr_files_in_flight", // the files the stalled-ingest sweep looks at
   "cdrs_unbillable", // the unbillable queue
   "cdrs_ownerless_unanswered", // unanswered calls waiting for their account's customer
   "cdrs_callee_by_day", // an expression and INCLUDE columns, which Prisma's schema cannot state

@@ -26,6 +26,7 @@ import { Button, buttonClassName } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { DataTable } from "@/components/ui/data-table";
 import { Dialog } from "@/components/ui/dialog";
+import { DownloadLink } from "@/components/ui/download-link";
 import { EmptyState } from "@/components/ui/empty-state";
 import { FormField } from "@/components/ui/form-field";
 import { Money } from "@/components/ui/money";
@@ -39,6 +40,8 @@ import { RecordUnavailable } from "@/components/admin/record-unavailable";
 import { JobsIcon } from "@/components/shell/icons";
 
 const REFRESH_MS = 1_000;
+
+const NO_COST_HINT = "No rated call of this file has a cost: its source had no cost deck, or the deck has no rate for its numbers.";
 
 const rejectColumns: ColumnDef<TCdrRejectRow>[] = [
   { id: "line", header: "Line", meta: { width: "1%", align: "right" }, cell: ({ row }) => formatCount(row.original.line) },
@@ -84,6 +87,8 @@ function DismissDialog({ open, onClose, fileId }: { open: boolean; onClose: () =
     trpc.cdrFiles.dismiss.mutationOptions({
       onSuccess: () => {
         void queryClient.invalidateQueries({ queryKey: trpc.cdrFiles.get.queryKey({ fileId }) });
+        void queryClient.invalidateQueries({ queryKey: trpc.cdrFiles.list.queryKey() });
+        void queryClient.invalidateQueries({ queryKey: trpc.cdrFiles.needingAttention.queryKey() });
         toast.success("File dismissed: its calls are not billed");
         onClose();
       },
@@ -171,6 +176,7 @@ export function CdrFileDetail({ fileId }: { fileId: string }) {
   const refresh = () => {
     void queryClient.invalidateQueries({ queryKey: trpc.cdrFiles.get.queryKey({ fileId }) });
     void queryClient.invalidateQueries({ queryKey: trpc.cdrFiles.list.queryKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.cdrFiles.needingAttention.queryKey() });
   };
   const release = useMutation(
     trpc.cdrFiles.release.mutationOptions({
@@ -222,9 +228,9 @@ export function CdrFileDetail({ fileId }: { fileId: string }) {
                 View calls
               </Link>
               {data.rejected > 0 ? (
-                <a href={rejectsCsvHref(fileId)} className={buttonClassName("secondary")} download>
+                <DownloadLink href={rejectsCsvHref(fileId)} className={buttonClassName("secondary")} failureMessage="Download of the rejected lines failed">
                   Download rejects CSV
-                </a>
+                </DownloadLink>
               ) : null}
               {access.canEdit && data.status === "HELD" ? (
                 <>
@@ -333,10 +339,20 @@ export function CdrFileDetail({ fileId }: { fileId: string }) {
                   <Money micros={data.priceTotal} currency={currency} />
                 </Field>
                 <Field label="Cost (buy deck)">
-                  <Money micros={data.costTotal} currency={currency} />
+                  {data.costKnown ? (
+                    <Money micros={data.costTotal} currency={currency} />
+                  ) : (
+                    // As on the Calls page: "0.00" would read as break-even.
+                    <span className="flex flex-col">
+                      <span className="text-slate-400">—</span>
+                      <span className="text-xs text-slate-500">{data.costKnown === null ? "Known once the file is read" : NO_COST_HINT}</span>
+                    </span>
+                  )}
                 </Field>
                 <Field label="Billed minutes">
-                  <span className="numeric">{formatCount(Math.round(Number(data.billedSeconds) / 60))}</span>
+                  <span className="numeric" title={`${formatCount(Number(data.billedSeconds))} s`}>
+                    {data.billedMinutes}
+                  </span>
                 </Field>
                 <Field label="Attempts">{formatCount(data.attempts)}</Field>
                 <Field label="Calls stored">
@@ -395,9 +411,9 @@ export function CdrFileDetail({ fileId }: { fileId: string }) {
             <CardHeader
               actions={
                 data.rejected > 0 ? (
-                  <a href={rejectsCsvHref(fileId)} className={buttonClassName("secondary", "sm")} download>
+                  <DownloadLink href={rejectsCsvHref(fileId)} className={buttonClassName("secondary", "sm")} failureMessage="Download of the rejected lines failed">
                     Download rejects CSV
-                  </a>
+                  </DownloadLink>
                 ) : undefined
               }
             >

@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import type { ColumnDef } from "@tanstack/react-table";
-import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, skipToken, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
 import { ClearFiltersButton } from "@/components/admin/clear-filters-button";
 import { DateTime } from "@/components/admin/date-time";
@@ -152,7 +152,15 @@ export function CdrFilesList() {
   });
   const currency = access.tenantCurrency ?? "USD";
 
-  const sourceOptions = (sources.data?.rows ?? []).map((source) => ({ value: source.id, label: source.name }));
+  const listedSources = (sources.data?.rows ?? []).map((source) => ({ value: source.id, label: source.name }));
+  // The source in the address may be past the sources listed (or they are still loading): it is
+  // fetched by itself, so the filter shows the source the list is filtered by, never "All sources".
+  const sourceListed = sourceId !== null && listedSources.some((option) => option.value === sourceId);
+  const filteredSource = useQuery({ ...trpc.cdrSources.get.queryOptions(sourceId !== null && !sourceListed ? { sourceId } : skipToken), retry: false });
+  const sourceOptions =
+    sourceId === null || sourceListed
+      ? listedSources
+      : [...listedSources, { value: sourceId, label: filteredSource.data?.name ?? (filteredSource.isError ? "Unknown source" : "Loading source…") }];
 
   return (
     <div>

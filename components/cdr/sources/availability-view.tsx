@@ -2,7 +2,7 @@
 
 import { usePathname, useSearchParams } from "next/navigation";
 import { useMemo, useState } from "react";
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, skipToken, useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
 import { DateTime } from "@/components/admin/date-time";
 import { replaceSearchParams } from "@/components/admin/list-state";
@@ -106,25 +106,28 @@ export function AvailabilityView({ sourceId }: { sourceId: string }) {
   const { timeZone } = instantFormat;
   // "Last N" periods end at the moment they were chosen (or refreshed), so the query key is stable.
   const [anchor, setAnchor] = useState(nowMs);
+  // A custom period in the address starts from its own dates, a missing one blank (as its error says).
   const [draft, setDraft] = useState(() => ({
-    from: fromParam ?? dateTimeInputValue(new Date(nowMs() - 7 * 86_400_000), timeZone),
-    to: toParam ?? dateTimeInputValue(new Date(nowMs()), timeZone),
+    from: fromParam ?? (periodId === "custom" ? "" : dateTimeInputValue(new Date(nowMs() - 7 * 86_400_000), timeZone)),
+    to: toParam ?? (periodId === "custom" ? "" : dateTimeInputValue(new Date(nowMs()), timeZone)),
   }));
 
   const customFrom = useMemo(() => instantFromDateTimeInput(fromParam, timeZone), [fromParam, timeZone]);
   const customTo = useMemo(() => instantFromDateTimeInput(toParam, timeZone), [toParam, timeZone]);
+  const custom = periodId === "custom";
+  // A custom period is the dates typed or nothing: never another period under the "Custom" button.
+  const customProblem = !custom ? null : !customFrom || !customTo ? "MISSING" : customTo <= customFrom ? "ORDER" : null;
   const range = useMemo(() => {
-    if (periodId === "custom" && customFrom && customTo) return { from: customFrom, to: customTo };
+    if (custom) return customFrom && customTo && customTo > customFrom ? { from: customFrom, to: customTo } : null;
     const period = PERIODS.find((entry) => entry.id === periodId) ?? PERIODS[1];
     return { from: new Date(anchor - period.ms), to: new Date(anchor) };
-  }, [periodId, customFrom, customTo, anchor]);
+  }, [custom, periodId, customFrom, customTo, anchor]);
 
   const source = useQuery(trpc.cdrSources.get.queryOptions({ sourceId }));
   const availability = useQuery({
-    ...trpc.cdrSources.availability.queryOptions({ sourceId, from: range.from, to: range.to }),
+    ...trpc.cdrSources.availability.queryOptions(range ? { sourceId, from: range.from, to: range.to } : skipToken),
     placeholderData: keepPreviousData,
   });
-  const customInvalid = periodId === "custom" && (!customFrom || !customTo || customTo <= customFrom);
 
   const choose = (id: string) => {
     setAnchor(nowMs());
@@ -141,7 +144,7 @@ export function AvailabilityView({ sourceId }: { sourceId: string }) {
         breadcrumbs={[{ label: "CDR sources", href: "/admin/cdr/sources" }, { label: name, href: sourceHref(sourceId) }, { label: "Availability" }]}
         description="Every period a server could not be reached, from the first failed check to the first successful one."
         actions={
-          data ? (
+          data && !customProblem ? (
             <Button onClick={() => downloadCsv(data)}>
               <DownloadIcon />
               Download CSV
@@ -170,10 +173,14 @@ export function AvailabilityView({ sourceId }: { sourceId: string }) {
                 replaceSearchParams({ period: "custom", from: draft.from, to: draft.to }, pathname);
               }}
             >
-              <FormField label="From" hint={`In ${timeZone}`}>
+              <FormField label="From" hint={`In ${timeZone}`} error={customProblem === "MISSING" && !customFrom ? "Enter both dates" : undefined}>
                 <Input size="sm" type="datetime-local" value={draft.from} onChange={(event) => setDraft((current) => ({ ...current, from: event.target.value }))} />
               </FormField>
-              <FormField label="Until" hint={`In ${timeZone}`} error={customInvalid ? "The end must be after the start" : undefined}>
+              <FormField
+                label="Until"
+                hint={`In ${timeZone}`}
+                error={customProblem === "MISSING" && !customTo ? "Enter both dates" : customProblem === "ORDER" ? "The end must be after the start" : undefined}
+              >
                 <Input size="sm" type="datetime-local" value={draft.to} onChange={(event) => setDraft((current) => ({ ...current, to: event.target.value }))} />
               </FormField>
               <Button size="sm" type="submit">
@@ -185,7 +192,7 @@ export function AvailabilityView({ sourceId }: { sourceId: string }) {
               Refresh
             </Button>
           )}
-          {data ? (
+          {data && !customProblem ? (
             <p className="ml-auto text-xs text-slate-500">
               {instantFormat.format(data.from, "precise")} → {instantFormat.format(data.to, "precise")} ({timeZone})
             </p>
@@ -193,7 +200,15 @@ export function AvailabilityView({ sourceId }: { sourceId: string }) {
         </CardContent>
       </Card>
 
-      {availability.isError ? (
+      {customProblem ? (
+        <Card>
+          <EmptyState
+            compact
+            title="Choose the period"
+            description={customProblem === "MISSING" ? "Enter both the start and the end of the period, then apply." : "The end of the period must be after its start."}
+          />
+        </Card>
+      ) : availability.isError ? (
         <Card>
           <QueryError error={availability.error} what="availability" onRetry={() => void availability.refetch()} />
         </Card>
@@ -233,7 +248,15 @@ export function AvailabilityView({ sourceId }: { sourceId: string }) {
               </CardDescription>
             </CardHeader>
             {data.outages.length === 0 ? (
-              <EmptyState compact title="No outage in this period" description="Every server answered every check." />
+              data.totals.every((total) => total.measuredMs === 0) ? (
+                <EmptyState
+                  compact
+                  title="Not monitored in this period"
+                  description="Polling was off for the whole period: no server was checked, so there is no availability to report."
+                />
+              ) : (
+                <EmptyState compact title="No outage in this period" description="Every server answered every check while it was monitored." />
+              )
             ) : (
               <MiniTable label="Outages" columns={["Server", "Down from", "Until", { label: "Duration", align: "right" }, { label: "In period", align: "right" }, { label: "Checks", align: "right" }, "Error"]}>
                 {data.outages.map((outage) => (

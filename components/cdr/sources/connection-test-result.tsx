@@ -22,15 +22,24 @@ const HOST_KEY_NOTES = {
   CHANGED: "not the known key",
 } as const;
 
-/** What a connection test found on each server, and the files a poll would fetch. Nothing is downloaded. */
-export function ConnectionTestResult({ result }: { result: TConnectionTest }) {
+/**
+ * What a connection test found on each server, and the files a poll would fetch. Nothing is
+ * downloaded. `stale`: the servers or the folder were edited since, so this is what the
+ * previous settings gave, shown greyed out until the next test.
+ */
+export function ConnectionTestResult({ result, stale }: { result: TConnectionTest; stale: boolean }) {
   return (
     <Card aria-live="polite">
       <CardHeader>
         <CardTitle>Connection test</CardTitle>
         <CardDescription>Each server in turn; nothing was downloaded, moved or deleted, and no outage was recorded.</CardDescription>
+        {stale ? (
+          <p role="status" className="mt-2 rounded-md bg-warning-50 px-3 py-2 text-sm text-warning-800" data-testid="connection-test-stale">
+            Settings changed since this test: it shows what the previous servers and folder answered. Test again to check the new ones.
+          </p>
+        ) : null}
       </CardHeader>
-      <CardContent flush className="divide-y divide-slate-200">
+      <CardContent flush className={stale ? "divide-y divide-slate-200 opacity-50" : "divide-y divide-slate-200"}>
         {result.servers.map((server, index) => {
           const wouldFetch = server.files.filter((file) => !file.known).length;
           return (

@@ -11,7 +11,7 @@ import { DateTime } from "@/components/admin/date-time";
 import { MiniCell, MiniRow, MiniTable } from "@/components/admin/mini-table";
 import { ServerStatusBadge } from "@/components/cdr/sources/server-status-badge";
 import { SourceForm } from "@/components/cdr/sources/source-form";
-import { availabilityHref, serverLabel, sourceHref, type TCdrSource } from "@/components/cdr/sources/types";
+import { availabilityHref, filesOfSourceHref, serverLabel, sourceHref, type TCdrSource } from "@/components/cdr/sources/types";
 import { useStaffAccess } from "@/components/admin/use-staff-access";
 import { Badge } from "@/components/ui/badge";
 import { Button, buttonClassName } from "@/components/ui/button";
@@ -136,6 +136,9 @@ function ExistingSource({ sourceId, canEdit }: { sourceId: string; canEdit: bool
         }
         actions={
           <>
+            <Link href={filesOfSourceHref(data.id)} className={buttonClassName("secondary")}>
+              Files
+            </Link>
             <Link href={availabilityHref(data.id)} className={buttonClassName("secondary")}>
               Availability
             </Link>

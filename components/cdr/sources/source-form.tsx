@@ -3,7 +3,7 @@
 import { useMemo, useState, type FormEvent } from "react";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
-import { fieldErrorsOf, messageOf, type TFieldErrors } from "@/components/trpc/errors";
+import { fieldErrorsOf, mapFieldErrors, messageOf, type TFieldErrors } from "@/components/trpc/errors";
 import { ConnectionTestResult } from "@/components/cdr/sources/connection-test-result";
 import { AFTER_DOWNLOAD_OPTIONS, CDR_FORMAT_OPTIONS, type TCdrSource } from "@/components/cdr/sources/types";
 import { PlusIcon } from "@/components/shell/icons";
@@ -14,6 +14,7 @@ import { Input } from "@/components/ui/input";
 import { Select } from "@/components/ui/select";
 import { Textarea } from "@/components/ui/textarea";
 import { toast } from "@/components/ui/toast";
+import { MAX_ALERT_EMAILS, invalidAlertEmails } from "@/server/cdr/alert-emails";
 
 type TAuthMethod = "PASSWORD" | "KEY";
 type TAfterDownload = "LEAVE" | "MOVE" | "DELETE";
@@ -46,8 +47,6 @@ type TValues = {
   costDeckId: string;
   servers: TServerValues[];
 };
-
-const EMAIL = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
 
 let keySeed = 0;
 function newKey(): string {
@@ -118,8 +117,11 @@ function validate(values: TValues): TFieldErrors {
   if (values.afterDownload === "MOVE" && !values.processedDir.trim()) errors.processedDir = ["Give the folder processed files are moved to"];
   const interval = Number(values.pollIntervalMinutes);
   if (!Number.isInteger(interval) || interval < 1 || interval > 1440) errors.pollIntervalMinutes = ["Whole minutes, 1 to 1440"];
-  const badEmails = emailsOf(values.alertEmails).filter((email) => !EMAIL.test(email));
+  // The server's own rule: a looser one let addresses through that the server then refused.
+  const emails = emailsOf(values.alertEmails);
+  const badEmails = invalidAlertEmails(emails);
   if (badEmails.length > 0) errors.alertEmails = [`Not an email address: ${badEmails.join(", ")}`];
+  else if (emails.length > MAX_ALERT_EMAILS) errors.alertEmails = [`At most ${MAX_ALERT_EMAILS} recipients`];
   values.servers.forEach((server, index) => {
     if (!server.host.trim()) errors[`servers.${index}.host`] = ["Host is required"];
     const port = Number(server.port);
@@ -155,16 +157,33 @@ function fieldsOf(values: TValues) {
   };
 }
 
-/** Server errors keyed like the form's ("fields.servers.0.host" → "servers.0.host"). */
-function serverErrors(error: unknown): TFieldErrors {
-  const errors: TFieldErrors = {};
+const TOP_FIELDS = ["name", "format", "timeZone", "remoteDir", "filePattern", "afterDownload", "processedDir", "pollIntervalMinutes", "alertEmails", "costDeckId", "servers"];
+/** The inputs each server row has: their errors show on them ("servers.0.host"). */
+const SERVER_INPUTS = ["host", "port", "username", "password", "privateKey"];
+
+/**
+ * Server errors placed on the form: a server row's input by its own key ("fields.servers.0.host"
+ * → "servers.0.host"), anything else on the field it belongs to ("fields.alertEmails.2" →
+ * "alertEmails", as "Entry 3: …"). `rest`: messages no field shows.
+ */
+function serverErrors(error: unknown): { inline: TFieldErrors; rest: string[] } {
+  const serverInputs: TFieldErrors = {};
+  const others: TFieldErrors = {};
   for (const [key, messages] of Object.entries(fieldErrorsOf(error))) {
-    errors[key.replace(/^fields\./, "")] = messages;
+    const path = key.replace(/^fields\./, "");
+    const [field, index, input] = path.split(".");
+    if (field === "servers" && index !== undefined && /^\d+$/.test(index) && input !== undefined && SERVER_INPUTS.includes(input)) serverInputs[path] = messages;
+    else others[path] = messages;
   }
-  return errors;
+  const { inline, rest } = mapFieldErrors(others, TOP_FIELDS);
+  return { inline: { ...inline, ...serverInputs }, rest };
 }
 
-const TOP_FIELDS = ["name", "format", "timeZone", "remoteDir", "filePattern", "afterDownload", "processedDir", "pollIntervalMinutes", "alertEmails", "costDeckId", "servers"];
+/** What a connection test depends on: the servers, and the folder and pattern it lists. */
+function connectionOf(values: TValues): string {
+  const fields = fieldsOf(values);
+  return JSON.stringify({ remoteDir: fields.remoteDir, filePattern: fields.filePattern, servers: fields.servers });
+}
 
 const FIXED_HINT = "Fixed: calls of this source are stored. Files written another way need a new source.";
 
@@ -191,15 +210,18 @@ export function SourceForm({
   const zones = useMemo(() => (typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : []), []);
 
   const onError = (error: unknown) => {
-    const found = serverErrors(error);
-    setErrors(found);
-    const shown = Object.keys(found).some((key) => TOP_FIELDS.includes(key.split(".")[0] ?? ""));
-    if (!shown) toast.error(messageOf(error));
+    const { inline, rest } = serverErrors(error);
+    setErrors(inline);
+    // Never a failure without a word: what no field shows is toasted.
+    if (Object.keys(inline).length === 0) toast.error(messageOf(error));
+    else if (rest.length > 0) toast.error(rest.join(" "));
   };
   const create = useMutation(trpc.cdrSources.create.mutationOptions({ onSuccess: onSaved, onError }));
   const update = useMutation(trpc.cdrSources.update.mutationOptions({ onSuccess: onSaved, onError }));
   const test = useMutation(trpc.cdrSources.testConnection.mutationOptions({ onError }));
   const saving = create.isPending || update.isPending;
+  // The settings the shown test result is of: once they are edited, the result is marked stale.
+  const [testedConnection, setTestedConnection] = useState<string | null>(null);
 
   const set = <K extends keyof TValues>(field: K, value: TValues[K]) => {
     setValues((current) => ({ ...current, [field]: value }));
@@ -249,6 +271,7 @@ export function SourceForm({
       return;
     }
     if (!check(form)) return;
+    setTestedConnection(connectionOf(values));
     test.mutate({ sourceId: source?.id ?? null, fields: fieldsOf(values) });
   };
 
@@ -296,7 +319,7 @@ export function SourceForm({
             label="Alert recipients"
             optional
             error={errors.alertEmails}
-            hint="One per line. Mailed once when a server goes down and once when it recovers. Empty: your tenant admins get the alerts."
+            hint="One per line. Mailed once when a server goes down and once when it recovers, and when a poll brings a file that is held for review. Empty: your tenant admins get the alerts."
             className="md:col-span-2 xl:col-span-1"
           >
             <Textarea name="alertEmails" rows={3} value={values.alertEmails} onChange={(event) => set("alertEmails", event.target.value)} disabled={disabled} placeholder="noc@example.com" />
@@ -409,7 +432,7 @@ export function SourceForm({
         ) : null}
       </Card>
 
-      {test.data ? <ConnectionTestResult result={test.data} /> : null}
+      {test.data ? <ConnectionTestResult result={test.data} stale={testedConnection !== connectionOf(values)} /> : null}
     </form>
   );
 }

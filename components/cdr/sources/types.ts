@@ -27,6 +27,11 @@ export function sourceHref(sourceId: string): string {
   return `/admin/cdr/sources/${sourceId}`;
 }
 
+/** The CDR files list, filtered by the source. */
+export function filesOfSourceHref(sourceId: string): string {
+  return `/admin/cdr/files?${new URLSearchParams({ source: sourceId }).toString()}`;
+}
+
 export function availabilityHref(sourceId: string): string {
   return `/admin/cdr/sources/${sourceId}/availability`;
 }

@@ -3,16 +3,18 @@ import { TENANT_ADMIN_ROLES } from "@/server/auth/roles";
 import { ZPageInput } from "@/server/lib/pagination";
 import { createTRPCRouter, tenantProcedure } from "@/server/trpc/init";
 import { dismissHeldFile, releaseHeldFile, retryFailedFile } from "@/server/cdr/files";
-import { ZCdrFileFilter, ZRejectsQuery, getCdrFile, listCdrFiles, listCdrRejects } from "@/server/cdr/file-queries";
+import { ZCdrFileFilter, ZRejectsQuery, filesNeedingAttention, getCdrFile, listCdrFiles, listCdrRejects } from "@/server/cdr/file-queries";
 import { requestRerate, ZRerateRequest } from "@/server/cdr/rerate";
 import {
   ZAddRate,
   ZMapAccountCode,
+  ZMappableCustomersInput,
   ZRerateImpactInput,
   ZRerateStatusInput,
   ZUnbillableDetailInput,
   addRateForPrefix,
   mapAccountCode,
+  mappableCustomers,
   rerateImpact,
   rerateStatus,
   unbillableDetail,
@@ -32,6 +34,8 @@ export const cdrFilesRouter = createTRPCRouter({
       const { filter, ...query } = input;
       return listCdrFiles({ tenantId: ctx.tenantId, query, filter });
     }),
+  /** Held and failed files, for the menu's badge on every admin page: one count on a small partial index. */
+  needingAttention: tenantProcedure().query(({ ctx }) => filesNeedingAttention({ tenantId: ctx.tenantId })),
   get: tenantProcedure()
     .input(ZFileId)
     .query(({ ctx, input }) => getCdrFile({ tenantId: ctx.tenantId, fileId: input.fileId })),
@@ -51,6 +55,9 @@ export const cdrFilesRouter = createTRPCRouter({
   unbillableDetail: tenantProcedure()
     .input(ZUnbillableDetailInput)
     .query(({ ctx, input }) => unbillableDetail({ tenantId: ctx.tenantId, input })),
+  mappableCustomers: admin()
+    .input(ZMappableCustomersInput)
+    .query(({ ctx, input }) => mappableCustomers({ tenantId: ctx.tenantId, input })),
   mapAccountCode: admin()
     .input(ZMapAccountCode)
     .mutation(({ ctx, input }) => mapAccountCode({ tenantId: ctx.tenantId, actor: ctx.actor, input })),
