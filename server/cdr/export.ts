@@ -3,7 +3,7 @@ import { AppError } from "@/server/errors";
 import { csvText } from "@/server/lib/csv";
 import { createLocalTimestampFormatter, type TLocalTimestampFormatter } from "@/server/lib/local-timestamp";
 import { formatMicros } from "@/server/rating/money";
-import { CDR_COLUMNS, cdrWhere, resolveCdrFilter, toCdrRow, trunkNameCondition, type TCdrFilterInput, type TRawCdrRow, type TCdrRow, type TCdrScope } from "./search";
+import { CDR_COLUMNS, cdrWhere, isCustomerScope, resolveCdrFilter, toCdrRow, trunkNameCondition, type TCdrFilterInput, type TRawCdrRow, type TCdrRow, type TCdrScope } from "./search";
 
 /** Rows per FETCH: big enough to keep round trips cheap, small enough to keep memory flat. */
 export const EXPORT_FETCH_ROWS = 5000;
@@ -103,7 +103,7 @@ export async function openCdrCsvExport(options: TExportOptions): Promise<TCdrCsv
 
 async function* cdrCsvChunks(options: TExportOptions, opened: { total: number; fileName: string; timeZone: string }): AsyncGenerator<string> {
   const filter = await resolveCdrFilter(options.scope, options.filter);
-  const customerScope = Boolean(options.scope.customerId);
+  const customerScope = isCustomerScope(options.scope);
   const where = cdrWhere(options.scope, filter);
   // Names through per-row lookups rather than joins: the cursor's plan stays an ordered,
   // lazy partition scan (first rows at once), with no sort of the whole result.
@@ -167,7 +167,7 @@ async function* cdrCsvChunks(options: TExportOptions, opened: { total: number; f
       if (rows.length === 0) break;
       let chunk = "";
       for (const raw of rows) {
-        const row = toCdrRow(raw, !customerScope);
+        const row = toCdrRow(raw, options.scope);
         chunk += `${line(row)}\n`;
       }
       yield chunk;

@@ -128,6 +128,11 @@ export const ZCdrSearchPage = z.object({
 /** Whose calls: a customer scope (portal) pins the customer and hides costs. */
 export type TCdrScope = { tenantId: string; customerId?: string | null };
 
+/** A customer's own view (the portal), as opposed to the tenant's staff. */
+export function isCustomerScope(scope: TCdrScope): boolean {
+  return Boolean(scope.customerId);
+}
+
 export type TCdrRow = {
   sourceId: string;
   recordKey: string;
@@ -147,6 +152,10 @@ export type TCdrRow = {
   trunkId: string | null;
   trunkName: string | null;
   status: (typeof CDR_STATUSES)[number];
+  /**
+   * Null for customer scopes: the carrier's own reason ("unknown account", "no rate for prefix")
+   * would read as "this call is free", though a re-rate may still charge it.
+   */
   unbillableReason: string | null;
   category: (typeof CDR_CATEGORIES)[number] | null;
   matchedPrefix: string | null;
@@ -256,7 +265,8 @@ export type TRawCdrRow = {
   disposition: string | null;
 };
 
-export function toCdrRow(raw: TRawCdrRow, showCost: boolean): TCdrRow {
+export function toCdrRow(raw: TRawCdrRow, scope: TCdrScope): TCdrRow {
+  const staffView = !isCustomerScope(scope);
   return {
     sourceId: raw.source_id,
     recordKey: raw.record_key,
@@ -276,12 +286,12 @@ export function toCdrRow(raw: TRawCdrRow, showCost: boolean): TCdrRow {
     trunkId: raw.trunk_id,
     trunkName: raw.trunk_name,
     status: raw.status,
-    unbillableReason: raw.unbillable_reason,
+    unbillableReason: staffView ? raw.unbillable_reason : null,
     category: raw.category,
     matchedPrefix: raw.matched_prefix,
     billedSeconds: raw.billed_seconds,
     price: raw.price === null ? null : BigInt(raw.price),
-    cost: showCost && raw.cost !== null ? BigInt(raw.cost) : null,
+    cost: staffView && raw.cost !== null ? BigInt(raw.cost) : null,
     disposition: raw.disposition,
   };
 }
@@ -352,8 +362,7 @@ export async function searchCdrs(options: {
   const more = result.rows.length > page.limit;
   const raws = result.rows.slice(0, page.limit);
   if (backwards) raws.reverse();
-  const showCost = !options.scope.customerId;
-  const rows = raws.map((raw) => toCdrRow(raw, showCost));
+  const rows = raws.map((raw) => toCdrRow(raw, options.scope));
   const first = rows[0];
   const last = rows[rows.length - 1];
   const keyOf = (row: TCdrRow) => encodeCursor({ startAt: row.startAt, sourceId: row.sourceId, recordKey: row.recordKey });
@@ -510,7 +519,7 @@ export async function cdrTotals(options: { scope: TCdrScope; filter: TCdrFilterI
   const filter = await resolveCdrFilter(options.scope, options.filter);
   const sums = await sumTraffic({ scope: options.scope, filter, counters: TOTALS_COUNTERS, sumsFrom: options.sumsFrom ?? "auto" });
   const row = sums.get("") ?? (Object.fromEntries(TOTALS_COUNTERS.map((counter) => [counter, 0n])) as Record<(typeof TOTALS_COUNTERS)[number], bigint>);
-  const showCost = !options.scope.customerId;
+  const showCost = !isCustomerScope(options.scope);
   return {
     calls: Number(row.calls),
     rated: Number(row.rated),
@@ -640,6 +649,31 @@ export async function cdrFilterOptions(scope: TCdrScope) {
     sources: sources.rows.map((row) => ({ id: row.id, name: row.name })),
     customers: customers.rows.map((row) => ({ id: row.id, name: row.name, accountNumber: row.account_number })),
   };
+}
+
+export const ZCdrFilterSelection = z.object({ customerId: optionalId, trunkId: optionalId });
+
+/**
+ * The customer and trunk a filter names, for filter controls whose choices ({@link cdrFilterOptions})
+ * are capped: a link or a bookmark can name one beyond the cap, and the control must still show
+ * it rather than "All". Null when the scope cannot see it: another tenant's, a customer for a
+ * customer scope (pinned already), or a trunk that is not (or no longer) the customer's, whose
+ * name is its new owner's business ({@link trunkNameCondition}).
+ */
+export async function cdrFilterSelection(scope: TCdrScope, input: z.input<typeof ZCdrFilterSelection>) {
+  const selected = ZCdrFilterSelection.parse(input);
+  const customerId = isCustomerScope(scope) ? null : (selected.customerId ?? null);
+  const trunkId = selected.trunkId ?? null;
+  const [customer, trunk] = await Promise.all([
+    customerId ? db().customer.findFirst({ where: { tenantId: scope.tenantId, id: customerId }, select: { id: true, name: true, accountNumber: true } }) : null,
+    trunkId
+      ? db().sipTrunk.findFirst({
+          where: { tenantId: scope.tenantId, id: trunkId, ...(scope.customerId ? { customerId: scope.customerId } : {}) },
+          select: { id: true, name: true, customerId: true },
+        })
+      : null,
+  ]);
+  return { customer, trunk };
 }
 
 export const CDR_FILTER_KEYS = ["from", "to", "customerId", "trunkId", "caller", "calleePrefix", "category", "status", "sourceId", "fileId"] as const;

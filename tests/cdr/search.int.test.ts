@@ -488,6 +488,43 @@ describe("portal scoping", () => {
   });
 });
 
+describe("what customers see of an unpriced call", () => {
+  it("gives staff the carrier's reason for an unbillable call and a customer none, in the search as in their CSV", async () => {
+    const unbillable = { ...RANGE, customerId: a.otherCustomer.id, status: "UNBILLABLE" as const };
+    const staffRows = (await (await callerAs(a.admin.user.id)).cdrs.search({ filter: unbillable, limit: 500 })).rows;
+    expect(staffRows).toHaveLength(3);
+    expect(staffRows.every((row) => row.unbillableReason === "no rate for prefix")).toBe(true);
+
+    const customerRows = (await (await callerAs(a.otherCustomerAdmin.user.id)).cdrs.portalSearch({ filter: unbillable, limit: 500 })).rows;
+    expect(customerRows.map((row) => row.recordKey).sort()).toEqual(staffRows.map((row) => row.recordKey).sort());
+    expect(customerRows.every((row) => row.status === "UNBILLABLE" && row.unbillableReason === null)).toBe(true);
+    const csv = (await collect(await openCdrCsvExport({ scope: { tenantId: a.tenant.id, customerId: a.otherCustomer.id }, filter: unbillable }))).join("");
+    expect(csv).not.toContain("no rate for prefix");
+  });
+});
+
+describe("cdrs.filterSelection", () => {
+  it("names the filter's customer and trunk beyond the capped choices, within the tenant, and a customer only their own trunk", async () => {
+    const otherTrunk = await db().sipTrunk.create({ data: { tenantId: a.tenant.id, customerId: a.otherCustomer.id, name: "Other's trunk", accountCode: "a-other" } });
+    const foreignTrunk = await db().sipTrunk.create({ data: { tenantId: b.tenant.id, customerId: b.customer.id, name: "B trunk", accountCode: "b-main" } });
+    const staff = await callerAs(a.admin.user.id);
+    expect(await staff.cdrs.filterSelection({ customerId: a.customer.id, trunkId: otherTrunk.id })).toEqual({
+      customer: { id: a.customer.id, name: a.customer.name, accountNumber: a.customer.accountNumber },
+      trunk: { id: otherTrunk.id, name: "Other's trunk", customerId: a.otherCustomer.id },
+    });
+    expect(await staff.cdrs.filterSelection({ customerId: b.customer.id, trunkId: foreignTrunk.id })).toEqual({ customer: null, trunk: null });
+    expect(await staff.cdrs.filterSelection({ customerId: null, trunkId: "" })).toEqual({ customer: null, trunk: null });
+
+    const owner = await callerAs(a.customerAdmin.user.id);
+    expect(await owner.cdrs.portalFilterSelection({ customerId: a.otherCustomer.id, trunkId: trunkA })).toEqual({
+      customer: null,
+      trunk: { id: trunkA, name: "A main trunk", customerId: a.customer.id },
+    });
+    expect(await owner.cdrs.portalFilterSelection({ trunkId: otherTrunk.id })).toEqual({ customer: null, trunk: null });
+    await expect(owner.cdrs.filterSelection({ trunkId: trunkA })).rejects.toMatchObject({ code: "FORBIDDEN" });
+  });
+});
+
 async function collect(exported: TCdrCsvExport): Promise<string[]> {
   const chunks: string[] = [];
   for await (const chunk of exported.chunks) chunks.push(chunk);

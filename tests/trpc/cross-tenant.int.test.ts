@@ -150,6 +150,8 @@ const cases: Record<string, TCase> = {
   "cdrs.portalTotals": { input: (t) => ({ filter: { customerId: t.customer.id } }) },
   "cdrs.portalTimeline": { input: (t) => ({ filter: { customerId: t.customer.id } }) },
   "cdrs.portalFilterOptions": { input: () => undefined },
+  "cdrs.filterSelection": { input: (t) => ({ customerId: t.customer.id, trunkId: t.trunkId }) },
+  "cdrs.portalFilterSelection": { input: (t) => ({ customerId: t.customer.id, trunkId: t.trunkId }) },
   "cdrSources.list": { input: () => ({}) },
   "cdrSources.get": { input: (t) => ({ sourceId: t.cdrSourceId }) },
   // Tenant B cannot name tenant A's cost deck; a customer user cannot create at all.
@@ -162,6 +164,7 @@ const cases: Record<string, TCase> = {
   "cdrSources.availability": { input: (t) => ({ sourceId: t.cdrSourceId, from: new Date(Date.now() - 86_400_000), to: new Date() }) },
   // CDR files and the unbillable queue: another tenant's file id is not found; fixes cannot name A's customer or deck.
   "cdrFiles.list": { input: () => PAGE },
+  "cdrFiles.needingAttention": { input: () => undefined },
   "cdrFiles.get": { input: (t) => ({ fileId: t.cdrFileId }) },
   "cdrFiles.rejects": { input: (t) => ({ fileId: t.cdrFileId }) },
   "cdrFiles.release": { input: (t) => ({ fileId: t.cdrFileId }) },
@@ -169,6 +172,7 @@ const cases: Record<string, TCase> = {
   "cdrFiles.retry": { input: (t) => ({ fileId: t.cdrFileId }) },
   "cdrFiles.unbillableSummary": { input: () => undefined },
   "cdrFiles.unbillableDetail": { input: () => ({ reason: "unknown account" }) },
+  "cdrFiles.mappableCustomers": { input: () => ({ search: "" }) },
   "cdrFiles.mapAccountCode": { input: (t) => ({ accountCode: "hijack-code", customerId: t.customer.id }) },
   "cdrFiles.addRate": {
     input: (t) => ({ deckId: t.deckId, prefix: "999", description: "Hijack", category: "OTHER", ratePerMinute: "0", effectiveFrom: new Date("2026-01-01T00:00:00Z") }),

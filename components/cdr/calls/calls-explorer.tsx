@@ -9,6 +9,7 @@ import { fieldErrorsOf } from "@/components/trpc/errors";
 import type { TRouterOutputs } from "@/components/admin/types";
 import { QueryError } from "@/components/admin/query-error";
 import { CallsIcon } from "@/components/shell/icons";
+import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -24,7 +25,7 @@ import { ExportCsvButton } from "./export-button";
 import { formatInstantFull, formatInstantParts } from "@/components/time/format-instant";
 import { useTimeZone } from "@/components/time/time-zone-provider";
 import { dayOf } from "@/components/time/wall-time";
-import { RANGE_PRESETS, rangeFor, type TRangePreset } from "./range-presets";
+import { customRangeError, RANGE_PRESETS, rangeFor, type TRangePreset } from "./range-presets";
 
 export type TCallsAudience = "admin" | "customer";
 type TCallRow = TRouterOutputs["cdrs"]["search"]["rows"][number];
@@ -38,9 +39,36 @@ type TTextKey = "customerId" | "trunkId" | "caller" | "callee" | "category" | "s
 const numberFormat = new Intl.NumberFormat("en-US");
 const NO_BUY_COST_FOR_CALL = "No buy rate or cost is known for this call: its CDR source has no cost deck, or the deck has no rate for the number.";
 const NO_BUY_COST_FOR_CALLS = "No buy rate or cost is known for these calls: their CDR source has no cost deck, or the deck has no rate for the numbers.";
+// Customers never read "Unbillable" (nor the carrier's reason, which their rows do not carry): it
+// reads as "free", yet the call is charged once a rate is found and it is re-rated.
+const BEING_PRICED = "Being priced";
+const BEING_PRICED_NOTE = "This call has no price yet. It may still be charged once it is priced.";
 
 function isPreset(value: string | null): value is TRangePreset {
   return RANGE_PRESETS.some((preset) => preset.value === value);
+}
+
+function statusName(status: string, audience: TCallsAudience): string {
+  return audience === "customer" && status === "UNBILLABLE" ? BEING_PRICED : statusLabel(status);
+}
+
+function CallStatus({ row, audience }: { row: TCallRow; audience: TCallsAudience }) {
+  if (audience === "customer" && row.status === "UNBILLABLE") {
+    return (
+      <span className="block leading-tight" title={BEING_PRICED_NOTE}>
+        <Badge tone="info" dot>
+          {BEING_PRICED}
+        </Badge>
+        <span className="block text-xs text-slate-500">May still be charged</span>
+      </span>
+    );
+  }
+  return (
+    <span className="block leading-tight">
+      <StatusBadge status={row.status} />
+      {row.unbillableReason ? <span className="block text-xs text-slate-500">{row.unbillableReason}</span> : null}
+    </span>
+  );
 }
 
 function ratedCalls(count: number): string {
@@ -97,11 +125,11 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
   const toDay = params.get("toDay") ?? "";
   const text = (key: TTextKey) => params.get(key) ?? "";
   const range = rangeFor(preset, now, timeZone, fromDay || undefined, toDay || undefined);
-  const customError = preset === "custom" && fromDay && toDay && toDay < fromDay ? "The end must be on or after the start" : null;
+  const rangeError = preset === "custom" ? customRangeError(fromDay, toDay, timeZone) : null;
   // Nothing is searched while the range is invalid: dropping it instead would widen the list,
   // totals and export to every call without saying so. Numbers are read (and refused) by the
   // server with the tenant's dialling plan, and its field errors show under their fields.
-  const inputError = customError;
+  const inputError = rangeError?.message ?? null;
 
   const filter = {
     from: range?.from,
@@ -115,7 +143,8 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
     sourceId: admin ? text("sourceId") || null : null,
     fileId: admin ? text("fileId") || null : null,
   };
-  const ready = options.isSuccess && range !== null && !inputError;
+  // Options kept from an earlier load still serve when a refetch fails.
+  const ready = options.data !== undefined && range !== null && !inputError;
 
   const searchInput = { filter, cursor: page.cursor, direction: page.direction, limit: PAGE_SIZE };
   const search = useQuery({
@@ -164,6 +193,17 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
   const exportHref = `${admin ? "/api/cdrs/export" : "/api/portal/cdrs/export"}?${exportQuery.toString()}`;
 
   const trunks = (options.data?.trunks ?? []).filter((trunk) => !admin || !filter.customerId || trunk.customerId === filter.customerId);
+  // The choices are capped (and trunks narrowed to the chosen customer): a customer or trunk from
+  // a link may be missing from them, and its name is then asked for on its own.
+  const unlisted = (value: string | null, listed: { id: string }[] | undefined) => (value && listed && !listed.some((item) => item.id === value) ? value : null);
+  const selectionInput = { customerId: unlisted(filter.customerId, options.data?.customers), trunkId: unlisted(filter.trunkId, options.data?.trunks) };
+  const selection = useQuery({
+    ...(admin ? trpc.cdrs.filterSelection.queryOptions(selectionInput) : trpc.cdrs.portalFilterSelection.queryOptions(selectionInput)),
+    enabled: selectionInput.customerId !== null || selectionInput.trunkId !== null,
+  });
+  const customerLabel = (customer: { name: string; accountNumber: string }) => `${customer.name} (${customer.accountNumber})`;
+  const selectedCustomer = selection.data?.customer;
+  const selectedTrunkName = (options.data?.trunks.find((trunk) => trunk.id === filter.trunkId) ?? selection.data?.trunk)?.name;
 
   // Thirteen columns do not fit a 1366 px window: time over date, caller over callee, trunk under
   // customer, billed under talk time and the matched prefix in the category's tooltip keep Price,
@@ -304,20 +344,21 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
     {
       id: "status",
       header: "Status",
-      cell: ({ row }) => (
-        <span className="block leading-tight">
-          <StatusBadge status={row.original.status} />
-          {row.original.unbillableReason ? <span className="block text-xs text-slate-500">{row.original.unbillableReason}</span> : null}
-        </span>
-      ),
+      cell: ({ row }) => <CallStatus row={row.original} audience={audience} />,
     },
   ];
 
-  const select = (key: TTextKey, label: string, choices: { value: string; label: string }[], placeholder: string): ReactNode => (
-    <FormField label={label} className="min-w-36">
-      <Select size="sm" value={text(key)} onChange={(event) => update({ [key]: event.target.value || null })} placeholder={placeholder} options={choices} />
-    </FormField>
-  );
+  // A value from the URL that the choices lack stays shown (by name when known, else by id):
+  // the select would otherwise read "All" while the calls are filtered by it.
+  const select = (key: TTextKey, label: string, choices: { value: string; label: string }[], placeholder: string, selectedName?: string): ReactNode => {
+    const value = text(key);
+    const shownChoices = value && !choices.some((choice) => choice.value === value) ? [{ value, label: selectedName ?? `${label} ${value.slice(0, 8)}…` }, ...choices] : choices;
+    return (
+      <FormField label={label} className="min-w-36">
+        <Select size="sm" value={value} onChange={(event) => update({ [key]: event.target.value || null })} placeholder={placeholder} options={shownChoices} />
+      </FormField>
+    );
+  };
 
   const t = totals.data;
   // An invalid filter runs no query, or one that fails: there is nothing to wait for.
@@ -330,20 +371,32 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
       —
     </span>
   );
+  const header = (
+    <PageHeader
+      title="Calls"
+      description={admin ? "Every rated, unanswered and unbillable call, searched by date, customer, number and file." : "Your calls, with what each one cost."}
+      actions={
+        <>
+          <Button variant="ghost" onClick={() => setNow(new Date())} disabled={!ready}>
+            Refresh
+          </Button>
+          <ExportCsvButton href={exportHref} disabled={!ready || (t?.calls ?? 0) === 0} rows={t?.calls} />
+        </>
+      }
+    />
+  );
+  // The filters' choices carry the currency too: without them nothing can be searched or shown.
+  if (!options.data && options.isError) {
+    return (
+      <div>
+        {header}
+        <QueryError error={options.error} what="calls" onRetry={() => void options.refetch()} />
+      </div>
+    );
+  }
   return (
     <div>
-      <PageHeader
-        title="Calls"
-        description={admin ? "Every rated, unanswered and unbillable call, searched by date, customer, number and file." : "Your calls, with what each one cost."}
-        actions={
-          <>
-            <Button variant="ghost" onClick={() => setNow(new Date())} disabled={!ready}>
-              Refresh
-            </Button>
-            <ExportCsvButton href={exportHref} disabled={!ready || (t?.calls ?? 0) === 0} rows={t?.calls} />
-          </>
-        }
-      />
+      {header}
 
       <div className="mb-3 flex flex-wrap items-end gap-2 rounded-lg border border-slate-200 bg-white p-3" role="search" aria-label="Filter calls">
         <FormField label="Period" className="min-w-40">
@@ -360,10 +413,10 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
         </FormField>
         {preset === "custom" ? (
           <>
-            <FormField label="From" error={serverErrors.from}>
+            <FormField label="From" error={rangeError?.field === "from" ? rangeError.message : serverErrors.from}>
               <Input size="sm" type="date" value={fromDay} title={`Days start at midnight in ${timeZone}`} onChange={(event) => update({ fromDay: event.target.value || null })} />
             </FormField>
-            <FormField label="To (inclusive)" error={customError ?? serverErrors.to}>
+            <FormField label="To (inclusive)" error={rangeError?.field === "to" ? rangeError.message : serverErrors.to}>
               <Input size="sm" type="date" value={toDay} title={`Days end at midnight in ${timeZone}`} onChange={(event) => update({ toDay: event.target.value || null })} />
             </FormField>
           </>
@@ -372,11 +425,12 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
           ? select(
               "customerId",
               "Customer",
-              (options.data?.customers ?? []).map((customer) => ({ value: customer.id, label: `${customer.name} (${customer.accountNumber})` })),
+              (options.data?.customers ?? []).map((customer) => ({ value: customer.id, label: customerLabel(customer) })),
               "All customers",
+              selectedCustomer ? customerLabel(selectedCustomer) : undefined,
             )
           : null}
-        {select("trunkId", "Trunk", trunks.map((trunk) => ({ value: trunk.id, label: trunk.name })), "All trunks")}
+        {select("trunkId", "Trunk", trunks.map((trunk) => ({ value: trunk.id, label: trunk.name })), "All trunks", selectedTrunkName)}
         <FormField label="Caller contains" className="w-36" error={serverErrors.caller}>
           <CommitInput value={text("caller")} onCommit={(value) => update({ caller: value || null })} placeholder="e.g. 555-0100" />
         </FormField>
@@ -384,7 +438,7 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
           <CommitInput value={text("callee")} onCommit={(value) => update({ callee: value || null })} placeholder="e.g. +44 20, 303" inputMode="tel" />
         </FormField>
         {select("category", "Category", CATEGORIES.map((value) => ({ value, label: statusLabel(value) })), "Any category")}
-        {select("status", "Status", STATUSES.map((value) => ({ value, label: statusLabel(value) })), "Any status")}
+        {select("status", "Status", STATUSES.map((value) => ({ value, label: statusName(value, audience) })), "Any status")}
         {admin ? select("sourceId", "Source", (options.data?.sources ?? []).map((source) => ({ value: source.id, label: source.name })), "All sources") : null}
         {admin && text("fileId") ? (
           <FormField label="File">
@@ -403,7 +457,11 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
           label="Calls"
           loading={totalsLoading}
           value={t ? numberFormat.format(t.calls) : "—"}
-          hint={t ? `${numberFormat.format(t.rated)} rated · ${numberFormat.format(t.unanswered)} unanswered · ${numberFormat.format(t.unbillable)} unbillable` : undefined}
+          hint={
+            t
+              ? `${numberFormat.format(t.rated)} rated · ${numberFormat.format(t.unanswered)} unanswered · ${numberFormat.format(t.unbillable)} ${statusName("UNBILLABLE", audience).toLowerCase()}`
+              : undefined
+          }
         />
         <Stat label="Billed minutes" loading={totalsLoading} value={t ? t.minutes : "—"} hint={t ? `${numberFormat.format(Number(t.billedSeconds))} s` : undefined} />
         <Stat label="Price" loading={totalsLoading} value={t ? <Money micros={t.price} currency={currency} /> : "—"} />
@@ -464,7 +522,10 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
               compact
               icon={<CallsIcon />}
               title={filterError ? "Fix the filter to search" : "No calls match"}
-              description={filterError ?? "Widen the period or clear a filter. Calls appear here once their CDR file is ingested."}
+              description={
+                filterError ??
+                (admin ? "Widen the period or clear a filter. Calls appear here once their CDR file is ingested." : "Widen the period or clear a filter. Calls appear here a few minutes after they end.")
+              }
             />
           }
         />

@@ -42,3 +42,16 @@ export function rangeFor(preset: TRangePreset, now: Date, timeZone: string, from
     }
   }
 }
+
+/**
+ * Why a custom range cannot be searched, and under which of its two fields to say so; null when
+ * it can. Whenever {@link rangeFor} gives no range, this gives a reason: a day that is not a date
+ * shows empty in a date input, so it reads as missing too.
+ */
+export function customRangeError(fromDay: string, toDay: string, timeZone: string): { field: "from" | "to"; message: string } | null {
+  const hasFrom = instantFromDateInput(fromDay, timeZone) !== null;
+  const hasTo = instantFromDateInput(toDay, timeZone) !== null;
+  if (!hasFrom || !hasTo) return { field: hasFrom ? "to" : "from", message: "Choose both dates" };
+  if (toDay < fromDay) return { field: "to", message: "The end must be on or after the start" };
+  return null;
+}

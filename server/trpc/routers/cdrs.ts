@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { cdrFilterOptions, cdrTimeline, cdrTotals, searchCdrs, ZCdrFilter, ZCdrSearchPage } from "@/server/cdr/search";
+import { cdrFilterOptions, cdrFilterSelection, cdrTimeline, cdrTotals, searchCdrs, ZCdrFilter, ZCdrFilterSelection, ZCdrSearchPage } from "@/server/cdr/search";
 import { createTRPCRouter, customerProcedure, tenantProcedure } from "@/server/trpc/init";
 
 const ZSearch = ZCdrSearchPage.extend({ filter: ZCdrFilter });
@@ -17,6 +17,9 @@ export const cdrsRouter = createTRPCRouter({
     .input(z.object({ filter: ZCdrFilter }))
     .query(({ ctx, input }) => cdrTimeline({ scope: { tenantId: ctx.tenantId }, filter: input.filter })),
   filterOptions: tenantProcedure().query(({ ctx }) => cdrFilterOptions({ tenantId: ctx.tenantId })),
+  filterSelection: tenantProcedure()
+    .input(ZCdrFilterSelection)
+    .query(({ ctx, input }) => cdrFilterSelection({ tenantId: ctx.tenantId }, input)),
   portalSearch: customerProcedure()
     .input(ZSearch)
     .query(({ ctx, input }) =>
@@ -29,4 +32,7 @@ export const cdrsRouter = createTRPCRouter({
     .input(z.object({ filter: ZCdrFilter }))
     .query(({ ctx, input }) => cdrTimeline({ scope: { tenantId: ctx.tenantId, customerId: ctx.customerId }, filter: input.filter })),
   portalFilterOptions: customerProcedure().query(({ ctx }) => cdrFilterOptions({ tenantId: ctx.tenantId, customerId: ctx.customerId })),
+  portalFilterSelection: customerProcedure()
+    .input(ZCdrFilterSelection)
+    .query(({ ctx, input }) => cdrFilterSelection({ tenantId: ctx.tenantId, customerId: ctx.customerId }, input)),
 });
