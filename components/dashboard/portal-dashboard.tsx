@@ -12,6 +12,7 @@ import { Money } from "@/components/ui/money";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Stat } from "@/components/ui/stat";
 import { StatusBadge } from "@/components/ui/status-badge";
+import { balanceTone } from "@/components/wallet/balance-tone";
 import { periodLabel } from "@/components/wallet/labels";
 
 export function PortalDashboard({ denied }: { denied: boolean }) {
@@ -25,6 +26,8 @@ export function PortalDashboard({ denied }: { denied: boolean }) {
   // The server's rule, the one the low-balance mail follows: postpaid accounts by the credit they have left.
   const low = balance?.belowLowBalance === true;
   const postpaid = balance?.billingType === "POSTPAID";
+  // A postpaid account paid ahead owes nothing: what it holds is shown, not "owed $0.00".
+  const inCredit = postpaid && balance !== undefined && balance.balance > 0n;
   const failed = [overview, wallet, spending].filter((query) => query.isError);
   const retryFailed = () => {
     for (const query of failed) void query.refetch();
@@ -71,10 +74,10 @@ export function PortalDashboard({ denied }: { denied: boolean }) {
         </div>
       ) : low && balance ? (
         <div role="status" className="flex flex-wrap items-center justify-between gap-3 rounded-md border border-warning-600/30 bg-warning-50 px-4 py-3 text-sm text-warning-800">
-          {postpaid ? (
+          {balance.credit ? (
             <p>
-              You have <Money micros={balance.balance + balance.creditLimit} currency={balance.tenant.currency} toneNegative={false} /> of your{" "}
-              <Money micros={balance.creditLimit} currency={balance.tenant.currency} toneNegative={false} /> credit limit left. Pay the outstanding amount
+              You have <Money micros={balance.credit.available} currency={balance.tenant.currency} toneNegative={false} /> of your{" "}
+              <Money micros={balance.credit.limit} currency={balance.tenant.currency} toneNegative={false} /> credit limit left. Pay the outstanding amount
               to keep calls flowing.
             </p>
           ) : (
@@ -100,11 +103,17 @@ export function PortalDashboard({ denied }: { denied: boolean }) {
           </CardContent>
         </Card>
       ) : (
-        <div className="grid grid-cols-2 gap-4 lg:grid-cols-5">
+        <div className={postpaid ? "grid grid-cols-2 gap-4 lg:grid-cols-3 xl:grid-cols-6" : "grid grid-cols-2 gap-4 lg:grid-cols-5"}>
+          {/* Headline figures at the currency's decimals; Money's tooltip has the exact amount. A
+              postpaid account is read by what it owes and the credit it has left (getWallet). */}
           <Stat
-            label="Balance"
-            value={balance ? <Money micros={balance.balance} currency={balance.tenant.currency} /> : null}
-            tone={balance ? (balance.balance < 0n || locked ? "danger" : low ? "warning" : "neutral") : "neutral"}
+            label={postpaid ? (inCredit ? "In credit" : "Amount owed") : "Balance"}
+            value={
+              balance ? (
+                <Money micros={balance.credit && !inCredit ? balance.credit.owed : balance.balance} currency={balance.tenant.currency} toneNegative={false} />
+              ) : null
+            }
+            tone={balance ? balanceTone(balance) : "neutral"}
             hint={
               <Link href="/portal/transactions" className="text-brand-700 hover:underline">
                 Transactions
@@ -112,6 +121,18 @@ export function PortalDashboard({ denied }: { denied: boolean }) {
             }
             loading={!balance}
           />
+          {balance?.credit ? (
+            <Stat
+              label="Available credit"
+              value={<Money micros={balance.credit.available} currency={balance.tenant.currency} toneNegative={false} />}
+              tone={balanceTone(balance)}
+              hint={
+                <>
+                  Credit limit <Money micros={balance.credit.limit} currency={balance.tenant.currency} />
+                </>
+              }
+            />
+          ) : null}
           <Stat
             label="Spent this month"
             value={spending.data ? <Money micros={spending.data.spent} currency={spending.data.currency} toneNegative={false} /> : null}

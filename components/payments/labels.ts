@@ -19,12 +19,3 @@ export const PAYMENT_STATUS_LABEL: Record<string, string> = {
 };
 
 export const PAYMENT_KIND_LABEL: Record<string, string> = { TOPUP: "Card top-up", AUTO_RECHARGE: "Auto-recharge" };
-
-/** micro-units → "25.00" for an input's value (no floats). */
-export function microsToInput(micros: bigint): string {
-  const negative = micros < 0n;
-  const magnitude = negative ? -micros : micros;
-  const whole = magnitude / 1_000_000n;
-  const cents = ((magnitude % 1_000_000n) / 10_000n).toString().padStart(2, "0");
-  return `${negative ? "-" : ""}${whole}.${cents}`;
-}

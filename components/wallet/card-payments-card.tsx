@@ -89,7 +89,8 @@ export function CardPaymentsCard({
                   )}
                 </MiniCell>
                 <MiniCell>
-                  <span title={payment.failureMessage ?? undefined}>
+                  {/* Staff see Stripe's code with the message; customers are shown the message only. */}
+                  <span title={[payment.failureCode, payment.failureMessage].filter(Boolean).join(": ") || undefined}>
                     <StatusBadge
                       status={payment.status}
                       label={PAYMENT_STATUS_LABEL[payment.status]}

@@ -13,7 +13,7 @@ export type TPortalLedgerPage = TOutputs["wallet"]["myLedger"];
 export type TLedgerPage = TStaffLedgerPage | TPortalLedgerPage;
 export type TLedgerRow = TStaffLedgerPage["rows"][number] | TPortalLedgerPage["rows"][number];
 export type TRecurringCharge = TWallet["recurringCharges"][number];
-export type TStatementRow = TOutputs["statements"]["mine"][number];
+export type TStatementRow = TOutputs["statements"]["mine"]["statements"][number];
 export type TStatement = TOutputs["statements"]["get"];
 
 export const LEDGER_KINDS = ["TOPUP", "AUTO_RECHARGE", "CALL_CHARGES", "SMS_CHARGES", "RECURRING_FEE", "ADJUSTMENT", "REFUND", "CHARGEBACK"] as const;

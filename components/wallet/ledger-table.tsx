@@ -10,6 +10,7 @@ import { DownloadIcon, WalletIcon } from "@/components/shell/icons";
 import { Badge } from "@/components/ui/badge";
 import { buttonClassName } from "@/components/ui/button";
 import { DataTable } from "@/components/ui/data-table";
+import { DownloadLink } from "@/components/ui/download-link";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Input } from "@/components/ui/input";
 import { Money } from "@/components/ui/money";
@@ -24,15 +25,9 @@ import {
   type TLedgerPage,
   type TLedgerRow,
 } from "@/components/wallet/labels";
+import { LEDGER_PRECISION } from "@/components/wallet/ledger-precision";
 import { ListFilterSelect } from "@/components/admin/list-filter-select";
 import { useTimeZone } from "@/components/time/time-zone-provider";
-
-/**
- * Decimals of the ledger's money columns: one fixed number, so a column's figures line up
- * (calls are charged in fractions of a cent). Money's tooltip shows the exact micro-unit
- * amount where rounding hides digits. A balance shown beside the ledger should use it too.
- */
-export const LEDGER_PRECISION = 4;
 
 /** Paging and filters (kind, from, to) of a ledger, kept in the URL like the other lists. */
 export function useLedgerFilters() {
@@ -73,9 +68,10 @@ function LedgerReference({ type, id }: { type: string; id: string | null }) {
 /**
  * `showReferences`: the internal record an entry came from (payment, CDR file, adjustment
  * ids), for staff who trace it. Staff read the memo; customers' rows carry no memo, only a
- * description the server wrote for them.
+ * description the server wrote for them. `currency` is the page's: null only before the first
+ * page, when there are no rows to show.
  */
-function ledgerColumns(currency: string, options: { showActor: boolean; showReferences: boolean }): ColumnDef<TLedgerRow>[] {
+function ledgerColumns(currency: string | null, options: { showActor: boolean; showReferences: boolean }): ColumnDef<TLedgerRow>[] {
   const columns: ColumnDef<TLedgerRow>[] = [
     {
       id: "createdAt",
@@ -118,19 +114,19 @@ function ledgerColumns(currency: string, options: { showActor: boolean; showRefe
       id: "amount",
       header: "Amount",
       meta: { align: "right" },
-      cell: ({ row }) => <Money micros={row.original.amount} currency={currency} tonePositive signPositive precision={LEDGER_PRECISION} />,
+      cell: ({ row }) => (currency ? <Money micros={row.original.amount} currency={currency} tonePositive signPositive precision={LEDGER_PRECISION} /> : null),
     },
     {
       id: "balanceAfter",
       header: "Balance after",
       meta: { align: "right" },
-      cell: ({ row }) => <Money micros={row.original.balanceAfter} currency={currency} precision={LEDGER_PRECISION} />,
+      cell: ({ row }) => (currency ? <Money micros={row.original.balanceAfter} currency={currency} precision={LEDGER_PRECISION} /> : null),
     },
   );
   return columns;
 }
 
-/** A ledger page with its filters and a CSV export of the same filters. */
+/** A ledger page with its filters and a CSV export of the same filters; amounts in the currency the page came with. */
 export function LedgerTable({
   label,
   filters,
@@ -138,7 +134,6 @@ export function LedgerTable({
   loading,
   error,
   onRetry,
-  currency,
   exportPath,
   showActor = false,
   showReferences = false,
@@ -149,7 +144,6 @@ export function LedgerTable({
   loading: boolean;
   error: unknown;
   onRetry: () => void;
-  currency: string;
   /** The CSV route; the table's filters are appended. */
   exportPath: string;
   /** Staff: who posted each entry. */
@@ -162,7 +156,7 @@ export function LedgerTable({
   return (
     <DataTable<TLedgerRow>
       label={label}
-      columns={ledgerColumns(currency, { showActor, showReferences })}
+      columns={ledgerColumns(data?.currency ?? null, { showActor, showReferences })}
       rows={data?.rows ?? []}
       total={data?.total ?? 0}
       {...list.pagingProps}
@@ -199,10 +193,10 @@ export function LedgerTable({
             />
           </label>
           <ClearFiltersButton shown={filtered} onClear={list.clearFilters} />
-          <a href={`${exportPath}${filters.exportQuery}`} className={buttonClassName("secondary", "sm", "ml-auto")} download>
+          <DownloadLink href={`${exportPath}${filters.exportQuery}`} className={buttonClassName("secondary", "sm", "ml-auto")} failureMessage="Export failed">
             <DownloadIcon />
             Export CSV
-          </a>
+          </DownloadLink>
         </>
       }
       emptyState={

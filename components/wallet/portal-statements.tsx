@@ -13,8 +13,10 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Money } from "@/components/ui/money";
 import { PageHeader } from "@/components/ui/page-header";
 import { periodLabel, type TStatementRow } from "@/components/wallet/labels";
+import { LEDGER_PRECISION } from "@/components/wallet/ledger-precision";
 
-function statementColumns(currency: string): ColumnDef<TStatementRow>[] {
+/** `currency` is the list's: null only before it loads, when there are no rows. */
+function statementColumns(currency: string | null): ColumnDef<TStatementRow>[] {
   return [
     {
       id: "period",
@@ -25,8 +27,18 @@ function statementColumns(currency: string): ColumnDef<TStatementRow>[] {
         </Link>
       ),
     },
-    { id: "opening", header: "Opening balance", meta: { align: "right" }, cell: ({ row }) => <Money micros={row.original.openingBalance} currency={currency} /> },
-    { id: "closing", header: "Closing balance", meta: { align: "right" }, cell: ({ row }) => <Money micros={row.original.closingBalance} currency={currency} /> },
+    {
+      id: "opening",
+      header: "Opening balance",
+      meta: { align: "right" },
+      cell: ({ row }) => (currency ? <Money micros={row.original.openingBalance} currency={currency} precision={LEDGER_PRECISION} /> : null),
+    },
+    {
+      id: "closing",
+      header: "Closing balance",
+      meta: { align: "right" },
+      cell: ({ row }) => (currency ? <Money micros={row.original.closingBalance} currency={currency} precision={LEDGER_PRECISION} /> : null),
+    },
     { id: "generatedAt", header: "Issued", meta: { align: "right" }, cell: ({ row }) => <DateTime value={row.original.generatedAt} style="date" /> },
     {
       id: "pdf",
@@ -41,20 +53,18 @@ function statementColumns(currency: string): ColumnDef<TStatementRow>[] {
   ];
 }
 
-/** The customer's monthly statements. */
+/** The customer's monthly statements, in the currency the list came with. */
 export function PortalStatements() {
   const trpc = useTRPC();
   const router = useRouter();
   const statements = useQuery(trpc.statements.mine.queryOptions());
-  const wallet = useQuery(trpc.wallet.mine.queryOptions());
-  const currency = wallet.data?.tenant.currency ?? "USD";
-  const rows = statements.data ?? [];
+  const rows = statements.data?.statements ?? [];
   return (
     <div>
       <PageHeader title="Statements" description="A statement of your account is issued on the 1st of every month for the month before." />
       <DataTable<TStatementRow>
         label="Statements"
-        columns={statementColumns(currency)}
+        columns={statementColumns(statements.data?.currency ?? null)}
         rows={rows}
         total={rows.length}
         page={0}

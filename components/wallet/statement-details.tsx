@@ -5,6 +5,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Money } from "@/components/ui/money";
 import { formatInstant } from "@/components/time/format-instant";
 import type { TStatement } from "@/components/wallet/labels";
+import { LEDGER_PRECISION } from "@/components/wallet/ledger-precision";
 
 const TH = "h-8 border-b border-slate-200 bg-slate-50 px-3 text-xs font-medium whitespace-nowrap text-slate-600 first:pl-4 last:pr-4";
 const TD = "h-9 border-b border-slate-100 px-3 first:pl-4 last:pr-4";
@@ -53,11 +54,11 @@ function DetailCard(props: {
   );
 }
 
-/** An exact amount in a right-aligned cell; credits in green with their sign where `credit`. */
+/** An amount at the ledger's precision in a right-aligned cell; credits in green with their sign where `credit`. */
 function MoneyCell({ micros, currency, credit = false }: { micros: bigint; currency: string; credit?: boolean }) {
   return (
     <td className={clsx(TD, "text-right")}>
-      <Money micros={micros} currency={currency} precision={6} minPrecision={2} tonePositive={credit} signPositive={credit} />
+      <Money micros={micros} currency={currency} precision={LEDGER_PRECISION} tonePositive={credit} signPositive={credit} />
     </td>
   );
 }

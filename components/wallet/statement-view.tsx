@@ -11,6 +11,7 @@ import { Money } from "@/components/ui/money";
 import { PageHeader } from "@/components/ui/page-header";
 import { SkeletonText } from "@/components/ui/skeleton";
 import { periodLabel } from "@/components/wallet/labels";
+import { LEDGER_PRECISION } from "@/components/wallet/ledger-precision";
 import { formatInstant, usableTimeZone } from "@/components/time/format-instant";
 import { RecordUnavailable } from "@/components/admin/record-unavailable";
 import { StatementActivityCard, StatementUsageCard } from "@/components/wallet/statement-details";
@@ -92,7 +93,7 @@ export function StatementView({ statementId }: { statementId: string }) {
                   Opening balance
                 </th>
                 <td className="px-4 py-2.5 text-right">
-                  <Money micros={data.openingBalance} currency={currency} precision={6} minPrecision={2} />
+                  <Money micros={data.openingBalance} currency={currency} precision={LEDGER_PRECISION} />
                 </td>
               </tr>
               {data.sections.map((section) => (
@@ -101,7 +102,7 @@ export function StatementView({ statementId }: { statementId: string }) {
                     {section.label}
                   </th>
                   <td className="px-4 py-2 text-right">
-                    <Money micros={section.amount} currency={currency} precision={6} minPrecision={2} tonePositive signPositive />
+                    <Money micros={section.amount} currency={currency} precision={LEDGER_PRECISION} tonePositive signPositive />
                   </td>
                 </tr>
               ))}
@@ -110,7 +111,7 @@ export function StatementView({ statementId }: { statementId: string }) {
                   Closing balance
                 </th>
                 <td className="px-4 py-2.5 text-right">
-                  <Money micros={data.closingBalance} currency={currency} precision={6} minPrecision={2} />
+                  <Money micros={data.closingBalance} currency={currency} precision={LEDGER_PRECISION} />
                 </td>
               </tr>
             </tbody>
@@ -118,7 +119,7 @@ export function StatementView({ statementId }: { statementId: string }) {
         </CardContent>
       </Card>
       <p className="mt-3 max-w-3xl text-xs text-slate-500">
-        Credits are positive and charges negative. Dates follow {data.tenant.name}&apos;s time zone ({data.tenant.timeZone}).
+        Credits are positive and charges negative. Amounts are shown to {LEDGER_PRECISION} decimal places; point at a rounded one for the exact amount. Dates follow {data.tenant.name}&apos;s time zone ({data.tenant.timeZone}).
       </p>
       <StatementUsageCard statement={data} />
       <StatementActivityCard statement={data} timeZone={timeZone} />

@@ -29,6 +29,7 @@ import { AdjustDialog, type TAdjustSubmit } from "@/components/wallet/adjust-dia
 import { BalanceChart } from "@/components/wallet/balance-chart";
 import { CardPaymentsCard, type TCustomerPayment } from "@/components/wallet/card-payments-card";
 import { periodLabel, type TWallet } from "@/components/wallet/labels";
+import { LEDGER_PRECISION } from "@/components/wallet/ledger-precision";
 import { LedgerTable, useLedgerFilters } from "@/components/wallet/ledger-table";
 import { LimitsCard, type TLimitsSubmit } from "@/components/wallet/limits-card";
 import { ReasonDialog, type TReasonSubmit } from "@/components/wallet/reason-dialog";
@@ -316,7 +317,7 @@ export function WalletAdmin({ customerId }: { customerId: string }) {
               pending={updateLimits.isPending}
             />
             <AutoRechargeCard settings={data.autoRecharge} currency={currency} />
-            <StatementsCard customerId={data.id} currency={currency} canGenerate={canManage} />
+            <StatementsCard customerId={data.id} canGenerate={canManage} />
           </div>
         </div>
 
@@ -344,7 +345,6 @@ export function WalletAdmin({ customerId }: { customerId: string }) {
               loading={ledger.isFetching}
               error={ledger.error}
               onRetry={() => void ledger.refetch()}
-              currency={currency}
               exportPath={`/api/customers/${data.id}/ledger`}
               showActor
               showReferences
@@ -443,7 +443,7 @@ function Row({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
-function StatementsCard({ customerId, currency, canGenerate }: { customerId: string; currency: string; canGenerate: boolean }) {
+function StatementsCard({ customerId, canGenerate }: { customerId: string; canGenerate: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const statements = useQuery(trpc.statements.forCustomer.queryOptions({ customerId }));
@@ -477,15 +477,15 @@ function StatementsCard({ customerId, currency, canGenerate }: { customerId: str
           <div className="p-4">
             <SkeletonText lines={3} />
           </div>
-        ) : statements.data.length === 0 ? (
+        ) : statements.data.statements.length === 0 ? (
           <EmptyState compact title="No statements yet" />
         ) : (
           <MiniTable label="Statements" columns={["Period", { label: "Closing", align: "right" }, "Emailed", { label: "PDF", align: "right", srOnly: true }]}>
-            {statements.data.map((statement) => (
+            {statements.data.statements.map((statement) => (
               <MiniRow key={statement.id}>
                 <MiniCell className="font-medium text-slate-900">{periodLabel(statement.period)}</MiniCell>
                 <MiniCell align="right">
-                  <Money micros={statement.closingBalance} currency={currency} />
+                  <Money micros={statement.closingBalance} currency={statements.data.currency} precision={LEDGER_PRECISION} />
                 </MiniCell>
                 <MiniCell>{statement.emailedAt ? <DateTime value={statement.emailedAt} style="date" /> : <span className="text-slate-400">Not yet</span>}</MiniCell>
                 <MiniCell align="right">

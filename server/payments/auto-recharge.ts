@@ -8,7 +8,8 @@ import { formatMicros, parseMoneyToMicros } from "@/server/rating/money";
 import { balanceExhausted, lockForBalance } from "@/server/wallet/account-state";
 import { notifyBalanceChanged } from "@/server/wallet/ledger";
 import { creditPaymentInTransaction } from "./crediting";
-import { microsToMinor, microsToMinorCeil, minorToMicros } from "./stripe-amounts";
+import { rechargeAmount } from "./recharge-amount";
+import { microsToMinor } from "./stripe-amounts";
 import { Stripe, stripeForTenant } from "./stripe-client";
 import type { TPaymentMetadata } from "./top-up";
 
@@ -150,13 +151,14 @@ export async function claimAutoRecharge(options: { tenantId: string; customerId:
       if ((today?.count ?? 0n) >= BigInt(settings.maxPerDay)) return { claimed: false, reason: "daily-cap" };
 
       const currency = customer.tenant.currency;
-      const wanted = settings.topUpTo !== null ? settings.topUpTo - customer.balance : settings.amount;
-      const floor = customer.tenant.topUpMinimum;
-      // "Top up to" a deeply negative balance would otherwise charge the card any sum off-session;
-      // the largest top-up is the cap, and the next balance event recharges again (within the daily cap).
-      const ceiling = customer.tenant.topUpMaximum;
-      const bounded = wanted < floor ? floor : wanted > ceiling ? ceiling : wanted;
-      const amount = minorToMicros(microsToMinorCeil(bounded, currency), currency);
+      const amount = rechargeAmount({
+        balance: customer.balance,
+        amount: settings.amount,
+        topUpTo: settings.topUpTo,
+        minimum: customer.tenant.topUpMinimum,
+        maximum: customer.tenant.topUpMaximum,
+        currency,
+      });
 
       const bumped = await tx.autoRechargeSettings.update({
         where: { customerId: options.customerId },
@@ -259,7 +261,8 @@ export async function chargeAutoRecharge(options: { tenantId: string; paymentId:
         tenantId: options.tenantId,
         paymentId: payment.id,
         code,
-        message: error.decline_code ? `${error.message} (${error.decline_code})` : error.message,
+        message: error.message,
+        declineCode: error.decline_code ?? null,
         paymentIntentId: error.payment_intent?.id ?? null,
         suspend: true,
       });
@@ -319,12 +322,15 @@ async function settleAutoRechargeIntent(options: { tenantId: string; paymentId: 
 }
 
 /**
- * A recharge that did not go through: the payment is FAILED with Stripe's code; on a decline
+ * A recharge that did not go through: the payment is FAILED with Stripe's code (and the card
+ * issuer's decline code after the message, for staff who look it up); on a decline
  * or an authentication demand auto-recharge is suspended (retrying a declined card every few
  * minutes helps nobody) and the customer is emailed; an account that can no longer carry
  * calls is locked, since no recharge is coming. Only the call that flips PENDING → FAILED
  * does the rest, so retries and a racing webhook act once. The lock comes before the mail:
  * a mail that fails leaves a retry that no longer flips, and the lock must not depend on it.
+ * The suspension keeps the message alone: the customer reads it beside "paused since", and
+ * the codes stay on the failed payment, where staff see them.
  */
 export async function recordRechargeFailure(options: {
   tenantId: string;
@@ -333,6 +339,7 @@ export async function recordRechargeFailure(options: {
   message: string;
   suspend: boolean;
   paymentIntentId?: string | null;
+  declineCode?: string | null;
 }): Promise<boolean> {
   const payment = await db().payment.findFirst({ where: { tenantId: options.tenantId, id: options.paymentId }, select: { customerId: true, amount: true, currency: true } });
   if (!payment) return false;
@@ -342,7 +349,7 @@ export async function recordRechargeFailure(options: {
       data: {
         status: "FAILED",
         failureCode: options.code.slice(0, 100),
-        failureMessage: options.message.slice(0, 500),
+        failureMessage: (options.declineCode ? `${options.message} (${options.declineCode})` : options.message).slice(0, 500),
       },
     });
     if (changed.count === 0) return false;
@@ -352,7 +359,7 @@ export async function recordRechargeFailure(options: {
     if (options.suspend) {
       await tx.autoRechargeSettings.updateMany({
         where: { customerId: payment.customerId, suspendedAt: null },
-        data: { suspendedAt: new Date(), suspendedReason: `${options.code}: ${options.message}`.slice(0, 500) },
+        data: { suspendedAt: new Date(), suspendedReason: options.message.slice(0, 500) },
       });
     }
     return true;

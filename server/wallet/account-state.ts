@@ -76,6 +76,11 @@ export function spendableMicros(customer: Pick<TCustomerState, "billingType" | "
   return customer.billingType === "PREPAID" ? customer.balance : customer.balance + customer.creditLimit;
 }
 
+/** What a postpaid account owes: the part of its balance below zero (a balance above zero is credit it holds). */
+export function amountOwed(customer: Pick<TCustomerState, "balance">): bigint {
+  return customer.balance < 0n ? -customer.balance : 0n;
+}
+
 /** Whether the customer should hear about a low balance (prepaid) or low available credit (postpaid). */
 export function belowLowBalance(customer: TLowBalanceFields): boolean {
   return spendableMicros(customer) < customer.lowBalanceThreshold;
@@ -97,7 +102,7 @@ function lowBalanceMail(customer: TCustomerState): { subject: string; text: stri
     };
   }
   const available = spendableMicros(customer);
-  const owed = customer.balance < 0n ? -customer.balance : 0n;
+  const owed = amountOwed(customer);
   return {
     subject: `Low available credit on your ${customer.tenant.name} account`,
     text:

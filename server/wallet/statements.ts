@@ -302,15 +302,23 @@ export async function emailStatement(options: { tenantId: string; statementId: s
 
 const listSelect = { id: true, period: true, periodStart: true, periodEnd: true, openingBalance: true, closingBalance: true, generatedAt: true, emailedAt: true } as const;
 
+/**
+ * A customer's statements, newest first, with the tenant's currency: the amounts come with the
+ * currency they are in, so a reader never shows them in one it guessed.
+ */
 export async function listStatements(options: { tenantId: string; customerId: string }) {
-  const customer = await db().customer.findFirst({ where: { tenantId: options.tenantId, id: options.customerId }, select: { id: true } });
+  const customer = await db().customer.findFirst({
+    where: { tenantId: options.tenantId, id: options.customerId },
+    select: { id: true, tenant: { select: { currency: true } } },
+  });
   if (!customer) throw AppError.notFound("Customer");
-  return db().statement.findMany({
+  const statements = await db().statement.findMany({
     where: { tenantId: options.tenantId, customerId: customer.id },
     select: listSelect,
     orderBy: { period: "desc" },
     take: 120,
   });
+  return { currency: customer.tenant.currency, statements };
 }
 
 /**

@@ -8,7 +8,7 @@ import type { TActor } from "@/server/audit/audit";
 import { AppError } from "@/server/errors";
 import { parseMoneyToMicros } from "@/server/rating/money";
 import { postLedgerEntry, ZAdjustment } from "./ledger";
-import { belowLowBalance, lockManually, requestAccountReaction, unlockManually } from "./account-state";
+import { amountOwed, belowLowBalance, lockManually, requestAccountReaction, spendableMicros, unlockManually } from "./account-state";
 import { customerTexts, type TEntryForText } from "./customer-text";
 
 export const LEDGER_KINDS = ["TOPUP", "AUTO_RECHARGE", "CALL_CHARGES", "SMS_CHARGES", "RECURRING_FEE", "ADJUSTMENT", "REFUND", "CHARGEBACK"] as const;
@@ -76,16 +76,22 @@ async function ledgerPage<TSelect extends Prisma.LedgerEntrySelect>(options: { t
   return { rows, total, page: query.page, pageSize: query.pageSize, customerId: query.customerId };
 }
 
-async function tenantTimeZone(tenantId: string): Promise<string> {
-  const tenant = await db().tenant.findUnique({ where: { id: tenantId }, select: { timeZone: true } });
+async function tenantSettings(tenantId: string): Promise<{ timeZone: string; currency: string }> {
+  const tenant = await db().tenant.findUnique({ where: { id: tenantId }, select: { timeZone: true, currency: true } });
   if (!tenant) throw AppError.notFound("Tenant");
-  return tenant.timeZone;
+  return tenant;
 }
 
+/**
+ * A page of a ledger. `currency` is the tenant's, sent with the rows so a reader never shows
+ * them in a currency it guessed while another query was loading or had failed.
+ */
+export type TLedgerPageOf<TRow> = { rows: TRow[]; total: number; page: number; pageSize: number; currency: string };
+
 /** Tenant staff's view of a customer's ledger, with who posted each entry and its memo. */
-export async function listLedger(options: { tenantId: string; query: TLedgerQuery }): Promise<{ rows: TLedgerRow[]; total: number; page: number; pageSize: number }> {
-  const { rows, total, page, pageSize } = await ledgerPage({ ...options, select: ledgerRow });
-  return { rows, total, page, pageSize };
+export async function listLedger(options: { tenantId: string; query: TLedgerQuery }): Promise<TLedgerPageOf<TLedgerRow>> {
+  const [{ rows, total, page, pageSize }, tenant] = await Promise.all([ledgerPage({ ...options, select: ledgerRow }), tenantSettings(options.tenantId)]);
+  return { rows, total, page, pageSize, currency: tenant.currency };
 }
 
 async function customerRows(tenantId: string, customerId: string, timeZone: string, rows: readonly (TEntryForText & { balanceAfter: bigint })[]): Promise<TCustomerLedgerRow[]> {
@@ -94,9 +100,15 @@ async function customerRows(tenantId: string, customerId: string, timeZone: stri
 }
 
 /** The customer's own ledger, each entry described for the customer rather than by its staff memo. */
-export async function listCustomerLedger(options: { tenantId: string; query: TLedgerQuery }): Promise<{ rows: TCustomerLedgerRow[]; total: number; page: number; pageSize: number }> {
-  const [page, timeZone] = await Promise.all([ledgerPage({ ...options, select: customerSourceRow }), tenantTimeZone(options.tenantId)]);
-  return { rows: await customerRows(options.tenantId, page.customerId, timeZone, page.rows), total: page.total, page: page.page, pageSize: page.pageSize };
+export async function listCustomerLedger(options: { tenantId: string; query: TLedgerQuery }): Promise<TLedgerPageOf<TCustomerLedgerRow>> {
+  const [page, tenant] = await Promise.all([ledgerPage({ ...options, select: customerSourceRow }), tenantSettings(options.tenantId)]);
+  return {
+    rows: await customerRows(options.tenantId, page.customerId, tenant.timeZone, page.rows),
+    total: page.total,
+    page: page.page,
+    pageSize: page.pageSize,
+    currency: tenant.currency,
+  };
 }
 
 function decimal(micros: bigint): string {
@@ -131,7 +143,7 @@ async function* keysetBatches<TRow extends { id: bigint }>(
 export async function* ledgerCsv(options: { tenantId: string; query: TLedgerQuery }): AsyncGenerator<string> {
   const query = ZLedgerQuery.parse(options.query);
   const where = ledgerWhere(options.tenantId, query);
-  const times = createLocalTimestampFormatter(await tenantTimeZone(options.tenantId), { milliseconds: false });
+  const times = createLocalTimestampFormatter((await tenantSettings(options.tenantId)).timeZone, { milliseconds: false });
   const zone = csvText(times.timeZone);
   yield "created_at,kind,amount,balance_after,reference_type,reference_id,memo,time_zone\n";
   const select = { id: true, createdAt: true, kind: true, amount: true, balanceAfter: true, referenceType: true, referenceId: true, memo: true } as const;
@@ -151,7 +163,7 @@ export async function* ledgerCsv(options: { tenantId: string; query: TLedgerQuer
 export async function* customerLedgerCsv(options: { tenantId: string; query: TLedgerQuery }): AsyncGenerator<string> {
   const query = ZLedgerQuery.parse(options.query);
   const where = ledgerWhere(options.tenantId, query);
-  const timeZone = await tenantTimeZone(options.tenantId);
+  const { timeZone } = await tenantSettings(options.tenantId);
   const times = createLocalTimestampFormatter(timeZone, { milliseconds: false });
   const zone = csvText(times.timeZone);
   yield "created_at,kind,amount,balance_after,description,time_zone\n";
@@ -188,7 +200,9 @@ export async function getWallet(options: { tenantId: string; customerId: string 
   });
   if (!customer) throw AppError.notFound("Customer");
   // The low-balance rule is the reaction's (account-state.ts), so the portal's banner says what the mail says.
-  return { ...customer, belowLowBalance: belowLowBalance(customer) };
+  // A postpaid account is read by what it owes and the credit it has left, as its mails put it.
+  const credit = customer.billingType === "POSTPAID" ? { owed: amountOwed(customer), limit: customer.creditLimit, available: spendableMicros(customer) } : null;
+  return { ...customer, belowLowBalance: belowLowBalance(customer), credit };
 }
 
 /** A manual credit (positive) or debit (negative) with a mandatory reason; one post per form. */

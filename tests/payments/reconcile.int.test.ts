@@ -379,7 +379,7 @@ describe("auto-recharge", () => {
     expect(outcomeOf(report, recharge.id)).toMatchObject({ outcome: "failed" });
     expect(await paymentOf(recharge.id)).toMatchObject({ status: "FAILED", failureCode: "card_declined", failureMessage: "Your card has insufficient funds." });
     // The existing rules for a failed recharge: suspended, the customer told, locked (0.00 cannot carry calls).
-    expect((await db().autoRechargeSettings.findUniqueOrThrow({ where: { customerId: world.customer.id } })).suspendedReason).toContain("card_declined");
+    expect((await db().autoRechargeSettings.findUniqueOrThrow({ where: { customerId: world.customer.id } })).suspendedReason).toBe("Your card has insufficient funds.");
     await services.smtp.waitFor((mail) => mail.to.includes(world.customer.contactEmail) && /Automatic top-up failed/.test(mail.subject));
     expect(await db().customer.findUniqueOrThrow({ where: { id: world.customer.id } })).toMatchObject({ status: "LOCKED", lockSource: "BALANCE", balance: 0n });
     expect(await auditOf(recharge.id)).toMatchObject([{ after: { status: "FAILED", failureCode: "card_declined", kind: "AUTO_RECHARGE" } }]);

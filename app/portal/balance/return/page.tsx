@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { TopUpReturn } from "@/components/payments/top-up-return";
 
-export const metadata: Metadata = { title: "Top-up" };
+export const metadata: Metadata = { title: "Card payment" };
 
 export default async function TopUpReturnPage({ searchParams }: { searchParams: Promise<{ payment?: string }> }) {
   const params = await searchParams;
