@@ -173,12 +173,18 @@ export async function filesNeedingAttention(options: { tenantId: string }): Prom
  * Whether the file's cost total means anything: false when it has rated calls and none of them
  * has a cost (its source had no cost deck, or the deck priced none of its numbers), where
  * "0.00" would read as break-even; null while the file is still being read and has no cost yet.
- * Only a zero total is in doubt, and only then are the file's calls read: from the first known
- * cost on, bounded by the file's first and last call on the primary key.
+ * Only a zero total is in doubt. A source without a cost deck (the usual reason) prices no cost:
+ * unknown, without reading anything. Only a zero total from a source that has a deck is checked
+ * against the file's calls (their range of the tenant's calls, on the primary key, up to the
+ * first known cost): a deck that prices to zero, or that priced none of the file's numbers.
  */
-async function costKnownOf(tenantId: string, file: { id: string; status: string; rated: number; costTotal: bigint; firstCallAt: Date | null; lastCallAt: Date | null }): Promise<boolean | null> {
+async function costKnownOf(
+  tenantId: string,
+  file: { id: string; status: string; rated: number; costTotal: bigint; firstCallAt: Date | null; lastCallAt: Date | null; sourceHasCostDeck: boolean },
+): Promise<boolean | null> {
   if (file.rated === 0 || file.costTotal !== 0n) return true;
   if (file.status === "RECEIVED" || file.status === "PROCESSING") return null;
+  if (!file.sourceHasCostDeck) return false;
   if (!file.firstCallAt || !file.lastCallAt) return true;
   const { rows } = await pool().query<{ costed: boolean }>(
     `SELECT EXISTS (
@@ -194,7 +200,7 @@ export async function getCdrFile(options: { tenantId: string; fileId: string }) 
   const { tenantId, fileId } = options;
   const file = await db().cdrFile.findFirst({
     where: { tenantId, id: fileId },
-    select: { ...fileSummary, sha256: true, remoteModifiedAt: true, serverId: true, callsStored: true, firstCallAt: true, lastCallAt: true },
+    select: { ...fileSummary, sha256: true, remoteModifiedAt: true, serverId: true, callsStored: true, firstCallAt: true, lastCallAt: true, source: { select: { id: true, name: true, format: true, costDeckId: true } } },
   });
   if (!file) throw AppError.notFound("CDR file");
   const [duplicateOf, uploadedBy, server, tenant, acceptedElsewhere, costKnown] = await Promise.all([
@@ -209,7 +215,7 @@ export async function getCdrFile(options: { tenantId: string; fileId: string }) 
     db().tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { timeZone: true } }),
     // What makes releaseHeldFile refuse: the page offers only Dismiss while it stands.
     file.status === "HELD" ? findAcceptedElsewhere(db(), { tenantId, sourceId: file.source.id, sha256: file.sha256 }) : null,
-    costKnownOf(tenantId, file),
+    costKnownOf(tenantId, { ...file, sourceHasCostDeck: file.source.costDeckId !== null }),
   ]);
   const [withEstimate] = await withEstimates(tenantId, [file]);
   // The tenant's days its calls fall on: the calls page opens on them rather than on its

@@ -283,37 +283,37 @@ const INGEST_FINISH_MS = durationToMs(RUN_TIMEOUTS.cdrIngest.finish);
 const STALLED_INGEST_MARGIN_MS = 15 * 60_000;
 
 /**
- * Fails, for an admin to retry, the files whose ingest died without recording it: a run whose
- * every attempt failed before it could (the database down for its minute of retries), a
- * process killed for good, a lost cancellation. Without this such a file would stay RECEIVED
- * or PROCESSING for good: never billed, never retryable, blocking its source's edits.
- * - PROCESSING, claimed longer ago than the ingest's finish timeout plus a margin: the attempt
- *   that owns it is no longer alive (its run was cancelled), though its JavaScript may still
- *   run; the file is taken from it, as a cancellation does, so it can write nothing more.
- * - RECEIVED, its event sent as long ago, while no file of its tenant is being ingested: its
- *   run is not waiting for its tenant's turn. A run that still comes (it waited longer behind
- *   other tenants' files) finds the file FAILED without an owner and leaves it to the admin.
- * One conditional update: a claim (which sets the start) either comes first, and the file is
- * left alone, or finds the file FAILED.
+ * The files whose ingest died without recording it, which would otherwise stay RECEIVED or
+ * PROCESSING for good: never billed, never retryable, blocking their source's edits.
+ * - PROCESSING, claimed longer ago than the ingest's finish timeout plus a margin (a run whose
+ *   attempts all failed before they could record it, a process killed for good, a lost
+ *   cancellation): FAILED, for an admin to retry, and taken from the attempt that owned it, as
+ *   a cancellation does, so that attempt (whose JavaScript may still run) writes nothing more.
+ * - RECEIVED, its event sent as long ago, while no file of its tenant is being ingested (so its
+ *   run is not waiting for its tenant's turn: the engine lost it): sent again under a new event
+ *   id, which the lost-event sweep does right after. A run of the old event that still comes
+ *   (it waited longer behind other tenants' files) finds another event's file and leaves it.
+ * Each is one conditional update: a claim (which sets the start) either comes first, and the
+ * file is left alone, or finds the file changed.
  */
-export async function failStalledIngests(options: { now?: Date } = {}): Promise<{ failed: number }> {
+export async function recoverStalledIngests(options: { now?: Date } = {}): Promise<{ failed: number; resent: number }> {
   const now = (options.now ?? new Date()).getTime();
   // Instants as ISO text with their zone: read the same whatever the session's TimeZone.
   const stalledBefore = new Date(now - INGEST_FINISH_MS - STALLED_INGEST_MARGIN_MS).toISOString();
   const liveSince = new Date(now - INGEST_FINISH_MS).toISOString();
   const limit = RUN_TIMEOUTS.cdrIngest.finish;
   const failed = await db().$executeRaw`
-    UPDATE cdr_files f SET
+    UPDATE cdr_files SET
       status = 'FAILED',
-      error = CASE WHEN f.status = 'PROCESSING'
-        THEN ${`The ingest stopped without finishing: no attempt was left working on this file ${limit} after the last one started. Retry it when the cause is fixed.`}
-        ELSE ${`The ingest never started: its run ended, or was lost, without reading this file. Retry it when the cause is fixed.`} END,
+      error = ${`The ingest stopped without finishing: no attempt was left working on this file ${limit} after the last one started. Retry it when the cause is fixed.`},
       finished_at = now(),
       ingest_attempt_id = NULL
-    WHERE (f.status = 'PROCESSING' AND f.started_at < ${stalledBefore}::timestamptz)
-       OR (f.status = 'RECEIVED' AND f.ingest_event_sent_at < ${stalledBefore}::timestamptz
-           AND NOT EXISTS (SELECT 1 FROM cdr_files live WHERE live.tenant_id = f.tenant_id AND live.status = 'PROCESSING' AND live.started_at >= ${liveSince}::timestamptz))`;
-  return { failed };
+    WHERE status = 'PROCESSING' AND started_at < ${stalledBefore}::timestamptz`;
+  const resent = await db().$executeRaw`
+    UPDATE cdr_files f SET ingest_event_id = 'cdr-file-' || f.id || '-resent-' || ${String(now)}, ingest_event_sent_at = NULL
+    WHERE f.status = 'RECEIVED' AND f.ingest_event_sent_at < ${stalledBefore}::timestamptz
+      AND NOT EXISTS (SELECT 1 FROM cdr_files live WHERE live.tenant_id = f.tenant_id AND live.status = 'PROCESSING' AND live.started_at >= ${liveSince}::timestamptz)`;
+  return { failed, resent };
 }
 
 /**
@@ -323,10 +323,10 @@ export async function failStalledIngests(options: { now?: Date } = {}): Promise<
  * next poll skips it as known. (A released or retried file keeps its old receivedAt, so the
  * sweep may send its event while the normal path does: the same id, so one run.) Each file
  * is tried; if any send failed, the sweep fails after the others, for the job to retry.
- * First, the same cron fails the files whose ingest died without a word (failStalledIngests).
+ * First, the same cron recovers the files whose ingest died without a word (recoverStalledIngests).
  */
-export async function resendLostFileEvents(options: { now?: Date } = {}): Promise<{ resent: number; failedStalled: number }> {
-  const { failed: failedStalled } = await failStalledIngests(options);
+export async function resendLostFileEvents(options: { now?: Date } = {}): Promise<{ resent: number; failedStalled: number; resentStalled: number }> {
+  const { failed: failedStalled, resent: resentStalled } = await recoverStalledIngests(options);
   const before = new Date((options.now ?? new Date()).getTime() - LOST_EVENT_GRACE_MS);
   const lost = await db().cdrFile.findMany({
     where: { status: "RECEIVED", ingestEventSentAt: null, receivedAt: { lt: before } },
@@ -343,7 +343,7 @@ export async function resendLostFileEvents(options: { now?: Date } = {}): Promis
     }
   }
   if (failures.length > 0) throw new Error(`Could not send the ingest event of ${failures.length === 1 ? "1 file" : `${failures.length} files`}: ${failures.join("; ")}`);
-  return { resent: lost.length, failedStalled };
+  return { resent: lost.length, failedStalled, resentStalled };
 }
 
 /**
@@ -385,15 +385,22 @@ export async function releaseHeldFile(options: { tenantId: string; actor: TActor
   return { id: file.id, status: "RECEIVED", note: null };
 }
 
-export async function dismissHeldFile(options: { tenantId: string; actor: TActor; fileId: string; reason: string }): Promise<void> {
+/**
+ * Sets a HELD or FAILED file aside for good, with the admin's reason: a held file is not
+ * billed; a failed one keeps what its ingest stored and billed before it failed, and the rest
+ * of it is not read again (a file that is not CDRs at all, a test file, one the carrier
+ * replaced). Either way it no longer waits for an admin on the overview and the menu.
+ */
+export async function dismissFile(options: { tenantId: string; actor: TActor; fileId: string; reason: string }): Promise<void> {
   const reason = options.reason.trim();
   if (reason.length === 0) throw AppError.invalidField("reason", "Say why the file is dismissed");
   await db().$transaction(async (tx) => {
     const updated = await tx.cdrFile.updateMany({
-      where: { tenantId: options.tenantId, id: options.fileId, status: "HELD" },
-      data: { status: "DISMISSED", note: `Dismissed by ${options.actor.email ?? "an admin"}: ${reason}`, finishedAt: new Date() },
+      where: { tenantId: options.tenantId, id: options.fileId, status: { in: ["HELD", "FAILED"] } },
+      // No attempt owns it any more: one still running somewhere commits nothing further.
+      data: { status: "DISMISSED", note: `Dismissed by ${options.actor.email ?? "an admin"}: ${reason}`, finishedAt: new Date(), ingestAttemptId: null },
     });
-    if (updated.count !== 1) throw new AppError("CONFLICT", "Only a held file can be dismissed.");
+    if (updated.count !== 1) throw new AppError("CONFLICT", "Only a held or failed file can be dismissed.");
     await recordAudit(tx, { tenantId: options.tenantId, actor: options.actor, action: "cdr.file.dismiss", targetType: "cdr_file", targetId: options.fileId, after: { reason } });
   });
 }

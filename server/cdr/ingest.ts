@@ -201,6 +201,12 @@ class BatchReader {
   private done = false;
   /** Lines read so far: the file's line count once it is read to the end. */
   lines = 0;
+  /**
+   * Lines the parser could not read as a CDR of the source's format (rather than calls refused
+   * by the checks after it: a far start, an unreadable number): all of a file's lines means the
+   * format, not the file, is most likely wrong.
+   */
+  unparsedLines = 0;
   /** The batches' buffers, reused once a batch is stored. */
   private readonly buffers = new BufferPool();
   /** Rate ids as BIGINTs, parsed once per rate rather than once per call. */
@@ -277,6 +283,7 @@ class BatchReader {
       const record = this.pendingIndex < this.pending.length ? this.pending[this.pendingIndex++]! : await this.next();
       if (record === null) break;
       batch.taken++;
+      if (record.status === "REJECTED") this.unparsedLines++;
       if (batch.firstLine === 0) batch.firstLine = record.lineNumber;
       batch.lastLine = record.lineNumber;
       // Before rating (nothing to price, and a far month must never reach ensureCdrPartitions).
@@ -591,7 +598,7 @@ export class UnreadableCdrFile extends Error {
 
 /** Why a file all of whose lines were rejected is FAILED: what the admin checks before retrying it. */
 function unreadableFileMessage(format: string): string {
-  return `No line of this file could be read as ${format}: every line was rejected (see the rejected lines). Check the source's format, fix it, then retry this file.`;
+  return `No line of this file could be read as ${format}: every line was rejected (see the rejected lines). Check the source's format, fix it, then retry this file, or dismiss it if it holds no calls.`;
 }
 
 export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestResult> {
@@ -707,16 +714,18 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
     if (failures.length > 0) throw failures[0];
     // The counters were kept by the batches; what is left is the line count, and the lines whose
     // call was stored before (by another file, or an earlier line of this one) and not again.
-    // A file none of whose lines could be read is FAILED, not DONE (which is final): most likely
-    // the source's format is wrong, and once it is fixed the admin retries the file.
+    // A file none of whose lines the parser could read is FAILED, not DONE (which is final): most
+    // likely the source's format is wrong, and once it is fixed the admin retries the file. (Lines
+    // read as CDRs and then refused, a far start or an unreadable number, are the file's own.)
     const unreadable = unreadableFileMessage(file.source.format);
+    const noLineParsed = batchReader.lines > 0 && batchReader.unparsedLines === batchReader.lines;
     const done = await pool().query<{ status: string; rated: number; unanswered: number; unbillable: number; rejected: number; already_present: number; price_total: string }>(
-      `UPDATE cdr_files SET status = CASE WHEN $3 > 0 AND rejected = $3 THEN 'FAILED'::"CdrFileStatus" ELSE 'DONE'::"CdrFileStatus" END,
-         error = CASE WHEN $3 > 0 AND rejected = $3 THEN $5 END,
+      `UPDATE cdr_files SET status = CASE WHEN $6 AND rejected = $3 THEN 'FAILED'::"CdrFileStatus" ELSE 'DONE'::"CdrFileStatus" END,
+         error = CASE WHEN $6 AND rejected = $3 THEN $5 END,
          lines = $3, already_present = $3 - rejected - calls_stored, lines_read = $3, finished_at = now()
        WHERE tenant_id = $1 AND id = $2 AND ingest_attempt_id = $4::uuid
        RETURNING status::text, rated, unanswered, unbillable, rejected, already_present, price_total::text`,
-      [tenantId, fileId, batchReader.lines, attemptId, unreadable],
+      [tenantId, fileId, batchReader.lines, attemptId, unreadable, noLineParsed],
     );
     const row = done.rows[0];
     // The owner finishes the file (or fails it, for an admin to retry).

@@ -83,13 +83,14 @@ function messageOf(error: unknown): string {
  */
 export async function runRerateRequest(options: { tenantId: string; requestId: string; reason: string | null }): Promise<TRerateResult> {
   const { tenantId, requestId } = options;
-  await pool().query(
-    `UPDATE rerate_requests SET status = 'RUNNING', attempts = attempts + 1, started_at = COALESCE(started_at, now())
-     WHERE tenant_id = $1::uuid AND id = $2::uuid`,
-    [tenantId, requestId],
-  );
   let result: TRerateResult;
   try {
+    // In the try: an attempt that cannot even record its start still counts its failure.
+    await pool().query(
+      `UPDATE rerate_requests SET status = 'RUNNING', attempts = attempts + 1, started_at = COALESCE(started_at, now())
+       WHERE tenant_id = $1::uuid AND id = $2::uuid`,
+      [tenantId, requestId],
+    );
     result = await rerateUnbillable({ tenantId, reason: options.reason, requestId });
   } catch (error) {
     await pool()

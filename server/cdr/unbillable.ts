@@ -512,12 +512,21 @@ export async function rerateStatus(options: { tenantId: string; input: z.input<t
   });
   if (!request) throw AppError.notFound("Re-rate request");
   const remaining = await db().cdr.count({ where: { tenantId, status: "UNBILLABLE", ...(request.reason ? { unbillableReason: request.reason } : {}) } });
-  const cancelled = request.status === "RUNNING" && request.startedAt !== null && Date.now() - request.startedAt.getTime() > RERATE_RUN_LIMIT_MS;
-  const status = cancelled ? ("FAILED" as const) : request.status;
+  const now = Date.now();
+  const cancelled = request.status === "RUNNING" && request.startedAt !== null && now - request.startedAt.getTime() > RERATE_RUN_LIMIT_MS;
+  // Queued behind at most one other re-rate of the tenant (one runs at a time, and the page starts
+  // one at a time): past two runs' limits its event was lost (a process died before sending it).
+  const neverStarted = request.status === "QUEUED" && now - request.requestedAt.getTime() > 2 * RERATE_RUN_LIMIT_MS;
+  const status = cancelled || neverStarted ? ("FAILED" as const) : request.status;
+  const error = cancelled
+    ? `Cancelled: the re-rate did not finish within ${RUN_TIMEOUTS.cdrRerate.finish}${request.error ? ` (last error: ${request.error})` : ""}`
+    : neverStarted
+      ? "Never started: the request was not handed to the job engine. Nothing was billed; run it again."
+      : request.error;
   return {
     ...request,
     status,
-    error: cancelled ? `Cancelled: the re-rate did not finish within ${RUN_TIMEOUTS.cdrRerate.finish}${request.error ? ` (last error: ${request.error})` : ""}` : request.error,
+    error,
     remaining,
     done: status === "COMPLETED" || status === "FAILED",
   };

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { db, pool } from "@/server/db/client";
 import { getCdrFile } from "@/server/cdr/file-queries";
 import { createWorld } from "../support/factories";
@@ -13,16 +13,19 @@ import { createWorld } from "../support/factories";
 type TWorld = Awaited<ReturnType<typeof createWorld>>;
 
 let world: TWorld;
+/** A source with a cost deck, and one without. */
 let sourceId: string;
+let sourceWithoutDeckId: string;
 const START = new Date("2026-03-10T12:00:00Z");
 
 /** A file with its rated calls stored as ingestion stores them, and the totals it keeps. */
-async function fileWithCalls(options: { costs: (bigint | null)[]; status?: "DONE" | "PROCESSING"; billedSeconds?: bigint }) {
+async function fileWithCalls(options: { costs: (bigint | null)[]; status?: "DONE" | "PROCESSING"; billedSeconds?: bigint; sourceId?: string }) {
+  const fileSourceId = options.sourceId ?? sourceId;
   const costTotal = options.costs.reduce<bigint>((sum, cost) => sum + (cost ?? 0n), 0n);
   const file = await db().cdrFile.create({
     data: {
       tenantId: world.tenant.id,
-      sourceId,
+      sourceId: fileSourceId,
       fileName: `Master-${randomUUID()}.csv`,
       remotePath: "/cdr/Master.csv",
       size: 100n,
@@ -43,7 +46,7 @@ async function fileWithCalls(options: { costs: (bigint | null)[]; status?: "DONE
       `INSERT INTO cdrs (tenant_id, source_id, file_id, line, record_key, start_at, duration, billsec, caller, callee, customer_id,
                          status, category, billed_seconds, price, cost)
        VALUES ($1, $2, $3, $4, $5, $6, 60, 60, '16135550100', '442071234567', $7, 'RATED', 'INTERNATIONAL', 60, 1000, $8)`,
-      [world.tenant.id, sourceId, file.id, index + 1, `call-${randomUUID()}`, new Date(START.getTime() + index * 60_000), world.customer.id, cost === null ? null : String(cost)],
+      [world.tenant.id, fileSourceId, file.id, index + 1, `call-${randomUUID()}`, new Date(START.getTime() + index * 60_000), world.customer.id, cost === null ? null : String(cost)],
     );
   }
   return file;
@@ -52,13 +55,27 @@ async function fileWithCalls(options: { costs: (bigint | null)[]; status?: "DONE
 beforeAll(async () => {
   await pool().query(`SELECT ensure_cdr_partitions('2026-03-01', '2026-03-01')`);
   world = await createWorld("File cost");
-  sourceId = (await db().cdrSource.create({ data: { tenantId: world.tenant.id, name: "Switch", format: "asterisk", timeZone: "UTC" } })).id;
+  const carrier = await db().carrier.create({ data: { tenantId: world.tenant.id, name: "Upstream" } });
+  const deck = await db().rateDeck.create({ data: { tenantId: world.tenant.id, name: "Upstream cost", currency: "USD", kind: "BUY", carrierId: carrier.id } });
+  sourceId = (await db().cdrSource.create({ data: { tenantId: world.tenant.id, name: "Switch", format: "asterisk", timeZone: "UTC", costDeckId: deck.id } })).id;
+  sourceWithoutDeckId = (await db().cdrSource.create({ data: { tenantId: world.tenant.id, name: "Switch without cost", format: "asterisk", timeZone: "UTC" } })).id;
 });
 
 describe("a CDR file's cost and minutes", () => {
   it("is unknown when no rated call of the file has a cost", async () => {
     const file = await fileWithCalls({ costs: [null, null] });
     expect(await getCdrFile({ tenantId: world.tenant.id, fileId: file.id })).toMatchObject({ costTotal: 0n, costKnown: false });
+  });
+
+  it("is unknown, without reading its calls, when its zero total comes from a source without a cost deck", async () => {
+    const file = await fileWithCalls({ costs: [0n, null], sourceId: sourceWithoutDeckId });
+    const queries = vi.spyOn(pool(), "query");
+    try {
+      expect(await getCdrFile({ tenantId: world.tenant.id, fileId: file.id })).toMatchObject({ costTotal: 0n, costKnown: false });
+      expect(queries.mock.calls.some(([text]) => typeof text === "string" && /FROM cdrs/.test(text))).toBe(false);
+    } finally {
+      queries.mockRestore();
+    }
   });
 
   it("is known when the calls' costs are known, even if they add up to zero", async () => {

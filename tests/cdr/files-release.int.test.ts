@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { db, pool } from "@/server/db/client";
-import { dismissHeldFile, releaseHeldFile } from "@/server/cdr/files";
+import { dismissFile, releaseHeldFile } from "@/server/cdr/files";
 import { getCdrFile, listCdrFiles } from "@/server/cdr/file-queries";
 import { ZPageInput } from "@/server/lib/pagination";
 import { ACTOR, balances, createBillingTenant, deliver, syntheticAsteriskFile, withJobRunner } from "./ingest-support";
@@ -67,7 +67,7 @@ describe("releasing a held file", () => {
       message: expect.stringMatching(/^Source Switch \(Asterisk\) already has this content, as X\.csv .*second time/),
     });
     // Dismissing is what is left, and it bills nothing.
-    await dismissHeldFile({ tenantId, actor: ACTOR, fileId: heldOnB.id, reason: "uploaded to the wrong source" });
+    await dismissFile({ tenantId, actor: ACTOR, fileId: heldOnB.id, reason: "uploaded to the wrong source" });
     await runner.drain();
     expect(await balances(tenantId)).toEqual(afterB);
     expect(await db().cdrFile.findMany({ where: { tenantId, status: "HELD" }, select: { id: true } })).toEqual([{ id: heldOnA.id }]);

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it, vi, type MockInstance } from "vitest";
 import { db, pool } from "@/server/db/client";
-import { failStalledIngests, retryFailedFile } from "@/server/cdr/files";
+import { dismissFile, recoverStalledIngests, resendLostFileEvents, retryFailedFile } from "@/server/cdr/files";
 import { ingestCdrFile, isTransientConflict } from "@/server/cdr/ingest";
 import { updateCdrSource } from "@/server/cdr/sources";
 import { expectStillWaiting } from "../support/waiting";
@@ -42,7 +42,7 @@ describe("a file none of whose lines could be read", () => {
     const failed = await fileRow(delivered.id);
     expect([failed.status, failed.error]).toEqual([
       "FAILED",
-      "No line of this file could be read as freeswitch: every line was rejected (see the rejected lines). Check the source's format, fix it, then retry this file.",
+      "No line of this file could be read as freeswitch: every line was rejected (see the rejected lines). Check the source's format, fix it, then retry this file, or dismiss it if it holds no calls.",
     ]);
     expect([failed.lines, failed.rejected, failed.callsStored]).toEqual([60, 60, 0]);
     expect(await rejectsOf(delivered.id)).toBe(60);
@@ -64,17 +64,49 @@ describe("a file none of whose lines could be read", () => {
   });
 });
 
+describe("a file whose lines were all refused", () => {
+  it("is DONE when the lines were read as CDRs and refused after (a far start): the file's own calls, not a wrong format", async () => {
+    const world = await createBillingTenant();
+    const farAhead = Date.now() + 30 * 24 * HOUR_MS;
+    const delivered = await deliver({ tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "Master-future.csv", content: syntheticAsteriskFile(5, { startMs: farAhead }) });
+    await runner.drain();
+    const file = await fileRow(delivered.id);
+    expect([file.status, file.error, file.lines, file.rejected]).toEqual(["DONE", null, 5, 5]);
+  });
+
+  it("when FAILED for its format, can be dismissed with a reason, taken from any attempt, and then waits for no one", async () => {
+    const world = await createBillingTenant();
+    const delivered = await deliver({ tenantId: world.tenant.id, sourceId: world.freeswitch.id, name: "not-cdrs.csv", content: syntheticAsteriskFile(3) });
+    await runner.drain();
+    expect((await fileRow(delivered.id)).status).toBe("FAILED");
+    await expect(dismissFile({ tenantId: world.tenant.id, actor: ACTOR, fileId: delivered.id, reason: "  " })).rejects.toMatchObject({ code: "INVALID_INPUT" });
+    // Another tenant cannot.
+    const stranger = await createBillingTenant();
+    await expect(dismissFile({ tenantId: stranger.tenant.id, actor: ACTOR, fileId: delivered.id, reason: "mine now" })).rejects.toMatchObject({ code: "CONFLICT" });
+
+    await dismissFile({ tenantId: world.tenant.id, actor: ACTOR, fileId: delivered.id, reason: "a test export, not CDRs" });
+    const dismissed = await fileRow(delivered.id);
+    expect([dismissed.status, dismissed.ingestAttemptId, dismissed.note]).toEqual(["DISMISSED", null, `Dismissed by ${ACTOR.email}: a test export, not CDRs`]);
+    expect(await db().auditEvent.count({ where: { tenantId: world.tenant.id, action: "cdr.file.dismiss", targetId: delivered.id } })).toBe(1);
+    // Neither a dismissed nor a finished file can be dismissed (again).
+    await expect(dismissFile({ tenantId: world.tenant.id, actor: ACTOR, fileId: delivered.id, reason: "again" })).rejects.toMatchObject({ code: "CONFLICT" });
+    const done = await deliver({ tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "Master-ok.csv", content: syntheticAsteriskFile(3) });
+    await runner.drain();
+    await expect(dismissFile({ tenantId: world.tenant.id, actor: ACTOR, fileId: done.id, reason: "no" })).rejects.toMatchObject({ code: "CONFLICT" });
+  });
+});
+
 describe("a file whose ingest died without recording it", () => {
   it("is FAILED by the sweep once PROCESSING past the finish timeout and its margin, taken from its dead attempt; then retried once", async () => {
     const world = await createBillingTenant();
     const delivered = await deliverQuietly(runner, { tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "Master-dead.csv", content: syntheticAsteriskFile(30) });
     await leftProcessing(delivered.id, HOUR_MS + 10 * 60_000);
-    expect(await failStalledIngests()).toEqual({ failed: 0 });
+    expect(await recoverStalledIngests()).toEqual({ failed: 0, resent: 0 });
     expect((await fileRow(delivered.id)).status).toBe("PROCESSING");
 
     await leftProcessing(delivered.id, HOUR_MS + 16 * 60_000);
     const dead = await fileRow(delivered.id);
-    expect(await failStalledIngests()).toEqual({ failed: 1 });
+    expect(await recoverStalledIngests()).toEqual({ failed: 1, resent: 0 });
     const failed = await fileRow(delivered.id);
     expect([failed.status, failed.ingestAttemptId, failed.error]).toEqual([
       "FAILED",
@@ -92,24 +124,38 @@ describe("a file whose ingest died without recording it", () => {
     expect(charged._sum.amount).toBe(-done.priceTotal);
   });
 
-  it("is FAILED by the sweep when RECEIVED long after its event went out, unless its tenant has an ingest in progress (its run may be waiting its turn)", async () => {
+  it("is sent again under a new event id when RECEIVED long after its event went out, unless its tenant has an ingest in progress (its run may be waiting its turn); then billed once", async () => {
     const world = await createBillingTenant();
     const waiting = await deliverQuietly(runner, { tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "Master-waiting.csv", content: syntheticAsteriskFile(10) });
     const running = await deliverQuietly(runner, { tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "Master-running.csv", content: syntheticAsteriskFile(10, { startMs: Date.UTC(2026, 9, 11) }) });
     await eventSentAgo(waiting.id, HOUR_MS + 16 * 60_000);
     await leftProcessing(running.id, 5 * 60_000);
-    expect(await failStalledIngests()).toEqual({ failed: 0 });
-    expect((await fileRow(waiting.id)).status).toBe("RECEIVED");
+    expect(await recoverStalledIngests()).toEqual({ failed: 0, resent: 0 });
+    const lost = await fileRow(waiting.id);
+    expect(lost.status).toBe("RECEIVED");
 
     // The other file's attempt died too: nothing of the tenant runs, so nothing waits for a turn.
     await leftProcessing(running.id, HOUR_MS + 16 * 60_000);
-    expect(await failStalledIngests()).toEqual({ failed: 2 });
-    const failed = await fileRow(waiting.id);
-    expect([failed.status, failed.error]).toEqual(["FAILED", "The ingest never started: its run ended, or was lost, without reading this file. Retry it when the cause is fixed."]);
+    expect(await recoverStalledIngests()).toEqual({ failed: 1, resent: 1 });
+    const resent = await fileRow(waiting.id);
+    expect([resent.status, resent.ingestEventSentAt]).toEqual(["RECEIVED", null]);
+    expect(resent.ingestEventId).not.toBe(lost.ingestEventId);
+    expect((await fileRow(running.id)).status).toBe("FAILED");
+    // The old event's run, should it still come, finds another event's file.
+    expect(await ingestCdrFile({ tenantId: world.tenant.id, fileId: waiting.id, ingestEventId: lost.ingestEventId ?? `cdr-file-${waiting.id}` })).toMatchObject({ status: "SUPERSEDED" });
+
+    // The lost-event sweep (the same cron, right after) sends it. (Its grace is counted from the
+    // file's arrival, which in life is over an hour ago; here it was a moment ago.)
+    expect(await resendLostFileEvents({ now: new Date(Date.now() + 3 * 60_000) })).toMatchObject({ resent: 1 });
+    await runner.drain();
+    const done = await fileRow(waiting.id);
+    expect([done.status, done.lines]).toEqual(["DONE", 10]);
+    const charged = await db().ledgerEntry.aggregate({ where: { tenantId: world.tenant.id, kind: "CALL_CHARGES" }, _sum: { amount: true } });
+    expect(charged._sum.amount).toBe(-done.priceTotal);
 
     // Recently sent: left alone.
     const fresh = await deliverQuietly(runner, { tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "Master-fresh.csv", content: syntheticAsteriskFile(10, { startMs: Date.UTC(2026, 9, 12) }) });
-    expect(await failStalledIngests()).toEqual({ failed: 0 });
+    expect(await recoverStalledIngests()).toEqual({ failed: 0, resent: 0 });
     expect((await fileRow(fresh.id)).status).toBe("RECEIVED");
   });
 

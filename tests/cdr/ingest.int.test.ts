@@ -199,12 +199,12 @@ describe("a file whose event was lost", () => {
     expect(file).toMatchObject({ status: "RECEIVED", ingestEventSentAt: null });
 
     // Within its grace the file is left to the normal path; after it, the sweep sends its event.
-    expect(await resendLostFileEvents()).toEqual({ resent: 0, failedStalled: 0 });
-    expect(await resendLostFileEvents({ now: later() })).toEqual({ resent: 1, failedStalled: 0 });
+    expect(await resendLostFileEvents()).toEqual({ resent: 0, failedStalled: 0, resentStalled: 0 });
+    expect(await resendLostFileEvents({ now: later() })).toEqual({ resent: 1, failedStalled: 0, resentStalled: 0 });
     await runner.drain();
     expect(await fileRow(file.id)).toMatchObject({ status: "DONE", rated: 5, ingestEventSentAt: expect.any(Date) });
     const billed = await balances(world.tenant.id);
-    expect(await resendLostFileEvents({ now: later() })).toEqual({ resent: 0, failedStalled: 0 });
+    expect(await resendLostFileEvents({ now: later() })).toEqual({ resent: 0, failedStalled: 0, resentStalled: 0 });
     // The id a send that happened before a crash would have used: the engine runs it once.
     expect(await ingestRuns(file.id)).toEqual([{ eventId: `cdr-file-${file.id}` }]);
 
@@ -213,7 +213,7 @@ describe("a file whose event was lost", () => {
     expect(await withEngineDown(() => retryFailedFile({ tenantId: world.tenant.id, actor: ACTOR, fileId: file.id }))).toMatchObject({ message: "engine unreachable" });
     const retried = await fileRow(file.id);
     expect(retried).toMatchObject({ status: "RECEIVED", ingestEventId: expect.stringMatching(/-retry-/), ingestEventSentAt: null });
-    expect(await resendLostFileEvents({ now: later() })).toEqual({ resent: 1, failedStalled: 0 });
+    expect(await resendLostFileEvents({ now: later() })).toEqual({ resent: 1, failedStalled: 0, resentStalled: 0 });
     await runner.drain();
     expect((await ingestRuns(file.id)).map((run) => run.eventId).sort()).toEqual([`cdr-file-${file.id}`, retried.ingestEventId].sort());
     expect(await fileRow(file.id)).toMatchObject({ status: "DONE" });

@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { InngestTestEngine } from "@inngest/test";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { db, pool } from "@/server/db/client";
 import { uploadCdrFile } from "@/server/cdr/upload";
 import { addRateForPrefix, rerateStatus } from "@/server/cdr/unbillable";
@@ -69,6 +69,11 @@ async function attempt(tenantId: string, requestId: string) {
   const event = { name: "cdr/rerate.requested", id: `cdr-rerate-${requestId}`, data: { tenantId, requestId, reason: "no rate for prefix" }, ts: Date.now() };
   return engine.execute({ events: [event] as never });
 }
+
+// A test that fails before dropping its trigger must not fail the next one's re-rates.
+afterEach(async () => {
+  await pool().query(`DROP TRIGGER IF EXISTS test_fail_rerate ON cdr_files`);
+});
 
 describe("a re-rate request", () => {
   it("goes from QUEUED to COMPLETED with what it billed, written by the re-rate itself: no job_runs row is involved", async () => {
@@ -164,7 +169,6 @@ describe("a re-rate request", () => {
     });
     expect((await db().rerateRequest.findFirst({ where: { tenantId, id: request.requestId }, select: { attempts: true } }))?.attempts).toBe(run?.attempts);
     expect(await balances(tenantId)).toEqual(before);
-    await pool().query(`DROP TRIGGER test_fail_rerate ON cdr_files`);
   });
 
   it("reads as failed once its run has outlived the function's time limit, which cancels it without a word", async () => {
@@ -181,5 +185,19 @@ describe("a re-rate request", () => {
     });
     await db().rerateRequest.update({ where: { id: request.requestId }, data: { startedAt: new Date(Date.now() - 3_600_000) } });
     expect(await rerateStatus({ tenantId, input: { requestId: request.requestId } })).toMatchObject({ status: "RUNNING", done: false });
+  });
+
+  it("reads as failed when it never started within two runs' limits (its event was never handed over), and as queued before", async () => {
+    const { tenantId } = await queueWithTaiwanRate();
+    const request = await requestOutsideTheEmbeddedRunner(tenantId);
+    // Behind another re-rate of the tenant, which may take its whole 2 hours.
+    await db().rerateRequest.update({ where: { id: request.requestId }, data: { requestedAt: new Date(Date.now() - 3 * 3_600_000) } });
+    expect(await rerateStatus({ tenantId, input: { requestId: request.requestId } })).toMatchObject({ status: "QUEUED", done: false });
+    await db().rerateRequest.update({ where: { id: request.requestId }, data: { requestedAt: new Date(Date.now() - 4 * 3_600_000 - 60_000) } });
+    expect(await rerateStatus({ tenantId, input: { requestId: request.requestId } })).toMatchObject({
+      status: "FAILED",
+      done: true,
+      error: "Never started: the request was not handed to the job engine. Nothing was billed; run it again.",
+    });
   });
 });

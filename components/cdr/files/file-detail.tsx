@@ -78,7 +78,7 @@ function Equation({ file }: { file: TCdrFile }) {
   );
 }
 
-function DismissDialog({ open, onClose, fileId }: { open: boolean; onClose: () => void; fileId: string }) {
+function DismissDialog({ open, onClose, fileId, failed }: { open: boolean; onClose: () => void; fileId: string; failed: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [reason, setReason] = useState("");
@@ -89,7 +89,7 @@ function DismissDialog({ open, onClose, fileId }: { open: boolean; onClose: () =
         void queryClient.invalidateQueries({ queryKey: trpc.cdrFiles.get.queryKey({ fileId }) });
         void queryClient.invalidateQueries({ queryKey: trpc.cdrFiles.list.queryKey() });
         void queryClient.invalidateQueries({ queryKey: trpc.cdrFiles.needingAttention.queryKey() });
-        toast.success("File dismissed: its calls are not billed");
+        toast.success(failed ? "File dismissed: the rest of it is not read again" : "File dismissed: its calls are not billed");
         onClose();
       },
       onError: (failure) => setError(formErrorsOf(failure, ["reason"]).reason ?? null),
@@ -99,8 +99,12 @@ function DismissDialog({ open, onClose, fileId }: { open: boolean; onClose: () =
     <Dialog
       open={open}
       onOpenChange={(next) => !next && !dismiss.isPending && onClose()}
-      title="Dismiss held file"
-      description="The file stays on record with your reason; none of its calls are billed."
+      title={failed ? "Dismiss failed file" : "Dismiss held file"}
+      description={
+        failed
+          ? "The file stays on record with your reason. Calls it stored before it failed stay billed; the rest of it is not read again."
+          : "The file stays on record with your reason; none of its calls are billed."
+      }
       dismissible={!dismiss.isPending}
       size="md"
       footer={
@@ -246,9 +250,14 @@ export function CdrFileDetail({ fileId }: { fileId: string }) {
                 </>
               ) : null}
               {access.canEdit && data.status === "FAILED" ? (
-                <Button variant="primary" loading={retry.isPending} onClick={() => retry.mutate({ fileId })}>
-                  Retry
-                </Button>
+                <>
+                  <Button variant="danger" onClick={() => setDismissing(true)}>
+                    Dismiss…
+                  </Button>
+                  <Button variant="primary" loading={retry.isPending} onClick={() => retry.mutate({ fileId })}>
+                    Retry
+                  </Button>
+                </>
               ) : null}
             </>
           ) : undefined
@@ -459,7 +468,7 @@ export function CdrFileDetail({ fileId }: { fileId: string }) {
         pending={release.isPending}
         onConfirm={() => release.mutate({ fileId })}
       />
-      <DismissDialog open={dismissing} onClose={() => setDismissing(false)} fileId={fileId} />
+      <DismissDialog open={dismissing} onClose={() => setDismissing(false)} fileId={fileId} failed={data?.status === "FAILED"} />
     </div>
   );
 }

@@ -9,6 +9,7 @@ import { Dialog } from "@/components/ui/dialog";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { Select } from "@/components/ui/select";
+import { useDebounced } from "@/components/ui/use-debounced";
 
 const FIELDS = ["accountCode", "customerId"] as const;
 
@@ -33,6 +34,8 @@ export function MapAccountCodeDialog({
   const queryClient = useQueryClient();
   const open = accountCode !== null;
   const [search, setSearch] = useState("");
+  // One query once typing pauses, not one per keystroke.
+  const settledSearch = useDebounced(search, 300);
   // The chosen customer itself, not only its id: another search may not list it, and the
   // select must go on showing what the form submits.
   const [chosen, setChosen] = useState<TCustomerChoice | null>(null);
@@ -48,7 +51,7 @@ export function MapAccountCodeDialog({
 
   // Closed customers are not offered: mapping a code to one is refused.
   const customers = useQuery({
-    ...trpc.cdrFiles.mappableCustomers.queryOptions({ search }),
+    ...trpc.cdrFiles.mappableCustomers.queryOptions({ search: settledSearch }),
     enabled: open,
     placeholderData: keepPreviousData,
   });
@@ -103,6 +106,7 @@ export function MapAccountCodeDialog({
             name="customerSearch"
             value={search}
             onChange={(event) => setSearch(event.target.value)}
+            maxLength={200}
             placeholder="Type to search…"
             autoComplete="off"
             data-autofocus

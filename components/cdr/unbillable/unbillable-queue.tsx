@@ -150,6 +150,8 @@ function ReasonDetail({
         placeholder={GROUP_WORDS[data.kind].search}
         value={typed}
         onChange={(event) => setTyped(event.target.value)}
+        // The server's limit: a longer search would be refused, and the error would replace this box.
+        maxLength={100}
         autoComplete="off"
         spellCheck={false}
         className="w-56"

@@ -41,18 +41,24 @@ export function useRerate(currency: string) {
   const status = useQuery({
     ...trpc.cdrFiles.rerateStatus.queryOptions({ requestId: requested?.requestId ?? "00000000-0000-4000-8000-000000000000" }),
     enabled: requested !== null,
-    refetchInterval: (query) => (query.state.data?.done ? false : POLL_MS),
+    // Not after an error: the page says it lost track instead of asking every second.
+    refetchInterval: (query) => (query.state.data?.done || query.state.status === "error" ? false : POLL_MS),
   });
 
   const data = requested && status.data ? status.data : null;
-  const ended = requested !== null && data !== null && data.done;
+  const lostTrack = requested !== null && status.isError;
+  const ended = requested !== null && ((data !== null && data.done) || lostTrack);
   const active = ended ? null : requested;
   // The run ended: report it once.
   useEffect(() => {
-    if (!ended || !requested || !data || reported.current === requested.requestId) return;
+    if (!ended || !requested || reported.current === requested.requestId) return;
     reported.current = requested.requestId;
     refreshQueue();
     const scope = requested.reason ? reasonTitle(requested.reason).toLowerCase() : "all reasons";
+    if (!data?.done) {
+      toast.error(`Lost track of re-rating (${scope}): ${status.error?.message ?? "the server did not answer"}. It may still be running: see Jobs, or reload the page.`);
+      return;
+    }
     const billed = `${formatCount(data.rated)} call${data.rated === 1 ? "" : "s"} billed (${formatMicros(data.charged, currency, { precision: 2 })})`;
     if (data.status === "FAILED") {
       const sofar = data.rated > 0 ? ` ${billed} before it stopped.` : "";

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { TENANT_ADMIN_ROLES } from "@/server/auth/roles";
 import { ZPageInput } from "@/server/lib/pagination";
 import { createTRPCRouter, tenantProcedure } from "@/server/trpc/init";
-import { dismissHeldFile, releaseHeldFile, retryFailedFile } from "@/server/cdr/files";
+import { dismissFile, releaseHeldFile, retryFailedFile } from "@/server/cdr/files";
 import { ZCdrFileFilter, ZRejectsQuery, filesNeedingAttention, getCdrFile, listCdrFiles, listCdrRejects } from "@/server/cdr/file-queries";
 import { requestRerate, ZRerateRequest } from "@/server/cdr/rerate";
 import {
@@ -47,7 +47,7 @@ export const cdrFilesRouter = createTRPCRouter({
     .mutation(({ ctx, input }) => releaseHeldFile({ tenantId: ctx.tenantId, actor: ctx.actor, fileId: input.fileId })),
   dismiss: admin()
     .input(ZFileId.extend({ reason: z.string().max(500) }))
-    .mutation(({ ctx, input }) => dismissHeldFile({ tenantId: ctx.tenantId, actor: ctx.actor, fileId: input.fileId, reason: input.reason })),
+    .mutation(({ ctx, input }) => dismissFile({ tenantId: ctx.tenantId, actor: ctx.actor, fileId: input.fileId, reason: input.reason })),
   retry: admin()
     .input(ZFileId)
     .mutation(({ ctx, input }) => retryFailedFile({ tenantId: ctx.tenantId, actor: ctx.actor, fileId: input.fileId })),
