@@ -68,3 +68,8 @@ export function isUniqueViolation(error: unknown): boolean {
   // A raw query ($executeRaw, $queryRaw) fails as P2010, the driver's own code inside.
   return code === "P2010" && meta?.driverAdapterError?.cause?.originalCode === "23505";
 }
+
+/** The message of anything thrown, for logs and for errors recorded on a row. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

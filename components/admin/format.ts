@@ -15,3 +15,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
+
+/** "Alice's company (acct-1001)": how staff pickers and tables name a customer. */
+export function customerLabel(customer: { name: string; accountNumber: string }): string {
+  return `${customer.name} (${customer.accountNumber})`;
+}

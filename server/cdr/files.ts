@@ -4,7 +4,7 @@ import path from "node:path";
 import { durationToMs } from "inngest";
 import { db, type TDb, type TTransaction } from "@/server/db/client";
 import { env } from "@/server/env";
-import { AppError, isUniqueViolation } from "@/server/errors";
+import { AppError, errorMessage, isUniqueViolation } from "@/server/errors";
 import { recordAudit, type TActor } from "@/server/audit/audit";
 import { sendEvent } from "@/server/jobs/send";
 import { RUN_TIMEOUTS } from "@/server/jobs/timeouts";
@@ -339,7 +339,7 @@ export async function resendLostFileEvents(options: { now?: Date } = {}): Promis
     try {
       await emitFileReceived(file);
     } catch (error) {
-      failures.push(`${file.id}: ${error instanceof Error ? error.message : String(error)}`);
+      failures.push(`${file.id}: ${errorMessage(error)}`);
     }
   }
   if (failures.length > 0) throw new Error(`Could not send the ingest event of ${failures.length === 1 ? "1 file" : `${failures.length} files`}: ${failures.join("; ")}`);

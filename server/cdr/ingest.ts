@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
 import type pg from "pg";
 import { db, pool, spareConnection } from "@/server/db/client";
-import { AppError } from "@/server/errors";
+import { AppError, errorMessage } from "@/server/errors";
 import { BinaryCopyWriter, BufferPool, copyBinaryChunks, encodeUuidFields, type EncodedFields } from "@/server/lib/copy";
 import { CdrFileError, parseCdrBatches, type CdrFormat, type CdrRecord } from "@/server/rating/cdr-formats";
 import { TimeZoneError } from "@/server/rating/time-zone";
@@ -752,7 +752,7 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
       await failFile(tenantId, fileId, attemptId, error.message);
       throw new UnreadableCdrFile(error.message);
     }
-    await failFile(tenantId, fileId, attemptId, error instanceof Error ? error.message : String(error));
+    await failFile(tenantId, fileId, attemptId, errorMessage(error));
     throw error;
   } finally {
     // A batch being read when another failed: let it finish, then close the file.

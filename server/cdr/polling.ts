@@ -3,7 +3,7 @@ import { rm } from "node:fs/promises";
 import { recordAudit, type TActor } from "@/server/audit/audit";
 import { sendEvent } from "@/server/jobs/send";
 import { db, pool } from "@/server/db/client";
-import { AppError } from "@/server/errors";
+import { AppError, errorMessage } from "@/server/errors";
 import { sendMail } from "@/server/mail/mailer";
 import { allServersDownMail, allServersRecoveredMail, heldFilesMail, serverDownMail, serverRecoveredMail, type TAlertMail } from "./alerts";
 import { isKnownRemoteFile, receiveCdrFile, spoolTempPath } from "./files";
@@ -85,9 +85,6 @@ export type TPollSummary = {
   heldMailed: boolean;
 };
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * One poll's hold on its source. The expiry the holder last wrote is also its owner token:
@@ -114,7 +111,7 @@ class PollLease {
     // A single file (2 GB over a slow link) can outlast the lease: renewing only between
     // files would let a second poll start mid-download.
     this.timer = setInterval(() => {
-      this.renew().catch((error: unknown) => console.error(`[cdr] renewing the poll lease of source ${sourceId} failed: ${errorText(error)}`));
+      this.renew().catch((error: unknown) => console.error(`[cdr] renewing the poll lease of source ${sourceId} failed: ${errorMessage(error)}`));
     }, Math.max(1, Math.floor(leaseMs / 3)));
     // An abandoned lease must not keep a worker process alive.
     this.timer.unref();
@@ -258,7 +255,7 @@ async function tryServer(
   try {
     session = await SftpSession.connect(credentialsOf(server), connectOptions);
   } catch (failure) {
-    error = failure instanceof SftpConnectError || failure instanceof SftpAbortedError ? failure.message : `Cannot use ${label}: ${errorText(failure)}`;
+    error = failure instanceof SftpConnectError || failure instanceof SftpAbortedError ? failure.message : `Cannot use ${label}: ${errorMessage(failure)}`;
     kind = failure instanceof SftpConnectError ? failure.kind : failure instanceof SftpAbortedError ? "STOPPED" : "CONFIG";
     if (failure instanceof SftpConnectError && failure.presentedHostKey) {
       await db().cdrSourceServer.updateMany({ where: { tenantId, id: server.id, ...LIVE_SERVER }, data: { presentedHostKey: failure.presentedHostKey } });
@@ -319,7 +316,7 @@ async function tryServerFolder(
         await session.close();
         return { session: null, files: [], attempt: { ...result.attempt, ok: false, error: error.message, kind: "STOPPED" } };
       }
-      const message = error instanceof SftpStallError ? error.message : `Cannot list ${source.remoteDir} on ${session.label}: ${errorText(error)}`;
+      const message = error instanceof SftpStallError ? error.message : `Cannot list ${source.remoteDir} on ${session.label}: ${errorMessage(error)}`;
       settled = true;
       await session.close();
       await markServer(tenantId, source.id, server.id, message, clock(), lease);
@@ -389,7 +386,7 @@ async function sendOwedAlerts(options: { tenantId: string; sourceId: string; now
       // address it refuses for good (a typo) cannot make the others get it again at each poll.
       await sendMail({ tenantId, to: recipients.join(", "), ...mail });
     } catch (error) {
-      console.error(`[cdr] alert for source ${sourceId} not delivered, retried at the next poll: ${errorText(error)}`);
+      console.error(`[cdr] alert for source ${sourceId} not delivered, retried at the next poll: ${errorMessage(error)}`);
       return;
     }
     sent++;
@@ -501,7 +498,7 @@ async function mailHeldFiles(options: { tenantId: string; sourceId: string; fetc
     await sendMail({ tenantId, to: recipients.join(", "), ...mail });
     return true;
   } catch (error) {
-    console.error(`[cdr] mail about ${held.length} held file(s) of source ${sourceId} not delivered: ${errorText(error)}`);
+    console.error(`[cdr] mail about ${held.length} held file(s) of source ${sourceId} not delivered: ${errorMessage(error)}`);
     return false;
   }
 }
@@ -682,7 +679,7 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
       );
       probes.forEach((probe, index) => {
         if (probe.status === "fulfilled") summary.attempts.push(probe.value);
-        else summary.errors.push(`Checking ${serverLabel(probed[index]!)} failed: ${errorText(probe.reason)}`);
+        else summary.errors.push(`Checking ${serverLabel(probed[index]!)} failed: ${errorMessage(probe.reason)}`);
       });
       // Not an outage, but the source's settings need fixing: said on the source at each poll.
       for (const attempt of summary.attempts) if (notAllowed(attempt) && attempt.error) summary.errors.push(attempt.error);
@@ -694,7 +691,7 @@ export async function pollSource(options: TPollOptions): Promise<TPollSummary> {
     summary.alertsSent = await sendOwedAlerts({ tenantId, sourceId, now: clock(), via: summary.server });
     return summary;
   } catch (error) {
-    pollError = errorText(error);
+    pollError = errorMessage(error);
     throw error;
   } finally {
     deadline?.removeEventListener("abort", stopRenewing);
@@ -751,7 +748,7 @@ async function filesStillWritten(options: {
     again = await session.list(source.remoteDir, source.filePattern);
   } catch (error) {
     if (error instanceof SftpAbortedError) throw error;
-    options.summary.errors.push(`Cannot list ${source.remoteDir} on ${session.label} again to see which files are complete; they wait: ${errorText(error)}`);
+    options.summary.errors.push(`Cannot list ${source.remoteDir} on ${session.label} again to see which files are complete; they wait: ${errorMessage(error)}`);
     return new Set(files.map((file) => file.remotePath));
   }
   const later = new Map(again.map((file) => [file.remotePath, file]));
@@ -830,7 +827,7 @@ async function fetchFiles(options: {
       if (await isKnownRemoteFile(identity)) known.add(file.remotePath);
       files.push(file);
     } catch (error) {
-      summary.errors.push(`${file.name}: ${errorText(error)}`);
+      summary.errors.push(`${file.name}: ${errorMessage(error)}`);
     }
   }
   let stillWritten = new Set<string>();
@@ -868,7 +865,7 @@ async function fetchFiles(options: {
         try {
           content = await downloadAsListed(session, file, localPath);
         } catch (error) {
-          if (isServerFailure(error)) downloadFailure ??= `Cannot download ${file.remotePath} from ${session.label}: ${errorText(error)}`;
+          if (isServerFailure(error)) downloadFailure ??= `Cannot download ${file.remotePath} from ${session.label}: ${errorMessage(error)}`;
           throw error;
         }
         downloads++;
@@ -907,7 +904,7 @@ async function fetchFiles(options: {
     } catch (error) {
       // A copy cut short was dropped (the finally above): the next poll fetches the file whole.
       if (error instanceof SftpAbortedError) return "STOPPED";
-      summary.errors.push(`${file.name}: ${errorText(error)}`);
+      summary.errors.push(`${file.name}: ${errorMessage(error)}`);
       // The connection was ended: the other files are left to the next server.
       if (session.stalled) return stalled();
     }
@@ -1008,7 +1005,7 @@ async function testOne(
     return {
       ...base,
       ok: false,
-      error: errorText(error),
+      error: errorMessage(error),
       kind: error instanceof SftpConnectError ? error.kind : null,
       elapsedMs: Date.now() - started,
       hostKey: presented ? { fingerprint: presented, status: "CHANGED" as const } : null,
@@ -1027,7 +1024,7 @@ async function testOne(
     }
     return { ...base, ok: true, error: null, kind: null, elapsedMs, hostKey, files, fileCount: listed.length };
   } catch (error) {
-    return { ...base, ok: true, error: null, kind: null, elapsedMs, hostKey, listError: `Cannot list ${target.remoteDir}: ${errorText(error)}` };
+    return { ...base, ok: true, error: null, kind: null, elapsedMs, hostKey, listError: `Cannot list ${target.remoteDir}: ${errorMessage(error)}` };
   } finally {
     await session.close();
   }

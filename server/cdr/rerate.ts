@@ -2,7 +2,7 @@ import type pg from "pg";
 import { z } from "zod";
 import { db, pool } from "@/server/db/client";
 import { recordAudit, type TActor } from "@/server/audit/audit";
-import { AppError } from "@/server/errors";
+import { AppError, errorMessage } from "@/server/errors";
 import { sendEvent } from "@/server/jobs/send";
 import { BalanceChangeNotices, postLedgerEntriesOnConnection, type TPostResult } from "@/server/wallet/ledger";
 import { UNBILLABLE_REASONS } from "@/server/rating/pricing";
@@ -62,7 +62,7 @@ export async function requestRerate(options: { tenantId: string; actor: TActor; 
     await db()
       .rerateRequest.updateMany({
         where: { tenantId: options.tenantId, id: requestId },
-        data: { status: "FAILED", error: `Not queued: ${messageOf(error)}`, finishedAt: new Date() },
+        data: { status: "FAILED", error: `Not queued: ${errorMessage(error)}`, finishedAt: new Date() },
       })
       .catch(() => undefined);
     throw error;
@@ -70,9 +70,6 @@ export async function requestRerate(options: { tenantId: string; actor: TActor; 
   return { requestId, queued };
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * One attempt of a requested re-rate (the cdr-rerate function), recorded on its request: RUNNING
@@ -99,7 +96,7 @@ export async function runRerateRequest(options: { tenantId: string; requestId: s
          SET error = $3, status = CASE WHEN attempts >= $4 THEN 'FAILED'::"RerateStatus" ELSE status END,
              finished_at = CASE WHEN attempts >= $4 THEN now() END
          WHERE tenant_id = $1::uuid AND id = $2::uuid`,
-        [tenantId, requestId, messageOf(error), RERATE_RETRIES + 1],
+        [tenantId, requestId, errorMessage(error), RERATE_RETRIES + 1],
       )
       // The engine must see the re-rate's own error; a request this leaves RUNNING reads as
       // failed once its run's time limit has passed (rerateStatus).

@@ -8,6 +8,7 @@ import SftpClient from "ssh2-sftp-client";
 import { resolvePermittedAddress, type TLookupAll } from "@/server/lib/network-policy";
 import { globToRegExp, type TServerCredentials } from "./sources";
 import { notAllowedMessage, sftpAddressPolicy } from "./sftp-network";
+import { errorMessage } from "@/server/errors";
 
 /**
  * A thin wrapper over ssh2-sftp-client for polling: connect with a timeout, list a folder
@@ -100,7 +101,7 @@ export class SftpRequestError extends Error {
   override name = "SftpRequestError";
   readonly code: number | null;
   constructor(error: unknown) {
-    super(messageOf(error), { cause: error });
+    super(errorMessage(error), { cause: error });
     const code = (error as { code?: unknown } | null)?.code;
     this.code = typeof code === "number" ? code : null;
   }
@@ -210,14 +211,11 @@ function codeOf(error: unknown): string {
   return typeof code === "string" ? code : "";
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** A connection error, in words an operator can act on. */
 export function classifyConnectError(error: unknown, target: string): SftpConnectError {
   const code = codeOf(error);
-  const message = messageOf(error);
+  const message = errorMessage(error);
   if (code === "ECONNREFUSED" || /refused/i.test(message)) {
     return new SftpConnectError("REFUSED", `Connection refused by ${target}: nothing listens on that port (server down or wrong port)`, { cause: error });
   }

@@ -12,6 +12,7 @@ import { RATE_CATEGORIES } from "@/server/rating/matcher";
 import { UNBILLABLE_REASONS } from "@/server/rating/pricing";
 import { CLAIM_UNANSWERED_SQL, claimParameters } from "./unanswered-claims";
 import { codeAsFound, lockAccountCode, mappingOfCode, trunkWithCode } from "@/server/catalog/account-codes";
+import { likeLiteral } from "@/server/db/like";
 
 /**
  * The unbillable queue: calls stored as UNBILLABLE, grouped so an admin sees what to fix
@@ -185,11 +186,6 @@ type TGroupRow = { calls: string; billsec: string; first_seen: Date; last_seen: 
 /** Called numbers are stored as digits: what people type between and before them is dropped. */
 function calleeDigits(search: string): string {
   return search.replace(/^\+/, "").replace(/[\s\-.()/]/g, "");
-}
-
-/** A LIKE pattern matching the text literally. */
-function likeLiteral(text: string): string {
-  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
 function groupsOf(rows: TGroupRow[]): { total: number; limit: number } {

@@ -3,6 +3,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
 import { DEFAULT_LOCK_TIMEOUT_MS } from "@/server/db/lock-timeout";
+import { errorMessage } from "@/server/errors";
 
 /**
  * Applies the SQL migrations in prisma/migrations and records them in `_prisma_migrations`
@@ -140,7 +141,7 @@ export async function migrate(options: {
           await applyOne(client, migration, lockTimeoutMs);
           break;
         } catch (error) {
-          const reason = error instanceof Error ? error.message : String(error);
+          const reason = errorMessage(error);
           if (!isLockTimeout(error)) throw new MigrationError(`Migration ${migration.name} failed and was rolled back: ${reason}`);
           const waited = `${lockTimeoutMs / 1000} s`;
           if (attempt >= lockRetries) {

@@ -2,6 +2,7 @@ import nodemailer from "nodemailer";
 import type { Transporter } from "nodemailer";
 import { db } from "@/server/db/client";
 import { env, type TEnv } from "@/server/env";
+import { errorMessage } from "@/server/errors";
 
 export type TMail = { tenantId: string | null; to: string; subject: string; text: string; html?: string };
 
@@ -79,7 +80,7 @@ async function deliver(mail: TMail): Promise<{ id: string; delivered: boolean }>
         to: mail.to,
         subject: mail.subject,
         status: "FAILED",
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
       },
     });
     throw error;

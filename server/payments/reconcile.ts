@@ -4,6 +4,7 @@ import { notifyBalanceChanged, type TPostResult } from "@/server/wallet/ledger";
 import { recordRechargeFailure } from "./auto-recharge";
 import { rawStripeKeys, stripeClient, Stripe } from "./stripe-client";
 import { failRechargeOnIntent, planSettlement, type TSettlingEvent } from "./webhooks";
+import { errorMessage } from "@/server/errors";
 
 /**
  * Reconciliation of card payments whose webhook never came. A payment stays PENDING until a
@@ -170,7 +171,7 @@ export async function reconcileTenantPayments(options: { tenantId: string; now?:
           break;
         }
         console.error(`[payments] reconcile: payment ${payment.id} of tenant ${options.tenantId} could not be reconciled; left PENDING:`, error);
-        result = { outcome: "unresolved", detail: `Could not be reconciled: ${error instanceof Error ? error.message : String(error)}` };
+        result = { outcome: "unresolved", detail: `Could not be reconciled: ${errorMessage(error)}` };
       }
       const newProblem = await remember(payment, result, now);
       report.checked += 1;
@@ -184,7 +185,7 @@ export async function reconcileTenantPayments(options: { tenantId: string; now?:
   } catch (error) {
     // The database or a decryption: nothing of this tenant can be trusted to have run.
     console.error(`[payments] reconcile: tenant ${options.tenantId} failed:`, error);
-    report.error = `Reconciliation failed: ${error instanceof Error ? error.message : String(error)}`;
+    report.error = `Reconciliation failed: ${errorMessage(error)}`;
     report.notChecked = Math.max(stale.length - report.checked, 0);
   }
   return report;

@@ -4,6 +4,7 @@ import { recordAudit, type TActor } from "@/server/audit/audit";
 import { AppError, isUniqueViolation } from "@/server/errors";
 import { RATE_CATEGORIES } from "./matcher";
 import { rateFromRow, type TDeckRate } from "./deck-cache";
+import { likeLiteral } from "@/server/db/like";
 
 export const ZDeckFields = z
   .object({
@@ -128,7 +129,7 @@ export async function listRates(options: { tenantId: string; query: TRateQuery }
     where.push(clause.replace("?", `$${params.length}`));
   };
   if (/^\+?\d+$/.test(query.search)) add("prefix LIKE ?", `${query.search.replace("+", "")}%`);
-  else if (query.search) add("description ILIKE ?", `%${query.search.replace(/[\\%_]/g, (character) => `\\${character}`)}%`);
+  else if (query.search) add("description ILIKE ?", `%${likeLiteral(query.search)}%`);
   if (query.category) add("category = ?::\"RateCategory\"", query.category);
   if (query.effectiveOn) {
     add("effective_from <= ?", query.effectiveOn);

@@ -19,6 +19,7 @@ import { formatMicros } from "./money";
 import { createNumberNormalizer, type NumberingPlan, type NumberNormalizer } from "./normalize";
 import { rateCall, type RatedCall } from "./pricing";
 import { formatUtcInstant, resolveTimeZone, TimeZoneError } from "./time-zone";
+import { errorMessage } from "@/server/errors";
 
 export const OFFLINE_OUTPUT_COLUMNS = [
   "record_key",
@@ -184,7 +185,7 @@ export async function rateCdrFileOffline(options: OfflineRateOptions): Promise<O
     normalizeNumber = createNumberNormalizer(numberingPlanFor(options));
     if (options.timeZone !== undefined) resolveTimeZone(options.timeZone);
   } catch (error) {
-    throw new OfflineRateError(error instanceof Error ? error.message : String(error));
+    throw new OfflineRateError(errorMessage(error));
   }
   await assertReadableFile(options.cdrPath, "CDR file");
   const deck = await loadDeckFile(options.deckPath, {

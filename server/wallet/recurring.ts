@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { db } from "@/server/db/client";
 import { recordAudit, type TActor } from "@/server/audit/audit";
-import { AppError } from "@/server/errors";
+import { AppError, errorMessage } from "@/server/errors";
 import { parseMoneyToMicros } from "@/server/rating/money";
 import { getZoneConverter } from "@/server/rating/time-zone";
 import { notifyBalanceChanged, postLedgerEntryInTransaction, type TPostResult } from "./ledger";
@@ -128,7 +128,7 @@ export async function postRecurringFees(options: { now?: Date; tenantId?: string
         );
       } catch (error) {
         console.error(`[wallet] recurring fee ${charge.id} (tenant ${tenant.id}, ${period}) not posted:`, error);
-        failed.push({ tenantId: tenant.id, chargeId: charge.id, error: error instanceof Error ? error.message : String(error) });
+        failed.push({ tenantId: tenant.id, chargeId: charge.id, error: errorMessage(error) });
         continue;
       }
       if (result.created) posted += 1;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Prisma } from "@/server/db/generated/client";
 import type { LedgerKind } from "@/server/db/generated/enums";
 import { db } from "@/server/db/client";
-import { AppError, isUniqueViolation } from "@/server/errors";
+import { AppError, errorMessage, isUniqueViolation } from "@/server/errors";
 import { sendMail } from "@/server/mail/mailer";
 import { appUrl } from "@/server/mail/templates";
 import { formatAmount } from "@/server/rating/money";
@@ -226,7 +226,7 @@ export async function generateMissingStatements(options: { now?: Date; tenantId?
         const statement = await generateStatement({ tenantId: tenant.id, customerId: customer.id, period, now });
         written.push({ tenantId: tenant.id, statementId: statement.id, period });
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         console.error(`[statements] statement ${period} of customer ${customer.id} (tenant ${tenant.id}) failed: ${message}`);
         failed.push({ tenantId: tenant.id, customerId: customer.id, period, error: message });
       }

@@ -26,6 +26,8 @@ import { formatInstantFull, formatInstantParts } from "@/components/time/format-
 import { useTimeZone } from "@/components/time/time-zone-provider";
 import { dayOf } from "@/components/time/wall-time";
 import { customRangeError, RANGE_PRESETS, rangeFor, type TRangePreset } from "./range-presets";
+import { customerLabel } from "@/components/admin/format";
+import { withSelected } from "@/components/ui/with-selected";
 
 export type TCallsAudience = "admin" | "customer";
 type TCallRow = TRouterOutputs["cdrs"]["search"]["rows"][number];
@@ -201,7 +203,6 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
     ...(admin ? trpc.cdrs.filterSelection.queryOptions(selectionInput) : trpc.cdrs.portalFilterSelection.queryOptions(selectionInput)),
     enabled: selectionInput.customerId !== null || selectionInput.trunkId !== null,
   });
-  const customerLabel = (customer: { name: string; accountNumber: string }) => `${customer.name} (${customer.accountNumber})`;
   const selectedCustomer = selection.data?.customer;
   const selectedTrunkName = (options.data?.trunks.find((trunk) => trunk.id === filter.trunkId) ?? selection.data?.trunk)?.name;
 
@@ -352,7 +353,7 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
   // the select would otherwise read "All" while the calls are filtered by it.
   const select = (key: TTextKey, label: string, choices: { value: string; label: string }[], placeholder: string, selectedName?: string): ReactNode => {
     const value = text(key);
-    const shownChoices = value && !choices.some((choice) => choice.value === value) ? [{ value, label: selectedName ?? `${label} ${value.slice(0, 8)}…` }, ...choices] : choices;
+    const shownChoices = withSelected(choices, value ? { value, label: selectedName ?? `${label} ${value.slice(0, 8)}…` } : null, (choice) => choice.value);
     return (
       <FormField label={label} className="min-w-36">
         <Select size="sm" value={value} onChange={(event) => update({ [key]: event.target.value || null })} placeholder={placeholder} options={shownChoices} />

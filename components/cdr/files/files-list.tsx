@@ -31,6 +31,7 @@ import { Money } from "@/components/ui/money";
 import { PageHeader } from "@/components/ui/page-header";
 import { toast } from "@/components/ui/toast";
 import { ListFilterSelect } from "@/components/admin/list-filter-select";
+import { withSelected } from "@/components/ui/with-selected";
 
 const SORT_IDS = ["receivedAt", "fileName", "status", "lines", "priceTotal", "size"] as const;
 const REFRESH_MS = 1_500;
@@ -157,10 +158,11 @@ export function CdrFilesList() {
   // fetched by itself, so the filter shows the source the list is filtered by, never "All sources".
   const sourceListed = sourceId !== null && listedSources.some((option) => option.value === sourceId);
   const filteredSource = useQuery({ ...trpc.cdrSources.get.queryOptions(sourceId !== null && !sourceListed ? { sourceId } : skipToken), retry: false });
-  const sourceOptions =
-    sourceId === null || sourceListed
-      ? listedSources
-      : [...listedSources, { value: sourceId, label: filteredSource.data?.name ?? (filteredSource.isError ? "Unknown source" : "Loading source…") }];
+  const sourceOptions = withSelected(
+    listedSources,
+    sourceId === null ? null : { value: sourceId, label: filteredSource.data?.name ?? (filteredSource.isError ? "Unknown source" : "Loading source…") },
+    (option) => option.value,
+  );
 
   return (
     <div>

@@ -10,14 +10,12 @@ import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { Select } from "@/components/ui/select";
 import { useDebounced } from "@/components/ui/use-debounced";
+import { customerLabel } from "@/components/admin/format";
+import { withSelected } from "@/components/ui/with-selected";
 
 const FIELDS = ["accountCode", "customerId"] as const;
 
 type TCustomerChoice = { id: string; name: string; accountNumber: string };
-
-function labelOf(customer: TCustomerChoice): string {
-  return `${customer.name} (${customer.accountNumber})`;
-}
 
 /** Maps an unknown account code to a customer: its calls (and future ones) become that customer's. */
 export function MapAccountCodeDialog({
@@ -56,8 +54,8 @@ export function MapAccountCodeDialog({
     placeholderData: keepPreviousData,
   });
   const found = customers.data?.rows ?? [];
-  const listed = chosen && !found.some((customer) => customer.id === chosen.id) ? [chosen, ...found] : found;
-  const options = listed.map((customer) => ({ value: customer.id, label: labelOf(customer) }));
+  const listed = withSelected(found, chosen, (customer) => customer.id);
+  const options = listed.map((customer) => ({ value: customer.id, label: customerLabel(customer) }));
 
   const map = useMutation(
     trpc.cdrFiles.mapAccountCode.mutationOptions({

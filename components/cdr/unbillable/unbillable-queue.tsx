@@ -24,6 +24,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { Stat } from "@/components/ui/stat";
 import { toast } from "@/components/ui/toast";
 import { useDebounced } from "@/components/ui/use-debounced";
+import { customerLabel } from "@/components/admin/format";
 
 const PREFIX_LENGTH_OPTIONS = [2, 3, 4, 5, 6].map((digits) => ({ value: String(digits), label: `First ${digits} digits` }));
 
@@ -217,7 +218,7 @@ function ReasonDetail({
         <MiniTable label={`${reasonTitle(reason)} by customer and prefix`} columns={["Customer", "Deck", "Prefix", ...measureColumns, { label: "Actions", srOnly: true }]}>
           {data.rows.map((row) => (
             <MiniRow key={`${row.customer?.id ?? "-"}:${row.deck?.id ?? "-"}:${row.prefix}`}>
-              <MiniCell>{row.customer ? `${row.customer.name} (${row.customer.accountNumber})` : <span className="text-slate-400">—</span>}</MiniCell>
+              <MiniCell>{row.customer ? customerLabel(row.customer) : <span className="text-slate-400">—</span>}</MiniCell>
               <MiniCell>
                 {row.deck ? (
                   <Link href={`/admin/rates/${row.deck.id}`} className="text-brand-700 hover:underline">
@@ -257,7 +258,7 @@ function ReasonDetail({
         <MiniTable label={`${reasonTitle(reason)} by customer`} columns={["Customer", ...measureColumns, { label: "Actions", srOnly: true }]}>
           {data.rows.map((row) => (
             <MiniRow key={row.customer?.id ?? "-"}>
-              <MiniCell>{row.customer ? `${row.customer.name} (${row.customer.accountNumber})` : <span className="text-slate-400">—</span>}</MiniCell>
+              <MiniCell>{row.customer ? customerLabel(row.customer) : <span className="text-slate-400">—</span>}</MiniCell>
               {measures(row)}
               <MiniCell align="right">
                 {row.customer ? (
