@@ -32,12 +32,16 @@ export function cardAmountError(text: string, options: { currency: string; minim
 /**
  * What saving auto-recharge settings charges the card at once, or null. The server recharges on
  * saving when auto-recharge is on and the balance is already below the new threshold
- * (auto-recharge.ts saveAutoRecharge), unless it is paused or has no card to charge.
+ * (auto-recharge.ts saveAutoRecharge), unless it is paused, has no card to charge or has made
+ * today's allowed recharges (claimAutoRecharge).
  */
 export function chargeOnSave(options: {
   enabled: boolean;
   paused: boolean;
   hasCard: boolean;
+  /** Auto-recharges already made today, and the daily cap as typed: at the cap, nothing is charged. */
+  rechargesToday: number;
+  maxPerDay: number;
   balance: bigint;
   threshold: string;
   amount: string;
@@ -46,7 +50,7 @@ export function chargeOnSave(options: {
   maximum: bigint;
   currency: string;
 }): bigint | null {
-  if (!options.enabled || options.paused || !options.hasCard) return null;
+  if (!options.enabled || options.paused || !options.hasCard || options.rechargesToday >= options.maxPerDay) return null;
   const threshold = parseDecimalToMicros(options.threshold);
   const amount = parseDecimalToMicros(options.amount);
   const topUpTo = options.topUpTo === null ? null : parseDecimalToMicros(options.topUpTo);

@@ -236,13 +236,23 @@ function AutoRechargeFields({ initial, options, onSaved }: { initial: TAutoRecha
   const [topUpTo, setTopUpTo] = useState(initial.topUpTo !== null ? microsToInput(initial.topUpTo, currency) : "");
   const [maxPerDay, setMaxPerDay] = useState(String(initial.maxPerDay));
   const card = initial.defaultCard;
-  const chargeFor = (values: { enabled: boolean; threshold: string; amount: string; topUpTo: string | null }) =>
-    chargeOnSave({ ...values, paused: initial.suspendedAt !== null, hasCard: card !== null, balance: options.balance, minimum: options.minimum, maximum: options.maximum, currency });
-  const chargeNow = chargeFor({ enabled, threshold, amount, topUpTo: useTarget ? topUpTo : null });
+  const chargeFor = (values: { enabled: boolean; threshold: string; amount: string; topUpTo: string | null; maxPerDay: number }) =>
+    chargeOnSave({
+      ...values,
+      paused: initial.suspendedAt !== null,
+      hasCard: card !== null,
+      rechargesToday: initial.rechargesToday,
+      balance: options.balance,
+      minimum: options.minimum,
+      maximum: options.maximum,
+      currency,
+    });
+  const typedMaxPerDay = Number.parseInt(maxPerDay, 10);
+  const chargeNow = chargeFor({ enabled, threshold, amount, topUpTo: useTarget ? topUpTo : null, maxPerDay: Number.isNaN(typedMaxPerDay) ? 0 : typedMaxPerDay });
   const save = useMutation(
     trpc.payments.saveAutoRecharge.mutationOptions({
       onSuccess: async (_settings, saved) => {
-        const charged = chargeFor({ enabled: saved.enabled, threshold: saved.threshold, amount: saved.amount, topUpTo: saved.topUpTo ?? null });
+        const charged = chargeFor({ enabled: saved.enabled, threshold: saved.threshold, amount: saved.amount, topUpTo: saved.topUpTo ?? null, maxPerDay: saved.maxPerDay });
         toast.success(charged !== null && card ? `Auto-recharge saved: charging ${formatMicros(charged, currency)} to ${cardName(card)} now` : "Auto-recharge saved");
         await onSaved();
       },

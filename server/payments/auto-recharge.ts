@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { db } from "@/server/db/client";
+import { db, type TDb } from "@/server/db/client";
 import { AppError, isUniqueViolation } from "@/server/errors";
 import { sendEvent } from "@/server/jobs/send";
 import { sendMail } from "@/server/mail/mailer";
@@ -46,14 +46,30 @@ const STALE_CLAIM_MS = 10 * 60 * 1000;
  */
 const IDEMPOTENCY_WINDOW_MS = 23 * 60 * 60 * 1000;
 
+/** Auto-recharges of the customer today, the tenant's calendar day: what the daily cap counts. */
+async function rechargesToday(client: TDb, customerId: string, timeZone: string): Promise<number> {
+  const [today] = await client.$queryRaw<{ count: bigint }[]>`
+    SELECT COUNT(*)::bigint AS count FROM payments
+    WHERE customer_id = ${customerId}::uuid AND kind = 'AUTO_RECHARGE'
+      AND created_at >= (date_trunc('day', now() AT TIME ZONE ${timeZone}) AT TIME ZONE ${timeZone})`;
+  return Number(today?.count ?? 0n);
+}
+
 export async function getAutoRecharge(options: { tenantId: string; customerId: string }) {
   const customer = await db().customer.findFirst({
     where: { tenantId: options.tenantId, id: options.customerId },
-    select: { id: true, autoRecharge: true, paymentMethods: { where: { isDefault: true }, select: { id: true, brand: true, last4: true } } },
+    select: {
+      id: true,
+      autoRecharge: true,
+      paymentMethods: { where: { isDefault: true }, select: { id: true, brand: true, last4: true } },
+      tenant: { select: { timeZone: true } },
+    },
   });
   if (!customer) throw AppError.notFound("Customer");
   const settings = customer.autoRecharge;
   return {
+    /** Counted against the daily cap: a page can tell whether saving would charge now. */
+    rechargesToday: await rechargesToday(db(), customer.id, customer.tenant.timeZone),
     enabled: settings?.enabled ?? false,
     threshold: settings?.threshold ?? 10_000_000n,
     amount: settings?.amount ?? 25_000_000n,
@@ -143,12 +159,7 @@ export async function claimAutoRecharge(options: { tenantId: string; customerId:
       const card = await tx.paymentMethod.findFirst({ where: { customerId: options.customerId, isDefault: true }, select: { id: true } });
       if (!card) return { claimed: false, reason: "no-card" };
 
-      // "Today" is the tenant's calendar day.
-      const [today] = await tx.$queryRaw<{ count: bigint }[]>`
-        SELECT COUNT(*)::bigint AS count FROM payments
-        WHERE customer_id = ${options.customerId}::uuid AND kind = 'AUTO_RECHARGE'
-          AND created_at >= (date_trunc('day', now() AT TIME ZONE ${customer.tenant.timeZone}) AT TIME ZONE ${customer.tenant.timeZone})`;
-      if ((today?.count ?? 0n) >= BigInt(settings.maxPerDay)) return { claimed: false, reason: "daily-cap" };
+      if ((await rechargesToday(tx, options.customerId, customer.tenant.timeZone)) >= settings.maxPerDay) return { claimed: false, reason: "daily-cap" };
 
       const currency = customer.tenant.currency;
       const amount = rechargeAmount({

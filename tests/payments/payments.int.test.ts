@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { db } from "@/server/db/client";
 import { postLedgerEntry } from "@/server/wallet/ledger";
+import { getAutoRecharge } from "@/server/payments/auto-recharge";
 import { POST as stripeWebhook } from "@/app/api/webhooks/stripe/[tenant]/route";
 import { createWorld } from "../support/factories";
 import { withMoneyServices } from "../support/money-services";
@@ -219,6 +220,8 @@ describe("auto-recharge", () => {
     }
     expect(services.stripe.requestsTo("POST", "/v1/payment_intents").length - before).toBe(2);
     expect(await db().payment.count({ where: { customerId: world.customer.id, kind: "AUTO_RECHARGE", status: "SUCCEEDED" } })).toBe(2);
+    // What the page counts to know that saving would charge nothing more today.
+    expect((await getAutoRecharge({ tenantId: world.tenant.id, customerId: world.customer.id })).rechargesToday).toBe(2);
 
     // The cap reached, the balance runs out: no recharge can cover it, so the account locks.
     expect(await balanceOf(world.customer.id)).toBe(11_000_000n);

@@ -48,6 +48,8 @@ describe("what saving auto-recharge charges at once", () => {
     enabled: true,
     paused: false,
     hasCard: true,
+    rechargesToday: 1,
+    maxPerDay: 3,
     balance: 20_000_000n,
     threshold: "50.00",
     amount: "25.00",
@@ -71,6 +73,9 @@ describe("what saving auto-recharge charges at once", () => {
     expect(chargeOnSave({ ...base, paused: true })).toBeNull();
     expect(chargeOnSave({ ...base, hasCard: false })).toBeNull();
     expect(chargeOnSave({ ...base, threshold: "fifty" })).toBeNull();
+    // Today's allowed recharges are used: the server would not charge.
+    expect(chargeOnSave({ ...base, rechargesToday: 3 })).toBeNull();
+    expect(chargeOnSave({ ...base, maxPerDay: 1 })).toBeNull();
   });
 });
 
