@@ -222,12 +222,43 @@ export async function listCdrSources(options: { tenantId: string; query: z.input
 export type TCdrSourceDetail = TPublicCdrSource & {
   /** Format and time zone can no longer change: calls of the source are stored (see refuseRereadingStoredCalls). */
   readingFixed: boolean;
+  /** Whether any file came from the source: only a source without files can be deleted (deleteCdrSource). */
+  hasFiles: boolean;
 };
 
 export async function getCdrSource(options: { tenantId: string; sourceId: string }): Promise<TCdrSourceDetail> {
   const source = await db().cdrSource.findFirst({ where: { tenantId: options.tenantId, id: options.sourceId }, select: sourceSelect });
   if (!source) throw AppError.notFound("CDR source");
-  return { ...publicSource(source), readingFixed: await callsStoredFrom(options.tenantId, source.id) };
+  const [readingFixed, file] = await Promise.all([
+    callsStoredFrom(options.tenantId, source.id),
+    db().cdrFile.findFirst({ where: { tenantId: options.tenantId, sourceId: source.id }, select: { id: true } }),
+  ]);
+  return { ...publicSource(source), readingFixed, hasFiles: file !== null };
+}
+
+/**
+ * Deletes a source that never delivered a file (a mistyped one, a trial): with its servers, their
+ * stored credentials and its availability record. A source with files is their record and the
+ * calls' origin: it can only be turned off. Taken under the source row's lock, which every file's
+ * arrival shares (lockSourceForArrival): an arrival either committed before, and is counted, or
+ * comes after and finds no source.
+ */
+export async function deleteCdrSource(options: { tenantId: string; actor: TActor; sourceId: string }): Promise<void> {
+  await db().$transaction(async (tx) => {
+    const locked = await tx.$queryRaw<{ id: string; name: string }[]>`
+      SELECT id, name FROM cdr_sources WHERE tenant_id = ${options.tenantId}::uuid AND id = ${options.sourceId}::uuid FOR UPDATE`;
+    const source = locked[0];
+    if (!source) throw AppError.notFound("CDR source");
+    const files = await tx.cdrFile.count({ where: { tenantId: options.tenantId, sourceId: source.id } });
+    if (files > 0) {
+      throw new AppError(
+        "PRECONDITION_FAILED",
+        `${source.name} has ${files === 1 ? "a file on record, and the calls it brought" : `${files} files on record, and the calls they brought`}: it cannot be deleted. Turn its polling off instead.`,
+      );
+    }
+    await tx.cdrSource.delete({ where: { tenantId_id: { tenantId: options.tenantId, id: source.id } } });
+    await recordAudit(tx, { tenantId: options.tenantId, actor: options.actor, action: "cdr_source.deleted", targetType: "cdr_source", targetId: source.id, before: { name: source.name } });
+  });
 }
 
 /** A server with its credentials in clear, for the SFTP client only. Never returned to a caller. */

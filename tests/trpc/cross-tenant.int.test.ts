@@ -161,6 +161,7 @@ const cases: Record<string, TCase> = {
   "cdrSources.testConnection": { input: (t) => ({ sourceId: t.cdrSourceId }) },
   "cdrSources.acceptHostKey": { input: (t) => ({ sourceId: t.cdrSourceId, serverId: t.cdrServerId, fingerprint: `SHA256:${"A".repeat(43)}` }) },
   "cdrSources.pollNow": { input: (t) => ({ sourceId: t.cdrSourceId }) },
+  "cdrSources.delete": { input: (t) => ({ sourceId: t.cdrSourceId }) },
   "cdrSources.availability": { input: (t) => ({ sourceId: t.cdrSourceId, from: new Date(Date.now() - 86_400_000), to: new Date() }) },
   // CDR files and the unbillable queue: another tenant's file id is not found; fixes cannot name A's customer or deck.
   "cdrFiles.list": { input: () => PAGE },

@@ -59,6 +59,8 @@ function ExistingSource({ sourceId, canEdit }: { sourceId: string; canEdit: bool
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [confirmDisable, setConfirmDisable] = useState(false);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const router = useRouter();
   const [pollRequestedAt, setPollRequestedAt] = useState<number | null>(null);
   const [formVersion, setFormVersion] = useState(0);
 
@@ -75,6 +77,18 @@ function ExistingSource({ sourceId, canEdit }: { sourceId: string; canEdit: bool
         invalidate();
         setConfirmDisable(false);
         toast.success(saved.enabled ? `Polling on: every ${saved.pollIntervalMinutes} min` : "Polling off");
+      },
+      onError: (error) => toast.error(messageOf(error)),
+    }),
+  );
+  const remove = useMutation(
+    trpc.cdrSources.delete.mutationOptions({
+      onSuccess: (_result, input) => {
+        setConfirmDelete(false);
+        queryClient.removeQueries({ queryKey: trpc.cdrSources.get.queryKey({ sourceId: input.sourceId }) });
+        void queryClient.invalidateQueries({ queryKey: trpc.cdrSources.list.queryKey() });
+        toast.success("Source deleted");
+        router.push("/admin/cdr/sources");
       },
       onError: (error) => toast.error(messageOf(error)),
     }),
@@ -162,6 +176,12 @@ function ExistingSource({ sourceId, canEdit }: { sourceId: string; canEdit: bool
                 </Button>
               )
             ) : null}
+            {/* The server refuses it once a file came: the files are the record of the calls. */}
+            {canEdit && !data.hasFiles ? (
+              <Button variant="danger" onClick={() => setConfirmDelete(true)}>
+                Delete…
+              </Button>
+            ) : null}
           </>
         }
       />
@@ -189,6 +209,15 @@ function ExistingSource({ sourceId, canEdit }: { sourceId: string; canEdit: bool
         confirmLabel="Turn polling off"
         pending={setEnabled.isPending}
         onConfirm={() => setEnabled.mutate({ sourceId: data.id, enabled: false })}
+      />
+      <ConfirmDialog
+        open={confirmDelete}
+        onOpenChange={setConfirmDelete}
+        title={`Delete ${data.name}?`}
+        description="No file ever came from this source. Its servers, their stored credentials and its availability record are deleted. This cannot be undone."
+        confirmLabel="Delete source"
+        pending={remove.isPending}
+        onConfirm={() => remove.mutate({ sourceId: data.id })}
       />
     </div>
   );

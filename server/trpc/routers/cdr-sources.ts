@@ -7,6 +7,7 @@ import {
   ZCdrSourceListInput,
   acceptServerHostKey,
   createCdrSource,
+  deleteCdrSource,
   getCdrSource,
   listCdrSources,
   setCdrSourceEnabled,
@@ -38,6 +39,9 @@ export const cdrSourcesRouter = createTRPCRouter({
   setEnabled: tenantProcedure(TENANT_ADMIN_ROLES)
     .input(ZSourceId.extend({ enabled: z.boolean() }))
     .mutation(({ ctx, input }) => setCdrSourceEnabled({ tenantId: ctx.tenantId, actor: ctx.actor, sourceId: input.sourceId, enabled: input.enabled })),
+  delete: tenantProcedure(TENANT_ADMIN_ROLES)
+    .input(ZSourceId)
+    .mutation(({ ctx, input }) => deleteCdrSource({ tenantId: ctx.tenantId, actor: ctx.actor, sourceId: input.sourceId })),
   testConnection: tenantProcedure(TENANT_ADMIN_ROLES)
     .input(z.object({ sourceId: z.uuid().nullable().default(null), fields: ZCdrSourceFields.nullable().default(null) }))
     .mutation(({ ctx, input }) => testSourceConnection({ tenantId: ctx.tenantId, sourceId: input.sourceId, fields: input.fields })),
