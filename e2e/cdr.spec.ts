@@ -305,3 +305,28 @@ test("a server that presents another SSH host key is refused until an admin acce
     await server.stop();
   }
 });
+
+test("a mistyped source that never delivered a file is deleted; one with files offers no delete", async ({ page }) => {
+  await signIn(page, DEMO_ADMIN);
+  await expectPath(page, "/admin");
+  // "PBX uploads" brought the first test's file: its page offers no delete.
+  await page.goto("/admin/cdr/sources");
+  await page.getByRole("link", { name: "PBX uploads" }).click();
+  await expect(page.getByRole("heading", { name: "PBX uploads" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Delete…" })).toHaveCount(0);
+
+  await page.goto("/admin/cdr/sources/new");
+  await page.getByRole("textbox", { name: "Name", exact: true }).fill("Carier Y (typo)");
+  await page.getByRole("button", { name: "Remove server 1" }).click();
+  await page.getByRole("button", { name: "Create source" }).click();
+  await expect(page.getByRole("heading", { name: "Carier Y (typo)" })).toBeVisible();
+  await page.getByRole("button", { name: "Delete…" }).click();
+  const confirm = page.getByRole("dialog", { name: "Delete Carier Y (typo)?" });
+  await expect(confirm.getByText("No file ever came from this source")).toBeVisible();
+  await snap(page, "cdr-source-delete");
+  await confirm.getByRole("button", { name: "Delete source" }).click();
+  await expect(page.getByText("Source deleted")).toBeVisible();
+  await expectPath(page, "/admin/cdr/sources");
+  await expect(page.getByRole("link", { name: "PBX uploads" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Carier Y (typo)" })).toHaveCount(0);
+});

@@ -214,7 +214,7 @@ function ExistingSource({ sourceId, canEdit }: { sourceId: string; canEdit: bool
         open={confirmDelete}
         onOpenChange={setConfirmDelete}
         title={`Delete ${data.name}?`}
-        description="No file ever came from this source. Its servers, their stored credentials and its availability record are deleted. This cannot be undone."
+        description={`No file ever came from this source. ${hasServers ? "Its servers, their stored credentials and its availability record are" : "Its settings are"} deleted. This cannot be undone.`}
         confirmLabel="Delete source"
         pending={remove.isPending}
         onConfirm={() => remove.mutate({ sourceId: data.id })}
