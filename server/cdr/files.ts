@@ -232,8 +232,8 @@ export async function receiveCdrFile(options: {
     if (sameName) {
       const note =
         `A file named ${options.fileName} with different content was received ${describeWhen(sameName.receivedAt)} (${describeArrival(sameName.remotePath)}). ` +
-        "Held for review: ingest it only if the carrier re-issued the file. A call is known by its call id and start time together " +
-        "(a line without a call id, by its whole text): one whose start or text changed is billed again, so compare the two files before releasing this one.";
+        "Held for review: ingest it only if the carrier re-issued the file. Released, it bills only calls the earlier file did not have: " +
+        "a call of the earlier file is known by its call id even if its start time changed (a line without a call id, by its whole text: a changed line is a new call).";
       const file = await tx.cdrFile.create({
         data: { ...base, status: "HELD", duplicateOfId: sameName.id, note },
         select: { id: true },
@@ -348,7 +348,8 @@ export async function resendLostFileEvents(options: { now?: Date } = {}): Promis
 
 /**
  * Accepts a HELD file for ingest. Its calls already stored from another file of the same
- * source (the same call id and start) are not billed again. Calls are unique per source only, so content accepted on
+ * source (the same call id and start) are not billed again, nor, for a re-issue of a file of the
+ * same name, the calls of that file whatever their start now (ingest's callIdsOfReissuedFile). Calls are unique per source only, so content accepted on
  * another source would be billed a second time under this one: that release is refused,
  * whether the file was held for it or for its name (the copy elsewhere may have come after
  * the hold). Decided under the arrival lock, so an arrival of the same content on another

@@ -229,6 +229,8 @@ class BatchReader {
     private readonly batchLines: number,
     /** When the file arrived: calls may start at most {@link MAX_CALL_START_AFTER_ARRIVAL_MS} later. */
     private readonly fileArrivedAt: Date,
+    /** Call ids already billed from the file this one re-issues (callIdsOfReissuedFile): their lines are skipped. */
+    private readonly knownCallIds: ReadonlySet<string> | null = null,
   ) {
     this.latestCallStartMs = fileArrivedAt.getTime() + MAX_CALL_START_AFTER_ARRIVAL_MS;
     this.fileIdFields = encodeUuidFields([ids.tenantId, ids.sourceId, ids.fileId]);
@@ -286,6 +288,9 @@ class BatchReader {
       if (record.status === "REJECTED") this.unparsedLines++;
       if (batch.firstLine === 0) batch.firstLine = record.lineNumber;
       batch.lastLine = record.lineNumber;
+      // A call the earlier issue of this file brought: already stored and billed, whatever its
+      // start says now. Counted as already present, as a call found stored is.
+      if (this.knownCallIds !== null && record.status !== "REJECTED" && this.knownCallIds.has(record.recordKey)) continue;
       // Before rating (nothing to price, and a far month must never reach ensureCdrPartitions).
       // A number comparison per call; only a rejected line builds its reason.
       if (record.status !== "REJECTED" && record.startUtc !== null && record.startUtc.getTime() > this.latestCallStartMs) {
@@ -601,6 +606,28 @@ function unreadableFileMessage(format: string): string {
   return `No line of this file could be read as ${format}: every line was rejected (see the rejected lines). Check the source's format, fix it, then retry this file, or dismiss it if it holds no calls.`;
 }
 
+/**
+ * The call ids of the file that a released file re-issues: the earlier file of the same name on
+ * the same source it was held against. A call is stored under its id and start, so a re-issue
+ * whose start times changed (a corrected time zone, added milliseconds) would otherwise store
+ * and bill each of its calls a second time. Null for any other file. (A line without a call id
+ * is keyed by its whole text: a changed line is a new key, and only an identical one matches.)
+ * The earlier file's calls are read by its first and last call on the primary key.
+ */
+async function callIdsOfReissuedFile(tenantId: string, file: { sourceId: string; duplicateOfId: string | null }): Promise<Set<string> | null> {
+  if (file.duplicateOfId === null) return null;
+  const earlier = await db().cdrFile.findFirst({
+    where: { tenantId, id: file.duplicateOfId, sourceId: file.sourceId },
+    select: { id: true, firstCallAt: true, lastCallAt: true },
+  });
+  if (!earlier?.firstCallAt || !earlier.lastCallAt) return null;
+  const { rows } = await pool().query<{ record_key: string }>(
+    `SELECT record_key FROM cdrs WHERE tenant_id = $1 AND start_at BETWEEN $3 AND $4 AND file_id = $2 AND source_id = $5`,
+    [tenantId, earlier.id, earlier.firstCallAt, earlier.lastCallAt, file.sourceId],
+  );
+  return new Set(rows.map((row) => row.record_key));
+}
+
 export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestResult> {
   const { tenantId, fileId } = options;
   const file = await db().cdrFile.findFirst({
@@ -670,7 +697,8 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
     const context = await loadCallRatingContext({ tenantId, costDeckId: file.source.costDeckId });
     const parsed = parseCdrBatches(createReadStream(file.spoolPath), { format: file.source.format as CdrFormat, timeZone: file.source.timeZone });
     // The file row's arrival, not this run's clock: a re-run rejects exactly the same lines.
-    const batchReader = new BatchReader(parsed, context, ids, options.batchLines ?? BATCH_LINES, file.receivedAt);
+    const knownCallIds = await callIdsOfReissuedFile(tenantId, file);
+    const batchReader = new BatchReader(parsed, context, ids, options.batchLines ?? BATCH_LINES, file.receivedAt, knownCallIds);
     reader = batchReader;
     // Batches are read one after another (each a contiguous line range), written by whichever
     // writer is free. One batch is read ahead, so a writer that finishes finds the next one ready

@@ -259,6 +259,40 @@ describe("files exactly once", () => {
     await expectFileTotalsOfStoredCalls(first.id);
   });
 
+  it("bills a released re-issue only for the calls the earlier file did not have, even when the carrier changed their start times", async () => {
+    const world = await createBillingTenant();
+    const base = Date.UTC(2026, 9, 10, 12, 0, 0);
+    const first = await deliver({ tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "Master-day.csv", content: syntheticAsteriskFile(20, { startMs: base }) });
+    await runner.drain(60_000);
+    const callsBefore = await storedCalls(world.tenant.id);
+    expect(callsBefore).toHaveLength(20);
+
+    // The carrier re-issues the day: the same 20 calls (same call ids) a second later each, and 3 more.
+    const reissued = await deliver({ tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "Master-day.csv", content: syntheticAsteriskFile(23, { startMs: base + 1000 }) });
+    expect(reissued.status).toBe("HELD");
+    expect(reissued.note).toMatch(/known by its call id even if its start time changed/);
+    await releaseHeldFile({ tenantId: world.tenant.id, actor: ACTOR, fileId: reissued.id });
+    await runner.drain(60_000);
+
+    const done = await fileRow(reissued.id);
+    expect([done.status, done.lines, done.alreadyPresent, done.callsStored]).toEqual(["DONE", 23, 20, 3]);
+    expect(done.lines).toBe(done.rated + done.unanswered + done.unbillable + done.rejected + done.alreadyPresent);
+    const calls = await storedCalls(world.tenant.id);
+    expect(calls).toHaveLength(23);
+    const fromReissue = await pool().query<{ record_key: string }>(`SELECT record_key FROM cdrs WHERE tenant_id = $1 AND file_id = $2 ORDER BY record_key`, [world.tenant.id, reissued.id]);
+    expect(fromReissue.rows.map((row) => row.record_key)).toEqual(["syn.20", "syn.21", "syn.22"]);
+    const charged = async () => (await db().ledgerEntry.aggregate({ where: { tenantId: world.tenant.id, kind: "CALL_CHARGES" }, _sum: { amount: true } }))._sum.amount;
+    expect(await charged()).toBe(-((await fileRow(first.id)).priceTotal + done.priceTotal));
+    await expectFileTotalsOfStoredCalls(reissued.id);
+
+    // Run again (a lost "done"): nothing moves.
+    const ledgerBefore = await ledgerOf(world.tenant.id);
+    await db().cdrFile.update({ where: { id: reissued.id }, data: { status: "RECEIVED" } });
+    expect((await ingestCdrFile({ tenantId: world.tenant.id, fileId: reissued.id })).status).toBe("DONE");
+    expect(await storedCalls(world.tenant.id)).toEqual(calls);
+    expect(await ledgerOf(world.tenant.id)).toEqual(ledgerBefore);
+  });
+
   it("re-running a finished file changes nothing", async () => {
     const world = await createBillingTenant();
     const file = await deliver({ tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "syn.csv", content: syntheticAsteriskFile(500) });

@@ -153,7 +153,7 @@ function releaseDescription(file: TCdrFile): string {
   if (file.heldReason === "SAME_CONTENT_OTHER_SOURCE") {
     return `It was held for the same content on another source, which no longer has it: its calls are read and billed in full under ${file.source.name}.`;
   }
-  return "Its calls are read and billed. Calls already stored from the earlier file with the same name are recognised and not billed again.";
+  return "Its calls are read and billed, except those the earlier file with the same name brought: they are known by their call id, even if their start time changed, and are not billed again.";
 }
 
 /** One CDR file: where it stands, what its lines became, and what to do when it is held or failed. */
