@@ -289,9 +289,11 @@ const STALLED_INGEST_MARGIN_MS = 15 * 60_000;
  *   attempts all failed before they could record it, a process killed for good, a lost
  *   cancellation): FAILED, for an admin to retry, and taken from the attempt that owned it, as
  *   a cancellation does, so that attempt (whose JavaScript may still run) writes nothing more.
- * - RECEIVED, its event sent as long ago, while no file of its tenant is being ingested (so its
- *   run is not waiting for its tenant's turn: the engine lost it): sent again under a new event
- *   id, which the lost-event sweep does right after. A run of the old event that still comes
+ * - RECEIVED, its event sent as long ago, while no file of any tenant is being ingested (a run
+ *   queued behind other files, its tenant's or others' in the engine's few slots, waits only
+ *   while some run; none runs, so the engine lost it): sent again under a new event id, which
+ *   the lost-event sweep does right after. (Sent again while runs were queued, it would go to
+ *   the back of the queue.) A run of the old event that still comes
  *   (it waited longer behind other tenants' files) finds another event's file and leaves it.
  * Each is one conditional update: a claim (which sets the start) either comes first, and the
  * file is left alone, or finds the file changed.
@@ -312,7 +314,7 @@ export async function recoverStalledIngests(options: { now?: Date } = {}): Promi
   const resent = await db().$executeRaw`
     UPDATE cdr_files f SET ingest_event_id = 'cdr-file-' || f.id || '-resent-' || ${String(now)}, ingest_event_sent_at = NULL
     WHERE f.status = 'RECEIVED' AND f.ingest_event_sent_at < ${stalledBefore}::timestamptz
-      AND NOT EXISTS (SELECT 1 FROM cdr_files live WHERE live.tenant_id = f.tenant_id AND live.status = 'PROCESSING' AND live.started_at >= ${liveSince}::timestamptz)`;
+      AND NOT EXISTS (SELECT 1 FROM cdr_files live WHERE live.status = 'PROCESSING' AND live.started_at >= ${liveSince}::timestamptz)`;
   return { failed, resent };
 }
 
@@ -387,17 +389,25 @@ export async function releaseHeldFile(options: { tenantId: string; actor: TActor
 }
 
 /**
- * Sets a HELD or FAILED file aside for good, with the admin's reason: a held file is not
- * billed; a failed one keeps what its ingest stored and billed before it failed, and the rest
- * of it is not read again (a file that is not CDRs at all, a test file, one the carrier
- * replaced). Either way it no longer waits for an admin on the overview and the menu.
+ * Sets a HELD or FAILED file aside for good, with the admin's reason: a file that is not CDRs at
+ * all, a test file, one the carrier replaced. It no longer waits for an admin on the overview and
+ * the menu. Only a file that stored no call: a dismissed file is no longer accepted, so it would
+ * stop guarding its content (the same content on another source, a file of its name) while its
+ * calls stay billed. A failed file that stored calls is retried instead.
  */
 export async function dismissFile(options: { tenantId: string; actor: TActor; fileId: string; reason: string }): Promise<void> {
   const reason = options.reason.trim();
   if (reason.length === 0) throw AppError.invalidField("reason", "Say why the file is dismissed");
   await db().$transaction(async (tx) => {
+    const stored = await tx.cdrFile.findFirst({ where: { tenantId: options.tenantId, id: options.fileId, status: "FAILED", callsStored: { gt: 0 } }, select: { callsStored: true } });
+    if (stored) {
+      throw new AppError(
+        "CONFLICT",
+        `This file stored ${stored.callsStored === 1 ? "a call" : `${stored.callsStored} calls`} before it failed: retry it to read the rest (what it stored is not billed again). It cannot be dismissed.`,
+      );
+    }
     const updated = await tx.cdrFile.updateMany({
-      where: { tenantId: options.tenantId, id: options.fileId, status: { in: ["HELD", "FAILED"] } },
+      where: { tenantId: options.tenantId, id: options.fileId, status: { in: ["HELD", "FAILED"] }, callsStored: 0 },
       // No attempt owns it any more: one still running somewhere commits nothing further.
       data: { status: "DISMISSED", note: `Dismissed by ${options.actor.email ?? "an admin"}: ${reason}`, finishedAt: new Date(), ingestAttemptId: null },
     });

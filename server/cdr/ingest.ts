@@ -204,7 +204,7 @@ class BatchReader {
   /**
    * Lines the parser could not read as a CDR of the source's format (rather than calls refused
    * by the checks after it: a far start, an unreadable number): all of a file's lines means the
-   * format, not the file, is most likely wrong.
+   * format is most likely wrong, which the failed file's message says.
    */
   unparsedLines = 0;
   /** The batches' buffers, reused once a batch is stored. */
@@ -601,7 +601,11 @@ export class UnreadableCdrFile extends Error {
   override name = "UnreadableCdrFile";
 }
 
-/** Why a file all of whose lines were rejected is FAILED: what the admin checks before retrying it. */
+/** Why a file all of whose lines were read as CDRs and then refused is FAILED. */
+const ALL_LINES_REFUSED =
+  "Every line of this file was refused (see the rejected lines): if its numbers are unreadable, check the dialling plan in Settings; fix the cause, then retry this file, or dismiss it if it holds no calls.";
+
+/** Why a file none of whose lines could be parsed is FAILED: what the admin checks before retrying it. */
 function unreadableFileMessage(format: string): string {
   return `No line of this file could be read as ${format}: every line was rejected (see the rejected lines). Check the source's format, fix it, then retry this file, or dismiss it if it holds no calls.`;
 }
@@ -742,18 +746,17 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
     if (failures.length > 0) throw failures[0];
     // The counters were kept by the batches; what is left is the line count, and the lines whose
     // call was stored before (by another file, or an earlier line of this one) and not again.
-    // A file none of whose lines the parser could read is FAILED, not DONE (which is final): most
-    // likely the source's format is wrong, and once it is fixed the admin retries the file. (Lines
-    // read as CDRs and then refused, a far start or an unreadable number, are the file's own.)
-    const unreadable = unreadableFileMessage(file.source.format);
-    const noLineParsed = batchReader.lines > 0 && batchReader.unparsedLines === batchReader.lines;
+    // A file all of whose lines were refused is FAILED, not DONE (which is final): most likely the
+    // source's format is wrong (no line parsed) or the tenant's dialling plan (every number
+    // unreadable), and once that is fixed the admin retries the file, or dismisses it.
+    const unreadable = batchReader.lines > 0 && batchReader.unparsedLines === batchReader.lines ? unreadableFileMessage(file.source.format) : ALL_LINES_REFUSED;
     const done = await pool().query<{ status: string; rated: number; unanswered: number; unbillable: number; rejected: number; already_present: number; price_total: string }>(
-      `UPDATE cdr_files SET status = CASE WHEN $6 AND rejected = $3 THEN 'FAILED'::"CdrFileStatus" ELSE 'DONE'::"CdrFileStatus" END,
-         error = CASE WHEN $6 AND rejected = $3 THEN $5 END,
+      `UPDATE cdr_files SET status = CASE WHEN $3 > 0 AND rejected = $3 THEN 'FAILED'::"CdrFileStatus" ELSE 'DONE'::"CdrFileStatus" END,
+         error = CASE WHEN $3 > 0 AND rejected = $3 THEN $5 END,
          lines = $3, already_present = $3 - rejected - calls_stored, lines_read = $3, finished_at = now()
        WHERE tenant_id = $1 AND id = $2 AND ingest_attempt_id = $4::uuid
        RETURNING status::text, rated, unanswered, unbillable, rejected, already_present, price_total::text`,
-      [tenantId, fileId, batchReader.lines, attemptId, unreadable, noLineParsed],
+      [tenantId, fileId, batchReader.lines, attemptId, unreadable],
     );
     const row = done.rows[0];
     // The owner finishes the file (or fails it, for an admin to retry).

@@ -245,10 +245,13 @@ export async function getCdrSource(options: { tenantId: string; sourceId: string
  */
 export async function deleteCdrSource(options: { tenantId: string; actor: TActor; sourceId: string }): Promise<void> {
   await db().$transaction(async (tx) => {
-    const locked = await tx.$queryRaw<{ id: string; name: string }[]>`
-      SELECT id, name FROM cdr_sources WHERE tenant_id = ${options.tenantId}::uuid AND id = ${options.sourceId}::uuid FOR UPDATE`;
+    const locked = await tx.$queryRaw<{ id: string; name: string; polling: boolean }[]>`
+      SELECT id, name, COALESCE(poll_lease_until > now(), false) AS polling
+      FROM cdr_sources WHERE tenant_id = ${options.tenantId}::uuid AND id = ${options.sourceId}::uuid FOR UPDATE`;
     const source = locked[0];
     if (!source) throw AppError.notFound("CDR source");
+    // A poll holds the source: it would carry on with the deleted credentials and end in errors.
+    if (source.polling) throw new AppError("CONFLICT", `${source.name} is being polled: turn its polling off, wait for the poll to end, then delete it.`);
     const files = await tx.cdrFile.count({ where: { tenantId: options.tenantId, sourceId: source.id } });
     if (files > 0) {
       throw new AppError(

@@ -65,13 +65,30 @@ describe("a file none of whose lines could be read", () => {
 });
 
 describe("a file whose lines were all refused", () => {
-  it("is DONE when the lines were read as CDRs and refused after (a far start): the file's own calls, not a wrong format", async () => {
+  it("is FAILED with what to check when the lines were read as CDRs and every one refused after (a far start), not blamed on the format", async () => {
     const world = await createBillingTenant();
     const farAhead = Date.now() + 30 * 24 * HOUR_MS;
     const delivered = await deliver({ tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "Master-future.csv", content: syntheticAsteriskFile(5, { startMs: farAhead }) });
     await runner.drain();
     const file = await fileRow(delivered.id);
-    expect([file.status, file.error, file.lines, file.rejected]).toEqual(["DONE", null, 5, 5]);
+    expect([file.status, file.error, file.lines, file.rejected]).toEqual([
+      "FAILED",
+      "Every line of this file was refused (see the rejected lines): if its numbers are unreadable, check the dialling plan in Settings; fix the cause, then retry this file, or dismiss it if it holds no calls.",
+      5,
+      5,
+    ]);
+  });
+
+  it("when FAILED having stored calls, cannot be dismissed (it would stop guarding its content while its calls stay billed): it is retried", async () => {
+    const world = await createBillingTenant();
+    const delivered = await deliverQuietly(runner, { tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "Master-partial.csv", content: syntheticAsteriskFile(10) });
+    // As a file left by an ingest that stored part of it and then failed.
+    await db().cdrFile.update({ where: { id: delivered.id }, data: { status: "FAILED", callsStored: 4, error: "connection lost" } });
+    await expect(dismissFile({ tenantId: world.tenant.id, actor: ACTOR, fileId: delivered.id, reason: "looks odd" })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: "This file stored 4 calls before it failed: retry it to read the rest (what it stored is not billed again). It cannot be dismissed.",
+    });
+    expect((await fileRow(delivered.id)).status).toBe("FAILED");
   });
 
   it("when FAILED for its format, can be dismissed with a reason, taken from any attempt, and then waits for no one", async () => {
@@ -124,7 +141,7 @@ describe("a file whose ingest died without recording it", () => {
     expect(charged._sum.amount).toBe(-done.priceTotal);
   });
 
-  it("is sent again under a new event id when RECEIVED long after its event went out, unless its tenant has an ingest in progress (its run may be waiting its turn); then billed once", async () => {
+  it("is sent again under a new event id when RECEIVED long after its event went out, unless an ingest of any tenant is in progress (its run may be waiting its turn); then billed once", async () => {
     const world = await createBillingTenant();
     const waiting = await deliverQuietly(runner, { tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "Master-waiting.csv", content: syntheticAsteriskFile(10) });
     const running = await deliverQuietly(runner, { tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "Master-running.csv", content: syntheticAsteriskFile(10, { startMs: Date.UTC(2026, 9, 11) }) });
@@ -152,6 +169,16 @@ describe("a file whose ingest died without recording it", () => {
     expect([done.status, done.lines]).toEqual(["DONE", 10]);
     const charged = await db().ledgerEntry.aggregate({ where: { tenantId: world.tenant.id, kind: "CALL_CHARGES" }, _sum: { amount: true } });
     expect(charged._sum.amount).toBe(-done.priceTotal);
+
+    // Another tenant's ingest running: the engine is serving its queue, where this file's run may wait.
+    const other = await createBillingTenant();
+    const othersRunning = await deliverQuietly(runner, { tenantId: other.tenant.id, sourceId: other.asterisk.id, name: "Master-other.csv", content: syntheticAsteriskFile(5) });
+    const queued = await deliverQuietly(runner, { tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "Master-queued.csv", content: syntheticAsteriskFile(10, { startMs: Date.UTC(2026, 9, 13) }) });
+    await eventSentAgo(queued.id, HOUR_MS + 16 * 60_000);
+    await leftProcessing(othersRunning.id, 5 * 60_000);
+    expect(await recoverStalledIngests()).toEqual({ failed: 0, resent: 0 });
+    await leftProcessing(othersRunning.id, HOUR_MS + 16 * 60_000);
+    expect(await recoverStalledIngests()).toEqual({ failed: 1, resent: 1 });
 
     // Recently sent: left alone.
     const fresh = await deliverQuietly(runner, { tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "Master-fresh.csv", content: syntheticAsteriskFile(10, { startMs: Date.UTC(2026, 9, 12) }) });

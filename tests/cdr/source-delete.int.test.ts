@@ -35,6 +35,19 @@ describe("deleting a CDR source", () => {
     await expect(deleteCdrSource({ tenantId: tenant.id, actor: ACTOR, sourceId: source.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 
+  it("refuses a source being polled", async () => {
+    const tenant = await createTenant();
+    const source = await sourceWithServer(tenant.id, "Busy feed");
+    await db().cdrSource.update({ where: { id: source.id }, data: { pollLeaseUntil: new Date(Date.now() + 60_000) } });
+    await expect(deleteCdrSource({ tenantId: tenant.id, actor: ACTOR, sourceId: source.id })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: "Busy feed is being polled: turn its polling off, wait for the poll to end, then delete it.",
+    });
+    await db().cdrSource.update({ where: { id: source.id }, data: { pollLeaseUntil: new Date(Date.now() - 1000) } });
+    await deleteCdrSource({ tenantId: tenant.id, actor: ACTOR, sourceId: source.id });
+    expect(await db().cdrSource.count({ where: { id: source.id } })).toBe(0);
+  });
+
   it("refuses a source any file came from, whatever became of the file: the files are the calls' record", async () => {
     const tenant = await createTenant();
     const source = await sourceWithServer(tenant.id, "Carrier feed");

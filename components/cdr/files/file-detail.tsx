@@ -89,7 +89,7 @@ function DismissDialog({ open, onClose, fileId, failed }: { open: boolean; onClo
         void queryClient.invalidateQueries({ queryKey: trpc.cdrFiles.get.queryKey({ fileId }) });
         void queryClient.invalidateQueries({ queryKey: trpc.cdrFiles.list.queryKey() });
         void queryClient.invalidateQueries({ queryKey: trpc.cdrFiles.needingAttention.queryKey() });
-        toast.success(failed ? "File dismissed: the rest of it is not read again" : "File dismissed: its calls are not billed");
+        toast.success(failed ? "File dismissed: it is not read again" : "File dismissed: its calls are not billed");
         onClose();
       },
       onError: (failure) => setError(formErrorsOf(failure, ["reason"]).reason ?? null),
@@ -102,7 +102,7 @@ function DismissDialog({ open, onClose, fileId, failed }: { open: boolean; onClo
       title={failed ? "Dismiss failed file" : "Dismiss held file"}
       description={
         failed
-          ? "The file stays on record with your reason. Calls it stored before it failed stay billed; the rest of it is not read again."
+          ? "The file stays on record with your reason. It stored no call, and it is not read again."
           : "The file stays on record with your reason; none of its calls are billed."
       }
       dismissible={!dismiss.isPending}
@@ -251,9 +251,12 @@ export function CdrFileDetail({ fileId }: { fileId: string }) {
               ) : null}
               {access.canEdit && data.status === "FAILED" ? (
                 <>
-                  <Button variant="danger" onClick={() => setDismissing(true)}>
-                    Dismiss…
-                  </Button>
+                  {/* Only a file that stored no call: one that did guards its content, and is retried. */}
+                  {data.callsStored === 0 ? (
+                    <Button variant="danger" onClick={() => setDismissing(true)}>
+                      Dismiss…
+                    </Button>
+                  ) : null}
                   <Button variant="primary" loading={retry.isPending} onClick={() => retry.mutate({ fileId })}>
                     Retry
                   </Button>
