@@ -81,22 +81,25 @@ export async function requestRerate(options: { tenantId: string; actor: TActor; 
 export async function runRerateRequest(options: { tenantId: string; requestId: string; reason: string | null }): Promise<TRerateResult> {
   const { tenantId, requestId } = options;
   let result: TRerateResult;
+  // Whether this attempt was counted by its start: if recording the start failed, its failure counts it.
+  let counted = false;
   try {
-    // In the try: an attempt that cannot even record its start still counts its failure.
     await pool().query(
       `UPDATE rerate_requests SET status = 'RUNNING', attempts = attempts + 1, started_at = COALESCE(started_at, now())
        WHERE tenant_id = $1::uuid AND id = $2::uuid`,
       [tenantId, requestId],
     );
+    counted = true;
     result = await rerateUnbillable({ tenantId, reason: options.reason, requestId });
   } catch (error) {
     await pool()
       .query(
         `UPDATE rerate_requests
-         SET error = $3, status = CASE WHEN attempts >= $4 THEN 'FAILED'::"RerateStatus" ELSE status END,
-             finished_at = CASE WHEN attempts >= $4 THEN now() END
+         SET error = $3, attempts = attempts + $5,
+             status = CASE WHEN attempts + $5 >= $4 THEN 'FAILED'::"RerateStatus" ELSE status END,
+             finished_at = CASE WHEN attempts + $5 >= $4 THEN now() END
          WHERE tenant_id = $1::uuid AND id = $2::uuid`,
-        [tenantId, requestId, errorMessage(error), RERATE_RETRIES + 1],
+        [tenantId, requestId, errorMessage(error), RERATE_RETRIES + 1, counted ? 0 : 1],
       )
       // The engine must see the re-rate's own error; a request this leaves RUNNING reads as
       // failed once its run's time limit has passed (rerateStatus).

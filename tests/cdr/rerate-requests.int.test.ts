@@ -171,6 +171,31 @@ describe("a re-rate request", () => {
     expect(await balances(tenantId)).toEqual(before);
   });
 
+  it("ends FAILED when no attempt could even record its start, each failure counted all the same", async () => {
+    const { tenantId } = await queueWithTaiwanRate();
+    // Every attempt's start is refused (a full disk, a lost connection): only its failure is recorded.
+    await pool().query(
+      `CREATE OR REPLACE FUNCTION test_refuse_rerate_start() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN RAISE EXCEPTION 'disk full'; END $$`,
+    );
+    await pool().query(
+      `CREATE TRIGGER test_refuse_rerate_start BEFORE UPDATE ON rerate_requests FOR EACH ROW WHEN (NEW.status = 'RUNNING' AND OLD.status <> 'RUNNING') EXECUTE FUNCTION test_refuse_rerate_start()`,
+    );
+    try {
+      const request = await requestRerate({ tenantId, actor: ACTOR, request: { reason: "no rate for prefix" } });
+      await runner.drain(60_000);
+      const run = await db().jobRun.findFirst({ where: { tenantId, eventName: "cdr/rerate.requested" }, select: { status: true, attempts: true } });
+      expect(run?.status).toBe("FAILED");
+      expect(await db().rerateRequest.findFirst({ where: { tenantId, id: request.requestId }, select: { status: true, attempts: true, error: true } })).toEqual({
+        status: "FAILED",
+        attempts: run?.attempts,
+        error: "disk full",
+      });
+    } finally {
+      await pool().query(`DROP TRIGGER IF EXISTS test_refuse_rerate_start ON rerate_requests`);
+    }
+  });
+
   it("reads as failed once its run has outlived the function's time limit, which cancels it without a word", async () => {
     const { tenantId } = await queueWithTaiwanRate();
     const request = await requestOutsideTheEmbeddedRunner(tenantId);
