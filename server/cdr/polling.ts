@@ -85,7 +85,6 @@ export type TPollSummary = {
   heldMailed: boolean;
 };
 
-
 /**
  * One poll's hold on its source. The expiry the holder last wrote is also its owner token:
  * a takeover only happens once that instant has passed and writes a later one, so
