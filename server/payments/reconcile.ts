@@ -1,10 +1,10 @@
 import { recordAudit, SYSTEM_ACTOR } from "@/server/audit/audit";
 import { db, type TDb } from "@/server/db/client";
+import { errorMessage } from "@/server/errors";
 import { notifyBalanceChanged, type TPostResult } from "@/server/wallet/ledger";
 import { recordRechargeFailure } from "./auto-recharge";
 import { rawStripeKeys, stripeClient, Stripe } from "./stripe-client";
 import { failRechargeOnIntent, planSettlement, type TSettlingEvent } from "./webhooks";
-import { errorMessage } from "@/server/errors";
 
 /**
  * Reconciliation of card payments whose webhook never came. A payment stays PENDING until a
