@@ -351,7 +351,8 @@ export async function resendLostFileEvents(options: { now?: Date } = {}): Promis
 /**
  * Accepts a HELD file for ingest. Its calls already stored from another file of the same
  * source (the same call id and start) are not billed again, nor, for a re-issue of a file of the
- * same name, the calls of that file whatever their start now (ingest's callIdsOfReissuedFile). Calls are unique per source only, so content accepted on
+ * same name, the calls of the earlier files of that name whatever their start now (ingest's
+ * callIdsOfReissuedFile), which is why those must have finished first. Calls are unique per source only, so content accepted on
  * another source would be billed a second time under this one: that release is refused,
  * whether the file was held for it or for its name (the copy elsewhere may have come after
  * the hold). Decided under the arrival lock, so an arrival of the same content on another
@@ -371,6 +372,23 @@ export async function releaseHeldFile(options: { tenantId: string; actor: TActor
           "CONFLICT",
           `Source ${elsewhere.source.name} already has this content, as ${elsewhere.fileName} received ${describeWhen(elsewhere.receivedAt)}: ` +
             "releasing this file would bill its calls a second time. Dismiss it instead.",
+        );
+      }
+      // Its ingest skips the calls of every earlier file of its name (ingest's
+      // callIdsOfReissuedFile), read when it starts: one of them still storing calls then would
+      // store the rest under their old starts after this file stored them under the new ones.
+      const unfinished = await tx.cdrFile.findFirst({
+        where: { tenantId: options.tenantId, sourceId: file.sourceId, fileName: file.fileName, id: { not: file.id }, status: { in: ["RECEIVED", "PROCESSING", "FAILED"] } },
+        orderBy: { receivedAt: "asc" },
+        select: { status: true, receivedAt: true },
+      });
+      if (unfinished) {
+        const earlier = `The earlier ${file.fileName} received ${describeWhen(unfinished.receivedAt)}`;
+        throw new AppError(
+          "CONFLICT",
+          unfinished.status === "FAILED"
+            ? `${earlier} failed: retry it (or dismiss it if it stored no call) and release this one once it is done, so that the calls both files have are billed once.`
+            : `${earlier} is still being read: release this one once it is done, so that the calls both files have are billed once.`,
         );
       }
       const updated = await tx.cdrFile.updateMany({

@@ -8,7 +8,7 @@ import { CdrFileError, parseCdrBatches, type CdrFormat, type CdrRecord } from "@
 import { TimeZoneError } from "@/server/rating/time-zone";
 import { BalanceChangeNotices, postLedgerEntriesOnConnection, type TPostResult } from "@/server/wallet/ledger";
 import { loadCallRatingContext, type TCallRatingContext } from "./call-rating";
-import { ingestEventIdOf, spooledSize } from "./files";
+import { ACCEPTED_FILE_STATUSES, ingestEventIdOf, spooledSize } from "./files";
 import { ensureCdrPartitions, forgetCdrPartitions, monthIndexOf } from "./partitions";
 import { MicrosSum } from "@/server/rating/money";
 import { MAX_RECORD_KEY_CHARS } from "./search";
@@ -611,25 +611,31 @@ function unreadableFileMessage(format: string): string {
 }
 
 /**
- * The call ids of the file that a released file re-issues: the earlier file of the same name on
- * the same source it was held against. A call is stored under its id and start, so a re-issue
- * whose start times changed (a corrected time zone, added milliseconds) would otherwise store
- * and bill each of its calls a second time. Null for any other file. (A line without a call id
- * is keyed by its whole text: a changed line is a new key, and only an identical one matches.)
- * The earlier file's calls are read by its first and last call on the primary key.
+ * The call ids of the files a released file re-issues: every other accepted file of the same
+ * name on the same source. A call is stored under its id and start, so a re-issue whose start
+ * times changed (a corrected time zone, added milliseconds) would otherwise store and bill each
+ * of its calls a second time. All of them, not only the file it was held against: a re-issue of
+ * a re-issue skipped the first issue's calls and stored only its new ones, so the first issue
+ * alone knows most of the ids. (releaseHeldFile waits until each of them has finished, so none
+ * stores more meanwhile.) Null for a file that was not held for its name. A line without a call
+ * id is keyed by its whole text: a changed line is a new key, and only an identical one matches.
+ * Each earlier file's calls are read by its first and last call on the primary key.
  */
-async function callIdsOfReissuedFile(tenantId: string, file: { sourceId: string; duplicateOfId: string | null }): Promise<Set<string> | null> {
+async function callIdsOfReissuedFile(tenantId: string, file: { id: string; sourceId: string; fileName: string; duplicateOfId: string | null }): Promise<Set<string> | null> {
   if (file.duplicateOfId === null) return null;
-  const earlier = await db().cdrFile.findFirst({
-    where: { tenantId, id: file.duplicateOfId, sourceId: file.sourceId },
+  const earlier = await db().cdrFile.findMany({
+    where: { tenantId, sourceId: file.sourceId, fileName: file.fileName, id: { not: file.id }, status: { in: [...ACCEPTED_FILE_STATUSES] }, firstCallAt: { not: null } },
     select: { id: true, firstCallAt: true, lastCallAt: true },
   });
-  if (!earlier?.firstCallAt || !earlier.lastCallAt) return null;
-  const { rows } = await pool().query<{ record_key: string }>(
-    `SELECT record_key FROM cdrs WHERE tenant_id = $1 AND start_at BETWEEN $3 AND $4 AND file_id = $2 AND source_id = $5`,
-    [tenantId, earlier.id, earlier.firstCallAt, earlier.lastCallAt, file.sourceId],
-  );
-  return new Set(rows.map((row) => row.record_key));
+  const callIds = new Set<string>();
+  for (const each of earlier) {
+    const { rows } = await pool().query<{ record_key: string }>(
+      `SELECT record_key FROM cdrs WHERE tenant_id = $1 AND start_at BETWEEN $3 AND $4 AND file_id = $2 AND source_id = $5`,
+      [tenantId, each.id, each.firstCallAt, each.lastCallAt, file.sourceId],
+    );
+    for (const row of rows) callIds.add(row.record_key);
+  }
+  return callIds;
 }
 
 export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestResult> {

@@ -293,6 +293,51 @@ describe("files exactly once", () => {
     expect(await ledgerOf(world.tenant.id)).toEqual(ledgerBefore);
   });
 
+  it("bills a re-issue of a re-issue only for calls no earlier issue had, and releases a re-issue only once the earlier files finished", async () => {
+    const world = await createBillingTenant();
+    const tenantId = world.tenant.id;
+    const base = Date.UTC(2026, 9, 10, 12, 0, 0);
+    const issue = (count: number, shiftMs: number) => ({ tenantId, sourceId: world.asterisk.id, name: "Master-day.csv", content: syntheticAsteriskFile(count, { startMs: base + shiftMs }) });
+    const charged = async () => (await db().ledgerEntry.aggregate({ where: { tenantId, kind: "CALL_CHARGES" }, _sum: { amount: true } }))._sum.amount ?? 0n;
+
+    // The first issue arrives and is not read yet (a large file): a re-issue cannot be released meanwhile.
+    const first = await deliverQuietly(runner, issue(20, 0));
+    const second = await deliver(issue(20, 1000));
+    expect(second.status).toBe("HELD");
+    await expect(releaseHeldFile({ tenantId, actor: ACTOR, fileId: second.id })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringMatching(/^The earlier Master-day\.csv received .* is still being read: release this one once it is done/),
+    });
+    // It fails before storing everything: still refused, with what to do.
+    await expect(ingestCdrFile({ tenantId, fileId: first.id, batchLines: 10, crashAfterBatches: 1 })).rejects.toBeInstanceOf(SimulatedCrash);
+    expect((await fileRow(first.id)).status).toBe("FAILED");
+    await expect(releaseHeldFile({ tenantId, actor: ACTOR, fileId: second.id })).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/failed: retry it/) });
+    await retryFailedFile({ tenantId, actor: ACTOR, fileId: first.id });
+    await runner.drain(60_000);
+    expect((await fileRow(first.id)).status).toBe("DONE");
+
+    // Second issue: the same calls a second later. Third: 2 seconds later, and 3 more calls. Each
+    // is held against the latest file of the name, the third against the second, which stored none.
+    await releaseHeldFile({ tenantId, actor: ACTOR, fileId: second.id });
+    await runner.drain(60_000);
+    expect(await fileRow(second.id)).toMatchObject({ status: "DONE", callsStored: 0, alreadyPresent: 20 });
+    const third = await deliver(issue(23, 2000));
+    expect(third.status).toBe("HELD");
+    expect((await fileRow(third.id)).duplicateOfId).toBe(second.id);
+    await releaseHeldFile({ tenantId, actor: ACTOR, fileId: third.id });
+    await runner.drain(60_000);
+
+    expect(await fileRow(third.id)).toMatchObject({ status: "DONE", lines: 23, callsStored: 3, alreadyPresent: 20 });
+    expect(await storedCalls(tenantId)).toHaveLength(23);
+    expect(await charged()).toBe(-((await fileRow(first.id)).priceTotal + (await fileRow(third.id)).priceTotal));
+    // A fourth issue knows the third's new calls too.
+    const fourth = await deliver(issue(23, 3000));
+    await releaseHeldFile({ tenantId, actor: ACTOR, fileId: fourth.id });
+    await runner.drain(60_000);
+    expect(await fileRow(fourth.id)).toMatchObject({ status: "DONE", callsStored: 0, alreadyPresent: 23 });
+    expect(await storedCalls(tenantId)).toHaveLength(23);
+  });
+
   it("re-running a finished file changes nothing", async () => {
     const world = await createBillingTenant();
     const file = await deliver({ tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "syn.csv", content: syntheticAsteriskFile(500) });
