@@ -102,7 +102,7 @@ export function AdminOverview({ tenantName, denied }: { tenantName: string; deni
           label="Calls today"
           value={today ? wholeNumber.format(today.calls) : "—"}
           loading={loadingFigures}
-          hint={today ? <Link href="/admin/calls" className={link}>{`${plural(today.calls - today.answered, "unanswered", "unanswered")} · View calls`}</Link> : undefined}
+          hint={today ? <Link href="/admin/calls?range=today" className={link}>{`${plural(today.calls - today.answered, "unanswered", "unanswered")} · View calls`}</Link> : undefined}
         />
         <Stat label="Billed minutes today" value={today?.minutes ?? "—"} loading={loadingFigures} hint={figures ? `Today in ${figures.timeZone}` : undefined} />
       </section>

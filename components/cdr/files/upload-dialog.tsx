@@ -60,7 +60,7 @@ export function UploadCdrFileDialog({
     }
   }
   // One source: nothing to choose.
-  const options = (sources.data?.rows ?? []).map((source) => ({ value: source.id, label: `${source.name} · ${cdrFormatName(source.format)}` }));
+  const options = (sources.data?.rows ?? []).map((source) => ({ value: source.id, label: `${source.name} · ${cdrFormatName(source.format)} · ${source.timeZone}` }));
   if (open && sourceId === "" && options.length === 1) setSourceId(options[0]!.value);
 
   const clearError = (field: string) => {
