@@ -404,11 +404,18 @@ export function isTransientConflict(error: unknown): boolean {
 /**
  * Stores a batch whose calls may already exist: inserts the new ones, and charges and counts
  * only those, in the file's totals and in the traffic totals alike.
+ *
+ * Each customer's charge comes with a digest of the calls it bills (their keys and starts),
+ * which its ledger key carries. The batch's line range alone would not do: the same batch may
+ * have stored some of a customer's calls already, under that key, in a run that rejected the
+ * others (a number the dialling plan could not read), and once the plan is fixed a retry stores
+ * those under the same range with another amount. Exactly once still holds by the calls' own
+ * unique key, in the same transaction: a set of calls is inserted, and so charged, only once.
  */
 async function insertThroughStaging(
   client: pg.PoolClient,
   batch: TBatch,
-): Promise<{ charges: Map<string, bigint>; stored: TStoredTotals; traffic: TTrafficDelta[] }> {
+): Promise<{ charges: Map<string, bigint>; chargedCalls: Map<string, string>; stored: TStoredTotals; traffic: TTrafficDelta[] }> {
   await client.query(`CREATE TEMP TABLE IF NOT EXISTS cdr_ingest_batch (LIKE cdrs INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
   await copyBinaryChunks(client, "cdr_ingest_batch", CDR_COLUMNS, batch.chunks);
   // One row per charged customer, plus one (customer_id NULL, charge NULL) with the totals of
@@ -416,6 +423,7 @@ async function insertThroughStaging(
   const inserted = await client.query<{
     customer_id: string | null;
     charge: string | null;
+    charged_calls: string | null;
     calls: string;
     rated: string;
     unanswered: string;
@@ -429,13 +437,15 @@ async function insertThroughStaging(
   }>(
     `WITH inserted AS (
        INSERT INTO cdrs SELECT * FROM cdr_ingest_batch ON CONFLICT DO NOTHING
-       RETURNING customer_id, status, price, cost, billed_seconds, start_at, ${trafficReturningSql("insert")}
+       RETURNING customer_id, status, price, cost, billed_seconds, start_at, record_key, ${trafficReturningSql("insert")}
      )
-     SELECT customer_id, SUM(price)::text AS charge, '0' AS calls, '0' AS rated, '0' AS unanswered, '0' AS unbillable,
+     SELECT customer_id, SUM(price)::text AS charge,
+            left(encode(sha256(convert_to(string_agg(record_key || ' ' || (extract(epoch FROM start_at) * 1000000)::bigint, E'\n' ORDER BY start_at, record_key), 'UTF8')), 'hex'), 32) AS charged_calls,
+            '0' AS calls, '0' AS rated, '0' AS unanswered, '0' AS unbillable,
             '0' AS billed_seconds, '0' AS price, '0' AS cost, NULL AS first_ms, NULL AS last_ms, NULL::json AS traffic
      FROM inserted WHERE status = 'RATED' AND customer_id IS NOT NULL AND price > 0 GROUP BY customer_id
      UNION ALL
-     SELECT NULL, NULL, count(*)::text, (count(*) FILTER (WHERE status = 'RATED'))::text, (count(*) FILTER (WHERE status = 'UNANSWERED'))::text,
+     SELECT NULL, NULL, NULL, count(*)::text, (count(*) FILTER (WHERE status = 'RATED'))::text, (count(*) FILTER (WHERE status = 'UNANSWERED'))::text,
             (count(*) FILTER (WHERE status = 'UNBILLABLE'))::text, COALESCE(SUM(billed_seconds), 0)::text, COALESCE(SUM(price), 0)::text, COALESCE(SUM(cost), 0)::text,
             (extract(epoch FROM min(start_at)) * 1000)::bigint::text, (extract(epoch FROM max(start_at)) * 1000)::bigint::text,
             ${trafficDeltasJsonSql("inserted")}
@@ -443,10 +453,14 @@ async function insertThroughStaging(
   );
   await client.query(`TRUNCATE cdr_ingest_batch`);
   const charges = new Map<string, bigint>();
+  const chargedCalls = new Map<string, string>();
   let stored = emptyTotals();
   let traffic: TTrafficDelta[] = [];
   for (const row of inserted.rows) {
-    if (row.customer_id !== null) charges.set(row.customer_id, BigInt(row.charge!));
+    if (row.customer_id !== null) {
+      charges.set(row.customer_id, BigInt(row.charge!));
+      chargedCalls.set(row.customer_id, row.charged_calls!);
+    }
     else {
       stored = {
         calls: Number(row.calls),
@@ -462,16 +476,20 @@ async function insertThroughStaging(
       traffic = parseTrafficDeltas(row.traffic);
     }
   }
-  return { charges, stored, traffic };
+  return { charges, chargedCalls, stored, traffic };
 }
 
 function emptyTotals(): TStoredTotals {
   return { calls: 0, rated: 0, unanswered: 0, unbillable: 0, billedSeconds: 0, price: 0n, cost: 0n, firstCallMs: null, lastCallMs: null };
 }
 
-/** Key of a batch's charge: what it is (file, line range, customer), never when it ran. */
-function chargeKey(fileId: string, batch: TBatch, customerId: string): string {
-  return `cdr:${fileId}:lines-${batch.firstLine}-${batch.lastLine}:${customerId}`;
+/**
+ * Key of a batch's charge: what it is (file, line range, customer, and for a batch that went
+ * through staging a digest of the calls charged: see insertThroughStaging), never when it ran.
+ */
+function chargeKey(fileId: string, batch: TBatch, customerId: string, chargedCalls: string | undefined): string {
+  const key = `cdr:${fileId}:lines-${batch.firstLine}-${batch.lastLine}:${customerId}`;
+  return chargedCalls === undefined ? key : `${key}:${chargedCalls}`;
 }
 
 type TBatchIds = { tenantId: string; sourceId: string; fileId: string; fileName: string; attemptId: string };
@@ -506,6 +524,8 @@ async function writeBatchOnce(client: pg.PoolClient, ids: TBatchIds, batch: TBat
   try {
     await client.query("SAVEPOINT batch_copy");
     let charges: Map<string, bigint>;
+    // Only for a batch stored through staging, whose calls may be a part of its range.
+    let chargedCalls = new Map<string, string>();
     let stored: TStoredTotals;
     let traffic: TTrafficDelta[];
     try {
@@ -517,7 +537,7 @@ async function writeBatchOnce(client: pg.PoolClient, ids: TBatchIds, batch: TBat
       if (pgErrorCode(error) === NO_PARTITION) forgetCdrPartitions(batch.months); // the retry creates it
       if (pgErrorCode(error) !== UNIQUE_VIOLATION) throw error;
       await client.query("ROLLBACK TO SAVEPOINT batch_copy");
-      ({ charges, stored, traffic } = await insertThroughStaging(client, batch));
+      ({ charges, chargedCalls, stored, traffic } = await insertThroughStaging(client, batch));
     }
     // Counted as stored: a rerun's batch finds its lines rejected already and adds nothing.
     let rejected = 0;
@@ -538,7 +558,7 @@ async function writeBatchOnce(client: pg.PoolClient, ids: TBatchIds, batch: TBat
         customerId,
         amount: -charges.get(customerId)!,
         kind: "CALL_CHARGES" as const,
-        idempotencyKey: chargeKey(ids.fileId, batch, customerId),
+        idempotencyKey: chargeKey(ids.fileId, batch, customerId, chargedCalls.get(customerId)),
         reference: { type: "cdr_file", id: ids.fileId },
         memo: `Calls in ${ids.fileName}, lines ${batch.firstLine}–${batch.lastLine}`,
       })),

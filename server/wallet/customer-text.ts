@@ -36,7 +36,8 @@ export const CUSTOMER_TEXT = {
 
 // The shapes ingest.ts (chargeKey) and recurring.ts (keyOf) give their keys: the key is the
 // only place a batch's line range and a fee's period are recorded.
-const CDR_BATCH_KEY = /^cdr:[0-9a-f-]{36}:lines-(\d+)-(\d+):[0-9a-f-]{36}$/;
+// A key ending in a digest charged only some of its range's calls (ingest's insertThroughStaging).
+const CDR_BATCH_KEY = /^cdr:[0-9a-f-]{36}:lines-(\d+)-(\d+):[0-9a-f-]{36}(:[0-9a-f]{32})?$/;
 const RECURRING_KEY = /^recurring:[0-9a-f-]{36}:(\d{4}-\d{2})$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -44,10 +45,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * The file and line range a CDR batch's charge billed, read from its reference and key; null for
  * any other entry (a re-rate's charge, or one posted by hand).
  */
-export function cdrBatchOf(entry: Pick<TEntryForText, "kind" | "referenceType" | "referenceId" | "idempotencyKey">): { fileId: string; firstLine: number; lastLine: number } | null {
+export function cdrBatchOf(
+  entry: Pick<TEntryForText, "kind" | "referenceType" | "referenceId" | "idempotencyKey">,
+): { fileId: string; firstLine: number; lastLine: number; partOfRange: boolean } | null {
   if (entry.kind !== "CALL_CHARGES" || entry.referenceType !== "cdr_file" || !entry.referenceId || !UUID.test(entry.referenceId)) return null;
   const lines = CDR_BATCH_KEY.exec(entry.idempotencyKey);
-  return lines ? { fileId: entry.referenceId, firstLine: Number(lines[1]), lastLine: Number(lines[2]) } : null;
+  return lines ? { fileId: entry.referenceId, firstLine: Number(lines[1]), lastLine: Number(lines[2]), partOfRange: lines[3] !== undefined } : null;
 }
 
 type TCallSummary = { calls: number; firstDay: string; lastDay: string };
@@ -85,7 +88,9 @@ async function callSummaries(options: { tenantId: string; customerId: string; ti
   const batches: { id: bigint; fileId: string; firstLine: number; lastLine: number; createdAt: Date }[] = [];
   for (const entry of options.entries) {
     const batch = cdrBatchOf(entry);
-    if (batch) batches.push({ id: entry.id, ...batch, createdAt: entry.createdAt });
+    // Which of its range's calls a partial charge billed is not recorded: it is described
+    // without a count rather than with the range's.
+    if (batch && !batch.partOfRange) batches.push({ id: entry.id, fileId: batch.fileId, firstLine: batch.firstLine, lastLine: batch.lastLine, createdAt: entry.createdAt });
   }
   if (batches.length === 0) return new Map();
   const rows = await db().$queryRawUnsafe<{ entry_id: string; calls: number; first_day: string; last_day: string }[]>(

@@ -112,8 +112,10 @@ async function batchUsage(options: TPeriod, batches: readonly TBatch[]) {
        SELECT * FROM unnest($3::uuid[], $4::int[], $5::int[], $6::timestamptz[]) AS b(file_id, first_line, last_line, posted_at)
      ),
      files AS (
-       SELECT b.file_id, array_agg(b.first_line ORDER BY b.first_line) AS firsts, array_agg(b.last_line ORDER BY b.first_line) AS lasts,
-              array_agg(b.posted_at ORDER BY b.first_line) AS posted, f.first_call_at, f.last_call_at
+       -- A range charged twice (its first charge, then a part of its calls: see cdrBatchOf) is
+       -- counted once, up to its later posting: width_bucket takes the last of equal thresholds.
+       SELECT b.file_id, array_agg(b.first_line ORDER BY b.first_line, b.posted_at) AS firsts, array_agg(b.last_line ORDER BY b.first_line, b.posted_at) AS lasts,
+              array_agg(b.posted_at ORDER BY b.first_line, b.posted_at) AS posted, f.first_call_at, f.last_call_at
        FROM b JOIN cdr_files f ON f.tenant_id = $1::uuid AND f.id = b.file_id AND f.first_call_at IS NOT NULL
        GROUP BY b.file_id, f.first_call_at, f.last_call_at
      )

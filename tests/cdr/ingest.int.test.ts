@@ -6,6 +6,9 @@ import { ingestCdrFile, SimulatedCrash, UnreadableCdrFile, type TIngestResult } 
 import { releaseHeldFile, resendLostFileEvents, retryFailedFile } from "@/server/cdr/files";
 import { postLedgerEntry } from "@/server/wallet/ledger";
 import { requestRerate, rerateUnbillable } from "@/server/cdr/rerate";
+import { updateDiallingPlan } from "@/server/tenants/dialling-plan";
+import { customerTexts } from "@/server/wallet/customer-text";
+import { statementDetails } from "@/server/wallet/statement-details";
 import { ACTOR, balances, createBillingTenant, withJobRunner, deliver, deliverQuietly, syntheticAsteriskFile } from "./ingest-support";
 import { expectTrafficTotalsMatchCalls } from "./traffic-support";
 
@@ -440,6 +443,60 @@ describe("a worker killed mid-file", () => {
       quiet.stop();
       setEmbeddedRunner(runner.current);
     }
+  });
+
+  it("bills, on a retry after the dialling plan is fixed, lines a committed batch had rejected, beside that batch's calls already billed", async () => {
+    const world = await createBillingTenant();
+    const tenantId = world.tenant.id;
+    // Line 3 (acct-1001, answered) dials London with Australia's exit code, unknown to the NANP plan.
+    const lines = syntheticAsteriskFile(20).split("\n");
+    lines[2] = lines[2]!.replaceAll("442071800002", "0011442071800002");
+    const file = await deliverQuietly(runner, { tenantId, sourceId: world.asterisk.id, name: "exit-code.csv", content: lines.join("\n") });
+    await expect(ingestCdrFile({ tenantId, fileId: file.id, batchLines: 10, crashAfterBatches: 1 })).rejects.toBeInstanceOf(SimulatedCrash);
+    // Batch 1 (lines 1–10) committed, with line 3 rejected (the other writers may have committed batch 2 too).
+    expect(await fileRow(file.id)).toMatchObject({ status: "FAILED", rejected: 1 });
+    const firstCharges = await ledgerOf(tenantId);
+
+    await updateDiallingPlan({ tenantId, actor: ACTOR, input: { countryCode: "1", internationalPrefixes: ["011", "0011"], nationalNumberLength: 10, nationalTrunkPrefix: "", techPrefixes: [] } });
+    // The retry cuts the same batches: batch 1 again holds lines 1–10.
+    const quiet = new EmbeddedRunner({ functions: [] });
+    setEmbeddedRunner(quiet);
+    try {
+      await retryFailedFile({ tenantId, actor: ACTOR, fileId: file.id });
+    } finally {
+      setEmbeddedRunner(runner.current);
+      quiet.stop();
+    }
+    expect((await ingestCdrFile({ tenantId, fileId: file.id, batchLines: 10 })).status).toBe("DONE");
+    await runner.drain(60_000);
+
+    const done = await fileRow(file.id);
+    expect(done).toMatchObject({ status: "DONE", lines: 20, callsStored: 20, rejected: 0, alreadyPresent: 0 });
+    const recovered = await pool().query<{ callee: string; status: string; price: string }>(`SELECT callee, status, price::text FROM cdrs WHERE tenant_id = $1 AND line = 3`, [tenantId]);
+    expect(recovered.rows).toEqual([{ callee: "442071800002", status: "RATED", price: expect.stringMatching(/^[1-9]/) }]);
+    // The batch's first charge stands; the recovered call is charged once more, under a key of its own.
+    const ledger = await ledgerOf(tenantId);
+    expect(ledger).toEqual(expect.arrayContaining(firstCharges));
+    const charged = ledger.reduce((sum, entry) => sum + entry.amount, 0n);
+    expect(charged).toBe(-done.priceTotal);
+    await expectFileTotalsOfStoredCalls(file.id);
+
+    // The customer reads the part charge without the range's call count, and the month's statement
+    // counts each call once, with nothing left unexplained.
+    const part = await db().ledgerEntry.findFirstOrThrow({ where: { tenantId, idempotencyKey: { notIn: firstCharges.map((entry) => entry.idempotencyKey) } } });
+    expect(part.idempotencyKey).toMatch(/^cdr:[0-9a-f-]{36}:lines-1-10:[0-9a-f-]{36}:[0-9a-f]{32}$/);
+    const texts = await customerTexts({ tenantId, customerId: part.customerId, timeZone: "UTC", entries: [part] });
+    expect(texts.get(part.id)).toBe("Call charges");
+    const now = new Date();
+    const usage = (await statementDetails({ tenantId, customerId: part.customerId, timeZone: "UTC", start: new Date(now.getTime() - 3_600_000), end: new Date(now.getTime() + 60_000) })).usage;
+    const priced = await pool().query<{ n: number }>(`SELECT count(*)::int AS n FROM cdrs WHERE tenant_id = $1 AND customer_id = $2 AND status = 'RATED' AND price > 0`, [tenantId, part.customerId]);
+    expect(usage.rows.map((row) => row.key)).not.toContain("OTHER_CHARGES");
+    expect(usage.rows.reduce((sum, row) => sum + (row.calls ?? 0), 0)).toBe(priced.rows[0]!.n);
+
+    // And a rerun moves nothing.
+    await db().cdrFile.update({ where: { id: file.id }, data: { status: "RECEIVED" } });
+    expect((await ingestCdrFile({ tenantId, fileId: file.id, batchLines: 10 })).status).toBe("DONE");
+    expect(await ledgerOf(tenantId)).toEqual(ledger);
   });
 
   it("creates the month's partition when a call falls outside the prepared months", async () => {
