@@ -116,8 +116,8 @@ export async function resetPassword(input: z.infer<typeof ZResetPassword>) {
 /**
  * Confirms the address the link was mailed to, and only while it is still the one pending
  * (or is the account's own, unconfirmed address): a link mailed to an address the person has
- * since replaced confirms nothing. A changed address ends the account's sessions; `userId`
- * and `sessionVersion` let the caller keep the confirming browser signed in.
+ * since replaced confirms nothing. A changed address ends the account's sessions and its open
+ * reset links; `userId` and `sessionVersion` let the caller keep the confirming browser signed in.
  */
 export async function verifyEmail(token: string): Promise<{ email: string; userId: string; sessionVersion: number | null }> {
   const { userId, email: target } = await consumeToken(token, "VERIFY_EMAIL");
@@ -130,7 +130,11 @@ export async function verifyEmail(token: string): Promise<{ email: string; userI
         data: { email: target, pendingEmail: null, emailVerifiedAt: now, sessionVersion: { increment: 1 } },
       });
       if (changed.count === 1) {
-        await tx.userToken.updateMany({ where: { userId, purpose: "VERIFY_EMAIL", usedAt: null }, data: { usedAt: now } });
+        // Reset links went to the old address, which may not be the owner's any more.
+        await tx.userToken.updateMany({
+          where: { userId, purpose: { in: ["VERIFY_EMAIL", "RESET_PASSWORD"] }, usedAt: null },
+          data: { usedAt: now },
+        });
         const user = await tx.user.findUniqueOrThrow({ where: { id: userId }, select: { sessionVersion: true } });
         return { email: target, userId, sessionVersion: user.sessionVersion };
       }

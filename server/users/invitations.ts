@@ -36,8 +36,11 @@ async function createInvitation(options: {
   customerId: string | null;
 }) {
   const email = normalizeEmail(options.email);
+  // A customer's invitation looks only within that customer: a customer admin inviting
+  // through the portal must not learn who else (staff, other customers) has access to the
+  // tenant. Acceptance refuses such a person (acceptInvitation).
   const existing = await db().membership.findFirst({
-    where: { tenantId: options.tenantId, user: { email } },
+    where: { tenantId: options.tenantId, user: { email }, ...(options.customerId ? { customerId: options.customerId } : {}) },
     select: { id: true },
   });
   if (existing) {
@@ -274,6 +277,13 @@ export async function acceptInvitation(
       }));
     if (existingUser && !existingUser.emailVerifiedAt) {
       await tx.user.update({ where: { id: existingUser.id }, data: { emailVerifiedAt: new Date() } });
+    }
+    // One membership per person and tenant: the invitation may have been sent to someone who
+    // already has access (a customer's invitation does not check beyond its customer), or
+    // the address may hold a second open invitation of the tenant.
+    const member = await tx.membership.findFirst({ where: { userId: user.id, tenantId: invitation.tenantId }, select: { id: true } });
+    if (member) {
+      throw new AppError("CONFLICT", `You already have access to ${invitation.tenant.name}: sign in to use it. For another role there, ask one of its admins.`);
     }
     await tx.membership.create({
       data: { userId: user.id, tenantId: invitation.tenantId, role: invitation.role, customerId: invitation.customerId },

@@ -5,8 +5,8 @@ import { db, type TDb } from "@/server/db/client";
 import { recordAudit, type TActor } from "@/server/audit/audit";
 import { AppError } from "@/server/errors";
 import { sortOrder, type TPage, type TPageInput } from "@/server/lib/pagination";
-import { assertPasswordStrength, hashPassword, verifyPassword } from "@/server/auth/password";
-import { normalizeEmail } from "@/server/auth/sign-in";
+import { assertPasswordStrength, hashPassword } from "@/server/auth/password";
+import { authenticate, normalizeEmail } from "@/server/auth/sign-in";
 import { sendEvent } from "@/server/jobs/send";
 
 const membershipRow = {
@@ -147,25 +147,44 @@ export async function updateProfile(userId: string, input: z.infer<typeof ZUpdat
   return db().user.update({ where: { id: userId }, data: { name }, select: { id: true, name: true } });
 }
 
-async function assertCurrentPassword(userId: string, currentPassword: string): Promise<void> {
-  const user = await db().user.findUniqueOrThrow({ where: { id: userId }, select: { passwordHash: true } });
-  if (!user.passwordHash || !(await verifyPassword(user.passwordHash, currentPassword))) {
-    throw AppError.invalidField("currentPassword", "That is not your current password");
+/**
+ * Checked by sign-in's authenticate, so guesses from a session left open count and are
+ * throttled like sign-ins (and a right password is refused too while the lockout lasts).
+ */
+async function assertCurrentPassword(options: { userId: string; currentPassword: string; ip: string | null }): Promise<void> {
+  const user = await db().user.findUniqueOrThrow({ where: { id: options.userId }, select: { email: true } });
+  try {
+    await authenticate({ email: user.email, password: options.currentPassword, ip: options.ip });
+  } catch (error) {
+    // authenticate refuses an unconfirmed address only once the password matched.
+    if (error instanceof AppError && error.code === "FORBIDDEN") return;
+    if (error instanceof AppError && error.code === "UNAUTHENTICATED") {
+      throw AppError.invalidField("currentPassword", "That is not your current password");
+    }
+    if (error instanceof AppError && error.code === "TOO_MANY_REQUESTS") {
+      throw new AppError("TOO_MANY_REQUESTS", error.message, { fieldErrors: { currentPassword: [error.message] } });
+    }
+    throw error;
   }
 }
 
 /**
  * Ends every other session of the account (sessionVersion); the returned version lets the
- * caller keep the session that made the change.
+ * caller keep the session that made the change. Reset links mailed before stop working: one
+ * found later in the inbox would otherwise undo the change.
  */
-export async function changePassword(userId: string, input: z.infer<typeof ZChangePassword>) {
+export async function changePassword(userId: string, input: z.infer<typeof ZChangePassword>, options: { ip: string | null }) {
   const { currentPassword, newPassword } = ZChangePassword.parse(input);
-  await assertCurrentPassword(userId, currentPassword);
+  await assertCurrentPassword({ userId, currentPassword, ip: options.ip });
   assertPasswordStrength(newPassword, "newPassword");
-  const updated = await db().user.update({
-    where: { id: userId },
-    data: { passwordHash: await hashPassword(newPassword), sessionVersion: { increment: 1 } },
-    select: { sessionVersion: true },
+  const passwordHash = await hashPassword(newPassword);
+  const updated = await db().$transaction(async (tx) => {
+    await tx.userToken.updateMany({ where: { userId, purpose: "RESET_PASSWORD", usedAt: null }, data: { usedAt: new Date() } });
+    return tx.user.update({
+      where: { id: userId },
+      data: { passwordHash, sessionVersion: { increment: 1 } },
+      select: { sessionVersion: true },
+    });
   });
   return { changed: true, sessionVersion: updated.sessionVersion };
 }
@@ -174,15 +193,15 @@ export async function changePassword(userId: string, input: z.infer<typeof ZChan
  * The new address takes effect once the link mailed to it is opened. Asks for the password,
  * so a session left open on someone else's screen cannot move the account to another inbox;
  * links mailed for an earlier pending address stop working (verifyEmail checks the address).
+ * Whether another account uses the address is not said here, where any signed-in person
+ * could ask it of any address: only the link, opened from that inbox, finds out (verifyEmail).
  */
-export async function requestEmailChange(userId: string, input: z.infer<typeof ZChangeEmail>) {
+export async function requestEmailChange(userId: string, input: z.infer<typeof ZChangeEmail>, options: { ip: string | null }) {
   const parsed = ZChangeEmail.parse(input);
   const email = normalizeEmail(parsed.email);
-  await assertCurrentPassword(userId, parsed.currentPassword);
+  await assertCurrentPassword({ userId, currentPassword: parsed.currentPassword, ip: options.ip });
   const user = await db().user.findUniqueOrThrow({ where: { id: userId }, select: { email: true } });
   if (user.email === email) throw AppError.invalidField("email", "That is already your email address");
-  const taken = await db().user.findFirst({ where: { email, NOT: { id: userId } }, select: { id: true } });
-  if (taken) throw AppError.invalidField("email", "Another account already uses that email address");
   await db().$transaction(async (tx) => {
     await tx.user.update({ where: { id: userId }, data: { pendingEmail: email } });
     await tx.userToken.updateMany({ where: { userId, purpose: "VERIFY_EMAIL", usedAt: null }, data: { usedAt: new Date() } });

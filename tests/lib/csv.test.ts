@@ -15,7 +15,10 @@ describe("csvText", () => {
     expect(csvText("1;=cmd|' /C calc'!A0")).toBe("1;'=cmd|' /C calc'!A0");
     expect(csvText("a\t+1;@x;-2")).toBe("a\t'+1;'@x;'-2");
     expect(csvText("=1;=2")).toBe("'=1;'=2");
-    // Semicolons and tabs before anything else are left as they are.
+    // A line break inside the value starts a row of its own for such a reading.
+    expect(csvText("memo\n=cmd|' /C calc'!A0")).toBe(`"memo\n'=cmd|' /C calc'!A0"`);
+    expect(csvText("memo\r\n+1;x\r@y")).toBe(`"memo\r\n'+1;x\r'@y"`);
+    // Semicolons, tabs and line breaks before anything else are left as they are.
     expect(csvText("sip:alice;transport=udp")).toBe("sip:alice;transport=udp");
   });
 

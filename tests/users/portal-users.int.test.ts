@@ -74,7 +74,7 @@ describe("portal users: invitations", () => {
     expect(events.map((event) => event.action)).toContain("invitation.accepted");
   });
 
-  it("refuses a staff role, a named customer, someone who already has access, and a second open invitation", async () => {
+  it("refuses a staff role, a named customer, a colleague who already has access, and a second open invitation", async () => {
     const world = await createWorld();
     const me = await callerAs(world.customerAdmin.user.id);
     for (const role of ["TENANT_ADMIN", "TENANT_SUPPORT", "PLATFORM_ADMIN"]) {
@@ -84,7 +84,10 @@ describe("portal users: invitations", () => {
     await expect(
       me.portal.users.invite({ email: "elsewhere@example.test", role: "CUSTOMER_USER", customerId: world.otherCustomer.id } as never),
     ).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    await expect(me.portal.users.invite({ email: world.otherCustomerAdmin.user.email, role: "CUSTOMER_USER" })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(me.portal.users.invite({ email: world.customerAdmin.user.email, role: "CUSTOMER_USER" })).rejects.toMatchObject({
+      code: "CONFLICT",
+      cause: { fieldErrors: { email: ["That person already has access to this tenant"] } },
+    });
     await expect(me.portal.users.invite({ email: "not-an-email", role: "CUSTOMER_USER" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     expect(await db().invitation.count({ where: { tenantId: world.tenant.id } })).toBe(0);
 
@@ -93,6 +96,29 @@ describe("portal users: invitations", () => {
     expect(await db().invitation.findMany({ where: { tenantId: world.tenant.id }, select: { customerId: true, role: true } })).toEqual([
       { customerId: world.customer.id, role: "CUSTOMER_USER" },
     ]);
+  });
+
+  it("tells nothing of who else has access to the tenant: acceptance refuses such a person instead", async () => {
+    const world = await createWorld();
+    const me = await callerAs(world.customerAdmin.user.id);
+    // Staff and another customer's admin read like any other address: no map of the carrier's people.
+    const elsewhere = [world.support.user.email, world.otherCustomerAdmin.user.email];
+    for (const email of elsewhere) {
+      await expect(me.portal.users.invite({ email, role: "CUSTOMER_USER" })).resolves.toMatchObject({ email });
+    }
+
+    const [link] = await mailedLinks(world.otherCustomerAdmin.user.email, 1);
+    const invitee = await callerAs(world.otherCustomerAdmin.user.id);
+    await expect(invitee.auth.acceptInvitation({ token: tokenOf(link!), name: "-", password: "" })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringContaining(`You already have access to ${world.tenant.name}`),
+    });
+    expect(await db().membership.findMany({ where: { userId: world.otherCustomerAdmin.user.id }, select: { customerId: true, role: true } })).toEqual([
+      { customerId: world.otherCustomer.id, role: "CUSTOMER_ADMIN" },
+    ]);
+    // To the inviter it stays an invitation nobody has answered yet.
+    const invited = (await me.portal.users.list()).rows.filter((row) => row.kind === "invitation").map((row) => row.email);
+    expect(invited.sort()).toEqual([...elsewhere].sort());
   });
 
   it("resends an invitation with a fresh link (the old one stops working) and revokes one", async () => {

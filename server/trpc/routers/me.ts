@@ -25,8 +25,8 @@ export const meRouter = createTRPCRouter({
   updateProfile: authedProcedure.input(ZUpdateProfile).mutation(({ ctx, input }) => updateProfile(ctx.auth.userId, input)),
   // The change ends every session; the ticket lets this one continue (components/auth/refresh-session.ts).
   changePassword: authedProcedure.input(ZChangePassword).mutation(async ({ ctx, input }) => {
-    const changed = await changePassword(ctx.auth.userId, input);
+    const changed = await changePassword(ctx.auth.userId, input, { ip: ctx.ip });
     return { changed: true, sessionTicket: sessionTicket({ userId: ctx.auth.userId, sessionVersion: changed.sessionVersion }) };
   }),
-  requestEmailChange: authedProcedure.input(ZChangeEmail).mutation(({ ctx, input }) => requestEmailChange(ctx.auth.userId, input)),
+  requestEmailChange: authedProcedure.input(ZChangeEmail).mutation(({ ctx, input }) => requestEmailChange(ctx.auth.userId, input, { ip: ctx.ip })),
 });
