@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
+import { alertRecipients } from "./polling";
 import { serverLabel } from "./sftp";
 
 /**
@@ -27,6 +28,42 @@ export const ZAvailabilityInput = z
 
 export const ALL_SERVERS = "all";
 
+/**
+ * Where an outage's alerts stand (server/cdr/polling.ts sends them at the end of every poll and
+ * marks each once the mail relay accepted it; without a mail server, once it was kept in the outbox).
+ */
+export type TOutageAlertState =
+  /** Still down, its "down" alert not sent yet: every poll tries again until the relay accepts it. */
+  | "DOWN_OWED"
+  | "DOWN_SENT"
+  /** Ended, its "recovered" alert not sent yet: every poll tries again until the relay accepts it. */
+  | "RECOVERY_OWED"
+  | "RECOVERY_SENT"
+  /**
+   * Ended after its "down" alert because nobody checks the server any more (polling turned off,
+   * the server removed, its address not allowed): it did not recover, so no "recovered" alert.
+   */
+  | "MONITORING_STOPPED"
+  /** Ended before its "down" alert went out: no alert about it was sent, nor will be. */
+  | "NEVER_SENT";
+
+/** Why the alerts still owed are not being sent, besides the relay refusing them. */
+export type TAlertsBlockedBy = "POLLING_OFF" | "NO_RECIPIENTS";
+
+/**
+ * What every writer that ends an outage because monitoring stopped appends to its last error
+ * (server/cdr/sources.ts and polling.ts). Such an end is marked as if its recovery alert had
+ * gone out (so none is sent): this text is what tells the two apart.
+ */
+const MONITORING_STOPPED_NOTE = " (monitoring stopped: ";
+
+function alertStateOf(outage: { endedAt: Date | null; downAlertedAt: Date | null; recoveryAlertedAt: Date | null; lastError: string | null }): TOutageAlertState {
+  if (outage.endedAt === null) return outage.downAlertedAt ? "DOWN_SENT" : "DOWN_OWED";
+  if (!outage.downAlertedAt) return "NEVER_SENT";
+  if (outage.lastError?.includes(MONITORING_STOPPED_NOTE)) return "MONITORING_STOPPED";
+  return outage.recoveryAlertedAt ? "RECOVERY_SENT" : "RECOVERY_OWED";
+}
+
 export type TAvailabilityOutage = {
   id: string;
   /** Server id, or "all" for "every server of the source down". */
@@ -44,6 +81,11 @@ export type TAvailabilityOutage = {
   error: string;
   lastError: string | null;
   failedChecks: number;
+  alertState: TOutageAlertState;
+  /** When its "down" alert went out (alone, or in the one "all servers down" alert); null if none has. */
+  downAlertedAt: Date | null;
+  /** When its "recovered" alert went out; null while owed, and when none goes out (see alertState). */
+  recoveryAlertedAt: Date | null;
 };
 
 export type TAvailabilityTotal = {
@@ -74,7 +116,8 @@ export type TAvailabilityTimeline = {
 };
 
 export type TAvailability = {
-  source: { id: string; name: string; pollIntervalMinutes: number };
+  /** alertsBlockedBy: why owed alerts wait (null: nothing but the relay, each poll tries again). */
+  source: { id: string; name: string; pollIntervalMinutes: number; alertsBlockedBy: TAlertsBlockedBy | null };
   from: Date;
   to: Date;
   now: Date;
@@ -132,6 +175,8 @@ export async function sourceAvailability(options: { tenantId: string; sourceId: 
       id: true,
       name: true,
       pollIntervalMinutes: true,
+      enabled: true,
+      alertEmails: true,
       createdAt: true,
       // Live servers in order, then the ones removed during (or after) the period.
       servers: {
@@ -170,6 +215,7 @@ export async function sourceAvailability(options: { tenantId: string; sourceId: 
   const outages: TAvailabilityOutage[] = rows.map((row) => {
     const end = row.endedAt?.getTime() ?? now.getTime();
     const inPeriod = clip(row.startedAt.getTime(), end, from, observedTo);
+    const alertState = alertStateOf(row);
     return {
       id: row.id,
       serverKey: row.serverId ?? ALL_SERVERS,
@@ -183,8 +229,17 @@ export async function sourceAvailability(options: { tenantId: string; sourceId: 
       error: row.error,
       lastError: row.lastError,
       failedChecks: row.failedChecks,
+      alertState,
+      downAlertedAt: row.downAlertedAt,
+      recoveryAlertedAt: alertState === "RECOVERY_SENT" ? row.recoveryAlertedAt : null,
     };
   });
+  // A disabled source mails no one (see sendOwedAlerts); an enabled one mails its recipients.
+  const alertsBlockedBy: TAlertsBlockedBy | null = !source.enabled
+    ? "POLLING_OFF"
+    : (await alertRecipients(options.tenantId, source.alertEmails)).length === 0
+      ? "NO_RECIPIENTS"
+      : null;
 
   const subjects = [
     { serverKey: ALL_SERVERS, server: "Source (all servers down)", status: null as string | null, since: source.createdAt.getTime(), removedAt: null as Date | null },
@@ -239,7 +294,7 @@ export async function sourceAvailability(options: { tenantId: string; sourceId: 
   }
 
   return {
-    source: { id: source.id, name: source.name, pollIntervalMinutes: source.pollIntervalMinutes },
+    source: { id: source.id, name: source.name, pollIntervalMinutes: source.pollIntervalMinutes, alertsBlockedBy },
     from: input.from,
     to: input.to,
     now,

@@ -373,6 +373,9 @@ async function sendOwedAlerts(options: { tenantId: string; sourceId: string; now
   });
   if (owed.length === 0) return 0;
   const recipients = await alertRecipients(tenantId, source.alertEmails);
+  // Nobody to tell: the alerts stay owed (the Availability page says why) rather than be kept
+  // in the outbox addressed to no one and marked sent.
+  if (recipients.length === 0) return 0;
   let sent = 0;
 
   type TAlertField = "downAlertedAt" | "recoveryAlertedAt";

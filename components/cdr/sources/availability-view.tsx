@@ -8,6 +8,7 @@ import { DateTime } from "@/components/admin/date-time";
 import { replaceSearchParams } from "@/components/admin/list-state";
 import { MiniTable } from "@/components/admin/mini-table";
 import { QueryError } from "@/components/admin/query-error";
+import { outageAlertLines } from "@/components/cdr/sources/outage-alerts";
 import { formatOutageDuration, sourceHref, type TAvailability } from "@/components/cdr/sources/types";
 import { DownloadIcon } from "@/components/shell/icons";
 import { Badge } from "@/components/ui/badge";
@@ -50,7 +51,7 @@ function csvCell(value: string): string {
 
 function downloadCsv(data: TAvailability): void {
   const lines = [
-    ["server", "started_at_utc", "ended_at_utc", "ongoing", "duration_seconds", "seconds_in_period", "failed_checks", "error", "last_error"].join(","),
+    ["server", "started_at_utc", "ended_at_utc", "ongoing", "duration_seconds", "seconds_in_period", "failed_checks", "error", "last_error", "down_alerted_at_utc", "recovery_alerted_at_utc"].join(","),
     ...data.outages.map((outage) =>
       [
         outage.server,
@@ -62,6 +63,8 @@ function downloadCsv(data: TAvailability): void {
         String(outage.failedChecks),
         outage.error,
         outage.lastError ?? "",
+        outage.downAlertedAt?.toISOString() ?? "",
+        outage.recoveryAlertedAt?.toISOString() ?? "",
       ]
         .map(csvCell)
         .join(","),
@@ -244,7 +247,8 @@ export function AvailabilityView({ sourceId }: { sourceId: string }) {
             <CardHeader>
               <CardTitle>Outages</CardTitle>
               <CardDescription>
-                Checked at every poll (every {data.source.pollIntervalMinutes} min), so times are exact to the poll. &quot;In period&quot; is the part inside the chosen period (up to now).
+                Checked at every poll (every {data.source.pollIntervalMinutes} min), so times are exact to the poll. &quot;In period&quot; is the part inside the chosen period (up to now). An alert
+                counts as sent once the mail relay accepted it (with no mail server configured, once it was kept in the outbox).
               </CardDescription>
             </CardHeader>
             {data.outages.length === 0 ? (
@@ -258,7 +262,7 @@ export function AvailabilityView({ sourceId }: { sourceId: string }) {
                 <EmptyState compact title="No outage in this period" description="Every server answered every check while it was monitored." />
               )
             ) : (
-              <MiniTable label="Outages" columns={["Server", "Down from", "Until", { label: "Duration", align: "right" }, { label: "In period", align: "right" }, { label: "Checks", align: "right" }, "Error"]}>
+              <MiniTable label="Outages" columns={["Server", "Down from", "Until", { label: "Duration", align: "right" }, { label: "In period", align: "right" }, { label: "Checks", align: "right" }, "Alerted", "Error"]}>
                 {data.outages.map((outage) => (
                   <tr key={outage.id} className="align-top text-sm">
                     <td className="border-b border-slate-100 px-3 py-1.5 pl-4 whitespace-nowrap">
@@ -292,6 +296,19 @@ export function AvailabilityView({ sourceId }: { sourceId: string }) {
                     <td className="numeric border-b border-slate-100 px-3 py-1.5 text-right whitespace-nowrap">{formatOutageDuration(outage.durationMs)}</td>
                     <td className="numeric border-b border-slate-100 px-3 py-1.5 text-right whitespace-nowrap">{formatOutageDuration(outage.inPeriodMs)}</td>
                     <td className="numeric border-b border-slate-100 px-3 py-1.5 text-right">{outage.failedChecks}</td>
+                    <td className="border-b border-slate-100 px-3 py-1.5 text-xs">
+                      {outageAlertLines(outage, data.source.alertsBlockedBy).map((line) => (
+                        <span key={line.text} className={line.tone === "warning" ? "block font-medium text-warning-800" : line.tone === "muted" ? "block text-slate-500" : "block text-slate-700"}>
+                          {line.text}
+                          {line.at ? (
+                            <>
+                              {" "}
+                              <DateTime value={line.at} style="precise" />
+                            </>
+                          ) : null}
+                        </span>
+                      ))}
+                    </td>
                     <td className="border-b border-slate-100 px-3 py-1.5 pr-4 text-xs text-slate-700">
                       {outage.error}
                       {outage.lastError && outage.lastError !== outage.error ? <span className="block text-slate-500">Last: {outage.lastError}</span> : null}
