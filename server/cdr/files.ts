@@ -26,6 +26,12 @@ import { RUN_TIMEOUTS } from "@/server/jobs/timeouts";
 /** Accepted files: they (will) bill their calls. HELD, DUPLICATE and DISMISSED do not. */
 export const ACCEPTED_FILE_STATUSES = ["RECEIVED", "PROCESSING", "DONE", "FAILED"] as const;
 
+/**
+ * Files ingested at once, overall and per tenant (the ingest function's concurrency): no tenant
+ * takes more than half the slots, and a tenant's files do not queue behind each other one by one.
+ */
+export const INGEST_SLOTS = { overall: 4, perTenant: 2 } as const;
+
 /** Uploads have no remote folder: their remotePath is this prefix and the name the admin gave. */
 const UPLOAD_REMOTE_PATH_PREFIX = "upload:";
 
@@ -289,12 +295,12 @@ const STALLED_INGEST_MARGIN_MS = 15 * 60_000;
  *   attempts all failed before they could record it, a process killed for good, a lost
  *   cancellation): FAILED, for an admin to retry, and taken from the attempt that owned it, as
  *   a cancellation does, so that attempt (whose JavaScript may still run) writes nothing more.
- * - RECEIVED, its event sent as long ago, while no file of any tenant is being ingested (a run
- *   queued behind other files, its tenant's or others' in the engine's few slots, waits only
- *   while some run; none runs, so the engine lost it): sent again under a new event id, which
- *   the lost-event sweep does right after. (Sent again while runs were queued, it would go to
- *   the back of the queue.) A run of the old event that still comes
- *   (it waited longer behind other tenants' files) finds another event's file and leaves it.
+ * - RECEIVED, its event sent as long ago, while the engine has a slot free for it: fewer files
+ *   being ingested than INGEST_SLOTS overall and for its tenant. (A run queued behind other
+ *   files waits only while those slots are taken; with one free, the engine lost it.) Sent
+ *   again under a new event id, which the lost-event sweep does right after. (Sent again while
+ *   it was only queued, it would go to the back of the queue.) A run of the old event that
+ *   still comes finds another event's file and leaves it.
  * Each is one conditional update: a claim (which sets the start) either comes first, and the
  * file is left alone, or finds the file changed.
  */
@@ -314,7 +320,8 @@ export async function recoverStalledIngests(options: { now?: Date } = {}): Promi
   const resent = await db().$executeRaw`
     UPDATE cdr_files f SET ingest_event_id = 'cdr-file-' || f.id || '-resent-' || ${String(now)}, ingest_event_sent_at = NULL
     WHERE f.status = 'RECEIVED' AND f.ingest_event_sent_at < ${stalledBefore}::timestamptz
-      AND NOT EXISTS (SELECT 1 FROM cdr_files live WHERE live.status = 'PROCESSING' AND live.started_at >= ${liveSince}::timestamptz)`;
+      AND (SELECT count(*) FROM cdr_files live WHERE live.status = 'PROCESSING' AND live.started_at >= ${liveSince}::timestamptz) < ${INGEST_SLOTS.overall}
+      AND (SELECT count(*) FROM cdr_files live WHERE live.tenant_id = f.tenant_id AND live.status = 'PROCESSING' AND live.started_at >= ${liveSince}::timestamptz) < ${INGEST_SLOTS.perTenant}`;
   return { failed, resent };
 }
 

@@ -141,47 +141,57 @@ describe("a file whose ingest died without recording it", () => {
     expect(charged._sum.amount).toBe(-done.priceTotal);
   });
 
-  it("is sent again under a new event id when RECEIVED long after its event went out, unless an ingest of any tenant is in progress (its run may be waiting its turn); then billed once", async () => {
+  it("is sent again under a new event id when RECEIVED long after its event went out, unless every slot it could run in is taken (its run may be waiting its turn); then billed once", async () => {
     const world = await createBillingTenant();
-    const waiting = await deliverQuietly(runner, { tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "Master-waiting.csv", content: syntheticAsteriskFile(10) });
-    const running = await deliverQuietly(runner, { tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "Master-running.csv", content: syntheticAsteriskFile(10, { startMs: Date.UTC(2026, 9, 11) }) });
+    const tenantId = world.tenant.id;
+    const file = (name: string, day: number) => deliverQuietly(runner, { tenantId, sourceId: world.asterisk.id, name, content: syntheticAsteriskFile(10, { startMs: Date.UTC(2026, 9, day) }) });
+    const waiting = await file("Master-waiting.csv", 10);
+    const running = [await file("Master-running-1.csv", 11), await file("Master-running-2.csv", 12)];
     await eventSentAgo(waiting.id, HOUR_MS + 16 * 60_000);
-    await leftProcessing(running.id, 5 * 60_000);
+    // Both of the tenant's slots are taken: its run may be queued behind them.
+    for (const each of running) await leftProcessing(each.id, 5 * 60_000);
     expect(await recoverStalledIngests()).toEqual({ failed: 0, resent: 0 });
     const lost = await fileRow(waiting.id);
     expect(lost.status).toBe("RECEIVED");
 
-    // The other file's attempt died too: nothing of the tenant runs, so nothing waits for a turn.
-    await leftProcessing(running.id, HOUR_MS + 16 * 60_000);
+    // One of them died: a slot of the tenant is free, so the engine would have started the run.
+    await leftProcessing(running[0]!.id, HOUR_MS + 16 * 60_000);
     expect(await recoverStalledIngests()).toEqual({ failed: 1, resent: 1 });
     const resent = await fileRow(waiting.id);
     expect([resent.status, resent.ingestEventSentAt]).toEqual(["RECEIVED", null]);
     expect(resent.ingestEventId).not.toBe(lost.ingestEventId);
-    expect((await fileRow(running.id)).status).toBe("FAILED");
+    expect((await fileRow(running[0]!.id)).status).toBe("FAILED");
     // The old event's run, should it still come, finds another event's file.
-    expect(await ingestCdrFile({ tenantId: world.tenant.id, fileId: waiting.id, ingestEventId: lost.ingestEventId ?? `cdr-file-${waiting.id}` })).toMatchObject({ status: "SUPERSEDED" });
+    expect(await ingestCdrFile({ tenantId, fileId: waiting.id, ingestEventId: lost.ingestEventId ?? `cdr-file-${waiting.id}` })).toMatchObject({ status: "SUPERSEDED" });
 
     // The lost-event sweep (the same cron, right after) sends it. (Its grace is counted from the
     // file's arrival, which in life is over an hour ago; here it was a moment ago.)
     expect(await resendLostFileEvents({ now: new Date(Date.now() + 3 * 60_000) })).toMatchObject({ resent: 1 });
+    await leftProcessing(running[1]!.id, HOUR_MS + 16 * 60_000);
     await runner.drain();
     const done = await fileRow(waiting.id);
     expect([done.status, done.lines]).toEqual(["DONE", 10]);
-    const charged = await db().ledgerEntry.aggregate({ where: { tenantId: world.tenant.id, kind: "CALL_CHARGES" }, _sum: { amount: true } });
+    const charged = await db().ledgerEntry.aggregate({ where: { tenantId, kind: "CALL_CHARGES", referenceId: waiting.id }, _sum: { amount: true } });
     expect(charged._sum.amount).toBe(-done.priceTotal);
+    expect(await recoverStalledIngests()).toMatchObject({ failed: 1 });
 
-    // Another tenant's ingest running: the engine is serving its queue, where this file's run may wait.
-    const other = await createBillingTenant();
-    const othersRunning = await deliverQuietly(runner, { tenantId: other.tenant.id, sourceId: other.asterisk.id, name: "Master-other.csv", content: syntheticAsteriskFile(5) });
-    const queued = await deliverQuietly(runner, { tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "Master-queued.csv", content: syntheticAsteriskFile(10, { startMs: Date.UTC(2026, 9, 13) }) });
+    // Other tenants' ingests take every slot of the engine: this file's run may wait in its queue.
+    const others = [await createBillingTenant(), await createBillingTenant()];
+    const othersRunning = [];
+    for (const other of others) {
+      for (const day of [14, 15]) {
+        othersRunning.push(await deliverQuietly(runner, { tenantId: other.tenant.id, sourceId: other.asterisk.id, name: `Master-${day}.csv`, content: syntheticAsteriskFile(5, { startMs: Date.UTC(2026, 9, day) }) }));
+      }
+    }
+    const queued = await file("Master-queued.csv", 13);
     await eventSentAgo(queued.id, HOUR_MS + 16 * 60_000);
-    await leftProcessing(othersRunning.id, 5 * 60_000);
+    for (const each of othersRunning) await leftProcessing(each.id, 5 * 60_000);
     expect(await recoverStalledIngests()).toEqual({ failed: 0, resent: 0 });
-    await leftProcessing(othersRunning.id, HOUR_MS + 16 * 60_000);
+    await leftProcessing(othersRunning[0]!.id, HOUR_MS + 16 * 60_000);
     expect(await recoverStalledIngests()).toEqual({ failed: 1, resent: 1 });
 
     // Recently sent: left alone.
-    const fresh = await deliverQuietly(runner, { tenantId: world.tenant.id, sourceId: world.asterisk.id, name: "Master-fresh.csv", content: syntheticAsteriskFile(10, { startMs: Date.UTC(2026, 9, 12) }) });
+    const fresh = await file("Master-fresh.csv", 16);
     expect(await recoverStalledIngests()).toEqual({ failed: 0, resent: 0 });
     expect((await fileRow(fresh.id)).status).toBe("RECEIVED");
   });

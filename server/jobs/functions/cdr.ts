@@ -5,7 +5,7 @@ import { cdrFileReceived, cdrRerateRequested, functionCancelled, parseCarriedEve
 import { ingestCdrFile, UnreadableCdrFile } from "@/server/cdr/ingest";
 import { ensureUpcomingPartitions } from "@/server/cdr/partitions";
 import { RERATE_RETRIES, runRerateRequest } from "@/server/cdr/rerate";
-import { failFileOfCancelledIngest, removeAbandonedSpoolParts, resendLostFileEvents } from "@/server/cdr/files";
+import { failFileOfCancelledIngest, INGEST_SLOTS, removeAbandonedSpoolParts, resendLostFileEvents } from "@/server/cdr/files";
 
 // Several files at once overall, two per tenant: no tenant takes more than half the slots,
 // and a tenant's files do not queue behind each other one by one. The embedded runner gives a
@@ -16,7 +16,7 @@ export const ingestFile = inngest.createFunction(
   {
     id: "cdr-ingest-file",
     retries: 5,
-    concurrency: [{ limit: 4 }, { limit: 2, key: "event.data.tenantId" }],
+    concurrency: [{ limit: INGEST_SLOTS.overall }, { limit: INGEST_SLOTS.perTenant, key: "event.data.tenantId" }],
     timeouts: RUN_TIMEOUTS.cdrIngest,
     triggers: [cdrFileReceived],
   },
