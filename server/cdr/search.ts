@@ -4,6 +4,7 @@ import { AppError } from "@/server/errors";
 import { offsetText } from "@/server/lib/local-timestamp";
 import { DIALLING_PLAN_COLUMNS, numberingPlanOf } from "@/server/tenants/dialling-plan";
 import { createNumberFilters, type TNumberFilterField } from "./number-filter";
+import { DAY_MS, exceedsMaxRange, MAX_RANGE_DAYS, NO_CUSTOMER } from "./search-rules";
 import { TRAFFIC_BUCKET_MS, trafficSumsSql, type TTrafficCounter } from "./traffic-totals";
 
 /**
@@ -23,23 +24,27 @@ import { TRAFFIC_BUCKET_MS, trafficSumsSql, type TTrafficCounter } from "./traff
  *   it), within the date range.
  * - `calleePrefix` is then matched as a prefix of the normalised E.164 callee: per UTC day of
  *   the range, an index range scan on (tenant_id, day, callee COLLATE "C").
+ * - `accountCode` is the stored account code exactly (as the unbillable queue groups it), and
+ *   `unbillableReason` the stored reason of an UNBILLABLE call; `customerId` "none"
+ *   ({@link NO_CUSTOMER}) is the calls no customer owns. Staff only: a customer scope that names
+ *   the first two is refused ({@link resolveCdrFilter}), and its own customer wins over the third.
  */
 
 export const CDR_STATUSES = ["RATED", "UNANSWERED", "UNBILLABLE"] as const;
 export const CDR_CATEGORIES = ["LOCAL", "LONG_DISTANCE", "TOLL_FREE", "INTERNATIONAL", "MOBILE", "PREMIUM", "OTHER"] as const;
-export const MAX_RANGE_DAYS = 366;
+export { MAX_RANGE_DAYS, NO_CUSTOMER };
 export const DEFAULT_RANGE_DAYS = 7;
 export const MAX_PAGE_SIZE = 500;
-const DAY_MS = 86_400_000;
 
 const optionalId = z.preprocess((value) => (value === "" ? null : value), z.uuid().nullish());
-const optionalText = z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? null : value), z.string().trim().max(64).nullish());
+const blankAsNull = (value: unknown) => (typeof value === "string" && value.trim() === "" ? null : value);
+const optionalText = z.preprocess(blankAsNull, z.string().trim().max(64).nullish());
 
 export const ZCdrFilter = z
   .object({
     from: z.coerce.date().nullish(),
     to: z.coerce.date().nullish(),
-    customerId: optionalId,
+    customerId: z.preprocess((value) => (value === "" ? null : value), z.union([z.literal(NO_CUSTOMER), z.uuid()]).nullish()),
     trunkId: optionalId,
     /** As typed (trimmed): {@link resolveCdrFilter} reads it with the tenant's plan. */
     caller: optionalText,
@@ -49,6 +54,9 @@ export const ZCdrFilter = z
     status: z.preprocess((value) => (value === "" ? null : value), z.enum(CDR_STATUSES).nullish()),
     sourceId: optionalId,
     fileId: optionalId,
+    /** Ingest stores account codes of any length; record keys, the longest text it keeps, are capped at 512. */
+    accountCode: z.preprocess(blankAsNull, z.string().trim().max(512).nullish()),
+    unbillableReason: z.preprocess(blankAsNull, z.string().trim().max(200).nullish()),
   })
   .superRefine((value, context) => {
     if (value.from && value.to && value.to.getTime() <= value.from.getTime()) {
@@ -56,7 +64,7 @@ export const ZCdrFilter = z
     }
     const to = value.to ?? new Date();
     const from = value.from ?? new Date(to.getTime() - DEFAULT_RANGE_DAYS * DAY_MS);
-    if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS) {
+    if (exceedsMaxRange(from, to)) {
       context.addIssue({ code: "custom", path: ["from"], message: `The range may span at most ${MAX_RANGE_DAYS} days` });
     }
   })
@@ -74,6 +82,8 @@ export const ZCdrFilter = z
       status: value.status ?? null,
       sourceId: value.sourceId ?? null,
       fileId: value.fileId ?? null,
+      accountCode: value.accountCode ?? null,
+      unbillableReason: value.unbillableReason ?? null,
     };
   });
 export type TCdrFilterInput = z.input<typeof ZCdrFilter>;
@@ -90,6 +100,11 @@ export type TCdrFilter = z.output<typeof ZCdrFilter>;
  */
 export async function resolveCdrFilter(scope: TCdrScope, input: TCdrFilterInput): Promise<TCdrFilter> {
   const filter = ZCdrFilter.parse(input);
+  // Refused rather than ignored: dropping them would widen the results without a word, and which
+  // reason a call is unbillable for is the carrier's business (a customer reads "Being priced").
+  if (isCustomerScope(scope) && (filter.accountCode !== null || filter.unbillableReason !== null)) {
+    throw new AppError("FORBIDDEN", "Calls can be filtered by account code or unbillable reason by staff only");
+  }
   if (filter.caller === null && filter.calleePrefix === null) return filter;
   const tenant = await db().tenant.findUnique({ where: { id: scope.tenantId }, select: DIALLING_PLAN_COLUMNS });
   if (!tenant) throw AppError.notFound("Tenant");
@@ -136,8 +151,11 @@ export function isCustomerScope(scope: TCdrScope): boolean {
 export type TCdrRow = {
   sourceId: string;
   recordKey: string;
-  fileId: string;
-  line: number;
+  /** The file and line the call came from; null for customer scopes (the carrier's files are not theirs to see). */
+  fileId: string | null;
+  line: number | null;
+  /** The file's name, on search pages for staff (the CSV names the file by id); null otherwise. */
+  fileName: string | null;
   startAt: Date;
   answerAt: Date | null;
   endAt: Date | null;
@@ -208,7 +226,8 @@ export function cdrWhere(scope: TCdrScope, filter: TCdrFilter, alias = "c", para
   const tenant = add(scope.tenantId);
   const parts = [`${alias}.tenant_id = ${tenant}::uuid`, `${alias}.start_at >= ${add(filter.from)}`, `${alias}.start_at < ${add(filter.to)}`];
   const customerId = scopedCustomer(scope, filter);
-  if (customerId) parts.push(`${alias}.customer_id = ${add(customerId)}::uuid`);
+  if (customerId === NO_CUSTOMER) parts.push(`${alias}.customer_id IS NULL`);
+  else if (customerId) parts.push(`${alias}.customer_id = ${add(customerId)}::uuid`);
   if (filter.trunkId) parts.push(`${alias}.trunk_id = ${add(filter.trunkId)}::uuid`);
   if (filter.calleePrefix) {
     // A byte range rather than LIKE: exact under COLLATE "C" and always index-usable.
@@ -223,6 +242,10 @@ export function cdrWhere(scope: TCdrScope, filter: TCdrFilter, alias = "c", para
   if (filter.category) parts.push(`${alias}.category = ${add(filter.category)}::"RateCategory"`);
   if (filter.status) parts.push(`${alias}.status = ${add(filter.status)}::"CdrStatus"`);
   if (filter.sourceId) parts.push(`${alias}.source_id = ${add(filter.sourceId)}::uuid`);
+  if (filter.accountCode) parts.push(`${alias}.account_code = ${add(filter.accountCode)}`);
+  // Only UNBILLABLE calls have a reason; naming the status as a constant also lets the planner
+  // read the partial index cdrs_unbillable (tenant, start) instead of every call of the range.
+  if (filter.unbillableReason) parts.push(`${alias}.status = 'UNBILLABLE'`, `${alias}.unbillable_reason = ${add(filter.unbillableReason)}`);
   if (filter.fileId) {
     const file = add(filter.fileId);
     parts.push(`${alias}.file_id = ${file}::uuid`);
@@ -263,6 +286,8 @@ export type TRawCdrRow = {
   price: string | null;
   cost: string | null;
   disposition: string | null;
+  /** Joined by the search's pages for staff ({@link withNames}); the CSV export does not read it. */
+  file_name?: string | null;
 };
 
 export function toCdrRow(raw: TRawCdrRow, scope: TCdrScope): TCdrRow {
@@ -270,8 +295,9 @@ export function toCdrRow(raw: TRawCdrRow, scope: TCdrScope): TCdrRow {
   return {
     sourceId: raw.source_id,
     recordKey: raw.record_key,
-    fileId: raw.file_id,
-    line: raw.line,
+    fileId: staffView ? raw.file_id : null,
+    line: staffView ? raw.line : null,
+    fileName: staffView ? (raw.file_name ?? null) : null,
     startAt: raw.start_at,
     answerAt: raw.answer_at,
     endAt: raw.end_at,
@@ -305,12 +331,18 @@ export function trunkNameCondition(scope: TCdrScope, trunkAlias: string, callAli
   return scope.customerId ? ` AND ${trunkAlias}.customer_id = ${callAlias}.customer_id` : "";
 }
 
-/** Names joined by tenant too, so a stray id can never pull another tenant's name in. */
+/**
+ * Names joined by tenant too, so a stray id can never pull another tenant's name in. Staff get
+ * the name of each call's file, to trace a call to its line; a customer's view joins no file.
+ */
 function withNames(innerSql: string, tenantParam: string, scope: TCdrScope): string {
-  return `SELECT x.*, cu.name AS customer_name, cu.account_number AS customer_account, st.name AS trunk_name
+  const file = isCustomerScope(scope)
+    ? { column: "", join: "" }
+    : { column: ", cf.file_name", join: ` LEFT JOIN cdr_files cf ON cf.tenant_id = ${tenantParam}::uuid AND cf.id = x.file_id` };
+  return `SELECT x.*, cu.name AS customer_name, cu.account_number AS customer_account, st.name AS trunk_name${file.column}
     FROM (${innerSql}) x
     LEFT JOIN customers cu ON cu.tenant_id = ${tenantParam}::uuid AND cu.id = x.customer_id
-    LEFT JOIN sip_trunks st ON st.tenant_id = ${tenantParam}::uuid AND st.id = x.trunk_id${trunkNameCondition(scope, "st", "x")}`;
+    LEFT JOIN sip_trunks st ON st.tenant_id = ${tenantParam}::uuid AND st.id = x.trunk_id${trunkNameCondition(scope, "st", "x")}${file.join}`;
 }
 
 export type TCdrSearchResult = {
@@ -418,6 +450,8 @@ const KEEPS_EVERY_CALL: { [K in keyof TCdrFilter]-?: (value: unknown) => boolean
   status: (value) => value === null,
   sourceId: (value) => value === null,
   fileId: (value) => value === null,
+  accountCode: (value) => value === null,
+  unbillableReason: (value) => value === null,
 };
 /** A customer's scope (the portal) is a restriction too. */
 const SCOPE_KEEPS_EVERY_CALL: { [K in keyof TCdrScope]-?: (value: unknown) => boolean } = {
@@ -651,20 +685,23 @@ export async function cdrFilterOptions(scope: TCdrScope) {
   };
 }
 
-export const ZCdrFilterSelection = z.object({ customerId: optionalId, trunkId: optionalId });
+export const ZCdrFilterSelection = z.object({ customerId: optionalId, trunkId: optionalId, fileId: optionalId });
 
 /**
- * The customer and trunk a filter names, for filter controls whose choices ({@link cdrFilterOptions})
- * are capped: a link or a bookmark can name one beyond the cap, and the control must still show
- * it rather than "All". Null when the scope cannot see it: another tenant's, a customer for a
- * customer scope (pinned already), or a trunk that is not (or no longer) the customer's, whose
- * name is its new owner's business ({@link trunkNameCondition}).
+ * The customer, trunk and file a filter names, for filter controls whose choices ({@link cdrFilterOptions})
+ * are capped or absent: a link or a bookmark can name one beyond the cap, and the control must still
+ * show it rather than "All" (or a bare id). Null when the scope cannot see it: another tenant's, a
+ * customer or a file for a customer scope (pinned already; the carrier's files are not theirs), or a
+ * trunk that is not (or no longer) the customer's, whose name is its new owner's business
+ * ({@link trunkNameCondition}).
  */
 export async function cdrFilterSelection(scope: TCdrScope, input: z.input<typeof ZCdrFilterSelection>) {
   const selected = ZCdrFilterSelection.parse(input);
-  const customerId = isCustomerScope(scope) ? null : (selected.customerId ?? null);
+  const staffView = !isCustomerScope(scope);
+  const customerId = staffView ? (selected.customerId ?? null) : null;
   const trunkId = selected.trunkId ?? null;
-  const [customer, trunk] = await Promise.all([
+  const fileId = staffView ? (selected.fileId ?? null) : null;
+  const [customer, trunk, file] = await Promise.all([
     customerId ? db().customer.findFirst({ where: { tenantId: scope.tenantId, id: customerId }, select: { id: true, name: true, accountNumber: true } }) : null,
     trunkId
       ? db().sipTrunk.findFirst({
@@ -672,11 +709,14 @@ export async function cdrFilterSelection(scope: TCdrScope, input: z.input<typeof
           select: { id: true, name: true, customerId: true },
         })
       : null,
+    fileId ? db().cdrFile.findFirst({ where: { tenantId: scope.tenantId, id: fileId }, select: { id: true, fileName: true } }) : null,
   ]);
-  return { customer, trunk };
+  return { customer, trunk, file };
 }
 
-export const CDR_FILTER_KEYS = ["from", "to", "customerId", "trunkId", "caller", "calleePrefix", "category", "status", "sourceId", "fileId"] as const;
+export const CDR_FILTER_KEYS = [
+  "from", "to", "customerId", "trunkId", "caller", "calleePrefix", "category", "status", "sourceId", "fileId", "accountCode", "unbillableReason",
+] as const;
 
 /** A filter from a query string (the export links): absent or empty parameters mean "any". */
 export function cdrFilterFromQuery(params: URLSearchParams): Record<(typeof CDR_FILTER_KEYS)[number], string | null> {

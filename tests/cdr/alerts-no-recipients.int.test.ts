@@ -30,7 +30,7 @@ describe("an outage with nobody to alert", () => {
     // A tenant with no admin, and a source with no alert address.
     const tenant = await createTenant();
     const tenantId = tenant.id;
-    const fields = { name: "Unheard carrier", format: "asterisk", timeZone: "UTC", filePattern: "*.csv", alertEmails: [] as string[] };
+    const fields = { name: "Unheard carrier", format: "asterisk" as const, timeZone: "UTC", filePattern: "*.csv", alertEmails: [] as string[] };
     const server = { host: "127.0.0.1", port: await unusedPort(), username: "cdr", password: "s3cret-sftp-pass" };
     const source = await createCdrSource({ tenantId, actor: TEST_ACTOR, fields: { ...fields, servers: [server] } });
     await setCdrSourceEnabled({ tenantId, actor: TEST_ACTOR, sourceId: source.id, enabled: true });

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { db, pool } from "@/server/db/client";
-import { cdrTimeline, cdrTotals, trafficTotalsCanSum, ZCdrFilter, type TCdrFilter, type TCdrFilterInput, type TCdrScope, type TCdrTotals } from "@/server/cdr/search";
+import { cdrTimeline, cdrTotals, NO_CUSTOMER, trafficTotalsCanSum, ZCdrFilter, type TCdrFilter, type TCdrFilterInput, type TCdrScope, type TCdrTotals } from "@/server/cdr/search";
 import { rebuildTrafficTotals } from "@/server/cdr/traffic-totals";
 import { createWorld } from "../support/factories";
 import { expectTrafficTotalsMatchCalls } from "./traffic-support";
@@ -40,6 +40,7 @@ type TWorld = {
   customerId: string;
   otherCustomerId: string;
   trunkId: string;
+  accountCode: string;
   sourceIds: [string, string];
   fileIds: [string, string];
   calls: TCall[];
@@ -54,7 +55,8 @@ async function createCallingWorld(timeZone: string, spans: [string, string, numb
   const world = await createWorld(`Rollup ${timeZone}`);
   const tenantId = world.tenant.id;
   await db().tenant.update({ where: { id: tenantId }, data: { timeZone } });
-  const trunkId = (await db().sipTrunk.create({ data: { tenantId, customerId: world.customer.id, name: "Main", accountCode: `main-${seed}` } })).id;
+  const accountCode = `main-${seed}`;
+  const trunkId = (await db().sipTrunk.create({ data: { tenantId, customerId: world.customer.id, name: "Main", accountCode } })).id;
   const sourceIds: [string, string] = [
     (await db().cdrSource.create({ data: { tenantId, name: "Switch 1", format: "asterisk", timeZone: "UTC" } })).id,
     (await db().cdrSource.create({ data: { tenantId, name: "Switch 2", format: "asterisk", timeZone: "UTC" } })).id,
@@ -95,9 +97,10 @@ async function createCallingWorld(timeZone: string, spans: [string, string, numb
     }
   }
   await pool().query(
-    `INSERT INTO cdrs (tenant_id, source_id, file_id, line, record_key, start_at, billsec, caller, callee, customer_id, trunk_id,
+    `INSERT INTO cdrs (tenant_id, source_id, file_id, line, record_key, start_at, billsec, caller, callee, account_code, customer_id, trunk_id,
                        status, unbillable_reason, category, billed_seconds, price, cost)
-     SELECT $1::uuid, u.source_id, u.file_id, u.line, 'k-' || u.line, u.start_at, u.billsec, u.caller, u.callee, u.customer_id, u.trunk_id,
+     SELECT $1::uuid, u.source_id, u.file_id, u.line, 'k-' || u.line, u.start_at, u.billsec, u.caller, u.callee,
+            CASE WHEN u.trunk_id IS NOT NULL THEN $16::text END, u.customer_id, u.trunk_id,
             u.status::"CdrStatus", CASE WHEN u.status = 'UNBILLABLE' THEN 'no rate for prefix' END, u.category::"RateCategory", u.billed_seconds, u.price, u.cost
        FROM unnest($2::uuid[], $3::uuid[], $4::int[], $5::timestamptz[], $6::int[], $7::text[], $8::text[], $9::uuid[], $10::uuid[],
                    $11::text[], $12::text[], $13::int[], $14::bigint[], $15::bigint[])
@@ -118,6 +121,7 @@ async function createCallingWorld(timeZone: string, spans: [string, string, numb
       calls.map((call) => call.billedSeconds),
       calls.map((call) => call.price?.toString() ?? null),
       calls.map((call) => call.cost?.toString() ?? null),
+      accountCode,
     ],
   );
   // What ingestion keeps per file: a search by file is bounded by its first and last call.
@@ -131,7 +135,7 @@ async function createCallingWorld(timeZone: string, spans: [string, string, numb
   // Inserted behind the writers' back, so the totals are recomputed, and checked against the calls.
   await rebuildTrafficTotals(pool(), tenantId);
   await expectTrafficTotalsMatchCalls(tenantId);
-  return { tenantId, customerId: world.customer.id, otherCustomerId: world.otherCustomer.id, trunkId, sourceIds, fileIds, calls };
+  return { tenantId, customerId: world.customer.id, otherCustomerId: world.otherCustomer.id, trunkId, accountCode, sourceIds, fileIds, calls };
 }
 
 /** The totals of an unfiltered admin view, from the generated calls themselves. */
@@ -288,9 +292,12 @@ describe("the source of the Calls page's sums", () => {
       status: "UNANSWERED",
       sourceId: world.sourceIds[0],
       fileId: world.fileIds[1],
+      accountCode: world.accountCode,
+      unbillableReason: "no rate for prefix",
     };
     const scope = { tenantId: world.tenantId };
-    for (const [field, value] of Object.entries(restrictions)) {
+    // The calls of no customer: another value of the customer filter.
+    for (const [field, value] of [...Object.entries(restrictions), ["customerId", NO_CUSTOMER] as const]) {
       const filter = { ...range, [field]: value };
       const totals = await cdrTotals({ scope, filter });
       expect(totals, field).toEqual(await cdrTotals({ scope, filter, sumsFrom: "calls" }));

@@ -511,16 +511,18 @@ describe("cdrs.filterSelection", () => {
     expect(await staff.cdrs.filterSelection({ customerId: a.customer.id, trunkId: otherTrunk.id })).toEqual({
       customer: { id: a.customer.id, name: a.customer.name, accountNumber: a.customer.accountNumber },
       trunk: { id: otherTrunk.id, name: "Other's trunk", customerId: a.otherCustomer.id },
+      file: null,
     });
-    expect(await staff.cdrs.filterSelection({ customerId: b.customer.id, trunkId: foreignTrunk.id })).toEqual({ customer: null, trunk: null });
-    expect(await staff.cdrs.filterSelection({ customerId: null, trunkId: "" })).toEqual({ customer: null, trunk: null });
+    expect(await staff.cdrs.filterSelection({ customerId: b.customer.id, trunkId: foreignTrunk.id })).toEqual({ customer: null, trunk: null, file: null });
+    expect(await staff.cdrs.filterSelection({ customerId: null, trunkId: "" })).toEqual({ customer: null, trunk: null, file: null });
 
     const owner = await callerAs(a.customerAdmin.user.id);
     expect(await owner.cdrs.portalFilterSelection({ customerId: a.otherCustomer.id, trunkId: trunkA })).toEqual({
       customer: null,
       trunk: { id: trunkA, name: "A main trunk", customerId: a.customer.id },
+      file: null,
     });
-    expect(await owner.cdrs.portalFilterSelection({ trunkId: otherTrunk.id })).toEqual({ customer: null, trunk: null });
+    expect(await owner.cdrs.portalFilterSelection({ trunkId: otherTrunk.id })).toEqual({ customer: null, trunk: null, file: null });
     await expect(owner.cdrs.filterSelection({ trunkId: trunkA })).rejects.toMatchObject({ code: "FORBIDDEN" });
   });
 });

@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useState, type ReactNode } from "react";
 import type { ColumnDef } from "@tanstack/react-table";
@@ -28,6 +29,9 @@ import { dayOf } from "@/components/time/wall-time";
 import { customRangeError, RANGE_PRESETS, rangeFor, type TRangePreset } from "./range-presets";
 import { customerLabel } from "@/components/admin/format";
 import { withSelected } from "@/components/ui/with-selected";
+import { fileHref } from "@/components/cdr/files/types";
+import { reasonTitle } from "@/components/cdr/unbillable/types";
+import { NO_CUSTOMER } from "@/server/cdr/search-rules";
 
 export type TCallsAudience = "admin" | "customer";
 type TCallRow = TRouterOutputs["cdrs"]["search"]["rows"][number];
@@ -37,7 +41,7 @@ const STATUSES = ["RATED", "UNANSWERED", "UNBILLABLE"] as const;
 const CATEGORIES = ["LOCAL", "LONG_DISTANCE", "TOLL_FREE", "INTERNATIONAL", "MOBILE", "PREMIUM", "OTHER"] as const;
 type TPage = { index: number; cursor: string | null; direction: "next" | "previous" };
 const FIRST_PAGE: TPage = { index: 0, cursor: null, direction: "next" };
-type TTextKey = "customerId" | "trunkId" | "caller" | "callee" | "category" | "status" | "sourceId" | "fileId";
+type TTextKey = "customerId" | "trunkId" | "caller" | "callee" | "category" | "status" | "sourceId" | "fileId" | "accountCode" | "unbillableReason";
 const numberFormat = new Intl.NumberFormat("en-US");
 const NO_BUY_COST_FOR_CALL = "No buy rate or cost is known for this call: its CDR source has no cost deck, or the deck has no rate for the number.";
 const NO_BUY_COST_FOR_CALLS = "No buy rate or cost is known for these calls: their CDR source has no cost deck, or the deck has no rate for the numbers.";
@@ -81,6 +85,20 @@ function seconds(value: number | null): string {
   if (value === null) return "—";
   const minutes = Math.floor(value / 60);
   return `${minutes}:${String(value % 60).padStart(2, "0")}`;
+}
+
+/** A filter that a link sets and the form has no control for (a file, an account code): shown, and removable. */
+function FilterChip({ label, value, title, clearLabel, onClear, mono = false }: { label: string; value: ReactNode; title?: string; clearLabel: string; onClear: () => void; mono?: boolean }) {
+  return (
+    <FormField label={label}>
+      <span className={`flex h-7 max-w-64 items-center gap-1 rounded-md bg-slate-100 px-2 text-xs text-slate-700 ${mono ? "font-mono" : ""}`} title={title}>
+        <span className="truncate">{value}</span>
+        <button type="button" className="ml-1 text-slate-500 hover:text-slate-900" aria-label={clearLabel} onClick={onClear}>
+          ×
+        </button>
+      </span>
+    </FormField>
+  );
 }
 
 /** One filter input applied on Enter or when it loses focus (not on every key: searches are server-side). */
@@ -144,6 +162,9 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
     status: text("status") || null,
     sourceId: admin ? text("sourceId") || null : null,
     fileId: admin ? text("fileId") || null : null,
+    // Staff only: the portal's search refuses them.
+    accountCode: admin ? text("accountCode") || null : null,
+    unbillableReason: admin ? text("unbillableReason") || null : null,
   };
   // Options kept from an earlier load still serve when a refetch fails.
   const ready = options.data !== undefined && range !== null && !inputError;
@@ -163,8 +184,11 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
     enabled: ready,
   });
   const serverErrors = fieldErrorsOf(search.error);
-  // A number the server could not read: the same "fix the filter" states as a bad range.
-  const filterError = inputError ?? serverErrors.caller?.[0] ?? serverErrors.calleePrefix?.[0] ?? null;
+  // The router validates its input as { filter }: a range it refuses comes back as "filter.from".
+  const serverRangeErrors = { from: serverErrors["filter.from"] ?? serverErrors.from, to: serverErrors["filter.to"] ?? serverErrors.to };
+  // A number or a range the server refused: the same "fix the filter" states as a bad range here.
+  const filterError =
+    inputError ?? serverErrors.caller?.[0] ?? serverErrors.calleePrefix?.[0] ?? serverRangeErrors.from?.[0] ?? serverRangeErrors.to?.[0] ?? null;
   // keepPreviousData shows the last results until the requested ones arrive; with an invalid
   // filter they would pass for its results.
   const shown = filterError ? undefined : search.data;
@@ -198,12 +222,18 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
   // The choices are capped (and trunks narrowed to the chosen customer): a customer or trunk from
   // a link may be missing from them, and its name is then asked for on its own.
   const unlisted = (value: string | null, listed: { id: string }[] | undefined) => (value && listed && !listed.some((item) => item.id === value) ? value : null);
-  const selectionInput = { customerId: unlisted(filter.customerId, options.data?.customers), trunkId: unlisted(filter.trunkId, options.data?.trunks) };
+  // A file has no list of choices: its chip asks for its name.
+  const selectionInput = {
+    customerId: filter.customerId === NO_CUSTOMER ? null : unlisted(filter.customerId, options.data?.customers),
+    trunkId: unlisted(filter.trunkId, options.data?.trunks),
+    fileId: filter.fileId,
+  };
   const selection = useQuery({
     ...(admin ? trpc.cdrs.filterSelection.queryOptions(selectionInput) : trpc.cdrs.portalFilterSelection.queryOptions(selectionInput)),
-    enabled: selectionInput.customerId !== null || selectionInput.trunkId !== null,
+    enabled: selectionInput.customerId !== null || selectionInput.trunkId !== null || selectionInput.fileId !== null,
   });
   const selectedCustomer = selection.data?.customer;
+  const selectedFileName = selection.data?.file?.fileName;
   const selectedTrunkName = (options.data?.trunks.find((trunk) => trunk.id === filter.trunkId) ?? selection.data?.trunk)?.name;
 
   // Thirteen columns do not fit a 1366 px window: time over date, caller over callee, trunk under
@@ -347,6 +377,33 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
       header: "Status",
       cell: ({ row }) => <CallStatus row={row.original} audience={audience} />,
     },
+    // Where a disputed call came from: the carrier's file and its line (customers get neither).
+    ...(admin
+      ? ([
+          {
+            id: "file",
+            header: () => (
+              <span className="block leading-tight">
+                File
+                <span className="block font-normal">Line</span>
+              </span>
+            ),
+            cell: ({ row }) => {
+              const { fileId, fileName, line } = row.original;
+              if (!fileId) return <span className="text-slate-400">—</span>;
+              const name = fileName ?? `${fileId.slice(0, 8)}…`;
+              return (
+                <span className="block max-w-32 leading-tight">
+                  <Link href={fileHref(fileId)} className="block truncate text-brand-700 hover:underline" title={`${name}, line ${line}`}>
+                    {name}
+                  </Link>
+                  <span className="block text-xs text-slate-500">line {line}</span>
+                </span>
+              );
+            },
+          },
+        ] satisfies ColumnDef<TCallRow>[])
+      : []),
   ];
 
   // A value from the URL that the choices lack stays shown (by name when known, else by id):
@@ -372,13 +429,25 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
       —
     </span>
   );
+  // Calendar periods (today, this month, custom days) do not move with `now`: their queries keep
+  // their keys, so a refresh fetches them again. A rolling period moves, and its new keys fetch.
+  const refresh = () => {
+    const next = new Date();
+    const nextRange = rangeFor(preset, next, timeZone, fromDay || undefined, toDay || undefined);
+    setNow(next);
+    if (range && nextRange && nextRange.from.getTime() === range.from.getTime() && nextRange.to.getTime() === range.to.getTime()) {
+      void search.refetch();
+      void totals.refetch();
+      void timeline.refetch();
+    }
+  };
   const header = (
     <PageHeader
       title="Calls"
       description={admin ? "Every rated, unanswered and unbillable call, searched by date, customer, number and file." : "Your calls, with what each one cost."}
       actions={
         <>
-          <Button variant="ghost" onClick={() => setNow(new Date())} disabled={!ready}>
+          <Button variant="ghost" onClick={refresh} disabled={!ready}>
             Refresh
           </Button>
           <ExportCsvButton href={exportHref} disabled={!ready || (t?.calls ?? 0) === 0} rows={t?.calls} />
@@ -414,10 +483,10 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
         </FormField>
         {preset === "custom" ? (
           <>
-            <FormField label="From" error={rangeError?.field === "from" ? rangeError.message : serverErrors.from}>
+            <FormField label="From" error={rangeError?.field === "from" ? rangeError.message : serverRangeErrors.from}>
               <Input size="sm" type="date" value={fromDay} title={`Days start at midnight in ${timeZone}`} onChange={(event) => update({ fromDay: event.target.value || null })} />
             </FormField>
-            <FormField label="To (inclusive)" error={rangeError?.field === "to" ? rangeError.message : serverErrors.to}>
+            <FormField label="To (inclusive)" error={rangeError?.field === "to" ? rangeError.message : serverRangeErrors.to}>
               <Input size="sm" type="date" value={toDay} title={`Days end at midnight in ${timeZone}`} onChange={(event) => update({ toDay: event.target.value || null })} />
             </FormField>
           </>
@@ -426,7 +495,10 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
           ? select(
               "customerId",
               "Customer",
-              (options.data?.customers ?? []).map((customer) => ({ value: customer.id, label: customerLabel(customer) })),
+              [
+                { value: NO_CUSTOMER, label: "No customer (unassigned)" },
+                ...(options.data?.customers ?? []).map((customer) => ({ value: customer.id, label: customerLabel(customer) })),
+              ],
               "All customers",
               selectedCustomer ? customerLabel(selectedCustomer) : undefined,
             )
@@ -441,57 +513,76 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
         {select("category", "Category", CATEGORIES.map((value) => ({ value, label: statusLabel(value) })), "Any category")}
         {select("status", "Status", STATUSES.map((value) => ({ value, label: statusName(value, audience) })), "Any status")}
         {admin ? select("sourceId", "Source", (options.data?.sources ?? []).map((source) => ({ value: source.id, label: source.name })), "All sources") : null}
-        {admin && text("fileId") ? (
-          <FormField label="File">
-            <span className="flex h-7 items-center gap-1 rounded-md bg-slate-100 px-2 font-mono text-xs text-slate-700">
-              {text("fileId").slice(0, 8)}…
-              <button type="button" className="ml-1 text-slate-500 hover:text-slate-900" aria-label="Clear the file filter" onClick={() => update({ fileId: null })}>
-                ×
-              </button>
-            </span>
-          </FormField>
+        {filter.fileId ? (
+          <FilterChip
+            label="File"
+            value={selectedFileName ?? `${filter.fileId.slice(0, 8)}…`}
+            title={selectedFileName ? `${selectedFileName} (${filter.fileId})` : filter.fileId}
+            mono={!selectedFileName}
+            clearLabel="Clear the file filter"
+            onClear={() => update({ fileId: null })}
+          />
+        ) : null}
+        {filter.accountCode ? (
+          <FilterChip label="Account code" value={filter.accountCode} title={filter.accountCode} mono clearLabel="Clear the account code filter" onClear={() => update({ accountCode: null })} />
+        ) : null}
+        {filter.unbillableReason ? (
+          <FilterChip
+            label="Unbillable reason"
+            value={reasonTitle(filter.unbillableReason)}
+            title={filter.unbillableReason}
+            clearLabel="Clear the unbillable reason filter"
+            onClear={() => update({ unbillableReason: null })}
+          />
         ) : null}
       </div>
 
-      <div className={`mb-3 grid grid-cols-2 gap-2 ${admin ? "sm:grid-cols-5" : "sm:grid-cols-3"}`}>
-        <Stat
-          label="Calls"
-          loading={totalsLoading}
-          value={t ? numberFormat.format(t.calls) : "—"}
-          hint={
-            t
-              ? `${numberFormat.format(t.rated)} rated · ${numberFormat.format(t.unanswered)} unanswered · ${numberFormat.format(t.unbillable)} ${statusName("UNBILLABLE", audience).toLowerCase()}`
-              : undefined
-          }
-        />
-        <Stat label="Billed minutes" loading={totalsLoading} value={t ? t.minutes : "—"} hint={t ? `${numberFormat.format(Number(t.billedSeconds))} s` : undefined} />
-        <Stat label="Price" loading={totalsLoading} value={t ? <Money micros={t.price} currency={currency} /> : "—"} />
-        {admin ? (
-          <>
-            <Stat
-              label="Cost"
-              loading={totalsLoading}
-              value={!t ? "—" : costUnknown ? unknownAmount : <Money micros={t.cost} currency={currency} />}
-              hint={costUnknown ? "No buy cost known" : t && t.ratedWithoutCost > 0 ? `${ratedCalls(t.ratedWithoutCost)} without a cost` : undefined}
-            />
-            <Stat
-              label="Margin"
-              loading={totalsLoading}
-              tone={t && !costUnknown && t.margin !== null && t.margin < 0n ? "danger" : "neutral"}
-              value={!t ? "—" : costUnknown ? unknownAmount : <Money micros={t.margin} currency={currency} />}
-              hint={!costUnknown && t && t.ratedWithoutCost > 0 ? `${ratedCalls(t.ratedWithoutCost)} without a cost left out` : undefined}
-            />
-          </>
-        ) : null}
-      </div>
+      {totals.isError && !filterError ? (
+        <div className="mb-3 rounded-lg border border-slate-200 bg-white">
+          <QueryError error={totals.error} what="the totals" onRetry={() => void totals.refetch()} />
+        </div>
+      ) : (
+        <div className={`mb-3 grid grid-cols-2 gap-2 ${admin ? "sm:grid-cols-5" : "sm:grid-cols-3"}`}>
+          <Stat
+            label="Calls"
+            loading={totalsLoading}
+            value={t ? numberFormat.format(t.calls) : "—"}
+            hint={
+              t
+                ? `${numberFormat.format(t.rated)} rated · ${numberFormat.format(t.unanswered)} unanswered · ${numberFormat.format(t.unbillable)} ${statusName("UNBILLABLE", audience).toLowerCase()}`
+                : undefined
+            }
+          />
+          <Stat label="Billed minutes" loading={totalsLoading} value={t ? t.minutes : "—"} hint={t ? `${numberFormat.format(Number(t.billedSeconds))} s` : undefined} />
+          <Stat label="Price" loading={totalsLoading} value={t ? <Money micros={t.price} currency={currency} /> : "—"} />
+          {admin ? (
+            <>
+              <Stat
+                label="Cost"
+                loading={totalsLoading}
+                value={!t ? "—" : costUnknown ? unknownAmount : <Money micros={t.cost} currency={currency} />}
+                hint={costUnknown ? "No buy cost known" : t && t.ratedWithoutCost > 0 ? `${ratedCalls(t.ratedWithoutCost)} without a cost` : undefined}
+              />
+              <Stat
+                label="Margin"
+                loading={totalsLoading}
+                tone={t && !costUnknown && t.margin !== null && t.margin < 0n ? "danger" : "neutral"}
+                value={!t ? "—" : costUnknown ? unknownAmount : <Money micros={t.margin} currency={currency} />}
+                hint={!costUnknown && t && t.ratedWithoutCost > 0 ? `${ratedCalls(t.ratedWithoutCost)} without a cost left out` : undefined}
+              />
+            </>
+          ) : null}
+        </div>
+      )}
 
       <CallsTimeline
         timeline={timeline.data}
         loading={!timeline.data && !filterError}
         emptyMessage={filterError ? "Fix the filter to see calls" : undefined}
+        failure={timeline.isError && !filterError ? { error: timeline.error, onRetry: () => void timeline.refetch() } : null}
       />
 
-      {search.isError && !serverErrors.from && !serverErrors.to && !filterError ? (
+      {search.isError && !filterError ? (
         <QueryError error={search.error} what="calls" onRetry={() => void search.refetch()} />
       ) : (
         <DataTable

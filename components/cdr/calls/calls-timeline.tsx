@@ -1,6 +1,7 @@
 "use client";
 
 import type { TRouterOutputs } from "@/components/admin/types";
+import { QueryError } from "@/components/admin/query-error";
 import { BarChart } from "@/components/charts/bar-chart";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 
@@ -30,8 +31,21 @@ export function keyedPoints(timeline: TTimeline | undefined) {
   return points.map((point) => ({ ...point, key: (seen.get(point.at) ?? 0) > 1 ? `${point.at}|${point.utcOffset}` : point.at }));
 }
 
-/** Calls of the filter per hour or day, answered over unanswered: gaps and spikes show at a glance. */
-export function CallsTimeline({ timeline, loading, emptyMessage = "No calls in this period" }: { timeline: TTimeline | undefined; loading: boolean; emptyMessage?: string }) {
+/**
+ * Calls of the filter per hour or day, answered over unanswered: gaps and spikes show at a glance.
+ * A failed query shows why, with a retry, rather than loading for ever.
+ */
+export function CallsTimeline({
+  timeline,
+  loading,
+  emptyMessage = "No calls in this period",
+  failure = null,
+}: {
+  timeline: TTimeline | undefined;
+  loading: boolean;
+  emptyMessage?: string;
+  failure?: { error: unknown; onRetry: () => void } | null;
+}) {
   const unit = timeline?.unit ?? "day";
   return (
     <Card className="mb-3">
@@ -39,20 +53,24 @@ export function CallsTimeline({ timeline, loading, emptyMessage = "No calls in t
         <CardTitle>Calls per {unit}</CardTitle>
       </CardHeader>
       <CardContent>
-        <BarChart
-          data={keyedPoints(timeline)}
-          xKey="key"
-          series={[
-            { key: "answered", label: "Answered" },
-            { key: "unanswered", label: "Unanswered" },
-          ]}
-          stacked
-          height={160}
-          loading={loading}
-          label={`Calls per ${unit}`}
-          xFormatter={(value) => bucketLabel(value, unit)}
-          emptyMessage={emptyMessage}
-        />
+        {failure ? (
+          <QueryError error={failure.error} what={`the calls per ${unit}`} onRetry={failure.onRetry} />
+        ) : (
+          <BarChart
+            data={keyedPoints(timeline)}
+            xKey="key"
+            series={[
+              { key: "answered", label: "Answered" },
+              { key: "unanswered", label: "Unanswered" },
+            ]}
+            stacked
+            height={160}
+            loading={loading}
+            label={`Calls per ${unit}`}
+            xFormatter={(value) => bucketLabel(value, unit)}
+            emptyMessage={emptyMessage}
+          />
+        )}
       </CardContent>
     </Card>
   );

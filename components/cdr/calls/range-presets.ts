@@ -1,3 +1,4 @@
+import { exceedsMaxRange, MAX_RANGE_DAYS } from "@/server/cdr/search-rules";
 import { addDays, dayOf, firstOfMonth, instantFromDateInput, startOfDay } from "@/components/time/wall-time";
 
 /**
@@ -46,12 +47,14 @@ export function rangeFor(preset: TRangePreset, now: Date, timeZone: string, from
 /**
  * Why a custom range cannot be searched, and under which of its two fields to say so; null when
  * it can. Whenever {@link rangeFor} gives no range, this gives a reason: a day that is not a date
- * shows empty in a date input, so it reads as missing too.
+ * shows empty in a date input, so it reads as missing too. A range longer than the search covers
+ * is refused by the server's own rule (the field it names too), before any search is sent.
  */
 export function customRangeError(fromDay: string, toDay: string, timeZone: string): { field: "from" | "to"; message: string } | null {
-  const hasFrom = instantFromDateInput(fromDay, timeZone) !== null;
+  const from = instantFromDateInput(fromDay, timeZone);
   const hasTo = instantFromDateInput(toDay, timeZone) !== null;
-  if (!hasFrom || !hasTo) return { field: hasFrom ? "to" : "from", message: "Choose both dates" };
+  if (!from || !hasTo) return { field: from ? "to" : "from", message: "Choose both dates" };
   if (toDay < fromDay) return { field: "to", message: "The end must be on or after the start" };
+  if (exceedsMaxRange(from, startOfDay(addDays(toDay, 1), timeZone))) return { field: "from", message: `The range may span at most ${MAX_RANGE_DAYS} days` };
   return null;
 }

@@ -331,9 +331,15 @@ export function CdrFileDetail({ fileId }: { fileId: string }) {
                   tone={data.unbillable > 0 ? "warning" : "neutral"}
                   hint={
                     data.unbillable > 0 ? (
-                      <Link href="/admin/cdr/unbillable" className="text-brand-700 hover:underline">
-                        Fix in the unbillable queue
-                      </Link>
+                      <span className="flex flex-wrap gap-x-3">
+                        {/* callsOfFileHref always has a query string: the status is one more parameter. */}
+                        <Link href={`${callsOfFileHref(fileId, data.callDays)}&status=UNBILLABLE`} className="text-brand-700 hover:underline">
+                          View unbillable calls
+                        </Link>
+                        <Link href="/admin/cdr/unbillable" className="text-brand-700 hover:underline">
+                          Fix in the unbillable queue
+                        </Link>
+                      </span>
                     ) : undefined
                   }
                 />

@@ -25,6 +25,9 @@ import { Stat } from "@/components/ui/stat";
 import { toast } from "@/components/ui/toast";
 import { useDebounced } from "@/components/ui/use-debounced";
 import { customerLabel } from "@/components/admin/format";
+import { callsHref, storedPrefixFilter, type TCallsLinkFilter } from "@/components/cdr/calls/calls-href";
+import { useTimeZone } from "@/components/time/time-zone-provider";
+import { NO_CUSTOMER } from "@/server/cdr/search-rules";
 
 const PREFIX_LENGTH_OPTIONS = [2, 3, 4, 5, 6].map((digits) => ({ value: String(digits), label: `First ${digits} digits` }));
 
@@ -113,6 +116,32 @@ function RerateButton({
   );
 }
 
+/**
+ * A group's calls on the Calls page: the reason's unbillable calls over the days the group was
+ * seen, narrowed to what the group shares. Null when nothing the page filters by names the group.
+ */
+function GroupCallsLink({ reason, group, filter }: { reason: string; group: { firstSeen: Date; lastSeen: Date }; filter: TCallsLinkFilter | null }) {
+  const timeZone = useTimeZone();
+  if (filter === null) return null;
+  const href = callsHref({ first: group.firstSeen, last: group.lastSeen }, timeZone, { status: "UNBILLABLE", unbillableReason: reason, ...filter });
+  return (
+    <Link href={href} className="whitespace-nowrap text-sm text-brand-700 hover:underline">
+      View calls
+    </Link>
+  );
+}
+
+/** The group's customer, or the calls of no customer when it has none. */
+function withCustomer(filter: TCallsLinkFilter | null, customer: { id: string } | null): TCallsLinkFilter | null {
+  return filter === null ? null : { ...filter, customerId: customer?.id ?? NO_CUSTOMER };
+}
+
+/** A called-number prefix as the Calls page's callee filter, or null when it cannot name it. */
+function prefixFilter(prefix: string): TCallsLinkFilter | null {
+  const callee = storedPrefixFilter(prefix);
+  return callee === null ? null : { callee };
+}
+
 function ReasonDetail({
   reason,
   currency,
@@ -196,13 +225,17 @@ function ReasonDetail({
               {measures(row)}
               <MiniCell className="font-mono text-xs">{row.sampleCallee ?? "—"}</MiniCell>
               <MiniCell align="right">
-                {canEdit && row.accountCode ? (
-                  <Button size="sm" onClick={() => onMap(row.accountCode!)}>
-                    Map account code…
-                  </Button>
-                ) : row.accountCode === null ? (
-                  <span className="text-xs text-slate-500">No code to map: not assignable</span>
-                ) : null}
+                <span className="flex items-center justify-end gap-3">
+                  {/* Calls without a code have no filter of their own on the Calls page. */}
+                  <GroupCallsLink reason={reason} group={row} filter={row.accountCode === null ? null : { accountCode: row.accountCode }} />
+                  {canEdit && row.accountCode ? (
+                    <Button size="sm" onClick={() => onMap(row.accountCode!)}>
+                      Map account code…
+                    </Button>
+                  ) : row.accountCode === null ? (
+                    <span className="text-xs text-slate-500">No code to map: not assignable</span>
+                  ) : null}
+                </span>
               </MiniCell>
             </MiniRow>
           ))}
@@ -233,16 +266,19 @@ function ReasonDetail({
               </MiniCell>
               {measures(row)}
               <MiniCell align="right">
-                {canEdit ? (
-                  <Button
-                    size="sm"
-                    onClick={() =>
-                      onAddRate({ prefix: row.prefix, deckId: row.deck?.id ?? null, customerName: row.customer?.name ?? null, firstSeen: row.firstSeen, sampleCallee: row.sampleCallee })
-                    }
-                  >
-                    Add rate…
-                  </Button>
-                ) : null}
+                <span className="flex items-center justify-end gap-3">
+                  <GroupCallsLink reason={reason} group={row} filter={withCustomer(prefixFilter(row.prefix), row.customer)} />
+                  {canEdit ? (
+                    <Button
+                      size="sm"
+                      onClick={() =>
+                        onAddRate({ prefix: row.prefix, deckId: row.deck?.id ?? null, customerName: row.customer?.name ?? null, firstSeen: row.firstSeen, sampleCallee: row.sampleCallee })
+                      }
+                    >
+                      Add rate…
+                    </Button>
+                  ) : null}
+                </span>
               </MiniCell>
             </MiniRow>
           ))}
@@ -261,11 +297,14 @@ function ReasonDetail({
               <MiniCell>{row.customer ? customerLabel(row.customer) : <span className="text-slate-400">—</span>}</MiniCell>
               {measures(row)}
               <MiniCell align="right">
-                {row.customer ? (
-                  <Link href={`/admin/customers/${row.customer.id}`} className={buttonClassName("secondary", "sm")}>
-                    Assign a deck…
-                  </Link>
-                ) : null}
+                <span className="flex items-center justify-end gap-3">
+                  <GroupCallsLink reason={reason} group={row} filter={withCustomer({}, row.customer)} />
+                  {row.customer ? (
+                    <Link href={`/admin/customers/${row.customer.id}`} className={buttonClassName("secondary", "sm")}>
+                      Assign a deck…
+                    </Link>
+                  ) : null}
+                </span>
               </MiniCell>
             </MiniRow>
           ))}
@@ -277,11 +316,14 @@ function ReasonDetail({
     <div className="flex flex-col">
       {toolbar}
       {note}
-      <MiniTable label={`${reasonTitle(reason)} by prefix`} columns={["Prefix", ...measureColumns]}>
+      <MiniTable label={`${reasonTitle(reason)} by prefix`} columns={["Prefix", ...measureColumns, { label: "Actions", srOnly: true }]}>
         {data.rows.map((row) => (
           <MiniRow key={row.prefix}>
             <MiniCell className="font-mono text-xs">{row.prefix}…</MiniCell>
             {measures(row)}
+            <MiniCell align="right">
+              <GroupCallsLink reason={reason} group={row} filter={prefixFilter(row.prefix)} />
+            </MiniCell>
           </MiniRow>
         ))}
       </MiniTable>

@@ -9,7 +9,8 @@ export const dynamic = "force-dynamic";
 
 /**
  * The calls of a filter as CSV for tenant staff (?from=&to=&customerId=&trunkId=&caller=&calleePrefix=
- * &category=&status=&sourceId=&fileId=), streamed through a server-side cursor. X-Total-Rows carries
+ * &category=&status=&sourceId=&fileId=&accountCode=&unbillableReason=; customerId=none for calls of no
+ * customer), streamed through a server-side cursor. X-Total-Rows carries
  * the row count so the browser can show "n of N" while it reads the stream; X-Time-Zone names the
  * tenant's zone, which the times are written in (each also carries its UTC offset).
  */
