@@ -85,7 +85,7 @@ export async function runRerateRequest(options: { tenantId: string; requestId: s
   let counted = false;
   try {
     await pool().query(
-      `UPDATE rerate_requests SET status = 'RUNNING', attempts = attempts + 1, started_at = COALESCE(started_at, now())
+      `UPDATE rerate_requests SET status = 'RUNNING', attempts = attempts + 1, started_at = COALESCE(started_at, now()), attempt_started_at = now()
        WHERE tenant_id = $1::uuid AND id = $2::uuid`,
       [tenantId, requestId],
     );

@@ -504,12 +504,13 @@ export async function rerateStatus(options: { tenantId: string; input: z.input<t
   const input = ZRerateStatusInput.parse(options.input);
   const request = await db().rerateRequest.findFirst({
     where: { tenantId, id: input.requestId },
-    select: { status: true, reason: true, rated: true, stillUnbillable: true, charged: true, error: true, requestedAt: true, startedAt: true, finishedAt: true },
+    select: { status: true, reason: true, rated: true, stillUnbillable: true, charged: true, error: true, requestedAt: true, startedAt: true, attemptStartedAt: true, finishedAt: true },
   });
   if (!request) throw AppError.notFound("Re-rate request");
   const remaining = await db().cdr.count({ where: { tenantId, status: "UNBILLABLE", ...(request.reason ? { unbillableReason: request.reason } : {}) } });
   const now = Date.now();
-  const cancelled = request.status === "RUNNING" && request.startedAt !== null && now - request.startedAt.getTime() > RERATE_RUN_LIMIT_MS;
+  // From the current attempt's start: a retry has a limit of its own (the embedded runner's).
+  const cancelled = request.status === "RUNNING" && request.attemptStartedAt !== null && now - request.attemptStartedAt.getTime() > RERATE_RUN_LIMIT_MS;
   // Queued behind at most one other re-rate of the tenant (one runs at a time, and the page starts
   // one at a time): past two runs' limits its event was lost (a process died before sending it).
   const neverStarted = request.status === "QUEUED" && now - request.requestedAt.getTime() > 2 * RERATE_RUN_LIMIT_MS;

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { db, pool } from "@/server/db/client";
 import { uploadCdrFile } from "@/server/cdr/upload";
 import { addRateForPrefix, rerateStatus } from "@/server/cdr/unbillable";
-import { requestRerate } from "@/server/cdr/rerate";
+import { requestRerate, runRerateRequest } from "@/server/cdr/rerate";
 import { rerateCalls } from "@/server/jobs/functions/cdr";
 import { EmbeddedRunner, setEmbeddedRunner } from "@/server/jobs/embedded-runner";
 import { ACTOR, balances, createBillingTenant, TAIWAN_RATE, withJobRunner } from "./ingest-support";
@@ -201,15 +201,28 @@ describe("a re-rate request", () => {
     const request = await requestOutsideTheEmbeddedRunner(tenantId);
     await db().rerateRequest.update({
       where: { id: request.requestId },
-      data: { status: "RUNNING", attempts: 1, startedAt: new Date(Date.now() - 2 * 3_600_000 - 60_000), error: "disk full" },
+      data: { status: "RUNNING", attempts: 1, startedAt: new Date(Date.now() - 2 * 3_600_000 - 60_000), attemptStartedAt: new Date(Date.now() - 2 * 3_600_000 - 60_000), error: "disk full" },
     });
     expect(await rerateStatus({ tenantId, input: { requestId: request.requestId } })).toMatchObject({
       status: "FAILED",
       done: true,
       error: "Cancelled: the re-rate did not finish within 2h (last error: disk full)",
     });
-    await db().rerateRequest.update({ where: { id: request.requestId }, data: { startedAt: new Date(Date.now() - 3_600_000) } });
+    await db().rerateRequest.update({ where: { id: request.requestId }, data: { startedAt: new Date(Date.now() - 3_600_000), attemptStartedAt: new Date(Date.now() - 3_600_000) } });
     expect(await rerateStatus({ tenantId, input: { requestId: request.requestId } })).toMatchObject({ status: "RUNNING", done: false });
+  });
+
+  it("is judged by its current attempt's start: a retry that began after the first attempt failed has a time limit of its own", async () => {
+    const { tenantId } = await queueWithTaiwanRate();
+    const request = await requestOutsideTheEmbeddedRunner(tenantId);
+    // Attempt 1 started 2 h 10 min ago and failed after 1 h 50 min; the retry started 20 minutes ago.
+    await db().rerateRequest.update({ where: { id: request.requestId }, data: { status: "RUNNING", attempts: 1, startedAt: new Date(Date.now() - 130 * 60_000), error: "deadlock detected" } });
+    // The retry's start is recorded as it begins (it then completes here).
+    await runRerateRequest({ tenantId, requestId: request.requestId, reason: null });
+    const row = await db().rerateRequest.findUniqueOrThrow({ where: { id: request.requestId } });
+    expect(row.attemptStartedAt!.getTime()).toBeGreaterThan(row.startedAt!.getTime());
+    await db().rerateRequest.update({ where: { id: request.requestId }, data: { status: "RUNNING", attemptStartedAt: new Date(Date.now() - 20 * 60_000) } });
+    expect(await rerateStatus({ tenantId, input: { requestId: request.requestId } })).toMatchObject({ status: "RUNNING", done: false, startedAt: row.startedAt });
   });
 
   it("reads as failed when it never started within two runs' limits (its event was never handed over), and as queued before", async () => {
