@@ -88,8 +88,8 @@ async function callSummaries(options: { tenantId: string; customerId: string; ti
   const batches: { id: bigint; fileId: string; firstLine: number; lastLine: number; createdAt: Date }[] = [];
   for (const entry of options.entries) {
     const batch = cdrBatchOf(entry);
-    // Which of its range's calls a partial charge billed is not recorded: it is described
-    // without a count rather than with the range's.
+    // Which of its range's calls a partial charge billed is not recorded: it reads as calls priced
+    // later (textOf), as on the statement, rather than with the range's count.
     if (batch && !batch.partOfRange) batches.push({ id: entry.id, fileId: batch.fileId, firstLine: batch.firstLine, lastLine: batch.lastLine, createdAt: entry.createdAt });
   }
   if (batches.length === 0) return new Map();
@@ -153,7 +153,7 @@ function textOf(entry: TEntryForText, calls: Map<bigint, TCallSummary>, fees: Ma
     case "AUTO_RECHARGE":
       return CUSTOMER_TEXT.AUTO_RECHARGE;
     case "CALL_CHARGES":
-      if (entry.referenceType === "cdr_rerate") return CUSTOMER_TEXT.RERATED_CALLS;
+      if (entry.referenceType === "cdr_rerate" || cdrBatchOf(entry)?.partOfRange) return CUSTOMER_TEXT.RERATED_CALLS;
       return callChargesText(calls.get(entry.id));
     case "SMS_CHARGES":
       return CUSTOMER_TEXT.SMS_CHARGES;

@@ -112,10 +112,8 @@ async function batchUsage(options: TPeriod, batches: readonly TBatch[]) {
        SELECT * FROM unnest($3::uuid[], $4::int[], $5::int[], $6::timestamptz[]) AS b(file_id, first_line, last_line, posted_at)
      ),
      files AS (
-       -- A range charged twice (its first charge, then a part of its calls: see cdrBatchOf) is
-       -- counted once, up to its later posting: width_bucket takes the last of equal thresholds.
-       SELECT b.file_id, array_agg(b.first_line ORDER BY b.first_line, b.posted_at) AS firsts, array_agg(b.last_line ORDER BY b.first_line, b.posted_at) AS lasts,
-              array_agg(b.posted_at ORDER BY b.first_line, b.posted_at) AS posted, f.first_call_at, f.last_call_at
+       SELECT b.file_id, array_agg(b.first_line ORDER BY b.first_line) AS firsts, array_agg(b.last_line ORDER BY b.first_line) AS lasts,
+              array_agg(b.posted_at ORDER BY b.first_line) AS posted, f.first_call_at, f.last_call_at
        FROM b JOIN cdr_files f ON f.tenant_id = $1::uuid AND f.id = b.file_id AND f.first_call_at IS NOT NULL
        GROUP BY b.file_id, f.first_call_at, f.last_call_at
      )
@@ -156,9 +154,12 @@ async function statementUsage(options: TPeriod): Promise<TStatementUsage> {
   for (const entry of entries) {
     total += entry.amount;
     const batch = cdrBatchOf(entry);
-    if (batch) {
-      batches.push({ ...batch, postedAt: entry.createdAt });
-    } else if (entry.referenceType === "cdr_rerate") rerated += entry.amount;
+    // A part of a batch's range charged on a later read of its file (lines it had rejected, read
+    // after a fix) bills calls priced after the batch, as a re-rate does; which of the range's
+    // calls it billed is not recorded, so it is not listed by category.
+    if (batch && !batch.partOfRange) {
+      batches.push({ fileId: batch.fileId, firstLine: batch.firstLine, lastLine: batch.lastLine, postedAt: entry.createdAt });
+    } else if (entry.referenceType === "cdr_rerate" || batch?.partOfRange) rerated += entry.amount;
   }
   const grouped = await batchUsage(options, batches);
   const rows: TStatementUsageRow[] = [];

@@ -481,17 +481,22 @@ describe("a worker killed mid-file", () => {
     expect(charged).toBe(-done.priceTotal);
     await expectFileTotalsOfStoredCalls(file.id);
 
-    // The customer reads the part charge without the range's call count, and the month's statement
-    // counts each call once, with nothing left unexplained.
+    // The customer reads the part charge as calls priced later, on the page and on the statement,
+    // which lists by category only the calls of the batch's first charge, each once, with nothing
+    // left unexplained. (Its month may be a later one than the first charge's.)
     const part = await db().ledgerEntry.findFirstOrThrow({ where: { tenantId, idempotencyKey: { notIn: firstCharges.map((entry) => entry.idempotencyKey) } } });
     expect(part.idempotencyKey).toMatch(/^cdr:[0-9a-f-]{36}:lines-1-10:[0-9a-f-]{36}:[0-9a-f]{32}$/);
     const texts = await customerTexts({ tenantId, customerId: part.customerId, timeZone: "UTC", entries: [part] });
-    expect(texts.get(part.id)).toBe("Call charges");
+    expect(texts.get(part.id)).toBe("Charges for earlier calls, priced later");
     const now = new Date();
     const usage = (await statementDetails({ tenantId, customerId: part.customerId, timeZone: "UTC", start: new Date(now.getTime() - 3_600_000), end: new Date(now.getTime() + 60_000) })).usage;
     const priced = await pool().query<{ n: number }>(`SELECT count(*)::int AS n FROM cdrs WHERE tenant_id = $1 AND customer_id = $2 AND status = 'RATED' AND price > 0`, [tenantId, part.customerId]);
     expect(usage.rows.map((row) => row.key)).not.toContain("OTHER_CHARGES");
-    expect(usage.rows.reduce((sum, row) => sum + (row.calls ?? 0), 0)).toBe(priced.rows[0]!.n);
+    expect(usage.rows.find((row) => row.key === "RERATED")?.amount).toBe(part.amount);
+    expect(usage.rows.reduce((sum, row) => sum + (row.calls ?? 0), 0)).toBe(priced.rows[0]!.n - 1);
+    // A statement of the retry's period alone: the part charge only, not the batch's earlier calls.
+    const later = (await statementDetails({ tenantId, customerId: part.customerId, timeZone: "UTC", start: new Date(part.createdAt.getTime() - 1), end: new Date(now.getTime() + 60_000) })).usage;
+    expect(later.rows.filter((row) => row.key === "RERATED" || row.key === "OTHER_CHARGES").map((row) => [row.key, row.amount])).toEqual([["RERATED", part.amount]]);
 
     // And a rerun moves nothing.
     await db().cdrFile.update({ where: { id: file.id }, data: { status: "RECEIVED" } });
