@@ -3,7 +3,7 @@ import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { durationToMs } from "inngest";
 import { db, type TDb, type TTransaction } from "@/server/db/client";
-import { env } from "@/server/env";
+import { env, inngestServerConfigured } from "@/server/env";
 import { AppError, errorMessage, isUniqueViolation } from "@/server/errors";
 import { recordAudit, type TActor } from "@/server/audit/audit";
 import { sendEvent } from "@/server/jobs/send";
@@ -295,12 +295,14 @@ const STALLED_INGEST_MARGIN_MS = 15 * 60_000;
  *   attempts all failed before they could record it, a process killed for good, a lost
  *   cancellation): FAILED, for an admin to retry, and taken from the attempt that owned it, as
  *   a cancellation does, so that attempt (whose JavaScript may still run) writes nothing more.
- * - RECEIVED, its event sent as long ago, while the engine has a slot free for it: fewer files
- *   being ingested than INGEST_SLOTS overall and for its tenant. (A run queued behind other
- *   files waits only while those slots are taken; with one free, the engine lost it.) Sent
+ * - RECEIVED, its event sent as long ago, while the engine would have started its run: sent
  *   again under a new event id, which the lost-event sweep does right after. (Sent again while
- *   it was only queued, it would go to the back of the queue.) A run of the old event that
- *   still comes finds another event's file and leaves it.
+ *   it was only queued, it would go to the back of the queue.) The embedded runner starts a
+ *   queued run as soon as a slot it may take is free: fewer files being ingested than
+ *   INGEST_SLOTS overall and for its tenant. An Inngest server without per-key queues starts
+ *   waiting runs oldest first, so a run may wait behind another tenant's backlog with slots
+ *   free: there, only while no file at all is being ingested. A run of the old event that still
+ *   comes finds another event's file and leaves it.
  * Each is one conditional update: a claim (which sets the start) either comes first, and the
  * file is left alone, or finds the file changed.
  */
@@ -310,6 +312,8 @@ export async function recoverStalledIngests(options: { now?: Date } = {}): Promi
   const stalledBefore = new Date(now - INGEST_FINISH_MS - STALLED_INGEST_MARGIN_MS).toISOString();
   const liveSince = new Date(now - INGEST_FINISH_MS).toISOString();
   const limit = RUN_TIMEOUTS.cdrIngest.finish;
+  // Under an Inngest server: no file being ingested at all (one slot overall, none taken).
+  const slots = inngestServerConfigured() ? { overall: 1, perTenant: 1 } : INGEST_SLOTS;
   const failed = await db().$executeRaw`
     UPDATE cdr_files SET
       status = 'FAILED',
@@ -320,8 +324,8 @@ export async function recoverStalledIngests(options: { now?: Date } = {}): Promi
   const resent = await db().$executeRaw`
     UPDATE cdr_files f SET ingest_event_id = 'cdr-file-' || f.id || '-resent-' || ${String(now)}, ingest_event_sent_at = NULL
     WHERE f.status = 'RECEIVED' AND f.ingest_event_sent_at < ${stalledBefore}::timestamptz
-      AND (SELECT count(*) FROM cdr_files live WHERE live.status = 'PROCESSING' AND live.started_at >= ${liveSince}::timestamptz) < ${INGEST_SLOTS.overall}
-      AND (SELECT count(*) FROM cdr_files live WHERE live.tenant_id = f.tenant_id AND live.status = 'PROCESSING' AND live.started_at >= ${liveSince}::timestamptz) < ${INGEST_SLOTS.perTenant}`;
+      AND (SELECT count(*) FROM cdr_files live WHERE live.status = 'PROCESSING' AND live.started_at >= ${liveSince}::timestamptz) < ${slots.overall}
+      AND (SELECT count(*) FROM cdr_files live WHERE live.tenant_id = f.tenant_id AND live.status = 'PROCESSING' AND live.started_at >= ${liveSince}::timestamptz) < ${slots.perTenant}`;
   return { failed, resent };
 }
 

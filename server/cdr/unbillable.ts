@@ -3,6 +3,7 @@ import { durationToMs } from "inngest";
 import { z } from "zod";
 import { db, pool } from "@/server/db/client";
 import { recordAudit, type TActor } from "@/server/audit/audit";
+import { inngestServerConfigured } from "@/server/env";
 import { AppError, isUniqueViolation } from "@/server/errors";
 import { RUN_TIMEOUTS } from "@/server/jobs/timeouts";
 import { quoteCsvField } from "@/server/rating/csv-text";
@@ -509,8 +510,9 @@ export async function rerateStatus(options: { tenantId: string; input: z.input<t
   if (!request) throw AppError.notFound("Re-rate request");
   const remaining = await db().cdr.count({ where: { tenantId, status: "UNBILLABLE", ...(request.reason ? { unbillableReason: request.reason } : {}) } });
   const now = Date.now();
-  // From the current attempt's start: a retry has a limit of its own (the embedded runner's).
-  const cancelled = request.status === "RUNNING" && request.attemptStartedAt !== null && now - request.attemptStartedAt.getTime() > RERATE_RUN_LIMIT_MS;
+  // The embedded runner gives each attempt a limit of its own; an Inngest server, the whole run.
+  const limitFrom = inngestServerConfigured() ? request.startedAt : request.attemptStartedAt;
+  const cancelled = request.status === "RUNNING" && limitFrom !== null && now - limitFrom.getTime() > RERATE_RUN_LIMIT_MS;
   // Queued behind at most one other re-rate of the tenant (one runs at a time, and the page starts
   // one at a time): past two runs' limits its event was lost (a process died before sending it).
   const neverStarted = request.status === "QUEUED" && now - request.requestedAt.getTime() > 2 * RERATE_RUN_LIMIT_MS;
