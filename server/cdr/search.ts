@@ -305,7 +305,8 @@ export function toCdrRow(raw: TRawCdrRow, scope: TCdrScope): TCdrRow {
     billsec: raw.billsec,
     caller: raw.caller,
     callee: raw.callee,
-    accountCode: raw.account_code,
+    // As in the customer's CSV: the switch's account codes are the carrier's configuration.
+    accountCode: staffView ? raw.account_code : null,
     customerId: raw.customer_id,
     customerName: raw.customer_name,
     customerAccount: raw.customer_account,

@@ -158,15 +158,15 @@ describe("filters for the unbillable queue's links", () => {
 });
 
 describe("the file a call came from", () => {
-  it("names each call's file and line to staff, and to a customer neither", async () => {
+  it("names each call's file, line and account code to staff, and to a customer none of them", async () => {
     const staff = await callerAs(world.admin.user.id);
     const staffRow = (await staff.cdrs.search({ filter: { ...RANGE, accountCode: "alice-1", status: "RATED" } })).rows[0];
-    expect(staffRow).toMatchObject({ recordKey: "c-2", fileId, fileName: "Master-20261012.csv", line: 7 });
+    expect(staffRow).toMatchObject({ recordKey: "c-2", fileId, fileName: "Master-20261012.csv", line: 7, accountCode: "alice-1" });
 
     const owner = await callerAs(world.customerAdmin.user.id);
     const rows = (await owner.cdrs.portalSearch({ filter: RANGE, limit: 500 })).rows;
     expect(rows.map((row) => row.recordKey).sort()).toEqual(["c-1", "c-2"]);
-    expect(rows.every((row) => row.fileId === null && row.fileName === null && row.line === null)).toBe(true);
+    expect(rows.every((row) => row.fileId === null && row.fileName === null && row.line === null && row.accountCode === null)).toBe(true);
   });
 
   it("names the filter's file to staff of its tenant only", async () => {
