@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
 import type pg from "pg";
 import { db, pool, spareConnection } from "@/server/db/client";
@@ -8,6 +8,8 @@ import { CdrFileError, parseCdrBatches, type CdrFormat, type CdrRecord } from "@
 import { TimeZoneError } from "@/server/rating/time-zone";
 import { BalanceChangeNotices, postLedgerEntriesOnConnection, type TPostResult } from "@/server/wallet/ledger";
 import { loadCallRatingContext, type TCallRatingContext } from "./call-rating";
+import { requestRerate } from "./rerate";
+import { SYSTEM_ACTOR } from "@/server/audit/audit";
 import { ACCEPTED_FILE_STATUSES, ingestEventIdOf, spooledSize } from "./files";
 import { ensureCdrPartitions, forgetCdrPartitions, monthIndexOf } from "./partitions";
 import { MicrosSum } from "@/server/rating/money";
@@ -658,6 +660,32 @@ async function callIdsOfReissuedFile(tenantId: string, file: { id: string; sourc
   return callIds;
 }
 
+/**
+ * Requests one more re-rate when someone asked for one while this file was being read: they
+ * fixed something first (mapped an account code, added a rate), which the rating context this
+ * attempt loaded at its start does not know, so the file's calls stored since still read
+ * unbillable, and that re-rate may have run before they were stored. Without this they would
+ * wait for someone to notice the queue had grown again. Re-rating is idempotent per call;
+ * a failure to request it leaves the calls in the queue and does not fail the file.
+ */
+async function rerateWhatAFixLeftBehind(tenantId: string, contextAsOf: Date): Promise<void> {
+  // Requests by people only: one this function made for another file follows no fix.
+  const requested = await db().rerateRequest.findMany({
+    where: { tenantId, requestedAt: { gt: contextAsOf }, requestedById: { not: null } },
+    select: { reason: true },
+  });
+  if (requested.length === 0) return;
+  const reasons = new Set(requested.map((request) => request.reason));
+  const reason = reasons.size === 1 ? [...reasons][0]! : null;
+  try {
+    await requestRerate({ tenantId, actor: SYSTEM_ACTOR, request: { reason } });
+  } catch (error) {
+    // Nothing of that reason is unbillable any more.
+    if (error instanceof AppError && error.code === "PRECONDITION_FAILED") return;
+    console.error(`[cdr] could not request the re-rate of calls stored during a fix (tenant ${tenantId}): ${errorMessage(error)}`);
+  }
+}
+
 export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestResult> {
   const { tenantId, fileId } = options;
   const file = await db().cdrFile.findFirst({
@@ -724,6 +752,9 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
       if (spare === null) break;
       writers.push(spare);
     }
+    // The database's clock, before the context is read: a re-rate requested after it may follow
+    // a fix this context does not know (rerateWhatAFixLeftBehind).
+    const contextAsOf = (await pool().query<{ at: Date }>(`SELECT now() AS at`)).rows[0]!.at;
     const context = await loadCallRatingContext({ tenantId, costDeckId: file.source.costDeckId });
     const parsed = parseCdrBatches(createReadStream(file.spoolPath), { format: file.source.format as CdrFormat, timeZone: file.source.timeZone });
     // The file row's arrival, not this run's clock: a re-run rejects exactly the same lines.
@@ -788,6 +819,7 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
     // The owner finishes the file (or fails it, for an admin to retry).
     if (!row) return superseded();
     if (row.status === "FAILED") throw new UnreadableCdrFile(unreadable);
+    if (row.unbillable > 0) await rerateWhatAFixLeftBehind(tenantId, contextAsOf);
     return {
       fileId,
       status: "DONE",
@@ -822,9 +854,3 @@ export async function ingestCdrFile(options: TIngestOptions): Promise<TIngestRes
   }
 }
 
-/** A short digest of rows, for idempotency keys derived from a set of calls. */
-export function digestOf(parts: readonly string[]): string {
-  const hash = createHash("sha256");
-  for (const part of parts) hash.update(part).update("\n");
-  return hash.digest("hex");
-}

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type pg from "pg";
 import { z } from "zod";
 import { db, pool } from "@/server/db/client";
@@ -7,7 +8,6 @@ import { sendEvent } from "@/server/jobs/send";
 import { BalanceChangeNotices, postLedgerEntriesOnConnection, type TPostResult } from "@/server/wallet/ledger";
 import { UNBILLABLE_REASONS } from "@/server/rating/pricing";
 import { loadCallRatingContext, type TCallRatingContext } from "./call-rating";
-import { digestOf } from "./ingest";
 import { applyTrafficDeltas, parseTrafficDeltas, trafficDeltasJsonSql, trafficReturningSql, type TTrafficDelta } from "./traffic-totals";
 
 /**
@@ -28,6 +28,13 @@ const RERATE_BATCH = 5_000;
  * one is final.
  */
 export const RERATE_RETRIES = 5;
+
+/** A short digest of rows, for idempotency keys derived from a set of calls. */
+function digestOf(parts: readonly string[]): string {
+  const hash = createHash("sha256");
+  for (const part of parts) hash.update(part).update("\n");
+  return hash.digest("hex");
+}
 
 export const ZRerateRequest = z.object({
   /** Only calls unbillable for this reason ("unknown account", "no rate for prefix", …); all when absent. */

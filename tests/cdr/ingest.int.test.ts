@@ -10,6 +10,7 @@ import { updateDiallingPlan } from "@/server/tenants/dialling-plan";
 import { customerTexts } from "@/server/wallet/customer-text";
 import { statementDetails } from "@/server/wallet/statement-details";
 import { ACTOR, balances, createBillingTenant, withJobRunner, deliver, deliverQuietly, syntheticAsteriskFile } from "./ingest-support";
+import { createUser } from "../support/factories";
 import { expectTrafficTotalsMatchCalls } from "./traffic-support";
 
 const runner = withJobRunner();
@@ -557,6 +558,42 @@ describe("re-rating the unbillable queue", () => {
     for (const file of files) expect(file.unbillable).toBe(0);
     // The two concurrent re-rates moved each call's figures once.
     await expectTrafficTotalsMatchCalls(world.tenant.id);
+  });
+});
+
+describe("a fix made while a file is being read", () => {
+  it("gets the calls the file stores after it billed too: a re-rate asked for meanwhile is followed by one more, once", async () => {
+    const world = await createBillingTenant();
+    const tenantId = world.tenant.id;
+    const admin = await createUser({ tenantId, role: "TENANT_ADMIN" });
+    const adminActor = { userId: admin.user.id, email: admin.user.email, ip: null };
+    // acct-7777, known to no one, dials on lines 50, 100, … 400: one call in each batch of 50.
+    const file = await deliverQuietly(runner, { tenantId, sourceId: world.asterisk.id, name: "syn.csv", content: syntheticAsteriskFile(400) });
+    const unknown = () => db().cdr.count({ where: { tenantId, accountCode: "acct-7777", status: "UNBILLABLE" } });
+    // After the first batch committed, the admin maps the code and re-rates what is in the queue
+    // so far; every writer waits at its next batch until that re-rate is done.
+    let fixed: Promise<void> | null = null;
+    const fix = async () => {
+      await db().accountCodeMapping.create({ data: { tenantId, accountCode: "acct-7777", customerId: world.bob.id } });
+      await requestRerate({ tenantId, actor: adminActor, request: { reason: "unknown account" } });
+      await runner.drain(60_000);
+    };
+    const result = await ingestCdrFile({ tenantId, fileId: file.id, batchLines: 50, afterBatch: () => (fixed ??= fix()) });
+    expect(result.status).toBe("DONE");
+    await runner.drain(60_000);
+    expect(await unknown()).toBe(0);
+    // The rest of the file was rated with the context read before the fix: the follow-up priced it.
+    const followUps = await db().rerateRequest.findMany({ where: { tenantId, requestedById: null }, select: { reason: true, status: true, rated: true } });
+    expect(followUps).toEqual([{ reason: "unknown account", status: "COMPLETED", rated: expect.any(Number) }]);
+    expect(followUps[0]!.rated).toBeGreaterThan(0);
+    const billed = await pool().query<{ total: string }>(`SELECT SUM(price)::text AS total FROM cdrs WHERE tenant_id = $1 AND status = 'RATED'`, [tenantId]);
+    const charged = await db().ledgerEntry.aggregate({ where: { tenantId, kind: "CALL_CHARGES" }, _sum: { amount: true } });
+    expect(charged._sum.amount).toBe(-BigInt(billed.rows[0]!.total));
+
+    // A file read after the fix needs no follow-up.
+    await deliver({ tenantId, sourceId: world.asterisk.id, name: "later.csv", content: syntheticAsteriskFile(100, { startMs: Date.UTC(2026, 9, 11) }) });
+    await runner.drain(60_000);
+    expect(await db().rerateRequest.count({ where: { tenantId } })).toBe(2);
   });
 });
 
