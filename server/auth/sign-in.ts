@@ -138,3 +138,22 @@ export async function authenticate(options: { email: string; password: string; i
   }
   return { id: user.id, email: user.email, name: user.name };
 }
+
+/**
+ * Checks an account's password where a signed-in or invited person must prove it (a password or
+ * address change, an invitation accepted for an existing account): through authenticate, so
+ * wrong guesses count against the sign-in throttle. The answers belong to `field`: a wrong
+ * password says `wrongPassword`, a lockout says how long to wait. An unconfirmed address is
+ * refused by authenticate only once the password matched, so it passes here.
+ */
+export async function assertAccountPassword(options: { email: string; password: string; ip: string | null; field: string; wrongPassword: string }): Promise<void> {
+  try {
+    await authenticate({ email: options.email, password: options.password, ip: options.ip });
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    if (error.code === "FORBIDDEN") return;
+    if (error.code === "UNAUTHENTICATED") throw AppError.invalidField(options.field, options.wrongPassword);
+    if (error.code === "TOO_MANY_REQUESTS") throw new AppError("TOO_MANY_REQUESTS", error.message, { fieldErrors: { [options.field]: [error.message] } });
+    throw error;
+  }
+}

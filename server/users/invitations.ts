@@ -4,7 +4,7 @@ import { recordAudit, type TActor } from "@/server/audit/audit";
 import { AppError } from "@/server/errors";
 import { hashToken, newToken } from "@/server/security/secrets";
 import { assertPasswordStrength, hashPassword } from "@/server/auth/password";
-import { authenticate, normalizeEmail } from "@/server/auth/sign-in";
+import { assertAccountPassword, normalizeEmail } from "@/server/auth/sign-in";
 import { sendMail } from "@/server/mail/mailer";
 import { invitationMail } from "@/server/mail/templates";
 import { sendEvent } from "@/server/jobs/send";
@@ -231,17 +231,8 @@ async function assertAccountOwner(options: { email: string; userId: string; sign
   if (options.password === "") {
     throw AppError.invalidField("password", "Sign in as this account first, or enter its password.");
   }
-  try {
-    await authenticate({ email: options.email, password: options.password, ip: options.ip });
-  } catch (error) {
-    // authenticate refuses an unconfirmed address only once the password matched; the
-    // invitation's link confirms the address below.
-    if (error instanceof AppError && error.code === "FORBIDDEN") return;
-    if (error instanceof AppError && error.code === "UNAUTHENTICATED") {
-      throw AppError.invalidField("password", "That is not this account's password.");
-    }
-    throw error;
-  }
+  // An unconfirmed address passes: the invitation's link confirms it below.
+  await assertAccountPassword({ email: options.email, password: options.password, ip: options.ip, field: "password", wrongPassword: "That is not this account's password." });
 }
 
 /**

@@ -6,7 +6,7 @@ import { recordAudit, type TActor } from "@/server/audit/audit";
 import { AppError } from "@/server/errors";
 import { sortOrder, type TPage, type TPageInput } from "@/server/lib/pagination";
 import { assertPasswordStrength, hashPassword } from "@/server/auth/password";
-import { authenticate, normalizeEmail } from "@/server/auth/sign-in";
+import { assertAccountPassword, normalizeEmail } from "@/server/auth/sign-in";
 import { sendEvent } from "@/server/jobs/send";
 
 const membershipRow = {
@@ -147,25 +147,10 @@ export async function updateProfile(userId: string, input: z.infer<typeof ZUpdat
   return db().user.update({ where: { id: userId }, data: { name }, select: { id: true, name: true } });
 }
 
-/**
- * Checked by sign-in's authenticate, so guesses from a session left open count and are
- * throttled like sign-ins (and a right password is refused too while the lockout lasts).
- */
+/** Checked like a sign-in (assertAccountPassword): guesses from a session left open are throttled. */
 async function assertCurrentPassword(options: { userId: string; currentPassword: string; ip: string | null }): Promise<void> {
   const user = await db().user.findUniqueOrThrow({ where: { id: options.userId }, select: { email: true } });
-  try {
-    await authenticate({ email: user.email, password: options.currentPassword, ip: options.ip });
-  } catch (error) {
-    // authenticate refuses an unconfirmed address only once the password matched.
-    if (error instanceof AppError && error.code === "FORBIDDEN") return;
-    if (error instanceof AppError && error.code === "UNAUTHENTICATED") {
-      throw AppError.invalidField("currentPassword", "That is not your current password");
-    }
-    if (error instanceof AppError && error.code === "TOO_MANY_REQUESTS") {
-      throw new AppError("TOO_MANY_REQUESTS", error.message, { fieldErrors: { currentPassword: [error.message] } });
-    }
-    throw error;
-  }
+  await assertAccountPassword({ email: user.email, password: options.currentPassword, ip: options.ip, field: "currentPassword", wrongPassword: "That is not your current password" });
 }
 
 /**
