@@ -126,6 +126,17 @@ function CommitInput({ value, onCommit, ...props }: { value: string; onCommit: (
  * CDR files page can link with ?fileId=), keyset pages, totals for the whole filter and a streamed
  * CSV export. Customers never see cost, margin, customers, sources or files.
  */
+
+/** A header of two lines, for a column whose cells stack two values (time over date, …). */
+function StackedHeader({ top, bottom, title, muted = false }: { top: string; bottom: string; title?: string; muted?: boolean }) {
+  return (
+    <span className="block leading-tight" title={title}>
+      {top}
+      <span className={muted ? "block font-normal text-slate-500" : "block font-normal"}>{bottom}</span>
+    </span>
+  );
+}
+
 export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
   const trpc = useTRPC();
   const router = useRouter();
@@ -242,12 +253,7 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
   const columns: ColumnDef<TCallRow>[] = [
     {
       id: "startAt",
-      header: () => (
-        <span className="block leading-tight">
-          Start
-          <span className="block font-normal text-slate-500">{timeZone}</span>
-        </span>
-      ),
+      header: () => <StackedHeader top="Start" bottom={timeZone} muted />,
       meta: { width: "1%" },
       cell: ({ row }) => {
         const { date, time } = formatInstantParts(row.original.startAt, timeZone, "precise");
@@ -261,12 +267,7 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
     },
     {
       id: "parties",
-      header: () => (
-        <span className="block leading-tight">
-          Caller
-          <span className="block font-normal">→ Callee</span>
-        </span>
-      ),
+      header: () => <StackedHeader top="Caller" bottom="→ Callee" />,
       cell: ({ row }) => (
         <span className="block font-mono text-xs leading-tight">
           <span className="block text-slate-600">{row.original.caller}</span>
@@ -282,12 +283,7 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
       ? ([
           {
             id: "customer",
-            header: () => (
-              <span className="block leading-tight">
-                Customer
-                <span className="block font-normal">Trunk</span>
-              </span>
-            ),
+            header: () => <StackedHeader top="Customer" bottom="Trunk" />,
             cell: ({ row }) => (
               <span className="block max-w-44 leading-tight">
                 {row.original.customerName ? (
@@ -327,10 +323,11 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
     {
       id: "duration",
       header: () => (
-        <span className="block leading-tight" title="Call duration / talk time (billsec) in minutes:seconds, and the seconds billed after the rate's increments and grace">
-          Duration / talk
-          <span className="block font-normal">Billed</span>
-        </span>
+        <StackedHeader
+          top="Duration / talk"
+          bottom="Billed"
+          title="Call duration / talk time (billsec) in minutes:seconds, and the seconds billed after the rate's increments and grace"
+        />
       ),
       meta: { align: "right" },
       cell: ({ row }) => (
@@ -382,12 +379,7 @@ export function CallsExplorer({ audience }: { audience: TCallsAudience }) {
       ? ([
           {
             id: "file",
-            header: () => (
-              <span className="block leading-tight">
-                File
-                <span className="block font-normal">Line</span>
-              </span>
-            ),
+            header: () => <StackedHeader top="File" bottom="Line" />,
             cell: ({ row }) => {
               const { fileId, fileName, line } = row.original;
               if (!fileId) return <span className="text-slate-400">—</span>;

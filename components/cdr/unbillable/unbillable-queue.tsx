@@ -261,7 +261,7 @@ function ReasonDetail({
                   <span className="text-slate-400">—</span>
                 )}
               </MiniCell>
-              <MiniCell className="font-mono text-xs" >
+              <MiniCell className="font-mono text-xs">
                 <span title={row.sampleCallee ? `e.g. ${row.sampleCallee}` : undefined}>{row.prefix}…</span>
               </MiniCell>
               {measures(row)}
